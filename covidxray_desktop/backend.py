@@ -1,0 +1,53 @@
+"""The one place that knows which Keras backend runs: device names, determinism, threads.
+
+Everything else uses `keras` / `keras.ops` only, so the same code trains under TensorFlow
+on a clinic PC and under JAX (or PyTorch) on a GPU machine.
+"""
+import os
+
+
+def name() -> str:
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def device() -> str:
+    """What will train or predict: 'GPU: <name>' or 'CPU (<n> cores)'."""
+    backend = name()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"GPU: {details.get('device_name', gpus[0].name)}"
+        elif backend == "jax":
+            import jax
+
+            devs = [d for d in jax.devices() if d.platform != "cpu"]
+            if devs:
+                return f"GPU: {getattr(devs[0], 'device_kind', devs[0].platform)}"
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)}"
+    except Exception:
+        pass
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+def make_deterministic(seed: int) -> None:
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if name() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def quiet() -> None:
+    """Silence backend start-up chatter before it is imported (the CLI prints its own progress)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")

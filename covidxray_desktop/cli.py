@@ -1,0 +1,79 @@
+"""Command line: no arguments -> help (the window comes later); sub-commands -> headless jobs."""
+import argparse
+import sys
+from pathlib import Path
+
+from covidxray_desktop import DISCLAIMER, __version__
+from covidxray_desktop.errors import CovidXrayError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="covidxray", description=f"Chest X-ray COVID-19 / Normal classifier. {DISCLAIMER}")
+    p.add_argument("--version", action="version", version=f"covidxray {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    c = sub.add_parser("classify", help="classify X-ray files and folders; CSV to stdout or --csv")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--csv", metavar="FILE", help="write results here (default: standard output)")
+    c.add_argument("--model", metavar="BUNDLE", help="model .keras file (default: the bundled model)")
+    c.add_argument("--db", metavar="FILE", help="also record every result in this SQLite store")
+    c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
+    c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
+    c.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    t = sub.add_parser("train", help="train a model on class folders or a manifest CSV")
+    t.add_argument("data", metavar="DATA")
+    t.add_argument("--epochs", type=int, default=16)
+    t.add_argument("--arch", choices=["default", "article"], default="default")
+    t.add_argument("--out", metavar="DIR", help="where the bundle and report go (default: per-user models folder)")
+    t.add_argument("--name", help="bundle name (default: the architecture)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--exclude-source", action="append", default=[], metavar="SOURCE",
+                   help="leave a source out of training and score the model on it (repeatable)")
+    t.add_argument("--limit", type=int, help="use a small class-balanced subset of about N images")
+    t.add_argument("--quiet", action="store_true")
+
+    e = sub.add_parser("evaluate", help="metrics of a model on labelled data")
+    e.add_argument("data", metavar="DATA")
+    e.add_argument("--model", metavar="BUNDLE")
+    e.add_argument("--split", default="test", choices=["train", "val", "test", "all"])
+    e.add_argument("--json", metavar="FILE")
+    e.add_argument("--threshold", type=float)
+    e.add_argument("--quiet", action="store_true")
+
+    sub.add_parser("info", help="version, model, folders and decoders")
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 0
+    from covidxray_desktop import backend
+
+    backend.quiet()
+    try:
+        if args.command == "classify":
+            from covidxray_desktop.commands.classify import run
+        elif args.command == "train":
+            from covidxray_desktop.commands.train import run
+        elif args.command == "evaluate":
+            from covidxray_desktop.commands.evaluate import run
+        else:
+            from covidxray_desktop.commands.info import run
+        return run(args)
+    except CovidXrayError as exc:
+        print(f"covidxray: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("covidxray: interrupted", file=sys.stderr)
+        return 130
+
+
+def load_model(path):
+    """The bundle named on the command line, or the bundled default."""
+    from covidxray_desktop.model.bundle import load_bundle
+    from covidxray_desktop.paths import default_model
+
+    return load_bundle(Path(path) if path else default_model())

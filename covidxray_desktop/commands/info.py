@@ -1,0 +1,37 @@
+"""`info`: version, backend, device, the active model and where things are kept."""
+import platform
+
+
+def run(args) -> int:
+    from covidxray_desktop import DISCLAIMER, __version__, backend
+    from covidxray_desktop.errors import ModelError
+    from covidxray_desktop.model.bundle import read_card
+    from covidxray_desktop.paths import default_model, user_data_dir
+
+    print(f"covidxray {__version__} (Python {platform.python_version()}, {platform.system()})")
+    print(f"backend: {backend.name()}")
+    print(f"default model: {default_model()}")
+    try:
+        card = read_card(default_model())
+        test = card.get("metrics", {}).get("test", {})
+        print(f"  {card['name']}@{card['version']}: test AUC {test.get('auc')}, sensitivity "
+              f"{test.get('sensitivity')}, specificity {test.get('specificity')}, threshold {card['threshold']:.4f}")
+    except ModelError as exc:
+        print(f"  {exc}")
+    print(f"user data: {user_data_dir()}")
+    print(f"DICOM decoders: {_decoders()}")
+    print(DISCLAIMER)
+    return 0
+
+
+def _decoders() -> str:
+    try:
+        from pydicom.pixels.decoders.base import get_decoder
+        from pydicom.uid import JPEG2000Lossless, JPEGBaseline8Bit, JPEGLosslessSV1, JPEGLSLossless, RLELossless
+    except ImportError:
+        return "pydicom missing"
+    parts = []
+    for uid in (JPEGBaseline8Bit, JPEGLosslessSV1, JPEGLSLossless, JPEG2000Lossless, RLELossless):
+        plugins = get_decoder(uid).available_plugins
+        parts.append(f"{uid.name.split(' (')[0].split(' Image')[0]}: {', '.join(plugins) or 'none'}")
+    return "; ".join(parts)

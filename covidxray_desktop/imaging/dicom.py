@@ -1,0 +1,121 @@
+"""DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
+import numpy as np
+
+from covidxray_desktop.errors import ImagingError
+from covidxray_desktop.imaging.limits import check_size
+from covidxray_desktop.imaging.raster import _float_to_unit, _shrink, colourfulness
+from covidxray_desktop.imaging.xray import XRay
+
+# Which permissively licensed package decodes each compressed transfer syntax.
+_PLUGIN_HINT = {
+    "1.2.840.10008.1.2.4.50": "Pillow or python-gdcm",
+    "1.2.840.10008.1.2.4.51": "python-gdcm",
+    "1.2.840.10008.1.2.4.57": "python-gdcm",
+    "1.2.840.10008.1.2.4.70": "python-gdcm",
+    "1.2.840.10008.1.2.4.80": "python-gdcm",
+    "1.2.840.10008.1.2.4.81": "python-gdcm",
+    "1.2.840.10008.1.2.4.90": "pylibjpeg-openjpeg or python-gdcm",
+    "1.2.840.10008.1.2.4.91": "pylibjpeg-openjpeg or python-gdcm",
+    "1.2.840.10008.1.2.5": "pylibjpeg-rle (or none: pydicom decodes RLE itself)",
+}
+
+
+def read_dicom(path, max_side: int | None = None) -> XRay:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    name = path.name
+    try:
+        ds = pydicom.dcmread(path)
+    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ImagingError(f"{name}: not a readable DICOM file ({_short(exc)}).")
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        raise ImagingError(f"{name}: DICOM file holds no image (no pixel data); nothing to classify.")
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    check_size(name, cols, rows)
+    meta = _tags(ds)
+    meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
+    try:
+        pixels = _first_frame(ds, path)
+    except ImagingError:
+        raise
+    except Exception as exc:  # decoders raise a zoo of types; all mean "cannot decode this"
+        raise ImagingError(_decode_message(name, ds, exc))
+    if frames > 1:
+        meta.setdefault("notes", []).append(f"multi-frame DICOM ({frames} frames): the first frame was used.")
+    gray, colour = _to_gray(ds, pixels)
+    meta["colourfulness"] = colour
+    if max_side and max(gray.shape) > max_side:
+        gray = _shrink(gray, max_side)
+    return XRay(gray, meta)
+
+
+def _first_frame(ds, path) -> np.ndarray:
+    from pydicom.pixels import pixel_array
+
+    try:
+        arr = pixel_array(ds, index=0)  # decodes one frame only
+    except (AttributeError, TypeError):
+        arr = ds.pixel_array
+    if arr.ndim == 4 or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        arr = arr[0]
+    return arr
+
+
+def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float]:
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
+    if arr.ndim == 3:  # colour: pixel_array already gave RGB
+        rgb = arr.astype(np.float32)
+        rgb /= max(float(rgb.max()), 1.0)
+        gray = rgb[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return gray.astype(np.float32), colourfulness(rgb[..., :3])
+    data = apply_modality_lut(arr, ds).astype(np.float64)
+    has_voi = "VOILUTSequence" in ds or ("WindowCenter" in ds and "WindowWidth" in ds)
+    if has_voi:
+        try:
+            data = apply_voi_lut(data, ds, index=0).astype(np.float64)
+        except Exception:
+            pass  # a broken window is no reason to refuse the image: fall back to min/max
+    gray = _float_to_unit(data.astype(np.float32))
+    if photometric == "MONOCHROME1":  # after VOI, as the standard says
+        gray = 1.0 - gray
+    return gray, 0.0
+
+
+def _tags(ds) -> dict:
+    def text(keyword):
+        value = ds.get(keyword)
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)) or hasattr(value, "__iter__") and not isinstance(value, str):
+            value = "\\".join(str(v) for v in value)
+        return str(value).strip()
+
+    return {
+        "modality": text("Modality").upper(),
+        "body_part": text("BodyPartExamined").upper(),
+        "view_position": text("ViewPosition").upper(),
+        "patient_id": text("PatientID"),
+        "study_date": text("StudyDate"),
+        "study_uid": text("StudyInstanceUID"),
+        "photometric": text("PhotometricInterpretation").upper(),
+    }
+
+
+def _decode_message(name: str, ds, exc: Exception) -> str:
+    uid = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
+    hint = _PLUGIN_HINT.get(uid)
+    detail = _short(exc).lower()
+    if hint and ("plugin" in detail or "decod" in detail or "missing" in detail or "unable" in detail):
+        from pydicom.uid import UID
+
+        return f"{name}: {UID(uid).name} DICOM needs a decoder plugin - install {hint}."
+    return f"{name}: DICOM pixel data could not be decoded ({_short(exc)})."
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) < 140 else text[:137] + "..."

@@ -1,0 +1,67 @@
+"""The one preprocessing function, shared by training and inference so they never drift."""
+import numpy as np
+from PIL import Image
+
+# Preprocessing ids a model card may name.
+GRAY_EQ = "cxr-gray-eq-v1"  # ours: crop uniform borders, resize, histogram-equalise, 1 channel
+ARTICLE = "article-rgb-v1"  # the 2020 article: resize, scale to [0, 1], 3 identical channels
+KNOWN = (GRAY_EQ, ARTICLE)
+
+
+def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarray:
+    """Grayscale [0, 1] pixels (H x W) -> model input (size x size x channels, float32)."""
+    if method == ARTICLE:
+        small = resize(pixels, size)
+        return np.repeat(small[..., None], 3, axis=-1)
+    if method != GRAY_EQ:
+        raise ValueError(f"unknown preprocessing {method!r}")
+    cropped = crop_borders(pixels)
+    small = resize(cropped, size)
+    return equalise(small)[..., None]
+
+
+def resize(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Square resize with area averaging: every source ends the same size, so size is no cue."""
+    im = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
+    method = Image.BOX if min(pixels.shape) >= size else Image.BILINEAR
+    return np.asarray(im.resize((size, size), method), dtype=np.float32)
+
+
+def crop_borders(pixels: np.ndarray) -> np.ndarray:
+    top, bottom, left, right = crop_box(pixels)
+    return pixels[top:bottom, left:right]
+
+
+def crop_box(pixels: np.ndarray, tol: float = 0.02, max_frac: float = 0.25) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) without uniform bands (frames, padding), at most 25 % a side."""
+    h, w = pixels.shape
+    if h < 16 or w < 16:
+        return 0, h, 0, w
+    step = max(1, max(h, w) // 256)  # decide on a coarse copy: cheap on big images
+    small = pixels[::step, ::step]
+    row_flat = small.std(axis=1) < tol
+    col_flat = small.std(axis=0) < tol
+
+    def run(flags):
+        n = 0
+        while n < len(flags) and flags[n]:
+            n += 1
+        return n
+
+    limit_r, limit_c = int(len(row_flat) * max_frac), int(len(col_flat) * max_frac)
+    top, bottom = min(run(row_flat), limit_r), min(run(row_flat[::-1]), limit_r)
+    left, right = min(run(col_flat), limit_c), min(run(col_flat[::-1]), limit_c)
+    box = (top * step, h - bottom * step, left * step, w - right * step)
+    return box if box[1] > box[0] and box[3] > box[2] else (0, h, 0, w)
+
+
+def equalise(small: np.ndarray, bins: int = 256) -> np.ndarray:
+    """Histogram equalisation: exposure, bit depth and scanner contrast stop being cues."""
+    lo, hi = float(small.min()), float(small.max())
+    if hi - lo < 1e-6:
+        return np.zeros_like(small, dtype=np.float32)
+    hist, edges = np.histogram(small, bins=bins, range=(lo, hi))
+    cdf = np.cumsum(hist).astype(np.float64)
+    cdf = (cdf - cdf[0]) / max(cdf[-1] - cdf[0], 1.0)
+    centres = (edges[:-1] + edges[1:]) / 2
+    return np.interp(small, centres, cdf).astype(np.float32)

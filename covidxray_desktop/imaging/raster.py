@@ -1,0 +1,88 @@
+"""PNG, JPEG, BMP and TIFF through Pillow, with the decompression-bomb guard left on."""
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from covidxray_desktop.errors import ImagingError
+from covidxray_desktop.imaging.limits import MAX_PIXELS, check_size
+from covidxray_desktop.imaging.xray import XRay
+
+
+def read_raster(path, max_side: int | None = None) -> XRay:
+    name = path.name
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                width, height = im.size
+                check_size(name, width, height)
+                fmt = (im.format or "").lower()
+                if max_side and fmt == "jpeg" and max(width, height) > 2 * max_side:
+                    # JPEG draft mode decodes at 1/2, 1/4 or 1/8 scale: far less work and memory.
+                    im.draft(im.mode if im.mode in ("L", "RGB") else "RGB", (max_side, max_side))
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                mode = im.mode
+                gray, colourfulness, bits = _to_gray(im)
+    except ImagingError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImagingError(f"{name}: image claims more pixels than the {MAX_PIXELS // 1_000_000} Mpx limit "
+                           f"(decompression-bomb guard); reduce it before classifying.")
+    except UnidentifiedImageError:
+        raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImagingError(f"{name}: the image is damaged or truncated ({_short(exc)}).")
+    if max_side and max(gray.shape) > max_side:
+        gray = _shrink(gray, max_side)
+    meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
+            "colourfulness": colourfulness}
+    return XRay(gray, meta)
+
+
+def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
+    """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 16
+    if im.mode == "I":
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if a.max(initial=0) <= 65535 else float(a.max())
+        return np.clip(a / top, 0, 1).astype(np.float32), 0.0, 16 if top == 65535.0 else 32
+    if im.mode == "F":
+        return _float_to_unit(np.asarray(im, dtype=np.float32)), 0.0, 32
+    if im.mode in ("1", "L"):
+        return np.asarray(im.convert("L"), dtype=np.float32) / 255.0, 0.0, 8
+    if im.mode == "LA":
+        return np.asarray(im.getchannel("L"), dtype=np.float32) / 255.0, 0.0, 8
+    rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+    gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return gray, colourfulness(rgb), 8
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler & Suesstrunk's colourfulness on [0, 1] RGB: ~0 for an X-ray, > 0.1 for most photos."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    rg, yb = r - g, 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def _float_to_unit(a: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(a)
+    if not finite.any():
+        return np.zeros(a.shape, np.float32)
+    lo, hi = float(a[finite].min()), float(a[finite].max())
+    a = np.where(finite, a, lo)
+    return ((a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)).astype(np.float32)
+
+
+def _shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = gray.shape
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(np.ascontiguousarray(gray, dtype=np.float32)).resize(size, Image.BILINEAR, reducing_gap=2.0))
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 120 else text[:117] + "..."

@@ -1,0 +1,1 @@
+"""Architectures, model bundles (.keras + card), calibration, class activation maps, the OOD gate."""

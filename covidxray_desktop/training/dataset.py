@@ -1,0 +1,122 @@
+"""Find labelled X-rays (class folders or a manifest CSV) and split them by patient."""
+import csv
+import hashlib
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from covidxray_desktop.errors import DataError
+from covidxray_desktop.imaging.detect import walk
+
+CLASSES = ("normal", "covid")  # index = label; COVID-19 is the positive class
+_COVID = {"covid", "covid19", "covid-19", "covid_19", "covid 19", "sars-cov-2", "positive"}
+_NORMAL = {"normal", "healthy", "negative", "no finding", "no_finding", "no findings", "no_findings"}
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Sample:
+    file: Path
+    label: int  # 1 = covid
+    source: str
+    patient_id: str
+    split: str = ""
+
+
+def label_of(text: str) -> int | None:
+    t = text.strip().lower()
+    return 1 if t in _COVID else 0 if t in _NORMAL else None
+
+
+def discover(data) -> tuple[list[Sample], str]:
+    """Samples from a folder of class sub-folders or a manifest CSV, and a description."""
+    data = Path(data)
+    if data.is_dir():
+        return _from_folders(data), f"class folders in {data.name}/"
+    if data.is_file() and data.suffix.lower() == ".csv":
+        return _from_manifest(data), f"manifest {data.name}"
+    raise DataError(f"{data}: expected a folder with COVID/ and Normal/ sub-folders, or a manifest CSV.")
+
+
+def _from_folders(root: Path) -> list[Sample]:
+    samples, found = [], {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        label = label_of(sub.name)
+        if label is None:
+            continue
+        found[label] = sub.name
+        files, _ = walk([sub])
+        # The folder layout names no patients: each file is its own patient (stated in the report).
+        samples += [Sample(f, label, root.name, f"{sub.name}/{f.relative_to(sub)}") for f in files]
+    missing = [c for i, c in enumerate(CLASSES) if i not in found]
+    if missing:
+        raise DataError(f"{root}: no sub-folder for class {', '.join(missing)} "
+                        f"(expected e.g. COVID/ and Normal/, any case).")
+    return samples
+
+
+def _from_manifest(path: Path) -> list[Sample]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path.name}: cannot read the manifest ({exc}).")
+    if not rows or not {"file", "label"} <= set(rows[0]):
+        raise DataError(f"{path.name}: a manifest needs at least the columns file,label.")
+    samples = []
+    for n, row in enumerate(rows, start=2):
+        label = label_of(row["label"] or "")
+        if label is None:
+            raise DataError(f"{path.name}, line {n}: unknown label {row['label']!r} (use covid or normal).")
+        split = (row.get("split") or "").strip().lower()
+        if split and split not in SPLITS:
+            raise DataError(f"{path.name}, line {n}: unknown split {split!r} (use train, val or test).")
+        file = Path(row["file"])
+        samples.append(Sample(file if file.is_absolute() else path.parent / file, label,
+                              (row.get("source") or "manifest").strip(),
+                              (row.get("patient_id") or row["file"]).strip(), split))
+    return samples
+
+
+def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.15)) -> list[Sample]:
+    """Keep given splits; otherwise split by patient, stratified by label, seeded.
+
+    Every image of one (source, patient) lands in the same split.
+    """
+    if all(s.split for s in samples):
+        return samples
+    groups = defaultdict(list)
+    for s in samples:
+        groups[(s.source, s.patient_id)].append(s)
+    by_label = defaultdict(list)
+    for key, members in sorted(groups.items()):
+        majority = round(sum(m.label for m in members) / len(members))
+        by_label[majority].append(key)
+    rng = random.Random(seed)
+    assign = {}
+    for label, keys in sorted(by_label.items()):
+        rng.shuffle(keys)
+        total = sum(len(groups[k]) for k in keys)
+        done = 0
+        for k in keys:
+            share = done / max(total, 1)
+            assign[k] = "train" if share < fractions[0] else "val" if share < fractions[0] + fractions[1] else "test"
+            done += len(groups[k])
+    return [Sample(s.file, s.label, s.source, s.patient_id, assign[(s.source, s.patient_id)]) for s in samples]
+
+
+def fingerprint(samples: list[Sample]) -> str:
+    """sha256 over (file name, label, split): which data a model saw, without the pixels."""
+    h = hashlib.sha256()
+    for s in sorted(samples, key=lambda s: (str(s.file), s.split)):
+        h.update(f"{s.file.name}\t{s.label}\t{s.source}\t{s.patient_id}\t{s.split}\n".encode())
+    return h.hexdigest()
+
+
+def write_split(samples: list[Sample], path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "source", "patient_id", "split"])
+        for s in samples:
+            w.writerow([str(s.file), CLASSES[s.label], s.source, s.patient_id, s.split])

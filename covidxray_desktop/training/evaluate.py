@@ -1,0 +1,52 @@
+"""Score a bundle on labelled files through the same Predictor that `classify` uses."""
+from collections import Counter
+
+import numpy as np
+
+from covidxray_desktop.inference import Predictor
+from covidxray_desktop.model.calibration import expected_calibration_error, sigmoid
+from covidxray_desktop.training import dataset
+from covidxray_desktop.training.metrics import full_report
+
+
+def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
+    """Metrics on the `ok` rows; rejected and unreadable images are counted beside them."""
+    predictor = Predictor(bundle, threshold=threshold)
+    y, p, raw, sources = [], [], [], []
+    rejected, errors = Counter(), []
+    for n, (sample, row) in enumerate(zip(samples, predictor.run([s.file for s in samples])), 1):
+        name = dataset.CLASSES[sample.label]
+        if row.status == "ok":
+            y.append(sample.label)
+            p.append(row.p_covid)
+            raw.append(sigmoid(row.logit))
+            sources.append(sample.source)
+        elif row.status == "rejected":
+            rejected[name] += 1
+        else:
+            errors.append(row.message)
+        if on_progress:
+            on_progress(n, len(samples))
+    report = full_report(y, p, sources, predictor.threshold) if y else {"n": 0}
+    report["rejected"] = {c: rejected.get(c, 0) for c in dataset.CLASSES}
+    report["rejected_fraction"] = round(sum(rejected.values()) / max(len(samples), 1), 4)
+    report["errors"] = len(errors)
+    report["error_messages"] = errors[:20]
+    report["ece_uncalibrated"] = round(expected_calibration_error(raw, y), 4) if y else None
+    report["model"] = bundle.ident
+    report["_y"], report["_p"] = np.array(y), np.array(p)  # for plots; dropped before saving
+    return report
+
+
+def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None) -> dict:
+    samples, described = dataset.discover(data)
+    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+    chosen = [s for s in samples if s.split == split] if split != "all" else samples
+    report = evaluate_samples(chosen, bundle, threshold, on_progress)
+    report.update(data=described, split=split)
+    return report
+
+
+def public(report: dict) -> dict:
+    """The report without its private arrays, ready for JSON."""
+    return {k: v for k, v in report.items() if not k.startswith("_")}

@@ -1,0 +1,40 @@
+"""Small line charts (ROC, training curves) drawn with Pillow: no plotting dependency to ship."""
+from PIL import Image, ImageDraw, ImageFont
+
+COLOURS = [(0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167)]  # Okabe-Ito
+
+
+def line_chart(series: dict, path, title: str, xlabel: str, ylabel: str, diagonal: bool = False,
+               xrange=(0.0, 1.0), yrange=(0.0, 1.0), size=(640, 480)) -> None:
+    """series: name -> (xs, ys). Axes fixed to xrange/yrange."""
+    w, h = size
+    left, right, top, bottom = 60, 20, 40, 50
+    im = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=13)
+
+    def px(x, y):
+        fx = (x - xrange[0]) / ((xrange[1] - xrange[0]) or 1)
+        fy = (y - yrange[0]) / ((yrange[1] - yrange[0]) or 1)
+        return left + fx * (w - left - right), h - bottom - fy * (h - top - bottom)
+
+    d.rectangle((left, top, w - right, h - bottom), outline="black")
+    for i in range(6):
+        fx = xrange[0] + i * (xrange[1] - xrange[0]) / 5
+        fy = yrange[0] + i * (yrange[1] - yrange[0]) / 5
+        x, _ = px(fx, yrange[0])
+        _, y = px(xrange[0], fy)
+        d.text((x - 10, h - bottom + 6), f"{fx:.3g}", fill="black", font=font)
+        d.text((8, y - 7), f"{fy:.3g}", fill="black", font=font)
+    if diagonal:
+        d.line([px(xrange[0], yrange[0]), px(xrange[1], yrange[1])], fill=(180, 180, 180), width=1)
+    for k, (name, (xs, ys)) in enumerate(series.items()):
+        colour = COLOURS[k % len(COLOURS)]
+        points = [px(x, y) for x, y in zip(xs, ys)]
+        if len(points) > 1:
+            d.line(points, fill=colour, width=2)
+        d.text((left + 10, top + 8 + 16 * k), name, fill=colour, font=font)
+    d.text((left, 12), title, fill="black", font=font)
+    d.text(((w - len(xlabel) * 6) / 2, h - 22), xlabel, fill="black", font=font)
+    d.text((8, top - 22), ylabel, fill="black", font=font)
+    im.save(path)

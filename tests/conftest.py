@@ -1,0 +1,51 @@
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COVIDXRAY_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED / "manifest.csv").exists():
+        pytest.skip(f"the shared X-ray data is not at {SHARED} (set COVIDXRAY_DATA to its folder)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def default_bundle():
+    from covidxray_desktop.model.bundle import load_bundle
+    from covidxray_desktop.paths import default_model
+
+    if not default_model().exists():
+        pytest.skip("no bundled default model in resources/models")
+    return load_bundle(default_model())
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory):
+    """A 2-epoch model trained on a few dozen made-up images in COVID/ and Normal/ folders."""
+    from factory import chest_like, save_png8
+
+    from covidxray_desktop.training.job import train
+
+    root = tmp_path_factory.mktemp("tiny-data")
+    for label, shift in (("COVID", 0.25), ("Normal", 0.0)):
+        (root / label).mkdir()
+        for i in range(24):
+            img = chest_like(160, seed=i + (100 if shift else 0))
+            img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift  # "opacity"
+            save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
+    events = []
+    bundle, report = train(root, epochs=2, out_dir=tmp_path_factory.mktemp("tiny-model"), name="tiny",
+                           on_event=events.append)
+    bundle.events, bundle.report, bundle.data = events, report, root
+    return bundle

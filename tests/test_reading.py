@@ -1,0 +1,162 @@
+"""A clinic drags every kind of file it has; each reads as the same X-ray or says why it cannot."""
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from factory import chest_like, jpeg_lossless_via_gdcm, save_jpeg, save_png8, save_png16, write_dicom
+from PIL import Image
+
+from covidxray_desktop.errors import ImagingError
+from covidxray_desktop.imaging import load, preprocess
+
+IMG = chest_like(128)
+
+
+def close_to_reference(xray, tol=0.03):
+    """Same picture after the model's preprocessing (which ignores bit depth and exposure)."""
+    a = preprocess(xray.pixels, 64)
+    b = preprocess(IMG, 64)
+    return float(np.abs(a - b).mean()) < tol
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "CMYK", "I;16", "LA"])
+@pytest.mark.parametrize("fmt", ["png", "tiff", "bmp", "jpeg"])
+def test_every_raster_flavour_reads_as_the_same_picture(tmp_path, fmt, mode):
+    base = Image.fromarray((IMG * 255).round().astype(np.uint8), "L")
+    if mode == "I;16":
+        im = Image.fromarray((IMG * 65535).astype(np.uint16))
+    else:
+        im = base.convert(mode)
+    supported = {"png": {"L", "RGB", "RGBA", "P", "I;16", "LA"}, "tiff": {"L", "RGB", "RGBA", "P", "CMYK", "I;16", "LA"},
+                 "bmp": {"L", "RGB", "P"}, "jpeg": {"L", "RGB", "CMYK"}}
+    if mode not in supported[fmt]:
+        pytest.skip(f"{fmt} cannot store {mode}")
+    path = tmp_path / f"x.{fmt}"
+    im.save(path, **({"quality": 95} if fmt == "jpeg" else {}))
+    xray = load(path)
+    assert xray.pixels.dtype == np.float32 and xray.pixels.shape == IMG.shape
+    assert 0 <= xray.pixels.min() and xray.pixels.max() <= 1
+    assert close_to_reference(xray)
+    assert xray.meta["colourfulness"] < 0.02
+
+
+def test_sixteen_bit_png_keeps_its_depth(tmp_path):
+    save_png16(tmp_path / "x.png", IMG)
+    xray = load(tmp_path / "x.png")
+    assert xray.meta["bits"] == 16
+    assert np.abs(xray.pixels - IMG).max() < 1e-3
+
+
+def test_exif_orientation_is_honoured(tmp_path):
+    im = Image.fromarray((IMG * 255).astype(np.uint8), "L").rotate(-90, expand=True)  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 8  # viewers turn it back 90 degrees counter-clockwise
+    im.save(tmp_path / "x.jpg", exif=exif.tobytes(), quality=95)
+    assert close_to_reference(load(tmp_path / "x.jpg"))
+
+
+def test_a_file_without_extension_is_recognised_by_content(tmp_path):
+    save_png8(tmp_path / "scan", IMG)
+    write_dicom(tmp_path / "IM0001", IMG)
+    assert load(tmp_path / "scan").meta["format"] == "png"
+    assert load(tmp_path / "IM0001").meta["format"] == "dicom"
+
+
+def test_big_jpeg_decodes_at_reduced_size(tmp_path):
+    big = np.kron(IMG, np.ones((16, 16), np.float32))  # 2048 px
+    save_jpeg(tmp_path / "big.jpg", big)
+    xray = load(tmp_path / "big.jpg", max_side=512)
+    assert max(xray.pixels.shape) <= 512
+    assert xray.meta["width"] == 2048
+
+
+def test_float_tiff_with_nan_and_inf_reads_finite(tmp_path):
+    a = IMG.copy()
+    a[0, 0], a[1, 1], a[2, 2] = np.nan, np.inf, -np.inf
+    Image.fromarray(a, "F").save(tmp_path / "f.tif")
+    xray = load(tmp_path / "f.tif")
+    assert np.isfinite(xray.pixels).all()
+
+
+# --- DICOM -----------------------------------------------------------------------------------
+
+def test_monochrome1_is_inverted_to_look_like_monochrome2(tmp_path):
+    m2 = load(write_dicom(tmp_path / "m2.dcm", IMG))
+    m1 = load(write_dicom(tmp_path / "m1.dcm", IMG, photometric="MONOCHROME1"))
+    assert np.abs(m1.pixels - m2.pixels).max() < 1e-3
+    assert close_to_reference(m1)
+
+
+def test_rescale_and_window_are_applied(tmp_path):
+    xray = load(write_dicom(tmp_path / "r.dcm", IMG, slope=2.0, intercept=-1024.0, window=(1024, 4096)))
+    assert close_to_reference(xray)
+    assert xray.meta["patient_id"] == "TEST-0001" and xray.meta["study_date"] == "20200401"
+    assert xray.meta["modality"] == "DX"
+
+
+@pytest.mark.parametrize("syntax", ["rle", "jpeg", "jpegls", "j2k", "jpeg-lossless"])
+def test_compressed_dicom_decodes(tmp_path, syntax):
+    from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
+
+    if syntax == "jpeg-lossless":
+        path = jpeg_lossless_via_gdcm(write_dicom(tmp_path / "u.dcm", IMG), tmp_path / "jl.dcm")
+    else:
+        if syntax == "jpegls":
+            pytest.importorskip("jpeg_ls", reason="pyjpegls (test extra) writes the JPEG-LS file")
+        uid = {"rle": RLELossless, "jpeg": "jpeg", "jpegls": JPEGLSLossless, "j2k": JPEG2000Lossless}[syntax]
+        path = write_dicom(tmp_path / f"{syntax}.dcm", IMG, syntax=uid)
+    xray = load(path)
+    assert close_to_reference(xray)
+
+
+def test_multiframe_dicom_uses_the_first_frame_and_says_so(tmp_path):
+    xray = load(write_dicom(tmp_path / "mf.dcm", IMG, frames=3))
+    assert xray.pixels.shape == IMG.shape
+    assert "first frame" in " ".join(xray.notes)
+
+
+# --- what cannot be read says why --------------------------------------------------------------
+
+def _png_header(width, height) -> bytes:
+    """A PNG that claims width x height pixels but carries almost no data: a decompression bomb."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name,content,expect", [
+    ("empty.png", b"", "empty"),
+    ("notes.png", b"patient list, do not lose\n" * 10, "not an image"),
+    ("noise.dcm", bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8)), "DICOM"),
+    ("bomb.png", _png_header(20000, 20000), "limit"),
+])
+def test_unreadable_files_give_a_readable_error(tmp_path, name, content, expect):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ImagingError, match=expect) as info:
+        load(tmp_path / name)
+    assert str(info.value).startswith(name)
+
+
+def test_truncated_jpeg_is_an_error_not_a_crash(tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray((IMG * 255).astype(np.uint8)).save(buf, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    with pytest.raises(ImagingError, match="damaged or truncated"):
+        load(tmp_path / "cut.jpg")
+
+
+def test_dicom_without_pixels_and_dicom_bomb(tmp_path):
+    with pytest.raises(ImagingError, match="no pixel data"):
+        load(write_dicom(tmp_path / "sr.dcm", IMG, pixel_data=False))
+    with pytest.raises(ImagingError, match="limit"):
+        load(write_dicom(tmp_path / "huge.dcm", IMG, rows=20000, columns=20000))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ImagingError, match="file not found"):
+        load(tmp_path / "gone.png")
