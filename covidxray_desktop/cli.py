@@ -39,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--split", default="test", choices=["train", "val", "test", "all"])
     e.add_argument("--json", metavar="FILE")
     e.add_argument("--threshold", type=float)
+    e.add_argument("--ood", metavar="DIR", help="also build the out-of-distribution test set in DIR and score refusals")
     e.add_argument("--quiet", action="store_true")
 
     sub.add_parser("info", help="version, model, folders and decoders")

@@ -15,3 +15,7 @@ class ModelError(CovidXrayError):
 
 class DataError(CovidXrayError):
     """A training data folder or manifest cannot be used."""
+
+
+class UsageError(CovidXrayError):
+    """A command was given arguments it cannot work with."""

@@ -16,7 +16,7 @@ from covidxray_desktop.imaging import load, preprocess
 from covidxray_desktop.model import cam
 from covidxray_desktop.model.architectures import FEATURES
 from covidxray_desktop.model.calibration import sigmoid, to_logit
-from covidxray_desktop.model.ood import TAIL, OODGate, cheap_reason, thumbnail
+from covidxray_desktop.model.ood import OODGate, cheap_reason, thumbnail
 
 DECODE_SIDE = 1024  # images decode with their longest side at most this: enough for the viewer
 
@@ -123,10 +123,10 @@ class Predictor:
             feats, raw = np.asarray(feats, np.float32), np.asarray(raw, np.float32)
             logits = to_logit(raw, self.output)
             pooled = feats.mean(axis=(1, 2))
-            scores = (self.gate.scores(np.stack([i.thumb for i in ready]), pooled)
-                      if self.gate else np.ones(len(ready)))
+            scores, reasons = (self.gate.assess(np.stack([i.thumb for i in ready]), pooled)
+                               if self.gate else (np.ones(len(ready)), [None] * len(ready)))
             per_item = (time.perf_counter() - start) / len(ready)
-            results = {id(i): (feats[k], logits[k], float(scores[k])) for k, i in enumerate(ready)}
+            results = {id(i): (feats[k], logits[k], float(scores[k]), reasons[k]) for k, i in enumerate(ready)}
         for item in batch:
             yield self._row(item, results.get(id(item)) if ready else None, per_item)
 
@@ -141,15 +141,14 @@ class Predictor:
             row.status = "rejected"
             row.message = f"not a frontal chest X-ray ({item.reason}); no prediction."
             return row
-        features, logit, score = result
+        features, logit, score, reason = result
         row.seconds += per_item
         row.ood_score = round(score, 4)
-        if score < TAIL:
+        row.logit = float(logit)  # kept on rejected rows too, for evaluation; never shown
+        if reason is not None:
             row.status = "rejected"
-            row.message = (f"not a frontal chest X-ray (score {score:.3f}); no prediction. "
-                           f"It looks unlike the X-rays this model was trained on.")
+            row.message = f"not a frontal chest X-ray (score {score:.3f}); no prediction: {reason}."
             return row
-        row.logit = float(logit)
         p = float(sigmoid(logit / self.temperature))
         row.status, row.p_covid = "ok", round(p, 4)
         row.label = "covid" if p >= self.threshold else "normal"

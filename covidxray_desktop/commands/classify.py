@@ -17,11 +17,11 @@ def heatmap_name(path: Path) -> str:
 
 def run(args) -> int:
     from covidxray_desktop.cli import load_model
-    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.errors import CovidXrayError, UsageError
     from covidxray_desktop.imaging import walk
 
     if args.threshold is not None and not 0 <= args.threshold <= 1:
-        raise SystemExit("covidxray: --threshold must be between 0 and 1")
+        raise UsageError("--threshold must be between 0 and 1")
     files, skipped = walk(args.paths)
     heat_dir = _heatmap_dir(args.heatmaps, args.paths) if args.heatmaps else None
     bundle = load_model(args.model)
@@ -72,11 +72,13 @@ def run(args) -> int:
 
 
 def _heatmap_dir(target, inputs) -> Path:
+    from covidxray_desktop.errors import UsageError
+
     target = Path(target).expanduser().absolute()
     for raw in inputs:
         folder = Path(raw).expanduser().absolute()
         if folder.is_dir() and (target == folder or folder in target.parents):
-            raise SystemExit(f"covidxray: --heatmaps {target} is inside the input folder {folder}; "
+            raise UsageError(f"--heatmaps {target} is inside the input folder {folder}; "
                              f"choose a folder outside the inputs")
     target.mkdir(parents=True, exist_ok=True)
     return target

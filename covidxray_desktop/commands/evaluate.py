@@ -30,6 +30,14 @@ def run(args) -> int:
         print(_line(name[:9], m) + f"  [{name}, {m['n_source']} images, vs {m['scored_against']}]")
     print(f"ECE before calibration {report.get('ece_uncalibrated')}, after {report.get('ece')}; "
           f"{report.get('images_per_s', 0)} images/s", file=sys.stderr)
+    if args.ood:
+        from covidxray_desktop.training.evaluate import evaluate_ood
+
+        report["ood"] = ood = evaluate_ood(bundle, args.data, Path(args.ood))
+        print(f"out-of-distribution set ({args.ood}): {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
+              + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in ood["per_kind"].items()))
+        for name in ood["accepted"]:
+            print(f"  accepted: {name}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0

@@ -26,7 +26,7 @@ def compile_for_training(model, arch: str, epochs: int, steps_per_epoch: int):
                       loss="categorical_crossentropy", metrics=["accuracy"])
     else:
         schedule = keras.optimizers.schedules.CosineDecay(
-            1e-4, decay_steps=max(1, epochs * steps_per_epoch), warmup_target=2e-3,
+            1e-4, decay_steps=max(1, epochs * steps_per_epoch), warmup_target=1e-3,
             warmup_steps=max(1, steps_per_epoch), alpha=0.02)
         model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
                       loss=keras.losses.BinaryCrossentropy(from_logits=True),

@@ -6,6 +6,9 @@ Learned checks, both fitted on the training split and thresholded on the validat
 - content: Mahalanobis distance of the network's pooled features to the nearest class mean.
 The score is the smaller of the two tail probabilities against validation X-rays: ~0.5 for a
 typical X-ray, near 0 for something unlike anything the model was trained on.
+A third, orientation check compares the thumbnail with the mean training X-ray turned by 90,
+180, 270 degrees and upside down: a film that matches a turned template better than the
+upright one by ORIENTATION_MARGIN is refused as rotated (left-right mirroring cannot be told).
 """
 import numpy as np
 
@@ -14,6 +17,7 @@ from covidxray_desktop.imaging.preprocess import GRAY_EQ, preprocess
 THUMB = 32
 N_COMPONENTS = 24
 TAIL = 0.005  # reject beyond the 99.5th percentile of validation X-rays, per check
+ORIENTATION_MARGIN = -0.25  # upright correlation minus the best turned one; X-rays sit near +0.3
 _LEVELS = np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 1.0]])
 
 XRAY_MODALITIES = {"CR", "DX", "DR", "RG", "PX", ""}
@@ -97,6 +101,31 @@ class OODGate:
         """In-distribution score per image in [0, 1]; below TAIL means reject."""
         pca, maha = self.distances(thumbs, features)
         return np.minimum(self._tail(pca, self.pca_q), self._tail(maha, self.maha_q))
+
+    def orientation_margins(self, thumbs) -> np.ndarray:
+        """Correlation with the upright mean X-ray minus the best of its turned versions."""
+        mean = self.mean.reshape(THUMB, THUMB)
+        templates = [mean, np.rot90(mean, 1), np.rot90(mean, 2), np.rot90(mean, 3), mean[::-1]]
+        t = np.asarray(thumbs, np.float64).reshape(len(thumbs), -1)
+        t = t - t.mean(axis=1, keepdims=True)
+        t /= np.linalg.norm(t, axis=1, keepdims=True) + 1e-12
+        m = np.stack([(x - x.mean()).reshape(-1) / (np.linalg.norm(x - x.mean()) + 1e-12) for x in templates])
+        corr = t @ m.T
+        return corr[:, 0] - corr[:, 1:].max(axis=1)
+
+    def assess(self, thumbs, features) -> tuple[np.ndarray, list]:
+        """(scores, reasons): a reason (str) for each image to refuse, None for the rest."""
+        scores = self.scores(thumbs, features)
+        turned = self.orientation_margins(thumbs) < ORIENTATION_MARGIN
+        reasons = []
+        for score, is_turned in zip(scores, turned):
+            if is_turned:
+                reasons.append("it looks rotated or upside down")
+            elif score < TAIL:
+                reasons.append("it looks unlike the X-rays this model was trained on")
+            else:
+                reasons.append(None)
+        return scores, reasons
 
     @staticmethod
     def _tail(values, quantiles):

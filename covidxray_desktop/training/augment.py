@@ -7,9 +7,9 @@ def augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One S x S float image in [0, 1] -> a plausible variant of the same film."""
     size = img.shape[0]
     im = Image.fromarray(np.ascontiguousarray(img, np.float32))
-    angle = np.deg2rad(rng.uniform(-10, 10))
-    scale = rng.uniform(0.9, 1.12)
-    tx, ty = rng.uniform(-0.06, 0.06, size=2) * size
+    angle = np.deg2rad(rng.uniform(-8, 8))
+    scale = rng.uniform(0.92, 1.1)
+    tx, ty = rng.uniform(-0.05, 0.05, size=2) * size
     c, s = np.cos(angle) / scale, np.sin(angle) / scale
     cx = cy = size / 2
     # Inverse affine around the centre (Pillow maps output -> input coordinates).
@@ -23,7 +23,7 @@ def augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = (out - 0.5) * rng.uniform(0.85, 1.15) + 0.5 + rng.uniform(-0.06, 0.06)  # contrast, brightness
     if rng.random() < 0.3:
         out = out + rng.normal(0, rng.uniform(0.01, 0.04), out.shape).astype(np.float32)
-    if rng.random() < 0.5:
+    if rng.random() < 0.35:
         _erase_corner(out, rng)
     return np.clip(out, 0, 1)
 

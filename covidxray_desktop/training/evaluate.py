@@ -50,3 +50,25 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
 def public(report: dict) -> dict:
     """The report without its private arrays, ready for JSON."""
     return {k: v for k, v in report.items() if not k.startswith("_")}
+
+
+def evaluate_ood(bundle, data, out_dir, n_xrays: int = 10) -> dict:
+    """Share of made-up non-X-rays refused, per kind (see training/ood_set.py)."""
+    from covidxray_desktop.training import ood_set
+
+    samples, _ = dataset.discover(data)
+    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+    test = [s for s in samples if s.split == "test"]
+    picks = [test[i] for i in np.linspace(0, len(test) - 1, min(n_xrays, len(test))).astype(int)]
+    items = ood_set.build(out_dir, [s.file for s in picks])
+    per_kind, missed = {}, []
+    for (path, kind), row in zip(items, Predictor(bundle).run([p for p, _ in items])):
+        done = per_kind.setdefault(kind, [0, 0])
+        done[0] += row.status != "ok"
+        done[1] += 1
+        if row.status == "ok":
+            missed.append(f"{path.name} (score {row.ood_score})")
+    total = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
+    return {"rejected_fraction": round(total[0] / max(total[1], 1), 4), "n": total[1],
+            "per_kind": {k: {"rejected": v[0], "n": v[1]} for k, v in sorted(per_kind.items())},
+            "accepted": missed}

@@ -1,0 +1,157 @@
+"""An out-of-distribution test set made on the spot: things that are not frontal chest X-rays.
+
+None of it is used to fit the gate (which only ever sees training and validation X-rays).
+Kinds: noise, blank, rendered text and screenshots, photographs and other pictures shipped by
+scikit-image (when installed), CT-like slices, other-body-part images, rotated / upside-down
+X-rays, corner crops, and DICOM files whose tags say CT or lateral.
+"""
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+SKIMAGE_GRAY = ["camera", "coins", "horse", "moon", "page", "text", "clock", "brick", "grass", "gravel",
+                "checkerboard", "binary_blobs", "microaneurysms"]
+SKIMAGE_COLOUR = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
+                  "logo", "cat", "colorwheel", "retina"]
+
+
+def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    items = []
+
+    def save(kind, name, array_or_image):
+        im = array_or_image if isinstance(array_or_image, Image.Image) else _to_image(array_or_image)
+        path = out_dir / f"{kind}-{name}.png"
+        im.save(path)
+        items.append((path, kind))
+
+    for i in range(4):
+        save("noise", f"uniform{i}", rng.random((400, 400)))
+        save("noise", f"gaussian{i}", np.clip(rng.normal(0.5, 0.2, (400, 400)), 0, 1))
+        save("noise", f"smooth{i}", _smooth_noise(rng, 400))
+    for name, value in (("black", 0.0), ("white", 1.0), ("gray", 0.5)):
+        save("blank", name, np.full((400, 400), value))
+    save("blank", "gradient", np.tile(np.linspace(0, 1, 400), (400, 1)))
+    for i in range(4):
+        save("document", f"page{i}", _text_page(rng, dark=i % 2 == 1))
+        save("screenshot", f"window{i}", _screenshot(rng))
+    for i in range(4):
+        save("ct_like", f"axial{i}", _axial_chest(rng))
+    items += _skimage(out_dir)
+    for n, f in enumerate(xray_files):
+        base = np.asarray(Image.open(f).convert("L"), np.float32) / 255
+        for k, turned in ((1, np.rot90(base, 1)), (2, np.rot90(base, 2)), (3, np.rot90(base, 3))):
+            save("rotated", f"{n}-rot{90 * k}", turned)
+        save("flipped", f"{n}-upside-down", base[::-1])
+        h, w = base.shape
+        save("crop", f"{n}-corner", base[: h // 3, : w // 3])
+    items += _tagged_dicoms(out_dir, xray_files[:2])
+    return items
+
+
+def _to_image(a) -> Image.Image:
+    a = np.asarray(a, np.float32)
+    if a.ndim == 3:
+        return Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8), "RGB")
+    return Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8), "L")
+
+
+def _smooth_noise(rng, size):
+    small = rng.random((size // 16, size // 16)).astype(np.float32)
+    return np.asarray(Image.fromarray(small).resize((size, size), Image.BICUBIC)).clip(0, 1)
+
+
+def _text_page(rng, dark=False) -> Image.Image:
+    im = Image.new("L", (600, 800), 20 if dark else 245)
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=16)
+    words = "patient report radiology clinic result date name referral findings impression normal".split()
+    for line in range(40):
+        text = " ".join(rng.choice(words, size=8))
+        d.text((30, 20 + 19 * line), text, fill=230 if dark else 20, font=font)
+    return im
+
+
+def _screenshot(rng) -> Image.Image:
+    im = Image.new("RGB", (800, 600), (236, 236, 236))
+    d = ImageDraw.Draw(im)
+    d.rectangle((0, 0, 800, 28), fill=(52, 101, 164))
+    for _ in range(8):
+        x, y = int(rng.integers(10, 600)), int(rng.integers(40, 500))
+        d.rectangle((x, y, x + int(rng.integers(60, 200)), y + int(rng.integers(20, 80))),
+                    fill=tuple(int(v) for v in rng.integers(150, 255, 3)), outline=(80, 80, 80))
+        d.text((x + 6, y + 4), "OK  Cancel  File  Edit", fill=(0, 0, 0))
+    return im
+
+
+def _axial_chest(rng) -> np.ndarray:
+    """An axial CT-like slice: round body, two dark lungs, bright spine and table."""
+    size = 400
+    y, x = (np.mgrid[0:size, 0:size] - size / 2) / (size / 2)
+    a, b = rng.uniform(0.8, 0.92), rng.uniform(0.55, 0.7)
+    img = np.where((x / a) ** 2 + (y / b) ** 2 < 1, 0.55, 0.0)
+    for cx in (-0.38, 0.38):
+        img = np.where(((x - cx) / 0.3) ** 2 + ((y + 0.05) / 0.42) ** 2 < 1, 0.08, img)
+    img = np.where((x ** 2 + (y - 0.45) ** 2) < 0.012, 1.0, img)
+    img = np.where((np.abs(y - 0.85) < 0.02) & (np.abs(x) < 0.9), 0.8, img)
+    return np.clip(img + rng.normal(0, 0.03, img.shape), 0, 1)
+
+
+def _skimage(out_dir) -> list[tuple[Path, str]]:
+    try:
+        from skimage import data
+    except ImportError:
+        return []
+    items = []
+    for name in SKIMAGE_GRAY + SKIMAGE_COLOUR:
+        try:
+            a = np.asarray(getattr(data, name)())
+        except Exception:
+            continue
+        if a.dtype == bool:
+            a = a.astype(np.uint8) * 255
+        if a.ndim == 3 and a.shape[-1] == 4:
+            a = a[..., :3]
+        kind = "body_part" if name in ("retina", "microaneurysms") else "photo"
+        path = out_dir / f"{kind}-{name}.png"
+        Image.fromarray(a.astype(np.uint8)).save(path)
+        items.append((path, kind))
+    phantom = (data.shepp_logan_phantom() * 255).astype(np.uint8)
+    Image.fromarray(phantom).save(out_dir / "ct_like-shepp_logan.png")
+    items.append((out_dir / "ct_like-shepp_logan.png", "ct_like"))
+    faces = np.load(Path(data.__file__).parent / "lfw_subset.npy")[:20]
+    for i, face in enumerate(faces):
+        path = out_dir / f"photo-face{i}.png"
+        Image.fromarray((face * 255).astype(np.uint8)).resize((200, 200)).save(path)
+        items.append((path, "photo"))
+    return items
+
+
+def _tagged_dicoms(out_dir, xray_files) -> list[tuple[Path, str]]:
+    """Real X-ray pixels whose DICOM tags say it is a CT slice or a lateral view."""
+    import pydicom
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    items = []
+    for n, f in enumerate(xray_files):
+        pixels = np.asarray(Image.open(f).convert("L"), np.uint8)
+        for kind, tags in (("ct_tagged", {"Modality": "CT"}), ("lateral_tagged", {"Modality": "DX", "ViewPosition": "LL"})):
+            meta = FileMetaDataset()
+            meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
+            meta.TransferSyntaxUID = ExplicitVRLittleEndian
+            ds = FileDataset(str(f), {}, file_meta=meta, preamble=b"\0" * 128)
+            ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+            for k, v in tags.items():
+                setattr(ds, k, v)
+            ds.Rows, ds.Columns = pixels.shape
+            ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+            ds.PixelData = pixels.tobytes()
+            path = out_dir / f"{kind}-{n}.dcm"
+            ds.save_as(path, enforce_file_format=True)
+            items.append((path, kind))
+    return items

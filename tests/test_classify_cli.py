@@ -1,0 +1,124 @@
+"""IT points `covidxray classify` at files and folders and gets one CSV row per X-ray."""
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from factory import chest_like, save_jpeg, save_png8, write_dicom
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.commands.classify import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def classify(args, capsys):
+    code = main(["classify", "--quiet", *map(str, args)])
+    out = capsys.readouterr()
+    return code, list(csv.DictReader(io.StringIO(out.out))), out
+
+
+def test_csv_contract_files_folders_and_junk(tmp_path, tiny_bundle, capsys):
+    folder = tmp_path / "ward 3 – röntgen"  # spaces and non-ASCII in the path
+    (folder / "sub").mkdir(parents=True)
+    save_png8(folder / "a.png", chest_like(200, 1))
+    write_dicom(folder / "sub" / "IM0001", chest_like(200, 2))  # no extension: found by content
+    save_jpeg(folder / "sub" / "b.jpg", chest_like(200, 3))
+    (folder / "notes.txt").write_text("not an image")
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (folder / "manifest.csv").write_text("file,label\n")
+    (folder / "broken.png").write_text("this is text")
+    missing = tmp_path / "missing.png"
+
+    code, rows, out = classify(["--model", tiny_bundle.path, folder, missing], capsys)
+    assert code == 0
+    assert list(rows[0].keys())[:7] == ["path", "status", "label", "p_covid", "message", "model", "seconds"]
+    assert list(rows[0].keys()) == COLUMNS
+    by_name = {Path(r["path"]).name: r for r in rows}
+    assert set(by_name) == {"a.png", "IM0001", "b.jpg", "broken.png", "missing.png"}
+    for r in rows:
+        assert Path(r["path"]).is_absolute()
+        assert r["model"] == tiny_bundle.ident
+        assert float(r["seconds"]) >= 0
+        if r["status"] == "ok":
+            assert r["label"] in ("covid", "normal") and 0 <= float(r["p_covid"]) <= 1
+        else:
+            assert r["label"] == "" and r["p_covid"] == "" and r["message"]
+    assert by_name["missing.png"]["status"] == "error" and "file not found" in by_name["missing.png"]["message"]
+    assert by_name["broken.png"]["status"] == "error" and "not an image" in by_name["broken.png"]["message"]
+    assert "3 non-image files skipped" in main_summary(tmp_path, tiny_bundle, folder, capsys)
+
+
+def main_summary(tmp_path, bundle, folder, capsys):
+    main(["classify", "--model", str(bundle.path), "--csv", str(tmp_path / "out.csv"), str(folder)])
+    return capsys.readouterr().err
+
+
+def test_rows_are_written_as_files_finish_and_csv_goes_to_a_file(tmp_path, tiny_bundle, capsys):
+    for i in range(3):
+        save_png8(tmp_path / f"x{i}.png", chest_like(128, i))
+    target = tmp_path / "results.csv"
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--csv", str(target), str(tmp_path)]) == 0
+    rows = list(csv.DictReader(open(target, encoding="utf-8")))
+    assert len(rows) == 3
+
+
+def test_threshold_override_moves_the_label(tmp_path, tiny_bundle, capsys):
+    save_png8(tmp_path / "x.png", chest_like(128, 5))
+    _, low, _ = classify(["--model", tiny_bundle.path, "--threshold", "0", tmp_path / "x.png"], capsys)
+    _, high, _ = classify(["--model", tiny_bundle.path, "--threshold", "1", tmp_path / "x.png"], capsys)
+    if low[0]["status"] == "ok":
+        assert low[0]["label"] == "covid" and high[0]["label"] == "normal"
+
+
+def test_bad_model_and_bad_arguments_exit_non_zero_with_one_line(tmp_path, capsys):
+    bogus = tmp_path / "m.keras"
+    bogus.write_bytes(b"not a model")
+    assert main(["classify", "--model", str(bogus), str(tmp_path)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "model card not found" in err
+    proc = subprocess.run([sys.executable, "-m", "covidxray_desktop", "classify"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode != 0 and "PATH" in proc.stderr
+
+
+def test_heatmaps_have_unique_names_outside_the_inputs(tmp_path, tiny_bundle, capsys):
+    inputs = tmp_path / "in"
+    for d in ("s1", "s2"):
+        (inputs / d).mkdir(parents=True)
+        write_dicom(inputs / d / "IM0001", chest_like(160, 7))
+    save_png8(inputs / "a.png", chest_like(160, 8))
+    save_jpeg(inputs / "a.jpg", chest_like(160, 9))
+    heat = tmp_path / "heat"
+    code, rows, _ = classify(["--model", tiny_bundle.path, "--heatmaps", heat, "--threshold", "0.5", inputs], capsys)
+    assert code == 0
+    written = [r["heatmap"] for r in rows if r["status"] == "ok"]
+    assert len(set(written)) == len(written) == sum(r["status"] == "ok" for r in rows)
+    for w in written:
+        assert Path(w).parent == heat and Path(w).exists()
+    assert all(r["heatmap"] == "" for r in rows if r["status"] != "ok")
+    assert main(["classify", "--model", str(tiny_bundle.path), "--heatmaps", str(inputs / "s1"), str(inputs)]) != 0
+
+
+def test_no_arguments_prints_help(capsys):
+    assert main([]) == 0
+    assert "classify" in capsys.readouterr().out
+
+
+def test_same_film_as_png16_monochrome1_dicom_and_jpeg_gets_the_same_answer(tmp_path, tiny_bundle):
+    from covidxray_desktop.inference import Predictor
+
+    img = chest_like(256, 11)
+    from factory import save_png16
+    save_png16(tmp_path / "a.png", img)
+    write_dicom(tmp_path / "b.dcm", img, photometric="MONOCHROME1", bits=12)
+    save_jpeg(tmp_path / "c.jpg", img, quality=95)
+    rows = list(Predictor(tiny_bundle).run([tmp_path / "a.png", tmp_path / "b.dcm", tmp_path / "c.jpg"]))
+    logits = np.array([r.logit for r in rows if r.logit is not None])
+    assert len(logits) == 3
+    from covidxray_desktop.model.calibration import sigmoid
+
+    p = sigmoid(logits / tiny_bundle.card["calibration"]["temperature"])
+    assert p.max() - p.min() <= 0.02

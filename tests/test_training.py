@@ -1,0 +1,99 @@
+"""A data scientist trains on labelled folders, reads the report, and gets a bundle that classifies."""
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.errors import DataError, ModelError
+from covidxray_desktop.model.bundle import load_bundle
+from covidxray_desktop.training import dataset
+
+
+def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bundle):
+    kinds = {e["kind"] for e in tiny_bundle.events}
+    assert {"stage", "batch", "epoch", "done"} <= kinds
+    epochs = [e for e in tiny_bundle.events if e["kind"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    assert all(k in epochs[0] for k in ("loss", "accuracy", "val_auc", "images_per_s", "eta_s"))
+    card = tiny_bundle.card
+    for key in ("format_version", "classes", "input", "preprocessing", "threshold", "calibration", "ood",
+                "training", "metrics", "keras_sha256", "version"):
+        assert key in card
+    assert card["training"]["epochs"] == 2 and card["training"]["device"]
+    assert "research" in card["training"]["provenance"].lower()
+    assert set(card["metrics"]) >= {"val", "test"}
+    assert tiny_bundle.path.stat().st_size < 20e6
+    report = json.loads(open(tiny_bundle.report["path"]).read())
+    assert report["figures"]["curves"].endswith(".png")
+
+
+def test_a_reloaded_bundle_predicts_like_the_trained_one(tiny_bundle):
+    again = load_bundle(tiny_bundle.path)
+    x = np.random.default_rng(0).random((2, 192, 192, 1)).astype("float32")
+    assert np.allclose(again.model.predict_on_batch(x), tiny_bundle.model.predict_on_batch(x), atol=1e-5)
+
+
+def test_tampered_model_and_unknown_card_version_are_refused(tiny_bundle, tmp_path):
+    import shutil
+
+    keras_copy = tmp_path / "m.keras"
+    shutil.copy(tiny_bundle.path, keras_copy)
+    card = dict(tiny_bundle.card)
+    (tmp_path / "m.json").write_text(json.dumps(card))
+    with open(keras_copy, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        load_bundle(keras_copy)
+    (tmp_path / "m.json").write_text(json.dumps(dict(card, format_version=99)))
+    with pytest.raises(ModelError, match="format 99"):
+        load_bundle(keras_copy)
+
+
+def test_evaluate_writes_the_promised_json_keys(tiny_bundle, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", str(tiny_bundle.data), "--model", str(tiny_bundle.path), "--split", "all",
+                 "--json", str(out), "--quiet"]) == 0
+    report = json.loads(out.read_text())
+    for key in ("n", "auc", "accuracy", "balanced_accuracy", "sensitivity", "specificity", "threshold", "ece",
+                "rejected", "per_source", "per_class"):
+        assert key in report
+    assert report["per_class"]["covid"].keys() == report["per_class"]["normal"].keys()
+    assert "auc_ci95" in report
+
+
+def test_patient_split_keeps_every_patient_in_one_split(tmp_path):
+    rows = [("p%03d_%d.png" % (i // 3, i % 3), "covid" if i % 2 else "normal", f"p{i // 3}") for i in range(300)]
+    with open(tmp_path / "m.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "patient_id"])
+        w.writerows(rows)
+    samples, _ = dataset.discover(tmp_path / "m.csv")
+    split = dataset.patient_split(samples, seed=3)
+    where = {}
+    for s in split:
+        where.setdefault(s.patient_id, set()).add(s.split)
+    assert all(len(v) == 1 for v in where.values())
+    counts = {k: sum(s.split == k for s in split) for k in dataset.SPLITS}
+    assert counts["train"] > counts["val"] > 0 and counts["test"] > 0
+    assert dataset.patient_split(samples, seed=3) == split  # seeded: the same every time
+
+
+def test_class_folders_are_matched_whatever_their_case(tmp_path):
+    for name in ("COVID-19", "normal"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    samples, _ = dataset.discover(tmp_path)
+    assert sorted(s.label for s in samples) == [0, 1]
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(DataError, match="sub-folder"):
+        dataset.discover(tmp_path / "elsewhere")
+
+
+def test_shared_manifest_splits_never_share_a_patient(shared_data):
+    samples, _ = dataset.discover(shared_data / "manifest.csv")
+    where = {}
+    for s in samples:
+        where.setdefault((s.source, s.patient_id), set()).add(s.split)
+    assert all(len(v) == 1 for v in where.values())
