@@ -48,8 +48,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    if args.command is None:
+    if args.command is None:  # the window will open here; until then, say what can be done
         parser().print_help()
+        print(f"\nactive model: {_model_line()}")
         return 0
     from covidxray_desktop import backend
 
@@ -70,6 +71,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)
         return 130
+
+
+def _model_line() -> str:
+    from covidxray_desktop.model.bundle import read_card
+    from covidxray_desktop.paths import default_model
+
+    try:
+        card = read_card(default_model())
+    except CovidXrayError as exc:
+        return str(exc)
+    return f"{card['name']}@{card['version']} ({default_model()})"
 
 
 def load_model(path):

@@ -1,6 +1,12 @@
 """Typed errors whose message a user can read. The core raises these; callers show str(error)."""
 
 
+def brief(exc: Exception, limit: int = 140) -> str:
+    """A library exception as one short line, to quote inside a user-facing sentence."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class CovidXrayError(Exception):
     """Base class: str(error) is a sentence meant for the person at the screen."""
 

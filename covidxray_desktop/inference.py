@@ -116,7 +116,7 @@ class Predictor:
 
     def _infer(self, batch: list[_Item]):
         ready = [i for i in batch if i.input is not None]
-        per_item = 0.0
+        per_item, results = 0.0, {}
         if ready:
             start = time.perf_counter()
             feats, raw = self._net.predict_on_batch(np.stack([i.input for i in ready]))
@@ -128,7 +128,7 @@ class Predictor:
             per_item = (time.perf_counter() - start) / len(ready)
             results = {id(i): (feats[k], logits[k], float(scores[k]), reasons[k]) for k, i in enumerate(ready)}
         for item in batch:
-            yield self._row(item, results.get(id(item)) if ready else None, per_item)
+            yield self._row(item, results.get(id(item)), per_item)
 
     def _row(self, item: _Item, result, per_item: float) -> Prediction:
         meta = item.xray.meta if item.xray is not None else {}

@@ -60,7 +60,8 @@ def write_dicom(path, img, *, photometric="MONOCHROME2", bits=12, slope=None, in
         return path
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
     ds.Rows, ds.Columns = rows or img.shape[0], columns or img.shape[1]
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, bits, bits - 1, 0
+    stored_bits = min(16, max(bits, int(arr.max()).bit_length()))  # a rescale may need more room
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, stored_bits, stored_bits - 1, 0
     ds.PixelData = arr.tobytes()
     if syntax is not None:
         ds.compress(syntax, arr, encoding_plugin=_encoder(syntax)) if syntax != "jpeg" else _jpeg(ds, img)

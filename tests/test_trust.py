@@ -73,3 +73,17 @@ def test_colour_photo_and_noise_are_refused_before_the_network(tmp_path, tiny_bu
     rows = list(Predictor(tiny_bundle).run([tmp_path / n for n in ("photo.png", "blank.png", "strip.png")]))
     assert [r.status for r in rows] == ["rejected"] * 3
     assert "colour" in rows[0].message and "blank" in rows[1].message
+
+
+def test_a_real_film_as_png16_monochrome1_dicom_and_jpeg_gets_the_same_answer(tmp_path, default_bundle, shared_data):
+    from factory import save_jpeg, save_png16
+
+    rows = [r for r in csv.DictReader(open(shared_data / "manifest.csv")) if r["split"] == "test"]
+    films = [shared_data / rows[i]["file"] for i in (0, len(rows) // 2, len(rows) - 1)]
+    for n, film in enumerate(films):
+        img = np.asarray(Image.open(film).convert("L"), np.float32) / 255
+        save_png16(tmp_path / f"{n}.png", img)
+        write_dicom(tmp_path / f"{n}.dcm", img, photometric="MONOCHROME1", bits=12, slope=1.0, intercept=-1024.0)
+        save_jpeg(tmp_path / f"{n}.jpg", img, quality=92)
+        p = [r.p_covid for r in Predictor(default_bundle).run([tmp_path / f"{n}.{e}" for e in ("png", "dcm", "jpg")])]
+        assert None not in p and max(p) - min(p) <= 0.02, (film.name, p)

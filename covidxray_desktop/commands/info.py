@@ -9,7 +9,7 @@ def run(args) -> int:
     from covidxray_desktop.paths import default_model, user_data_dir
 
     print(f"covidxray {__version__} (Python {platform.python_version()}, {platform.system()})")
-    print(f"backend: {backend.name()}")
+    print(f"backend: {backend.name()}, device: {backend.device()}")
     print(f"default model: {default_model()}")
     try:
         card = read_card(default_model())

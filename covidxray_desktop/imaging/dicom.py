@@ -1,7 +1,7 @@
 """DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
 import numpy as np
 
-from covidxray_desktop.errors import ImagingError
+from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import check_size
 from covidxray_desktop.imaging.raster import _float_to_unit, _shrink, colourfulness
 from covidxray_desktop.imaging.xray import XRay
@@ -28,7 +28,7 @@ def read_dicom(path, max_side: int | None = None) -> XRay:
     try:
         ds = pydicom.dcmread(path)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ImagingError(f"{name}: not a readable DICOM file ({_short(exc)}).")
+        raise ImagingError(f"{name}: not a readable DICOM file ({brief(exc)}).")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise ImagingError(f"{name}: DICOM file holds no image (no pixel data); nothing to classify.")
     rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
@@ -108,14 +108,9 @@ def _tags(ds) -> dict:
 def _decode_message(name: str, ds, exc: Exception) -> str:
     uid = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     hint = _PLUGIN_HINT.get(uid)
-    detail = _short(exc).lower()
+    detail = brief(exc).lower()
     if hint and ("plugin" in detail or "decod" in detail or "missing" in detail or "unable" in detail):
         from pydicom.uid import UID
 
         return f"{name}: {UID(uid).name} DICOM needs a decoder plugin - install {hint}."
-    return f"{name}: DICOM pixel data could not be decoded ({_short(exc)})."
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) < 140 else text[:137] + "..."
+    return f"{name}: DICOM pixel data could not be decoded ({brief(exc)})."

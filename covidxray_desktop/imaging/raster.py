@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from covidxray_desktop.errors import ImagingError
+from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import MAX_PIXELS, check_size
 from covidxray_desktop.imaging.xray import XRay
 
@@ -33,7 +33,7 @@ def read_raster(path, max_side: int | None = None) -> XRay:
     except UnidentifiedImageError:
         raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImagingError(f"{name}: the image is damaged or truncated ({_short(exc)}).")
+        raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
     if max_side and max(gray.shape) > max_side:
         gray = _shrink(gray, max_side)
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
@@ -81,8 +81,3 @@ def _shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
     scale = max_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return np.asarray(Image.fromarray(np.ascontiguousarray(gray, dtype=np.float32)).resize(size, Image.BILINEAR, reducing_gap=2.0))
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) < 120 else text[:117] + "..."

@@ -28,7 +28,8 @@ def compile_for_training(model, arch: str, epochs: int, steps_per_epoch: int):
         schedule = keras.optimizers.schedules.CosineDecay(
             1e-4, decay_steps=max(1, epochs * steps_per_epoch), warmup_target=1e-3,
             warmup_steps=max(1, steps_per_epoch), alpha=0.02)
-        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
+        # Weight averaging (EMA) smooths the epoch-to-epoch swings of a small-batch, augmented run.
+        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=True, ema_momentum=0.99),
                       loss=keras.losses.BinaryCrossentropy(from_logits=True),
                       metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
     return model
@@ -43,7 +44,7 @@ def _conv(x, filters, kernel=3, strides=1, name=None):
 
 
 def _default():
-    """A compact VGG-style CNN for 192 px grayscale: 1.2 M parameters, ~0.37 GMAC per image.
+    """A compact VGG-style CNN for 192 px grayscale: 0.58 M parameters, ~0.37 GMAC per image.
 
     Why this shape: at 192 px the lung fields keep enough detail for opacities, while a
     from-scratch net this small trains 16 epochs on a 2-core CPU in minutes and does not

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from covidxray_desktop.errors import ModelError
+from covidxray_desktop.errors import ModelError, brief
 
 FORMAT_VERSION = 1
 
@@ -65,7 +65,7 @@ def load_bundle(path) -> ModelBundle:
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # safe_mode refuses Lambda layers and other arbitrary code
-        raise ModelError(f"{path.name}: the model cannot be loaded safely ({_short(exc)}).")
+        raise ModelError(f"{path.name}: the model cannot be loaded safely ({brief(exc)}).")
     return ModelBundle(model, card, path)
 
 
@@ -76,8 +76,9 @@ def save_bundle(model, card: dict, out_dir, name: str) -> ModelBundle:
     target = out_dir / f"{name}.keras"
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=out_dir, prefix=f".{name}-")
     os.close(fd)
+    _readable(tmp)
     try:
-        model.save(tmp)
+        inference_copy(model).save(tmp)
         _fsync(tmp)
         digest = sha256_file(tmp)
         card = dict(card, format_version=FORMAT_VERSION, name=name, keras_sha256=digest,
@@ -90,9 +91,19 @@ def save_bundle(model, card: dict, out_dir, name: str) -> ModelBundle:
     return ModelBundle(model, card, target)
 
 
+def inference_copy(model):
+    """The same network and weights without optimizer state (EMA slots would double the file)."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def write_json_atomic(path, data) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent, prefix=f".{path.stem}-")
+    _readable(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1)
@@ -118,11 +129,13 @@ def _resolve(path) -> Path:
     return path
 
 
+def _readable(path) -> None:
+    """mkstemp makes owner-only files; a model and its card are for every user of the machine."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _fsync(path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) < 160 else text[:157] + "..."

@@ -26,6 +26,16 @@ def predict_logits(model, images, channels: int, output: str, batch: int = 64) -
     return to_logit(np.concatenate(out), output) if out else np.zeros(0)
 
 
+def averaged_weights(model) -> list:
+    """The model's weights with the optimizer's moving averages in place of trainable ones."""
+    opt = model.optimizer
+    averages = getattr(opt, "_model_variables_moving_average", None) if getattr(opt, "use_ema", False) else None
+    if not averages:
+        return model.get_weights()
+    by_var = {id(v): a for v, a in zip(opt._trainable_variables, averages)}
+    return [np.asarray(by_var.get(id(v), v)) for v in model.weights]
+
+
 def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     from covidxray_desktop.training.job import Cancelled, source_weights
 
@@ -72,6 +82,9 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
                           "images_per_s": seen / max(elapsed, 1e-9),
                           "eta_s": per_step * ((steps - step - 1) + (epochs - epoch - 1) * steps)})
             seconds = time.time() - t0
+            raw_weights = model.get_weights()
+            candidate = averaged_weights(model)
+            model.set_weights(candidate)
             logits = predict_logits(model, arrays["val"][0], spec["channels"], spec["output"])
             val_auc = auc(y_val, logits) or 0.0
             val_loss = log_loss(sigmoid(logits), y_val)
@@ -80,7 +93,8 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
             history.append(entry)
             score = (round(val_auc, 4), -val_loss)  # best AUC; the lower loss breaks ties
             if best["score"] is None or score > best["score"]:
-                best.update(score=score, weights=model.get_weights(), epoch=epoch + 1)
+                best.update(score=score, weights=candidate, epoch=epoch + 1)
+            model.set_weights(raw_weights)  # training goes on from the raw weights
             entry["best_epoch"] = best["epoch"]
             on_event({"kind": "epoch", "epochs": epochs, **entry, "images_per_s": n / seconds,
                       "eta_s": (epochs - epoch - 1) * float(np.mean([h["seconds"] for h in history]))})
