@@ -4,8 +4,9 @@ from PIL import Image
 
 # Preprocessing ids a model card may name.
 GRAY_EQ = "cxr-gray-eq-v1"  # ours: crop uniform borders, resize, histogram-equalise, 1 channel
+GRAY_STRETCH = "cxr-gray-pct-v1"  # as GRAY_EQ but a 1-99 percentile stretch instead of equalisation
 ARTICLE = "article-rgb-v1"  # the 2020 article: resize, scale to [0, 1], 3 identical channels
-KNOWN = (GRAY_EQ, ARTICLE)
+KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE)
 
 
 def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarray:
@@ -13,11 +14,10 @@ def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarr
     if method == ARTICLE:
         small = resize(pixels, size)
         return np.repeat(small[..., None], 3, axis=-1)
-    if method != GRAY_EQ:
+    if method not in (GRAY_EQ, GRAY_STRETCH):
         raise ValueError(f"unknown preprocessing {method!r}")
-    cropped = crop_borders(pixels)
-    small = resize(cropped, size)
-    return equalise(small)[..., None]
+    small = resize(crop_borders(pixels), size)
+    return (equalise(small) if method == GRAY_EQ else stretch(small))[..., None]
 
 
 def resize(pixels: np.ndarray, size: int) -> np.ndarray:
@@ -53,6 +53,11 @@ def crop_box(pixels: np.ndarray, tol: float = 0.02, max_frac: float = 0.25) -> t
     left, right = min(run(col_flat), limit_c), min(run(col_flat[::-1]), limit_c)
     box = (top * step, h - bottom * step, left * step, w - right * step)
     return box if box[1] > box[0] and box[3] > box[2] else (0, h, 0, w)
+
+
+def stretch(small: np.ndarray) -> np.ndarray:
+    lo, hi = np.percentile(small, [1, 99])
+    return np.clip((small - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)
 
 
 def equalise(small: np.ndarray, bins: int = 256) -> np.ndarray:

@@ -1,11 +1,16 @@
 """The networks: ours ('default') and the 2020 article's ('article'), reproduced exactly."""
-from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ
+from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ, GRAY_STRETCH
 
-# name -> input size, channels, preprocessing id, output kind, batch size
+# name -> input size, channels, preprocessing id, output kind, batch size, training recipe
 SPECS = {
-    "default": {"size": 192, "channels": 1, "preprocessing": GRAY_EQ, "output": "logit", "batch": 32},
-    "article": {"size": 224, "channels": 3, "preprocessing": ARTICLE, "output": "softmax", "batch": 128},
+    "default": {"size": 192, "channels": 1, "preprocessing": GRAY_EQ, "output": "logit", "batch": 32,
+                "augment": True, "source_weights": True},
+    "article": {"size": 224, "channels": 3, "preprocessing": ARTICLE, "output": "softmax", "batch": 128,
+                "augment": False, "source_weights": False},  # as the article ran it
 }
+# Parts of our recipe that `train --ablate` can switch off, to measure what each one buys.
+ABLATIONS = {"augment": {"augment": False}, "source-weights": {"source_weights": False},
+             "equalise": {"preprocessing": GRAY_STRETCH}}
 FEATURES = "features"  # the last conv block: class activation maps are taken here
 
 

@@ -42,14 +42,14 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     images = arrays["train"][0]
     y_train = np.array([s.label for s in parts["train"]], np.float32)
     y_val = np.array([s.label for s in parts["val"]])
-    weights = source_weights(parts["train"]) if arch == "default" else None
+    weights = source_weights(parts["train"]) if spec["source_weights"] else None
     size, n = spec["batch"], len(images)
     steps = int(np.ceil(n / size))
     rng = np.random.default_rng(seed)
 
     def make_batch(idx, batch_rng):
         imgs = images[idx].astype(np.float32)
-        if arch == "default":  # the article trained without augmentation
+        if spec["augment"]:
             imgs = np.stack([augment(im, batch_rng) for im in imgs])
         y = y_train[idx]
         y = np.stack([1 - y, y], axis=1) if spec["output"] == "softmax" else y[:, None]
