@@ -33,8 +33,10 @@ def line_chart(series: dict, path, title: str, xlabel: str, ylabel: str, diagona
         points = [px(x, y) for x, y in zip(xs, ys)]
         if len(points) > 1:
             d.line(points, fill=colour, width=2)
-        d.text((left + 10, top + 8 + 16 * k), name, fill=colour, font=font)
-    d.text((left, 12), title, fill="black", font=font)
+        # Legend where the curves are not: lower right under the ROC diagonal, mid-right otherwise.
+        ly = h - bottom - 12 - 16 * (len(series) - k) if diagonal else (top + h - bottom) / 2 + 16 * k
+        d.text((w - right - 190, ly), name, fill=colour, font=font)
+    d.text((left + 90, 12), title, fill="black", font=font)
     d.text(((w - len(xlabel) * 6) / 2, h - 22), xlabel, fill="black", font=font)
     d.text((8, top - 22), ylabel, fill="black", font=font)
     im.save(path)
