@@ -40,6 +40,8 @@ def run(args) -> int:
           f"threshold: {card['threshold']:.4f}  temperature: {card['calibration']['temperature']:.3f}")
     for split, m in card.get("metrics", {}).items():
         print(_line(split, m))
+        if m.get("ignoring_gate", {}).get("n"):
+            print(_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
     return 0
 

@@ -6,16 +6,20 @@ import numpy as np
 from covidxray_desktop.inference import Predictor
 from covidxray_desktop.model.calibration import expected_calibration_error, sigmoid
 from covidxray_desktop.training import dataset
-from covidxray_desktop.training.metrics import full_report
+from covidxray_desktop.training.metrics import full_report, summary
 
 
 def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
     """Metrics on the `ok` rows; rejected and unreadable images are counted beside them."""
     predictor = Predictor(bundle, threshold=threshold)
     y, p, raw, sources = [], [], [], []
+    y_any, p_any = [], []  # every image the network saw, the gate's refusals included
     rejected, errors = Counter(), []
     for n, (sample, row) in enumerate(zip(samples, predictor.run([s.file for s in samples])), 1):
         name = dataset.CLASSES[sample.label]
+        if row.logit is not None:
+            y_any.append(sample.label)
+            p_any.append(sigmoid(row.logit / predictor.temperature))
         if row.status == "ok":
             y.append(sample.label)
             p.append(row.p_covid)
@@ -34,6 +38,8 @@ def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
     report["error_messages"] = errors[:20]
     report["ece_uncalibrated"] = round(expected_calibration_error(raw, y), 4) if y else None
     report["model"] = bundle.ident
+    # What the network alone would have said, had the gate let everything through.
+    report["ignoring_gate"] = summary(y_any, p_any, predictor.threshold) if y_any else {"n": 0}
     report["_y"], report["_p"] = np.array(y), np.array(p)  # for plots; dropped before saving
     return report
 
