@@ -122,3 +122,17 @@ def test_same_film_as_png16_monochrome1_dicom_and_jpeg_gets_the_same_answer(tmp_
 
     p = sigmoid(logits / tiny_bundle.card["calibration"]["temperature"])
     assert p.max() - p.min() <= 0.02
+
+
+def test_db_records_every_row_with_its_content_hash(tmp_path, tiny_bundle, capsys):
+    import sqlite3
+
+    for i in range(2):
+        save_png8(tmp_path / f"x{i}.png", chest_like(128, i))
+    (tmp_path / "bad.png").write_text("no")
+    db = tmp_path / "results.sqlite3"
+    code, rows, _ = classify(["--model", tiny_bundle.path, "--db", db, tmp_path], capsys)
+    assert code == 0 and len(rows) == 3
+    stored = sqlite3.connect(db).execute("SELECT path, status, sha256, model FROM results ORDER BY path").fetchall()
+    assert [Path(p).name for p, *_ in stored] == ["bad.png", "x0.png", "x1.png"]
+    assert all(len(sha) == 64 and model == tiny_bundle.ident for _, _, sha, model in stored)

@@ -97,3 +97,13 @@ def test_shared_manifest_splits_never_share_a_patient(shared_data):
     for s in samples:
         where.setdefault((s.source, s.patient_id), set()).add(s.split)
     assert all(len(v) == 1 for v in where.values())
+
+
+def test_the_same_seed_trains_the_same_model(tiny_bundle, tmp_path):
+    from covidxray_desktop.training.job import train
+
+    first, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "a", name="a", seed=7)
+    second, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "b", name="b", seed=7)
+    for w1, w2 in zip(first.model.get_weights(), second.model.get_weights()):
+        assert np.array_equal(w1, w2)
+    assert first.card["keras_sha256"] != "" and first.card["threshold"] == second.card["threshold"]
