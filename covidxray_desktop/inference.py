@@ -119,8 +119,13 @@ class Predictor:
         per_item, results = 0.0, {}
         if ready:
             start = time.perf_counter()
-            feats, raw = self._net.predict_on_batch(np.stack([i.input for i in ready]))
-            feats, raw = np.asarray(feats, np.float32), np.asarray(raw, np.float32)
+            x = np.stack([i.input for i in ready])
+            # Pad to a power of two: a handful of batch shapes, so the graph is traced a few times only.
+            size = 1 << (len(ready) - 1).bit_length()
+            x = np.concatenate([x, np.zeros((size - len(x),) + x.shape[1:], x.dtype)]) if size > len(x) else x
+            feats, raw = self._net.predict_on_batch(x)
+            feats = np.asarray(feats, np.float32)[: len(ready)]
+            raw = np.asarray(raw, np.float32)[: len(ready)]
             logits = to_logit(raw, self.output)
             pooled = feats.mean(axis=(1, 2))
             scores, reasons = (self.gate.assess(np.stack([i.thumb for i in ready]), pooled)

@@ -4,7 +4,7 @@ from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ, GRAY_STRETCH
 # name -> input size, channels, preprocessing id, output kind, batch size, training recipe
 SPECS = {
     "default": {"size": 192, "channels": 1, "preprocessing": GRAY_EQ, "output": "logit", "batch": 32,
-                "augment": True, "source_weights": True},
+                "augment": True, "source_weights": True, "balanced_sampling": True},
     "article": {"size": 224, "channels": 3, "preprocessing": ARTICLE, "output": "softmax", "batch": 128,
                 "augment": False, "source_weights": False},  # as the article ran it
 }

@@ -43,6 +43,11 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     y_train = np.array([s.label for s in parts["train"]], np.float32)
     y_val = np.array([s.label for s in parts["val"]])
     weights = source_weights(parts["train"]) if spec["source_weights"] else None
+    # Balanced sampling draws each epoch's images with those weights as probabilities: the few
+    # COVID films come back several times per epoch, each time augmented differently.
+    draw = weights / weights.sum() if weights is not None and spec.get("balanced_sampling") else None
+    if draw is not None:
+        weights = None
     size, n = spec["batch"], len(images)
     steps = int(np.ceil(n / size))
     rng = np.random.default_rng(seed)
@@ -60,7 +65,7 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     history, best = [], {"score": None, "weights": None, "epoch": 0}
     with ThreadPoolExecutor(1) as pool:
         for epoch in range(epochs):
-            order = rng.permutation(n)
+            order = rng.permutation(n) if draw is None else rng.choice(n, size=n, p=draw)
             seeds = rng.integers(0, 2**31, steps)
             batches = [order[i * size:(i + 1) * size] for i in range(steps)]
             t0, seen, loss_sum, correct_sum = time.time(), 0, 0.0, 0.0

@@ -86,6 +86,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
             "counts": {k: dict(Counter(dataset.CLASSES[s.label] for s in v)) for k, v in parts.items()},
             "sources": sorted({s.source for s in samples}), "excluded_sources": list(exclude_sources),
             "ablations": list(ablate), "augmentation": spec["augment"], "source_weights": spec["source_weights"],
+            "balanced_sampling": bool(spec["source_weights"] and spec.get("balanced_sampling")),
             "unreadable_files": problems[:50], "provenance": DATA_PROVENANCE,
         },
         held_out=held_out, on_event=on_event)
