@@ -33,6 +33,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=int, help="use a small class-balanced subset of about N images")
     t.add_argument("--ablate", action="append", default=[], choices=["augment", "source-weights", "equalise"],
                    help="switch off one part of the default recipe, to measure what it buys (repeatable)")
+    t.add_argument("--variant", action="append", default=[], choices=["balanced-sampling"],
+                   help="try a variation of the default recipe (repeatable)")
     t.add_argument("--quiet", action="store_true")
 
     e = sub.add_parser("evaluate", help="metrics of a model on labelled data")

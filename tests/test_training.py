@@ -24,7 +24,7 @@ def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bu
     assert card["training"]["epochs"] == 2 and card["training"]["device"]
     assert "research" in card["training"]["provenance"].lower()
     assert set(card["metrics"]) >= {"val", "test"}
-    assert tiny_bundle.path.stat().st_size < 20e6
+    assert tiny_bundle.path.stat().st_size < 3e6  # 0.58 M float32 weights, no optimizer state
     report = json.loads(open(tiny_bundle.report["path"]).read())
     assert report["figures"]["curves"].endswith(".png")
 

@@ -33,7 +33,8 @@ def run(args) -> int:
 
     bundle, report = train(args.data, arch=args.arch, epochs=args.epochs, out_dir=out, name=args.name,
                            seed=args.seed, on_event=show, exclude_sources=tuple(args.exclude_source),
-                           limit=args.limit, ablate=tuple(args.ablate))
+                           limit=args.limit, ablate=tuple(args.ablate),
+                           variants=tuple(args.variant))
     card = bundle.card
     print(f"model: {bundle.ident}  ({bundle.path})")
     print(f"device: {card['training']['device']}  wall time: {card['training']['wall_time_s']:.0f} s  "

@@ -4,13 +4,15 @@ from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ, GRAY_STRETCH
 # name -> input size, channels, preprocessing id, output kind, batch size, training recipe
 SPECS = {
     "default": {"size": 192, "channels": 1, "preprocessing": GRAY_EQ, "output": "logit", "batch": 32,
-                "augment": True, "source_weights": True, "balanced_sampling": True},
+                "augment": True, "source_weights": True, "balanced_sampling": False},
     "article": {"size": 224, "channels": 3, "preprocessing": ARTICLE, "output": "softmax", "batch": 128,
                 "augment": False, "source_weights": False},  # as the article ran it
 }
 # Parts of our recipe that `train --ablate` can switch off, to measure what each one buys.
 ABLATIONS = {"augment": {"augment": False}, "source-weights": {"source_weights": False},
              "equalise": {"preprocessing": GRAY_STRETCH}}
+# Variants that `train --variant` can switch on, for experiments beside the shipped recipe.
+VARIANTS = {"balanced-sampling": {"balanced_sampling": True}}
 FEATURES = "features"  # the last conv block: class activation maps are taken here
 
 

@@ -95,9 +95,9 @@ def inference_copy(model):
     """The same network and weights without optimizer state (EMA slots would double the file)."""
     import keras
 
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
+    # A new functional wrapper around the same layers is uncompiled; clone_model and
+    # model_from_json both carry the compile config, optimizer included.
+    return keras.Model(model.inputs, model.outputs, name=model.name)
 
 
 def write_json_atomic(path, data) -> None:

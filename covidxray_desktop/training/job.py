@@ -13,7 +13,7 @@ import numpy as np
 
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError
-from covidxray_desktop.model.architectures import ABLATIONS, SPECS
+from covidxray_desktop.model.architectures import ABLATIONS, SPECS, VARIANTS
 from covidxray_desktop.training import dataset
 from covidxray_desktop.training.cache import decode_all
 
@@ -42,7 +42,7 @@ def source_weights(samples) -> np.ndarray:
 
 def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name: str | None = None,
           seed: int = 0, on_event=lambda e: None, cancelled=lambda: False, exclude_sources=(),
-          limit: int | None = None, ablate=()):
+          limit: int | None = None, ablate=(), variants=()):
     """Run the whole job and return (bundle, report dict). Raises DataError or Cancelled."""
     import keras
 
@@ -52,6 +52,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     spec = dict(SPECS[arch])
     for part in ablate:
         spec.update(ABLATIONS[part])
+    for variant in variants:
+        spec.update(VARIANTS[variant])
     samples, described = dataset.discover(data)
     samples = dataset.patient_split(samples, seed)
     held_out = [s for s in samples if s.source in exclude_sources]
@@ -85,7 +87,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
             "trained_on": dt.datetime.now().isoformat(timespec="seconds"),
             "counts": {k: dict(Counter(dataset.CLASSES[s.label] for s in v)) for k, v in parts.items()},
             "sources": sorted({s.source for s in samples}), "excluded_sources": list(exclude_sources),
-            "ablations": list(ablate), "augmentation": spec["augment"], "source_weights": spec["source_weights"],
+            "ablations": list(ablate), "variants": list(variants), "augmentation": spec["augment"], "source_weights": spec["source_weights"],
             "balanced_sampling": bool(spec["source_weights"] and spec.get("balanced_sampling")),
             "unreadable_files": problems[:50], "provenance": DATA_PROVENANCE,
         },
