@@ -46,6 +46,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--ood", metavar="DIR", help="also build the out-of-distribution test set in DIR and score refusals")
     e.add_argument("--quiet", action="store_true")
 
+    b = sub.add_parser("bench", help="measure speed and memory on this machine, beside the article's network")
+    b.add_argument("--data", default=str(Path("..") / "shared" / "data"), metavar="DIR",
+                   help="X-ray data folder or manifest to draw the ~300-image sample from")
+    b.add_argument("--n", type=int, default=300, help="sample size")
+    b.add_argument("--model", metavar="BUNDLE")
+    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--quiet", action="store_true")
+
     sub.add_parser("info", help="version, model, folders and decoders")
     return p
 
@@ -66,6 +74,8 @@ def main(argv=None) -> int:
             from covidxray_desktop.commands.train import run
         elif args.command == "evaluate":
             from covidxray_desktop.commands.evaluate import run
+        elif args.command == "bench":
+            from covidxray_desktop.commands.bench import run
         else:
             from covidxray_desktop.commands.info import run
         return run(args)

@@ -4,6 +4,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+from covidxray_desktop.model.bundle import sha256_file
+
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -17,14 +19,11 @@ CREATE TABLE IF NOT EXISTS results (
 
 
 def file_sha256(path) -> str:
-    h = hashlib.sha256()
+    """Content hash, or a stand-in derived from the path for a file that cannot be read."""
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return sha256_file(path)
     except OSError:
         return "unreadable:" + hashlib.sha256(str(path).encode()).hexdigest()
-    return h.hexdigest()
 
 
 class Store:

@@ -1,18 +1,11 @@
 """`classify PATH ...`: one CSV row per X-ray file, written as each file finishes."""
 import csv
-import hashlib
 import sys
 from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
 
 COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap"]
-
-
-def heatmap_name(path: Path) -> str:
-    """Stem plus a hash of the full path: a.png and a.dcm, or IM0001 in ten folders, never collide."""
-    digest = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:10]
-    return f"{path.stem}-{digest}.png"
 
 
 def run(args) -> int:
@@ -44,12 +37,10 @@ def run(args) -> int:
         for row in predictor.run(files):
             heat_path = ""
             if heat_dir is not None and row.heatmap is not None:
-                heat_path = heat_dir / heatmap_name(row.path)
-                caption = f"{row.label.upper()}  P(COVID) {row.p_covid:.2f}"
                 try:
-                    cam.overlay(row.pixels, row.heatmap, caption).save(heat_path)
+                    heat_path = cam.write_overlay(row, heat_dir)
                 except OSError as exc:
-                    raise CovidXrayError(f"cannot write heat map {heat_path}: {exc.strerror or exc}")
+                    raise CovidXrayError(f"cannot write a heat map into {heat_dir}: {exc.strerror or exc}")
             writer.writerow([str(row.path), row.status, row.label,
                              "" if row.p_covid is None else f"{row.p_covid:.4f}", row.message, row.model,
                              f"{row.seconds:.3f}", "" if row.ood_score is None else f"{row.ood_score:.4f}",

@@ -132,26 +132,13 @@ def _skimage(out_dir) -> list[tuple[Path, str]]:
 
 def _tagged_dicoms(out_dir, xray_files) -> list[tuple[Path, str]]:
     """Real X-ray pixels whose DICOM tags say it is a CT slice or a lateral view."""
-    import pydicom
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+    from covidxray_desktop.imaging.dicom_write import write_dicom
 
     items = []
     for n, f in enumerate(xray_files):
         pixels = np.asarray(Image.open(f).convert("L"), np.uint8)
-        for kind, tags in (("ct_tagged", {"Modality": "CT"}), ("lateral_tagged", {"Modality": "DX", "ViewPosition": "LL"})):
-            meta = FileMetaDataset()
-            meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
-            meta.TransferSyntaxUID = ExplicitVRLittleEndian
-            ds = FileDataset(str(f), {}, file_meta=meta, preamble=b"\0" * 128)
-            ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-            for k, v in tags.items():
-                setattr(ds, k, v)
-            ds.Rows, ds.Columns = pixels.shape
-            ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-            ds.PixelData = pixels.tobytes()
+        for kind, tags in (("ct_tagged", {"Modality": "CT"}), ("lateral_tagged", {"ViewPosition": "LL"})):
             path = out_dir / f"{kind}-{n}.dcm"
-            ds.save_as(path, enforce_file_format=True)
+            write_dicom(path, pixels, **tags)
             items.append((path, kind))
     return items

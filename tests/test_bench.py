@@ -1,0 +1,17 @@
+"""Anyone can reproduce the speed numbers: `bench` measures ours and the article's network alike."""
+import json
+
+from covidxray_desktop import bench
+from covidxray_desktop.commands.bench import KEYS, table
+
+
+def test_measure_gives_every_figure_for_a_model(tiny_bundle, shared_data, tmp_path):
+    files, labels = bench.sample_folder(shared_data, tmp_path / "sample", n=16, dicom_share=0.25)
+    assert sum(f.suffix == ".dcm" for f in files) == 4 and len(set(labels)) <= 2
+    result = bench.measure(tiny_bundle, files, labels, tmp_path / "sample")
+    assert set(result) == set(KEYS)
+    assert all(result[k] > 0 for k in KEYS)
+    report = {"machine": bench.machine(), "n_images": 16, "model": tiny_bundle.ident, **result, "article": result}
+    text = table(report)
+    assert "| classify_images_per_s |" in text and "1.00 |" in text
+    json.dumps(report)
