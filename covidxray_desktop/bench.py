@@ -58,9 +58,9 @@ def classify_rate(bundle, files, heatmaps: bool, repeats: int = 3) -> float:
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeats):
             start = time.perf_counter()
-            for row in predictor.run(files):
-                if heatmaps and row.heatmap is not None:
-                    cam.write_overlay(row, Path(out))
+            rows = predictor.run(files)
+            for _ in cam.with_overlays(rows, Path(out)) if heatmaps else rows:
+                pass
             rates.append(len(files) / (time.perf_counter() - start))
     return statistics.median(rates)
 

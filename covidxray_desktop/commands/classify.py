@@ -10,7 +10,7 @@ COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", 
 
 def run(args) -> int:
     from covidxray_desktop.cli import load_model
-    from covidxray_desktop.errors import CovidXrayError, UsageError
+    from covidxray_desktop.errors import UsageError
     from covidxray_desktop.imaging import walk
 
     if args.threshold is not None and not 0 <= args.threshold <= 1:
@@ -34,17 +34,13 @@ def run(args) -> int:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         out.flush()
-        for row in predictor.run(files):
-            heat_path = ""
-            if heat_dir is not None and row.heatmap is not None:
-                try:
-                    heat_path = cam.write_overlay(row, heat_dir)
-                except OSError as exc:
-                    raise CovidXrayError(f"cannot write a heat map into {heat_dir}: {exc.strerror or exc}")
+        rows = predictor.run(files)
+        pairs = cam.with_overlays(rows, heat_dir) if heat_dir is not None else ((r, None) for r in rows)
+        for row, heat_path in _reported(pairs, heat_dir):
             writer.writerow([str(row.path), row.status, row.label,
                              "" if row.p_covid is None else f"{row.p_covid:.4f}", row.message, row.model,
                              f"{row.seconds:.3f}", "" if row.ood_score is None else f"{row.ood_score:.4f}",
-                             str(heat_path)])
+                             str(heat_path or "")])
             out.flush()
             if store:
                 store.record(row, bundle.card["keras_sha256"])
@@ -60,6 +56,16 @@ def run(args) -> int:
         print(f"{len(files)} files: {counts['ok']} ok, {counts['rejected']} rejected, {counts['error']} errors; "
               f"{skipped} non-image files skipped; {rate:.1f} images/s; model {bundle.ident}", file=sys.stderr)
     return 0
+
+
+def _reported(pairs, heat_dir):
+    """Turn a failed heat-map write into a readable error instead of a traceback."""
+    from covidxray_desktop.errors import CovidXrayError
+
+    try:
+        yield from pairs
+    except OSError as exc:
+        raise CovidXrayError(f"cannot write a heat map into {heat_dir}: {exc.strerror or exc}")
 
 
 def _heatmap_dir(target, inputs) -> Path:

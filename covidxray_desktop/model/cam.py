@@ -1,6 +1,8 @@
 """Class activation maps through the pooled head: exact, gradient-free, any backend."""
 import functools
 import hashlib
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +32,10 @@ def to_image_frame(small: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     top, bottom, left, right = crop_box(pixels)
     heat = np.zeros((h, w), np.float32)
     size = (max(1, right - left), max(1, bottom - top))
-    im = Image.fromarray(np.ascontiguousarray(small, np.float32)).resize(size, Image.BICUBIC)
-    heat[top:bottom, left:right] = np.clip(np.asarray(im), 0, 1)
+    # 8-bit resize: ample for a map shown in 8 colour steps, and cheaper than float.
+    levels = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
+    im = Image.fromarray(levels, "L").resize(size, Image.BILINEAR)
+    heat[top:bottom, left:right] = np.asarray(im, np.float32) * np.float32(1 / 255)
     return heat
 
 
@@ -58,7 +62,7 @@ def overlay(pixels: np.ndarray, heat: np.ndarray, caption: str, opacity: float =
     which keeps heat maps cheap beside classification.
     """
     g = (np.clip(pixels, 0, 1) * (GRAY_LEVELS - 1) + 0.5).astype(np.uint8)
-    h = (np.clip(heat, 0, 1) * (HEAT_LEVELS - 1) + 0.5).astype(np.uint8)
+    h = (np.clip(heat, 0, 1) * (HEAT_LEVELS - 1) + 0.5).astype(np.uint8)  # clip: heat may come from a caller
     image = Image.fromarray(g * HEAT_LEVELS + h, "P")
     image.putpalette(_palette(round(opacity, 2)))
     draw = ImageDraw.Draw(image)
@@ -82,3 +86,23 @@ def write_overlay(prediction, folder: Path) -> Path:
     caption = f"{prediction.label.upper()}  P(COVID) {prediction.p_covid:.2f}"
     overlay(prediction.pixels, prediction.heatmap, caption).save(target, compress_level=1)
     return target
+
+
+def with_overlays(predictions, folder: Path, workers: int = 2, window: int = 32):
+    """Yield (prediction, PNG path or None) in order; PNGs are encoded in threads (zlib lets go
+    of the GIL) while the network works on later films. A write error is raised at its row."""
+    pending = deque()
+
+    def ready():
+        return pending and (len(pending) > window or pending[0][1] is None or pending[0][1].done())
+
+    with ThreadPoolExecutor(workers) as pool:
+        for row in predictions:
+            job = pool.submit(write_overlay, row, folder) if row.heatmap is not None else None
+            pending.append((row, job))
+            while ready():
+                row, job = pending.popleft()
+                yield row, job.result() if job else None
+        while pending:
+            row, job = pending.popleft()
+            yield row, job.result() if job else None
