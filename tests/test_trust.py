@@ -15,7 +15,7 @@ def test_heat_map_covers_the_image_at_its_own_resolution(tmp_path, tiny_bundle):
     row = Predictor(tiny_bundle, heatmaps=True, threshold=0.5).predict_file(film)
     assert row.status == "ok", row.message
     assert row.heatmap.shape == row.pixels.shape == (160, 160)
-    assert row.heatmap.dtype == np.float32 and 0 <= row.heatmap.min() and row.heatmap.max() == 1
+    assert row.heatmap.dtype == np.float32 and 0 <= row.heatmap.min() and 0.9 < row.heatmap.max() <= 1
 
 
 def test_heat_map_is_placed_where_the_model_looked_inside_black_borders():
