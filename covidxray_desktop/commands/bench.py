@@ -34,7 +34,7 @@ def run(args) -> int:
 
 def table(r: dict) -> str:
     m = r["machine"]
-    lines = [f"{r['n_images']} X-rays on {m['cores']} cores / {m['ram_gb']} GB, {m['backend']} on {m['device']}",
+    lines = [f"{r['n_images']} X-rays on {m['cores']} cores / {m['ram_gb']} GB, {m['backend']} on {m['device']}", "",
              f"| measure | {r['model']} | article (fresh weights) | ratio |", "|---|---|---|---|"]
     for key in KEYS:
         a, b = r.get(key), r["article"].get(key)
