@@ -4,6 +4,7 @@ Every figure is a median over repeats. The article's network is built with fresh
 inside the run (it is never shipped), so the ratio between the two holds on any machine.
 """
 import csv
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -13,10 +14,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError
+from covidxray_desktop.imaging import DECODE_SIDE, load
+from covidxray_desktop.training.dataset import label_of
 
 
 def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, seed: int = 0):
@@ -29,21 +30,26 @@ def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, s
     manifest = Path(data) / "manifest.csv" if Path(data).is_dir() else Path(data)
     if not manifest.exists():
         raise DataError(f"{manifest}: no manifest; point --data at the X-ray data folder or its manifest.csv")
-    rows = list(csv.DictReader(open(manifest, encoding="utf-8")))
+    with open(manifest, encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if label_of(r.get("label") or "") is not None]
     picks = [rows[i] for i in np.random.default_rng(seed).permutation(len(rows))[:n]]
+    if len(picks) < 2:
+        raise DataError(f"{manifest}: needs at least two labelled X-rays for a benchmark.")
     out_dir.mkdir(parents=True, exist_ok=True)
     files, labels = [], []
     for k, row in enumerate(picks):
         src = manifest.parent / row["file"]
+        if not src.exists():
+            raise DataError(f"{src}: listed in {manifest.name} but not found.")
         if k < dicom_share * len(picks):
             target = out_dir / f"{src.stem}.dcm"
-            pixels = np.asarray(Image.open(src).convert("L"), np.uint16) * 257  # 8 -> 16 bit
+            pixels = (load(src, max_side=DECODE_SIDE).pixels * 65535 + 0.5).astype(np.uint16)  # 16-bit
             write_dicom(target, pixels)
         else:
             target = out_dir / src.name
             target.write_bytes(src.read_bytes())
         files.append(target)
-        labels.append(1 if row["label"].strip().lower().startswith("covid") else 0)
+        labels.append(label_of(row["label"]))
     return files, labels
 
 
@@ -92,8 +98,10 @@ def cold_start_s(model_path: Path, repeats: int = 3) -> float:
     return statistics.median(times)
 
 
-def peak_rss_mb(model_path: Path, folder: Path) -> float:
-    """Peak resident memory of a `classify` process over the whole sample folder."""
+def peak_rss_mb(model_path: Path, folder: Path) -> float | None:
+    """Peak resident memory of a `classify` process over the whole sample folder (Unix only)."""
+    if importlib.util.find_spec("resource") is None:  # the probe below needs it; Windows has none
+        return None
     probe = ("import resource, subprocess, sys;"
              f"subprocess.run([sys.executable, '-m', 'covidxray_desktop', 'classify', {str(folder)!r}, '--quiet',"
              f" '--csv', {os.devnull!r}, '--model', {str(model_path)!r}], check=True);"
@@ -156,7 +164,11 @@ def measure(bundle, files, labels, folder: Path, on_step=lambda s: None) -> dict
 
 
 def machine() -> dict:
-    return {"cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    try:
+        ram = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (AttributeError, ValueError, OSError):  # Windows
+        ram = None
+    return {"cores": os.cpu_count(), "ram_gb": ram,
             "backend": backend.name(), "device": backend.device(), "python": sys.version.split()[0]}
 
 

@@ -1,5 +1,7 @@
 """Command line: no arguments -> help (the window comes later); sub-commands -> headless jobs."""
 import argparse
+import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -81,6 +83,11 @@ def main(argv=None) -> int:
         return run(args)
     except CovidXrayError as exc:
         print(f"covidxray: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
+        name = getattr(exc, "filename", None)
+        reason = getattr(exc, "strerror", None) or exc
+        print(f"covidxray: {name + ': ' if name else ''}{reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)

@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError
-from covidxray_desktop.imaging import load, preprocess
+from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
 from covidxray_desktop.model import cam
 from covidxray_desktop.model.architectures import FEATURES
 from covidxray_desktop.model.calibration import sigmoid, to_logit
 from covidxray_desktop.model.ood import OODGate, cheap_reason, thumbnail
 
-DECODE_SIDE = 1024  # images decode with their longest side at most this: enough for the viewer
 
 
 @dataclass

@@ -29,7 +29,6 @@ def save_jpeg(path, img, quality=95):
 def write_dicom(path, img, *, photometric="MONOCHROME2", bits=12, slope=None, intercept=None,
                 window=None, syntax=None, frames=1, pixel_data=True, tags=None, rows=None, columns=None):
     """A DICOM file from a [0, 1] image, stored as the inverse of the transforms asked for."""
-    import pydicom
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 

@@ -136,3 +136,15 @@ def test_db_records_every_row_with_its_content_hash(tmp_path, tiny_bundle, capsy
     stored = sqlite3.connect(db).execute("SELECT path, status, sha256, model FROM results ORDER BY path").fetchall()
     assert [Path(p).name for p, *_ in stored] == ["bad.png", "x0.png", "x1.png"]
     assert all(len(sha) == 64 and model == tiny_bundle.ident for _, _, sha, model in stored)
+
+
+def test_an_unwritable_csv_or_a_broken_db_is_one_line_not_a_traceback(tmp_path, tiny_bundle, capsys):
+    save_png8(tmp_path / "x.png", chest_like(64))
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--csv", str(tmp_path / "no" / "o.csv"),
+                 str(tmp_path / "x.png")]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
+    (tmp_path / "bad.db").write_text("not a database at all" * 100)
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "bad.db"),
+                 str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("covidxray:") and "\n" not in err

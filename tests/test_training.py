@@ -109,3 +109,34 @@ def test_the_same_seed_trains_the_same_model(tiny_bundle, tmp_path):
     for w1, w2 in zip(first.model.get_weights(), second.model.get_weights()):
         assert np.allclose(w1, w2, rtol=0, atol=1e-5)
     assert first.card["threshold"] == pytest.approx(second.card["threshold"], abs=1e-4)
+
+
+def test_a_manifest_with_some_splits_keeps_them_and_splits_the_rest(tmp_path):
+    rows = [("fixed.png", "covid", "p0", "test")] + [(f"x{i}.png", "normal" if i % 2 else "covid", f"p{i}", "")
+                                                    for i in range(1, 60)]
+    with open(tmp_path / "m.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "patient_id", "split"])
+        w.writerows(rows)
+    samples = dataset.patient_split(dataset.discover(tmp_path / "m.csv")[0], seed=1)
+    assert next(s for s in samples if s.file.name == "fixed.png").split == "test"
+    assert all(s.split for s in samples)
+
+
+def test_a_relative_data_folder_works(tmp_path, monkeypatch):
+    for name in ("COVID", "Normal"):
+        (tmp_path / "d" / name).mkdir(parents=True)
+        (tmp_path / "d" / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    monkeypatch.chdir(tmp_path)
+    samples, _ = dataset.discover("d")
+    assert len(samples) == 2
+
+
+def test_a_card_missing_keys_is_refused_with_a_sentence(tiny_bundle, tmp_path):
+    import shutil
+
+    shutil.copy(tiny_bundle.path, tmp_path / "m.keras")
+    card = {k: v for k, v in tiny_bundle.card.items() if k != "threshold"}
+    (tmp_path / "m.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="lacks threshold"):
+        load_bundle(tmp_path / "m.keras")

@@ -2,8 +2,7 @@
 import csv
 
 import numpy as np
-import pytest
-from factory import chest_like, save_png8, write_dicom
+from factory import chest_like, write_dicom
 from PIL import Image
 
 from covidxray_desktop.inference import Predictor

@@ -11,7 +11,10 @@ KEYS = ["classify_images_per_s", "classify_heatmap_images_per_s", "single_latenc
 def run(args) -> int:
     from covidxray_desktop import bench
     from covidxray_desktop.cli import load_model
+    from covidxray_desktop.errors import UsageError
 
+    if args.n < 2:
+        raise UsageError("--n must be at least 2")
     ours = load_model(args.model)
 
     def step(text):

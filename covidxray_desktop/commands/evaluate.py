@@ -3,8 +3,7 @@ import json
 import sys
 from pathlib import Path
 
-from covidxray_desktop.commands.progress import Progress
-from covidxray_desktop.commands.train import _line
+from covidxray_desktop.commands.progress import Progress, metrics_line
 
 
 def run(args) -> int:
@@ -23,11 +22,11 @@ def run(args) -> int:
     if progress["bar"]:
         report["images_per_s"] = round(progress["bar"].close(), 2)
     print(f"model {bundle.ident} on {report['data']} ({args.split}), threshold {report.get('threshold', 0):.4f}")
-    print(_line("overall", report))
+    print(metrics_line("overall", report))
     for name, m in report.get("per_class", {}).items():
-        print(_line(name, m))
+        print(metrics_line(name, m))
     for name, m in report.get("per_source", {}).items():
-        print(_line(name[:9], m) + f"  [{name}, {m['n_source']} images, vs {m['scored_against']}]")
+        print(metrics_line(name[:9], m) + f"  [{name}, {m['n_source']} images, vs {m['scored_against']}]")
     print(f"ECE before calibration {report.get('ece_uncalibrated')}, after {report.get('ece')}; "
           f"{report.get('images_per_s', 0)} images/s", file=sys.stderr)
     if args.ood:

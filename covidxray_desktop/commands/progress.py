@@ -1,4 +1,4 @@
-"""Progress lines on stderr: done / total, rate, time left."""
+"""Lines the commands print: progress (done / total, rate, time left) and metric summaries."""
 import sys
 import time
 
@@ -29,3 +29,12 @@ class Progress:
 def _clock(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def metrics_line(name: str, m: dict) -> str:
+    def f(key):
+        v = m.get(key)
+        return "-" if v is None else f"{v:.3f}"
+
+    return (f"{name:>9}: n={m.get('n', 0)} AUC {f('auc')} {m.get('auc_ci95') or ''} bal.acc {f('balanced_accuracy')} "
+            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')} rejected {m.get('rejected', {})}")

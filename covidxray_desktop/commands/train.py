@@ -3,6 +3,8 @@ import sys
 import time
 from pathlib import Path
 
+from covidxray_desktop.commands.progress import metrics_line
+
 
 def run(args) -> int:
     from covidxray_desktop.paths import user_data_dir
@@ -40,17 +42,8 @@ def run(args) -> int:
     print(f"device: {card['training']['device']}  wall time: {card['training']['wall_time_s']:.0f} s  "
           f"threshold: {card['threshold']:.4f}  temperature: {card['calibration']['temperature']:.3f}")
     for split, m in card.get("metrics", {}).items():
-        print(_line(split, m))
+        print(metrics_line(split, m))
         if m.get("ignoring_gate", {}).get("n"):
-            print(_line("(no gate)", m["ignoring_gate"]))
+            print(metrics_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
     return 0
-
-
-def _line(name: str, m: dict) -> str:
-    def f(key):
-        v = m.get(key)
-        return "-" if v is None else f"{v:.3f}"
-
-    return (f"{name:>9}: n={m.get('n', 0)} AUC {f('auc')} {m.get('auc_ci95') or ''} bal.acc {f('balanced_accuracy')} "
-            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')} rejected {m.get('rejected', {})}")

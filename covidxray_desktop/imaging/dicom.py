@@ -3,7 +3,7 @@ import numpy as np
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import check_size
-from covidxray_desktop.imaging.raster import _float_to_unit, _shrink, colourfulness
+from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
 from covidxray_desktop.imaging.xray import XRay
 
 # Which permissively licensed package decodes each compressed transfer syntax.
@@ -20,7 +20,7 @@ _PLUGIN_HINT = {
 }
 
 
-def read_dicom(path, max_side: int | None = None) -> XRay:
+def read_dicom(path) -> XRay:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -46,8 +46,6 @@ def read_dicom(path, max_side: int | None = None) -> XRay:
         meta.setdefault("notes", []).append(f"multi-frame DICOM ({frames} frames): the first frame was used.")
     gray, colour = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
-    if max_side and max(gray.shape) > max_side:
-        gray = _shrink(gray, max_side)
     return XRay(gray, meta)
 
 
@@ -70,8 +68,7 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float]:
     if arr.ndim == 3:  # colour: pixel_array already gave RGB
         rgb = arr.astype(np.float32)
         rgb /= max(float(rgb.max()), 1.0)
-        gray = rgb[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        return gray.astype(np.float32), colourfulness(rgb[..., :3])
+        return luminance(rgb), colourfulness(rgb[..., :3])
     data = apply_modality_lut(arr, ds).astype(np.float64)
     has_voi = "VOILUTSequence" in ds or ("WindowCenter" in ds and "WindowWidth" in ds)
     if has_voi:
@@ -79,7 +76,7 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float]:
             data = apply_voi_lut(data, ds, index=0).astype(np.float64)
         except Exception:
             pass  # a broken window is no reason to refuse the image: fall back to min/max
-    gray = _float_to_unit(data.astype(np.float32))
+    gray = float_to_unit(data.astype(np.float32))
     if photometric == "MONOCHROME1":  # after VOI, as the standard says
         gray = 1.0 - gray
     return gray, 0.0

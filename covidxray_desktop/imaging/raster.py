@@ -34,8 +34,6 @@ def read_raster(path, max_side: int | None = None) -> XRay:
         raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
-    if max_side and max(gray.shape) > max_side:
-        gray = _shrink(gray, max_side)
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
     return XRay(gray, meta)
@@ -50,14 +48,17 @@ def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
         top = 65535.0 if a.max(initial=0) <= 65535 else float(a.max())
         return np.clip(a / top, 0, 1).astype(np.float32), 0.0, 16 if top == 65535.0 else 32
     if im.mode == "F":
-        return _float_to_unit(np.asarray(im, dtype=np.float32)), 0.0, 32
+        return float_to_unit(np.asarray(im, dtype=np.float32)), 0.0, 32
     if im.mode in ("1", "L"):
         return np.asarray(im.convert("L"), dtype=np.float32) / 255.0, 0.0, 8
     if im.mode == "LA":
         return np.asarray(im.getchannel("L"), dtype=np.float32) / 255.0, 0.0, 8
     rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-    gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return gray, colourfulness(rgb), 8
+    return luminance(rgb), colourfulness(rgb), 8
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    return (rgb[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
 
 
 def colourfulness(rgb: np.ndarray) -> float:
@@ -67,7 +68,7 @@ def colourfulness(rgb: np.ndarray) -> float:
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
-def _float_to_unit(a: np.ndarray) -> np.ndarray:
+def float_to_unit(a: np.ndarray) -> np.ndarray:
     finite = np.isfinite(a)
     if not finite.any():
         return np.zeros(a.shape, np.float32)
@@ -76,7 +77,7 @@ def _float_to_unit(a: np.ndarray) -> np.ndarray:
     return ((a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)).astype(np.float32)
 
 
-def _shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
+def shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
     h, w = gray.shape
     scale = max_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))

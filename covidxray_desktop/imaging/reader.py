@@ -6,7 +6,7 @@ import numpy as np
 from covidxray_desktop.errors import ImagingError
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 from covidxray_desktop.imaging.dicom import read_dicom
-from covidxray_desktop.imaging.raster import read_raster
+from covidxray_desktop.imaging.raster import read_raster, shrink
 from covidxray_desktop.imaging.xray import XRay
 
 
@@ -33,7 +33,7 @@ def load(path, max_side: int | None = None) -> XRay:
     except OSError as exc:
         raise ImagingError(f"{name}: cannot be read ({exc.strerror or exc}).")
     if kind == "dicom" or (kind is None and path.suffix.lower() in (".dcm", ".dicom", ".dic")):
-        xray = read_dicom(path, max_side)
+        xray = read_dicom(path)
     elif kind is not None:
         xray = read_raster(path, max_side)
     elif path.suffix.lower() in IMAGE_EXTENSIONS:
@@ -41,9 +41,11 @@ def load(path, max_side: int | None = None) -> XRay:
     else:
         # DICOM files without the 128-byte preamble still parse; try before giving up.
         try:
-            xray = read_dicom(path, max_side)
+            xray = read_dicom(path)
         except ImagingError:
             raise ImagingError(f"{name}: not an image or DICOM file.")
     if not np.isfinite(xray.pixels).all():
         xray.pixels = np.nan_to_num(xray.pixels, nan=0.0, posinf=1.0, neginf=0.0)
+    if max_side and max(xray.pixels.shape) > max_side:
+        xray.pixels = shrink(xray.pixels, max_side)
     return xray

@@ -10,6 +10,7 @@ from pathlib import Path
 from covidxray_desktop.errors import ModelError, brief
 
 FORMAT_VERSION = 1
+REQUIRED = ("name", "version", "keras_sha256", "threshold", "input", "preprocessing", "output")
 
 
 @dataclass
@@ -48,6 +49,10 @@ def read_card(path) -> dict:
     if card.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"{card_file.name}: model card format {card.get('format_version')!r} is not "
                          f"supported (this app reads format {FORMAT_VERSION}); update the app.")
+    missing = [k for k in REQUIRED if k not in card] + [f"input.{k}" for k in ("size", "channels")
+                                                        if k not in card.get("input", {})]
+    if missing:
+        raise ModelError(f"{card_file.name}: model card lacks {', '.join(missing)}; it is damaged or incomplete.")
     return card
 
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from covidxray_desktop.errors import ImagingError
-from covidxray_desktop.imaging import load, preprocess
+from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
 from covidxray_desktop.model.ood import thumbnail
 
 
@@ -15,10 +15,12 @@ def decode_all(samples, size: int, method: str, on_progress=None, workers: int =
     """
     def one(sample):
         try:
-            xray = load(sample.file, max_side=4 * size)
+            xray = load(sample.file, max_side=DECODE_SIDE)  # as inference decodes: no drift
             return preprocess(xray.pixels, size, method)[..., 0], thumbnail(xray.pixels), None
         except ImagingError as exc:
             return None, None, str(exc)
+        except Exception as exc:  # a reader bug must cost one image, not the training run
+            return None, None, f"{sample.file.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
 
     images, thumbs, kept, problems = [], [], [], []
     with ThreadPoolExecutor(workers) as pool:

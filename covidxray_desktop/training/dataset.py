@@ -31,7 +31,7 @@ def label_of(text: str) -> int | None:
 
 def discover(data) -> tuple[list[Sample], str]:
     """Samples from a folder of class sub-folders or a manifest CSV, and a description."""
-    data = Path(data)
+    data = Path(data).absolute()
     if data.is_dir():
         return _from_folders(data), f"class folders in {data.name}/"
     if data.is_file() and data.suffix.lower() == ".csv":
@@ -80,7 +80,7 @@ def _from_manifest(path: Path) -> list[Sample]:
 
 
 def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.15)) -> list[Sample]:
-    """Keep given splits; otherwise split by patient, stratified by label, seeded.
+    """Keep given splits; split the rest by patient, stratified by label, seeded.
 
     Every image of one (source, patient) lands in the same split.
     """
@@ -88,7 +88,8 @@ def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.
         return samples
     groups = defaultdict(list)
     for s in samples:
-        groups[(s.source, s.patient_id)].append(s)
+        if not s.split:
+            groups[(s.source, s.patient_id)].append(s)
     by_label = defaultdict(list)
     for key, members in sorted(groups.items()):
         majority = round(sum(m.label for m in members) / len(members))
@@ -103,7 +104,8 @@ def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.
             share = done / max(total, 1)
             assign[k] = "train" if share < fractions[0] else "val" if share < fractions[0] + fractions[1] else "test"
             done += len(groups[k])
-    return [Sample(s.file, s.label, s.source, s.patient_id, assign[(s.source, s.patient_id)]) for s in samples]
+    return [s if s.split else Sample(s.file, s.label, s.source, s.patient_id, assign[(s.source, s.patient_id)])
+            for s in samples]
 
 
 def fingerprint(samples: list[Sample]) -> str:

@@ -44,9 +44,14 @@ def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
     return report
 
 
-def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None) -> dict:
+def split_samples(data, bundle):
+    """The data split as the bundle's training job split it (same seed), and its description."""
     samples, described = dataset.discover(data)
-    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+    return dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0)), described
+
+
+def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None) -> dict:
+    samples, described = split_samples(data, bundle)
     chosen = [s for s in samples if s.split == split] if split != "all" else samples
     report = evaluate_samples(chosen, bundle, threshold, on_progress)
     report.update(data=described, split=split)
@@ -62,8 +67,7 @@ def evaluate_ood(bundle, data, out_dir, n_xrays: int = 10) -> dict:
     """Share of made-up non-X-rays refused, per kind (see training/ood_set.py)."""
     from covidxray_desktop.training import ood_set
 
-    samples, _ = dataset.discover(data)
-    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+    samples, _ = split_samples(data, bundle)
     test = [s for s in samples if s.split == "test"]
     picks = [test[i] for i in np.linspace(0, len(test) - 1, min(n_xrays, len(test))).astype(int)]
     items = ood_set.build(out_dir, [s.file for s in picks])

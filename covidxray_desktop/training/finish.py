@@ -87,7 +87,7 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
         report["figures"]["roc"] = str(path)
     if history:
         epochs = [h["epoch"] for h in history]
-        top = max(1.0, max(h["loss"] for h in history if np.isfinite(h["loss"])))
+        top = max([1.0] + [h["loss"] for h in history if np.isfinite(h["loss"])])
         path = out_dir / f"{name}.curves.png"
         plots.line_chart({"train loss": (epochs, [h["loss"] for h in history]),
                           "train accuracy": (epochs, [h["accuracy"] for h in history]),

@@ -7,7 +7,6 @@ import datetime as dt
 import math
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
@@ -61,9 +60,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     if limit:
         samples = _limit(samples, limit, seed)
     parts = {k: [s for s in samples if s.split == k] for k in dataset.SPLITS}
-    for k in ("train", "val"):
-        if len({s.label for s in parts[k]}) < 2:
-            raise DataError(f"the {k} split needs images of both classes; it has {len(parts[k])} images.")
+    _check_both_classes(parts)
     device = backend.device()
     on_event({"kind": "stage", "message": f"{len(samples)} images from {described}; training on {device}"})
     arrays, problems = {}, []
@@ -76,6 +73,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
             problems += bad
         if cancelled():
             raise Cancelled()
+    _check_both_classes(parts, after_decoding=True)
     backend.make_deterministic(seed)
     history, model = fit.run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled)
     bundle, report = finish.finalise(
@@ -93,6 +91,13 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         },
         held_out=held_out, on_event=on_event)
     return bundle, report
+
+
+def _check_both_classes(parts, after_decoding=False):
+    for k in ("train", "val"):
+        if len({s.label for s in parts[k]}) < 2:
+            readable = " readable" if after_decoding else ""
+            raise DataError(f"the {k} split needs{readable} images of both classes; it has {len(parts[k])}.")
 
 
 def _limit(samples, limit: int, seed: int):

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from covidxray_desktop.imaging import DECODE_SIDE, load
+
 SKIMAGE_GRAY = ["camera", "coins", "horse", "moon", "page", "text", "clock", "brick", "grass", "gravel",
                 "checkerboard", "binary_blobs", "microaneurysms"]
 SKIMAGE_COLOUR = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
@@ -42,7 +44,7 @@ def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:
         save("ct_like", f"axial{i}", _axial_chest(rng))
     items += _skimage(out_dir)
     for n, f in enumerate(xray_files):
-        base = np.asarray(Image.open(f).convert("L"), np.float32) / 255
+        base = load(f, max_side=DECODE_SIDE).pixels
         for k, turned in ((1, np.rot90(base, 1)), (2, np.rot90(base, 2)), (3, np.rot90(base, 3))):
             save("rotated", f"{n}-rot{90 * k}", turned)
         save("flipped", f"{n}-upside-down", base[::-1])
@@ -136,7 +138,7 @@ def _tagged_dicoms(out_dir, xray_files) -> list[tuple[Path, str]]:
 
     items = []
     for n, f in enumerate(xray_files):
-        pixels = np.asarray(Image.open(f).convert("L"), np.uint8)
+        pixels = (load(f, max_side=DECODE_SIDE).pixels * 255 + 0.5).astype(np.uint8)
         for kind, tags in (("ct_tagged", {"Modality": "CT"}), ("lateral_tagged", {"ViewPosition": "LL"})):
             path = out_dir / f"{kind}-{n}.dcm"
             write_dicom(path, pixels, **tags)
