@@ -104,7 +104,8 @@ def peak_rss_mb(model_path: Path, folder: Path) -> float | None:
         return None
     probe = ("import resource, subprocess, sys;"
              f"subprocess.run([sys.executable, '-m', 'covidxray_desktop', 'classify', {str(folder)!r}, '--quiet',"
-             f" '--csv', {os.devnull!r}, '--model', {str(model_path)!r}], check=True);"
+             f" '--csv', {os.devnull!r}, '--model', {str(model_path)!r}, '--force',"
+             f" '--db', {str(folder.parent / 'bench.sqlite3')!r}], check=True);"
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=_env())
     return int(out.stdout.strip().splitlines()[-1]) / 1024  # Linux reports KiB

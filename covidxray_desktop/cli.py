@@ -18,7 +18,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--csv", metavar="FILE", help="write results here (default: standard output)")
     c.add_argument("--model", metavar="BUNDLE", help="model .keras file (default: the bundled model)")
-    c.add_argument("--db", metavar="FILE", help="also record every result in this SQLite store")
+    c.add_argument("--db", metavar="FILE", help="results store (default: the per-user one; see info)")
+    c.add_argument("--force", action="store_true", help="classify again files this model has already done")
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -56,6 +57,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", metavar="FILE")
     b.add_argument("--quiet", action="store_true")
 
+    h = sub.add_parser("history", help="past results from the store, as classify's CSV")
+    h.add_argument("--db", metavar="FILE")
+    h.add_argument("--since", metavar="YYYY-MM-DD")
+    h.add_argument("--csv", metavar="FILE")
+
+    f = sub.add_parser("forget", help="delete stored results recorded before a date (patient data retention)")
+    f.add_argument("--before", metavar="YYYY-MM-DD", required=True)
+    f.add_argument("--db", metavar="FILE")
+
     sub.add_parser("info", help="version, model, folders and decoders")
     return p
 
@@ -78,6 +88,8 @@ def main(argv=None) -> int:
             from covidxray_desktop.commands.evaluate import run
         elif args.command == "bench":
             from covidxray_desktop.commands.bench import run
+        elif args.command in ("history", "forget"):
+            from covidxray_desktop.commands.history import run
         else:
             from covidxray_desktop.commands.info import run
         return run(args)

@@ -18,6 +18,19 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
+COLUMNS = "path, status, label, p_covid, message, model, seconds, ood_score, created_at"
+
+
+def cur_names(cur) -> list[str]:
+    return [d[0] for d in cur.description]
+
+
+def default_path() -> Path:
+    from covidxray_desktop.paths import user_data_dir
+
+    return user_data_dir() / "results.sqlite3"
+
+
 def file_sha256(path) -> str:
     """Content hash, or a stand-in derived from the path for a file that cannot be read."""
     try:
@@ -40,7 +53,7 @@ class Store:
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self.db.commit()
 
-    def record(self, prediction, model_hash: str) -> None:
+    def record(self, prediction, model_hash: str, sha256: str | None = None) -> None:
         p = Path(prediction.path)
         try:
             st = p.stat()
@@ -50,11 +63,32 @@ class Store:
         meta = prediction.meta or {}
         self.db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (file_sha256(p), model_hash, prediction.model, str(p), size, mtime, prediction.status,
+            (sha256 or file_sha256(p), model_hash, prediction.model, str(p), size, mtime, prediction.status,
              prediction.label, prediction.p_covid, prediction.ood_score, prediction.message,
              round(prediction.seconds, 4), meta.get("patient_id"), meta.get("study_uid"),
              meta.get("study_date"), dt.datetime.now().isoformat(timespec="seconds")))
         self.db.commit()
+
+    def lookup(self, sha256: str, model_hash: str) -> dict | None:
+        """The stored result for this content and model, if any (an unreadable file never matches)."""
+        if sha256.startswith("unreadable:"):
+            return None
+        cur = self.db.execute(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=?", (sha256, model_hash))
+        row = cur.fetchone()
+        return dict(zip(cur_names(cur), row)) if row else None
+
+    def history(self, since: str | None = None) -> list[dict]:
+        """Stored results, oldest first; `since` is an ISO date (YYYY-MM-DD)."""
+        cur = self.db.execute(f"SELECT {COLUMNS} FROM results WHERE created_at >= ? ORDER BY created_at, path",
+                              (since or "",))
+        names = cur_names(cur)
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def forget(self, before: str) -> int:
+        """Delete results recorded before an ISO date (retention of patient data); returns the count."""
+        n = self.db.execute("DELETE FROM results WHERE created_at < ?", (before,)).rowcount
+        self.db.commit()
+        return n
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]

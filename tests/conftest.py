@@ -1,10 +1,13 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The per-user results store and settings go to a throw-away folder, never the tester's own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="covidxray-test-data-")
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402

@@ -21,12 +21,17 @@ def run(args) -> int:
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model import cam
 
-    predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None)
-    store = None
-    if args.db:
-        from covidxray_desktop.store import Store
+    from covidxray_desktop.store import Store, default_path, file_sha256
 
-        store = Store(args.db)
+    predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None)
+    store = Store(args.db or default_path())
+    model_hash = bundle.card["keras_sha256"]
+    shas = {f: file_sha256(f) for f in files}
+    # A file already classified by this model (same content, any name) is not run again,
+    # unless asked; its stored result still gets its CSV row. Heat maps need the network.
+    reuse = {}
+    if not args.force and heat_dir is None and args.threshold is None:
+        reuse = {f: r for f in files if (r := store.lookup(shas[f], model_hash))}
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     counts = {"ok": 0, "rejected": 0, "error": 0}
     progress = Progress(len(files), args.quiet)
@@ -34,7 +39,12 @@ def run(args) -> int:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         out.flush()
-        rows = predictor.run(files)
+        for f, stored in reuse.items():
+            writer.writerow(stored_row(stored, f))
+            counts[stored["status"]] += 1
+            progress.step()
+        out.flush()
+        rows = predictor.run([f for f in files if f not in reuse])
         pairs = cam.with_overlays(rows, heat_dir) if heat_dir is not None else ((r, None) for r in rows)
         for row, heat_path in _reported(pairs, heat_dir):
             writer.writerow([str(row.path), row.status, row.label,
@@ -42,20 +52,30 @@ def run(args) -> int:
                              f"{row.seconds:.3f}", "" if row.ood_score is None else f"{row.ood_score:.4f}",
                              str(heat_path or "")])
             out.flush()
-            if store:
-                store.record(row, bundle.card["keras_sha256"])
+            store.record(row, model_hash, shas.get(row.path))
             counts[row.status] += 1
             progress.step()
     finally:
         if out is not sys.stdout:
             out.close()
-        if store:
-            store.close()
+        store.close()
     rate = progress.close()
     if not args.quiet:
         print(f"{len(files)} files: {counts['ok']} ok, {counts['rejected']} rejected, {counts['error']} errors; "
               f"{skipped} non-image files skipped; {rate:.1f} images/s; model {bundle.ident}", file=sys.stderr)
+        if reuse:
+            print(f"{len(reuse)} files were already classified with this model; their stored results were "
+                  f"reused (--force runs them again). Results store: {store.path}", file=sys.stderr)
     return 0
+
+
+def stored_row(stored: dict, path=None) -> list:
+    """A CSV row from a stored result (the file's current path when given)."""
+    def num(v, fmt):
+        return "" if v is None else format(v, fmt)
+
+    return [str(path or stored["path"]), stored["status"], stored["label"] or "", num(stored["p_covid"], ".4f"),
+            stored["message"] or "", stored["model"], num(stored["seconds"], ".3f"), num(stored["ood_score"], ".4f"), ""]
 
 
 def _reported(pairs, heat_dir):

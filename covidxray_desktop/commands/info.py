@@ -7,6 +7,7 @@ def run(args) -> int:
     from covidxray_desktop.errors import ModelError
     from covidxray_desktop.model.bundle import read_card
     from covidxray_desktop.paths import default_model, user_data_dir
+    from covidxray_desktop.store import default_path
 
     print(f"covidxray {__version__} (Python {platform.python_version()}, {platform.system()})")
     print(f"backend: {backend.name()}, device: {backend.device()}")
@@ -19,6 +20,7 @@ def run(args) -> int:
     except ModelError as exc:
         print(f"  {exc}")
     print(f"user data: {user_data_dir()}")
+    print(f"results store: {default_path()}")
     print(f"DICOM decoders: {_decoders()}")
     print(DISCLAIMER)
     return 0

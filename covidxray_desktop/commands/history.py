@@ -1,0 +1,35 @@
+"""`history` and `forget`: read and prune the results store."""
+import csv
+import datetime as dt
+import sys
+
+
+def run(args) -> int:
+    from covidxray_desktop.commands.classify import COLUMNS, stored_row
+    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.store import Store, default_path
+
+    day = args.before if args.command == "forget" else args.since
+    if day:
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise UsageError(f"{day!r} is not a date; use YYYY-MM-DD")
+    store = Store(args.db or default_path())
+    try:
+        if args.command == "forget":
+            n = store.forget(day)
+            print(f"deleted {n} stored results recorded before {day} from {store.path}")
+            return 0
+        out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv else sys.stdout
+        try:
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
+            for stored in store.history(day):
+                writer.writerow(stored_row(stored))
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,51 @@
+"""A clinic re-runs yesterday's folder: done files are not classified again, and results can be listed and pruned."""
+import csv
+import io
+import shutil
+import sqlite3
+
+from factory import chest_like, save_png8
+
+from covidxray_desktop.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, list(csv.DictReader(io.StringIO(out.out))), out.err
+
+
+def test_a_second_run_reuses_stored_results_even_for_a_renamed_file(tmp_path, tiny_bundle, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        save_png8(folder / f"x{i}.png", chest_like(128, i))
+    db = tmp_path / "r.sqlite3"
+    base = ["classify", "--model", str(tiny_bundle.path), "--db", str(db)]
+    code, first, _ = run(base + ["--quiet", str(folder)], capsys)
+    assert code == 0 and len(first) == 3
+    shutil.move(folder / "x0.png", folder / "renamed.png")
+    code, second, err = run(base + [str(folder)], capsys)
+    assert code == 0 and len(second) == 3
+    assert "3 files were already classified" in err
+    assert {r["path"].rsplit("/", 1)[-1] for r in second} == {"renamed.png", "x1.png", "x2.png"}
+    by_status = sorted((r["status"], r["label"], r["p_covid"]) for r in second)
+    assert by_status == sorted((r["status"], r["label"], r["p_covid"]) for r in first)
+    code, forced, err = run(base + ["--force", str(folder)], capsys)
+    assert "already classified" not in err and len(forced) == 3
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 3
+
+
+def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
+    save_png8(tmp_path / "a.png", chest_like(128, 1))
+    db = str(tmp_path / "r.sqlite3")
+    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", db, str(tmp_path / "a.png")], capsys)
+    code, rows, _ = run(["history", "--db", db], capsys)
+    assert code == 0 and [r["path"].rsplit("/", 1)[-1] for r in rows] == ["a.png"]
+    assert list(rows[0].keys())[:7] == ["path", "status", "label", "p_covid", "message", "model", "seconds"]
+    assert run(["history", "--db", db, "--since", "2999-01-01"], capsys)[1] == []
+    assert main(["forget", "--before", "yesterday", "--db", db]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["forget", "--before", "2999-01-01", "--db", db]) == 0
+    assert "deleted 1 stored results" in capsys.readouterr().out
+    assert run(["history", "--db", db], capsys)[1] == []
