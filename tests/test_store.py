@@ -49,3 +49,48 @@ def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
     assert main(["forget", "--before", "2999-01-01", "--db", db]) == 0
     assert "deleted 1 stored results" in capsys.readouterr().out
     assert run(["history", "--db", db], capsys)[1] == []
+
+
+def test_killing_classify_at_random_moments_loses_nothing_and_corrupts_nothing(tmp_path, tiny_bundle):
+    """SIGKILL mid-batch, several times; the last run finishes with every file exactly once."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(400):  # a few seconds of work, so the kills land mid-batch too
+        save_png8(folder / f"f{i:03d}.png", chest_like(96, 1000 + i))
+    db = tmp_path / "r.sqlite3"
+    cmd = [sys.executable, "-m", "covidxray_desktop", "classify", "--quiet", "--model", str(tiny_bundle.path),
+           "--db", str(db), "--csv", os.devnull, str(folder)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    def stored():
+        try:
+            return sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        except sqlite3.Error:  # not created yet
+            return 0
+
+    rng = random.Random(5)
+    done_after_kills = []
+    # One kill while the model may still be loading, then kills at random points inside the batch.
+    for target in [None] + sorted(rng.sample(range(5, 300), 3)):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        if target is None:
+            time.sleep(rng.uniform(0.5, 3.0))
+        while target is not None and stored() < target and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        done_after_kills.append(stored())
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    paths = [p for (p,) in con.execute("SELECT path FROM results")]
+    assert len(paths) == len(set(paths)) == 400
+    assert any(0 < n < 400 for n in done_after_kills), done_after_kills  # kills did land mid-batch
