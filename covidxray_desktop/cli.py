@@ -20,6 +20,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--model", metavar="BUNDLE", help="model .keras file (default: the bundled model)")
     c.add_argument("--db", metavar="FILE", help="results store (default: the per-user one; see info)")
     c.add_argument("--force", action="store_true", help="classify again files this model has already done")
+    c.add_argument("--anonymise", action="store_true", help="file names instead of full paths in the CSV")
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -61,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("--db", metavar="FILE")
     h.add_argument("--since", metavar="YYYY-MM-DD")
     h.add_argument("--csv", metavar="FILE")
+    h.add_argument("--anonymise", action="store_true", help="file names instead of full paths")
 
     f = sub.add_parser("forget", help="delete stored results recorded before a date (patient data retention)")
     f.add_argument("--before", metavar="YYYY-MM-DD", required=True)

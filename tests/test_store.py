@@ -94,3 +94,14 @@ def test_killing_classify_at_random_moments_loses_nothing_and_corrupts_nothing(t
     paths = [p for (p,) in con.execute("SELECT path FROM results")]
     assert len(paths) == len(set(paths)) == 400
     assert any(0 < n < 400 for n in done_after_kills), done_after_kills  # kills did land mid-batch
+
+
+def test_anonymised_exports_carry_file_names_only(tmp_path, tiny_bundle, capsys):
+    save_png8(tmp_path / "patient 42.png", chest_like(128, 4))
+    db = str(tmp_path / "r.sqlite3")
+    _, rows, _ = run(["classify", "--quiet", "--anonymise", "--model", str(tiny_bundle.path), "--db", db,
+                      str(tmp_path / "patient 42.png")], capsys)
+    assert rows[0]["path"] == "patient 42.png"
+    assert main(["history", "--db", db, "--anonymise", "--csv", str(tmp_path / "h.csv")]) == 0
+    exported = list(csv.DictReader(open(tmp_path / "h.csv", encoding="utf-8")))
+    assert [r["path"] for r in exported] == ["patient 42.png"]

@@ -140,3 +140,33 @@ def test_a_card_missing_keys_is_refused_with_a_sentence(tiny_bundle, tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match="lacks threshold"):
         load_bundle(tmp_path / "m.keras")
+
+
+def test_a_model_with_a_lambda_layer_is_refused(tmp_path, tiny_bundle):
+    import keras
+
+    from covidxray_desktop.model.bundle import save_bundle
+
+    inputs = keras.Input((192, 192, 1))
+    x = keras.layers.Lambda(lambda t: t * 2)(inputs)  # arbitrary code inside a model file
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(x))
+    card = {k: v for k, v in tiny_bundle.card.items() if k not in ("keras_sha256", "version", "name")}
+    bad = save_bundle(keras.Model(inputs, outputs), card, tmp_path, "lambda")
+    with pytest.raises(ModelError, match="cannot be loaded safely"):
+        load_bundle(bad.path)
+
+
+def test_classify_and_training_make_no_network_connection(tiny_bundle, tmp_path, monkeypatch, capsys):
+    import socket
+
+    from covidxray_desktop.training.job import train
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the app tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 str(tiny_bundle.data)]) == 0
+    bundle, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "m", name="offline")
+    assert bundle.path.exists()

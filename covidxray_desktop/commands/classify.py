@@ -40,14 +40,14 @@ def run(args) -> int:
         writer.writerow(COLUMNS)
         out.flush()
         for f, stored in reuse.items():
-            writer.writerow(stored_row(stored, f))
+            writer.writerow(stored_row(stored, f, args.anonymise))
             counts[stored["status"]] += 1
             progress.step()
         out.flush()
         rows = predictor.run([f for f in files if f not in reuse])
         pairs = cam.with_overlays(rows, heat_dir) if heat_dir is not None else ((r, None) for r in rows)
         for row, heat_path in _reported(pairs, heat_dir):
-            writer.writerow([str(row.path), row.status, row.label,
+            writer.writerow([shown(row.path, args.anonymise), row.status, row.label,
                              "" if row.p_covid is None else f"{row.p_covid:.4f}", row.message, row.model,
                              f"{row.seconds:.3f}", "" if row.ood_score is None else f"{row.ood_score:.4f}",
                              str(heat_path or "")])
@@ -69,12 +69,17 @@ def run(args) -> int:
     return 0
 
 
-def stored_row(stored: dict, path=None) -> list:
+def shown(path, anonymise: bool) -> str:
+    """The path column: absolute, or only the file name when the export is anonymised."""
+    return Path(path).name if anonymise else str(path)
+
+
+def stored_row(stored: dict, path=None, anonymise: bool = False) -> list:
     """A CSV row from a stored result (the file's current path when given)."""
     def num(v, fmt):
         return "" if v is None else format(v, fmt)
 
-    return [str(path or stored["path"]), stored["status"], stored["label"] or "", num(stored["p_covid"], ".4f"),
+    return [shown(path or stored["path"], anonymise), stored["status"], stored["label"] or "", num(stored["p_covid"], ".4f"),
             stored["message"] or "", stored["model"], num(stored["seconds"], ".3f"), num(stored["ood_score"], ".4f"), ""]
 
 

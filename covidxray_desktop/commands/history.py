@@ -1,12 +1,14 @@
 """`history` and `forget`: read and prune the results store."""
 import csv
 import datetime as dt
+import io
 import sys
 
 
 def run(args) -> int:
     from covidxray_desktop.commands.classify import COLUMNS, stored_row
     from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.model.bundle import write_text_atomic
     from covidxray_desktop.store import Store, default_path
 
     day = args.before if args.command == "forget" else args.since
@@ -21,15 +23,15 @@ def run(args) -> int:
             n = store.forget(day)
             print(f"deleted {n} stored results recorded before {day} from {store.path}")
             return 0
-        out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv else sys.stdout
-        try:
-            writer = csv.writer(out)
-            writer.writerow(COLUMNS)
-            for stored in store.history(day):
-                writer.writerow(stored_row(stored))
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        for stored in store.history(day):
+            writer.writerow(stored_row(stored, anonymise=args.anonymise))
+        if args.csv:
+            write_text_atomic(args.csv, text.getvalue())  # an export is whole or absent
+        else:
+            sys.stdout.write(text.getvalue())
     finally:
         store.close()
     return 0

@@ -106,12 +106,17 @@ def inference_copy(model):
 
 
 def write_json_atomic(path, data) -> None:
+    write_text_atomic(path, json.dumps(data, indent=1))
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Temp file beside the target, fsync, rename: readers see the old file or the new, never half."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent, prefix=f".{path.stem}-")
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
     _readable(tmp)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
