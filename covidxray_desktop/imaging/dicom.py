@@ -21,6 +21,16 @@ _PLUGIN_HINT = {
 
 
 def read_dicom(path) -> XRay:
+    """pydicom parses lazily, so a damaged file can fail at any tag access: all of it is guarded."""
+    try:
+        return _read(path)
+    except ImagingError:
+        raise
+    except Exception as exc:
+        raise ImagingError(f"{path.name}: not a readable DICOM file ({brief(exc)}).")
+
+
+def _read(path) -> XRay:
     import pydicom
     from pydicom.errors import InvalidDicomError
 

@@ -32,7 +32,7 @@ def read_raster(path, max_side: int | None = None) -> XRay:
                            f"(decompression-bomb guard); reduce it before classifying.")
     except UnidentifiedImageError:
         raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except Exception as exc:  # Pillow's decoders raise many types on damaged data; all mean this
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
