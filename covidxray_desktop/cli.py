@@ -79,8 +79,11 @@ def main(argv=None) -> int:
         print(f"\nactive model: {_model_line()}")
         return 0
     from covidxray_desktop import backend
+    from covidxray_desktop.logs import log, setup
 
     backend.quiet()
+    setup()
+    log.info("command %s started (version %s)", args.command, __version__)
     try:
         if args.command == "classify":
             from covidxray_desktop.commands.classify import run
@@ -97,6 +100,7 @@ def main(argv=None) -> int:
         return run(args)
     except CovidXrayError as exc:
         print(f"covidxray: {exc}", file=sys.stderr)
+        log.warning("command %s stopped: %s", args.command, type(exc).__name__)
         return 2
     except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
         name = getattr(exc, "filename", None)

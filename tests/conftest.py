@@ -8,6 +8,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The per-user results store and settings go to a throw-away folder, never the tester's own.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="covidxray-test-data-")
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="covidxray-test-state-")  # the log
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402

@@ -105,3 +105,13 @@ def test_anonymised_exports_carry_file_names_only(tmp_path, tiny_bundle, capsys)
     assert main(["history", "--db", db, "--anonymise", "--csv", str(tmp_path / "h.csv")]) == 0
     exported = list(csv.DictReader(open(tmp_path / "h.csv", encoding="utf-8")))
     assert [r["path"] for r in exported] == ["patient 42.png"]
+
+
+def test_the_log_says_what_ran_but_names_no_file(tmp_path, tiny_bundle, capsys):
+    from covidxray_desktop.logs import log_dir
+
+    save_png8(tmp_path / "Doe_Jane_1960.png", chest_like(128, 6))
+    main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+          str(tmp_path / "Doe_Jane_1960.png")])
+    text = (log_dir() / "covidxray.log").read_text(encoding="utf-8")
+    assert "classify: 1 files" in text and "Doe" not in text

@@ -60,6 +60,10 @@ def run(args) -> int:
             out.close()
         store.close()
     rate = progress.close()
+    from covidxray_desktop.logs import log
+
+    log.info("classify: %d files (%d ok, %d rejected, %d errors, %d reused, %d skipped), %.1f images/s, model %s",
+             len(files), counts["ok"], counts["rejected"], counts["error"], len(reuse), skipped, rate, bundle.ident)
     if not args.quiet:
         print(f"{len(files)} files: {counts['ok']} ok, {counts['rejected']} rejected, {counts['error']} errors; "
               f"{skipped} non-image files skipped; {rate:.1f} images/s; model {bundle.ident}", file=sys.stderr)

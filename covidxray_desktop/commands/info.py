@@ -7,6 +7,7 @@ def run(args) -> int:
     from covidxray_desktop.errors import ModelError
     from covidxray_desktop.model.bundle import read_card
     from covidxray_desktop.paths import default_model, user_data_dir
+    from covidxray_desktop.logs import log_dir
     from covidxray_desktop.store import default_path
 
     print(f"covidxray {__version__} (Python {platform.python_version()}, {platform.system()})")
@@ -21,6 +22,7 @@ def run(args) -> int:
         print(f"  {exc}")
     print(f"user data: {user_data_dir()}")
     print(f"results store: {default_path()}")
+    print(f"log: {log_dir() / 'covidxray.log'}")
     print(f"DICOM decoders: {_decoders()}")
     print(DISCLAIMER)
     return 0

@@ -38,6 +38,10 @@ def run(args) -> int:
                            limit=args.limit, ablate=tuple(args.ablate),
                            variants=tuple(args.variant))
     card = bundle.card
+    from covidxray_desktop.logs import log
+
+    log.info("train: %s on %s in %.0f s, model %s", args.arch, card["training"]["device"],
+             card["training"]["wall_time_s"], bundle.ident)
     print(f"model: {bundle.ident}  ({bundle.path})")
     print(f"device: {card['training']['device']}  wall time: {card['training']['wall_time_s']:.0f} s  "
           f"threshold: {card['threshold']:.4f}  temperature: {card['calibration']['temperature']:.3f}")
