@@ -24,9 +24,9 @@ def read_dicom(path) -> XRay:
     """pydicom parses lazily, so a damaged file can fail at any tag access: all of it is guarded."""
     try:
         return _read(path)
-    except ImagingError:
+    except (ImagingError, KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    except Exception as exc:
+    except BaseException as exc:  # decoders written in Rust panic with a BaseException
         raise ImagingError(f"{path.name}: not a readable DICOM file ({brief(exc)}).")
 
 
@@ -48,9 +48,9 @@ def _read(path) -> XRay:
     meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
     try:
         pixels = _first_frame(ds, path)
-    except ImagingError:
+    except (ImagingError, KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    except Exception as exc:  # decoders raise a zoo of types; all mean "cannot decode this"
+    except BaseException as exc:  # decoders raise a zoo of types (Rust ones panic); all mean the same
         raise ImagingError(_decode_message(name, ds, exc))
     if frames > 1:
         meta.setdefault("notes", []).append(f"multi-frame DICOM ({frames} frames): the first frame was used.")
