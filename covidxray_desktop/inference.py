@@ -108,7 +108,9 @@ class Predictor:
                 item.thumb = thumbnail(item.xray.pixels)
         except CovidXrayError as exc:
             item.error = str(exc)
-        except Exception as exc:  # a reader bug must cost one row, not the batch
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a reader bug or a panicking native decoder costs one row
             item.error = f"{path.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
         item.seconds = time.perf_counter() - start
         return item

@@ -19,7 +19,9 @@ def decode_all(samples, size: int, method: str, on_progress=None, workers: int =
             return preprocess(xray.pixels, size, method)[..., 0], thumbnail(xray.pixels), None
         except ImagingError as exc:
             return None, None, str(exc)
-        except Exception as exc:  # a reader bug must cost one image, not the training run
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a reader bug or a panicking native decoder costs one image
             return None, None, f"{sample.file.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
 
     images, thumbs, kept, problems = [], [], [], []
