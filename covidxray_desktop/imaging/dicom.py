@@ -16,7 +16,6 @@ _PLUGIN_HINT = {
     "1.2.840.10008.1.2.4.81": "python-gdcm",
     "1.2.840.10008.1.2.4.90": "pylibjpeg-openjpeg or python-gdcm",
     "1.2.840.10008.1.2.4.91": "pylibjpeg-openjpeg or python-gdcm",
-    "1.2.840.10008.1.2.5": "pylibjpeg-rle (or none: pydicom decodes RLE itself)",
 }
 
 
