@@ -20,7 +20,6 @@ def run(args) -> int:
     bundle = load_model(args.model)
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model import cam
-
     from covidxray_desktop.store import Store, default_path, file_sha256
 
     predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None)
@@ -40,17 +39,14 @@ def run(args) -> int:
         writer.writerow(COLUMNS)
         out.flush()
         for f, stored in reuse.items():
-            writer.writerow(stored_row(stored, f, args.anonymise))
+            writer.writerow(csv_row(stored, f, args.anonymise))
             counts[stored["status"]] += 1
             progress.step()
         out.flush()
         rows = predictor.run([f for f in files if f not in reuse])
         pairs = cam.with_overlays(rows, heat_dir) if heat_dir is not None else ((r, None) for r in rows)
         for row, heat_path in _reported(pairs, heat_dir):
-            writer.writerow([shown(row.path, args.anonymise), row.status, row.label,
-                             "" if row.p_covid is None else f"{row.p_covid:.4f}", row.message, row.model,
-                             f"{row.seconds:.3f}", "" if row.ood_score is None else f"{row.ood_score:.4f}",
-                             str(heat_path or "")])
+            writer.writerow(csv_row(row, anonymise=args.anonymise, heatmap=heat_path))
             out.flush()
             store.record(row, model_hash, shas.get(row.path))
             counts[row.status] += 1
@@ -73,18 +69,21 @@ def run(args) -> int:
     return 0
 
 
-def shown(path, anonymise: bool) -> str:
-    """The path column: absolute, or only the file name when the export is anonymised."""
-    return Path(path).name if anonymise else str(path)
+def csv_row(result, path=None, anonymise: bool = False, heatmap="") -> list:
+    """One CSV row in COLUMNS order, from a Prediction or a stored result (a dict).
 
+    `path` replaces the recorded one (a stored file may have moved); `anonymise` keeps only
+    the file name.
+    """
+    get = result.get if isinstance(result, dict) else lambda key: getattr(result, key)
 
-def stored_row(stored: dict, path=None, anonymise: bool = False) -> list:
-    """A CSV row from a stored result (the file's current path when given)."""
     def num(v, fmt):
         return "" if v is None else format(v, fmt)
 
-    return [shown(path or stored["path"], anonymise), stored["status"], stored["label"] or "", num(stored["p_covid"], ".4f"),
-            stored["message"] or "", stored["model"], num(stored["seconds"], ".3f"), num(stored["ood_score"], ".4f"), ""]
+    where = Path(path or get("path"))
+    return [where.name if anonymise else str(where), get("status"), get("label") or "", num(get("p_covid"), ".4f"),
+            get("message") or "", get("model"), num(get("seconds"), ".3f"), num(get("ood_score"), ".4f"),
+            str(heatmap or "")]
 
 
 def _reported(pairs, heat_dir):

@@ -6,7 +6,7 @@ import sys
 
 
 def run(args) -> int:
-    from covidxray_desktop.commands.classify import COLUMNS, stored_row
+    from covidxray_desktop.commands.classify import COLUMNS, csv_row
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.model.bundle import write_text_atomic
     from covidxray_desktop.store import Store, default_path
@@ -27,7 +27,7 @@ def run(args) -> int:
         writer = csv.writer(text)
         writer.writerow(COLUMNS)
         for stored in store.history(day):
-            writer.writerow(stored_row(stored, anonymise=args.anonymise))
+            writer.writerow(csv_row(stored, anonymise=args.anonymise))
         if args.csv:
             write_text_atomic(args.csv, text.getvalue())  # an export is whole or absent
         else:
