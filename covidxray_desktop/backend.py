@@ -47,6 +47,17 @@ def make_deterministic(seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def precision(choice: str = "auto") -> str:
+    """The Keras dtype policy to train with: bfloat16 compute on a GPU, float32 on a CPU.
+
+    Mixed precision halves memory traffic on GPU tensor cores; on a CPU it only slows down.
+    The model's last layer is float32 in either case, and bundles are always saved in float32.
+    """
+    if choice == "auto":
+        return "mixed_bfloat16" if device().startswith("GPU") else "float32"
+    return {"mixed": "mixed_bfloat16", "float32": "float32"}[choice]
+
+
 def quiet() -> None:
     """Silence backend start-up chatter before it is imported (the CLI prints its own progress)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

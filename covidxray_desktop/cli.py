@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
                    help="switch off one part of the default recipe, to measure what it buys (repeatable)")
     t.add_argument("--variant", action="append", default=[], choices=["balanced-sampling"],
                    help="try a variation of the default recipe (repeatable)")
+    t.add_argument("--precision", choices=["auto", "mixed", "float32"], default="auto",
+                   help="auto: mixed bfloat16 on a GPU, float32 on a CPU")
     t.add_argument("--quiet", action="store_true")
 
     e = sub.add_parser("evaluate", help="metrics of a model on labelled data")

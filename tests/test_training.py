@@ -170,3 +170,22 @@ def test_classify_and_training_make_no_network_connection(tiny_bundle, tmp_path,
                  str(tiny_bundle.data)]) == 0
     bundle, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "m", name="offline")
     assert bundle.path.exists()
+
+
+def test_a_model_trained_in_mixed_precision_is_saved_in_float32():
+    """A GPU trains in bfloat16; the clinic PC that loads the bundle runs float32."""
+    import keras
+
+    from covidxray_desktop.model.architectures import build
+    from covidxray_desktop.training.fit import in_float32
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        mixed = build("default")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert mixed.get_layer("features").compute_dtype == "bfloat16"
+    plain = in_float32(mixed, "default")
+    assert {layer.dtype_policy.name for layer in plain.layers} == {"float32"}
+    assert all(np.array_equal(a, b) for a, b in zip(mixed.get_weights(), plain.get_weights()))
+    assert keras.mixed_precision.global_policy().name == "float32"

@@ -11,7 +11,7 @@ def run(args) -> int:
     from covidxray_desktop.training.job import train
 
     out = Path(args.out) if args.out else user_data_dir() / "models"
-    last = {"t": 0.0}
+    last, started = {"t": 0.0}, time.time()
 
     def show(event):
         if args.quiet:
@@ -30,13 +30,13 @@ def run(args) -> int:
                   f"best epoch {event['best_epoch']}, {event['eta_s'] / 60:.1f} min left)      ",
                   file=sys.stderr, flush=True)
         else:
-            print(f"\r{event['message']}    ", end="\n" if kind == "done" or "decoding" not in event["message"] else "",
+            print(f"\r[{time.time() - started:4.0f} s] {event['message']}    ", end="\n" if kind == "done" or "decoding" not in event["message"] else "",
                   file=sys.stderr, flush=True)
 
     bundle, report = train(args.data, arch=args.arch, epochs=args.epochs, out_dir=out, name=args.name,
                            seed=args.seed, on_event=show, exclude_sources=tuple(args.exclude_source),
                            limit=args.limit, ablate=tuple(args.ablate),
-                           variants=tuple(args.variant))
+                           variants=tuple(args.variant), precision=args.precision)
     card = bundle.card
     from covidxray_desktop.logs import log
 

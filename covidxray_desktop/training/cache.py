@@ -1,4 +1,5 @@
 """Decode and preprocess every training image once; epochs then read arrays from memory."""
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -8,7 +9,7 @@ from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
 from covidxray_desktop.model.ood import thumbnail
 
 
-def decode_all(samples, size: int, method: str, on_progress=None, workers: int = 4):
+def decode_all(samples, size: int, method: str, on_progress=None, workers: int | None = None):
     """-> (images float16 N x S x S, thumbnails float32 N x 1024, kept samples, problems).
 
     Unreadable files are left out and listed in `problems` (file name and reason), never silently.
@@ -25,7 +26,8 @@ def decode_all(samples, size: int, method: str, on_progress=None, workers: int =
             return None, None, f"{sample.file.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
 
     images, thumbs, kept, problems = [], [], [], []
-    with ThreadPoolExecutor(workers) as pool:
+    # The decoders release the GIL: one thread per core, at least 4 to hide file reads.
+    with ThreadPoolExecutor(workers or max(4, min(16, os.cpu_count() or 1))) as pool:
         for n, (sample, (img, thumb, err)) in enumerate(zip(samples, pool.map(one, samples)), 1):
             if err:
                 problems.append(err)

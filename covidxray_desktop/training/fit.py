@@ -1,10 +1,12 @@
 """The epochs themselves: augmented batches prepared ahead, progress events, cancel, best-on-val.
 
-A plain loop over `train_on_batch` rather than `fit`: the next batch is augmented in a thread
-while the current one trains, cancel is checked between batches, and no data adapter restarts
-at each epoch (which cost ~10 s per epoch here).
+A plain loop over `train_on_batch` rather than `fit`: the next batches are augmented in threads
+while the current one trains (on a GPU the step is faster than one core can augment), cancel is
+checked between batches, and no data adapter restarts at each epoch (which cost ~10 s per epoch).
 """
+import os
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -36,7 +38,36 @@ def averaged_weights(model) -> list:
     return [np.asarray(by_var.get(id(v), v)) for v in model.weights]
 
 
-def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
+def prep_workers() -> int:
+    """Threads that augment ahead: half the cores (the other half feed the backend), 1 to 8."""
+    return max(1, min(8, (os.cpu_count() or 2) // 2))
+
+
+def in_float32(model, arch: str):
+    """The same network and weights under the float32 policy: what bundles hold and CPUs run."""
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+    plain = build(arch)
+    plain.set_weights(model.get_weights())
+    return plain
+
+
+def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy: str = "float32"):
+    """Train; -> (history, float32 model holding the best epoch's averaged weights)."""
+    import keras
+
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        history, model = _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return history, in_float32(model, arch)
+
+
+def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     from covidxray_desktop.training.job import Cancelled, source_weights
 
     images = arrays["train"][0]
@@ -63,17 +94,21 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     model = build(arch)
     compile_for_training(model, arch, epochs, steps)
     history, best = [], {"score": None, "weights": None, "epoch": 0}
-    with ThreadPoolExecutor(1) as pool:
+    workers = prep_workers()
+    with ThreadPoolExecutor(workers) as pool:
         for epoch in range(epochs):
             order = rng.permutation(n) if draw is None else rng.choice(n, size=n, p=draw)
             seeds = rng.integers(0, 2**31, steps)
             batches = [order[i * size:(i + 1) * size] for i in range(steps)]
             t0, seen, loss_sum, correct_sum = time.time(), 0, 0.0, 0.0
-            nxt = pool.submit(make_batch, batches[0], np.random.default_rng(seeds[0]))
+            # Each batch has its own seed, so the result does not depend on the number of threads.
+            ahead = deque(pool.submit(make_batch, batches[i], np.random.default_rng(seeds[i]))
+                          for i in range(min(workers + 1, steps)))
             for step in range(steps):
-                x, y, w = nxt.result()
-                if step + 1 < steps:
-                    nxt = pool.submit(make_batch, batches[step + 1], np.random.default_rng(seeds[step + 1]))
+                x, y, w = ahead.popleft().result()
+                if step + len(ahead) + 1 < steps:
+                    i = step + len(ahead) + 1
+                    ahead.append(pool.submit(make_batch, batches[i], np.random.default_rng(seeds[i])))
                 logs = model.train_on_batch(x, y, sample_weight=w, return_dict=True)  # this batch's values
                 if cancelled():
                     raise Cancelled()

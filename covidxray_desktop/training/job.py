@@ -41,7 +41,7 @@ def source_weights(samples) -> np.ndarray:
 
 def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name: str | None = None,
           seed: int = 0, on_event=lambda e: None, cancelled=lambda: False, exclude_sources=(),
-          limit: int | None = None, ablate=(), variants=()):
+          limit: int | None = None, ablate=(), variants=(), precision: str = "auto"):
     """Run the whole job and return (bundle, report dict). Raises DataError or Cancelled."""
     import keras
 
@@ -62,7 +62,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     parts = {k: [s for s in samples if s.split == k] for k in dataset.SPLITS}
     _check_both_classes(parts)
     device = backend.device()
-    on_event({"kind": "stage", "message": f"{len(samples)} images from {described}; training on {device}"})
+    policy = backend.precision(precision)
+    on_event({"kind": "stage", "message": f"{len(samples)} images from {described}; training on {device} ({policy})"})
     arrays, problems = {}, []
     for k in dataset.SPLITS:
         if parts[k]:
@@ -75,12 +76,12 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
             raise Cancelled()
     _check_both_classes(parts, after_decoding=True)
     backend.make_deterministic(seed)
-    history, model = fit.run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled)
+    history, model = fit.run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy)
     bundle, report = finish.finalise(
         model, arch, spec, parts, arrays, history, out_dir, name or arch,
         training={
             "data": described, "data_fingerprint": dataset.fingerprint(samples), "epochs": epochs,
-            "epochs_run": len(history), "seed": seed, "backend": backend.name(), "device": device,
+            "epochs_run": len(history), "seed": seed, "backend": backend.name(), "device": device, "precision": policy,
             "keras": keras.__version__, "wall_time_s": round(time.time() - started, 1),
             "trained_on": dt.datetime.now().isoformat(timespec="seconds"),
             "counts": {k: dict(Counter(dataset.CLASSES[s.label] for s in v)) for k, v in parts.items()},
