@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from covidxray_desktop.errors import CovidXrayError
 from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
@@ -34,6 +35,7 @@ class Prediction:
     meta: dict = field(default_factory=dict)
     heatmap: np.ndarray | None = None  # H x W in [0, 1], same grid as `pixels`
     pixels: np.ndarray | None = None  # kept only when heat maps were asked for
+    thumbnail: np.ndarray | None = None  # small uint8 picture, when asked for (the window's table)
 
 
 @dataclass
@@ -44,12 +46,13 @@ class _Item:
     reason: str | None = None
     input: np.ndarray | None = None
     thumb: np.ndarray | None = None
+    picture: np.ndarray | None = None
     seconds: float = 0.0
 
 
 class Predictor:
     def __init__(self, bundle, threshold: float | None = None, heatmaps: bool = False,
-                 batch_size: int = 16, workers: int = 2):
+                 batch_size: int = 16, workers: int = 2, thumbnails: int = 0):
         import keras
 
         card = bundle.card
@@ -64,6 +67,7 @@ class Predictor:
         self.heatmaps = heatmaps
         self.batch_size = batch_size
         self.workers = workers
+        self.thumbnails = thumbnails  # longest side in pixels; 0: none
         model = bundle.model
         self._net = keras.Model(model.inputs, [model.get_layer(FEATURES).output, model.outputs[0]])
         self._head = None
@@ -102,6 +106,8 @@ class Predictor:
         item = _Item(path)
         try:
             item.xray = load(path, max_side=DECODE_SIDE)
+            if self.thumbnails:
+                item.picture = small_picture(item.xray.pixels, self.thumbnails)
             item.reason = cheap_reason(item.xray)
             if item.reason is None:
                 item.input = preprocess(item.xray.pixels, self.size, self.method)
@@ -138,7 +144,8 @@ class Predictor:
 
     def _row(self, item: _Item, result, per_item: float) -> Prediction:
         meta = item.xray.meta if item.xray is not None else {}
-        row = Prediction(item.path, "error", model=self.ident, meta=meta, seconds=item.seconds)
+        row = Prediction(item.path, "error", model=self.ident, meta=meta, seconds=item.seconds,
+                         thumbnail=item.picture)
         if item.error:
             row.message = item.error
             return row
@@ -164,3 +171,12 @@ class Predictor:
             row.heatmap = cam.to_image_frame(small, item.xray.pixels)
             row.pixels = item.xray.pixels
         return row
+
+
+def small_picture(pixels: np.ndarray, side: int) -> np.ndarray:
+    """An 8-bit copy no larger than side x side, for a table's thumbnail column."""
+    h, w = pixels.shape[:2]
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    gray = (np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return np.asarray(Image.fromarray(gray, "L").resize(size, Image.BILINEAR))

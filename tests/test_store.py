@@ -4,6 +4,7 @@ import io
 import shutil
 import sqlite3
 
+import pytest
 from factory import chest_like, save_png8
 
 from covidxray_desktop.cli import main
@@ -115,3 +116,55 @@ def test_the_log_says_what_ran_but_names_no_file(tmp_path, tiny_bundle, capsys):
           str(tmp_path / "Doe_Jane_1960.png")])
     text = (log_dir() / "covidxray.log").read_text(encoding="utf-8")
     assert "classify: 1 files" in text and "Doe" not in text
+
+
+def test_a_results_store_from_the_first_version_opens_and_keeps_its_rows(tmp_path):
+    from covidxray_desktop.store import SCHEMA_VERSION, Store
+
+    old = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(old)
+    db.executescript("""
+        CREATE TABLE results (
+            sha256 TEXT NOT NULL, model_hash TEXT NOT NULL, model TEXT NOT NULL,
+            path TEXT NOT NULL, size INTEGER, mtime REAL,
+            status TEXT NOT NULL, label TEXT, p_covid REAL, ood_score REAL, message TEXT, seconds REAL,
+            patient_id TEXT, study_uid TEXT, study_date TEXT, created_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, model_hash));
+        INSERT INTO results VALUES ('abc', 'm1', 'default@x', '/ward/a.png', 10, 0, 'ok', 'covid', 0.91, 0.5,
+                                    '', 0.01, 'P-7', '1.2.3', '20200401', '2026-01-02T10:00:00');
+        PRAGMA user_version=1;""")
+    db.commit()
+    db.close()
+
+    store = Store(old)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    [row] = store.history()
+    assert row["p_covid"] == 0.91 and row["patient_id"] == "P-7" and row["threshold"] is None
+    assert store.lookup("abc", "m1")["label"] == "covid"
+    entry = store.queue_add("ward 3", ["/ward/a.png"])  # the table the new version added
+    assert store.queue_unfinished()[0]["id"] == entry
+    store.close()
+
+
+def test_a_store_from_a_newer_app_is_refused_with_a_sentence(tmp_path):
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.store import SCHEMA_VERSION, Store
+
+    newer = tmp_path / "newer.sqlite3"
+    db = sqlite3.connect(newer)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(CovidXrayError, match="newer version"):
+        Store(newer)
+
+
+def test_an_unfinished_queue_is_remembered_until_it_is_done(tmp_path):
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    first = store.queue_add("folder A", ["/a/1.png", "/a/2.png"])
+    second = store.queue_add("2 files", ["/b/1.png"])
+    store.queue_set_state(first, "done")
+    store.close()
+    reopened = Store(tmp_path / "r.sqlite3")  # after a reboot
+    assert [(e["id"], e["paths"]) for e in reopened.queue_unfinished()] == [(second, ["/b/1.png"])]

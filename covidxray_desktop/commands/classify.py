@@ -5,7 +5,8 @@ from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
 
-COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap"]
+# New columns go at the end: scripts that read the first ones keep working.
+COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold"]
 
 
 def run(args) -> int:
@@ -18,38 +19,32 @@ def run(args) -> int:
     files, skipped = walk(args.paths)
     heat_dir = _heatmap_dir(args.heatmaps, args.paths) if args.heatmaps else None
     bundle = load_model(args.model)
+    from covidxray_desktop import batch
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model import cam
-    from covidxray_desktop.store import Store, default_path, file_sha256
+    from covidxray_desktop.store import Store, default_path
 
     predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None)
     store = Store(args.db or default_path())
-    model_hash = bundle.card["keras_sha256"]
-    shas = {f: file_sha256(f) for f in files}
-    # A file already classified by this model (same content, any name) is not run again,
-    # unless asked; its stored result still gets its CSV row. Heat maps need the network.
-    reuse = {}
-    if not args.force and heat_dir is None and args.threshold is None:
-        reuse = {f: r for f in files if (r := store.lookup(shas[f], model_hash))}
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     counts = {"ok": 0, "rejected": 0, "error": 0}
+    reused = 0
     progress = Progress(len(files), args.quiet)
     try:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         out.flush()
-        for f, stored in reuse.items():
-            writer.writerow(csv_row(stored, f, args.anonymise))
-            counts[stored["status"]] += 1
-            progress.step()
-        out.flush()
-        rows = predictor.run([f for f in files if f not in reuse])
-        pairs = cam.with_overlays(rows, heat_dir) if heat_dir is not None else ((r, None) for r in rows)
-        for row, heat_path in _reported(pairs, heat_dir):
-            writer.writerow(csv_row(row, anonymise=args.anonymise, heatmap=heat_path))
+        outcomes = batch.run(files, predictor, store, force=args.force)
+        if heat_dir is not None:  # no stored rows here: a heat map needs the network
+            pairs = ((batch.Outcome(r.path, r, False), h)
+                     for r, h in cam.with_overlays((o.result for o in outcomes), heat_dir))
+        else:
+            pairs = ((o, None) for o in outcomes)
+        for outcome, heat_path in _reported(pairs, heat_dir):
+            writer.writerow(csv_row(outcome.result, outcome.path, args.anonymise, heat_path, predictor.threshold))
             out.flush()
-            store.record(row, model_hash, shas.get(row.path))
-            counts[row.status] += 1
+            counts[batch.as_dict(outcome)["status"]] += 1
+            reused += outcome.reused
             progress.step()
     finally:
         if out is not sys.stdout:
@@ -59,31 +54,32 @@ def run(args) -> int:
     from covidxray_desktop.logs import log
 
     log.info("classify: %d files (%d ok, %d rejected, %d errors, %d reused, %d skipped), %.1f images/s, model %s",
-             len(files), counts["ok"], counts["rejected"], counts["error"], len(reuse), skipped, rate, bundle.ident)
+             len(files), counts["ok"], counts["rejected"], counts["error"], reused, skipped, rate, bundle.ident)
     if not args.quiet:
         print(f"{len(files)} files: {counts['ok']} ok, {counts['rejected']} rejected, {counts['error']} errors; "
               f"{skipped} non-image files skipped; {rate:.1f} images/s; model {bundle.ident}", file=sys.stderr)
-        if reuse:
-            print(f"{len(reuse)} files were already classified with this model; their stored results were "
+        if reused:
+            print(f"{reused} files were already classified with this model; their stored results were "
                   f"reused (--force runs them again). Results store: {store.path}", file=sys.stderr)
     return 0
 
 
-def csv_row(result, path=None, anonymise: bool = False, heatmap="") -> list:
+def csv_row(result, path=None, anonymise: bool = False, heatmap="", threshold=None) -> list:
     """One CSV row in COLUMNS order, from a Prediction or a stored result (a dict).
 
     `path` replaces the recorded one (a stored file may have moved); `anonymise` keeps only
-    the file name.
+    the file name; `threshold` is the one the label was decided with, when the result lacks it.
     """
-    get = result.get if isinstance(result, dict) else lambda key: getattr(result, key)
+    get = result.get if isinstance(result, dict) else lambda key: getattr(result, key, None)
 
     def num(v, fmt):
         return "" if v is None else format(v, fmt)
 
     where = Path(path or get("path"))
+    used = get("threshold") if get("threshold") is not None else threshold
     return [where.name if anonymise else str(where), get("status"), get("label") or "", num(get("p_covid"), ".4f"),
             get("message") or "", get("model"), num(get("seconds"), ".3f"), num(get("ood_score"), ".4f"),
-            str(heatmap or "")]
+            str(heatmap or ""), num(used if get("status") == "ok" else None, ".4f")]
 
 
 def _reported(pairs, heat_dir):
