@@ -1,4 +1,7 @@
 """covidxray_desktop: reads chest X-rays and says COVID-19 or Normal, with a reason and a warning."""
+import time
+
+STARTED = time.time()  # the package is imported first thing: start-up times count from here
 
 __version__ = "0.1.0"
 APP_NAME = "covidxray"

@@ -1,4 +1,4 @@
-"""Command line: no arguments -> help (the window comes later); sub-commands -> headless jobs."""
+"""Command line: sub-commands run headless jobs; no command (or `gui`, or paths) opens the window."""
 import argparse
 import sqlite3
 import subprocess
@@ -13,6 +13,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="covidxray", description=f"Chest X-ray COVID-19 / Normal classifier. {DISCLAIMER}")
     p.add_argument("--version", action="version", version=f"covidxray {__version__}")
     sub = p.add_subparsers(dest="command")
+    sub.add_parser("gui", help="open the window (also with no command, or with only FILE/FOLDER paths); "
+                               "covidxray gui --help lists its options")
 
     c = sub.add_parser("classify", help="classify X-ray files and folders; CSV to stdout or --csv")
     c.add_argument("paths", nargs="+", metavar="PATH")
@@ -74,12 +76,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+COMMANDS = ("classify", "train", "evaluate", "bench", "history", "forget", "info")
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    if not argv or argv[0] == "gui" or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        from covidxray_desktop.gui.app import main as window  # files dropped on the icon arrive as paths
+
+        return window(argv[1:] if argv and argv[0] == "gui" else argv)
     args = parser().parse_args(argv)
-    if args.command is None:  # the window will open here; until then, say what can be done
-        parser().print_help()
-        print(f"\nactive model: {_model_line()}")
-        return 0
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup
 
@@ -112,17 +118,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)
         return 130
-
-
-def _model_line() -> str:
-    from covidxray_desktop.model.bundle import read_card
-    from covidxray_desktop.paths import default_model
-
-    try:
-        card = read_card(default_model())
-    except CovidXrayError as exc:
-        return str(exc)
-    return f"{card['name']}@{card['version']} ({default_model()})"
 
 
 def load_model(path):

@@ -59,6 +59,7 @@ class Predictor:
         self.bundle = bundle
         self.ident = bundle.ident
         self.size = card["input"]["size"]
+        self.channels = card["input"]["channels"]
         self.method = card["preprocessing"]
         self.output = card["output"]
         self.temperature = float(card.get("calibration", {}).get("temperature", 1.0))
@@ -74,6 +75,13 @@ class Predictor:
         if self.output == "logit":  # pooled head: exact class activation maps
             w, b = model.get_layer("logit").get_weights()
             self._head = (w.astype(np.float32), float(b[0]))
+
+    def warm_up(self) -> None:
+        """Trace every padded batch shape now, so no first batch later pays for it (a GUI stalls)."""
+        size = 1
+        while size <= self.batch_size:
+            self._net.predict_on_batch(np.zeros((size, self.size, self.size, self.channels), np.float32))
+            size *= 2
 
     def predict_file(self, path) -> Prediction:
         return next(iter(self.run([path])))

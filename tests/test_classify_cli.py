@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from factory import chest_like, save_jpeg, save_png8, write_dicom
 
 from covidxray_desktop.cli import main
@@ -102,9 +103,12 @@ def test_heatmaps_have_unique_names_outside_the_inputs(tmp_path, tiny_bundle, ca
     assert main(["classify", "--model", str(tiny_bundle.path), "--heatmaps", str(inputs / "s1"), str(inputs)]) != 0
 
 
-def test_no_arguments_prints_help(capsys):
-    assert main([]) == 0
-    assert "classify" in capsys.readouterr().out
+def test_help_lists_the_commands_and_the_window(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "classify" in out and "gui" in out
 
 
 def test_same_film_as_png16_monochrome1_dicom_and_jpeg_gets_the_same_answer(tmp_path, tiny_bundle):

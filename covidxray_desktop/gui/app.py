@@ -1,0 +1,123 @@
+"""`covidxray [gui] [FILE|FOLDER ...]`: open the window and queue what was given.
+
+The window shows before TensorFlow is imported (the engine thread loads the model), so the
+app answers at once on a slow clinic PC.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from covidxray_desktop import APP_NAME, STARTED
+
+I18N = Path(__file__).parent / "i18n"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="covidxray gui", description="Open the window and classify the files given.")
+    p.add_argument("paths", nargs="*", metavar="FILE|FOLDER")
+    p.add_argument("--model", metavar="BUNDLE", help="model .keras file (default: the last used, else the bundled one)")
+    p.add_argument("--db", metavar="FILE", help="results store (default: the per-user one)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="save a picture of the window once everything given is classified, then quit")
+    p.add_argument("--lang", metavar="LANG", help="user interface language, e.g. zh_CN or en (default: the system's)")
+    return p
+
+
+def install_translations(app, language: str | None) -> list:
+    """Our own strings and Qt's (standard buttons), for the chosen or the system language."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    locale = QLocale(language) if language else QLocale.system()
+    kept = []
+    for name, folder in (("covidxray", str(I18N)), ("qtbase", QLibraryInfo.path(QLibraryInfo.TranslationsPath))):
+        translator = QTranslator(app)
+        if translator.load(locale, name, "_", folder):
+            app.installTranslator(translator)
+            kept.append(translator)
+    return kept
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    from covidxray_desktop import backend
+    from covidxray_desktop.logs import log, setup
+
+    backend.quiet()
+    setup()
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    settings = QSettings()
+    if args.lang:
+        settings.setValue("language", args.lang)
+    app._translators = install_translations(app, settings.value("language") or None)
+
+    from covidxray_desktop.gui.window import MainWindow
+
+    window = MainWindow(args.model, args.db, settings)
+    window.show()
+    timing = os.environ.get("COVIDXRAY_TIMING") == "1"
+    if timing:
+        QTimer.singleShot(0, lambda: print(f"window_shown_s={time.time() - STARTED:.2f}", file=sys.stderr, flush=True))
+
+        def first_row(entry_id, rows, said=[]):
+            if entry_id and rows and not said:
+                said.append(True)
+                print(f"first_prediction_s={time.time() - STARTED:.2f}", file=sys.stderr, flush=True)
+        window.engine.rowsReady.connect(first_row)
+    if args.paths:
+        window.enqueue(args.paths)
+    if args.screenshot:
+        window.screenshot = Screenshot(window, args.screenshot, waiting=bool(args.paths))  # kept alive
+    log.info("window opened")
+    code = app.exec()
+    return getattr(app, "exit_code", code)
+
+
+class Screenshot:
+    """Once everything is classified: first row selected, heat map on, picture saved, quit."""
+
+    def __init__(self, window, path: str, waiting: bool):
+        self.window, self.path = window, path
+        window.engine.modelFailed.connect(self._failed)
+        if waiting:
+            window.allDone.connect(self._select)
+        else:
+            window.engine.modelLoaded.connect(lambda _info: self._grab())
+
+    def _select(self) -> None:
+        w = self.window
+        if w.proxy.rowCount() == 0:
+            self._grab()
+            return
+        w.heat_action.setChecked(True)
+        w.engine.detailReady.connect(self._shown)
+        if w.table.currentIndex().row() == 0:  # already selected: ask for its picture again
+            w._current_changed(w.table.currentIndex(), None)
+        else:
+            w.table.selectRow(0)
+
+    def _shown(self, *_args) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(300, self._grab)  # let the viewer lay the picture out
+
+    def _grab(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        ok = self.window.grab().save(self.path)
+        app = QApplication.instance()
+        app.exit_code = 0 if ok else 1
+        self.window.close()
+        app.exit(app.exit_code)
+
+    def _failed(self, message: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        print(f"covidxray: {message}", file=sys.stderr)
+        QApplication.instance().exit_code = 1

@@ -1,0 +1,274 @@
+"""The X-ray viewer: fit, zoom, pan, window/level, invert and a fading heat map beside the prediction."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
+from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
+                               QPushButton, QSlider, QVBoxLayout, QWidget)
+
+from covidxray_desktop.model.cam import VIRIDIS
+
+MIN_SCALE, MAX_SCALE = 0.05, 32.0
+WHEEL_STEP = 1.25          # zoom factor per wheel notch
+WL_PER_PIXEL = 1 / 400     # right-drag: 400 screen pixels sweep the whole intensity range
+MIN_WIDTH, MAX_WIDTH = 0.01, 2.0
+DEFAULT_LEVEL, DEFAULT_WIDTH = 0.5, 1.0
+
+
+def _gray_image(pixels: np.ndarray, level: float, width: float, inverted: bool) -> QImage:
+    """Window the float pixels to 8 bits; invert comes after windowing, as on a light box."""
+    g = np.clip((pixels - (level - width / 2)) / width, 0.0, 1.0)
+    if inverted:
+        g = 1.0 - g
+    buf = np.ascontiguousarray((g * 255 + 0.5).astype(np.uint8))
+    h, w = buf.shape
+    return QImage(buf.data, w, h, w, QImage.Format_Grayscale8).copy()
+
+
+def _heat_image(heat: np.ndarray) -> QImage:
+    """Viridis colours with alpha = heat, so cold areas leave the X-ray clear."""
+    h8 = (np.clip(heat, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    rgb = VIRIDIS[h8].astype(np.uint32)
+    # Format_ARGB32 is 0xAARRGGBB per native 32-bit word, so this is byte-order safe.
+    argb = np.ascontiguousarray((h8.astype(np.uint32) << 24) | (rgb[..., 0] << 16)
+                                | (rgb[..., 1] << 8) | rgb[..., 2])
+    h, w = argb.shape
+    return QImage(argb.data, w, h, 4 * w, QImage.Format_ARGB32).copy()
+
+
+class _View(QGraphicsView):
+    """Wheel zooms around the cursor, left-drag pans, right-drag sets window/level."""
+
+    def __init__(self, scene: QGraphicsScene, owner: Viewer):
+        super().__init__(scene)
+        self._owner = owner
+        self._drag = None  # (start position, level, width) while right-dragging
+        self.setTransformationAnchor(QGraphicsView.NoAnchor)  # zoom anchors itself (see Viewer._zoom)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setBackgroundBrush(Qt.black)
+        self.viewport().setContextMenuPolicy(Qt.PreventContextMenu)  # right button is window/level
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self._owner._zoom(WHEEL_STEP ** steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event):
+        if event.button() == Qt.RightButton and self._owner.has_image():
+            self._drag = (event.position(), *self._owner.window())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        if self._drag is not None:
+            start, level, width = self._drag
+            d = event.position() - start
+            self._owner.set_window(level + d.y() * WL_PER_PIXEL, width + d.x() * WL_PER_PIXEL)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if self._drag is not None and event.button() == Qt.RightButton:
+            self._drag = None
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._owner._fitted:  # a fitted image stays fitted as the window changes size
+            self._owner.fit()
+
+
+class Viewer(QWidget):
+    opacityChanged = Signal(float)  # the user moved the opacity slider (0..1)
+    overlayToggled = Signal(bool)   # the user toggled the heat map
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._pixels: np.ndarray | None = None
+        self._heat: np.ndarray | None = None
+        self._level, self._width = DEFAULT_LEVEL, DEFAULT_WIDTH
+        self._fitted = True
+
+        self._scene = QGraphicsScene(self)
+        self._image = self._scene.addPixmap(QPixmap())
+        self._image.setTransformationMode(Qt.SmoothTransformation)
+        self._overlay = self._scene.addPixmap(QPixmap())
+        self._overlay.setTransformationMode(Qt.SmoothTransformation)
+        self._overlay.setZValue(1)
+        self._message = self._scene.addSimpleText("")
+        self._message.setBrush(QColor(200, 200, 200))
+        self._view = _View(self._scene, self)
+        self._view.setToolTip(self.tr("Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)"))
+
+        self._caption = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse,
+                               alignment=Qt.AlignTop | Qt.AlignLeft, minimumWidth=160, maximumWidth=260)
+        # Qt properties and signal connections given as keywords keep the controls compact.
+        self._heat_box = QCheckBox(self.tr("Heat map"), checked=True, toggled=self._on_heat_toggled,
+                                   toolTip=self.tr("Show the heat map over the image (H)"))
+        self._opacity_slider = QSlider(Qt.Horizontal, minimum=0, maximum=100, value=50, maximumWidth=160,
+                                       toolTip=self.tr("Heat-map opacity"),
+                                       valueChanged=self._on_opacity_moved)
+        self._invert_box = QCheckBox(self.tr("Invert"), toolTip=self.tr("Swap dark and light (I)"),
+                                     toggled=self.set_inverted)
+        self._controls = QWidget()
+        row = QHBoxLayout(self._controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self._heat_box, self._opacity_slider, self._invert_box,
+                  QPushButton(self.tr("Fit"), toolTip=self.tr("Fit the whole image in the view (F)"),
+                              clicked=self.fit),
+                  QPushButton(self.tr("1:1"), toolTip=self.tr("One image pixel per screen pixel"),
+                              clicked=self.one_to_one),
+                  QPushButton(self.tr("Reset window"), clicked=self.reset_window,
+                              toolTip=self.tr("Restore the original brightness and contrast"))):
+            row.addWidget(w)
+        row.addStretch(1)
+
+        top = QHBoxLayout()
+        top.addWidget(self._view, 1)
+        top.addWidget(self._caption)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addWidget(self._controls)
+        self.clear()
+
+    # --- content -------------------------------------------------------------------------------
+    def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "") -> None:
+        pixels = np.asarray(pixels, np.float32)
+        if pixels.ndim != 2:
+            raise ValueError(f"expected an H x W grayscale image, got shape {pixels.shape}")
+        self._pixels = pixels
+        self._level, self._width = DEFAULT_LEVEL, DEFAULT_WIDTH  # each image starts unwindowed
+        self._message.hide()
+        self._render_gray()
+        self._scene.setSceneRect(self._image.boundingRect())
+        self.set_heat(heat)
+        self.set_caption(caption)
+        self._controls.setEnabled(True)
+        self.fit()
+
+    def set_heat(self, heat: np.ndarray | None) -> None:
+        self._heat = None if heat is None else np.asarray(heat, np.float32)
+        if self._heat is None or self._pixels is None:
+            self._overlay.setPixmap(QPixmap())
+        else:
+            self._overlay.setPixmap(QPixmap.fromImage(_heat_image(self._heat)))
+            # Stretch a coarser map over the image so both share one scene grid.
+            (h, w), (ph, pw) = self._heat.shape, self._pixels.shape
+            self._overlay.setTransform(QTransform.fromScale(pw / w, ph / h))
+        self._heat_box.setEnabled(self._heat is not None)
+        self._sync_overlay()
+
+    def set_caption(self, text: str) -> None:
+        self._caption.setText(text)
+
+    def clear(self, message: str = "") -> None:
+        self._pixels = self._heat = None
+        self._image.setPixmap(QPixmap())
+        self._overlay.setPixmap(QPixmap())
+        self._caption.clear()
+        self._message.setText(message)
+        self._message.show()
+        self._scene.setSceneRect(self._message.boundingRect())  # the view centres a small scene
+        self._view.resetTransform()
+        self._controls.setEnabled(False)
+        self._fitted = True
+
+    def has_image(self) -> bool:
+        return self._pixels is not None
+
+    # --- heat map ------------------------------------------------------------------------------
+    def set_overlay_visible(self, on: bool) -> None:
+        with QSignalBlocker(self._heat_box):
+            self._heat_box.setChecked(on)
+        self._sync_overlay()
+
+    def overlay_visible(self) -> bool:
+        return self._heat_box.isChecked()
+
+    def set_opacity(self, value: float) -> None:
+        with QSignalBlocker(self._opacity_slider):
+            self._opacity_slider.setValue(round(min(max(value, 0.0), 1.0) * 100))
+        self._sync_overlay()
+
+    def opacity(self) -> float:
+        return self._opacity_slider.value() / 100
+
+    def _on_heat_toggled(self, on: bool) -> None:
+        self._sync_overlay()
+        self.overlayToggled.emit(on)
+
+    def _on_opacity_moved(self, value: int) -> None:
+        self._sync_overlay()
+        self.opacityChanged.emit(value / 100)
+
+    def _sync_overlay(self) -> None:
+        self._overlay.setVisible(self._heat is not None and self._heat_box.isChecked())
+        self._overlay.setOpacity(self.opacity())
+
+    # --- grey levels ---------------------------------------------------------------------------
+    def set_inverted(self, on: bool) -> None:
+        with QSignalBlocker(self._invert_box):
+            self._invert_box.setChecked(on)
+        self._render_gray()
+
+    def inverted(self) -> bool:
+        return self._invert_box.isChecked()
+
+    def set_window(self, level: float, width: float) -> None:
+        self._level = min(max(level, 0.0), 1.0)
+        self._width = min(max(width, MIN_WIDTH), MAX_WIDTH)
+        self._render_gray()
+
+    def reset_window(self) -> None:
+        self.set_window(DEFAULT_LEVEL, DEFAULT_WIDTH)
+
+    def window(self) -> tuple[float, float]:
+        return self._level, self._width
+
+    def _render_gray(self) -> None:
+        if self._pixels is not None:
+            image = _gray_image(self._pixels, self._level, self._width, self.inverted())
+            self._image.setPixmap(QPixmap.fromImage(image))
+
+    # --- geometry ------------------------------------------------------------------------------
+    def fit(self) -> None:
+        if self._pixels is not None:
+            self._view.fitInView(self._image.boundingRect(), Qt.KeepAspectRatio)
+            self._fitted = True
+
+    def one_to_one(self) -> None:
+        self._zoom(1.0 / self.scale())
+
+    def zoom_by(self, factor: float) -> None:
+        self._zoom(factor)
+
+    def scale(self) -> float:
+        return self._view.transform().m11()
+
+    def _zoom(self, factor: float, at: QPointF | None = None) -> None:
+        """Zoom keeping the scene point under `at` (default: the view centre) where it was.
+
+        Done by hand rather than with AnchorUnderMouse, which reads the global cursor and
+        so ignores where a synthetic or programmatic zoom was aimed."""
+        if self._pixels is None or factor <= 0:
+            return
+        current = self.scale()
+        target = min(max(current * factor, MIN_SCALE), MAX_SCALE)
+        view = self._view
+        at = QPointF(view.viewport().rect().center()) if at is None else at
+        anchor = view.mapToScene(at.toPoint())
+        view.scale(target / current, target / current)
+        drift = view.mapFromScene(anchor) - at.toPoint()
+        view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + drift.x())
+        view.verticalScrollBar().setValue(view.verticalScrollBar().value() + drift.y())
+        self._fitted = False
+
+    def grab_view(self) -> QImage:
+        return self._view.viewport().grab().toImage()

@@ -1,0 +1,232 @@
+"""A radiographer drops films and folders on the window, reads the table, and exports it."""
+import csv
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from factory import chest_like, save_png8
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.gui.results import COLUMNS
+from covidxray_desktop.gui.window import MainWindow
+
+LONG = 120_000  # ms: the first model load and the first batches on a slow 2-core CI machine
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, default_bundle):
+    made = []
+
+    def make(db=None, model=None):
+        settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.IniFormat)
+        window = MainWindow(model, db or tmp_path / "results.sqlite3", settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_info is not None, timeout=LONG)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        assert not window.engine._thread.is_alive()  # no orphan worker thread
+
+
+def drop(window, paths):
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+
+
+def films(folder: Path, n: int, size: int = 160) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        save_png8(folder / f"film_{i:03d}.png", chest_like(size, seed=i))
+        out.append(folder / f"film_{i:03d}.png")
+    return out
+
+
+def table(window) -> list[dict]:
+    return window.visible_rows()
+
+
+def shown(window, row: int, column: str) -> str:
+    return window.proxy.index(row, COLUMNS.index(column)).data()
+
+
+def test_dropped_real_films_get_the_labels_their_source_says(make_window, shared_data, tmp_path, qtbot):
+    covid = [shared_data / f"images/hannover/{n}.jpg" for n in ("1d435a4b", "3a81faf3")]
+    normal = [shared_data / f"images/kermany_darshan/NonAugmentedTrain_{n}.jpg" for n in (10, 106)]
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    for f in normal:
+        shutil.copy(f, folder / f.name)
+    window = make_window()
+    drop(window, covid + [folder])  # two files and a folder in one drop: one queue entry
+    wait_rows(qtbot, window, 4)
+    by_name = {Path(r["path"]).name: window.results.label(r) for r in table(window)}
+    assert by_name == {**{f.name: "covid" for f in covid}, **{f.name: "normal" for f in normal}}
+    assert len(window.queue.entries) == 1 and window.queue.entries[0]["state"] == "done"
+
+
+def wait_rows(qtbot, window, n):
+    qtbot.waitUntil(lambda: window.results.rowCount() >= n and not window.queue.busy(), timeout=LONG)
+
+
+def test_a_non_image_is_reported_and_never_silently_dropped(make_window, tmp_path, qtbot):
+    folder = tmp_path / "mixed"
+    films(folder, 2)
+    (folder / "notes.txt").write_text("not an image")
+    letter = tmp_path / "letter.docx"
+    letter.write_bytes(b"PK\x03\x04 not an x-ray")
+    window = make_window()
+    drop(window, [folder])
+    wait_rows(qtbot, window, 2)
+    assert "skipped" in window.statusBar().currentMessage()  # the .txt inside the folder
+    drop(window, [letter])  # named explicitly: it gets a row with the reason
+    wait_rows(qtbot, window, 3)
+    [row] = [r for r in table(window) if r["path"].endswith("letter.docx")]
+    assert row["status"] == "error" and "letter.docx" in row["message"]
+
+
+def test_pause_resume_and_cancel_act_on_their_own_batch(make_window, tmp_path, qtbot):
+    first = films(tmp_path / "first", 40)
+    second = films(tmp_path / "second", 40, size=170)
+    window = make_window()
+    a = window.enqueue([tmp_path / "first"])
+    b = window.enqueue([tmp_path / "second"])
+    window.engine.set_state(a, "paused")
+    window.engine.set_state(b, "cancelled")
+    qtbot.waitUntil(lambda: window.queue.entry(b)["state"] == "cancelled", timeout=LONG)
+    qtbot.waitUntil(lambda: window.queue.entry(a)["state"] == "paused", timeout=LONG)
+    paused_at = window.results.rowCount()
+    qtbot.wait(1500)
+    assert window.results.rowCount() == paused_at < len(first)  # nothing moves while paused
+    window.engine.set_state(a, "queued")  # resume
+    qtbot.waitUntil(lambda: window.queue.entry(a)["state"] == "done", timeout=LONG)
+    names = [Path(r["path"]).parent.name for r in table(window)]
+    assert names.count("first") == len(first)  # every file exactly once
+    assert names.count("second") < len(second)
+
+
+def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window, tmp_path, capsys, default_bundle, qtbot):
+    folder = tmp_path / "batch"
+    films(folder, 6)
+    window = make_window()
+    drop(window, [folder])
+    wait_rows(qtbot, window, 6)
+
+    window.table.sortByColumn(COLUMNS.index("p_covid"), Qt.DescendingOrder)
+    shown_p = [float(shown(window, i, "p_covid") or -1) for i in range(window.proxy.rowCount())]
+    assert shown_p == sorted(shown_p, reverse=True)
+
+    window.status_filter.setCurrentIndex(window.status_filter.findData("ok"))
+    assert all(r["status"] == "ok" for r in table(window))
+    window.status_filter.setCurrentIndex(0)
+
+    ok = [r for r in table(window) if r["status"] == "ok"]
+    if ok:  # a threshold just above one film's P(COVID) makes it Normal; just below, COVID-19
+        p = ok[0]["p_covid"]
+        window.threshold.setValue(min(1.0, p + 0.001))
+        assert window.results.label(ok[0]) == "normal"
+        window.threshold.setValue(max(0.0, p - 0.001))
+        assert window.results.label(ok[0]) == "covid"
+        window.label_filter.setCurrentIndex(window.label_filter.findData("covid"))
+        assert ok[0]["path"] in [r["path"] for r in table(window)]
+        window.label_filter.setCurrentIndex(0)
+    window._use_model_threshold()
+
+    gui_csv = tmp_path / "gui.csv"
+    window.export_csv(str(gui_csv))
+    cli_csv = tmp_path / "cli.csv"
+    assert main(["classify", str(folder), "--csv", str(cli_csv), "--db", str(tmp_path / "other.sqlite3"),
+                 "--quiet"]) == 0
+    strip = lambda rows: sorted(({k: v for k, v in r.items() if k != "seconds"} for r in rows),
+                                key=lambda r: r["path"])
+    gui_rows, cli_rows = (list(csv.DictReader(open(p, encoding="utf-8"))) for p in (gui_csv, cli_csv))
+    assert gui_rows and strip(gui_rows) == strip(cli_rows)
+    assert all(r["threshold"] == f"{default_bundle.card['threshold']:.4f}" for r in gui_rows if r["status"] == "ok")
+
+
+def test_the_window_never_stalls_while_200_films_are_classified(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    films(tmp_path / "many", 200, size=128)
+    here = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here.parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(here / "gui_stall.py"), str(tmp_path / "many"),
+                           str(tmp_path / "r.sqlite3"), str(tmp_path / "s.ini")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    found = re.search(r"rows=(\d+) ticks=(\d+) longest_stall_ms=(\d+)", done.stdout)
+    assert found, done.stdout + done.stderr
+    rows, _, longest = map(int, found.groups())
+    print(found.group(0))
+    assert rows == 200
+    assert longest <= 100
+
+
+def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_window, tmp_path, qtbot):
+    films(tmp_path / "day1", 3)
+    db = tmp_path / "clinic.sqlite3"
+    first = make_window(db=db)
+    first.enqueue([tmp_path / "day1"])
+    wait_rows(qtbot, first, 3)
+    first.enqueue([tmp_path / "never-run"])  # still queued at closing time
+    first.engine.set_state(2, "paused")
+    qtbot.waitUntil(lambda: first.queue.entry(2)["state"] == "paused", timeout=LONG)
+    first.close()
+
+    second = make_window(db=db)
+    qtbot.waitUntil(lambda: second.results.rowCount() == 3, timeout=LONG)
+    assert "3 earlier result" in second.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: getattr(second, "resume_box", None) is not None, timeout=10_000)
+    assert "resume" in second.resume_box.text().lower()
+
+
+def test_a_pdf_report_has_a_page_per_selected_film(make_window, tmp_path, qtbot):
+    films(tmp_path / "rep", 2)
+    window = make_window()
+    window.enqueue([tmp_path / "rep"])
+    wait_rows(qtbot, window, 2)
+    window.table.selectAll()
+    pdf = tmp_path / "report.pdf"
+    with qtbot.waitSignal(window.engine.exportDone, timeout=LONG):
+        window.export_pdf(str(pdf))
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 2
+
+
+def test_a_tampered_model_is_refused_and_the_previous_one_stays(make_window, tmp_path, qtbot, default_bundle):
+    bad = tmp_path / "bad.keras"
+    data = bytearray(default_bundle.path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    shutil.copy(default_bundle.path.with_suffix(".json"), bad.with_suffix(".json"))
+    window = make_window()
+    before = window.model_info["ident"]
+    window.load_model(str(bad))
+    qtbot.waitUntil(lambda: getattr(window, "model_box", None) is not None, timeout=LONG)
+    assert "previous model stays" in window.model_box.text()
+    assert window.model_info["ident"] == before
+
+
+def test_closing_while_a_batch_runs_stops_cleanly(make_window, tmp_path, qtbot):
+    films(tmp_path / "long", 120, size=140)
+    window = make_window()
+    window.enqueue([tmp_path / "long"])
+    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=LONG)
+    started = time.perf_counter()
+    window.close()
+    assert not window.engine._thread.is_alive()
+    assert time.perf_counter() - started < 10
+    assert threading.active_count() < 40
