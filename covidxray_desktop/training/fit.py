@@ -56,7 +56,11 @@ def in_float32(model, arch: str):
 
 
 def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy: str = "float32"):
-    """Train; -> (history, float32 model holding the best epoch's averaged weights)."""
+    """Train; -> (history, float32 model holding the best epoch's averaged weights).
+
+    A cancel before the first epoch ends raises Cancelled; a later one stops early, and the
+    history is shorter than `epochs`.
+    """
     import keras
 
     keras.mixed_precision.set_global_policy(policy)
@@ -95,6 +99,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
     compile_for_training(model, arch, epochs, steps)
     history, best = [], {"score": None, "weights": None, "epoch": 0}
     workers = prep_workers()
+    stopped = False
     with ThreadPoolExecutor(workers) as pool:
         for epoch in range(epochs):
             order = rng.permutation(n) if draw is None else rng.choice(n, size=n, p=draw)
@@ -111,7 +116,10 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
                     ahead.append(pool.submit(make_batch, batches[i], np.random.default_rng(seeds[i])))
                 logs = model.train_on_batch(x, y, sample_weight=w, return_dict=True)  # this batch's values
                 if cancelled():
-                    raise Cancelled()
+                    if not history:
+                        raise Cancelled()
+                    stopped = True  # keep the best finished epoch; this partial one is dropped
+                    break
                 seen += len(x)
                 loss_sum += float(logs["loss"]) * len(x)
                 correct_sum += float(logs.get("accuracy", np.nan)) * len(x)
@@ -121,6 +129,10 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
                           "loss": loss_sum / seen, "accuracy": correct_sum / seen,
                           "images_per_s": seen / max(elapsed, 1e-9),
                           "eta_s": per_step * ((steps - step - 1) + (epochs - epoch - 1) * steps)})
+            if stopped:
+                on_event({"kind": "stage", "message": f"cancelled in epoch {epoch + 1}: "
+                                                      f"keeping epoch {best['epoch']}, the best so far"})
+                break
             seconds = time.time() - t0
             raw_weights = model.get_weights()
             candidate = averaged_weights(model)

@@ -1,7 +1,8 @@
 """The training job: data -> split -> cached arrays -> 16 epochs -> calibrated, gated bundle.
 
 Progress goes through `on_event(dict)` so the CLI and the GUI show the same events;
-`cancelled()` is polled between batches (cooperative cancel).
+`cancelled()` is polled between batches (cooperative cancel): before the first epoch has
+finished it raises Cancelled; after that the job stops and finishes with the best epoch so far.
 """
 import datetime as dt
 import math
@@ -42,7 +43,8 @@ def source_weights(samples) -> np.ndarray:
 def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name: str | None = None,
           seed: int = 0, on_event=lambda e: None, cancelled=lambda: False, exclude_sources=(),
           limit: int | None = None, ablate=(), variants=(), precision: str = "auto"):
-    """Run the whole job and return (bundle, report dict). Raises DataError or Cancelled."""
+    """Run the whole job and return (bundle, report dict). Raises DataError or Cancelled
+    (Cancelled only when no epoch has finished; see the module's note)."""
     import keras
 
     from covidxray_desktop.training import fit, finish
@@ -77,11 +79,13 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     _check_both_classes(parts, after_decoding=True)
     backend.make_deterministic(seed)
     history, model = fit.run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy)
+    stopped_after = len(history) if len(history) < epochs else None  # cancelled: the card says so
     bundle, report = finish.finalise(
         model, arch, spec, parts, arrays, history, out_dir, name or arch,
         training={
             "data": described, "data_fingerprint": dataset.fingerprint(samples), "epochs": epochs,
-            "epochs_run": len(history), "seed": seed, "backend": backend.name(), "device": device, "precision": policy,
+            "epochs_run": len(history), "cancelled_after_epoch": stopped_after,
+            "seed": seed, "backend": backend.name(), "device": device, "precision": policy,
             "keras": keras.__version__, "wall_time_s": round(time.time() - started, 1),
             "trained_on": dt.datetime.now().isoformat(timespec="seconds"),
             "counts": {k: dict(Counter(dataset.CLASSES[s.label] for s in v)) for k, v in parts.items()},

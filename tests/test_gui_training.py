@@ -1,0 +1,157 @@
+"""A data scientist trains a model from the training dialog, watches it learn, and chooses to use it."""
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from factory import chest_like, save_png8  # noqa: E402
+
+JOB_S = 180_000  # ms: a tiny job on two slow cores, with room to spare
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    """COVID/ and Normal/ folders of made-up chest pictures, as the article's data was laid out."""
+    root = tmp_path_factory.mktemp("dialog-data")
+    for label, shift in (("COVID", 0.25), ("Normal", 0.0)):
+        (root / label).mkdir()
+        for i in range(24):
+            img = chest_like(160, seed=i + (100 if shift else 0))
+            img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift  # "opacity"
+            save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
+    return root
+
+
+@pytest.fixture
+def dialog(qtbot, tmp_path):
+    from covidxray_desktop.gui.training_dialog import TrainingDialog
+
+    dlg = TrainingDialog(out_dir=tmp_path / "models")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    yield dlg
+    dlg.close()  # a failed test's job is dropped; the widget's deletion then waits for its threads
+
+
+def ready(qtbot, dlg, data):
+    dlg.set_data(data)
+    qtbot.waitUntil(dlg.start_button.isEnabled, timeout=30_000)
+
+
+def idle(dlg) -> bool:
+    return not dlg.is_busy() and dlg.threads_idle()
+
+
+def cell(table, row, col) -> str:
+    return table.item(row, col).text()
+
+
+def test_a_one_epoch_job_runs_and_offers_the_new_model(qtbot, dialog, tiny_data, tmp_path):
+    ready(qtbot, dialog, tiny_data)
+    # Preview: rows COVID-19, Normal, total; columns train, val, test, all.
+    assert cell(dialog.preview_table, 0, 3) == "24" and cell(dialog.preview_table, 1, 3) == "24"
+    assert cell(dialog.preview_table, 2, 3) == "48"
+    train, val, test = (int(cell(dialog.preview_table, 2, c)) for c in range(3))
+    assert train > val > 0 and test > 0 and train + val + test == 48
+    assert dialog.epochs_spin.value() == 16 and dialog.arch() == "default"
+    # The device check names what trains and how long it would take.
+    qtbot.waitUntil(lambda: "minute" in dialog.device_label.text(), timeout=60_000)
+    assert "CPU" in dialog.device_label.text() or "GPU" in dialog.device_label.text()
+    assert not dialog.use_button.isEnabled()
+
+    dialog.epochs_spin.setValue(1)
+    assert dialog.start()
+    assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=JOB_S)
+
+    assert dialog.bundle_path() is not None, dialog.status_label.text()
+    series = dialog.curves.series()
+    assert [e for e, _ in series["loss"]] == [1] and [e for e, _ in series["val_auc"]] == [1]
+    assert dialog.progress.value() == dialog.progress.maximum()
+    assert dialog.report_box.isVisible() and dialog.metrics_table.rowCount() > 0
+    assert dialog.roc_label.pixmap() is not None and not dialog.roc_label.pixmap().isNull()
+    card = json.loads(dialog.bundle_path().with_suffix(".json").read_text())
+    assert card["training"]["epochs_run"] == 1 and card["training"]["cancelled_after_epoch"] is None
+    assert dialog.bundle_path().parent == tmp_path / "models"  # never the user's folder
+
+    # The old model stays until the user says otherwise.
+    assert dialog.use_button.isEnabled()
+    with qtbot.waitSignal(dialog.useModel, timeout=1_000) as emitted:
+        dialog.use_button.click()
+    path = Path(emitted.args[0])
+    assert path.suffix == ".keras" and path.exists() and path == dialog.bundle_path()
+    qtbot.waitUntil(lambda: idle(dialog), timeout=10_000)
+
+
+def test_cancel_after_an_epoch_keeps_the_best_epoch_as_a_model(qtbot, dialog, tiny_data):
+    ready(qtbot, dialog, tiny_data)
+    dialog.epochs_spin.setValue(16)
+    assert dialog.start()
+    qtbot.waitUntil(lambda: "val_auc" in dialog.curves.series(), timeout=JOB_S)
+    dialog.cancel()
+    assert not dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: idle(dialog), timeout=JOB_S)
+
+    assert dialog.bundle_path() is not None and dialog.bundle_path().exists(), dialog.status_label.text()
+    training = json.loads(dialog.bundle_path().with_suffix(".json").read_text())["training"]
+    assert 1 <= training["cancelled_after_epoch"] == training["epochs_run"] < 16
+    assert "Cancelled after epoch" in dialog.status_label.text()
+    assert dialog.use_button.isEnabled() and dialog.start_button.isEnabled()
+
+
+def test_the_job_cancelled_after_an_epoch_finishes_with_the_best_one(tiny_data, tmp_path):
+    """The engine's side of "Cancel keeps the best checkpoint", without Qt."""
+    from covidxray_desktop.training.job import train
+
+    events = []
+    bundle, report = train(tiny_data, epochs=3, out_dir=tmp_path, name="stopped", on_event=events.append,
+                           cancelled=lambda: any(e["kind"] == "epoch" for e in events))
+    training = bundle.card["training"]
+    assert training["cancelled_after_epoch"] == training["epochs_run"] == len(bundle.card["history"]) == 1
+    assert bundle.path.exists() and Path(report["path"]).exists() and bundle.card["metrics"]["test"]["n"]
+    assert any("keeping epoch 1" in e.get("message", "") for e in events)
+
+
+def test_cancel_before_an_epoch_saves_nothing_and_closing_stops_the_thread(qtbot, dialog, tiny_data, tmp_path):
+    ready(qtbot, dialog, tiny_data)
+    assert dialog.start()
+    dialog.cancel()
+    qtbot.waitUntil(lambda: idle(dialog), timeout=JOB_S)
+    assert dialog.bundle_path() is None and not list((tmp_path / "models").glob("*.keras"))
+    assert "nothing was saved" in dialog.status_label.text()
+    assert dialog.start_button.isEnabled() and not dialog.use_button.isEnabled()
+
+    # Closing mid-run drops the run; the dialog goes once its thread has ended.
+    assert dialog.start()
+    dialog.close()
+    assert dialog.isVisible()  # still stopping
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=JOB_S)
+    assert idle(dialog)
+    assert not list((tmp_path / "models").glob("*.keras"))
+
+
+def test_a_folder_without_class_folders_is_explained_and_cannot_start(qtbot, dialog, tmp_path):
+    (tmp_path / "photos").mkdir()
+    dialog.set_data(tmp_path / "photos")
+    qtbot.waitUntil(lambda: "COVID" in dialog.preview_label.text(), timeout=10_000)
+    assert not dialog.start_button.isEnabled()
+
+
+def test_the_curves_draw_their_series(qtbot):
+    from covidxray_desktop.gui.curves import Curves
+
+    curves = Curves()
+    qtbot.addWidget(curves)
+    curves.resize(400, 240)
+    curves.set_epochs(4)
+    for epoch in (1, 2, 3):
+        curves.add_point(epoch, loss=1.4 / epoch, accuracy=0.5 + 0.1 * epoch, val_auc=None)
+    assert set(curves.series()) == {"loss", "accuracy"}  # no value, no point
+    image = curves.grab().toImage()
+    assert image.width() == 400
+    colours = {image.pixelColor(x, y).name() for x in range(0, 400, 3) for y in range(0, 240, 3)}
+    assert "#0072b2" in colours  # the first series (loss) is drawn in its colour
+    curves.clear()
+    assert curves.series() == {}
