@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
@@ -78,8 +78,11 @@ class MainWindow(QMainWindow):
         t.verticalHeader().setDefaultSectionSize(THUMB + 4)
         t.verticalHeader().hide()
         t.setColumnWidth(0, THUMB + 8)
+        t.setColumnWidth(COLUMNS.index("file"), 170)
         t.horizontalHeader().setSectionResizeMode(COLUMNS.index("folder"), QHeaderView.Stretch)
         t.setAlternatingRowColors(True)
+        t.setWordWrap(False)
+        t.setTextElideMode(Qt.ElideMiddle)  # long folders keep their start and their end
         t.selectionModel().currentRowChanged.connect(self._current_changed)
 
     def _build_layout(self) -> None:
@@ -159,6 +162,14 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         self._action(tools, self.tr("Train a model…"), self.open_training)
         h = self.menuBar().addMenu(self.tr("&Help"))
+        language = h.addMenu(self.tr("Language (after a restart)"))
+        chosen = self.settings.value("language") or ""
+        group = QActionGroup(self)  # one language at a time
+        for name, code in ((self.tr("System language"), ""), ("English", "en"), ("简体中文", "zh_CN")):
+            action = self._action(language, name, lambda _=False, c=code: self.settings.setValue("language", c),
+                                  checkable=True)
+            action.setChecked(code == chosen)
+            group.addAction(action)
         self._action(h, self.tr("About…"), self.about)
 
     # --- queueing -------------------------------------------------------------------------

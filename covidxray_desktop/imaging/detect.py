@@ -70,7 +70,7 @@ def walk(paths) -> tuple[list[Path], int]:
     skipped = 0
 
     def add(p: Path):
-        key = p.absolute()
+        key = Path(os.path.abspath(p))  # absolute, with "." and ".." folded: shown to users
         if key not in seen:
             seen.add(key)
             out.append(key)
