@@ -27,7 +27,7 @@ mapfile -t files < <(for f in "${files[@]}"; do echo "$work/Radiology/ward 3/$(b
 shoot() {  # output, extra arguments
   local out=$1; shift
   xvfb-run -a -s "-screen 0 1400x900x24" "$PY" -m covidxray_desktop gui "${files[@]}" \
-    --db "$work/results.sqlite3" --screenshot "$out" "$@"
+    --db "$work/$(basename "$out").sqlite3" --screenshot "$out" "$@"  # a store each: fresh rows
   echo "wrote $out"
 }
 shoot docs/screenshots/main.png --lang en

@@ -190,6 +190,9 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     assert "3 earlier result" in second.statusBar().currentMessage()
     qtbot.waitUntil(lambda: getattr(second, "resume_box", None) is not None, timeout=10_000)
     assert "resume" in second.resume_box.text().lower()
+    second.enqueue([tmp_path / "day1"])  # the same films again: their rows update, none is added
+    qtbot.waitUntil(lambda: not second.queue.busy(), timeout=LONG)
+    assert second.results.rowCount() == 3
 
 
 def test_a_pdf_report_has_a_page_per_selected_film(make_window, tmp_path, qtbot):
@@ -230,3 +233,24 @@ def test_closing_while_a_batch_runs_stops_cleanly(make_window, tmp_path, qtbot):
     assert not window.engine._thread.is_alive()
     assert time.perf_counter() - started < 10
     assert threading.active_count() < 40
+
+
+def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from covidxray_desktop import DISCLAIMER
+    from covidxray_desktop.gui.app import install_translations
+
+    app = QApplication.instance()
+    translators = install_translations(app, "zh_CN")
+    try:
+        assert translators, "the Simplified Chinese translation did not load"
+        window = make_window()
+        menus = [a.text() for a in window.menuBar().actions()]
+        assert menus[0] == "文件(&F)"
+        assert "仅供研究使用" in window.notice()
+        assert window.results.headerData(3, Qt.Horizontal) == "标签"
+    finally:
+        for t in translators:
+            app.removeTranslator(t)
+    assert window.notice() == DISCLAIMER  # the English text is the disclaimer itself

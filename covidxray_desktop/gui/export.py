@@ -13,14 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QMarginsF, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.commands.classify import COLUMNS, csv_row
 from covidxray_desktop.gui.results import label_for
 from covidxray_desktop.model.bundle import write_text_atomic
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Export", text)
+translate = QCoreApplication.translate
 
 
 def relabelled(row: dict, threshold: float) -> dict:
@@ -55,7 +52,7 @@ def write_pdf(path, pages, card: dict, threshold: float) -> None:
         writer = QPdfWriter(tmp)
         writer.setPageSize(QPageSize(QPageSize.A4))
         writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Millimeter)
-        writer.setTitle(_tr("Chest X-ray report"))
+        writer.setTitle(translate("Export", "Chest X-ray report"))
         doc.setPageSize(writer.pageLayout().paintRectPixels(writer.resolution()).size().toSizeF())
         doc.print_(writer)
         del writer  # closes the file
@@ -67,27 +64,28 @@ def write_pdf(path, pages, card: dict, threshold: float) -> None:
 
 def _page(i: int, row: dict, has_picture: bool, card: dict, threshold: float, last: bool) -> str:
     label = label_for(row, threshold)
-    shown = {"covid": _tr("COVID-19"), "normal": _tr("Normal"), "": _tr("no prediction")}[label]
+    shown = {"covid": translate("Export", "COVID-19"), "normal": translate("Export", "Normal"),
+             "": translate("Export", "no prediction")}[label]
     metrics = card.get("metrics", {}).get("test", {})
     e = html.escape
     lines = [
         f"<h2>{e(Path(row['path']).name)}</h2>",
-        f"<p><b>{e(_tr('Result'))}:</b> {e(shown)}"
+        f"<p><b>{e(translate('Export', 'Result'))}:</b> {e(shown)}"
         + (f" &nbsp; P(COVID) = {row['p_covid']:.3f}" if row.get("p_covid") is not None else "")
-        + f" &nbsp; ({e(_tr('threshold'))} {threshold:.3f})</p>",
-        f"<p><b>{e(_tr('Status'))}:</b> {e(row.get('status', ''))} {e(row.get('message') or '')}</p>",
+        + f" &nbsp; ({e(translate('Export', 'threshold'))} {threshold:.3f})</p>",
+        f"<p><b>{e(translate('Export', 'Status'))}:</b> {e(row.get('status', ''))} {e(row.get('message') or '')}</p>",
     ]
     if row.get("patient_id") or row.get("study_date"):
-        lines.append(f"<p><b>{e(_tr('Patient ID'))}:</b> {e(row.get('patient_id') or '')} &nbsp; "
-                     f"<b>{e(_tr('Study date'))}:</b> {e(row.get('study_date') or '')}</p>")
+        lines.append(f"<p><b>{e(translate('Export', 'Patient ID'))}:</b> {e(row.get('patient_id') or '')} &nbsp; "
+                     f"<b>{e(translate('Export', 'Study date'))}:</b> {e(row.get('study_date') or '')}</p>")
     if has_picture:
         lines.append(f'<p><img src="page{i}.png" width="420"></p>')
-    summary = (f"{e(_tr('Model'))}: {e(row.get('model') or '')} ({e(card.get('arch', ''))}); "
-               f"{e(_tr('test AUC'))} {metrics.get('auc', float('nan')):.3f}, "
-               f"{e(_tr('sensitivity'))} {metrics.get('sensitivity', float('nan')):.3f}, "
-               f"{e(_tr('specificity'))} {metrics.get('specificity', float('nan')):.3f}. "
+    summary = (f"{e(translate('Export', 'Model'))}: {e(row.get('model') or '')} ({e(card.get('arch', ''))}); "
+               f"{e(translate('Export', 'test AUC'))} {metrics.get('auc', float('nan')):.3f}, "
+               f"{e(translate('Export', 'sensitivity'))} {metrics.get('sensitivity', float('nan')):.3f}, "
+               f"{e(translate('Export', 'specificity'))} {metrics.get('specificity', float('nan')):.3f}. "
                f"{e(card.get('operating_point', ''))}")
     lines += [f"<p><small>{summary}</small></p>",
-              f"<p><b>{e(_tr(DISCLAIMER))}</b></p>"]
+              f"<p><b>{e(translate('Export', 'Research use only, not a diagnostic device.'))}</b></p>"]
     style = "" if last else ' style="page-break-after: always"'
     return f"<div{style}>{''.join(lines)}</div>"

@@ -12,8 +12,7 @@ ROW_ROLE = Qt.UserRole + 2
 _COLOURS = {"covid": QColor(214, 69, 65), "normal": QColor(46, 160, 67)}
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ResultsModel", text)
+translate = QCoreApplication.translate
 
 
 def label_for(row: dict, threshold: float) -> str:
@@ -27,12 +26,16 @@ class ResultsModel(QAbstractTableModel):
     def __init__(self, threshold: float = 0.5, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
+        self._where: dict[tuple, int] = {}  # (path, model) -> row: a file run again updates its row
         self.threshold = threshold
         self._pixmaps: dict[int, QPixmap] = {}
 
     def headers(self) -> list[str]:
-        return [_tr("Image"), _tr("File"), _tr("Folder"), _tr("Label"), _tr("P(COVID)"), _tr("Status"),
-                _tr("Patient ID"), _tr("Study date"), _tr("Model"), _tr("Time")]
+        return [translate("ResultsModel", "Image"), translate("ResultsModel", "File"),
+                translate("ResultsModel", "Folder"), translate("ResultsModel", "Label"),
+                translate("ResultsModel", "P(COVID)"), translate("ResultsModel", "Status"),
+                translate("ResultsModel", "Patient ID"), translate("ResultsModel", "Study date"),
+                translate("ResultsModel", "Model"), translate("ResultsModel", "Time")]
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)
@@ -46,16 +49,29 @@ class ResultsModel(QAbstractTableModel):
         return None
 
     def add_rows(self, rows: list[dict]) -> None:
-        if not rows:
-            return
-        start = len(self.rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-        self.rows.extend(rows)
-        self.endInsertRows()
+        fresh = []
+        for row in rows:
+            key = (row["path"], row.get("model"))
+            i = self._where.get(key)
+            if i is None:
+                self._where[key] = len(self.rows) + len(fresh)
+                fresh.append(row)
+                continue
+            if row.get("thumbnail") is None:
+                row["thumbnail"] = self.rows[i].get("thumbnail")
+            self.rows[i] = row
+            self._pixmaps.pop(i, None)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+        if fresh:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self.rows.extend(fresh)
+            self.endInsertRows()
 
     def clear(self) -> None:
         self.beginResetModel()
         self.rows.clear()
+        self._where.clear()
         self._pixmaps.clear()
         self.endResetModel()
 
@@ -96,11 +112,13 @@ class ResultsModel(QAbstractTableModel):
         if column == "folder":
             return str(Path(row["path"]).parent)
         if column == "label":
-            return {"covid": _tr("COVID-19"), "normal": _tr("Normal"), "": ""}[self.label(row)]
+            return {"covid": translate("ResultsModel", "COVID-19"), "normal": translate("ResultsModel", "Normal"),
+                    "": ""}[self.label(row)]
         if column == "p_covid":
             return "" if row.get("p_covid") is None else f"{row['p_covid']:.3f}"
         if column == "status":
-            return {"ok": _tr("ok"), "rejected": _tr("rejected"), "error": _tr("error")}.get(row["status"], row["status"])
+            return {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "rejected"),
+                    "error": translate("ResultsModel", "error")}.get(row["status"], row["status"])
         if column == "time":
             return "" if row.get("seconds") is None else f"{row['seconds'] * 1000:.0f} ms"
         if column == "thumbnail":

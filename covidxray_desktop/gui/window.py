@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
                                QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
-from covidxray_desktop import APP_NAME, DISCLAIMER, __version__
+from covidxray_desktop import APP_NAME, __version__
 from covidxray_desktop.gui.engine import Engine
 from covidxray_desktop.gui.queue_panel import QueueModel, QueuePanel
 from covidxray_desktop.gui.results import COLUMNS, THUMB, ResultsFilter, ResultsModel
@@ -289,7 +289,10 @@ class MainWindow(QMainWindow):
                 "%1", f"{self.results.threshold:.3f}")
         else:
             text = f"{name}\n{row.get('status', '')}: {row.get('message') or ''}"
-        return text + "\n\n" + self.tr(DISCLAIMER)
+        return text + "\n\n" + self.notice()
+
+    def notice(self) -> str:
+        return self.tr("Research use only, not a diagnostic device.")  # the text of DISCLAIMER
 
     def move(self, step: int) -> None:
         rows = self.proxy.rowCount()
@@ -406,14 +409,14 @@ class MainWindow(QMainWindow):
             return
         card = {k: v for k, v in self.model_info["card"].items() if k not in ("ood", "history")}
         box = QMessageBox(QMessageBox.Information, self.tr("About this model"),
-                          f"{self.model_info['ident']}\n\n{self.tr(DISCLAIMER)}", parent=self)
+                          f"{self.model_info['ident']}\n\n{self.notice()}", parent=self)
         box.setDetailedText(json.dumps(card, indent=1, ensure_ascii=False))
         box.open()
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About"), f"<b>{APP_NAME} {__version__}</b><p>"
                           + self.tr("Reads chest X-rays and says COVID-19 or Normal, with a probability and a heat map.")
-                          + f"</p><p><b>{self.tr(DISCLAIMER)}</b></p>")
+                          + f"</p><p><b>{self.notice()}</b></p>")
 
     def open_training(self) -> None:
         from covidxray_desktop.gui.training_dialog import TrainingDialog
