@@ -22,7 +22,9 @@ def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
             p_any.append(sigmoid(row.logit / predictor.temperature))
         if row.status == "ok":
             y.append(sample.label)
-            p.append(row.p_covid)
+            # Not the 4-decimal p_covid of the CSV: an early, unsure model gives logits so close
+            # together that rounding ties them, and ties cost AUC that the model does have.
+            p.append(float(sigmoid(row.logit / predictor.temperature)))
             raw.append(sigmoid(row.logit))
             sources.append(sample.source)
         elif row.status == "rejected":
