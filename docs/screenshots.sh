@@ -32,3 +32,5 @@ shoot() {  # output, extra arguments
 }
 shoot docs/screenshots/main.png --lang en
 shoot docs/screenshots/main_zh_CN.png --lang zh_CN
+xvfb-run -a -s "-screen 0 1400x900x24" env PYTHONPATH=. "$PY" docs/screenshot_training.py "$DATA" docs/screenshots/training.png
+echo "wrote docs/screenshots/training.png"
