@@ -26,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
+                   help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
 
     t = sub.add_parser("train", help="train a model on class folders or a manifest CSV")
     t.add_argument("data", metavar="DATA")

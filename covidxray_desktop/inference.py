@@ -1,7 +1,9 @@
 """Predictor: files in, Prediction rows out (label, calibrated P(COVID), heat map, refusal, error).
 
 Decoding runs in a small thread pool while the network works on the previous batch; the
-network sees whole batches through `predict_on_batch`, never one call per file.
+network sees whole batches through `predict_on_batch`, never one call per file. Each decoding
+thread hands its file to a worker process (imaging/isolate.py), so a decoder that hangs or
+crashes costs that file's row only.
 """
 import time
 from collections import deque
@@ -10,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from covidxray_desktop.errors import CovidXrayError
-from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
+from covidxray_desktop.imaging.isolate import Isolated
 from covidxray_desktop.model import cam
 from covidxray_desktop.model.architectures import FEATURES
 from covidxray_desktop.model.calibration import sigmoid, to_logit
-from covidxray_desktop.model.ood import OODGate, cheap_reason, thumbnail
-
+from covidxray_desktop.model.ood import OODGate
+from covidxray_desktop.prepare import Prepared, prepare, small_picture
 
 
 @dataclass
@@ -38,21 +39,12 @@ class Prediction:
     thumbnail: np.ndarray | None = None  # small uint8 picture, when asked for (the window's table)
 
 
-@dataclass
-class _Item:
-    path: Path
-    xray: object = None
-    error: str = ""
-    reason: str | None = None
-    input: np.ndarray | None = None
-    thumb: np.ndarray | None = None
-    picture: np.ndarray | None = None
-    seconds: float = 0.0
-
-
 class Predictor:
     def __init__(self, bundle, threshold: float | None = None, heatmaps: bool = False,
-                 batch_size: int = 16, workers: int = 2, thumbnails: int = 0):
+                 batch_size: int = 16, workers: int = 2, thumbnails: int = 0,
+                 decode_limit_s: float | None = 30.0, decoder=prepare):
+        """`decode_limit_s`: seconds a file may take to decode before it is abandoned (None: decode
+        in-thread, no limit). `decoder`: a module-level function with `prepare`'s signature."""
         import keras
 
         card = bundle.card
@@ -69,6 +61,7 @@ class Predictor:
         self.batch_size = batch_size
         self.workers = workers
         self.thumbnails = thumbnails  # longest side in pixels; 0: none
+        self._decode = Isolated(decoder, decode_limit_s) if decode_limit_s else decoder
         model = bundle.model
         self._net = keras.Model(model.inputs, [model.get_layer(FEATURES).output, model.outputs[0]])
         self._head = None
@@ -109,27 +102,24 @@ class Predictor:
                         pending.append(pool.submit(self._prepare, nxt))
                 yield from self._infer(batch)
 
-    def _prepare(self, path: Path) -> _Item:
+    def close(self) -> None:
+        """Stop the decoding workers now (they also stop when the Predictor goes, or at exit)."""
+        if isinstance(self._decode, Isolated):
+            self._decode.close()
+
+    def _prepare(self, path: Path) -> Prepared:
         start = time.perf_counter()
-        item = _Item(path)
+        # Full-resolution pixels cross back from the worker only when an overlay needs them.
+        keep = self.heatmaps and self._head is not None
         try:
-            item.xray = load(path, max_side=DECODE_SIDE)
-            if self.thumbnails:
-                item.picture = small_picture(item.xray.pixels, self.thumbnails)
-            item.reason = cheap_reason(item.xray)
-            if item.reason is None:
-                item.input = preprocess(item.xray.pixels, self.size, self.method)
-                item.thumb = thumbnail(item.xray.pixels)
-        except CovidXrayError as exc:
-            item.error = str(exc)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # a reader bug or a panicking native decoder costs one row
-            item.error = f"{path.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
-        item.seconds = time.perf_counter() - start
+            item = self._decode(path, self.size, self.method, self.thumbnails, keep)
+        except CovidXrayError as exc:  # abandoned: stuck or crashed decoder
+            item = Prepared(path, error=str(exc))
+        item.path = path
+        item.seconds = time.perf_counter() - start  # the wait as this thread saw it, transfer included
         return item
 
-    def _infer(self, batch: list[_Item]):
+    def _infer(self, batch: list[Prepared]):
         ready = [i for i in batch if i.input is not None]
         per_item, results = 0.0, {}
         if ready:
@@ -150,8 +140,8 @@ class Predictor:
         for item in batch:
             yield self._row(item, results.get(id(item)), per_item)
 
-    def _row(self, item: _Item, result, per_item: float) -> Prediction:
-        meta = item.xray.meta if item.xray is not None else {}
+    def _row(self, item: Prepared, result, per_item: float) -> Prediction:
+        meta = item.meta
         row = Prediction(item.path, "error", model=self.ident, meta=meta, seconds=item.seconds,
                          thumbnail=item.picture)
         if item.error:
@@ -176,15 +166,9 @@ class Predictor:
         row.message = notes
         if self.heatmaps and self._head is not None:
             small = cam.cam(features, *self._head, row.label)
-            row.heatmap = cam.to_image_frame(small, item.xray.pixels)
-            row.pixels = item.xray.pixels
+            row.heatmap = cam.to_image_frame(small, item.pixels)
+            row.pixels = item.pixels
         return row
 
 
-def small_picture(pixels: np.ndarray, side: int) -> np.ndarray:
-    """An 8-bit copy no larger than side x side, for a table's thumbnail column."""
-    h, w = pixels.shape[:2]
-    scale = side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    gray = (np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8)
-    return np.asarray(Image.fromarray(gray, "L").resize(size, Image.BILINEAR))
+__all__ = ["Prediction", "Predictor", "small_picture"]

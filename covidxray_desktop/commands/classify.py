@@ -16,6 +16,8 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         raise UsageError("--threshold must be between 0 and 1")
+    if getattr(args, "decode_limit", 0) < 0:
+        raise UsageError("--decode-limit must be 0 (no limit) or a number of seconds")
     files, skipped = walk(args.paths)
     heat_dir = _heatmap_dir(args.heatmaps, args.paths) if args.heatmaps else None
     bundle = load_model(args.model)
@@ -24,7 +26,8 @@ def run(args) -> int:
     from covidxray_desktop.model import cam
     from covidxray_desktop.store import Store, default_path
 
-    predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None)
+    predictor = Predictor(bundle, threshold=args.threshold, heatmaps=heat_dir is not None,
+                          decode_limit_s=getattr(args, "decode_limit", 30.0) or None)
     store = Store(args.db or default_path())
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     counts = {"ok": 0, "rejected": 0, "error": 0}
@@ -50,6 +53,7 @@ def run(args) -> int:
         if out is not sys.stdout:
             out.close()
         store.close()
+        predictor.close()  # the decoding worker processes
     rate = progress.close()
     from covidxray_desktop.logs import log
 

@@ -123,6 +123,9 @@ class Engine(QObject):
             for entry in self._entries.values():
                 if entry.rows is not None:
                     entry.rows.close()  # lets the decoding threads of a half-run batch finish
+            for predictor in (self._predictor, self._heat):
+                if predictor is not None:
+                    predictor.close()  # its decoding worker processes
             store.close()
 
     def _has_work(self) -> bool:
@@ -163,6 +166,9 @@ class Engine(QObject):
             if entry.rows is not None:
                 entry.rows.close()
                 entry.rows, entry.done = None, 0
+        for old in (self._predictor, self._heat):
+            if old is not None:
+                old.close()
         self._predictor = Predictor(bundle, thumbnails=THUMB)
         self._heat = Predictor(bundle, heatmaps=True, batch_size=1, workers=1)
         self._predictor.warm_up()

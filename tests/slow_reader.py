@@ -1,0 +1,32 @@
+"""Decoders that misbehave on purpose, for the isolation tests; imported inside worker processes.
+
+Files named stuck* hang, crash* kill their process, odd* raise a non-project exception; the
+rest go to the real `prepare`.
+"""
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from covidxray_desktop.errors import DataError
+from covidxray_desktop.prepare import prepare as real_prepare
+
+
+def prepare(path, *args):
+    name = Path(path).name
+    if name.startswith("stuck"):
+        while True:  # stands in for a C decoder in an endless loop
+            time.sleep(3600)
+    if name.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGKILL) if hasattr(signal, "SIGKILL") else os._exit(1)
+    if name.startswith("odd"):
+        raise ValueError("a library error nobody wrapped")
+    if name.startswith("typed"):
+        raise DataError(f"{name}: a typed error")
+    return real_prepare(path, *args)
+
+
+def heavy_modules(path, *args) -> list:
+    """Which heavy packages a worker has imported (it should have none)."""
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("keras", "tensorflow", "PySide6", "jax", "torch"))
