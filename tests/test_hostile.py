@@ -65,3 +65,28 @@ def test_ten_thousand_tiny_files(tmp_path, tiny_bundle, capsys):
                  "--csv", str(tmp_path / "out.csv"), str(folder)]) == 0
     rows = list(csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8")))
     assert len(rows) == 10_000 and all(r["status"] == "rejected" for r in rows)
+
+
+def test_a_file_deleted_or_locked_after_queueing_gets_its_own_error_row(tmp_path, tiny_bundle):
+    from covidxray_desktop.imaging import walk
+    from covidxray_desktop.inference import Predictor
+
+    folder = tmp_path / "queued"
+    folder.mkdir()
+    for i in range(3):
+        save_png8(folder / f"film{i}.png", chest_like(96, i))
+    files, _ = walk([folder])  # queued...
+    (folder / "film1.png").unlink()  # ...then deleted before it is read
+    locked = folder / "film2.png"
+    locked.chmod(0)  # and one made unreadable (root reads it anyway, which is fine too)
+    predictor = Predictor(tiny_bundle)
+    try:
+        rows = {r.path.name: r for r in predictor.run(files)}
+    finally:
+        predictor.close()
+        locked.chmod(0o644)
+    assert len(rows) == 3
+    assert rows["film1.png"].status == "error" and rows["film1.png"].message.startswith("film1.png")
+    assert rows["film0.png"].status in ("ok", "rejected")
+    if os.geteuid() != 0:
+        assert rows["film2.png"].status == "error" and "film2.png" in rows["film2.png"].message
