@@ -254,3 +254,15 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         for t in translators:
             app.removeTranslator(t)
     assert window.notice() == DISCLAIMER  # the English text is the disclaimer itself
+
+
+def test_the_window_code_imports_no_tensorflow_so_it_can_show_first():
+    import subprocess
+    import sys
+
+    code = ("import sys, covidxray_desktop.gui.app, covidxray_desktop.gui.window; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
