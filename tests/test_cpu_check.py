@@ -1,0 +1,137 @@
+"""The AVX check that runs before TensorFlow is imported: fake cpuinfo texts, no real CPU needed."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from covidxray_desktop import cpu
+
+MODERN = """processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) CPU
+flags\t\t: fpu vme de pse tsc msr sse sse2 ssse3 sse4_1 sse4_2 popcnt xsave avx f16c avx2 fma
+bugs\t\t: spectre_v1
+
+processor\t: 1
+flags\t\t: fpu sse sse2 avx avx2
+"""
+OLD = """processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Core(TM)2 Duo CPU     E8400  @ 3.00GHz
+flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr sse sse2 ss ht tm pbe syscall nx lm
+  constant_tsc pni dtes64 monitor ds_cpl vmx smx est tm2 ssse3 cx16 xtpr pdcm sse4_1 xsave lahf_lm
+"""
+# A flag that merely starts with "avx" is not AVX itself.
+LOOKALIKE = "processor\t: 0\nflags\t\t: sse2 avx512_vnni_lookalike avxvnni\n"
+ARM = "processor\t: 0\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32\n"
+
+
+def test_flags_are_read_from_the_first_processor():
+    assert "avx2" in cpu.flags_from_cpuinfo(MODERN)
+    assert cpu.avx_from_cpuinfo(MODERN) is True
+    assert cpu.avx_from_cpuinfo(OLD) is False
+    assert cpu.avx_from_cpuinfo(LOOKALIKE) is False
+    assert cpu.avx_from_cpuinfo(ARM) is False
+    assert cpu.avx_from_cpuinfo("") is None
+    assert cpu.avx_from_cpuinfo("processor : 0\nmodel name : something\n") is None
+
+
+def test_macos_feature_strings():
+    assert cpu.avx_from_sysctl("FPU VME DE SSE SSE2 SSE3 SSSE3 SSE4.1 SSE4.2 XSAVE OSXSAVE AVX1.0 RDRAND")
+    assert not cpu.avx_from_sysctl("FPU VME DE SSE SSE2 SSE3 SSSE3 SSE4.1")
+
+
+@pytest.mark.parametrize("features, expected", [
+    ({cpu.PF_AVX_INSTRUCTIONS_AVAILABLE, cpu.PF_XSAVE_ENABLED, cpu.PF_SSSE3_INSTRUCTIONS_AVAILABLE}, True),
+    ({cpu.PF_XSAVE_ENABLED, cpu.PF_SSSE3_INSTRUCTIONS_AVAILABLE}, False),  # a modern Windows on an old CPU
+    (set(), False),                                                      # no XSAVE: no usable AVX
+    ({cpu.PF_XSAVE_ENABLED}, None),                                      # a Windows too old to know the numbers
+])
+def test_windows_feature_numbers(features, expected):
+    assert cpu.PF_AVX_INSTRUCTIONS_AVAILABLE == 39
+    assert cpu.avx_from_windows(lambda f: f in features) is expected
+
+
+def fake_cpuinfo(monkeypatch, tmp_path, text):
+    path = tmp_path / "cpuinfo"
+    path.write_text(text)
+    monkeypatch.setenv("COVIDXRAY_CPUINFO", str(path))
+    monkeypatch.setattr(cpu.sys, "platform", "linux")
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "x86_64")
+
+
+def test_problem_on_an_old_cpu_only(monkeypatch, tmp_path):
+    fake_cpuinfo(monkeypatch, tmp_path, OLD)
+    assert "AVX" in cpu.problem()
+    fake_cpuinfo(monkeypatch, tmp_path, MODERN)
+    assert cpu.problem() is None
+    fake_cpuinfo(monkeypatch, tmp_path, "")
+    assert cpu.problem() is None  # cannot tell: let TensorFlow try
+    fake_cpuinfo(monkeypatch, tmp_path, ARM)
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "aarch64")  # arm64 wheels need no AVX
+    assert cpu.problem() is None
+
+
+def test_unreadable_cpuinfo_is_not_a_refusal(monkeypatch, tmp_path):
+    fake_cpuinfo(monkeypatch, tmp_path, OLD)
+    monkeypatch.setenv("COVIDXRAY_CPUINFO", str(tmp_path / "missing"))
+    assert cpu.has_avx() is None
+
+
+def test_check_prints_one_line_and_exits_2_for_commands(monkeypatch, tmp_path, capsys):
+    fake_cpuinfo(monkeypatch, tmp_path, OLD)
+    shown = []
+    monkeypatch.setattr(cpu, "report", lambda message, windowed: shown.append(windowed) or 2)
+    assert cpu.check(["classify", "a.png"]) == 2
+    assert cpu.check(["info"]) == 2
+    assert shown == [False, False]
+    assert cpu.check([]) == 2 and shown[-1] is True           # the window: a dialog
+    assert cpu.check(["scan.dcm"]) == 2 and shown[-1] is True
+    assert cpu.check(["gui"]) == 2 and shown[-1] is True
+    assert cpu.check(["classify", "a.png"], console=False) == 2 and shown[-1] is True  # no console
+    # Commands that never load TensorFlow still run.
+    assert cpu.check(["history"]) is None and cpu.check(["--version"]) is None
+    fake_cpuinfo(monkeypatch, tmp_path, MODERN)
+    assert cpu.check(["classify", "a.png"]) is None and cpu.check([]) is None
+
+
+def test_report_in_text(capsys):
+    assert cpu.report(cpu.MESSAGE, windowed=False) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("covidxray: ") and "AVX" in err and err.count("\n") == 1
+
+
+def test_report_in_a_dialog(monkeypatch, capsys):
+    QtWidgets = pytest.importorskip("PySide6.QtWidgets")
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert cpu.report(cpu.MESSAGE, windowed=True) == 2
+    assert shown == [cpu.MESSAGE]
+    assert "AVX" in capsys.readouterr().err  # and the line, for a terminal
+
+
+def test_no_dialog_without_a_display(monkeypatch, capsys):
+    QtWidgets = pytest.importorskip("PySide6.QtWidgets")
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(cpu.sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert cpu.report(cpu.MESSAGE, windowed=True) == 2
+    assert shown == [] and "AVX" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="COVIDXRAY_CPUINFO is read on Linux only")
+def test_the_entry_refuses_before_tensorflow_is_imported(tmp_path):
+    path = tmp_path / "cpuinfo"
+    path.write_text(OLD)
+    code = ("import sys, runpy; sys.argv = ['covidxray', 'classify', 'x.png']\n"
+            "try:\n    runpy.run_module('covidxray_desktop', run_name='__main__')\n"
+            "except SystemExit as e:\n    print('exit', e.code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
+    env = {"COVIDXRAY_CPUINFO": str(path), "PATH": "/usr/bin:/bin"}
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, cwd=root)
+    assert out.stdout.strip() == "exit 2 False False", out.stderr
+    assert "AVX" in out.stderr and out.stderr.count("\n") == 1
