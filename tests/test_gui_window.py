@@ -266,3 +266,16 @@ def test_the_window_code_imports_no_tensorflow_so_it_can_show_first():
                          cwd=Path(__file__).parents[1])
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_without_a_display_the_window_command_says_what_to_use_instead():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-m", "covidxray_desktop"], capture_output=True, text=True,
+                         timeout=120, env=env, cwd=Path(__file__).parents[1])
+    assert out.returncode == 2
+    assert "no display" in out.stderr and "classify" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -39,8 +39,20 @@ def install_translations(app, language: str | None) -> list:
     return kept
 
 
+def no_display() -> str | None:
+    """Why no window can open here (Linux without a desktop session), or None."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM") \
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return ("covidxray: no display to open the window on (no desktop session); "
+                "the command line works here: covidxray classify PATH ..., covidxray --help")
+    return None
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if no_display():  # Qt would abort the process with a core dump
+        print(no_display(), file=sys.stderr)
+        return 2
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup
 
