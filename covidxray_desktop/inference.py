@@ -102,6 +102,13 @@ class Predictor:
                         pending.append(pool.submit(self._prepare, nxt))
                 yield from self._infer(batch)
 
+    def picture(self, path, side: int):
+        """A small 8-bit picture of one file, decoded the same guarded way; None if unreadable."""
+        try:
+            return self._decode(Path(path), self.size, self.method, side, False).picture
+        except CovidXrayError:
+            return None
+
     def close(self) -> None:
         """Stop the decoding workers now (they also stop when the Predictor goes, or at exit)."""
         if isinstance(self._decode, Isolated):

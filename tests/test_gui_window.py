@@ -193,6 +193,9 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     second.enqueue([tmp_path / "day1"])  # the same films again: their rows update, none is added
     qtbot.waitUntil(lambda: not second.queue.busy(), timeout=LONG)
     assert second.results.rowCount() == 3
+    assert all(r["reused"] for r in second.results.rows)  # taken from the store, not run again
+    # their thumbnails are drawn when the engine is idle
+    qtbot.waitUntil(lambda: all(r.get("thumbnail") is not None for r in second.results.rows), timeout=LONG)
 
 
 def test_a_pdf_report_has_a_page_per_selected_film(make_window, tmp_path, qtbot):

@@ -33,6 +33,7 @@ class Engine(QObject):
     entryFiles = Signal(int, int, int)  # entry id, files to classify, non-image files skipped
     detailReady = Signal(str, object, object, str)  # path, pixels, heat map or None, problem
     exportDone = Signal(str, str)  # path, problem ("" when written)
+    thumbnailReady = Signal(str, str, object)  # path, model, small uint8 picture
 
     def __init__(self, db_path, parent=None):
         super().__init__(parent)
@@ -41,6 +42,7 @@ class Engine(QObject):
         self._entries: dict[int, Entry] = {}
         self._model_request, self._detail, self._history = None, None, False
         self._exports = []
+        self._thumbs = []  # (path, model) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = self._heat = None
         self._thread = threading.Thread(target=self._loop, name="covidxray-engine", daemon=True)
@@ -118,6 +120,8 @@ class Engine(QObject):
                 entry = self._next_entry()
                 if entry is not None:
                     self._advance(entry, store)
+                elif self._thumbs:
+                    self._draw_thumbnails()
                 self._report()
         finally:
             for entry in self._entries.values():
@@ -130,7 +134,7 @@ class Engine(QObject):
 
     def _has_work(self) -> bool:
         return (self._model_request is not None or self._detail is not None or self._history
-                or bool(self._exports) or self._next_entry() is not None
+                or bool(self._exports) or self._next_entry() is not None or bool(self._thumbs)
                 or any(e.state != e.reported for e in self._entries.values()))
 
     def _report(self) -> None:
@@ -260,13 +264,24 @@ class Engine(QObject):
             entry.rows = None
             entry.state = "done"
 
-    @staticmethod
-    def _row(outcome) -> dict:
+    def _row(self, outcome) -> dict:
         from covidxray_desktop import batch
 
         row = batch.as_dict(outcome)
         row["thumbnail"] = getattr(outcome.result, "thumbnail", None)
+        if outcome.reused:  # not decoded this time: its picture comes when nothing else waits
+            self._thumbs.append((row["path"], row["model"]))
         return row
+
+    def _draw_thumbnails(self, budget_s: float = CHUNK_S) -> None:
+        from covidxray_desktop.gui.results import THUMB
+
+        began = time.perf_counter()
+        while self._thumbs and time.perf_counter() - began < budget_s and self._detail is None:
+            path, model = self._thumbs.pop(0)
+            picture = self._predictor.picture(path, THUMB)  # isolated: a bad file cannot hang this
+            if picture is not None:
+                self.thumbnailReady.emit(path, model, picture)
 
 
 def _lower_priority() -> None:

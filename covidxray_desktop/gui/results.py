@@ -68,6 +68,13 @@ class ResultsModel(QAbstractTableModel):
             self.rows.extend(fresh)
             self.endInsertRows()
 
+    def set_thumbnail(self, path: str, model: str, picture) -> None:
+        i = self._where.get((path, model))
+        if i is not None:
+            self.rows[i]["thumbnail"] = picture
+            self._pixmaps.pop(i, None)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
+
     def clear(self) -> None:
         self.beginResetModel()
         self.rows.clear()

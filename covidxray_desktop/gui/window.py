@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         e.entryFiles.connect(self._entry_files)
         e.detailReady.connect(self._detail_ready)
         e.exportDone.connect(self._export_done)
+        e.thumbnailReady.connect(self.results.set_thumbnail)
         self.queue_panel.stateRequested.connect(self._set_entry_state)
         self.viewer.opacityChanged.connect(lambda v: self.settings.setValue("opacity", v))
         self._store = Store(self.db_path)  # the GUI thread's own connection: the queue table only
