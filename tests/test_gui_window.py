@@ -282,3 +282,26 @@ def test_without_a_display_the_window_command_says_what_to_use_instead():
     assert out.returncode == 2
     assert "no display" in out.stderr and "classify" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_settings_come_back_after_a_restart(qtbot, tmp_path, default_bundle):
+    settings_file = str(tmp_path / "settings.ini")
+    first = MainWindow(None, tmp_path / "r.sqlite3", QSettings(settings_file, QSettings.IniFormat))
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitUntil(lambda: first.model_info is not None, timeout=LONG)
+    first.resize(1150, 720)
+    first.threshold.setValue(0.3)
+    first.viewer.opacityChanged.emit(0.8)  # as when the user moves the slider
+    first.anonymise.trigger()
+    first.close()
+
+    second = MainWindow(None, tmp_path / "r.sqlite3", QSettings(settings_file, QSettings.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(lambda: second.model_info is not None, timeout=LONG)
+    assert second.threshold.value() == pytest.approx(0.3)  # same model: the user's threshold stays
+    assert second.viewer.opacity() == pytest.approx(0.8)
+    assert second.anonymise.isChecked()
+    assert second.height() == 720  # the offscreen test screen is too narrow to check the width too
+    second.close()
