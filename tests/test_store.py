@@ -93,6 +93,8 @@ def test_killing_classify_at_random_moments_loses_nothing_and_corrupts_nothing(t
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     paths = [p for (p,) in con.execute("SELECT path FROM results")]
+    print(f"kill test: {len(done_after_kills)} SIGKILLs, results stored at each kill {done_after_kills}, "
+          f"{len(paths)} rows for 400 files, duplicates {len(paths) - len(set(paths))}")
     assert len(paths) == len(set(paths)) == 400
     assert any(0 < n < 400 for n in done_after_kills), done_after_kills  # kills did land mid-batch
 
