@@ -17,23 +17,30 @@ class Outcome:
     reused: bool
 
 
+CHUNK = 128  # files hashed and looked up at a time: a huge folder starts at once and cancels quickly
+
+
 def run(files, predictor, store, force: bool = False, cancelled=lambda: False):
-    """Yield one Outcome per file: stored ones first, then fresh ones as batches finish."""
+    """Yield one Outcome per file, a chunk at a time: its stored results, then its fresh ones."""
     model_hash = predictor.bundle.card["keras_sha256"]
     default_threshold = float(predictor.bundle.card["threshold"])
     # Heat maps and another threshold need the network; a stored row has neither.
     reuse_ok = not force and not predictor.heatmaps and predictor.threshold == default_threshold
-    shas = {Path(f): file_sha256(f) for f in files}
-    fresh = []
-    for f, sha in shas.items():
-        stored = store.lookup(sha, model_hash) if reuse_ok else None
-        if stored is not None:
-            yield Outcome(f, stored, True)
-        else:
-            fresh.append(f)
-    for row in predictor.run(fresh, cancelled):
-        store.record(row, model_hash, shas.get(row.path), predictor.threshold)
-        yield Outcome(row.path, row, False)
+    files = [Path(f) for f in files]
+    for start in range(0, len(files), CHUNK):
+        shas, fresh = {}, []
+        for f in files[start:start + CHUNK]:
+            if cancelled():
+                return
+            shas[f] = file_sha256(f)
+            stored = store.lookup(shas[f], model_hash) if reuse_ok else None
+            if stored is not None:
+                yield Outcome(f, stored, True)
+            else:
+                fresh.append(f)
+        for row in predictor.run(fresh, cancelled):
+            store.record(row, model_hash, shas.get(row.path), predictor.threshold)
+            yield Outcome(row.path, row, False)
 
 
 def as_dict(outcome: Outcome) -> dict:

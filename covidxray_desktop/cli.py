@@ -1,5 +1,6 @@
 """Command line: sub-commands run headless jobs; no command (or `gui`, or paths) opens the window."""
 import argparse
+import os
 import sqlite3
 import subprocess
 import sys
@@ -83,7 +84,7 @@ COMMANDS = ("classify", "train", "evaluate", "bench", "history", "forget", "info
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    if not argv or argv[0] == "gui" or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if _opens_window(argv):
         from covidxray_desktop.gui.app import main as window  # files dropped on the icon arrive as paths
 
         return window(argv[1:] if argv and argv[0] == "gui" else argv)
@@ -120,6 +121,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)
         return 130
+
+
+def _opens_window(argv) -> bool:
+    """No command, `gui`, a window option, or paths; a mistyped command gets argparse's answer."""
+    if not argv or argv[0] == "gui":
+        return True
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return False
+    return first.startswith("-") or Path(first).exists() or "/" in first or os.sep in first or "." in first
 
 
 def load_model(path):

@@ -75,12 +75,24 @@ class Store:
         fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='results'").fetchone()
         if fresh:
             self.db.executescript(_RESULTS)
-            version = 1
-        with self.db:  # all steps or none
+        elif version == SCHEMA_VERSION:
+            return
+        # All steps or none: sqlite3 opens no transaction before DDL by itself, so say BEGIN.
+        level, self.db.isolation_level = self.db.isolation_level, None
+        try:
+            self.db.execute("BEGIN IMMEDIATE")  # a second process upgrading waits, then finds it done
+            # Read again under the lock; 0 is a results table created just now, in version 1's layout.
+            version = self.db.execute("PRAGMA user_version").fetchone()[0] or 1
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
                     self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self.db.isolation_level = level
 
     def record(self, prediction, model_hash: str, sha256: str | None = None, threshold: float | None = None) -> None:
         p = Path(prediction.path)
@@ -134,7 +146,7 @@ class Store:
 
     def queue_unfinished(self) -> list[dict]:
         """Queue entries that neither finished nor were cancelled: a crash or a reboot cut them short."""
-        cur = self.db.execute("SELECT id, name, paths, state FROM queue WHERE state NOT IN ('done', 'cancelled') "
+        cur = self.db.execute("SELECT id, name, paths, state FROM queue WHERE state NOT IN ('done', 'cancelled', 'resumed', 'failed') "
                               "ORDER BY id")
         return [{"id": i, "name": n, "paths": json.loads(p), "state": st} for i, n, p, st in cur.fetchall()]
 

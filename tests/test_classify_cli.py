@@ -103,6 +103,13 @@ def test_heatmaps_have_unique_names_outside_the_inputs(tmp_path, tiny_bundle, ca
     assert main(["classify", "--model", str(tiny_bundle.path), "--heatmaps", str(inputs / "s1"), str(inputs)]) != 0
 
 
+def test_a_mistyped_command_is_an_error_not_a_window(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["evalute", "data"])
+    assert done.value.code == 2
+    assert "invalid choice: 'evalute'" in capsys.readouterr().err
+
+
 def test_help_lists_the_commands_and_the_window(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--help"])
