@@ -89,18 +89,18 @@ class Predictor:
                 pending.append(pool.submit(self._prepare, p))
                 if len(pending) >= 2 * self.batch_size:
                     break
-            while pending:
-                if cancelled():
-                    for f in pending:
-                        f.cancel()
-                    return
-                batch = []
-                while pending and len(batch) < self.batch_size:
-                    batch.append(pending.popleft().result())
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending.append(pool.submit(self._prepare, nxt))
-                yield from self._infer(batch)
+            try:
+                while pending and not cancelled():
+                    batch = []
+                    while pending and len(batch) < self.batch_size:
+                        batch.append(pending.popleft().result())
+                        nxt = next(it, None)
+                        if nxt is not None:
+                            pending.append(pool.submit(self._prepare, nxt))
+                    yield from self._infer(batch)
+            finally:  # cancelled or closed early: files not yet started are never decoded
+                for f in pending:
+                    f.cancel()
 
     def picture(self, path, side: int):
         """A small 8-bit picture of one file, decoded the same guarded way; None if unreadable."""

@@ -305,3 +305,38 @@ def test_settings_come_back_after_a_restart(qtbot, tmp_path, default_bundle):
     assert second.anonymise.isChecked()
     assert second.height() == 720  # the offscreen test screen is too narrow to check the width too
     second.close()
+
+
+def test_an_unexpected_engine_error_stops_one_batch_and_the_window_goes_on(make_window, tmp_path, qtbot,
+                                                                          monkeypatch):
+    from covidxray_desktop import batch
+
+    real_run = batch.run
+
+    def failing(files, *args, **kwargs):
+        if any("boom" in str(f) for f in files):
+            raise RuntimeError("disk full")
+        return real_run(files, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "run", failing)
+    films(tmp_path / "boom", 2)
+    films(tmp_path / "fine", 2)
+    window = make_window()
+    bad = window.enqueue([tmp_path / "boom"])
+    qtbot.waitUntil(lambda: window.queue.entry(bad)["state"] == "failed", timeout=LONG)
+    assert "disk full" in window.problem_box.text()
+    good = window.enqueue([tmp_path / "fine"])  # the engine thread is alive and goes on
+    qtbot.waitUntil(lambda: window.queue.entry(good)["state"] == "done", timeout=LONG)
+    assert window.results.rowCount() == 2
+
+
+def test_the_same_file_twice_in_one_update_keeps_one_row_and_the_others_in_place():
+    from covidxray_desktop.gui.results import ResultsModel
+
+    model = ResultsModel(0.5)
+    row = lambda name, p: {"path": f"/ward/{name}", "model": "m@1", "status": "ok", "p_covid": p}
+    model.add_rows([row("a.png", 0.1), row("b.png", 0.2), row("a.png", 0.9), row("c.png", 0.3)])
+    assert [(r["path"], r["p_covid"]) for r in model.rows] == [("/ward/a.png", 0.9), ("/ward/b.png", 0.2),
+                                                                ("/ward/c.png", 0.3)]
+    model.add_rows([row("c.png", 0.7)])
+    assert model.rows[2]["p_covid"] == 0.7 and model.rowCount() == 3

@@ -34,6 +34,7 @@ class Engine(QObject):
     detailReady = Signal(str, object, object, str)  # path, pixels, heat map or None, problem
     exportDone = Signal(str, str)  # path, problem ("" when written)
     thumbnailReady = Signal(str, str, object)  # path, model, small uint8 picture
+    problem = Signal(str)  # something went wrong that is not one file's fault; the engine goes on
 
     def __init__(self, db_path, parent=None):
         super().__init__(parent)
@@ -45,6 +46,7 @@ class Engine(QObject):
         self._thumbs = []  # (path, model) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = self._heat = None
+        self._card_threshold = None
         self._thread = threading.Thread(target=self._loop, name="covidxray-engine", daemon=True)
 
     # --- called from the GUI thread -------------------------------------------------------
@@ -68,12 +70,13 @@ class Engine(QObject):
         """paused, queued (resume) or cancelled."""
         def change():
             entry = self._entries.get(entry_id)
-            if entry and entry.state not in ("done", "cancelled"):
+            if entry and entry.state not in ("done", "cancelled", "failed"):
                 entry.state = "queued" if state == "queued" and entry.state == "running" else state
         self._ask(change)
 
-    def request_detail(self, path: str) -> None:
-        self._ask(lambda: setattr(self, "_detail", path))  # only the latest selection matters
+    def request_detail(self, path: str, threshold: float | None = None) -> None:
+        """The picture and heat map of one file; the map argues for the label at `threshold`."""
+        self._ask(lambda: setattr(self, "_detail", (path, threshold)))  # only the latest selection matters
 
     def export_pdf(self, path: str, rows: list, threshold: float) -> None:
         """A report page per row, heat maps included: model work, so it runs here, not in the window."""
@@ -106,25 +109,28 @@ class Engine(QObject):
                     history, self._history = self._history, False
                     exports, self._exports = self._exports, []
                 if model is not None:
-                    self._load(model)
+                    self._guarded(self._load, model)
                 if history:
-                    self._send_history(store)
+                    self._guarded(self._send_history, store)
                 if detail is not None:
-                    self._send_detail(detail)
+                    self._guarded(self._send_detail, *detail)
                 for job in exports:
-                    self._export(*job)
-                for gone in self._entries.values():
+                    self._guarded(self._export, *job)
+                with self._wake:
+                    entries = list(self._entries.values())
+                for gone in entries:
                     if gone.state == "cancelled" and gone.rows is not None:
                         gone.rows.close()
                         gone.rows = None
                 entry = self._next_entry()
                 if entry is not None:
-                    self._advance(entry, store)
+                    if not self._guarded(self._advance, entry, store):
+                        self._fail(entry)
                 elif self._thumbs:
-                    self._draw_thumbnails()
+                    self._guarded(self._draw_thumbnails)
                 self._report()
         finally:
-            for entry in self._entries.values():
+            for entry in list(self._entries.values()):
                 if entry.rows is not None:
                     entry.rows.close()  # lets the decoding threads of a half-run batch finish
             for predictor in (self._predictor, self._heat):
@@ -132,14 +138,39 @@ class Engine(QObject):
                     predictor.close()  # its decoding worker processes
             store.close()
 
+    def _guarded(self, work, *args) -> bool:
+        """Run one piece of work; an unexpected error is logged and told, and the engine goes on."""
+        try:
+            work(*args)
+            return True
+        except Exception as exc:
+            from covidxray_desktop.logs import log
+
+            log.exception("engine: %s failed", work.__name__)
+            self.problem.emit(f"{type(exc).__name__}: {exc}")
+            return False
+
+    def _fail(self, entry: Entry) -> None:
+        if entry.rows is not None:
+            try:
+                entry.rows.close()
+            except Exception:
+                pass
+            entry.rows = None
+        with self._wake:
+            entry.state = "failed"
+
     def _has_work(self) -> bool:
+        # Called under self._wake.
         return (self._model_request is not None or self._detail is not None or self._history
                 or bool(self._exports) or self._next_entry() is not None or bool(self._thumbs)
                 or any(e.state != e.reported for e in self._entries.values()))
 
     def _report(self) -> None:
         """Tell the window of state changes after the rows that came before them."""
-        for entry in list(self._entries.values()):
+        with self._wake:
+            entries = list(self._entries.values())
+        for entry in entries:
             state = entry.state
             if state != entry.reported:
                 entry.reported = state
@@ -148,7 +179,8 @@ class Engine(QObject):
     def _next_entry(self):
         if self._predictor is None:
             return None
-        return next((e for e in self._entries.values() if e.state in ("queued", "running")), None)
+        with self._wake:  # re-entrant: also called while the lock is held
+            return next((e for e in list(self._entries.values()) if e.state in ("queued", "running")), None)
 
     def _load(self, path: str) -> None:
         from covidxray_desktop.errors import CovidXrayError
@@ -156,27 +188,31 @@ class Engine(QObject):
         from covidxray_desktop.model.bundle import load_bundle
         from covidxray_desktop.paths import default_model
 
-        try:
+        from covidxray_desktop.gui.results import THUMB
+
+        try:  # the new model is made ready before the old one goes: a failure leaves it active
             bundle = load_bundle(Path(path) if path else default_model())
+            predictor = Predictor(bundle, thumbnails=THUMB)
+            heat = Predictor(bundle, heatmaps=True, batch_size=1, workers=1)
+            predictor.warm_up()
+            heat.warm_up()
         except CovidXrayError as exc:
             self.modelFailed.emit(str(exc))
             return
         except Exception as exc:  # an unreadable bundle must not take the window down
             self.modelFailed.emit(f"{Path(path or 'model').name}: cannot load this model ({exc}).")
             return
-        from covidxray_desktop.gui.results import THUMB
-
-        for entry in self._entries.values():  # a new model: unfinished batches start again with it
+        with self._wake:
+            entries = list(self._entries.values())
+        for entry in entries:  # a new model: unfinished batches start again with it
             if entry.rows is not None:
                 entry.rows.close()
                 entry.rows, entry.done = None, 0
         for old in (self._predictor, self._heat):
             if old is not None:
                 old.close()
-        self._predictor = Predictor(bundle, thumbnails=THUMB)
-        self._heat = Predictor(bundle, heatmaps=True, batch_size=1, workers=1)
-        self._predictor.warm_up()
-        self._heat.warm_up()
+        self._predictor, self._heat = predictor, heat
+        self._card_threshold = float(bundle.card["threshold"])
         card = bundle.card
         self.modelLoaded.emit({"ident": bundle.ident, "path": str(bundle.path), "threshold": float(card["threshold"]),
                                "card": card})
@@ -186,12 +222,13 @@ class Engine(QObject):
         for i in range(0, len(rows), 500):
             self.rowsReady.emit(0, [{**r, "reused": True, "earlier": True} for r in rows[i:i + 500]])
 
-    def _picture(self, path: str):
+    def _picture(self, path: str, threshold: float | None = None):
         """-> (pixels, heat map or None) of one file, at the decoded resolution."""
         from covidxray_desktop.imaging import DECODE_SIDE, load
 
         pixels, heat = None, None
         if self._heat is not None:
+            self._heat.threshold = threshold if threshold is not None else self._card_threshold
             row = self._heat.predict_file(path)
             pixels, heat = row.pixels, row.heatmap
         if pixels is None:
@@ -206,8 +243,10 @@ class Engine(QObject):
 
         pages = []
         for row in rows:
+            if self._stop:
+                return
             try:
-                pixels, heat = self._picture(row["path"])
+                pixels, heat = self._picture(row["path"], threshold)
                 picture = cam.overlay(pixels, heat if heat is not None else np.zeros_like(pixels), "")
             except Exception:  # a file gone since: its page keeps the result without the picture
                 picture = None
@@ -218,11 +257,11 @@ class Engine(QObject):
         except OSError as exc:
             self.exportDone.emit(path, f"cannot write {path}: {exc.strerror or exc}")
 
-    def _send_detail(self, path: str) -> None:
+    def _send_detail(self, path: str, threshold: float | None = None) -> None:
         from covidxray_desktop.errors import CovidXrayError
 
         try:
-            pixels, heat = self._picture(path)
+            pixels, heat = self._picture(path, threshold)
             self.detailReady.emit(path, pixels, heat, "")
         except CovidXrayError as exc:
             self.detailReady.emit(path, None, None, str(exc))
@@ -233,9 +272,10 @@ class Engine(QObject):
         """Run the entry until a chunk of rows is ready, a request arrives, or it is paused."""
         from covidxray_desktop import batch
 
-        if entry.state == "queued":  # first run, or resumed after a pause
-            entry.state = "running"
-            self._report()
+        with self._wake:  # a Cancel or Pause clicked just now must not be overwritten
+            if entry.state == "queued":  # first run, or resumed after a pause
+                entry.state = "running"
+        self._report()
         if entry.files is None:
             from covidxray_desktop.imaging import walk
 
@@ -259,10 +299,12 @@ class Engine(QObject):
         if chunk:
             self.rowsReady.emit(entry.id, chunk)
         self.progress.emit(entry.id, entry.done, len(entry.files), entry.done / max(entry.active_s, 1e-6))
-        if finished and entry.state == "running":
+        if finished:
             entry.rows.close()
             entry.rows = None
-            entry.state = "done"
+            with self._wake:
+                if entry.state in ("running", "paused", "queued"):
+                    entry.state = "done"
 
     def _row(self, outcome) -> dict:
         from covidxray_desktop import batch

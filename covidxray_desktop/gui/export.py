@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocum
 
 from covidxray_desktop.commands.classify import COLUMNS, csv_row
 from covidxray_desktop.gui.results import label_for
-from covidxray_desktop.model.bundle import write_text_atomic
+from covidxray_desktop.model.bundle import fsync, readable, write_text_atomic
 
 translate = QCoreApplication.translate
 
@@ -56,6 +56,10 @@ def write_pdf(path, pages, card: dict, threshold: float) -> None:
         doc.setPageSize(writer.pageLayout().paintRectPixels(writer.resolution()).size().toSizeF())
         doc.print_(writer)
         del writer  # closes the file
+        if os.path.getsize(tmp) == 0:  # QPdfWriter reports no write errors: an empty file is one
+            raise OSError(f"nothing could be written to {path.parent}")
+        fsync(tmp)
+        readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -69,7 +73,7 @@ def _page(i: int, row: dict, has_picture: bool, card: dict, threshold: float, la
     metrics = card.get("metrics", {}).get("test", {})
     e = html.escape
     lines = [
-        f"<h2>{e(Path(row['path']).name)}</h2>",
+        f"<h2>{e(translate('Export', 'Image') + ' ' + row['title'] if row.get('title') else Path(row['path']).name)}</h2>",
         f"<p><b>{e(translate('Export', 'Result'))}:</b> {e(shown)}"
         + (f" &nbsp; P(COVID) = {row['p_covid']:.3f}" if row.get("p_covid") is not None else "")
         + f" &nbsp; ({e(translate('Export', 'threshold'))} {threshold:.3f})</p>",

@@ -63,7 +63,8 @@ class QueueModel(QAbstractTableModel):
             seconds = (e["total"] - e["done"]) / e["rate"]
             return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
         return {"queued": self.tr("queued"), "running": self.tr("running"), "paused": self.tr("paused"),
-                "done": self.tr("done"), "cancelled": self.tr("cancelled")}.get(e["state"], e["state"])
+                "done": self.tr("done"), "cancelled": self.tr("cancelled"),
+                "failed": self.tr("stopped by an error")}.get(e["state"], e["state"])
 
 
 class ProgressDelegate(QStyledItemDelegate):

@@ -49,19 +49,21 @@ class ResultsModel(QAbstractTableModel):
         return None
 
     def add_rows(self, rows: list[dict]) -> None:
-        fresh = []
+        fresh: list[dict] = []
         for row in rows:
             key = (row["path"], row.get("model"))
             i = self._where.get(key)
             if i is None:
                 self._where[key] = len(self.rows) + len(fresh)
                 fresh.append(row)
-                continue
-            if row.get("thumbnail") is None:
-                row["thumbnail"] = self.rows[i].get("thumbnail")
-            self.rows[i] = row
-            self._pixmaps.pop(i, None)
-            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+            elif i >= len(self.rows):  # twice in this very chunk: the later one wins
+                fresh[i - len(self.rows)] = row
+            else:
+                if row.get("thumbnail") is None:
+                    row["thumbnail"] = self.rows[i].get("thumbnail")
+                self.rows[i] = row
+                self._pixmaps.pop(i, None)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
         if fresh:
             start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)

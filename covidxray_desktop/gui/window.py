@@ -57,11 +57,11 @@ class MainWindow(QMainWindow):
         e.detailReady.connect(self._detail_ready)
         e.exportDone.connect(self._export_done)
         e.thumbnailReady.connect(self.results.set_thumbnail)
+        e.problem.connect(self._problem)
         self.queue_panel.stateRequested.connect(self._set_entry_state)
         self.viewer.opacityChanged.connect(lambda v: self.settings.setValue("opacity", v))
         self._store = Store(self.db_path)  # the GUI thread's own connection: the queue table only
         self._unfinished = self._store.queue_unfinished()  # read before this session queues anything
-        self._store.queue_clear()
         self._restore_settings()
         e.start()
         e.load_model(model_path or self.settings.value("model", "") or None)
@@ -246,10 +246,22 @@ class MainWindow(QMainWindow):
                                   "already classified are taken from the results store.", "", count),
                           QMessageBox.Yes | QMessageBox.No, self)
         box.setWindowModality(Qt.WindowModal)
-        box.finished.connect(lambda answer: answer == QMessageBox.Yes and
-                             [self.enqueue(e["paths"], e["name"]) for e in unfinished])
+        box.finished.connect(lambda answer: self._resume(unfinished, answer == QMessageBox.Yes))
         self.resume_box = box
         box.open()
+
+    def _resume(self, unfinished: list, yes: bool) -> None:
+        """Only once answered do the old entries leave the store: a crash before keeps the offer."""
+        for e in unfinished:
+            if yes:
+                self.enqueue(e["paths"], e["name"])
+            self._store.queue_set_state(e["id"], "resumed" if yes else "cancelled")
+
+    def _problem(self, message: str) -> None:
+        self.problem_box = QMessageBox(QMessageBox.Warning, self.tr("Something went wrong"), message, parent=self)
+        self.problem_box.open()
+        if any(e["state"] == "failed" for e in self.queue.entries):  # a batch it could not go on with
+            self.statusBar().showMessage(self.tr("A batch stopped: %1").replace("%1", message), 15000)
 
     # --- results --------------------------------------------------------------------------
     def _rows_ready(self, entry_id: int, rows: list) -> None:
@@ -268,7 +280,7 @@ class MainWindow(QMainWindow):
         self._detail_path = row["path"]
         self.viewer.clear(self.tr("Loading…"))
         self.viewer.set_caption(self._caption(row))
-        self.engine.request_detail(row["path"])
+        self.engine.request_detail(row["path"], self.results.threshold)
 
     def _detail_ready(self, path: str, pixels, heat, problem: str) -> None:
         if path != self._detail_path:
@@ -340,8 +352,10 @@ class MainWindow(QMainWindow):
             return
         path = path or QFileDialog.getSaveFileName(self, self.tr("Export PDF report"), "report.pdf", "PDF (*.pdf)")[0]
         if path:
-            if self.anonymise.isChecked():
-                rows = [{**r, "patient_id": None, "study_date": None, "study_uid": None} for r in rows]
+            if self.anonymise.isChecked():  # file names may hold patient names: pages say "Image n"
+                rows = [{**r, "patient_id": None, "study_date": None, "study_uid": None, "title": f"{i}",
+                         "message": (r.get("message") or "").replace(Path(r["path"]).name, f"image {i}")}
+                        for i, r in enumerate(rows, 1)]
             self.statusBar().showMessage(self.tr("Writing the report…"))
             self.engine.export_pdf(path, rows, self.results.threshold)
 
@@ -377,18 +391,21 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, info: dict) -> None:
         previous = self.model_info
         self.model_info = info
+        self._show_model(info)
+        from covidxray_desktop.paths import default_model
+
+        self.settings.setValue("model", "" if Path(info["path"]) == default_model() else info["path"])
+        # A threshold the user chose is kept for the same model; another model brings its own.
+        if self.settings.value("threshold_model") != info["ident"] or (previous and previous["ident"] != info["ident"]):
+            self.threshold.setValue(info["threshold"])
+            self.settings.setValue("threshold_model", info["ident"])
+
+    def _show_model(self, info: dict) -> None:
         card = info["card"]
         test = card.get("metrics", {}).get("test", {})
         self.model_label.setText(self.tr("Model %1 · test AUC %2 · sensitivity %3 · specificity %4").replace(
             "%1", info["ident"]).replace("%2", f"{test.get('auc', float('nan')):.3f}").replace(
             "%3", f"{test.get('sensitivity', float('nan')):.3f}").replace("%4", f"{test.get('specificity', float('nan')):.3f}"))
-        from covidxray_desktop.paths import default_model
-
-        self.settings.setValue("model", "" if Path(info["path"]) == default_model() else info["path"])
-        # A threshold the user chose is kept for the same model; another model brings its own.
-        if self.settings.value("threshold_model") != info["ident"] or previous is not None:
-            self.threshold.setValue(info["threshold"])
-            self.settings.setValue("threshold_model", info["ident"])
 
     def _model_failed(self, message: str) -> None:
         self.model_box = QMessageBox(QMessageBox.Warning, self.tr("Model"), message + "\n\n" + (
@@ -401,7 +418,7 @@ class MainWindow(QMainWindow):
                 self.settings.setValue("model", "")
                 self.load_model("")  # fall back to the bundled one
         else:
-            self._model_loaded(self.model_info)
+            self._show_model(self.model_info)  # its label back; the user's threshold untouched
 
     def about_model(self) -> None:
         import json

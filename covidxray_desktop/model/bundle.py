@@ -81,10 +81,10 @@ def save_bundle(model, card: dict, out_dir, name: str) -> ModelBundle:
     target = out_dir / f"{name}.keras"
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=out_dir, prefix=f".{name}-")
     os.close(fd)
-    _readable(tmp)
+    readable(tmp)
     try:
         inference_copy(model).save(tmp)
-        _fsync(tmp)
+        fsync(tmp)
         digest = sha256_file(tmp)
         card = dict(card, format_version=FORMAT_VERSION, name=name, keras_sha256=digest,
                     version=f"{dt.date.today():%Y-%m-%d}+{digest[:8]}")
@@ -113,7 +113,7 @@ def write_text_atomic(path, text: str) -> None:
     """Temp file beside the target, fsync, rename: readers see the old file or the new, never half."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
-    _readable(tmp)
+    readable(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -139,13 +139,13 @@ def _resolve(path) -> Path:
     return path
 
 
-def _readable(path) -> None:
+def readable(path) -> None:
     """mkstemp makes owner-only files; a model and its card are for every user of the machine."""
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
 
 
-def _fsync(path) -> None:
+def fsync(path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())

@@ -46,22 +46,22 @@
 <context>
     <name>Export</name>
     <message>
-        <location filename="../export.py" line="57" />
+        <location filename="../export.py" line="55" />
         <source>Chest X-ray report</source>
         <translation>胸部 X 光报告</translation>
     </message>
     <message>
-        <location filename="../export.py" line="69" />
+        <location filename="../export.py" line="71" />
         <source>COVID-19</source>
         <translation>COVID-19</translation>
     </message>
     <message>
-        <location filename="../export.py" line="69" />
+        <location filename="../export.py" line="71" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../export.py" line="70" />
+        <location filename="../export.py" line="72" />
         <source>no prediction</source>
         <translation>无预测</translation>
     </message>
@@ -70,362 +70,372 @@
     <name>MainWindow</name>
     <message>
         <location filename="../window.py" line="46" />
-        <location filename="../window.py" line="368" />
+        <location filename="../window.py" line="383" />
         <source>loading model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="90" />
+        <location filename="../window.py" line="91" />
         <source>All labels</source>
         <translation>全部标签</translation>
     </message>
     <message>
-        <location filename="../window.py" line="90" />
-        <location filename="../window.py" line="287" />
+        <location filename="../window.py" line="91" />
+        <location filename="../window.py" line="300" />
         <source>COVID-19</source>
         <translation>COVID-19</translation>
     </message>
     <message>
-        <location filename="../window.py" line="90" />
-        <location filename="../window.py" line="287" />
+        <location filename="../window.py" line="91" />
+        <location filename="../window.py" line="300" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../window.py" line="93" />
+        <location filename="../window.py" line="94" />
         <source>Any status</source>
         <translation>任何状态</translation>
     </message>
     <message>
-        <location filename="../window.py" line="93" />
+        <location filename="../window.py" line="94" />
         <source>ok</source>
         <translation>已判读</translation>
     </message>
     <message>
-        <location filename="../window.py" line="93" />
+        <location filename="../window.py" line="94" />
         <source>rejected</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../window.py" line="94" />
+        <location filename="../window.py" line="95" />
         <source>error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../window.py" line="96" />
+        <location filename="../window.py" line="97" />
         <source>Filter by file, folder, message or patient ID</source>
         <translation>按文件、文件夹、消息或患者 ID 筛选</translation>
     </message>
     <message>
-        <location filename="../window.py" line="98" />
+        <location filename="../window.py" line="99" />
         <source>Decision threshold on P(COVID); the model's own is set on validation data</source>
         <translation>P(COVID) 的判定阈值；模型自带的阈值在验证集上设定</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104" />
+        <location filename="../window.py" line="105" />
         <source>Model's threshold</source>
         <translation>模型阈值</translation>
     </message>
     <message>
-        <location filename="../window.py" line="109" />
+        <location filename="../window.py" line="110" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../window.py" line="136" />
+        <location filename="../window.py" line="137" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="137" />
+        <location filename="../window.py" line="138" />
         <source>Open files…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="138" />
+        <location filename="../window.py" line="139" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="140" />
+        <location filename="../window.py" line="141" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="141" />
+        <location filename="../window.py" line="142" />
         <source>Export PDF report of the selected images…</source>
         <translation>导出所选图像的 PDF 报告…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142" />
+        <location filename="../window.py" line="143" />
         <source>Anonymise exports</source>
         <translation>匿名化导出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="146" />
+        <location filename="../window.py" line="147" />
         <source>Forget stored results before…</source>
         <translation>删除此日期之前保存的结果…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="147" />
+        <location filename="../window.py" line="148" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="148" />
+        <location filename="../window.py" line="149" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="149" />
+        <location filename="../window.py" line="150" />
         <source>Heat map</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../window.py" line="152" />
+        <location filename="../window.py" line="153" />
         <source>Invert</source>
         <translation>反相</translation>
     </message>
     <message>
-        <location filename="../window.py" line="153" />
+        <location filename="../window.py" line="154" />
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="154" />
+        <location filename="../window.py" line="155" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../window.py" line="155" />
+        <location filename="../window.py" line="156" />
         <source>Reset window/level</source>
         <translation>重置窗宽/窗位</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157" />
+        <location filename="../window.py" line="158" />
         <source>Next rows</source>
         <translation>向下翻页</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157" />
+        <location filename="../window.py" line="158" />
         <source>Previous rows</source>
         <translation>向上翻页</translation>
     </message>
     <message>
-        <location filename="../window.py" line="158" />
+        <location filename="../window.py" line="159" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="159" />
+        <location filename="../window.py" line="160" />
         <source>Open bundle…</source>
         <translation>打开模型包…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="160" />
+        <location filename="../window.py" line="161" />
         <source>Use the bundled default model</source>
         <translation>使用内置默认模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="161" />
+        <location filename="../window.py" line="162" />
         <source>About this model…</source>
         <translation>关于此模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="162" />
+        <location filename="../window.py" line="163" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="163" />
+        <location filename="../window.py" line="164" />
         <source>Train a model…</source>
         <translation>训练模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164" />
+        <location filename="../window.py" line="165" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="165" />
+        <location filename="../window.py" line="166" />
         <source>Language (after a restart)</source>
         <translation>语言（重启后生效）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="168" />
+        <location filename="../window.py" line="169" />
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../window.py" line="173" />
+        <location filename="../window.py" line="174" />
         <source>About…</source>
         <translation>关于…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="184" />
+        <location filename="../window.py" line="185" />
         <source>%n items</source>
         <translation><numerusform>%n 项</numerusform></translation>
     </message>
     <message>
-        <location filename="../window.py" line="191" />
+        <location filename="../window.py" line="192" />
         <source>Open X-ray files</source>
         <translation>打开 X 光文件</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192" />
+        <location filename="../window.py" line="193" />
         <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;All files (*)</source>
         <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="198" />
+        <location filename="../window.py" line="199" />
         <source>Open a folder of X-rays</source>
         <translation>打开 X 光片文件夹</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="211" />
+        <location filename="../window.py" line="212" />
         <source>%n dropped item(s) are not local files and were ignored</source>
         <translation><numerusform>%n 个拖入的项目不是本地文件，已忽略</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="232" />
+        <location filename="../window.py" line="233" />
         <source>%1: %n file(s) are neither images nor DICOM and were skipped</source>
         <translation><numerusform>%1：%n 个文件既不是图像也不是 DICOM，已跳过</numerusform></translation>
     </message>
     <message>
-        <location filename="../window.py" line="235" />
+        <location filename="../window.py" line="236" />
         <source>Nothing to classify in what was dropped</source>
         <translation>拖入的内容中没有可分类的文件</translation>
     </message>
     <message>
-        <location filename="../window.py" line="243" />
+        <location filename="../window.py" line="244" />
         <source>Unfinished queue</source>
         <translation>未完成的队列</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="244" />
+        <location filename="../window.py" line="245" />
         <source>%n item(s) were still queued when the app last closed. Resume them? Files already classified are taken from the results store.</source>
         <translation><numerusform>上次关闭应用时仍有 %n 项在队列中。是否继续？已分类的文件将直接取自结果库。</numerusform></translation>
     </message>
+    <message>
+        <location filename="../window.py" line="261" />
+        <source>Something went wrong</source>
+        <translation>出错了</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="264" />
+        <source>A batch stopped: %1</source>
+        <translation>一个批次已停止：%1</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../window.py" line="259" />
+        <location filename="../window.py" line="272" />
         <source>%n earlier result(s) loaded from the results store</source>
         <translation><numerusform>已从结果库载入 %n 条以往结果</numerusform></translation>
     </message>
     <message>
-        <location filename="../window.py" line="268" />
+        <location filename="../window.py" line="281" />
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="288" />
+        <location filename="../window.py" line="301" />
         <source>threshold %1</source>
         <translation>阈值 %1</translation>
     </message>
     <message>
-        <location filename="../window.py" line="295" />
+        <location filename="../window.py" line="308" />
         <source>Research use only, not a diagnostic device.</source>
         <translation>仅供研究使用，不是诊断设备。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325" />
-        <location filename="../window.py" line="333" />
+        <location filename="../window.py" line="338" />
+        <location filename="../window.py" line="346" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../window.py" line="330" />
+        <location filename="../window.py" line="343" />
         <source>Exported %1 (threshold %2)</source>
         <translation>已导出 %1（阈值 %2）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="338" />
+        <location filename="../window.py" line="351" />
         <source>Select the images to report first</source>
         <translation>请先选择要写入报告的图像</translation>
     </message>
     <message>
-        <location filename="../window.py" line="340" />
-        <location filename="../window.py" line="349" />
+        <location filename="../window.py" line="353" />
+        <location filename="../window.py" line="364" />
         <source>Export PDF report</source>
         <translation>导出 PDF 报告</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344" />
+        <location filename="../window.py" line="359" />
         <source>Writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="351" />
+        <location filename="../window.py" line="366" />
         <source>Report written: %1</source>
         <translation>报告已写入：%1</translation>
     </message>
     <message>
-        <location filename="../window.py" line="355" />
-        <location filename="../window.py" line="361" />
+        <location filename="../window.py" line="370" />
+        <location filename="../window.py" line="376" />
         <source>Forget stored results</source>
         <translation>删除保存的结果</translation>
     </message>
     <message>
-        <location filename="../window.py" line="356" />
+        <location filename="../window.py" line="371" />
         <source>Delete results recorded before (YYYY-MM-DD):</source>
         <translation>删除此日期之前记录的结果（YYYY-MM-DD）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="361" />
+        <location filename="../window.py" line="376" />
         <source>Not a date: %1</source>
         <translation>不是有效日期：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="364" />
+        <location filename="../window.py" line="379" />
         <source>%n stored result(s) deleted</source>
         <translation><numerusform>已删除 %n 条保存的结果</numerusform></translation>
     </message>
     <message>
-        <location filename="../window.py" line="372" />
+        <location filename="../window.py" line="387" />
         <source>Open a model bundle</source>
         <translation>打开模型包</translation>
     </message>
     <message>
-        <location filename="../window.py" line="372" />
+        <location filename="../window.py" line="387" />
         <source>Model bundles (*.keras)</source>
         <translation>模型包 (*.keras)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="381" />
+        <location filename="../window.py" line="406" />
         <source>Model %1 · test AUC %2 · sensitivity %3 · specificity %4</source>
         <translation>模型 %1 · 测试 AUC %2 · 敏感度 %3 · 特异度 %4</translation>
     </message>
     <message>
-        <location filename="../window.py" line="393" />
+        <location filename="../window.py" line="411" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394" />
+        <location filename="../window.py" line="412" />
         <source>The previous model stays active.</source>
         <translation>之前的模型仍在使用。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394" />
+        <location filename="../window.py" line="412" />
         <source>No model is active.</source>
         <translation>当前没有可用的模型。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="398" />
+        <location filename="../window.py" line="416" />
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="411" />
+        <location filename="../window.py" line="429" />
         <source>About this model</source>
         <translation>关于此模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="417" />
+        <location filename="../window.py" line="435" />
         <source>About</source>
         <translation>关于</translation>
     </message>
     <message>
-        <location filename="../window.py" line="418" />
+        <location filename="../window.py" line="436" />
         <source>Reads chest X-rays and says COVID-19 or Normal, with a probability and a heat map.</source>
         <translation>读取胸部 X 光片，判断 COVID-19 或正常，并给出概率和热力图。</translation>
     </message>
@@ -492,21 +502,26 @@
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
+    <message>
+        <location filename="../queue_panel.py" line="67" />
+        <source>stopped by an error</source>
+        <translation>因错误停止</translation>
+    </message>
 </context>
 <context>
     <name>QueuePanel</name>
     <message>
-        <location filename="../queue_panel.py" line="95" />
+        <location filename="../queue_panel.py" line="96" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="96" />
+        <location filename="../queue_panel.py" line="97" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="97" />
+        <location filename="../queue_panel.py" line="98" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -514,77 +529,77 @@
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../results.py" line="33" />
+        <location filename="../results.py" line="34" />
         <source>Image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../results.py" line="33" />
+        <location filename="../results.py" line="34" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../results.py" line="34" />
+        <location filename="../results.py" line="35" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../results.py" line="34" />
+        <location filename="../results.py" line="35" />
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../results.py" line="35" />
+        <location filename="../results.py" line="36" />
         <source>P(COVID)</source>
         <translation>P(COVID)</translation>
     </message>
     <message>
-        <location filename="../results.py" line="35" />
+        <location filename="../results.py" line="36" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../results.py" line="36" />
+        <location filename="../results.py" line="37" />
         <source>Patient ID</source>
         <translation>患者 ID</translation>
     </message>
     <message>
-        <location filename="../results.py" line="36" />
+        <location filename="../results.py" line="37" />
         <source>Study date</source>
         <translation>检查日期</translation>
     </message>
     <message>
-        <location filename="../results.py" line="37" />
+        <location filename="../results.py" line="38" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../results.py" line="37" />
+        <location filename="../results.py" line="38" />
         <source>Time</source>
         <translation>耗时</translation>
     </message>
     <message>
-        <location filename="../results.py" line="101" />
+        <location filename="../results.py" line="124" />
         <source>COVID-19</source>
         <translation>COVID-19</translation>
     </message>
     <message>
-        <location filename="../results.py" line="101" />
+        <location filename="../results.py" line="124" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../results.py" line="106" />
+        <location filename="../results.py" line="129" />
         <source>ok</source>
         <translation>已判读</translation>
     </message>
     <message>
-        <location filename="../results.py" line="106" />
+        <location filename="../results.py" line="129" />
         <source>rejected</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../results.py" line="107" />
+        <location filename="../results.py" line="130" />
         <source>error</source>
         <translation>错误</translation>
     </message>
