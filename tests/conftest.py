@@ -37,17 +37,11 @@ def default_bundle():
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory):
     """A 2-epoch model trained on a few dozen made-up images in COVID/ and Normal/ folders."""
-    from factory import chest_like, save_png8
+    from factory import class_folders
 
     from covidxray_desktop.training.job import train
 
-    root = tmp_path_factory.mktemp("tiny-data")
-    for label, shift in (("COVID", 0.25), ("Normal", 0.0)):
-        (root / label).mkdir()
-        for i in range(24):
-            img = chest_like(160, seed=i + (100 if shift else 0))
-            img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift  # "opacity"
-            save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
+    root = class_folders(tmp_path_factory.mktemp("tiny-data"))
     events = []
     bundle, report = train(root, epochs=2, out_dir=tmp_path_factory.mktemp("tiny-model"), name="tiny",
                            on_event=events.append)

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from factory import chest_like, save_png8  # noqa: E402
+from factory import class_folders  # noqa: E402
 
 JOB_S = 180_000  # ms: a tiny job on two slow cores, with room to spare
 
@@ -14,14 +14,7 @@ JOB_S = 180_000  # ms: a tiny job on two slow cores, with room to spare
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory) -> Path:
     """COVID/ and Normal/ folders of made-up chest pictures, as the article's data was laid out."""
-    root = tmp_path_factory.mktemp("dialog-data")
-    for label, shift in (("COVID", 0.25), ("Normal", 0.0)):
-        (root / label).mkdir()
-        for i in range(24):
-            img = chest_like(160, seed=i + (100 if shift else 0))
-            img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift  # "opacity"
-            save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
-    return root
+    return class_folders(tmp_path_factory.mktemp("dialog-data"))
 
 
 @pytest.fixture
