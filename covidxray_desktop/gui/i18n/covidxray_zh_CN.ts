@@ -648,7 +648,6 @@
     </message>
     <message>
         <location filename="../training_dialog.py" line="101" />
-        <location filename="../training_dialog.py" line="530" />
         <source>all</source>
         <translation>全部</translation>
     </message>
@@ -669,7 +668,7 @@
     </message>
     <message>
         <location filename="../training_dialog.py" line="110" />
-        <location filename="../training_dialog.py" line="338" />
+        <location filename="../training_dialog.py" line="319" />
         <source>Choose the training data.</source>
         <translation>请选择训练数据。</translation>
     </message>
@@ -729,172 +728,185 @@
         <translation>在当前批次后停止，并保留目前最好的一轮。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="156" />
-        <source>Report</source>
-        <translation>报告</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="164" />
-        <source>split</source>
-        <translation>划分</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="164" />
-        <source>group</source>
-        <translation>分组</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="164" />
-        <source>n</source>
-        <translation>数量</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="164" />
-        <source>AUC [95 % CI]</source>
-        <translation>AUC [95% 置信区间]</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="165" />
-        <source>sensitivity</source>
-        <translation>敏感度</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="165" />
-        <source>specificity</source>
-        <translation>特异度</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="165" />
-        <source>balanced acc.</source>
-        <translation>平衡准确率</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="169" />
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="170" />
-        <source>Classify with the new model from now on; until then the old one stays.</source>
-        <translation>从现在起用新模型分类；在此之前仍使用旧模型。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="181" />
+        <location filename="../training_dialog.py" line="162" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="265" />
+        <location filename="../training_dialog.py" line="246" />
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="266" />
+        <location filename="../training_dialog.py" line="247" />
         <source>Waiting for the device check to finish…</source>
         <translation>正在等待设备检查完成…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="277" />
+        <location filename="../training_dialog.py" line="258" />
         <source>Stopping after this batch; the best finished epoch, if any, is kept…</source>
         <translation>将在此批次后停止；若已有完成的轮次，保留最好的一轮…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="287" />
+        <location filename="../training_dialog.py" line="268" />
         <source>Stopping the training before closing…</source>
         <translation>关闭前正在停止训练…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="322" />
+        <location filename="../training_dialog.py" line="303" />
         <source>Training data folder</source>
         <translation>训练数据文件夹</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="327" />
+        <location filename="../training_dialog.py" line="308" />
         <source>Training manifest</source>
         <translation>训练清单</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="328" />
+        <location filename="../training_dialog.py" line="309" />
         <source>Manifest (*.csv)</source>
         <translation>清单 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="341" />
+        <location filename="../training_dialog.py" line="322" />
         <source>Counting images…</source>
         <translation>正在统计图像…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="362" />
+        <location filename="../training_dialog.py" line="343" />
         <source>{0}; {1} source(s): {2}. Split by patient with seed {3}.</source>
         <translation>{0}；{1} 个来源：{2}。按患者划分，随机种子 {3}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="406" />
+        <location filename="../training_dialog.py" line="387" />
         <source>The device check failed: {0}</source>
         <translation>设备检查失败：{0}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="414" />
+        <location filename="../training_dialog.py" line="395" />
         <source>Trains on {0}.</source>
         <translation>在 {0} 上训练。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="420" />
+        <location filename="../training_dialog.py" line="401" />
         <source>this will take less than a minute</source>
         <translation>不到一分钟即可完成</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="421" />
+        <location filename="../training_dialog.py" line="402" />
         <source>this will take about {0} minutes</source>
         <translation>大约需要 {0} 分钟</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="422" />
+        <location filename="../training_dialog.py" line="403" />
         <source>Trains on {0} — {1}.</source>
         <translation>在 {0} 上训练 — {1}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="424" />
+        <location filename="../training_dialog.py" line="405" />
         <source>No GPU is used here: for GPU training run `covidxray train` with a GPU-enabled backend (Linux or WSL2; see the README).</source>
         <translation>此处不使用 GPU：如需 GPU 训练，请在支持 GPU 的后端上运行 `covidxray train`（Linux 或 WSL2；见 README）。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="434" />
+        <location filename="../training_dialog.py" line="415" />
         <source>Epoch {0} of {1}, batch {2} of {3} — {4:.0f} images/s — {5} left</source>
         <translation>第 {0}/{1} 轮，第 {2}/{3} 批 — {4:.0f} 张/秒 — 剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="444" />
+        <location filename="../training_dialog.py" line="425" />
         <source>Epoch {0} of {1} done: val AUC {2:.3f} (best: epoch {3}) — {4:.0f} images/s — {5} left</source>
         <translation>第 {0}/{1} 轮完成：验证 AUC {2:.3f}（最佳：第 {3} 轮）— {4:.0f} 张/秒 — 剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="453" />
+        <location filename="../training_dialog.py" line="434" />
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="454" />
+        <location filename="../training_dialog.py" line="435" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="466" />
+        <location filename="../training_dialog.py" line="447" />
         <source>Cancelled after epoch {0}; the best epoch ({1}) was kept as {2}.</source>
         <translation>在第 {0} 轮后取消；最佳轮次（{1}）已保存为 {2}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="469" />
+        <location filename="../training_dialog.py" line="450" />
         <source>Finished: {0} (best epoch {1}).</source>
         <translation>完成：{0}（最佳轮次 {1}）。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="478" />
+        <location filename="../training_dialog.py" line="459" />
         <source>Cancelled before the first epoch finished; nothing was saved.</source>
         <translation>在第一轮完成前取消；未保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="499" />
+        <location filename="../training_dialog.py" line="486" />
+        <source>The app now uses {0}.</source>
+        <translation>应用现在使用 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../training_dialog.py" line="506" />
+        <source>Something went wrong: {0}</source>
+        <translation>出错了：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingReport</name>
+    <message>
+        <location filename="../training_report.py" line="11" />
+        <source>Report</source>
+        <translation>报告</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="19" />
+        <source>split</source>
+        <translation>划分</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="19" />
+        <source>group</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="19" />
+        <source>n</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="19" />
+        <source>AUC [95 % CI]</source>
+        <translation>AUC [95% 置信区间]</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="20" />
+        <source>sensitivity</source>
+        <translation>敏感度</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="20" />
+        <source>specificity</source>
+        <translation>特异度</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="20" />
+        <source>balanced acc.</source>
+        <translation>平衡准确率</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="24" />
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="25" />
+        <source>Classify with the new model from now on; until then the old one stays.</source>
+        <translation>从现在起用新模型分类；在此之前仍使用旧模型。</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="37" />
         <source>{0}, trained on {1} in {2}; threshold {3:.3f} (COVID-19 sensitivity ≥ 0.95 on val).
 Model: {4}
 Report: {5}</source>
@@ -903,29 +915,24 @@ Report: {5}</source>
 报告：{5}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="514" />
+        <location filename="../training_report.py" line="52" />
         <source>No ROC figure (a split lacks one of the classes).</source>
         <translation>没有 ROC 图（某个划分缺少其中一类）。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="531" />
+        <location filename="../training_report.py" line="66" />
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../training_report.py" line="67" />
         <source>class {0}</source>
         <translation>类别 {0}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="532" />
+        <location filename="../training_report.py" line="68" />
         <source>source {0}</source>
         <translation>来源 {0}</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="543" />
-        <source>The app now uses {0}.</source>
-        <translation>应用现在使用 {0}。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="563" />
-        <source>Something went wrong: {0}</source>
-        <translation>出错了：{0}</translation>
     </message>
 </context>
 <context>
