@@ -159,3 +159,11 @@ def test_an_unwritable_csv_or_a_broken_db_is_one_line_not_a_traceback(tmp_path, 
                  str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("covidxray:") and "\n" not in err
+
+
+def test_every_csv_row_carries_the_research_use_notice(tmp_path, tiny_bundle, capsys):
+    from covidxray_desktop import DISCLAIMER
+
+    save_png8(tmp_path / "a.png", chest_like(128, 5))
+    code, rows, _ = classify(["--model", tiny_bundle.path, "--db", tmp_path / "r.db", tmp_path / "a.png"], capsys)
+    assert code == 0 and rows and all(r["notice"] == DISCLAIMER for r in rows)

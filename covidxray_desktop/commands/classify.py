@@ -3,10 +3,13 @@ import csv
 import sys
 from pathlib import Path
 
+from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.commands.progress import Progress
 
 # New columns go at the end: scripts that read the first ones keep working.
-COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold"]
+# `notice` carries the research-use notice in every exported row: a CSV has no other place for it.
+COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold",
+           "notice"]
 
 
 def run(args) -> int:
@@ -83,7 +86,7 @@ def csv_row(result, path=None, anonymise: bool = False, heatmap="", threshold=No
     used = get("threshold") if get("threshold") is not None else threshold
     return [where.name if anonymise else str(where), get("status"), get("label") or "", num(get("p_covid"), ".4f"),
             get("message") or "", get("model"), num(get("seconds"), ".3f"), num(get("ood_score"), ".4f"),
-            str(heatmap or ""), num(used if get("status") == "ok" else None, ".4f")]
+            str(heatmap or ""), num(used if get("status") == "ok" else None, ".4f"), DISCLAIMER]
 
 
 def _reported(pairs, heat_dir):
