@@ -19,7 +19,7 @@ from covidxray_desktop.model import cam
 from covidxray_desktop.model.architectures import FEATURES
 from covidxray_desktop.model.calibration import sigmoid, to_logit
 from covidxray_desktop.model.ood import OODGate
-from covidxray_desktop.prepare import Prepared, prepare, small_picture
+from covidxray_desktop.prepare import Prepared, prepare
 
 
 @dataclass
@@ -177,5 +177,3 @@ class Predictor:
             row.pixels = item.pixels
         return row
 
-
-__all__ = ["Prediction", "Predictor", "small_picture"]

@@ -150,10 +150,6 @@ class Store:
                               "ORDER BY id")
         return [{"id": i, "name": n, "paths": json.loads(p), "state": st} for i, n, p, st in cur.fetchall()]
 
-    def queue_clear(self) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM queue")
-
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 

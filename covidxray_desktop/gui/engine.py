@@ -46,7 +46,6 @@ class Engine(QObject):
         self._thumbs = []  # (path, model) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = self._heat = None
-        self._card_threshold = None
         self._thread = threading.Thread(target=self._loop, name="covidxray-engine", daemon=True)
 
     # --- called from the GUI thread -------------------------------------------------------
@@ -212,7 +211,6 @@ class Engine(QObject):
             if old is not None:
                 old.close()
         self._predictor, self._heat = predictor, heat
-        self._card_threshold = float(bundle.card["threshold"])
         card = bundle.card
         self.modelLoaded.emit({"ident": bundle.ident, "path": str(bundle.path), "threshold": float(card["threshold"]),
                                "card": card})
@@ -228,7 +226,7 @@ class Engine(QObject):
 
         pixels, heat = None, None
         if self._heat is not None:
-            self._heat.threshold = threshold if threshold is not None else self._card_threshold
+            self._heat.threshold = float(self._heat.bundle.card["threshold"] if threshold is None else threshold)
             row = self._heat.predict_file(path)
             pixels, heat = row.pixels, row.heatmap
         if pixels is None:

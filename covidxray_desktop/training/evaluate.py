@@ -18,13 +18,14 @@ def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
     for n, (sample, row) in enumerate(zip(samples, predictor.run([s.file for s in samples])), 1):
         name = dataset.CLASSES[sample.label]
         if row.logit is not None:
-            y_any.append(sample.label)
-            p_any.append(sigmoid(row.logit / predictor.temperature))
-        if row.status == "ok":
-            y.append(sample.label)
             # Not the 4-decimal p_covid of the CSV: an early, unsure model gives logits so close
             # together that rounding ties them, and ties cost AUC that the model does have.
-            p.append(float(sigmoid(row.logit / predictor.temperature)))
+            calibrated = float(sigmoid(row.logit / predictor.temperature))
+            y_any.append(sample.label)
+            p_any.append(calibrated)
+        if row.status == "ok":
+            y.append(sample.label)
+            p.append(calibrated)
             raw.append(sigmoid(row.logit))
             sources.append(sample.source)
         elif row.status == "rejected":
