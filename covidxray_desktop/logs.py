@@ -5,9 +5,11 @@ fast, which model, and errors by kind. File names are left out, since they often
 """
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from covidxray_desktop import APP_NAME
+from covidxray_desktop.files import private_dir
 
 log = logging.getLogger(APP_NAME)
 
@@ -22,10 +24,11 @@ def setup() -> None:
     if log.handlers:
         return
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / "covidxray.log", maxBytes=1_000_000,
-                                                       backupCount=3, encoding="utf-8")
+        folder = private_dir(log_dir())  # only this user: the log says when and how much was classified
+        path = folder / "covidxray.log"
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()  # a read-only home must not stop the app
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

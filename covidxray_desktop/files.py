@@ -1,0 +1,154 @@
+"""The ground floor: hashing, atomic writes, private folders, and reading only regular files.
+
+Nothing here knows about X-rays or models; every other module may use it.
+"""
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from covidxray_desktop.errors import CovidXrayError
+
+CHUNK = 1 << 20
+
+
+def display_path(path) -> str:
+    """A path as text that can always be printed, stored and written to CSV.
+
+    On Linux a file name need not be UTF-8 (`M\\xfcller.jpg` from an old Windows share); Python
+    keeps such bytes as surrogates, which no encoder accepts. They are shown escaped instead.
+    """
+    raw = path if isinstance(path, bytes) else os.fsencode(str(path))
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def display_name(path) -> str:
+    return display_path(Path(path).name if not isinstance(path, bytes) else os.path.basename(path))
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open_regular(path) as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class NotRegular(CovidXrayError):
+    """A path that is a device, a pipe, a socket or a folder: never read as a file."""
+
+
+def open_regular(path, limit: int | None = None):
+    """Open a regular file for reading, refusing devices, FIFOs and sockets without blocking on them.
+
+    O_NONBLOCK keeps open() of a FIFO from waiting for a writer; the check is made on the opened
+    descriptor, so a swap between the check and the read cannot slip anything else in.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(f"{display_name(path)}: {kind_of(info.st_mode)}, not a regular file; it is not read.")
+        if limit is not None and info.st_size > limit:
+            raise CovidXrayError(f"{display_name(path)}: {info.st_size / 2**20:.0f} MB is more than the "
+                                 f"{limit / 2**20:.0f} MB this app reads from one file.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path, limit: int) -> bytes:
+    with open_regular(path, limit) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # it grew while we read
+        raise CovidXrayError(f"{display_name(path)}: more than {limit / 2**20:.0f} MB; it is not read.")
+    return data
+
+
+def kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def write_json_atomic(path, data, private: bool = False) -> None:
+    write_text_atomic(path, json.dumps(data, indent=1), private)
+
+
+def write_text_atomic(path, text: str, private: bool = False) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"), private)
+
+
+def write_bytes_atomic(path, data: bytes, private: bool = False) -> None:
+    """Temp file beside the target, fsync, rename: readers see the old file or the new, never half.
+
+    A failure names the target, and leaves no temp file behind. `private`: readable by this user only.
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        if not private:
+            readable(tmp)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def replace_atomic(tmp, path, private: bool = False) -> None:
+    """Finish a file written elsewhere under a temp name: fsync, permissions, rename."""
+    fsync(tmp)
+    if not private:
+        readable(tmp)
+    os.replace(tmp, path)
+
+
+def readable(path) -> None:
+    """mkstemp makes owner-only files; models, cards and exports are for the user's usual readers."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def fsync(path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def private_dir(path) -> Path:
+    """Create a folder only this user can enter (store, logs, settings hold patient data).
+
+    An existing folder is left as it is: it may be a shared one chosen with --db; the files
+    made in it are private anyway."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def private_file(path) -> None:
+    """Make an existing file readable and writable by this user only."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass

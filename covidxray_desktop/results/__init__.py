@@ -1,0 +1,72 @@
+"""One result type for every route: `classify`, the window, the store, CSV and PDF exports.
+
+A result keeps the calibrated probability and the threshold of the model that produced it; its
+label is derived, never stored, so another threshold relabels it without running anything again.
+"""
+import datetime as dt
+from dataclasses import dataclass, field, fields, replace
+
+from covidxray_desktop.files import display_name, display_path
+
+STATUSES = ("ok", "rejected", "error")
+LABELS = ("covid", "normal")
+
+
+def decide(p_covid: float | None, threshold: float | None) -> str:
+    """The decision rule, the only one in the app: COVID-19 at or above the threshold."""
+    if p_covid is None or threshold is None:
+        return ""
+    return "covid" if p_covid >= threshold else "normal"
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass
+class Result:
+    path: str  # the file as found (may hold surrogates: see display_path)
+    status: str  # ok | rejected | error
+    p_covid: float | None = None  # calibrated, unrounded
+    threshold: float | None = None  # the producing model's own decision threshold
+    message: str = ""
+    model: str = ""  # name@version of the producing model
+    model_hash: str = ""  # that bundle's hash: weights and card
+    seconds: float = 0.0
+    ood_score: float | None = None
+    sha256: str | None = None  # of the bytes that were decoded; None: the file was not read
+    patient_id: str = ""
+    study_uid: str = ""
+    study_date: str = ""  # YYYYMMDD as DICOM gives it
+    outside_share: float | None = None  # share of the heat map's evidence outside the lungs
+    heat: object = None  # a cam.HeatMap, or None
+    created_at: str = field(default_factory=now)
+    transient: bool = False  # an error of the moment (time-out, permission, vanished): never stored
+    reused: bool = False  # taken from the store, not computed now
+    batch: int | None = None  # the store's batch id, when it was part of one
+    # In memory only, never stored:
+    logit: float | None = None
+    features: object = None  # pooled network features, for the batch shift test
+    pixels: object = None  # the decoded film, when a heat-map overlay is to be drawn
+    thumbnail: object = None  # small uint8 picture, for the window's table
+
+    @property
+    def shown_path(self) -> str:
+        return display_path(self.path)
+
+    @property
+    def name(self) -> str:
+        return display_name(self.path)
+
+    def label(self, threshold: float | None = None) -> str:
+        """covid / normal by `threshold` (default: the producing model's); '' when not ok."""
+        if self.status != "ok":
+            return ""
+        return decide(self.p_covid, self.threshold if threshold is None else threshold)
+
+    def with_changes(self, **changes) -> "Result":
+        return replace(self, **changes)
+
+
+STORED = tuple(f.name for f in fields(Result) if f.name not in
+               ("transient", "reused", "logit", "features", "pixels", "thumbnail", "heat", "path", "batch"))

@@ -1,0 +1,65 @@
+"""Results as CSV: the columns of `classify --csv`, the same for history and the window's export."""
+import csv
+import io
+
+from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.files import display_name, display_path, write_text_atomic
+
+# New columns go at the end: scripts that read the first ones keep working.
+# `notice` carries the research-use notice in every exported row: a CSV has no other place for it.
+COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold",
+           "notice"]
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: a leading =, +, -, @, tab or CR gets a quote before it."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def row(result, threshold: float | None = None, anonymise: bool = False, heatmap="") -> list:
+    """One CSV row in COLUMNS order. `threshold`: the one in force (default: the model's own);
+    `anonymise`: the file name instead of the full path."""
+    used = result.threshold if threshold is None else threshold
+    ok = result.status == "ok"
+
+    def num(v, fmt):
+        return "" if v is None else format(v, fmt)
+
+    where = result.name if anonymise else result.shown_path
+    message = result.message or ""
+    if anonymise:  # messages begin with the file name, which may hold a patient's name
+        message = message.replace(display_name(result.path), "the file")
+    return [safe_cell(where), result.status, result.label(used), num(result.p_covid if ok else None, ".4f"),
+            safe_cell(message), safe_cell(result.model or ""), num(result.seconds, ".3f"),
+            num(result.ood_score, ".4f"), safe_cell(display_path(heatmap or "")),
+            num(used if ok else None, ".4f"), DISCLAIMER]
+
+
+class Writer:
+    """Rows to an open text stream as they come (stdout, or a file being written).
+
+    `threshold`: None (each result's own model's), a number, or a function of the result."""
+
+    def __init__(self, stream, threshold=None, anonymise: bool = False):
+        self.stream, self.anonymise = stream, anonymise
+        self.threshold = threshold if callable(threshold) else (lambda _r: threshold)
+        self._csv = csv.writer(stream)
+        self._csv.writerow(COLUMNS)
+        stream.flush()
+
+    def write(self, result, heatmap="") -> None:
+        self._csv.writerow(row(result, self.threshold(result), self.anonymise, heatmap))
+        self.stream.flush()
+
+
+def write(path, results, threshold=None, anonymise: bool = False) -> int:
+    """A whole CSV file, written atomically: it is complete or absent. Returns the rows written."""
+    buf = io.StringIO()
+    writer = Writer(buf, threshold, anonymise)
+    n = 0
+    for r in results:
+        writer.write(r)
+        n += 1
+    write_text_atomic(path, buf.getvalue())
+    return n
