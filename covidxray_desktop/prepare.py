@@ -1,6 +1,8 @@
-"""One file -> what the network and the gate need; runs in a decoding worker process.
+"""The one per-file route: file -> bytes (hashed) -> X-ray -> checks -> first-stage input.
 
-Importing this module must stay cheap (numpy, Pillow, pydicom): never Keras, TensorFlow or Qt.
+`classify`, the window and training all start every film here, so a model is calibrated and
+gated on exactly what it later sees. It runs in a decoding worker process for inference and in
+threads for training; importing it stays cheap (numpy, Pillow, pydicom): never Keras or Qt.
 """
 import time
 from dataclasses import dataclass, field
@@ -9,8 +11,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from covidxray_desktop.errors import CovidXrayError
-from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
+from covidxray_desktop.errors import CovidXrayError, brief
+from covidxray_desktop.files import display_name, sha256_bytes
+from covidxray_desktop.imaging import DECODE_SIDE, load
+from covidxray_desktop.imaging.preprocess import crop_fractions, first_stage
+from covidxray_desktop.imaging.reader import Transient, read
 from covidxray_desktop.model.ood import cheap_reason, thumbnail
 
 
@@ -20,36 +25,52 @@ class Prepared:
 
     path: Path
     error: str = ""
+    transient: bool = False  # the error may pass (gone, locked, timed out): never stored as a result
+    sha256: str | None = None  # of exactly the bytes decoded
     meta: dict = field(default_factory=dict)
     reason: str | None = None  # why it is plainly not a frontal chest X-ray
-    input: np.ndarray | None = None  # the network's input
-    thumb: np.ndarray | None = None  # the OOD gate's thumbnail
+    input: np.ndarray | None = None  # the network stage's input (see imaging.preprocess.first_stage)
+    thumb: np.ndarray | None = None  # the gate's thumbnail
     picture: np.ndarray | None = None  # a small 8-bit copy for a table
     pixels: np.ndarray | None = None  # the decoded image, kept only for heat-map overlays
     seconds: float = 0.0
 
 
-def prepare(path, size: int, method: str, thumbnails: int = 0, keep_pixels: bool = False) -> Prepared:
-    """Decode, check and preprocess one file; errors come back in `error`, never raised."""
+@dataclass(frozen=True)
+class Route:
+    """How a model wants its films: the first stage's size and method (from its card)."""
+    size: int
+    method: str
+    thumbnails: int = 0  # longest side of the table picture; 0: none
+    keep_pixels: bool = False
+
+
+def prepare(path, route: Route) -> Prepared:
+    """Read, check and preprocess one file; errors come back in `error`, never raised."""
     start = time.perf_counter()
     item = Prepared(Path(path))
     try:
-        xray = load(path, max_side=DECODE_SIDE)
+        data = read(path)
+        item.sha256 = sha256_bytes(data)
+        xray = load(path, max_side=DECODE_SIDE, data=data)
         item.meta = xray.meta
-        if keep_pixels:
+        if route.keep_pixels:
             item.pixels = xray.pixels
-        if thumbnails:
-            item.picture = small_picture(xray.pixels, thumbnails)
+        if route.thumbnails:
+            item.picture = small_picture(xray.pixels, route.thumbnails)
         item.reason = cheap_reason(xray)
         if item.reason is None:
-            item.input = preprocess(xray.pixels, size, method)
+            item.meta["crop"] = crop_fractions(xray.pixels)
+            item.input = first_stage(xray.pixels, route.size, route.method).astype(np.float16)
             item.thumb = thumbnail(xray.pixels)
+    except Transient as exc:
+        item.error, item.transient = str(exc), True
     except CovidXrayError as exc:
         item.error = str(exc)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a reader bug or a panicking native decoder costs one row
-        item.error = f"{item.path.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
+        item.error = f"{display_name(path)}: unexpected error while reading ({type(exc).__name__}: {brief(exc)})."
     item.seconds = time.perf_counter() - start
     return item
 

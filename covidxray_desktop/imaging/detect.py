@@ -1,6 +1,11 @@
 """Recognise X-ray files by content (and extension) and walk folders for them."""
 import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from covidxray_desktop.errors import CovidXrayError
+from covidxray_desktop.files import display_path, open_regular
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".dcm", ".dicom", ".dic"}
 
@@ -16,12 +21,17 @@ _SIGNATURES = (
 
 
 def sniff(path) -> str | None:
-    """The format the file's first bytes announce: png, jpeg, tiff, bmp, dicom or None."""
+    """The format the file's first bytes announce: png, jpeg, tiff, bmp, dicom or None.
+    Only regular files are opened (a FIFO met while walking would block forever)."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(132)
-    except OSError:
+    except (OSError, CovidXrayError):
         return None
+    return sniff_bytes(head)
+
+
+def sniff_bytes(head: bytes) -> str | None:
     if len(head) >= 132 and head[128:132] == b"DICM":
         return "dicom"
     for magic, kind in _SIGNATURES:
@@ -42,62 +52,101 @@ def is_candidate(path) -> bool:
 
 
 def dicomdir_images(path) -> list[Path]:
-    """The image files a DICOMDIR refers to, resolved next to it (missing ones included)."""
+    """The image files a DICOMDIR refers to, resolved next to it (missing ones included).
+
+    Only references that stay inside the DICOMDIR's folder are followed: one naming
+    ../other-patient/IM1 or /etc/shadow is dropped, never read."""
     import pydicom
 
     root = Path(path).parent
-    ds = pydicom.dcmread(path)
+    with open_regular(path) as fh:
+        ds = pydicom.dcmread(fh)
+    inside = os.path.realpath(root)
     found = []
     for record in getattr(ds, "DirectoryRecordSequence", []):
         ref = record.get("ReferencedFileID")
         if ref is None:
             continue
-        parts = [ref] if isinstance(ref, str) else list(ref)
-        found.append(root.joinpath(*parts))
+        parts = [str(ref)] if isinstance(ref, str) else [str(p) for p in ref]
+        target = root.joinpath(*parts)
+        if os.path.commonpath([inside, os.path.realpath(target)]) == inside and not any(
+                p in ("..", "") or os.path.isabs(p) for p in parts):
+            found.append(target)
     return found
 
 
-def walk(paths) -> tuple[list[Path], int]:
+@dataclass
+class Found:
+    """What a walk found: files to classify, and what it passed over, each with its reason."""
+    files: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (path, reason)
+
+    def skip(self, path, reason: str) -> None:
+        self.skipped.append((display_path(path), reason))
+
+
+def walk(paths) -> Found:
     """Expand files and folders into the files to classify, in a stable order.
 
-    Files named explicitly are always kept (a missing one too: it gets an error row).
-    Folders are walked recursively without following symlinks; files in them that are not
-    images are skipped and counted. A DICOMDIR contributes the images it lists.
-    Returns (files, skipped_count).
-    """
-    out: list[Path] = []
-    seen: set[Path] = set()
-    skipped = 0
+    Files named explicitly are always kept (a missing or unreadable one too: it gets an error
+    row). Folders are walked without following symlinks, depth-first with a list rather than
+    recursion (a folder 1,000 levels deep is fine); files in them that are not images, symlinks
+    and folders that cannot be opened are skipped with their reason. A DICOMDIR contributes the
+    images it lists."""
+    found = Found()
+    seen: set[str] = set()
 
-    def add(p: Path):
-        key = Path(os.path.abspath(p))  # absolute, with "." and ".." folded: shown to users
+    def add(p):
+        key = os.path.abspath(p)  # absolute, with "." and ".." folded: shown to users
         if key not in seen:
             seen.add(key)
-            out.append(key)
+            found.files.append(Path(key))
 
     for raw in paths:
         p = Path(raw).expanduser()
-        if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    f = Path(dirpath) / name
-                    if f.is_symlink() and not f.exists():
-                        skipped += 1
-                    elif name.upper() == "DICOMDIR":
-                        for img in _safe_dicomdir(f):
-                            add(img)
-                    elif is_candidate(f):
-                        add(f)
-                    else:
-                        skipped += 1
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except OSError:
+            is_dir = False  # missing or not reachable: its row says why
+        if is_dir:
+            _walk_folder(p, found, add)
         elif p.name.upper() == "DICOMDIR" and p.is_file():
-            images = _safe_dicomdir(p)
-            for img in images or [p]:
+            for img in _safe_dicomdir(p) or [p]:
                 add(img)
         else:
             add(p)
-    return out, skipped
+    return found
+
+
+def _walk_folder(top: Path, found: Found, add) -> None:
+    stack = [str(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            found.skip(folder, f"folder cannot be opened ({exc.strerror or exc})")
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    found.skip(entry.path, "a symbolic link (not followed)")
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
+                elif entry.name.upper() == "DICOMDIR":
+                    for img in _safe_dicomdir(Path(entry.path)):
+                        add(img)
+                elif not entry.is_file(follow_symlinks=False):
+                    found.skip(entry.path, "not a regular file")
+                elif is_candidate(entry.path):
+                    add(entry.path)
+                else:
+                    found.skip(entry.path, "neither an image nor DICOM")
+            except OSError as exc:
+                found.skip(entry.path, f"cannot be read ({exc.strerror or exc})")
+        stack.extend(reversed(subfolders))  # popped in name order
 
 
 def _safe_dicomdir(path: Path) -> list[Path]:

@@ -1,10 +1,17 @@
 """DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
+import logging
+import warnings
+
 import numpy as np
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import check_size
 from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
 from covidxray_desktop.imaging.xray import XRay
+
+# pydicom warns and logs about every odd tag of real-world files: the row's message says what matters.
+warnings.filterwarnings("ignore", module=r"pydicom(\..*)?$")
+logging.getLogger("pydicom").setLevel(logging.ERROR)
 
 # Which permissively licensed package decodes each compressed transfer syntax.
 _PLUGIN_HINT = {
@@ -19,23 +26,23 @@ _PLUGIN_HINT = {
 }
 
 
-def read_dicom(path) -> XRay:
-    """pydicom parses lazily, so a damaged file can fail at any tag access: all of it is guarded."""
+def read_dicom(source, name: str) -> XRay:
+    """pydicom parses lazily, so a damaged file can fail at any tag access: all of it is guarded.
+    `source`: a path or a file object (the bytes already read); `name`: for messages."""
     try:
-        return _read(path)
+        return _read(source, name)
     except (ImagingError, KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # decoders written in Rust panic with a BaseException
-        raise ImagingError(f"{path.name}: not a readable DICOM file ({brief(exc)}).")
+        raise ImagingError(f"{name}: not a readable DICOM file ({brief(exc)}).")
 
 
-def _read(path) -> XRay:
+def _read(source, name: str) -> XRay:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
-    name = path.name
     try:
-        ds = pydicom.dcmread(path)
+        ds = pydicom.dcmread(source)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImagingError(f"{name}: not a readable DICOM file ({brief(exc)}).")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
@@ -46,7 +53,7 @@ def _read(path) -> XRay:
     meta = _tags(ds)
     meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
     try:
-        pixels = _first_frame(ds, path)
+        pixels = _first_frame(ds)
     except (ImagingError, KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # decoders raise a zoo of types (Rust ones panic); all mean the same
@@ -58,7 +65,7 @@ def _read(path) -> XRay:
     return XRay(gray, meta)
 
 
-def _first_frame(ds, path) -> np.ndarray:
+def _first_frame(ds) -> np.ndarray:
     from pydicom.pixels import pixel_array
 
     try:

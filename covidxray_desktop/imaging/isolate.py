@@ -12,9 +12,9 @@ import signal
 import threading
 import time
 import weakref
-from pathlib import Path
 
 from covidxray_desktop.errors import CovidXrayError, ImagingError, brief
+from covidxray_desktop.files import display_name
 from covidxray_desktop.logs import log
 
 START_LIMIT_S = 60.0  # a cold worker imports numpy, Pillow and pydicom: seconds on a busy machine
@@ -52,7 +52,7 @@ def _serve(conn, function):
 
 
 def _unexpected(path, exc: BaseException) -> ImagingError:
-    return ImagingError(f"{Path(path).name}: unexpected error while reading ({type(exc).__name__}: {brief(exc)}).")
+    return ImagingError(f"{display_name(path)}: unexpected error while reading ({type(exc).__name__}: {brief(exc)}).")
 
 
 class _Worker:
@@ -101,7 +101,7 @@ class Isolated:
         worker = None if self._inline else self._checkout()
         if worker is None:
             return self.function(path, *args)
-        name = Path(path).name
+        name = display_name(path)
         try:
             worker.conn.send((path, *args))
             answered = worker.conn.poll(self.limit_s)  # the wait a thread cannot give up on a decoder
@@ -123,6 +123,20 @@ class Isolated:
         if status == "raised":
             raise value
         return value
+
+    def warm(self, n: int) -> None:
+        """Start up to n workers now, in the background: each spends ~0.2-1 s importing its
+        libraries, which can overlap with a model loading instead of delaying the first file."""
+        def start():
+            with self._lock:
+                missing = n - len(self._workers)
+            for _ in range(max(0, missing)):
+                worker = self._checkout()
+                if worker is None:
+                    return
+                self._release(worker, keep=True)
+
+        threading.Thread(target=start, name="covidxray-decoder-start", daemon=True).start()
 
     def close(self) -> None:
         """Stop every worker; a call in progress then raises DecodeAbandoned."""

@@ -6,7 +6,20 @@ from PIL import Image
 GRAY_EQ = "cxr-gray-eq-v1"  # ours: crop uniform borders, resize, histogram-equalise, 1 channel
 GRAY_STRETCH = "cxr-gray-pct-v1"  # as GRAY_EQ but a 1-99 percentile stretch instead of equalisation
 ARTICLE = "article-rgb-v1"  # the 2020 article: resize, scale to [0, 1], 3 identical channels
-KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE)
+LUNG_VIEW = "cxr-lungs-v1"  # crop uniform borders, square BASE px; the network stage then crops to the lungs
+KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE, LUNG_VIEW)
+BASE = 256  # side of the square film the lung stage starts from (the lungs' box is ~180 px of it)
+
+
+def first_stage(pixels: np.ndarray, size: int, method: str) -> np.ndarray:
+    """What a decoding worker hands to the network stage: the model input itself for whole-film
+    methods, or the border-cropped square film (BASE px) that the lung stage crops further."""
+    return square(pixels, BASE) if method == LUNG_VIEW else preprocess(pixels, size, method)
+
+
+def square(pixels: np.ndarray, side: int) -> np.ndarray:
+    """Uniform borders cropped, resized to side x side (float32, [0, 1])."""
+    return resize(crop_borders(pixels), side)
 
 
 def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarray:
@@ -15,7 +28,7 @@ def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarr
         small = resize(pixels, size)
         return np.repeat(small[..., None], 3, axis=-1)
     if method not in (GRAY_EQ, GRAY_STRETCH):
-        raise ValueError(f"unknown preprocessing {method!r}")
+        raise ValueError(f"preprocessing {method!r} is not a whole-film method")
     small = resize(crop_borders(pixels), size)
     return (equalise(small) if method == GRAY_EQ else stretch(small))[..., None]
 
@@ -25,6 +38,14 @@ def resize(pixels: np.ndarray, size: int) -> np.ndarray:
     im = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
     method = Image.BOX if min(pixels.shape) >= size else Image.BILINEAR
     return np.asarray(im.resize((size, size), method), dtype=np.float32)
+
+
+def crop_fractions(pixels: np.ndarray) -> tuple[float, float, float, float]:
+    """The border crop as fractions of the film (top, bottom, left, right): where the first
+    stage, and so every heat map, sits in the decoded picture."""
+    h, w = pixels.shape
+    top, bottom, left, right = crop_box(pixels)
+    return top / h, bottom / h, left / w, right / w
 
 
 def crop_borders(pixels: np.ndarray) -> np.ndarray:

@@ -9,18 +9,24 @@ from covidxray_desktop.imaging.limits import MAX_PIXELS, check_size
 from covidxray_desktop.imaging.xray import XRay
 
 
-def read_raster(path, max_side: int | None = None) -> XRay:
-    name = path.name
+OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
+
+
+def read_raster(source, name: str, max_side: int | None = None) -> XRay:
+    """`source`: a path or a file object (the bytes already read); `name`: for messages."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(source) as im:
                 width, height = im.size
                 check_size(name, width, height)
                 fmt = (im.format or "").lower()
                 if max_side and fmt == "jpeg" and max(width, height) > 2 * max_side:
                     # JPEG draft mode decodes at 1/2, 1/4 or 1/8 scale: far less work and memory.
                     im.draft(im.mode if im.mode in ("L", "RGB") else "RGB", (max_side, max_side))
+                if str(im.info.get("Software", "")).startswith(OVERLAY_MARK):
+                    raise ImagingError(f"{name}: a heat-map picture made by this app, not an X-ray; "
+                                       f"classify the original film instead.")
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode

@@ -1,47 +1,70 @@
-"""`load(path)`: any supported file -> XRay, or an ImagingError with a readable message."""
+"""`load(path)`: any supported file -> XRay, or an ImagingError with a readable message.
+
+The file is read once, as bytes, from a regular file only (never a device or a pipe, which would
+hang), and decoded from those bytes; `read()` returns them so the caller can hash exactly what
+was decoded.
+"""
+import io
 from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.errors import ImagingError
-from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
+from covidxray_desktop.errors import CovidXrayError, ImagingError
+from covidxray_desktop.files import NotRegular, display_name, read_regular
+from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff_bytes
 from covidxray_desktop.imaging.dicom import read_dicom
 from covidxray_desktop.imaging.raster import read_raster, shrink
 from covidxray_desktop.imaging.xray import XRay
 
+MAX_FILE_BYTES = 512 * 2**20  # a 64 Mpx 16-bit uncompressed DICOM is 128 MB
 
-def load(path, max_side: int | None = None) -> XRay:
-    """Read an X-ray by its content. `max_side` lets big images decode at reduced size."""
+
+class Transient(ImagingError):
+    """The file could not be read just now (gone, locked, not permitted): not a fact about its content."""
+
+
+def read(path) -> bytes:
+    """The file's bytes, or an ImagingError saying why not (Transient when it may pass)."""
     path = Path(path)
-    name = path.name
-    if not path.exists():
-        raise ImagingError(f"{name}: file not found.")
-    if path.is_dir():
+    name = display_name(path)
+    try:
+        data = read_regular(path, MAX_FILE_BYTES)
+    except FileNotFoundError:
+        raise Transient(f"{name}: file not found.")
+    except IsADirectoryError:
         raise ImagingError(f"{name}: is a folder, not an image file.")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImagingError(f"{name}: cannot be read ({exc.strerror or exc}).")
-    if size == 0:
-        raise ImagingError(f"{name}: the file is empty (0 bytes).")
-    try:
-        kind = sniff(path)
-        with open(path, "rb"):
-            pass
     except PermissionError:
-        raise ImagingError(f"{name}: permission denied; check the file's access rights.")
+        raise Transient(f"{name}: permission denied; check the file's access rights.")
+    except NotRegular as exc:
+        raise ImagingError(str(exc))
+    except CovidXrayError as exc:
+        raise ImagingError(str(exc))
     except OSError as exc:
-        raise ImagingError(f"{name}: cannot be read ({exc.strerror or exc}).")
-    if kind == "dicom" or (kind is None and path.suffix.lower() in (".dcm", ".dicom", ".dic")):
-        xray = read_dicom(path)
+        raise Transient(f"{name}: cannot be read ({exc.strerror or exc}).")
+    if not data:
+        raise ImagingError(f"{name}: the file is empty (0 bytes).")
+    return data
+
+
+def load(path, max_side: int | None = None, data: bytes | None = None) -> XRay:
+    """Read an X-ray by its content. `max_side` lets big images decode at reduced size.
+    `data`: the file's bytes when the caller has read them already."""
+    path = Path(path)
+    name = display_name(path)
+    if data is None:
+        data = read(path)
+    kind = sniff_bytes(data[:132])
+    suffix = path.suffix.lower()
+    if kind == "dicom" or (kind is None and suffix in (".dcm", ".dicom", ".dic")):
+        xray = read_dicom(io.BytesIO(data), name)
     elif kind is not None:
-        xray = read_raster(path, max_side)
-    elif path.suffix.lower() in IMAGE_EXTENSIONS:
+        xray = read_raster(io.BytesIO(data), name, max_side)
+    elif suffix in IMAGE_EXTENSIONS:
         raise ImagingError(f"{name}: the content is not an image despite its {path.suffix} name.")
     else:
         # DICOM files without the 128-byte preamble still parse; try before giving up.
         try:
-            xray = read_dicom(path)
+            xray = read_dicom(io.BytesIO(data), name)
         except ImagingError:
             raise ImagingError(f"{name}: not an image or DICOM file.")
     if not np.isfinite(xray.pixels).all():
