@@ -1,35 +1,61 @@
-"""A model bundle: `name.keras` + `name.json` (the model card). Verified on load, atomic on save."""
+"""A model bundle: `name.keras` + `name.json` (the card), and for format 2 the light-runtime export
+of each network (`name.lungs.onnx`, `name.classifier.onnx`). Verified on load, atomic on save.
+
+The .keras file holds one Keras model whose sub-models are the classifier and, when present,
+the lung segmenter. Classifying needs only the ONNX files and ONNX Runtime; Keras (TensorFlow)
+is loaded for training, adaptation and parity checks only.
+"""
 import datetime as dt
-import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from covidxray_desktop.errors import ModelError, brief
+from covidxray_desktop.files import NotRegular, read_regular, replace_atomic, sha256_bytes, sha256_file, write_json_atomic
+from covidxray_desktop.model import card as cards
+from covidxray_desktop.model.architectures import CLASSIFIER, LUNGS
+from covidxray_desktop.paths import default_model
 
-FORMAT_VERSION = 1
-REQUIRED = ("name", "version", "keras_sha256", "threshold", "input", "preprocessing", "output")
+FORMAT_VERSION = 2
+MAX_UNPACKED = 256 * 2**20  # what a .keras archive may expand to; ours is a few MB
+MAX_CONFIG = 4 * 2**20
+MAX_ONNX = 64 * 2**20
 
 
 @dataclass
 class ModelBundle:
-    model: object  # keras.Model
     card: dict
     path: Path  # the .keras file
+    hash: str  # of the whole bundle: the card, which names the hash of every file
+    model: object = None  # the Keras model, loaded only when asked for
+    extra: dict = field(default_factory=dict)
 
     @property
     def ident(self) -> str:
         return f"{self.card['name']}@{self.card['version']}"
 
+    @property
+    def has_lungs(self) -> bool:
+        return bool(self.card.get("lungs"))
 
-def sha256_file(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    def part_path(self, part: str) -> Path:
+        return self.path.parent / self.card["runtime"][part]["file"]
+
+    def keras_part(self, part: str):
+        """The classifier or the lung segmenter as its own Keras model (Keras loaded on demand)."""
+        model = self.keras()
+        names = [layer.name for layer in model.layers]
+        if part == "classifier":
+            return model.get_layer(CLASSIFIER) if CLASSIFIER in names else model
+        return model.get_layer(LUNGS) if LUNGS in names else None
+
+    def keras(self):
+        if self.model is None:
+            self.model = _load_keras(self.path)
+        return self.model
 
 
 def card_path(path) -> Path:
@@ -37,63 +63,129 @@ def card_path(path) -> Path:
 
 
 def read_card(path) -> dict:
-    """The card of a bundle given as its .keras or .json file (or a folder with one bundle)."""
-    path = _resolve(path)
-    card_file = card_path(path)
-    if not card_file.exists():
-        raise ModelError(f"{card_file.name}: model card not found next to {path.name}.")
-    try:
-        card = json.loads(card_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{card_file.name}: model card is not readable JSON ({exc}).")
-    if card.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{card_file.name}: model card format {card.get('format_version')!r} is not "
-                         f"supported (this app reads format {FORMAT_VERSION}); update the app.")
-    missing = [k for k in REQUIRED if k not in card] + [f"input.{k}" for k in ("size", "channels")
-                                                        if k not in card.get("input", {})]
-    if missing:
-        raise ModelError(f"{card_file.name}: model card lacks {', '.join(missing)}; it is damaged or incomplete.")
+    """The validated card of a bundle given as its .keras or .json file (or a folder with one)."""
+    card, _ = _read_card(_resolve(path))
     return card
 
 
-def load_bundle(path) -> ModelBundle:
-    path = _resolve(path)
-    card = read_card(path)
+def load(path=None, keras: bool = False) -> ModelBundle:
+    """The bundle at `path`, or the bundled default; every file checked against the card.
+
+    keras=True also loads the Keras model (and with it TensorFlow); classifying does not need it.
+    """
+    path = _resolve(Path(path) if path else default_model())
+    card, digest = _read_card(path)
     if not path.exists():
         raise ModelError(f"{path.name}: model file not found.")
-    digest = sha256_file(path)
-    if digest != card.get("keras_sha256"):
-        raise ModelError(f"{path.name}: the model file does not match its card (sha256 differs); "
-                         f"it was changed or damaged - reinstall or retrain it.")
-    import keras
+    _check_hash(path, card["keras_sha256"])
+    bundle = ModelBundle(card, path, digest)
+    for part in card.get("runtime", {}):
+        target = bundle.part_path(part)
+        if Path(card["runtime"][part]["file"]).name != card["runtime"][part]["file"]:
+            raise ModelError(f"{path.name}: the card names a runtime file outside the bundle's folder.")
+        if not target.exists():
+            raise ModelError(f"{target.name}: this model's light-runtime export is missing; "
+                             f"copy it beside {path.name} or export the bundle again.")
+        _check_hash(target, card["runtime"][part]["sha256"], MAX_ONNX)
+    if keras:
+        bundle.keras()
+    return bundle
 
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # safe_mode refuses Lambda layers and other arbitrary code
-        raise ModelError(f"{path.name}: the model cannot be loaded safely ({brief(exc)}).")
-    return ModelBundle(model, card, path)
 
+def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_inputs=None) -> ModelBundle:
+    """Write the bundle: `name.keras`, its light-runtime export, then the card (last, atomically).
 
-def save_bundle(model, card: dict, out_dir, name: str) -> ModelBundle:
-    """Write `name.keras` then `name.json` atomically; the card gets the hash and version."""
+    An existing bundle of that name is refused unless `overwrite`. The export is checked against
+    Keras on `parity_inputs` (a dict part -> inputs) before anything is kept.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.keras"
-    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=out_dir, prefix=f".{name}-")
-    os.close(fd)
-    readable(tmp)
+    if not overwrite and (target.exists() or card_path(target).exists()):
+        raise ModelError(f"{target}: a model of this name exists already; choose another name or output "
+                         f"folder (or overwrite it on purpose).")
+    temps = []
     try:
-        inference_copy(model).save(tmp)
-        fsync(tmp)
+        tmp = _temp(out_dir, name, ".keras", temps)
+        plain = inference_copy(model)
+        plain.save(tmp)
         digest = sha256_file(tmp)
         card = dict(card, format_version=FORMAT_VERSION, name=name, keras_sha256=digest,
                     version=f"{dt.date.today():%Y-%m-%d}+{digest[:8]}")
-        os.replace(tmp, target)
+        from covidxray_desktop import backend
+        from covidxray_desktop.model import export
+
+        # The exporter runs on TensorFlow; a bundle trained under another backend (a GPU machine)
+        # is saved without it and exported later on a PC (`covidxray export`).
+        parts = export.parts(plain) if backend.name() == "tensorflow" else {}
+        runtime, exported = {}, {}
+        for part, net in parts.items():
+            file = f"{name}.{part}.onnx"
+            tmp_part = _temp(out_dir, f"{name}.{part}", ".onnx", temps)
+            export.to_onnx(net, tmp_part)
+            export.check_parity(net, tmp_part, (parity_inputs or {}).get(part), part)
+            runtime[part] = {"file": file, "sha256": sha256_file(tmp_part), "format": "onnx",
+                             "opset": export.OPSET}
+            exported[part] = tmp_part
+        if runtime:
+            card["runtime"] = runtime
+        cards.validate(card, f"{name}.json")
+        for part, tmp_part in exported.items():
+            replace_atomic(tmp_part, out_dir / runtime[part]["file"])
+        replace_atomic(tmp, target)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for t in temps:
+            if os.path.exists(t):
+                os.unlink(t)
     write_json_atomic(card_path(target), card)
-    return ModelBundle(model, card, target)
+    return load(target)
+
+
+def export_runtime(bundle: ModelBundle) -> ModelBundle:
+    """Add (or redo) the light-runtime export of a saved bundle, checked against Keras."""
+    from covidxray_desktop.model import export
+
+    model = bundle.keras()
+    runtime = {}
+    for part, net in export.parts(model).items():
+        target = bundle.path.parent / f"{bundle.card['name']}.{part}.onnx"
+        temps = []
+        tmp = _temp(bundle.path.parent, target.stem, ".onnx", temps)
+        try:
+            export.to_onnx(net, tmp)
+            export.check_parity(net, tmp, None, part)
+            runtime[part] = {"file": target.name, "sha256": sha256_file(tmp), "format": "onnx", "opset": export.OPSET}
+            replace_atomic(tmp, target)
+        finally:
+            for t in temps:
+                if os.path.exists(t):
+                    os.unlink(t)
+    return update_card(bundle, runtime=runtime)
+
+
+def update_card(bundle: ModelBundle, **changes) -> ModelBundle:
+    """Rewrite the card (metrics after scoring, say); the bundle's hash changes with it."""
+    card = dict(bundle.card, **changes)
+    cards.validate(card, card_path(bundle.path).name)
+    write_json_atomic(card_path(bundle.path), card)
+    fresh = load(bundle.path)
+    fresh.model = bundle.model
+    return fresh
+
+
+def combine(classifier, lungs=None):
+    """One Keras model holding both networks as named sub-models, so one .keras file (and one
+    hash) carries them; without a segmenter the classifier alone is the model."""
+    import keras
+
+    # Fresh functional wrappers of the same layers: uncompiled, so no optimizer state is saved.
+    classifier = keras.Model(classifier.inputs, classifier.outputs, name=CLASSIFIER)
+    if lungs is None:
+        return classifier
+    lungs = keras.Model(lungs.inputs, lungs.outputs, name=LUNGS)
+    film = keras.Input(lungs.input_shape[1:], name="film")
+    view = keras.Input(classifier.input_shape[1:], name="view")
+    return keras.Model([film, view], [lungs(film), classifier(view)], name="covidxray_bundle")
 
 
 def inference_copy(model):
@@ -105,24 +197,63 @@ def inference_copy(model):
     return keras.Model(model.inputs, model.outputs, name=model.name)
 
 
-def write_json_atomic(path, data) -> None:
-    write_text_atomic(path, json.dumps(data, indent=1))
+def _temp(folder: Path, name: str, suffix: str, temps: list) -> str:
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder, prefix=f".{name}-")
+    os.close(fd)
+    temps.append(tmp)
+    return tmp
 
 
-def write_text_atomic(path, text: str) -> None:
-    """Temp file beside the target, fsync, rename: readers see the old file or the new, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
-    readable(tmp)
+def _read_card(path: Path) -> tuple[dict, str]:
+    card_file = card_path(path)
+    if not card_file.exists():
+        raise ModelError(f"{card_file.name}: model card not found next to {path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        data = read_regular(card_file, cards.MAX_CARD_BYTES)
+        card = json.loads(data.decode("utf-8"))
+    except (NotRegular, ModelError):
+        raise
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ModelError(f"{card_file.name}: model card is not readable JSON ({brief(exc)}).")
+    except Exception as exc:  # too large, among others: a CovidXrayError with its own sentence
+        raise ModelError(f"{card_file.name}: {brief(exc)}")
+    return cards.validate(card, card_file.name), sha256_bytes(data)
+
+
+def _check_hash(path: Path, expected: str, limit: int | None = None) -> None:
+    try:
+        if limit is not None and path.stat().st_size > limit:
+            raise ModelError(f"{path.name}: larger than any model this app makes; it is refused.")
+        digest = sha256_file(path)
+    except NotRegular as exc:
+        raise ModelError(str(exc))
+    except OSError as exc:
+        raise ModelError(f"{path.name}: cannot be read ({exc.strerror or exc}).")
+    if digest != expected:
+        raise ModelError(f"{path.name}: the file does not match its model card (sha256 differs); "
+                         f"it was changed or damaged - reinstall or retrain it.")
+
+
+def _load_keras(path: Path):
+    """Keras' loader, after bounding what the archive unpacks to; safe_mode refuses Lambda code."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            config = next((i.file_size for i in infos if i.filename == "config.json"), 0)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path.name}: not a Keras model archive ({brief(exc)}).")
+    if total > MAX_UNPACKED or config > MAX_CONFIG:
+        raise ModelError(f"{path.name}: unpacks to {total / 2**20:.0f} MB (config {config / 2**20:.1f} MB), far more "
+                         f"than any model this app makes; it is refused.")
+    from covidxray_desktop import backend
+
+    keras = backend.load_keras()
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # safe_mode refuses Lambda layers and other arbitrary code
+        raise ModelError(f"{path.name}: the model cannot be loaded safely ({brief(exc)}).")
 
 
 def _resolve(path) -> Path:
@@ -137,15 +268,3 @@ def _resolve(path) -> Path:
     if path.suffix != ".keras":
         raise ModelError(f"{path.name}: not a model bundle (expected a .keras file with its .json card).")
     return path
-
-
-def readable(path) -> None:
-    """mkstemp makes owner-only files; a model and its card are for every user of the machine."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def fsync(path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())

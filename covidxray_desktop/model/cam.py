@@ -1,108 +1,199 @@
-"""Class activation maps through the pooled head: exact, gradient-free, any backend."""
-import functools
+"""Heat maps: class activation maps through the pooled head, kept with each result.
+
+Exact and gradient-free: the last convolution block times the logit's weights gives a logit per
+location whose mean is the film's logit. Positive values are evidence for COVID-19, negative for
+Normal; both are drawn, in two clearly different colours, so a Normal answer never shows
+"disease-coloured" blobs. The small signed grid, where it sits in the film and the lung mask are
+all a result needs to draw its map again later, without the model that made it.
+"""
 import hashlib
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+import io
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
 
-from covidxray_desktop.imaging.preprocess import crop_box
+from covidxray_desktop.files import display_name
+from covidxray_desktop.imaging.raster import OVERLAY_MARK
+from covidxray_desktop.model import lungs as lung_fields
 
-# Viridis anchors (colour-blind safe, perceptually uniform), interpolated to 256 entries.
-_ANCHORS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-                     (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)], np.float32)
-VIRIDIS = np.stack([np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_ANCHORS)), _ANCHORS[:, c])
-                    for c in range(3)], axis=1).astype(np.uint8)
-
-
-def cam(features: np.ndarray, weights: np.ndarray, bias: float, label: str) -> np.ndarray:
-    """Evidence map (h x w, [0, 1]) for the predicted label from one image's last conv block."""
-    raw = features @ weights.reshape(-1) + bias  # per-location logit; its mean is the logit
-    evidence = raw if label == "covid" else -raw
-    evidence = np.maximum(evidence, 0)
-    top = evidence.max()
-    return (evidence / top if top > 0 else evidence).astype(np.float32)
+FLOOR = 1.0  # logits: a map whose strongest location is weaker than this is drawn faint
+OVERLAY_SIDE = 512  # overlay PNGs are drawn at most this large: a map needs no more
+# Diverging ends (Okabe-Ito vermillion and blue: told apart by colour-blind readers too).
+COVID_RGB = np.array((213, 94, 0), np.float32)
+NORMAL_RGB = np.array((0, 114, 178), np.float32)
 
 
-def to_image_frame(small: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """Upsample a map to the image's own resolution, inside the area the model saw."""
+@dataclass
+class HeatMap:
+    grid: np.ndarray  # h x w signed logits per location (float32)
+    frame: tuple  # (top, bottom, left, right) of the border-cropped film that the grid covers
+    crop: tuple  # (top, bottom, left, right) of the decoded film that is the border-cropped film
+    lungs: np.ndarray | None = None  # lung mask in the border-cropped film's frame (bool)
+
+    def to_bytes(self) -> bytes:
+        head = {"shape": list(self.grid.shape), "frame": list(self.frame), "crop": list(self.crop),
+                "lungs": None if self.lungs is None else list(self.lungs.shape)}
+        body = self.grid.astype(np.float16).tobytes()
+        if self.lungs is not None:
+            body += np.packbits(self.lungs.astype(bool)).tobytes()
+        text = json.dumps(head).encode()
+        return len(text).to_bytes(4, "little") + text + body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "HeatMap":
+        n = int.from_bytes(data[:4], "little")
+        head = json.loads(data[4:4 + n])
+        h, w = head["shape"]
+        grid = np.frombuffer(data, np.float16, h * w, 4 + n).reshape(h, w).astype(np.float32)
+        lungs = None
+        if head["lungs"]:
+            lh, lw = head["lungs"]
+            bits = np.frombuffer(data, np.uint8, offset=4 + n + h * w * 2)
+            lungs = np.unpackbits(bits)[: lh * lw].reshape(lh, lw).astype(bool)
+        return cls(grid, tuple(head["frame"]), tuple(head["crop"]), lungs)
+
+
+def grid(features: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    """Per-location logits (h x w) from one film's last conv block; their mean is the logit."""
+    return (features @ weights.reshape(-1) + bias).astype(np.float32)
+
+
+def make(features, weights, bias, pixels_shape_box, lung_mask=None) -> HeatMap:
+    """The heat map of one film. `pixels_shape_box`: the decoded film's border crop as fractions."""
+    frame = lung_fields.box(lung_mask) if lung_mask is not None else (0.0, 1.0, 0.0, 1.0)
+    return HeatMap(grid(features, weights, bias), frame, pixels_shape_box, lung_mask)
+
+
+def signed_map(heat: HeatMap, shape: tuple, label: str = "") -> tuple[np.ndarray, float | None]:
+    """(map in [-1, 1] at `shape`, share of the answer's evidence outside the lungs or None).
+
+    Smoothly upsampled, limited to the lungs when the model gave lung fields, scaled so that the
+    strongest location is +-1 unless the whole map is weaker than FLOOR logits."""
+    h, w = shape
+    ct, cb, cl, cr = heat.crop
+    ch, cw = max(1, round((cb - ct) * h)), max(1, round((cr - cl) * w))
+    ft, fb, fl, fr = heat.frame
+    fh, fw = max(1, round((fb - ft) * ch)), max(1, round((fr - fl) * cw))
+    scale = max(float(np.abs(heat.grid).max()), FLOOR)
+    small = Image.fromarray(heat.grid / scale)
+    inner = np.asarray(small.resize((fw, fh), Image.BICUBIC)).clip(-1, 1)
+    cropped = np.zeros((ch, cw), np.float32)
+    top, left = round(ft * ch), round(fl * cw)
+    cropped[top:top + fh, left:left + fw] = inner[: ch - top, : cw - left]
+    share = None
+    if heat.lungs is not None:
+        mask = np.asarray(Image.fromarray(heat.lungs.astype(np.uint8) * 255, "L").resize((cw, ch), Image.BILINEAR)
+                          .filter(ImageFilter.GaussianBlur(max(1, round(0.01 * max(ch, cw))))), np.float32) / 255
+        sign = 1 if label == "covid" else -1 if label == "normal" else 0
+        if sign:
+            evidence = np.maximum(sign * cropped, 0)
+            total = float(evidence.sum())
+            share = float((evidence * (1 - mask)).sum() / total) if total > 0 else 0.0
+        cropped *= mask
+    out = np.zeros((h, w), np.float32)
+    t, l = round(ct * h), round(cl * w)
+    out[t:t + ch, l:l + cw] = cropped[: h - t, : w - l]
+    return out, share
+
+
+def outside_share(heat: HeatMap, label: str) -> float | None:
+    """How much of the evidence for the answer lies outside the lungs (0..1); None without lungs."""
+    if heat.lungs is None:
+        return None
+    return signed_map(heat, (128, 128), label)[1]
+
+
+def colourise(signed: np.ndarray, opacity: float = 0.5) -> np.ndarray:
+    """Signed map -> RGBA uint8: vermillion for COVID-19 evidence, blue for Normal, clear near 0."""
+    a = np.clip(np.abs(signed), 0, 1)
+    rgba = np.zeros(signed.shape + (4,), np.uint8)
+    rgb = np.where((signed >= 0)[..., None], COVID_RGB, NORMAL_RGB)
+    rgba[..., :3] = rgb.astype(np.uint8)
+    rgba[..., 3] = (np.clip((a - 0.1) / 0.9, 0, 1) ** 0.8 * opacity * 255).astype(np.uint8)
+    return rgba
+
+
+def blend(pixels: np.ndarray, signed: np.ndarray, opacity: float = 0.5) -> np.ndarray:
+    """The film in gray with the map over it: H x W x 3 uint8."""
+    gray = np.repeat((np.clip(pixels, 0, 1) * 255)[..., None], 3, axis=-1).astype(np.float32)
+    rgba = colourise(signed, opacity).astype(np.float32)
+    alpha = rgba[..., 3:] / 255
+    return (gray * (1 - alpha) + rgba[..., :3] * alpha + 0.5).astype(np.uint8)
+
+
+def colour_bar(width: int, height: int) -> Image.Image:
+    """Blue (Normal) ... clear ... vermillion (COVID-19), as drawn at full opacity over mid-gray."""
+    ramp = np.linspace(-1, 1, width, dtype=np.float32)[None, :].repeat(height, axis=0)
+    return Image.fromarray(blend(np.full((height, width), 0.5, np.float32), ramp, 1.0), "RGB")
+
+
+def legend_text(label: str) -> str:
+    answer = {"covid": "COVID-19", "normal": "Normal"}.get(label, "no prediction")
+    return (f"Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: {answer}.")
+
+
+def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity: float = 0.5) -> Image.Image:
+    """A PNG-ready picture: film, map, a caption and a colour bar (for `classify --heatmaps`)."""
     h, w = pixels.shape
-    top, bottom, left, right = crop_box(pixels)
-    heat = np.zeros((h, w), np.float32)
-    size = (max(1, right - left), max(1, bottom - top))
-    # 8-bit resize: ample for a map shown in 8 colour steps, and cheaper than float.
-    levels = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
-    im = Image.fromarray(levels, "L").resize(size, Image.BILINEAR)
-    heat[top:bottom, left:right] = np.asarray(im, np.float32) * np.float32(1 / 255)
-    return heat
-
-
-GRAY_LEVELS, HEAT_LEVELS = 32, 8  # 256 palette entries: a 1-byte image that encodes fast
-
-
-@functools.lru_cache(maxsize=8)
-def _palette(opacity: float) -> list:
-    """Entry g * HEAT_LEVELS + h: gray level g blended with viridis level h at opacity * h."""
-    entries = []
-    for g in range(GRAY_LEVELS):
-        gray = np.full(3, g * 255 / (GRAY_LEVELS - 1))
-        for h in range(HEAT_LEVELS):
-            alpha = opacity * h / (HEAT_LEVELS - 1)
-            colour = VIRIDIS[round(h * 255 / (HEAT_LEVELS - 1))].astype(float)
-            entries += [int(round(v)) for v in gray * (1 - alpha) + colour * alpha]
-    return entries
-
-
-def overlay(pixels: np.ndarray, heat: np.ndarray, caption: str, opacity: float = 0.45) -> Image.Image:
-    """X-ray in gray with the heat map blended where it is strong, caption in a corner.
-
-    A palette image (32 gray x 8 heat levels): ten times faster to write as PNG than RGB,
-    which keeps heat maps cheap beside classification.
-    """
-    g = (np.clip(pixels, 0, 1) * (GRAY_LEVELS - 1) + 0.5).astype(np.uint8)
-    h = (np.clip(heat, 0, 1) * (HEAT_LEVELS - 1) + 0.5).astype(np.uint8)  # clip: heat may come from a caller
-    image = Image.fromarray(g * HEAT_LEVELS + h, "P")
-    image.putpalette(_palette(round(opacity, 2)))
+    scale = min(1.0, OVERLAY_SIDE / max(h, w))
+    if scale < 1.0:
+        small = Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
+            (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
+        pixels = np.asarray(small)
+    signed, _ = signed_map(heat, pixels.shape, label)
+    image = Image.fromarray(blend(pixels, signed, opacity), "RGB")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(12, image.height // 28))
-    x0, y0, x1, y1 = draw.textbbox((8, 8), caption, font=font)
-    black, white = 0, (GRAY_LEVELS - 1) * HEAT_LEVELS  # palette entries of pure black and white
-    draw.rectangle((x0 - 4, y0 - 4, x1 + 4, y1 + 4), fill=black)
-    draw.text((8, 8), caption, fill=white, font=font)
+    font = ImageFont.load_default(size=max(11, image.height // 36))
+    x0, y0, x1, y1 = draw.textbbox((6, 6), caption, font=font)
+    draw.rectangle((x0 - 3, y0 - 3, x1 + 3, y1 + 3), fill=(0, 0, 0))
+    draw.text((6, 6), caption, fill=(255, 255, 255), font=font)
+    bar_w, bar_h = max(60, image.width // 3), max(6, image.height // 60)
+    bx, by = image.width - bar_w - 8, image.height - bar_h - 22
+    image.paste(colour_bar(bar_w, bar_h), (bx, by))
+    small_font = ImageFont.load_default(size=max(9, image.height // 50))
+    draw.text((bx, by + bar_h + 2), "Normal", fill=(255, 255, 255), font=small_font)
+    right = draw.textbbox((0, 0), "COVID-19", font=small_font)[2]
+    draw.text((bx + bar_w - right, by + bar_h + 2), "COVID-19", fill=(255, 255, 255), font=small_font)
     return image
 
 
-def heatmap_name(path: Path) -> str:
-    """Stem plus a hash of the full path: a.png and a.dcm, or IM0001 in ten folders, never collide."""
-    digest = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:10]
-    return f"{Path(path).stem}-{digest}.png"
+def overlay_name(path) -> str:
+    """Stem (shortened) plus a hash of the full path: a.png and a.dcm, or IM0001 in ten folders,
+    never collide, and a 250-character name still fits a file system's limit."""
+    raw = os.fsencode(str(path))
+    digest = hashlib.sha1(raw).hexdigest()[:10]
+    stem = display_name(Path(os.fsdecode(raw)).stem)[:80]
+    return f"{stem}-{digest}.png"
 
 
-def write_overlay(prediction, folder: Path) -> Path:
-    """The PNG overlay of an ok Prediction (with heat map), named so that it cannot collide."""
-    target = Path(folder) / heatmap_name(prediction.path)
-    caption = f"{prediction.label.upper()}  P(COVID) {prediction.p_covid:.2f}"
-    overlay(prediction.pixels, prediction.heatmap, caption).save(target, compress_level=1)
-    return target
+def save_overlay(image: Image.Image, target) -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"{OVERLAY_MARK} (not an X-ray)")
+    image.save(target, "PNG", pnginfo=info, compress_level=1)
 
 
-def with_overlays(predictions, folder: Path, workers: int = 2, window: int = 32):
-    """Yield (prediction, PNG path or None) in order; PNGs are encoded in threads (zlib lets go
-    of the GIL) while the network works on later films. A write error is raised at its row."""
-    pending = deque()
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    save_overlay(image, buf)
+    return buf.getvalue()
 
-    def ready():
-        return pending and (len(pending) > window or pending[0][1] is None or pending[0][1].done())
 
-    with ThreadPoolExecutor(workers) as pool:
-        for row in predictions:
-            job = pool.submit(write_overlay, row, folder) if row.heatmap is not None else None
-            pending.append((row, job))
-            while ready():
-                row, job = pending.popleft()
-                yield row, job.result() if job else None
-        while pending:
-            row, job = pending.popleft()
-            yield row, job.result() if job else None
+def write_overlay(result, folder, threshold=None) -> str:
+    """The heat-map PNG of an ok result (with its film's pixels) in `folder`; its path, or '' when
+    it has none. A failure costs this row its picture, said in its message, never the batch."""
+    if result.status != "ok" or result.heat is None or result.pixels is None:
+        return ""
+    label = result.label(threshold)
+    target = Path(folder) / overlay_name(result.path)
+    try:
+        caption = f"{'COVID-19' if label == 'covid' else 'Normal'}  P(COVID) {result.p_covid:.2f}"
+        save_overlay(overlay(result.pixels, result.heat, label, caption), target)
+        return str(target)
+    except OSError as exc:
+        result.message = (result.message + " " if result.message else "") + \
+            f"The heat map could not be written ({exc.strerror or exc})."
+        return ""

@@ -1,28 +1,48 @@
-"""Refusing what the model cannot judge: cheap checks first, then two learned distances.
+"""Refusing what the model cannot judge: cheap checks first, then what the networks saw.
 
-Learned checks, both fitted on the training split and thresholded on the validation split:
-- appearance: reconstruction error of a 32 x 32 equalised thumbnail from the first principal
-  components of training X-rays (a linear autoencoder, the idea behind Chester's SSIM cut);
-- content: Mahalanobis distance of the network's pooled features to the nearest class mean.
-The score is the smaller of the two tail probabilities against validation X-rays: ~0.5 for a
-typical X-ray, near 0 for something unlike anything the model was trained on.
-A third, orientation check compares the thumbnail with the mean training X-ray turned by 90,
-180, 270 degrees and upside down: a film that matches a turned template better than the
-upright one by ORIENTATION_MARGIN is refused as rotated (left-right mirroring cannot be told).
+In order, each with a message that says only what the check knows:
+1. cheap checks on tags and pixels (a CT or lateral DICOM, a colour photo, a strip, a blank);
+2. orientation: the thumbnail matches the mean training film turned or upside down better
+   than upright -> "it looks rotated or upside down";
+3. lung fields (models with a segmenter): fewer than two lung fields side by side (one side
+   missing, very unequal sides, or lung across the middle, as in a lateral view) -> "no two
+   lung fields side by side";
+4. appearance: the thumbnail is reconstructed far worse from the training films' principal
+   components than any training film -> "it does not look like a chest X-ray";
+5. view (learned, model/view.py): the film's thumbnail, distances and lung shape together look
+   like the lateral views and CT slices it was shown -> "a lateral view or a CT slice";
+6. content: the classifier's pooled features are farther (Mahalanobis, to the nearest class
+   mean) than nearly every training and validation film -> "outside what this model was
+   trained on".
+Thresholds come from training and validation films; only the view check has also seen non-frontal
+films: half of the lateral views and CT slices kept with the data (the other half tests it).
 """
 import numpy as np
 
 from covidxray_desktop.imaging.preprocess import GRAY_EQ, preprocess
+from covidxray_desktop.model import lungs
+from covidxray_desktop.model.view import ViewCheck
+from covidxray_desktop.model.view import features as view_features
 
 THUMB = 32
 N_COMPONENTS = 24
-TAIL = 0.005  # reject beyond the 99.5th percentile of validation X-rays, per check
+TAIL = 0.003  # a film beyond the 99.7th percentile of training + validation films is refused
+APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst training film
 ORIENTATION_MARGIN = -0.25  # upright correlation minus the best turned one; X-rays sit near +0.3
-_LEVELS = np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 1.0]])
+MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
+MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
+MIN_SIDE = 0.02  # each lung field at least this share of the film
+_LEVELS = np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 1.0]])
 
 XRAY_MODALITIES = {"CR", "DX", "DR", "RG", "PX", ""}
 CHEST_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "BREAST", "TORSO", "CHEST_LAT", ""}
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
+
+ROTATED = "it looks rotated or upside down"
+NO_LUNGS = "not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)"
+NOT_XRAY = "it does not look like a chest X-ray"
+UNFAMILIAR = "outside what this model was trained on: it differs from every film the model learnt from"
+NOT_FRONTAL = "not a frontal chest X-ray: it looks like a lateral view or a CT slice"
 
 
 def thumbnail(pixels: np.ndarray) -> np.ndarray:
@@ -37,7 +57,7 @@ def cheap_reason(xray) -> str | None:
         if modality not in XRAY_MODALITIES:
             return f"DICOM modality is {modality}, not a radiograph"
         if meta.get("view_position", "") in LATERAL_VIEWS:
-            return f"lateral view (ViewPosition {meta['view_position']})"
+            return f"a lateral view (ViewPosition {meta['view_position']})"
         part = meta.get("body_part", "")
         if part not in CHEST_PARTS:
             return f"body part is {part}, not chest"
@@ -53,7 +73,13 @@ def cheap_reason(xray) -> str | None:
     return None
 
 
-class OODGate:
+def lung_problem(mask: np.ndarray) -> bool:
+    """True when a lung mask is not two lung fields side by side."""
+    s = lungs.shape(mask)
+    return min(s["left_area"], s["right_area"]) < MIN_SIDE or s["balance"] < MIN_BALANCE or s["gap"] > MAX_GAP
+
+
+class Gate:
     def __init__(self, stats: dict):
         self.stats = stats
         self.mean = np.asarray(stats["pca_mean"], np.float32)
@@ -62,45 +88,63 @@ class OODGate:
         self.precision = np.asarray(stats["feature_precision"], np.float64)
         self.pca_q = np.asarray(stats["pca_quantiles"], np.float64)
         self.maha_q = np.asarray(stats["maha_quantiles"], np.float64)
+        self.levels = np.asarray(stats["levels"] if "levels" in stats else _old_levels(), np.float64)
+        self.tail = float(stats.get("tail", 0.005))
+        self.checks_lungs = bool(stats.get("lung_check", False))
+        self.view = ViewCheck(stats["view"]) if stats.get("view") else None
+        self.pca_limit = float(stats.get("pca_limit", np.inf))
 
     @classmethod
-    def fit(cls, train_thumbs, train_features, train_labels, val_thumbs, val_features) -> "OODGate":
+    def from_card(cls, block: dict) -> "Gate":
+        return cls(block)
+
+    @classmethod
+    def fit(cls, train_thumbs, train_pooled, train_labels, val_thumbs, val_pooled, lung_check: bool) -> "Gate":
+        """Statistics from training films; tails from training and validation films together."""
         x = np.asarray(train_thumbs, np.float64)
         mean = x.mean(axis=0)
         _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
-        components = vt[:N_COMPONENTS]
-        f = np.asarray(train_features, np.float64)
+        f = np.asarray(train_pooled, np.float64)
         y = np.asarray(train_labels)
-        means = np.stack([f[y == c].mean(axis=0) for c in sorted(set(y.tolist()))])
-        centred = f - means[np.searchsorted(sorted(set(y.tolist())), y)]
+        classes = sorted(set(y.tolist()))
+        means = np.stack([f[y == c].mean(axis=0) for c in classes])
+        centred = f - means[np.searchsorted(classes, y)]
         cov = centred.T @ centred / max(len(f) - 1, 1)
-        shrink = 0.1 * np.trace(cov) / cov.shape[0]  # shrinkage: 2,400 images, 256 features
-        precision = np.linalg.inv(cov + shrink * np.eye(cov.shape[0]))
-        stats = {
-            "pca_mean": mean.astype(np.float32), "pca_components": components.astype(np.float32),
-            "feature_means": means, "feature_precision": precision,
-            "pca_quantiles": np.zeros(len(_LEVELS)), "maha_quantiles": np.zeros(len(_LEVELS)),
-        }
+        shrink = 0.1 * np.trace(cov) / cov.shape[0]  # shrinkage: a few thousand films, 160 features
+        stats = {"pca_mean": mean.astype(np.float32), "pca_components": vt[:N_COMPONENTS].astype(np.float32),
+                 "feature_means": means, "feature_precision": np.linalg.inv(cov + shrink * np.eye(cov.shape[0])),
+                 "pca_quantiles": np.zeros(len(_LEVELS)), "maha_quantiles": np.zeros(len(_LEVELS)),
+                 "levels": _LEVELS, "tail": TAIL, "lung_check": lung_check}
         gate = cls(stats)
-        pca_val, maha_val = gate.distances(val_thumbs, val_features)
-        gate.pca_q = np.quantile(pca_val, _LEVELS)
-        gate.maha_q = np.quantile(maha_val, _LEVELS)
-        stats.update(pca_quantiles=gate.pca_q, maha_quantiles=gate.maha_q)
-        return gate
+        pca, maha = gate.distances(np.concatenate([train_thumbs, val_thumbs]),
+                                   np.concatenate([train_pooled, val_pooled]))
+        stats.update(pca_quantiles=np.quantile(pca, _LEVELS), maha_quantiles=np.quantile(maha, _LEVELS),
+                     pca_limit=float(pca.max() * APPEARANCE_FACTOR))
+        return cls(stats)
 
-    def distances(self, thumbs, features) -> tuple[np.ndarray, np.ndarray]:
+    def widen(self, thumbs, pooled) -> None:
+        """Accept films like these from now on (a site's own, after adaptation): each tail is made
+        no stricter than these films' own distribution; the orientation and lung checks stay."""
+        pca, maha = self.distances(thumbs, pooled)
+        if len(maha):
+            self.maha_q = np.maximum(self.maha_q, np.quantile(maha, self.levels))
+            self.pca_limit = max(self.pca_limit, float(pca.max()) * APPEARANCE_FACTOR)
+            self.stats.update(maha_quantiles=self.maha_q, pca_limit=self.pca_limit)
+
+    def distances(self, thumbs, pooled) -> tuple[np.ndarray, np.ndarray]:
         t = np.asarray(thumbs, np.float32) - self.mean
         residual = t - (t @ self.components.T) @ self.components
         pca = np.mean(residual ** 2, axis=1)
-        f = np.asarray(features, np.float64)
+        f = np.asarray(pooled, np.float64)
         d = f[:, None, :] - self.class_means[None, :, :]
         maha = np.einsum("ncd,de,nce->nc", d, self.precision, d).min(axis=1)
         return pca, np.sqrt(np.maximum(maha, 0))
 
-    def scores(self, thumbs, features) -> np.ndarray:
-        """In-distribution score per image in [0, 1]; below TAIL means reject."""
-        pca, maha = self.distances(thumbs, features)
-        return np.minimum(self._tail(pca, self.pca_q), self._tail(maha, self.maha_q))
+    def scores(self, thumbs, pooled) -> np.ndarray:
+        """In-distribution score per image in [0, 1]: the share of training and validation films
+        farther out than this one, on the features (the appearance check only refuses the absurd)."""
+        _, maha = self.distances(thumbs, pooled)
+        return self._tail(maha, self.maha_q)
 
     def orientation_margins(self, thumbs) -> np.ndarray:
         """Correlation with the upright mean X-ray minus the best of its turned versions."""
@@ -113,32 +157,53 @@ class OODGate:
         corr = t @ m.T
         return corr[:, 0] - corr[:, 1:].max(axis=1)
 
-    def assess(self, thumbs, features) -> tuple[np.ndarray, list]:
-        """(scores, reasons): a reason (str) for each image to refuse, None for the rest."""
-        scores = self.scores(thumbs, features)
+    def assess(self, thumbs, forward) -> tuple[np.ndarray, list]:
+        """(scores, reasons): a reason (str) for each film to refuse, None for the rest."""
+        pca, maha = self.distances(thumbs, forward.pooled)
+        scores = self._tail(maha, self.maha_q)
         turned = self.orientation_margins(thumbs) < ORIENTATION_MARGIN
+        masks = forward.masks if self.checks_lungs else None
+        odd = (self.view.refuses(view_features(self, thumbs, forward.pooled, masks)) if self.view is not None
+               else np.zeros(len(scores), bool))
         reasons = []
-        for score, is_turned in zip(scores, turned):
-            if is_turned:
-                reasons.append("it looks rotated or upside down")
-            elif score < TAIL:
-                reasons.append("it looks unlike the X-rays this model was trained on")
+        for i, score in enumerate(scores):
+            if turned[i]:
+                reasons.append(ROTATED)
+            elif masks is not None and lung_problem(masks[i]):
+                reasons.append(NO_LUNGS)
+            elif odd[i]:
+                reasons.append(NOT_FRONTAL)
+            elif pca[i] > self.pca_limit:
+                reasons.append(NOT_XRAY)
+            elif score < self.tail:
+                reasons.append(UNFAMILIAR)
             else:
                 reasons.append(None)
         return scores, reasons
 
-    @staticmethod
-    def _tail(values, quantiles):
-        # 1 - empirical CDF of validation X-rays, made strictly decreasing beyond the largest.
-        tail = 1.0 - np.interp(values, quantiles, _LEVELS)
+    def _tail(self, values, quantiles):
+        # 1 - empirical CDF of the reference films, made strictly decreasing beyond the largest.
+        tail = 1.0 - np.interp(values, quantiles, self.levels)
         top, spread = quantiles[-1], max(quantiles[-1] - quantiles[len(quantiles) // 2], 1e-9)
         beyond = values > top
-        tail[beyond] = 0.002 * np.exp(-(values[beyond] - top) / spread)
+        tail[beyond] = (1 - self.levels[-2]) * 0.5 * np.exp(-(values[beyond] - top) / spread)
         return tail
+
+    def learn_view(self, frontal, other, val_frontal, val_sources, fitted_on) -> None:
+        """Add the learned frontal-view check (see model/view.py), from feature rows of each."""
+        self.view = ViewCheck.fit(frontal, other, val_frontal, val_sources, fitted_on)
+        self.stats["view"] = self.view.to_card()
 
     def to_card(self) -> dict:
         def r(a):
-            return np.round(np.asarray(a, np.float64), 7).tolist()
+            if isinstance(a, dict):
+                return a
+            return np.round(np.asarray(a, np.float64), 7).tolist() if not np.isscalar(a) else a
 
-        return {"method": "pca-thumbnail + mahalanobis-features, val quantiles", "tail": TAIL,
+        return {"method": "orientation, lung fields, pca-thumbnail, mahalanobis-features; train+val quantiles",
                 "thumb": THUMB, **{k: r(v) for k, v in self.stats.items()}}
+
+
+def _old_levels():
+    """The quantile levels of format-1 cards."""
+    return np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 1.0]])

@@ -1,0 +1,84 @@
+"""The model card's schema: every field the app acts on is checked when a bundle is read.
+
+A card is trusted for the threshold that makes labels, the temperature that makes probabilities
+and the gate's statistics; a damaged or edited one must be refused with a sentence naming the
+field, never turned into confident wrong labels or a traceback.
+"""
+import math
+
+from covidxray_desktop.errors import ModelError
+from covidxray_desktop.imaging.preprocess import KNOWN
+
+FORMATS = (1, 2)  # 1: a whole-film model; 2: adds the lung segmenter and the light runtime export
+MAX_CARD_BYTES = 32 * 2**20  # the gate's statistics are the bulk; 32 MB is far above any real card
+
+
+def _number(card: dict, key: str, where: str, low: float, high: float, open_low=False, open_high=False):
+    value = card.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ModelError(f"{where}: {key} is {value!r}, not a number; the card is damaged.")
+    if value < low or value > high or (open_low and value == low) or (open_high and value == high):
+        raise ModelError(f"{where}: {key} is {value}, outside {'(' if open_low else '['}{low}, {high}"
+                         f"{')' if open_high else ']'}; the card is damaged or was edited.")
+    return value
+
+
+def _block(card: dict, key: str, where: str) -> dict:
+    value = card.get(key)
+    if not isinstance(value, dict) or not value:
+        raise ModelError(f"{where}: the card's {key} block is missing or empty; it is damaged or incomplete.")
+    return value
+
+
+def _matrix(block: dict, key: str, where: str, shape: tuple) -> None:
+    """A nested list of finite numbers with this shape (None: any length there)."""
+    value = block.get(key)
+
+    def check(v, dims):
+        if not dims:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ModelError(f"{where}: ood.{key} holds {v!r}, not a finite number; the card is damaged.")
+            return
+        if not isinstance(v, list) or (dims[0] is not None and len(v) != dims[0]) or not v:
+            raise ModelError(f"{where}: ood.{key} has the wrong shape; the card is damaged.")
+        for item in v:
+            check(item, dims[1:])
+
+    check(value, shape)
+
+
+def validate(card: dict, where: str) -> dict:
+    """Return the card if every field the app uses is present and in range; else ModelError."""
+    if not isinstance(card, dict):
+        raise ModelError(f"{where}: the model card is not a JSON object.")
+    if card.get("format_version") not in FORMATS:
+        raise ModelError(f"{where}: model card format {card.get('format_version')!r} is not supported "
+                         f"(this app reads formats {', '.join(map(str, FORMATS))}); update the app.")
+    for key in ("name", "version", "keras_sha256"):
+        if not isinstance(card.get(key), str) or not card[key]:
+            raise ModelError(f"{where}: the card lacks {key}; it is damaged or incomplete.")
+    _number(card, "threshold", where, 0.0, 1.0, open_low=True, open_high=True)
+    _number(_block(card, "calibration", where), "temperature", where, 0.0, 100.0, open_low=True)
+    size = _block(card, "input", where)
+    _number(size, "size", where, 32, 1024)
+    if size.get("channels") not in (1, 3) or int(size["size"]) != size["size"]:
+        raise ModelError(f"{where}: input.channels must be 1 or 3 and input.size a whole number; the card is damaged.")
+    if card.get("preprocessing") not in KNOWN:
+        raise ModelError(f"{where}: preprocessing {card.get('preprocessing')!r} is unknown to this app; update it.")
+    if card.get("output") not in ("logit", "softmax"):
+        raise ModelError(f"{where}: output {card.get('output')!r} must be logit or softmax; the card is damaged.")
+    ood = _block(card, "ood", where)
+    _matrix(ood, "pca_mean", where, (None,))
+    _matrix(ood, "pca_components", where, (None, len(ood["pca_mean"])))
+    _matrix(ood, "feature_means", where, (None, None))
+    width = len(ood["feature_means"][0])
+    _matrix(ood, "feature_precision", where, (width, width))
+    for key in ("pca_quantiles", "maha_quantiles"):
+        _matrix(ood, key, where, (None,))
+    if card["format_version"] >= 2 and "runtime" in card:  # absent: saved off TensorFlow, Keras classifies
+        runtime = _block(card, "runtime", where)
+        for part in ("classifier",) + (("lungs",) if card.get("lungs") else ()):
+            entry = runtime.get(part)
+            if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not entry.get("file"):
+                raise ModelError(f"{where}: runtime.{part} is missing; the bundle's light-runtime export is incomplete.")
+    return card

@@ -1,0 +1,68 @@
+"""Export a bundle's networks to ONNX for the light runtime, and prove the export agrees.
+
+Uses Keras' own exporter (tf2onnx under TensorFlow); runs where the bundle is saved, which is
+where training runs. The classifier export gives the last convolution block (for heat maps and
+the gate) and the logit; the segmenter export gives the lung logits.
+"""
+import numpy as np
+
+from covidxray_desktop.errors import ModelError
+from covidxray_desktop.model.architectures import CLASSIFIER, FEATURES, LUNGS
+
+OPSET = 17
+P_TOLERANCE = 1e-4  # P(COVID) may differ by at most this between Keras and the light runtime
+FEATURE_TOLERANCE = 1e-3  # relative, on the feature map (heat maps, gate)
+
+
+def parts(model) -> dict:
+    """part name -> the Keras network to export, with the outputs the app reads."""
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    classifier = model.get_layer(CLASSIFIER) if CLASSIFIER in names else model
+    out = {"classifier": keras.Model(classifier.inputs, [classifier.get_layer(FEATURES).output, classifier.outputs[0]])}
+    if LUNGS in names:
+        out["lungs"] = model.get_layer(LUNGS)
+    return out
+
+
+def to_onnx(net, path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the converter's deprecation chatter is not the user's concern
+        try:
+            net(np.zeros((1,) + tuple(net.inputs[0].shape[1:]), np.float32))  # the exporter wants a built call
+            net.export(str(path), format="onnx", verbose=False, opset_version=OPSET)
+        except Exception as exc:
+            raise ModelError(f"the model could not be exported for the light runtime ({type(exc).__name__}: {exc}); "
+                             f"save it where the TensorFlow backend and tf2onnx are installed.") from exc
+
+
+def check_parity(net, onnx_path, inputs, part: str) -> None:
+    """Keras and ONNX Runtime on the same inputs: the same P(COVID), features and lung logits."""
+    from covidxray_desktop.model.runtime import OnnxPart
+
+    shape = tuple(net.inputs[0].shape[1:])
+    if inputs is None or len(inputs) == 0:
+        inputs = np.random.default_rng(0).random((8,) + shape, dtype=np.float32)
+    inputs = np.asarray(inputs, np.float32)[:64]
+    expected = [np.asarray(a, np.float32) for a in _as_list(net.predict_on_batch(inputs))]
+    got = OnnxPart(onnx_path).run(inputs)
+    if part == "classifier":
+        softmax = expected[1].ndim == 2 and expected[1].shape[-1] == 2
+        p_keras, p_onnx = (expected[1], got[1]) if softmax else (_sigmoid(expected[1]), _sigmoid(got[1]))
+        if np.max(np.abs(p_keras - p_onnx)) > P_TOLERANCE:
+            raise ModelError(f"the light-runtime export differs from Keras (P(COVID) by "
+                             f"{np.max(np.abs(p_keras - p_onnx)):.2g}); it was not saved.")
+    scale = max(float(np.max(np.abs(expected[0]))), 1e-6)
+    if np.max(np.abs(expected[0] - got[0])) / scale > FEATURE_TOLERANCE:
+        raise ModelError(f"the light-runtime export of the {part} differs from Keras; it was not saved.")
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-np.clip(np.asarray(z, np.float64), -60, 60)))

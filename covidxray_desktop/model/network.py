@@ -1,0 +1,124 @@
+"""The one forward route: first-stage films in; lung masks, classifier views, features, logits out.
+
+Inference, training (validation scoring), calibration, the gate and the shift test all go
+through `Network`, so whatever they are fitted on is exactly what `classify` computes.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from covidxray_desktop.imaging.preprocess import LUNG_VIEW
+from covidxray_desktop.model import lungs
+from covidxray_desktop.model.calibration import to_logit
+
+
+@dataclass
+class Forward:
+    masks: np.ndarray | None  # N x 64 x 64 bool lung masks (None: a whole-film model)
+    views: np.ndarray  # N x S x S x C, what the classifier saw
+    features: np.ndarray  # N x h x w x F, its last convolution block
+    logits: np.ndarray  # N, the COVID logit before temperature scaling
+
+    @property
+    def pooled(self) -> np.ndarray:
+        return self.features.mean(axis=(1, 2))
+
+
+def light_runtime_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+class Network:
+    """A bundle's networks. runtime: 'onnx' (light, no TensorFlow), 'keras', or 'auto' (onnx when
+    the bundle has an export and ONNX Runtime is installed)."""
+
+    def __init__(self, bundle, runtime: str = "auto"):
+        from covidxray_desktop.model.runtime import OnnxPart
+
+        card = bundle.card
+        if runtime == "auto":
+            runtime = "onnx" if card.get("runtime") and light_runtime_available() else "keras"
+        if runtime == "onnx":
+            classifier = OnnxPart(bundle.part_path("classifier"))
+            segmenter = OnnxPart(bundle.part_path("lungs")) if bundle.has_lungs else None
+            self._setup(card, classifier, segmenter, runtime)
+        else:
+            self._setup(card, _with_features(bundle.keras_part("classifier")),
+                        _keras_part(bundle.keras_part("lungs")) if bundle.has_lungs else None, runtime)
+
+    @classmethod
+    def from_keras(cls, card: dict, classifier=None, segmenter=None) -> "Network":
+        """Networks being trained (no bundle yet): `card` needs input, preprocessing and output."""
+        net = cls.__new__(cls)
+        net._setup(card, _with_features(classifier) if classifier is not None else None,
+                   _keras_part(segmenter), "keras")
+        return net
+
+    def _setup(self, card, classifier, segmenter, runtime) -> None:
+        self.size, self.channels = int(card["input"]["size"]), int(card["input"]["channels"])
+        self.method, self.output = card["preprocessing"], card["output"]
+        self.suppress = bool((card.get("lungs") or {}).get("suppress", True))
+        self.runtime = runtime
+        self._classifier, self._lungs = classifier, segmenter
+        if self.method == LUNG_VIEW and self._lungs is None:
+            raise ValueError("a lung-view model needs its segmenter")
+
+    def masks(self, bases: np.ndarray) -> np.ndarray:
+        """First-stage films (N x BASE x BASE) -> boolean lung masks (N x 64 x 64)."""
+        return lungs.predict(self._lungs.run, bases)
+
+    def lung_views(self, bases: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """(masks, classifier inputs) of first-stage films."""
+        bases = np.asarray(bases, np.float32)
+        masks = self.masks(bases) if self.method == LUNG_VIEW else None
+        return masks, self.views(bases, masks)
+
+    def views(self, bases: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+        """Classifier inputs: the lung view for lung models, the first stage itself otherwise."""
+        if masks is None:
+            return np.asarray(bases, np.float32)
+        views = np.stack([lungs.classifier_view(np.asarray(b, np.float32), m, self.size, self.suppress)
+                          for b, m in zip(bases, masks)])
+        return views[..., None]
+
+    def classify(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Classifier inputs -> (feature maps, COVID logits)."""
+        x = np.asarray(views, np.float32)
+        if x.ndim == 3:
+            x = x[..., None]
+        if self.channels == 3 and x.shape[-1] == 1:
+            x = np.repeat(x, 3, axis=-1)
+        features, raw = self._classifier.run(x)
+        return np.asarray(features, np.float32), to_logit(np.asarray(raw), self.output)
+
+    def logits_and_pooled(self, bases: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Many films, a batch at a time: (logits, pooled features)."""
+        logits, pooled = [np.zeros(0)], [np.zeros((0, 0))]
+        for i in range(0, len(bases), batch):
+            out = self.forward(bases[i:i + batch])
+            logits.append(out.logits)
+            pooled.append(out.pooled)
+        return np.concatenate(logits), (np.concatenate(pooled[1:]) if len(pooled) > 1 else np.zeros((0, 0)))
+
+    def forward(self, bases: np.ndarray) -> Forward:
+        masks, views = self.lung_views(bases)
+        features, logits = self.classify(views)
+        return Forward(masks, views, features, logits)
+
+
+def _with_features(classifier):
+    """A Keras classifier as a part that returns (last conv block, output)."""
+    import keras
+
+    from covidxray_desktop.model.architectures import FEATURES
+    from covidxray_desktop.model.runtime import KerasPart
+
+    return KerasPart(keras.Model(classifier.inputs, [classifier.get_layer(FEATURES).output, classifier.outputs[0]]))
+
+
+def _keras_part(net):
+    from covidxray_desktop.model.runtime import KerasPart
+
+    return None if net is None else KerasPart(net)
