@@ -1,55 +1,62 @@
 """A batch of files through the results store and the Predictor, for the CLI and the window alike.
 
-A file this model already classified (same content, any name) is taken from the store instead of
+A file this model already classified (same bytes, any name) is taken from the store instead of
 being run again; every new result is committed to the store as it is produced, so a batch cut
-short by a crash or a reboot resumes where it stopped.
+short by a crash or a reboot resumes where it stopped. At the end, the batch's summary (counts
+and the shift test) is kept with it.
 """
-from dataclasses import dataclass
-from pathlib import Path
+from collections import Counter
 
-from covidxray_desktop.store import file_sha256
+import numpy as np
 
-
-@dataclass
-class Outcome:
-    path: Path
-    result: object  # a Prediction, or the stored result (a dict)
-    reused: bool
+from covidxray_desktop.model import shift
 
 
-CHUNK = 128  # files hashed and looked up at a time: a huge folder starts at once and cancels quickly
+def run(files, predictor, store, force: bool = False, cancelled=lambda: False, batch_id: int | None = None):
+    """Yield one Result per file, in order: stored ones where this bundle has done the bytes before."""
+    store.remember_model(predictor.bundle)
+    model_hash = predictor.bundle.hash
+    reuse = None if force else (lambda sha: store.lookup(sha, model_hash))
+    for result in predictor.run(files, cancelled, reuse):
+        result.batch = batch_id
+        if not result.reused:
+            store.record(result)
+        yield result
 
 
-def run(files, predictor, store, force: bool = False, cancelled=lambda: False):
-    """Yield one Outcome per file, a chunk at a time: its stored results, then its fresh ones."""
-    model_hash = predictor.bundle.card["keras_sha256"]
-    default_threshold = float(predictor.bundle.card["threshold"])
-    # Heat maps and another threshold need the network; a stored row has neither.
-    reuse_ok = not force and not predictor.heatmaps and predictor.threshold == default_threshold
-    files = [Path(f) for f in files]
-    for start in range(0, len(files), CHUNK):
-        shas, fresh = {}, []
-        for f in files[start:start + CHUNK]:
-            if cancelled():
-                return
-            shas[f] = file_sha256(f)
-            stored = store.lookup(shas[f], model_hash) if reuse_ok else None
-            if stored is not None:
-                yield Outcome(f, stored, True)
-            else:
-                fresh.append(f)
-        for row in predictor.run(fresh, cancelled):
-            store.record(row, model_hash, shas.get(row.path), predictor.threshold)
-            yield Outcome(row.path, row, False)
+class Summary:
+    """Counts of a batch as it goes, and at the end whether its films differ from the model's own."""
 
+    def __init__(self, bundle, threshold: float | None = None):
+        self.block = bundle.card.get("shift")
+        self.threshold = float(bundle.card["threshold"] if threshold is None else threshold)
+        self.model_threshold = float(bundle.card["threshold"])
+        self.counts = Counter()
+        self.reused = 0
+        self._features, self._predicted = [], []
 
-def as_dict(outcome: Outcome) -> dict:
-    """The result as a flat dict with the store's keys, whichever way it was obtained."""
-    r = outcome.result
-    if isinstance(r, dict):
-        return {**r, "path": str(outcome.path), "reused": True}
-    meta = r.meta or {}
-    return {"path": str(r.path), "status": r.status, "label": r.label, "p_covid": r.p_covid,
-            "message": r.message, "model": r.model, "seconds": r.seconds, "ood_score": r.ood_score,
-            "patient_id": meta.get("patient_id"), "study_uid": meta.get("study_uid"),
-            "study_date": meta.get("study_date"), "reused": False}
+    def add(self, result) -> None:
+        self.counts["files"] += 1
+        self.counts[{"ok": "ok", "rejected": "rejected"}.get(result.status, "errors")] += 1
+        self.reused += bool(result.reused)
+        if result.status == "ok":
+            self.counts[result.label(self.threshold)] += 1
+            if result.features is not None:
+                self._features.append(np.asarray(result.features, np.float32))
+                # The test's reference is split by the model's own decision, whatever the user's threshold.
+                self._predicted.append(result.p_covid >= self.model_threshold)
+
+    def finish(self) -> dict:
+        pooled = np.stack(self._features) if self._features else np.zeros((0, 1))
+        return {"files": self.counts["files"], "ok": self.counts["ok"], "rejected": self.counts["rejected"],
+                "errors": self.counts["errors"], "covid": self.counts["covid"], "normal": self.counts["normal"],
+                "threshold": round(self.threshold, 4),
+                "shift": shift.test(self.block, pooled, np.array(self._predicted, bool))}
+
+    def line(self, summary: dict) -> str:
+        s = summary["shift"]
+        test = (f"shift test: {'DIFFERENT' if s['detected'] else 'no shift'} (p = {s['p_value']:.3g})"
+                if s["tested"] else f"shift test: {s['message']}")
+        return (f"{summary['files']} files: {summary['ok']} ok ({summary['covid']} COVID-19, {summary['normal']} "
+                f"Normal at threshold {summary['threshold']:.3f}), {summary['rejected']} refused, "
+                f"{summary['errors']} errors; {test}")

@@ -1,42 +1,80 @@
-"""Decode and preprocess every training image once; epochs then read arrays from memory."""
+"""Decode every training film once, through the same route as `classify` (prepare.prepare);
+epochs and scoring then read arrays from memory."""
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 
-from covidxray_desktop.errors import ImagingError
-from covidxray_desktop.imaging import DECODE_SIDE, load, preprocess
-from covidxray_desktop.model.ood import thumbnail
+from covidxray_desktop.files import display_name
+from covidxray_desktop.model.lungs import LUNG_SIZE
+from covidxray_desktop.prepare import Route, prepare
 
 
-def decode_all(samples, size: int, method: str, on_progress=None, workers: int | None = None):
-    """-> (images float16 N x S x S, thumbnails float32 N x 1024, kept samples, problems).
+@dataclass
+class Decoded:
+    """One split's films as the network stage receives them."""
+    samples: list = field(default_factory=list)
+    first: np.ndarray | None = None  # first-stage inputs (float16)
+    thumbs: np.ndarray | None = None  # the gate's thumbnails
+    crops: list = field(default_factory=list)  # each film's border crop (fractions)
+    masks: np.ndarray | None = None  # lung-mask targets (N x 64 x 64), where the data has masks
+    has_mask: np.ndarray | None = None  # which films have one
 
-    Unreadable files are left out and listed in `problems` (file name and reason), never silently.
-    """
-    def one(sample):
-        try:
-            xray = load(sample.file, max_side=DECODE_SIDE)  # as inference decodes: no drift
-            return preprocess(xray.pixels, size, method)[..., 0], thumbnail(xray.pixels), None
-        except ImagingError as exc:
-            return None, None, str(exc)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # a reader bug or a panicking native decoder costs one image
-            return None, None, f"{sample.file.name}: unexpected error while reading ({type(exc).__name__}: {exc})."
+    def take(self, keep) -> "Decoded":
+        keep = np.asarray(keep, bool)
+        pick = np.flatnonzero(keep)
+        return Decoded([self.samples[i] for i in pick], self.first[pick], self.thumbs[pick],
+                       [self.crops[i] for i in pick],
+                       None if self.masks is None else self.masks[pick],
+                       None if self.has_mask is None else self.has_mask[pick])
 
-    images, thumbs, kept, problems = [], [], [], []
+
+def join(a: Decoded, b: Decoded) -> Decoded:
+    return Decoded(a.samples + b.samples, np.concatenate([a.first, b.first]), np.concatenate([a.thumbs, b.thumbs]),
+                   a.crops + b.crops, np.concatenate([a.masks, b.masks]), np.concatenate([a.has_mask, b.has_mask]))
+
+
+def decode(samples, route: Route, on_progress=None, workers: int | None = None) -> tuple[Decoded, list]:
+    """-> (Decoded, problems). Unreadable and refused films are left out and listed in `problems`
+    (file name and reason), never silently."""
+    out, problems = Decoded(), []
+    firsts, thumbs, masks, has = [], [], [], []
     # The decoders release the GIL: one thread per core, at least 4 to hide file reads.
     with ThreadPoolExecutor(workers or max(4, min(16, os.cpu_count() or 1))) as pool:
-        for n, (sample, (img, thumb, err)) in enumerate(zip(samples, pool.map(one, samples)), 1):
-            if err:
-                problems.append(err)
+        for n, (sample, item) in enumerate(zip(samples, pool.map(lambda s: prepare(s.file, route), samples)), 1):
+            if item.error or item.input is None:
+                problems.append(item.error or f"{display_name(sample.file)}: refused ({item.reason}).")
             else:
-                images.append(img.astype(np.float16))
-                thumbs.append(thumb)
-                kept.append(sample)
+                out.samples.append(sample)
+                firsts.append(item.input)
+                thumbs.append(item.thumb)
+                out.crops.append(item.meta["crop"])
+                target = mask_target(sample.mask, item.meta["crop"]) if sample.mask else None
+                has.append(target is not None)
+                masks.append(target if target is not None else np.zeros((LUNG_SIZE // 2,) * 2, bool))
             if on_progress and (n % 64 == 0 or n == len(samples)):
                 on_progress(n, len(samples))
-    shape = (0, size, size)
-    return (np.stack(images) if images else np.zeros(shape, np.float16),
-            np.stack(thumbs) if thumbs else np.zeros((0, 1024), np.float32), kept, problems)
+    if firsts:
+        out.first, out.thumbs = np.stack(firsts), np.stack(thumbs)
+        out.masks, out.has_mask = np.stack(masks), np.array(has)
+    else:
+        out.first, out.thumbs = np.zeros((0, 1, 1), np.float16), np.zeros((0, 1024), np.float32)
+        out.masks, out.has_mask = np.zeros((0, LUNG_SIZE // 2, LUNG_SIZE // 2), bool), np.zeros(0, bool)
+    return out, problems
+
+
+def mask_target(path, crop) -> np.ndarray | None:
+    """A lung mask cut like its film (same border crop), at the segmenter's output size."""
+    try:
+        with Image.open(path) as im:
+            mask = im.convert("L")
+            w, h = mask.size
+            top, bottom, left, right = crop
+            box = (round(left * w), round(top * h), max(round(right * w), round(left * w) + 1),
+                   max(round(bottom * h), round(top * h) + 1))
+            side = LUNG_SIZE // 2
+            return np.asarray(mask.crop(box).resize((side, side), Image.BILINEAR)) > 127
+    except (OSError, ValueError):
+        return None  # a missing or broken mask: the film still trains the classifier

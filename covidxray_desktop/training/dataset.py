@@ -3,7 +3,7 @@ import csv
 import hashlib
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from covidxray_desktop.errors import DataError
@@ -22,6 +22,8 @@ class Sample:
     source: str
     patient_id: str
     split: str = ""
+    mask: Path | None = None  # a lung-field mask (255 = lung), when the data has one
+    finding: str = ""  # for films outside the two classes (other.csv): what they show
 
 
 def label_of(text: str) -> int | None:
@@ -46,7 +48,7 @@ def _from_folders(root: Path) -> list[Sample]:
         if label is None:
             continue
         found[label] = sub.name
-        files, _ = walk([sub])
+        files = walk([sub]).files
         # The folder layout names no patients: each file is its own patient (stated in the report).
         samples += [Sample(f, label, root.name, f"{sub.name}/{f.relative_to(sub)}") for f in files]
     missing = [c for i, c in enumerate(CLASSES) if i not in found]
@@ -64,6 +66,7 @@ def _from_manifest(path: Path) -> list[Sample]:
         raise DataError(f"{path.name}: cannot read the manifest ({exc}).")
     if not rows or not {"file", "label"} <= set(rows[0]):
         raise DataError(f"{path.name}: a manifest needs at least the columns file,label.")
+    masks = mask_index(path.parent)
     samples = []
     for n, row in enumerate(rows, start=2):
         label = label_of(row["label"] or "")
@@ -72,11 +75,40 @@ def _from_manifest(path: Path) -> list[Sample]:
         split = (row.get("split") or "").strip().lower()
         if split and split not in SPLITS:
             raise DataError(f"{path.name}, line {n}: unknown split {split!r} (use train, val or test).")
-        file = Path(row["file"])
-        samples.append(Sample(file if file.is_absolute() else path.parent / file, label,
-                              (row.get("source") or "manifest").strip(),
-                              (row.get("patient_id") or row["file"]).strip(), split))
+        mask = row.get("mask") or masks.get(row["file"])
+        samples.append(Sample(_beside(path, row["file"]), label, (row.get("source") or "manifest").strip(),
+                              (row.get("patient_id") or row["file"]).strip(), split,
+                              _beside(path, mask) if mask else None))
     return samples
+
+
+def others(manifest) -> list[Sample]:
+    """Films of neither class (`other.csv` beside a manifest: other pneumonias, nodules), for
+    reporting what the model says about them; label -1, never trained on."""
+    path = Path(manifest).parent / "other.csv"
+    if not Path(manifest).is_file() or not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return [Sample(_beside(path, r["file"]), -1, (r.get("source") or "other").strip(),
+                       (r.get("patient_id") or r["file"]).strip(), (r.get("split") or "").strip().lower(),
+                       finding=(r.get("finding") or "other").strip()) for r in csv.DictReader(fh) if r.get("file")]
+
+
+def mask_index(folder: Path) -> dict:
+    """image path (as the manifest names it) -> mask path, from `masks/manifest.csv` if present."""
+    path = Path(folder) / "masks" / "manifest.csv"
+    if not path.exists():
+        return {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return {r["image"]: r["mask"] for r in csv.DictReader(fh) if r.get("image") and r.get("mask")}
+    except (OSError, KeyError, csv.Error):
+        return {}
+
+
+def _beside(manifest: Path, name: str) -> Path:
+    file = Path(name)
+    return file if file.is_absolute() else manifest.parent / file
 
 
 def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.15)) -> list[Sample]:
@@ -104,8 +136,7 @@ def patient_split(samples: list[Sample], seed: int = 0, fractions=(0.7, 0.15, 0.
             share = done / max(total, 1)
             assign[k] = "train" if share < fractions[0] else "val" if share < fractions[0] + fractions[1] else "test"
             done += len(groups[k])
-    return [s if s.split else Sample(s.file, s.label, s.source, s.patient_id, assign[(s.source, s.patient_id)])
-            for s in samples]
+    return [s if s.split else replace(s, split=assign[(s.source, s.patient_id)]) for s in samples]
 
 
 def fingerprint(samples: list[Sample]) -> str:

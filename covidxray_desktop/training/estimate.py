@@ -2,19 +2,19 @@
 import threading
 import time
 
-CLASSES = ("covid", "normal")  # rows of the preview, positive class first
-SPLITS = ("train", "val", "test")
+from covidxray_desktop.training.dataset import CLASSES, SPLITS
 
 
-def preview(data, seed: int) -> dict:
-    """Counts per class and split, split exactly as the job will split them (same seed)."""
-    from covidxray_desktop.training import dataset
+def preview(data, seed: int, adapting: bool = False) -> dict:
+    """Counts per split and class name, split exactly as the job will split them (same seed);
+    adapting: the adaptation ('train') and check ('test') parts of `training.adapt`."""
+    from covidxray_desktop.training import adapt, dataset
 
     samples, described = dataset.discover(data)  # raises DataError with a readable reason
-    samples = dataset.patient_split(samples, seed)
+    samples = adapt.split(samples, seed) if adapting else dataset.patient_split(samples, seed)
     counts = {split: dict.fromkeys(CLASSES, 0) for split in SPLITS}
     for s in samples:
-        counts[s.split][dataset.CLASSES[s.label]] += 1
+        counts[s.split][CLASSES[s.label]] += 1
     return {"described": described, "counts": counts, "sources": sorted({s.source for s in samples})}
 
 
@@ -32,6 +32,7 @@ def probe(arch: str, abort: threading.Event) -> dict:
     from covidxray_desktop.training.augment import augment
     from covidxray_desktop.training.fit import as_input
 
+    backend.load_keras()
     device = backend.device()
     spec = SPECS[arch]
     rng = np.random.default_rng(0)

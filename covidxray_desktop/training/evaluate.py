@@ -1,64 +1,108 @@
-"""Score a bundle on labelled files through the same Predictor that `classify` uses."""
+"""Score a bundle on labelled films through the classify route (prepare, Predictor.assess).
+
+Used by the training job (val, test, held-out sources), by `evaluate`, and by the site check on a
+clinic's own folder; metrics are computed on the films the gate accepts, and refusals are
+counted beside them.
+"""
 from collections import Counter
 
 import numpy as np
 
-from covidxray_desktop.inference import Predictor
 from covidxray_desktop.model.calibration import expected_calibration_error, sigmoid
-from covidxray_desktop.training import dataset
-from covidxray_desktop.training.metrics import full_report, summary
+from covidxray_desktop.prepare import Route
+from covidxray_desktop.training import cache, dataset
+from covidxray_desktop.training.metrics import full_report, summary, wilson
 
 
-def evaluate_samples(samples, bundle, threshold=None, on_progress=None) -> dict:
-    """Metrics on the `ok` rows; rejected and unreadable images are counted beside them."""
-    predictor = Predictor(bundle, threshold=threshold)
-    y, p, raw, sources = [], [], [], []
-    y_any, p_any = [], []  # every image the network saw, the gate's refusals included
-    rejected, errors = Counter(), []
-    for n, (sample, row) in enumerate(zip(samples, predictor.run([s.file for s in samples])), 1):
-        name = dataset.CLASSES[sample.label]
-        if row.logit is not None:
-            # Not the 4-decimal p_covid of the CSV: an early, unsure model gives logits so close
-            # together that rounding ties them, and ties cost AUC that the model does have.
-            calibrated = float(sigmoid(row.logit / predictor.temperature))
-            y_any.append(sample.label)
-            p_any.append(calibrated)
-        if row.status == "ok":
-            y.append(sample.label)
-            p.append(calibrated)
-            raw.append(sigmoid(row.logit))
-            sources.append(sample.source)
-        elif row.status == "rejected":
-            rejected[name] += 1
-        else:
-            errors.append(row.message)
-        if on_progress:
-            on_progress(n, len(samples))
-    report = full_report(y, p, sources, predictor.threshold) if y else {"n": 0}
-    report["rejected"] = {c: rejected.get(c, 0) for c in dataset.CLASSES}
-    report["rejected_fraction"] = round(sum(rejected.values()) / max(len(samples), 1), 4)
-    report["errors"] = len(errors)
-    report["error_messages"] = errors[:20]
-    report["ece_uncalibrated"] = round(expected_calibration_error(raw, y), 4) if y else None
-    report["model"] = bundle.ident
+def route_of(bundle) -> Route:
+    return Route(int(bundle.card["input"]["size"]), bundle.card["preprocessing"])
+
+
+def score(predictor, decoded, batch: int = 64) -> dict:
+    """-> arrays over `decoded`: logits, calibrated p, gate scores, reasons, pooled features."""
+    logits, scores, reasons, pooled = [], [], [], []
+    for i in range(0, len(decoded.samples), batch):
+        out, s, r = predictor.assess(decoded.first[i:i + batch], decoded.thumbs[i:i + batch])
+        logits.append(out.logits)
+        scores.append(s)
+        reasons += r
+        pooled.append(out.pooled)
+    if not logits:
+        return {"logits": np.zeros(0), "p": np.zeros(0), "scores": np.zeros(0), "reasons": [], "pooled": np.zeros((0, 1))}
+    logits = np.concatenate(logits)
+    return {"logits": logits, "p": predictor.probability(logits), "scores": np.concatenate(scores),
+            "reasons": reasons, "pooled": np.concatenate(pooled)}
+
+
+def report(predictor, decoded, problems=(), threshold: float | None = None) -> dict:
+    """Metrics on the accepted films; refused and unreadable ones counted beside them."""
+    threshold = predictor.threshold if threshold is None else threshold
+    s = score(predictor, decoded)
+    y_all = np.array([x.label for x in decoded.samples], int)
+    accepted = np.array([r is None for r in s["reasons"]], bool)
+    y, p = y_all[accepted], s["p"][accepted]
+    sources = [x.source for x, a in zip(decoded.samples, accepted) if a]
+    out = full_report(y, p, sources, threshold) if len(y) else {"n": 0}
+    rejected = Counter(dataset.CLASSES[x.label] for x, a in zip(decoded.samples, accepted) if not a)
+    out["rejected"] = {c: rejected.get(c, 0) for c in dataset.CLASSES}
+    n_films = len(decoded.samples) + len(problems)
+    out["rejected_fraction"] = round(sum(rejected.values()) / max(n_films, 1), 4)
+    out["rejected_ci95"] = wilson(sum(rejected.values()), n_films)
+    out["rejected_reasons"] = dict(Counter(r for r in s["reasons"] if r))
+    out["errors"] = len(problems)
+    out["error_messages"] = list(problems)[:20]
+    out["ece_uncalibrated"] = round(expected_calibration_error(sigmoid(s["logits"][accepted]), y), 4) if len(y) else None
+    out["model"] = predictor.ident
     # What the network alone would have said, had the gate let everything through.
-    report["ignoring_gate"] = summary(y_any, p_any, predictor.threshold) if y_any else {"n": 0}
-    report["_y"], report["_p"] = np.array(y), np.array(p)  # for plots; dropped before saving
-    return report
+    out["ignoring_gate"] = summary(y_all, s["p"], threshold) if len(y_all) else {"n": 0}
+    out["_y"], out["_p"] = y, p  # for plots; dropped before saving
+    out["_pooled"], out["_accepted"] = s["pooled"], accepted
+    return out
 
 
-def split_samples(data, bundle):
-    """The data split as the bundle's training job split it (same seed), and its description."""
+def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None, predictor=None) -> dict:
+    """Metrics of `bundle` on labelled data. A folder of class sub-folders is scored whole (it is a
+    clinic's own check: no split); a manifest by the split the bundle's training used."""
+    from covidxray_desktop.inference import Predictor
+
     samples, described = dataset.discover(data)
-    return dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0)), described
+    whole = all(not s.split for s in samples) and split != "train" and _is_folder(data)
+    if not whole:
+        samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+        if split != "all":
+            samples = [s for s in samples if s.split == split]
+    predictor = predictor or Predictor(bundle, decode_limit_s=None)
+    decoded, problems = cache.decode(samples, route_of(bundle), on_progress)
+    out = report(predictor, decoded, problems, threshold)
+    out.update(data=described, split="all films" if whole else split)
+    return out
 
 
-def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None) -> dict:
-    samples, described = split_samples(data, bundle)
-    chosen = [s for s in samples if s.split == split] if split != "all" else samples
-    report = evaluate_samples(chosen, bundle, threshold, on_progress)
-    report.update(data=described, split=split)
-    return report
+def split_for(data, bundle, n: int) -> list:
+    """n test films spread over the test split (or over everything, for a folder)."""
+    samples, _ = dataset.discover(data)
+    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+    test = [s for s in samples if s.split == "test"] or samples
+    return [test[i].file for i in np.linspace(0, len(test) - 1, min(n, len(test))).astype(int)]
+
+
+def other_findings(predictor, samples) -> dict:
+    """Films of neither class (other pneumonias, nodules): the share called COVID-19 per finding."""
+    decoded, problems = cache.decode(samples, route_of(predictor.bundle))
+    s = score(predictor, decoded)
+    per = {}
+    for sample, p, reason in zip(decoded.samples, s["p"], s["reasons"]):
+        entry = per.setdefault(sample.finding, {"n": 0, "refused": 0, "called_covid": 0})
+        entry["n"] += 1
+        if reason is not None:
+            entry["refused"] += 1
+        elif p >= predictor.threshold:
+            entry["called_covid"] += 1
+    for entry in per.values():
+        judged = entry["n"] - entry["refused"]
+        entry["share_called_covid"] = round(entry["called_covid"] / judged, 4) if judged else None
+        entry["share_ci95"] = wilson(entry["called_covid"], judged)
+    return {"per_finding": dict(sorted(per.items(), key=lambda kv: -kv[1]["n"])), "errors": len(problems)}
 
 
 def public(report: dict) -> dict:
@@ -66,22 +110,7 @@ def public(report: dict) -> dict:
     return {k: v for k, v in report.items() if not k.startswith("_")}
 
 
-def evaluate_ood(bundle, data, out_dir, n_xrays: int = 10) -> dict:
-    """Share of made-up non-X-rays refused, per kind (see training/ood_set.py)."""
-    from covidxray_desktop.training import ood_set
+def _is_folder(data) -> bool:
+    from pathlib import Path
 
-    samples, _ = split_samples(data, bundle)
-    test = [s for s in samples if s.split == "test"]
-    picks = [test[i] for i in np.linspace(0, len(test) - 1, min(n_xrays, len(test))).astype(int)]
-    items = ood_set.build(out_dir, [s.file for s in picks])
-    per_kind, missed = {}, []
-    for (path, kind), row in zip(items, Predictor(bundle).run([p for p, _ in items])):
-        done = per_kind.setdefault(kind, [0, 0])
-        done[0] += row.status != "ok"
-        done[1] += 1
-        if row.status == "ok":
-            missed.append(f"{path.name} (score {row.ood_score})")
-    total = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
-    return {"rejected_fraction": round(total[0] / max(total[1], 1), 4), "n": total[1],
-            "per_kind": {k: {"rejected": v[0], "n": v[1]} for k, v in sorted(per_kind.items())},
-            "accepted": missed}
+    return Path(data).is_dir()

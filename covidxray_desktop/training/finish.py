@@ -1,81 +1,156 @@
-"""After the epochs: calibrate on val, fit the OOD gate, save the bundle, score it, report."""
+"""After the epochs: calibrate on val, fit the gate and the shift test, save the bundle, score it
+through the classify route, report."""
 import json
 from pathlib import Path
 
 import numpy as np
 
 from covidxray_desktop import DISCLAIMER
-from covidxray_desktop.model.architectures import FEATURES
-from covidxray_desktop.model.bundle import card_path, save_bundle, write_json_atomic
+from covidxray_desktop.model import bundle as bundles
+from covidxray_desktop.model import shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid, threshold_for_sensitivity
-from covidxray_desktop.model.ood import OODGate
-from covidxray_desktop.training import plots
-from covidxray_desktop.training.evaluate import evaluate_samples, public
-from covidxray_desktop.training.fit import as_input, predict_logits
+from covidxray_desktop.model.network import Network
+from covidxray_desktop.model.ood import Gate
+from covidxray_desktop.training import cache, dataset, ood_set, plots
+from covidxray_desktop.training.evaluate import other_findings, public, report
 from covidxray_desktop.training.metrics import roc_curve
 
 TARGET_SENSITIVITY = 0.95
 
 
-def pooled_features(model, images, channels: int, batch: int = 64) -> np.ndarray:
-    import keras
+def calibrate(network, decoded_val) -> tuple[float, float, dict]:
+    """(temperature, threshold, calibration facts) from the validation films."""
+    y = np.array([s.label for s in decoded_val.samples])
+    logits, _ = network.logits_and_pooled(decoded_val.first)
+    temperature = fit_temperature(logits, y)
+    p = sigmoid(logits / temperature)
+    threshold = threshold_for_sensitivity(p, y, TARGET_SENSITIVITY)
+    facts = {"method": "temperature scaling on the validation split", "temperature": round(temperature, 6),
+             "val_log_loss_before": round(log_loss(sigmoid(logits), y), 5),
+             "val_log_loss_after": round(log_loss(p, y), 5)}
+    return temperature, threshold, facts
 
-    net = keras.Model(model.inputs, model.get_layer(FEATURES).output)
-    out = [np.asarray(net.predict_on_batch(as_input(images[i:i + batch], channels))).mean(axis=(1, 2))
-           for i in range(0, len(images), batch)]
-    return np.concatenate(out)
+
+def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
+    train, val = decoded["train"], decoded["val"]
+    _, pooled_train = network.logits_and_pooled(train.first)
+    _, pooled_val = network.logits_and_pooled(val.first)
+    labels = np.array([s.label for s in train.samples])
+    gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
+    others = ood_set.split_real(data)[0] if data is not None else []
+    if others:  # the learned view check: training films against half the lateral and CT films
+        from covidxray_desktop.model.view import features
+        from covidxray_desktop.prepare import Route
+
+        route = Route(network.size, network.method)
+        odd, _ = cache.decode([dataset.Sample(p, 0, kind, p.name) for p, kind in others], route)
+        pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
+
+        def rows(d, idx=None):
+            first, thumbs = (d.first, d.thumbs) if idx is None else (d.first[idx], d.thumbs[idx])
+            out = [network.forward(first[i:i + 64]) for i in range(0, len(first), 64)]
+            return features(gate, thumbs, np.concatenate([o.pooled for o in out]),
+                            np.concatenate([o.masks for o in out]) if lung_check else None)
+
+        gate.learn_view(rows(train, pick), rows(odd), rows(val), [s.source for s in val.samples],
+                        [p.name for p, _ in others])
+    return gate
 
 
-def finalise(model, arch, spec, parts, arrays, history, out_dir, name, training, held_out, on_event):
-    on_event({"kind": "stage", "message": "calibrating on the validation split"})
-    y_val = np.array([s.label for s in parts["val"]])
-    logits = predict_logits(model, arrays["val"][0], spec["channels"], spec["output"])
-    temperature = fit_temperature(logits, y_val)
-    p_val = sigmoid(logits / temperature)
-    threshold = threshold_for_sensitivity(p_val, y_val, TARGET_SENSITIVITY)
+def head(classifier) -> dict | None:
+    """The pooled head's weights: with them a heat map is computed from the exported features."""
+    names = [layer.name for layer in classifier.layers]
+    if "logit" not in names:
+        return None  # the article's Flatten head has no class activation map
+    w, b = classifier.get_layer("logit").get_weights()
+    return {"weights": np.round(w.reshape(-1).astype(np.float64), 8).tolist(), "bias": float(b[0])}
 
-    on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
-    y_train = np.array([s.label for s in parts["train"]])
-    gate = OODGate.fit(arrays["train"][1], pooled_features(model, arrays["train"][0], spec["channels"]),
-                       y_train, arrays["val"][1], pooled_features(model, arrays["val"][0], spec["channels"]))
 
+def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name, training, lung_card, on_event,
+             overwrite=False, data=None):
     card = {
         "arch": arch, "classes": ["normal", "covid"], "positive_class": "covid",
         "input": {"size": spec["size"], "channels": spec["channels"]},
         "preprocessing": spec["preprocessing"], "output": spec["output"],
-        "threshold": round(threshold, 6),
-        "operating_point": f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the validation split (screening)",
-        "calibration": {"method": "temperature scaling on the validation split", "temperature": round(temperature, 6),
-                        "val_log_loss_before": round(log_loss(sigmoid(logits), y_val), 5),
-                        "val_log_loss_after": round(log_loss(p_val, y_val), 5)},
-        "training": training, "history": history, "disclaimer": DISCLAIMER,
+        "lungs": lung_card, "training": training, "history": history, "disclaimer": DISCLAIMER,
         "intended_use": "Research on COVID-19 vs normal frontal chest X-rays; not for diagnosis.",
-        "ood": gate.to_card(),
     }
-    bundle = save_bundle(model, card, out_dir, name)
+    network = Network.from_keras(card, classifier, segmenter)
+    on_event({"kind": "stage", "message": "calibrating on the validation split"})
+    temperature, threshold, facts = calibrate(network, decoded["val"])
+    on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
+    gate = fit_gate(network, decoded, segmenter is not None, data)
+    card.update(threshold=round(threshold, 6), calibration=facts, ood=gate.to_card(), head=head(classifier),
+                operating_point=f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the validation split (screening)")
+    parity = {"classifier": network.views(decoded["val"].first[:64].astype(np.float32), None if segmenter is None
+                                          else network.masks(decoded["val"].first[:64]))}
+    if segmenter is not None:
+        from covidxray_desktop.model.lungs import segmenter_input
 
-    metrics = {}
-    for split in ("val", "test"):
-        if parts.get(split):
-            on_event({"kind": "stage", "message": f"scoring the {split} split"})
-            metrics[split] = evaluate_samples(parts[split], bundle)
-    if held_out:
-        # Leave-one-source-out: the unseen source against the test normals.
-        normals = [s for s in parts.get("test", []) if s.label == 0]
+        parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
+    bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
+    return score(bundle, decoded, history, out_dir, name, on_event, data)
+
+
+def score(bundle, decoded, history, out_dir, name, on_event, data=None):
+    """Scores through the saved bundle on the light runtime (what `classify` runs), the shift
+    test's reference, then the card's metrics and the report."""
+    from covidxray_desktop.inference import Predictor
+
+    predictor = Predictor(bundle, decode_limit_s=None)
+    on_event({"kind": "stage", "message": "fitting the batch shift test on the validation split"})
+    val_report = report(predictor, decoded["val"])
+    kept = [s for s, a in zip(decoded["val"].samples, val_report["_accepted"]) if a]
+    reference = shift.reference(val_report["_pooled"][val_report["_accepted"]],
+                                val_report["_p"] >= predictor.threshold, [s.source for s in kept],
+                                [s.patient_id for s in kept])
+    metrics = {"val": val_report}
+    if decoded.get("test") is not None and len(decoded["test"].samples):
+        on_event({"kind": "stage", "message": "scoring the test split"})
+        metrics["test"] = report(predictor, decoded["test"])
+        pooled, predicted, labels = _accepted(metrics["test"], predictor)
+        reference["false_alarms"] = shift.calibration(reference, pooled, predicted, labels)
+    if decoded.get("held_out") is not None and len(decoded["held_out"].samples):
+        # Leave-one-source-out: each unseen source beside the test films of the other class.
         on_event({"kind": "stage", "message": "scoring the held-out sources"})
-        metrics["held_out"] = evaluate_samples(held_out + normals, bundle)
-    bundle.card["metrics"] = {k: public(v) for k, v in metrics.items()}
-    write_json_atomic(card_path(bundle.path), bundle.card)
-
-    report = write_report(bundle, metrics, history, Path(out_dir), name)
+        held = decoded["held_out"]
+        classes = {s.label for s in held.samples}
+        test = decoded.get("test")
+        others = test.take([s.label not in classes for s in test.samples]) if test is not None else None
+        joined = cache.join(held, others) if others is not None else held
+        metrics["held_out"] = report(predictor, joined)
+        pooled, predicted, _ = _accepted(metrics["held_out"], predictor)
+        new = [s.source in {h.source for h in held.samples}
+               for s, a in zip(joined.samples, metrics["held_out"]["_accepted"]) if a]
+        reference["power"] = shift.power(reference, pooled, predicted, new)
+    extra = {}
+    if data is not None and Path(data).is_file():
+        films = dataset.others(data)
+        if films:
+            on_event({"kind": "stage", "message": f"scoring {len(films)} films of other findings"})
+            extra["other_findings"] = other_findings(predictor, films)
+        fitted, kept = ood_set.split_real(data)
+        if kept:
+            on_event({"kind": "stage", "message": f"checking the gate on {len(fitted) + len(kept)} lateral and CT films"})
+            extra["ood_real"] = ood_set.refusals(bundle, fitted + kept, predictor)
+            extra["ood_real_unseen"] = ood_set.refusals(bundle, kept, predictor)  # never fitted on
+    predictor.close()
+    bundle = bundles.update_card(bundle, metrics={**{k: public(v) for k, v in metrics.items()}, **extra},
+                                 shift=reference)
+    result = write_report(bundle, metrics, history, Path(out_dir), name)
     on_event({"kind": "done", "message": f"saved {bundle.path}", "model": bundle.ident})
-    return bundle, report
+    return bundle, result
+
+
+def _accepted(scored: dict, predictor):
+    """(pooled features, predicted COVID, labels) of the films the gate accepted."""
+    keep = scored["_accepted"]
+    return scored["_pooled"][keep], scored["_p"] >= predictor.threshold, scored["_y"]
 
 
 def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
-    report = {"model": bundle.ident, "card": str(card_path(bundle.path)),
-              "metrics": {k: public(v) for k, v in metrics.items()}, "history": history,
-              "figures": {}}
+    report_ = {"model": bundle.ident, "card": str(bundles.card_path(bundle.path)),
+               "metrics": {k: public(v) for k, v in metrics.items()}, "history": history, "figures": {}}
     rocs = {}
     for split, m in metrics.items():
         if m.get("auc") is not None:
@@ -84,7 +159,7 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
     if rocs:
         path = out_dir / f"{name}.roc.png"
         plots.line_chart(rocs, path, f"ROC - {bundle.ident}", "1 - specificity", "sensitivity", diagonal=True)
-        report["figures"]["roc"] = str(path)
+        report_["figures"]["roc"] = str(path)
     if history:
         epochs = [h["epoch"] for h in history]
         top = max([1.0] + [h["loss"] for h in history if np.isfinite(h["loss"])])
@@ -95,8 +170,8 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
                           "val loss": (epochs, [h["val_loss"] for h in history])},
                          path, "Training curves", "epoch", "value",
                          xrange=(1, max(epochs[-1], 2)), yrange=(0, top))
-        report["figures"]["curves"] = str(path)
+        report_["figures"]["curves"] = str(path)
     path = out_dir / f"{name}.report.json"
-    path.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    report["path"] = str(path)
-    return report
+    path.write_text(json.dumps(report_, indent=1), encoding="utf-8")
+    report_["path"] = str(path)
+    return report_

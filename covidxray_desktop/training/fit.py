@@ -6,7 +6,7 @@ checked between batches, and no data adapter restarts at each epoch (which cost 
 """
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -15,14 +15,27 @@ from covidxray_desktop.model.architectures import build, compile_for_training
 from covidxray_desktop.model.calibration import log_loss, sigmoid, to_logit
 from covidxray_desktop.training.augment import augment
 from covidxray_desktop.training.metrics import auc
+from covidxray_desktop.training.session import Cancelled
+
+
+def source_weights(samples) -> np.ndarray:
+    """Each class weighs half, each source within a class equally: no source or class dominates."""
+    counts = Counter((s.label, s.source) for s in samples)
+    per_class = Counter(s.label for s in samples)
+    sources_in = {c: len({src for (lab, src) in counts if lab == c}) for c in per_class}
+    w = np.array([1.0 / (len(per_class) * sources_in[s.label] * counts[(s.label, s.source)]) for s in samples])
+    return (w * len(samples)).astype(np.float32)
 
 
 def as_input(images: np.ndarray, channels: int) -> np.ndarray:
-    x = images.astype(np.float32)[..., None]
-    return np.repeat(x, 3, axis=-1) if channels == 3 else x
+    x = images.astype(np.float32)
+    x = x[..., None] if x.ndim == 3 else x
+    return np.repeat(x, 3, axis=-1) if channels == 3 and x.shape[-1] == 1 else x
 
 
 def predict_logits(model, images, channels: int, output: str, batch: int = 64) -> np.ndarray:
+    """Logits of the model being trained, on cached classifier inputs (between epochs only: the
+    finished model is scored through model.network like every other)."""
     out = [np.asarray(model.predict_on_batch(as_input(images[i:i + batch], channels)))
            for i in range(0, len(images), batch)]
     return to_logit(np.concatenate(out), output) if out else np.zeros(0)
@@ -55,7 +68,7 @@ def in_float32(model, arch: str):
     return plain
 
 
-def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy: str = "float32"):
+def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy: str = "float32", model=None):
     """Train; -> (history, float32 model holding the best epoch's averaged weights).
 
     A cancel before the first epoch ends raises Cancelled; a later one stops early, and the
@@ -65,15 +78,14 @@ def run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy: st
 
     keras.mixed_precision.set_global_policy(policy)
     try:
-        history, model = _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled)
+        history, model = _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     return history, in_float32(model, arch)
 
 
-def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
-    from covidxray_desktop.training.job import Cancelled, source_weights
-
+def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=None):
+    """`model`: a network to go on training (adaptation); None: a new one of `arch`."""
     images = arrays["train"][0]
     y_train = np.array([s.label for s in parts["train"]], np.float32)
     y_val = np.array([s.label for s in parts["val"]])
@@ -89,14 +101,15 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled):
 
     def make_batch(idx, batch_rng):
         imgs = images[idx].astype(np.float32)
+        imgs = imgs[..., 0] if imgs.ndim == 4 else imgs
         if spec["augment"]:
-            imgs = np.stack([augment(im, batch_rng) for im in imgs])
+            imgs = np.stack([augment(im, batch_rng, spec.get("acquisition", False)) for im in imgs])
         y = y_train[idx]
         y = np.stack([1 - y, y], axis=1) if spec["output"] == "softmax" else y[:, None]
         return as_input(imgs, spec["channels"]), y, None if weights is None else weights[idx]
 
-    model = build(arch)
-    compile_for_training(model, arch, epochs, steps)
+    model = model or build(arch)
+    compile_for_training(model, arch, epochs, steps, spec.get("learning_rate"))
     history, best = [], {"score": None, "weights": None, "epoch": 0}
     workers = prep_workers()
     stopped = False

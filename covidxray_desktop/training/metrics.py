@@ -44,6 +44,16 @@ def roc_curve(y, p) -> tuple[np.ndarray, np.ndarray]:
     return fpr, tpr
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> list | None:
+    """95 % Wilson score interval of a proportion k / n (sound for small n and for 0 or n)."""
+    if n == 0:
+        return None
+    phat = k / n
+    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+
+
 def summary(y, p, threshold: float) -> dict:
     """The metric keys every report uses; undefined ones (one class only) are None."""
     y, p = np.asarray(y, int), np.asarray(p, float)
@@ -59,7 +69,9 @@ def summary(y, p, threshold: float) -> dict:
         "accuracy": round((tp + tn) / len(y), 4) if len(y) else None,
         "balanced_accuracy": round((sens + spec) / 2, 4) if sens is not None and spec is not None else None,
         "sensitivity": None if sens is None else round(sens, 4),
+        "sensitivity_ci95": wilson(tp, tp + fn),
         "specificity": None if spec is None else round(spec, 4),
+        "specificity_ci95": wilson(tn, tn + fp),
         "confusion": {"tp": tp, "fn": fn, "fp": fp, "tn": tn},
         "threshold": round(float(threshold), 4),
         "ece": round(expected_calibration_error(p, y), 4) if len(y) else None,

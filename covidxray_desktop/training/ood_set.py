@@ -5,6 +5,7 @@ Kinds: noise, blank, rendered text and screenshots, photographs and other pictur
 scikit-image (when installed), CT-like slices, other-body-part images, rotated / upside-down
 X-rays, corner crops, and DICOM files whose tags say CT or lateral.
 """
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,51 @@ SKIMAGE_GRAY = ["camera", "coins", "horse", "moon", "page", "text", "clock", "br
                 "checkerboard", "binary_blobs", "microaneurysms"]
 SKIMAGE_COLOUR = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
                   "logo", "cat", "colorwheel", "retina"]
+
+
+def real(data) -> list[tuple[Path, str]]:
+    """The real films the data keeps for this purpose (`ood/manifest.csv`: lateral views, CT
+    slices), as (path, kind); none when absent. The gate is never fitted on them."""
+    folder = Path(data).parent if Path(data).is_file() else Path(data)
+    manifest = folder / "ood" / "manifest.csv"
+    if not manifest.exists():
+        return []
+    with open(manifest, newline="", encoding="utf-8") as fh:
+        return [(folder / "ood" / r["file"], r["kind"]) for r in csv.DictReader(fh) if r.get("file")]
+
+
+def split_real(data) -> tuple[list, list]:
+    """The real non-frontal films as (half to fit the gate's view check on, half kept to test it),
+    split by patient, the same way every time."""
+    items = real(data) if data is not None else []
+    if not items:
+        return [], []
+    folder = Path(data).parent if Path(data).is_file() else Path(data)
+    with open(folder / "ood" / "manifest.csv", newline="", encoding="utf-8") as fh:
+        patient = {folder / "ood" / r["file"]: f"{r['kind']}-{r.get('patient_id', r['file'])}" for r in csv.DictReader(fh)}
+    groups = sorted(set(patient.values()))
+    order = np.random.default_rng(0).permutation(len(groups))
+    fit = {groups[i] for i in order[: len(groups) // 2]}
+    return ([i for i in items if patient[i[0]] in fit], [i for i in items if patient[i[0]] not in fit])
+
+
+def refusals(bundle, items, predictor=None) -> dict:
+    """Share refused per kind, with 95 % intervals, through `classify`'s own route."""
+    from covidxray_desktop.inference import Predictor
+    from covidxray_desktop.training.metrics import wilson
+
+    predictor = predictor or Predictor(bundle, decode_limit_s=None)
+    per_kind, accepted = {}, []
+    for (path, kind), row in zip(items, predictor.run([p for p, _ in items])):
+        done = per_kind.setdefault(kind, [0, 0])
+        done[0] += row.status != "ok"
+        done[1] += 1
+        if row.status == "ok":
+            accepted.append(f"{Path(path).name} (score {row.ood_score})")
+    refused, n = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
+    return {"rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
+            "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1])} for k, v in sorted(per_kind.items())},
+            "accepted": accepted}
 
 
 def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:

@@ -1,0 +1,152 @@
+"""Adapting a model to a site: its own labelled films teach the decision, not the features.
+
+The site's films are split by patient into an adaptation part and a check part. On the
+adaptation part only the classifier's last layer (the pooled head) is trained again, from the
+current weights, with the usual augmentation; the lung segmenter and every convolution stay as
+they are. Why only the head: a site has tens of films, not thousands; the features, the gate and
+the shift test stay valid for every other site, so the model cannot forget them. Then the
+temperature and, with enough COVID films, the threshold are refitted on the site's films, the
+gate learns that the site's films are familiar, the site joins the shift test's sources, and the
+check part, which nothing was fitted on, gives the before/after table.
+"""
+import time
+
+import numpy as np
+
+from covidxray_desktop import backend
+from covidxray_desktop.errors import DataError, UsageError
+from covidxray_desktop.model import bundle as bundles
+from covidxray_desktop.model.calibration import fit_temperature, threshold_for_sensitivity
+from covidxray_desktop.training import cache, dataset, fit
+from covidxray_desktop.training.evaluate import public, report, route_of
+
+CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
+MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own threshold is kept
+TARGET_SENSITIVITY = 0.95
+LEARNING_RATE = 3e-3
+
+
+def split(samples, seed: int) -> list:
+    """Samples with split 'train' (adaptation) or 'test' (check), by patient, stratified."""
+    fresh = [dataset.Sample(s.file, s.label, s.source, s.patient_id, "") for s in samples]
+    return dataset.patient_split(fresh, seed, fractions=(1 - CHECK_SHARE, 0.0, CHECK_SHARE))
+
+
+def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, on_event=lambda e: None,
+          cancelled=lambda: False, overwrite: bool = False, original=None):
+    """-> (adapted bundle, report dict). `base`: the bundle to adapt (default: the bundled one);
+    `original`: the manifest the base model was tested on, to measure what it may have forgotten."""
+    from covidxray_desktop.inference import Predictor
+    from covidxray_desktop.model.network import Network
+
+    keras = backend.load_keras()
+    if epochs < 1:
+        raise UsageError("--epochs must be at least 1")
+    started = time.time()
+    base = base if isinstance(base, bundles.ModelBundle) else bundles.load(base, keras=True)
+    base.keras()
+    if base.card.get("arch") != "default" or not base.card.get("head"):
+        raise DataError(f"{base.ident} has no pooled head to adapt (only this app's own architecture has one).")
+    samples, described = dataset.discover(data)
+    samples = split(samples, seed)
+    parts = {"train": [s for s in samples if s.split == "train"], "test": [s for s in samples if s.split == "test"]}
+    for k, what in (("train", "adaptation"), ("test", "check")):
+        if len({s.label for s in parts[k]}) < 2:
+            raise DataError(f"the {what} part needs films of both classes; the data has {len(samples)} films "
+                            f"({sum(s.label for s in samples)} COVID-19): add more of the smaller class.")
+    on_event({"kind": "stage", "message": f"{len(samples)} films from {described}: {len(parts['train'])} to adapt on, "
+                                          f"{len(parts['test'])} to check"})
+    decoded = {}
+    for k in ("train", "test"):
+        decoded[k], problems = cache.decode(parts[k], route_of(base),
+                                            lambda n, t, k=k: on_event({"kind": "stage", "done": n, "total": t,
+                                                                        "message": f"decoding {k} films {n}/{t}"}))
+        parts[k] = decoded[k].samples
+    before = Predictor(base, decode_limit_s=None)
+    check_before = report(before, decoded["test"])
+    network = Network(base, "keras")
+    views = {k: network.lung_views(d.first)[1][..., 0].astype(np.float16) for k, d in decoded.items()}
+    classifier = base.keras_part("classifier")
+    model = keras.models.clone_model(classifier)
+    model.set_weights(classifier.get_weights())
+    for layer in model.layers:
+        layer.trainable = layer.name == "logit"
+    from covidxray_desktop.model.architectures import SPECS
+
+    spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
+                learning_rate=LEARNING_RATE, batch=16)
+    backend.make_deterministic(seed)
+    history, model = fit.run("default", spec, {"train": parts["train"], "val": parts["train"]},
+                             {"train": (views["train"], None), "val": (views["train"], None)},
+                             epochs, seed, on_event, cancelled, "float32", model=model)
+    for layer in model.layers:
+        layer.trainable = True
+    card = _refit(base, model, decoded["train"], network, on_event)
+    card["adapted_from"] = {"model": base.ident, "hash": base.hash, "data": described,
+                            "counts": {k: {"covid": sum(s.label for s in v), "normal": sum(1 - s.label for s in v)}
+                                       for k, v in parts.items()},
+                            "epochs": epochs, "seed": seed, "trained": "the pooled head only",
+                            "wall_time_s": round(time.time() - started, 1)}
+    card["history"] = history
+    on_event({"kind": "stage", "message": "saving the adapted model"})
+    segmenter = base.keras_part("lungs")
+    adapted = bundles.save(bundles.combine(model, segmenter), card, out_dir, name, overwrite,
+                           {"classifier": network.views(decoded["train"].first[:32].astype(np.float32),
+                                                        None if segmenter is None else
+                                                        network.masks(decoded["train"].first[:32]))})
+    after = Predictor(adapted, decode_limit_s=None)
+    check_after = report(after, decoded["test"])
+    outcome = {"check": {"before": public(check_before), "after": public(check_after)}}
+    if original is not None:
+        on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
+        outcome["original"] = _original(original, base, adapted, before, after)
+    metrics = dict(base.card.get("metrics", {}), site=outcome)
+    adapted = bundles.update_card(adapted, metrics=metrics)
+    before.close()
+    after.close()
+    on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
+    return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history}
+
+
+def _refit(base, classifier, site, network, on_event) -> dict:
+    """The card of the adapted model: temperature, threshold, gate and shift test made to know the site."""
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.model.ood import Gate
+
+    card = {k: v for k, v in base.card.items() if k not in ("metrics", "runtime", "keras_sha256", "version",
+                                                            "name", "format_version")}
+    adapted = Network.from_keras(base.card, classifier, base.keras_part("lungs"))
+    y = np.array([s.label for s in site.samples])
+    logits, pooled = adapted.logits_and_pooled(site.first)
+    on_event({"kind": "stage", "message": "refitting calibration, threshold and gate on the site's films"})
+    temperature = fit_temperature(logits, y)
+    calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
+                       method="temperature scaling on the site's adaptation films")
+    p = 1 / (1 + np.exp(-logits / temperature))
+    if y.sum() >= MIN_COVID_FOR_THRESHOLD:
+        threshold = threshold_for_sensitivity(p, y, TARGET_SENSITIVITY)
+        point = f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the site's {int(y.sum())} adaptation COVID films"
+    else:
+        threshold = float(base.card["threshold"])
+        point = (f"the base model's threshold, kept: {int(y.sum())} adaptation COVID films are too few to set one "
+                 f"(at least {MIN_COVID_FOR_THRESHOLD} are needed)")
+    gate = Gate.from_card(base.card["ood"])
+    gate.widen(site.thumbs, pooled)
+    w, b = classifier.get_layer("logit").get_weights()
+    from covidxray_desktop.model import shift
+
+    card.update(threshold=round(float(threshold), 6), operating_point=point, calibration=calibration,
+                ood=gate.to_card(), head={"weights": np.round(w.reshape(-1).astype(np.float64), 8).tolist(),
+                                          "bias": float(b[0])},
+                shift=shift.add_source(base.card.get("shift"), pooled, p >= threshold, "this site"))
+    del network
+    return card
+
+
+def _original(manifest, base, adapted, before, after) -> dict:
+    """The base model's own test split, scored by both: what adaptation changed there."""
+    samples, _ = dataset.discover(manifest)
+    samples = dataset.patient_split(samples, base.card.get("training", {}).get("seed", 0))
+    test = [s for s in samples if s.split == "test"]
+    decoded, _ = cache.decode(test, route_of(base))
+    return {"before": public(report(before, decoded)), "after": public(report(after, decoded))}

@@ -1,0 +1,56 @@
+"""A training run's state, shared by the command line and the window: no Qt here.
+
+The job reports through `emit(event)`; the owner asks it to stop with `cancel()` (keep the best
+finished epoch) or `abort()` (drop the run). The job polls `stopping()` between batches.
+"""
+import threading
+import time
+
+
+class Cancelled(Exception):
+    """The run stopped before any epoch finished (or was aborted): nothing was saved."""
+
+
+class Session:
+    def __init__(self, on_event=lambda e: None, batch_events_per_s: float | None = None):
+        self.on_event = on_event
+        self._cancel = threading.Event()
+        self._abort = threading.Event()
+        self.running = False
+        self.best_epoch = 0
+        self.epochs_done = 0
+        self.last_stage = ""
+        self._min_gap = 1 / batch_events_per_s if batch_events_per_s else 0.0
+        self._last_batch = 0.0
+
+    def emit(self, event: dict) -> None:
+        kind = event["kind"]
+        if kind == "batch" and self._min_gap:
+            now = time.monotonic()
+            if event["step"] < event["steps"] and now - self._last_batch < self._min_gap:
+                return  # more would only flood a window's event queue on a fast GPU
+            self._last_batch = now
+        if kind == "epoch":
+            self.epochs_done, self.best_epoch = event["epoch"], event.get("best_epoch", self.best_epoch)
+        elif kind == "stage":
+            self.last_stage = event.get("message", "")
+        self.on_event(event)
+
+    def cancel(self) -> None:
+        """Stop after the current batch; a finished epoch or more is kept as a model."""
+        self._cancel.set()
+
+    def abort(self) -> None:
+        """Stop and keep nothing (the window is closing)."""
+        self._abort.set()
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    def stopping(self) -> bool:
+        """Polled by the job between batches; raises Cancelled when the run is aborted."""
+        if self._abort.is_set():
+            raise Cancelled()
+        return self._cancel.is_set()

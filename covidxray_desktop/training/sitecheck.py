@@ -1,0 +1,40 @@
+"""A clinic's check of the model on its own films: the numbers, and what they mean, in words."""
+
+
+def _compare(name: str, value, interval, card_value, n: int) -> tuple[str, bool]:
+    """(sentence, alarming) for one metric against the model card's."""
+    shown = f"{name} {value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+    if card_value is None:
+        return f"On your {n} films: {shown}.", False
+    if interval[1] < card_value:
+        return (f"On your {n} films: {shown}, below the {card_value:.2f} the model card reports.", True)
+    if value < card_value:
+        return (f"On your {n} films: {shown}; the model card reports {card_value:.2f}, which is within "
+                f"this interval: more films would tell.", False)
+    return f"On your {n} films: {shown}, in line with the {card_value:.2f} the model card reports.", False
+
+
+def verdict(report: dict, card: dict) -> dict:
+    """{"sentences": [...], "rely": bool}: plain-language reading of a site check."""
+    test = card.get("metrics", {}).get("test", {})
+    sentences, alarm = [], False
+    n = report.get("n", 0)
+    if not n:
+        return {"sentences": ["None of your films could be judged (all were refused or unreadable)."], "rely": False}
+    for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity")):
+        if report.get(key) is None or not report.get(f"{key}_ci95"):
+            continue
+        sentence, bad = _compare(name, report[key], report[f"{key}_ci95"], test.get(key),
+                                 report["n_covid"] if key == "sensitivity" else report["n_normal"])
+        sentences.append(sentence)
+        alarm |= bad
+    refused = report.get("rejected_fraction") or 0.0
+    if refused > 0.05:
+        sentences.append(f"The model refused {refused:.0%} of your films as unlike what it can judge.")
+        alarm = True
+    if alarm:
+        sentences.append("Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, "
+                         "or covidxray adapt).")
+    else:
+        sentences.append("Nothing here says the model works worse on your films than on its own test films.")
+    return {"sentences": sentences, "rely": not alarm}
