@@ -2,15 +2,8 @@ import multiprocessing
 import sys
 
 
-def run(argv=None, console: bool = True) -> int:
-    """The app: the window or a headless command. console=False: no terminal to print to."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    from covidxray_desktop import cpu
-
-    # Before anything imports TensorFlow: on a CPU without AVX that import kills the process.
-    refused = cpu.check(argv, console=console)
-    if refused is not None:
-        return refused
+def run(argv=None) -> int:
+    """`python -m covidxray_desktop` and the frozen app: the same start-up as the console script."""
     from covidxray_desktop.cli import main
 
     return main(argv)

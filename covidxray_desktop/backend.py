@@ -15,7 +15,7 @@ def device() -> str:
     backend = name()
     try:
         if backend == "tensorflow":
-            import tensorflow as tf
+            tf = import_tensorflow()
 
             gpus = tf.config.list_physical_devices("GPU")
             if gpus:
@@ -42,9 +42,7 @@ def make_deterministic(seed: int) -> None:
 
     keras.utils.set_random_seed(seed)
     if name() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
+        import_tensorflow().config.experimental.enable_op_determinism()
 
 
 def precision(choice: str = "auto") -> str:
@@ -60,5 +58,47 @@ def precision(choice: str = "auto") -> str:
 
 def quiet() -> None:
     """Silence backend start-up chatter before it is imported (the CLI prints its own progress)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def import_tensorflow():
+    """TensorFlow (and Keras on it), imported with its C++ start-up lines kept off the terminal:
+    they are printed before its own log settings apply, so the process's stderr is pointed at
+    nothing for the length of the import."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    quiet()
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (a windowed app): nothing to hide
+        import tensorflow
+
+        return tensorflow
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow
+            import keras  # noqa: F401  (its backend start-up prints too)
+
+            # oneDNN announces itself at the first operation, not at import: run one now.
+            ones = keras.ops.ones((1, 4, 4, 1))
+            keras.ops.convert_to_numpy(keras.ops.conv(ones, keras.ops.ones((3, 3, 1, 1))) + keras.ops.matmul(
+                keras.ops.ones((2, 2)), keras.ops.ones((2, 2)))[0, 0])
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    tensorflow.get_logger().setLevel("ERROR")  # "retracing" notes and the like are not for users
+    return tensorflow
+
+
+def load_keras():
+    """Keras on the chosen backend, imported once, quietly: call before any other `import keras`."""
+    if name() == "tensorflow":
+        import_tensorflow()
+    import keras
+
+    return keras

@@ -11,13 +11,9 @@ PF_XSAVE_ENABLED = 17
 PF_SSSE3_INSTRUCTIONS_AVAILABLE = 36
 PF_AVX_INSTRUCTIONS_AVAILABLE = 39
 
-# Commands that never load TensorFlow: they stay usable on an old CPU.
-NO_TENSORFLOW = {"history", "forget", "-h", "--help", "--version"}
-HEADLESS = {"classify", "train", "evaluate", "bench", "info"} | NO_TENSORFLOW
-
 MESSAGE = ("This computer's processor lacks the AVX instructions that TensorFlow needs, so "
-           "covidxray cannot classify or train here. Please use a PC with an Intel or AMD "
-           "processor from 2011 or later (Intel Sandy Bridge / AMD Bulldozer or newer).")
+           "covidxray cannot train or adapt models here (classifying works). Please use a PC with an "
+           "Intel or AMD processor from 2011 or later (Intel Sandy Bridge / AMD Bulldozer or newer).")
 
 
 def x86(machine: str | None = None) -> bool:
@@ -88,39 +84,19 @@ def problem() -> str | None:
     return MESSAGE if has_avx() is False else None
 
 
-def needs_tensorflow(argv: list[str]) -> bool:
-    return not argv or argv[0] not in NO_TENSORFLOW
-
-
-def wants_window(argv: list[str]) -> bool:
-    """No sub-command (files or nothing) or `gui` opens the window."""
-    return not argv or argv[0] not in HEADLESS
-
-
-def report(message: str, windowed: bool) -> int:
-    """Tell the user: one line on stderr, and a dialog when there is a window to show. Returns 2."""
+def report(message: str) -> int:
+    """Tell the user on the terminal, in one line; returns 2. (The window shows its own dialog.)"""
     stream = sys.stderr or sys.stdout
     if stream is not None:
         print(f"covidxray: {message}", file=stream)
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
-    if windowed and not headless:  # without a display Qt would abort, not raise
-        try:
-            from PySide6.QtWidgets import QApplication, QMessageBox
-
-            app = QApplication.instance() or QApplication(sys.argv[:1])  # a dialog needs one
-            QMessageBox.critical(None, "covidxray", message)
-            app.processEvents()
-        except Exception:  # no usable Qt: the line above has said it
-            pass
     return 2
 
 
-def check(argv: list[str], console: bool = True) -> int | None:
-    """Exit status when the command cannot run on this CPU (after telling so), else None."""
-    if not needs_tensorflow(argv):
-        return None
+def check() -> int | None:
+    """For a command that needs TensorFlow (the command table says which): the exit status when
+    this CPU cannot run it (after telling so), else None. The window asks problem() itself before
+    it trains or adapts, and says it in a dialog."""
     message = problem()
     if message is None:
         return None
-    return report(message, windowed=not console or wants_window(argv))
+    return report(message)

@@ -5,17 +5,29 @@ import tempfile
 from pathlib import Path
 
 KEYS = ["classify_images_per_s", "classify_heatmap_images_per_s", "single_latency_ms", "cold_start_s",
-        "peak_rss_mb", "epoch_s", "train_images_per_s"]
+        "first_prediction_s", "peak_rss_mb", "epoch_s", "train_images_per_s"]
+
+
+def add_arguments(b) -> None:
+    b.add_argument("--data", default=str(Path("..") / "shared" / "data"), metavar="DIR",
+                   help="X-ray data folder or manifest to draw the ~300-image sample from")
+    b.add_argument("--n", type=int, default=300, help="sample size")
+    b.add_argument("--model", metavar="BUNDLE")
+    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--runtimes", action="store_true",
+                   help="also time the classifier on ONNX Runtime, LiteRT and Keras side by side")
+    b.add_argument("--quiet", action="store_true")
 
 
 def run(args) -> int:
-    from covidxray_desktop import bench
-    from covidxray_desktop.cli import load_model
+    from covidxray_desktop import backend, bench
     from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.model.bundle import load
 
     if args.n < 2:
         raise UsageError("--n must be at least 2")
-    ours = load_model(args.model)
+    backend.load_keras()
+    ours = load(args.model)
 
     def step(text):
         if not args.quiet:
@@ -27,9 +39,17 @@ def run(args) -> int:
         step(f"{len(files)} sample X-rays ready")
         result = {"machine": bench.machine(), "n_images": len(files), "model": ours.ident}
         result.update(bench.measure(ours, files, labels, folder, step))
+        if args.runtimes:
+            from covidxray_desktop import runtimes
+
+            step("runtimes side by side")
+            result["runtimes"] = runtimes.compare(ours, files, Path(tmp) / "runtimes")
         article = bench.article_bundle(Path(tmp) / "article")
         result["article"] = bench.measure(article, files, labels, folder, step)
     print(table(result))
+    if result.get("runtimes"):
+        print()
+        print(runtime_table(result["runtimes"]))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0
@@ -43,6 +63,18 @@ def table(r: dict) -> str:
         a, b = r.get(key), r["article"].get(key)
         ratio = f"{a / b:.2f}" if a and b else "-"
         lines.append(f"| {key} | {_fmt(a)} | {_fmt(b)} | {ratio} |")
+    return "\n".join(lines)
+
+
+def runtime_table(r: dict) -> str:
+    lines = ["| runtime | import s | load s | latency ms (1 film) | images/s (batch 16) | max dP vs Keras |",
+             "|---|---|---|---|---|---|"]
+    for name, m in r.items():
+        if "error" in m:
+            lines.append(f"| {name} | {m['error']} | | | | |")
+            continue
+        lines.append(f"| {name} | {m['import_s']:.2f} | {m['load_s']:.3f} | {m['latency_ms']:.1f} | "
+                     f"{m['images_per_s']:.0f} | {m.get('max_dp', 0):.1e} |")
     return "\n".join(lines)
 
 

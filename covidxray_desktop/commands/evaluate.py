@@ -1,4 +1,5 @@
-"""`evaluate DATA --model BUNDLE`: metrics overall, per class, per source, on one split."""
+"""`evaluate DATA`: metrics overall, per class, per source; a clinic's own folder is scored whole,
+with a plain-language verdict beside the numbers."""
 import json
 import sys
 from pathlib import Path
@@ -6,34 +7,62 @@ from pathlib import Path
 from covidxray_desktop.commands.progress import Progress, metrics_line
 
 
-def run(args) -> int:
-    from covidxray_desktop.cli import load_model
-    from covidxray_desktop.training.evaluate import evaluate, public
+def add_arguments(e) -> None:
+    e.add_argument("data", metavar="DATA", help="a folder with COVID/ and Normal/ sub-folders, or a manifest CSV")
+    e.add_argument("--model", metavar="BUNDLE")
+    e.add_argument("--split", default="test", choices=["train", "val", "test", "all"],
+                   help="for a manifest (a folder is always scored whole)")
+    e.add_argument("--json", metavar="FILE")
+    e.add_argument("--threshold", type=float)
+    e.add_argument("--runtime", choices=["auto", "onnx", "keras"], default="auto",
+                   help="keras: score through Keras (TensorFlow), to check the light runtime against it")
+    e.add_argument("--ood", metavar="DIR", help="also build the out-of-distribution test set in DIR and score refusals")
+    e.add_argument("--quiet", action="store_true")
 
-    bundle = load_model(args.model)
+
+def run(args) -> int:
+    from covidxray_desktop import outputs
+    from covidxray_desktop.inference import Predictor
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.training.evaluate import evaluate, public
+    from covidxray_desktop.training.sitecheck import verdict
+
+    if args.json:
+        outputs.check(args.json, "--json", [args.data])
+    bundle = load(args.model, keras=args.runtime == "keras")
+    predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
     progress = {"bar": None}
 
     def on_progress(n, total):
         if progress["bar"] is None:
             progress["bar"] = Progress(total, args.quiet, "images")
-        progress["bar"].step()
+        progress["bar"].step(n - progress["bar"].done)
 
-    report = public(evaluate(args.data, bundle, args.split, args.threshold, on_progress))
+    report = public(evaluate(args.data, bundle, args.split, args.threshold, on_progress, predictor))
     if progress["bar"]:
         report["images_per_s"] = round(progress["bar"].close(), 2)
-    print(f"model {bundle.ident} on {report['data']} ({args.split}), threshold {report.get('threshold', 0):.4f}")
+    report["runtime"] = predictor.network.runtime
+    print(f"model {bundle.ident} on {report['data']} ({report['split']}), threshold {report.get('threshold', 0):.4f}")
     print(metrics_line("overall", report))
     for name, m in report.get("per_class", {}).items():
         print(metrics_line(name, m))
     for name, m in report.get("per_source", {}).items():
         print(metrics_line(name[:9], m) + f"  [{name}, {m['n_source']} images, vs {m['scored_against']}]")
+    if report["split"] == "all films":
+        report["verdict"] = verdict(report, bundle.card)
+        print()
+        for sentence in report["verdict"]["sentences"]:
+            print(sentence)
     print(f"ECE before calibration {report.get('ece_uncalibrated')}, after {report.get('ece')}; "
-          f"{report.get('images_per_s', 0)} images/s", file=sys.stderr)
+          f"{report.get('images_per_s', 0)} images/s ({report['runtime']})", file=sys.stderr)
     if args.ood:
-        from covidxray_desktop.training.evaluate import evaluate_ood
+        from covidxray_desktop.training import ood_set
+        from covidxray_desktop.training.evaluate import split_for
 
-        report["ood"] = ood = evaluate_ood(bundle, args.data, Path(args.ood))
-        print(f"out-of-distribution set ({args.ood}): {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
+        picks = split_for(args.data, bundle, 10)
+        items = ood_set.build(Path(args.ood), picks) + ood_set.real(args.data)
+        report["ood"] = ood = ood_set.refusals(bundle, items, predictor)
+        print(f"out-of-distribution set: {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
               + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in ood["per_kind"].items()))
         for name in ood["accepted"]:
             print(f"  accepted: {name}")

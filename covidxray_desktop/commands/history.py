@@ -1,37 +1,40 @@
-"""`history` and `forget`: read and prune the results store."""
-import csv
-import datetime as dt
-import io
+"""`history`: stored results as classify's CSV (or its PDF report)."""
 import sys
 
 
-def run(args) -> int:
-    from covidxray_desktop.commands.classify import COLUMNS, csv_row
-    from covidxray_desktop.errors import UsageError
-    from covidxray_desktop.model.bundle import write_text_atomic
-    from covidxray_desktop.store import Store, default_path
+def add_arguments(h) -> None:
+    h.add_argument("--db", metavar="FILE")
+    h.add_argument("--since", metavar="YYYY-MM-DD")
+    h.add_argument("--csv", metavar="FILE")
+    h.add_argument("--pdf", metavar="FILE", help="the same PDF report as classify --pdf and the window")
+    h.add_argument("--anonymise", action="store_true", help="file names instead of full paths")
 
-    day = args.before if args.command == "forget" else args.since
-    if day:
-        try:
-            dt.date.fromisoformat(day)
-        except ValueError:
-            raise UsageError(f"{day!r} is not a date; use YYYY-MM-DD")
-    store = Store(args.db or default_path())
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from covidxray_desktop import outputs
+    from covidxray_desktop.results import csv_export
+    from covidxray_desktop.store import Store, default_path, parse_day
+
+    since = parse_day(args.since) if args.since else None
+    db = Path(args.db) if args.db else default_path()
+    for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
+        if target and target != "-":
+            outputs.check(target, option, store=db)
+    store = Store(db)
     try:
-        if args.command == "forget":
-            n = store.forget(day)
-            print(f"deleted {n} stored results recorded before {day} from {store.path}")
-            return 0
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(COLUMNS)
-        for stored in store.history(day):
-            writer.writerow(csv_row(stored, anonymise=args.anonymise))
-        if args.csv:
-            write_text_atomic(args.csv, text.getvalue())  # an export is whole or absent
-        else:
-            sys.stdout.write(text.getvalue())
+        results = store.history(since)
+        if args.pdf:
+            from covidxray_desktop.results import pdf_report
+
+            pdf_report.write(args.pdf, results, store.models(), anonymise=args.anonymise)
+        if args.csv and args.csv != "-":
+            csv_export.write(args.csv, results, anonymise=args.anonymise)  # whole or absent
+        elif not args.pdf or args.csv == "-":
+            writer = csv_export.Writer(sys.stdout, anonymise=args.anonymise)
+            for result in results:
+                writer.write(result)
     finally:
         store.close()
     return 0

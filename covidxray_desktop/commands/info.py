@@ -1,17 +1,32 @@
-"""`info`: version, backend, device, the active model and where things are kept."""
+"""`info`: version, runtimes, the active model and where things are kept; no TensorFlow unless asked."""
 import platform
 
 
+def add_arguments(i) -> None:
+    i.add_argument("--devices", action="store_true", help="also ask the training backend which device it would "
+                                                          "train on (loads TensorFlow: a few seconds)")
+
+
 def run(args) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
     from covidxray_desktop import DISCLAIMER, __version__, backend
     from covidxray_desktop.errors import ModelError
+    from covidxray_desktop.logs import log_dir
     from covidxray_desktop.model.bundle import read_card
     from covidxray_desktop.paths import default_model, user_data_dir
-    from covidxray_desktop.logs import log_dir
     from covidxray_desktop.store import default_path
 
+    def have(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
     print(f"covidxray {__version__} (Python {platform.python_version()}, {platform.system()})")
-    print(f"backend: {backend.name()}, device: {backend.device()}")
+    print(f"classifies with: ONNX Runtime {have('onnxruntime')} on the CPU")
+    print(f"trains with: Keras {have('keras')} on {backend.name()}"
+          + (f", device: {backend.device()}" if getattr(args, "devices", False) else " (loaded only to train)"))
     print(f"default model: {default_model()}")
     try:
         card = read_card(default_model())

@@ -1,4 +1,5 @@
-"""`train DATA`: the 16-epoch job with live progress on stderr."""
+"""`train DATA`: the 16-epoch job with live progress on stderr; Ctrl+C stops it keeping the best epoch."""
+import signal
 import sys
 import time
 from pathlib import Path
@@ -6,15 +7,35 @@ from pathlib import Path
 from covidxray_desktop.commands.progress import metrics_line
 
 
-def run(args) -> int:
-    from covidxray_desktop.paths import user_data_dir
-    from covidxray_desktop.training.job import train
+def add_arguments(t) -> None:
+    from covidxray_desktop.model.architectures import ABLATIONS, VARIANTS
 
-    out = Path(args.out) if args.out else user_data_dir() / "models"
+    t.add_argument("data", metavar="DATA")
+    t.add_argument("--epochs", type=int, default=16)
+    t.add_argument("--arch", choices=["default", "article"], default="default")
+    t.add_argument("--out", metavar="DIR", help="where the bundle and report go (default: per-user models folder)")
+    t.add_argument("--name", help="bundle name (default: the architecture)")
+    t.add_argument("--overwrite", action="store_true", help="replace an earlier bundle of the same name")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--exclude-source", action="append", default=[], metavar="SOURCE",
+                   help="leave a source out of training and score the model on it (repeatable)")
+    t.add_argument("--limit", type=int, help="use a small class-balanced subset of about N images")
+    t.add_argument("--ablate", action="append", default=[], choices=sorted(ABLATIONS),
+                   help="switch off one part of the default recipe, to measure what it buys (repeatable)")
+    t.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS),
+                   help="try a variation of the default recipe (repeatable)")
+    t.add_argument("--lungs-from", metavar="BUNDLE",
+                   help="reuse this bundle's lung segmenter when the data has no masks (default: the bundled model's)")
+    t.add_argument("--precision", choices=["auto", "mixed", "float32"], default="auto",
+                   help="auto: mixed bfloat16 on a GPU, float32 on a CPU")
+    t.add_argument("--quiet", action="store_true")
+
+
+def progress_printer(quiet: bool):
     last, started = {"t": 0.0}, time.time()
 
     def show(event):
-        if args.quiet:
+        if quiet:
             return
         kind = event["kind"]
         if kind == "batch":
@@ -30,24 +51,62 @@ def run(args) -> int:
                   f"best epoch {event['best_epoch']}, {event['eta_s'] / 60:.1f} min left)      ",
                   file=sys.stderr, flush=True)
         else:
-            print(f"\r[{time.time() - started:4.0f} s] {event['message']}    ", end="\n" if kind == "done" or "decoding" not in event["message"] else "",
+            transient = "decoding" in event["message"] and kind != "done"
+            print(f"\r[{time.time() - started:4.0f} s] {event['message']}    ", end="" if transient else "\n",
                   file=sys.stderr, flush=True)
 
-    bundle, report = train(args.data, arch=args.arch, epochs=args.epochs, out_dir=out, name=args.name,
-                           seed=args.seed, on_event=show, exclude_sources=tuple(args.exclude_source),
-                           limit=args.limit, ablate=tuple(args.ablate),
-                           variants=tuple(args.variant), precision=args.precision)
-    card = bundle.card
-    from covidxray_desktop.logs import log
+    return show
 
-    log.info("train: %s on %s in %.0f s, model %s", args.arch, card["training"]["device"],
-             card["training"]["wall_time_s"], bundle.ident)
+
+def interruptible(session):
+    """First Ctrl+C: stop after this batch and keep the best epoch; a second one: give up."""
+    def handler(signum, frame):
+        if session.cancelling:
+            session.abort()
+            print("\ncovidxray: stopping without saving", file=sys.stderr)
+        else:
+            session.cancel()
+            print("\ncovidxray: stopping after this batch, keeping the best epoch (Ctrl+C again: give up)",
+                  file=sys.stderr)
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (tests)
+        return None
+
+
+def print_outcome(bundle, report) -> None:
+    card = bundle.card
     print(f"model: {bundle.ident}  ({bundle.path})")
     print(f"device: {card['training']['device']}  wall time: {card['training']['wall_time_s']:.0f} s  "
           f"threshold: {card['threshold']:.4f}  temperature: {card['calibration']['temperature']:.3f}")
     for split, m in card.get("metrics", {}).items():
+        if "n" not in m:
+            continue
         print(metrics_line(split, m))
         if m.get("ignoring_gate", {}).get("n"):
             print(metrics_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
+
+
+def run(args) -> int:
+    from covidxray_desktop.logs import log
+    from covidxray_desktop.paths import user_data_dir
+    from covidxray_desktop.training.job import train
+    from covidxray_desktop.training.session import Session
+
+    out = Path(args.out) if args.out else user_data_dir() / "models"
+    session = Session(progress_printer(args.quiet))
+    previous = interruptible(session)
+    try:
+        bundle, report = train(args.data, arch=args.arch, epochs=args.epochs, out_dir=out, name=args.name,
+                               seed=args.seed, on_event=session.emit, cancelled=session.stopping,
+                               exclude_sources=tuple(args.exclude_source), limit=args.limit,
+                               ablate=tuple(args.ablate), variants=tuple(args.variant), precision=args.precision,
+                               overwrite=args.overwrite, lungs_from=args.lungs_from)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    log.info("train: %s on %s in %.0f s, model %s", args.arch, bundle.card["training"]["device"],
+             bundle.card["training"]["wall_time_s"], bundle.ident)
+    print_outcome(bundle, report)
     return 0

@@ -1,0 +1,48 @@
+"""`adapt DATA --out SITE.keras`: fine-tune the current model on a site's labelled films."""
+import sys
+from pathlib import Path
+
+
+def add_arguments(a) -> None:
+    a.add_argument("data", metavar="DATA", help="the site's films: a folder with COVID/ and Normal/, or a manifest")
+    a.add_argument("--out", metavar="SITE.keras", required=True, help="the adapted bundle to write")
+    a.add_argument("--model", metavar="FROM", help="the bundle to adapt (default: the bundled one)")
+    a.add_argument("--epochs", type=int, default=8)
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--original", metavar="MANIFEST",
+                   help="the base model's own data: its test split is scored before and after, to show what changed")
+    a.add_argument("--overwrite", action="store_true")
+    a.add_argument("--quiet", action="store_true")
+
+
+def run(args) -> int:
+    from covidxray_desktop.commands.progress import metrics_line
+    from covidxray_desktop.commands.train import interruptible, progress_printer
+    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.paths import default_model
+    from covidxray_desktop.training.adapt import adapt
+    from covidxray_desktop.training.session import Session
+
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
+    if out.resolve() == default_model().resolve() or out.resolve().parent == default_model().resolve().parent:
+        raise UsageError("--out must not be the bundled model's folder: the bundled model is never overwritten")
+    session = Session(progress_printer(args.quiet))
+    previous = interruptible(session)
+    try:
+        bundle, report = adapt(args.data, out.parent, out.stem, base=args.model, epochs=args.epochs, seed=args.seed,
+                               on_event=session.emit, cancelled=session.stopping, overwrite=args.overwrite,
+                               original=args.original)
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, previous)
+    print(f"adapted model: {bundle.ident} ({bundle.path}), from {bundle.card['adapted_from']['model']}")
+    print(f"threshold {bundle.card['threshold']:.4f}: {bundle.card['operating_point']}")
+    for part, outcome in report["site"].items():
+        for when in ("before", "after"):
+            print(metrics_line(f"{part[:5]} {when[:3]}", outcome[when]))
+    print(f"card: {report['path']}", file=sys.stderr)
+    return 0
