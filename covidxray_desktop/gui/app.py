@@ -65,6 +65,7 @@ def main(argv=None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     settings = QSettings()
+    _private(settings)
     if args.lang:
         settings.setValue("language", args.lang)
     app._translators = install_translations(app, settings.value("language") or None)
@@ -89,6 +90,18 @@ def main(argv=None) -> int:
     log.info("window opened")
     code = app.exec()
     return getattr(app, "exit_code", code)
+
+
+def _private(settings) -> None:
+    """The settings file names folders and the last model: this user's only (0700 / 0600)."""
+    from covidxray_desktop.files import private_dir, private_file
+
+    path = Path(settings.fileName())
+    if settings.format() == settings.Format.NativeFormat and path.is_absolute() and path.suffix in (".conf", ".ini"):
+        private_dir(path.parent)
+        settings.sync()
+        if path.exists():
+            private_file(path)
 
 
 class Screenshot:

@@ -1,6 +1,6 @@
 """The batch queue: one entry per drop, with progress, rate, time left, pause / resume / cancel."""
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QPushButton, QStyle,
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyle,
                                QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QVBoxLayout, QWidget)
 
 FIELDS = ["name", "count", "progress", "rate", "left", "state"]
@@ -40,6 +40,17 @@ class QueueModel(QAbstractTableModel):
 
     def busy(self) -> bool:
         return any(e["state"] in ("queued", "running") for e in self.entries)
+
+    def running(self) -> dict | None:
+        return next((e for e in self.entries if e["state"] == "running"), None) or \
+            next((e for e in self.entries if e["state"] in ("queued", "paused")), None)
+
+    def clear_finished(self) -> None:
+        keep = [e for e in self.entries if e["state"] in ("queued", "running", "paused")]
+        if len(keep) != len(self.entries):
+            self.beginResetModel()
+            self.entries = keep
+            self.endResetModel()
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
@@ -81,6 +92,7 @@ class ProgressDelegate(QStyledItemDelegate):
 
 
 class QueuePanel(QWidget):
+    """Pause / Resume / Cancel act on the selected batch, or on the running one when none is selected."""
     stateRequested = Signal(int, str)  # entry id, paused | queued | cancelled
 
     def __init__(self, model: QueueModel, parent=None):
@@ -96,18 +108,26 @@ class QueuePanel(QWidget):
         self.pause_button = QPushButton(self.tr("Pause"))
         self.resume_button = QPushButton(self.tr("Resume"))
         self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.clear_button = QPushButton(self.tr("Clear finished"))
+        self.clear_button.clicked.connect(model.clear_finished)
+        self.target_label = QLabel()
+        self.target_label.setStyleSheet("color: gray")
         buttons = QHBoxLayout()
         for button, state in ((self.pause_button, "paused"), (self.resume_button, "queued"),
                               (self.cancel_button, "cancelled")):
             button.clicked.connect(lambda _=False, s=state: self._request(s))
             buttons.addWidget(button)
+        buttons.addWidget(self.target_label)
         buttons.addStretch()
+        buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         layout.addLayout(buttons)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         model.dataChanged.connect(lambda *_: self._enable())
+        model.modelReset.connect(self._enable)
+        model.rowsInserted.connect(lambda *_: self._enable())
         self._enable()
 
     def select(self, entry_id: int) -> None:
@@ -119,13 +139,19 @@ class QueuePanel(QWidget):
         index = self.view.currentIndex()
         return self.model.entries[index.row()] if index.isValid() else None
 
+    def target(self) -> dict | None:
+        return self.selected() or self.model.running()
+
     def _request(self, state: str) -> None:
-        entry = self.selected()
+        entry = self.target()
         if entry:
             self.stateRequested.emit(entry["id"], state)
 
     def _enable(self) -> None:
-        state = (self.selected() or {}).get("state")
+        entry = self.target()
+        state = (entry or {}).get("state")
+        self.target_label.setText(self.tr("for: %1").replace("%1", entry["name"]) if entry else "")
+        self.clear_button.setEnabled(any(e["state"] not in ("queued", "running", "paused") for e in self.model.entries))
         self.pause_button.setEnabled(state in ("queued", "running"))
         self.resume_button.setEnabled(state == "paused")
         self.cancel_button.setEnabled(state in ("queued", "running", "paused"))

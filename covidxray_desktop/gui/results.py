@@ -1,41 +1,51 @@
-"""The results table's data: one row per classified file, labels derived from the threshold."""
+"""The results table's data: one row per (file, model), its label from the threshold of the model
+that made it (the threshold box applies to the current model's rows only)."""
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QDate, QLocale, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
+from PySide6.QtWidgets import QStyledItemDelegate
+
+from covidxray_desktop.files import display_path
+from covidxray_desktop.gui import messages
 
 THUMB = 48  # thumbnail side in pixels
-COLUMNS = ["thumbnail", "file", "folder", "label", "p_covid", "status", "patient_id", "study_date", "model", "time"]
+COLUMNS = ["thumbnail", "file", "folder", "label", "p_covid", "status", "reason", "patient_id", "study_date",
+           "model", "time"]
 SORT_ROLE = Qt.UserRole + 1
 ROW_ROLE = Qt.UserRole + 2
-_COLOURS = {"covid": QColor(214, 69, 65), "normal": QColor(46, 160, 67)}
-
+_COLOURS = {"covid": QColor(200, 50, 45), "normal": QColor(30, 130, 60)}
 
 translate = QCoreApplication.translate
 
 
-def label_for(row: dict, threshold: float) -> str:
-    """covid / normal from the stored probability, so a new threshold relabels at once."""
-    if row.get("status") != "ok" or row.get("p_covid") is None:
-        return ""
-    return "covid" if row["p_covid"] >= threshold else "normal"
+def study_date(text: str) -> str:
+    """DICOM's YYYYMMDD as a date in the user's format; anything else as it is."""
+    if text and len(text) == 8 and text.isdigit():
+        day = QDate.fromString(text, "yyyyMMdd")
+        if day.isValid():
+            return QLocale().toString(day, QLocale.ShortFormat)
+    return text or ""
 
 
 class ResultsModel(QAbstractTableModel):
     def __init__(self, threshold: float = 0.5, parent=None):
         super().__init__(parent)
-        self.rows: list[dict] = []
-        self._where: dict[tuple, int] = {}  # (path, model) -> row: a file run again updates its row
-        self.threshold = threshold
+        self.rows: list = []
+        self._where: dict[tuple, int] = {}  # (path, model hash) -> row: a file run again updates its row
+        self.threshold = threshold  # the threshold box: for the current model's rows
+        self.current = ""  # the current model's bundle hash
         self._pixmaps: dict[int, QPixmap] = {}
 
     def headers(self) -> list[str]:
         return [translate("ResultsModel", "Image"), translate("ResultsModel", "File"),
                 translate("ResultsModel", "Folder"), translate("ResultsModel", "Label"),
                 translate("ResultsModel", "P(COVID)"), translate("ResultsModel", "Status"),
-                translate("ResultsModel", "Patient ID"), translate("ResultsModel", "Study date"),
-                translate("ResultsModel", "Model"), translate("ResultsModel", "Time")]
+                translate("ResultsModel", "Reason"), translate("ResultsModel", "Patient ID"),
+                translate("ResultsModel", "Study date"), translate("ResultsModel", "Model"),
+                translate("ResultsModel", "Time")]
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)
@@ -48,10 +58,10 @@ class ResultsModel(QAbstractTableModel):
             return self.headers()[section]
         return None
 
-    def add_rows(self, rows: list[dict]) -> None:
-        fresh: list[dict] = []
+    def add_rows(self, rows: list) -> None:
+        fresh: list = []
         for row in rows:
-            key = (row["path"], row.get("model"))
+            key = (row.path, row.model_hash)
             i = self._where.get(key)
             if i is None:
                 self._where[key] = len(self.rows) + len(fresh)
@@ -59,8 +69,8 @@ class ResultsModel(QAbstractTableModel):
             elif i >= len(self.rows):  # twice in this very chunk: the later one wins
                 fresh[i - len(self.rows)] = row
             else:
-                if row.get("thumbnail") is None:
-                    row["thumbnail"] = self.rows[i].get("thumbnail")
+                if row.thumbnail is None:
+                    row.thumbnail = self.rows[i].thumbnail
                 self.rows[i] = row
                 self._pixmaps.pop(i, None)
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
@@ -70,28 +80,43 @@ class ResultsModel(QAbstractTableModel):
             self.rows.extend(fresh)
             self.endInsertRows()
 
-    def set_thumbnail(self, path: str, model: str, picture) -> None:
-        i = self._where.get((path, model))
+    def set_thumbnail(self, path: str, model_hash: str, picture) -> None:
+        i = self._where.get((path, model_hash))
         if i is not None:
-            self.rows[i]["thumbnail"] = picture
+            self.rows[i].thumbnail = picture
             self._pixmaps.pop(i, None)
             self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
 
-    def clear(self) -> None:
+    def clear_all(self) -> None:
+        """Empty the table (the store keeps every result)."""
         self.beginResetModel()
         self.rows.clear()
         self._where.clear()
         self._pixmaps.clear()
         self.endResetModel()
 
-    def set_threshold(self, threshold: float) -> None:
+    def set_threshold(self, threshold: float, current: str | None = None) -> None:
         self.threshold = threshold
+        if current is not None:
+            self.current = current
         if self.rows:
-            col = COLUMNS.index("label")
-            self.dataChanged.emit(self.index(0, col), self.index(len(self.rows) - 1, col))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
-    def label(self, row: dict) -> str:
-        return label_for(row, self.threshold)
+    def threshold_of(self, row) -> float | None:
+        """The threshold that labels this row: the box for the current model (None: the model's own,
+        exactly), else its own model's."""
+        if row.model_hash == self.current and self.threshold is not None:
+            return self.threshold
+        return row.threshold
+
+    def label(self, row) -> str:
+        return row.label(self.threshold_of(row))
+
+    def counts(self, rows) -> Counter:
+        c = Counter()
+        for row in rows:
+            c[self.label(row) or row.status] += 1
+        return c
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
@@ -107,43 +132,58 @@ class ResultsModel(QAbstractTableModel):
             return self._thumbnail(index.row(), row)
         if role == Qt.ForegroundRole and column == "label" and self.label(row):
             return QBrush(_COLOURS[self.label(row)])
-        if role == Qt.ForegroundRole and column == "status" and row.get("status") != "ok":
-            return QBrush(QColor(180, 110, 0) if row.get("status") == "rejected" else QColor(200, 0, 0))
-        if role == Qt.ToolTipRole and row.get("message"):
-            return row["message"]
-        if role == Qt.TextAlignmentRole and column == "p_covid":
+        if role == Qt.ForegroundRole and column in ("status", "reason") and row.status != "ok":
+            return QBrush(QColor(170, 100, 0) if row.status == "rejected" else QColor(190, 0, 0))
+        if role == Qt.ToolTipRole:
+            if column == "folder":
+                return display_path(Path(row.path).parent)
+            if column == "model":
+                return translate("ResultsModel", "Made by %1 at its threshold %2").replace("%1", row.model).replace(
+                    "%2", f"{row.threshold:.3f}" if row.threshold is not None else "-")
+            if row.message:
+                return messages.translated(row.message)
+        if role == Qt.TextAlignmentRole and column in ("p_covid", "time"):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
 
-    def _text(self, row: dict, column: str):
+    def _text(self, row, column: str):
         if column == "file":
-            return Path(row["path"]).name
+            return row.name
         if column == "folder":
-            return str(Path(row["path"]).parent)
+            return display_path(Path(row.path).parent)
         if column == "label":
             return {"covid": translate("ResultsModel", "COVID-19"), "normal": translate("ResultsModel", "Normal"),
                     "": ""}[self.label(row)]
         if column == "p_covid":
-            return "" if row.get("p_covid") is None else f"{row['p_covid']:.3f}"
+            return "" if row.p_covid is None or row.status != "ok" else f"{row.p_covid:.3f}"
         if column == "status":
-            return {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "rejected"),
-                    "error": translate("ResultsModel", "error")}.get(row["status"], row["status"])
+            return {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "refused"),
+                    "error": translate("ResultsModel", "error")}.get(row.status, row.status)
+        if column == "reason":
+            return messages.translated(row.message) if row.status != "ok" else ""
+        if column == "study_date":
+            return study_date(row.study_date)
         if column == "time":
-            return "" if row.get("seconds") is None else f"{row['seconds'] * 1000:.0f} ms"
+            return "" if row.seconds is None else f"{row.seconds * 1000:.0f} ms"
+        if column == "model":
+            return row.model + ("" if row.model_hash == self.current or not self.current
+                                else " " + translate("ResultsModel", "(not the current model)"))
         if column == "thumbnail":
             return None
-        return row.get(column) or ""
+        return getattr(row, column, "") or ""
 
-    def _sort_key(self, row: dict, column: str):
+    def _sort_key(self, row, column: str):
         if column == "p_covid":
-            return -1.0 if row.get("p_covid") is None else row["p_covid"]
+            return -1.0 if row.p_covid is None else row.p_covid
         if column == "time":
-            return row.get("seconds") or 0.0
+            return row.seconds or 0.0
+        if column == "study_date":
+            return row.study_date or ""
         return self._text(row, column) or ""
 
-    def _thumbnail(self, i: int, row: dict):
+    def _thumbnail(self, i: int, row):
         if i not in self._pixmaps:
-            thumb = row.get("thumbnail")
+            thumb = row.thumbnail
             if thumb is None:
                 return None
             a = np.ascontiguousarray(thumb, np.uint8)
@@ -167,17 +207,28 @@ class ResultsFilter(QSortFilterProxyModel):
         self.text = self.text if text is None else text.lower()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def filtering(self) -> bool:
+        return bool(self.label or self.status or self.text)
+
     def filterAcceptsRow(self, source_row, source_parent):
         model = self.sourceModel()
         row = model.rows[source_row]
         if self.label and model.label(row) != self.label:
             return False
-        if self.status and row.get("status") != self.status:
+        if self.status and row.status != self.status:
             return False
         if self.text:
-            haystack = f"{row.get('path', '')} {row.get('message', '')} {row.get('patient_id') or ''}".lower()
+            haystack = f"{row.shown_path} {row.message} {row.patient_id}".lower()
             return self.text in haystack
         return True
 
-    def row_at(self, proxy_row: int) -> dict:
+    def row_at(self, proxy_row: int):
         return self.data(self.index(proxy_row, 0), ROW_ROLE)
+
+
+class ElideStart(QStyledItemDelegate):
+    """A folder keeps its end, where the distinguishing names are: '…/ward 3/2024-03'."""
+
+    def initStyleOption(self, option, index):
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.ElideLeft

@@ -1,8 +1,28 @@
 """The end of a training run in the dialog: ROC picture, metrics per split, class and source."""
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+
+def worse_than(new: dict, current: dict | None) -> str:
+    """A sentence when the new model does worse than the current one on their own reports
+    (test split, or the site check for an adapted one), else ''."""
+    if not current:
+        return ""
+    mine = new.get("metrics", {})
+    site = mine.get("site", {}).get("check", {})
+    ours = site.get("after") or mine.get("test", {})
+    theirs = site.get("before") or current.get("metrics", {}).get("test", {})
+    worse = []
+    for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("auc", "AUC")):
+        a, b = ours.get(key), theirs.get(key)
+        if a is not None and b is not None and a < b - 0.05:
+            worse.append(f"{name} {a:.2f} against {b:.2f}")
+    if not worse:
+        return ""
+    return QCoreApplication.translate("TrainingReport", "The new model is worse than the current one on its own "
+                                                        "report: %1.").replace("%1", ", ".join(worse))
 
 
 class TrainingReport(QGroupBox):
@@ -33,11 +53,13 @@ class TrainingReport(QGroupBox):
 
     def show_report(self, bundle, report: dict, took: str) -> None:
         card, training = bundle.card, bundle.card.get("training", {})
-        self.summary_label.setText(self.tr(
-            "{0}, trained on {1} in {2}; threshold {3:.3f} (COVID-19 sensitivity ≥ 0.95 on val).\n"
-            "Model: {4}\nReport: {5}").format(
-            bundle.ident, training.get("device", "?"), took,
-            card.get("threshold", 0.0), bundle.path, report.get("path", "")))
+        adapted = card.get("adapted_from")
+        how = (self.tr("adapted from {0} in {1}").format(adapted["model"], took) if adapted else
+               self.tr("trained on {0} in {1}").format(training.get("device", "?"), took))
+        refused = self.refused(card.get("metrics", {}))
+        self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
+            bundle.ident, how, card.get("threshold", 0.0), card.get("operating_point", ""), bundle.path,
+            report.get("path", "")) + (f"\n{refused}" if refused else ""))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
@@ -55,11 +77,31 @@ class TrainingReport(QGroupBox):
             self.roc_label.setPixmap(pixmap)
             self.roc_label.setFixedSize(pixmap.size())
 
+    def refused(self, metrics: dict) -> str:
+        parts = []
+        for split in ("val", "test", "held_out"):
+            r = (metrics.get(split) or {}).get("rejected") or {}
+            if sum(r.values()):
+                parts.append(self.tr("{0}: {1} COVID-19 and {2} Normal films").format(split, r.get("covid", 0),
+                                                                                     r.get("normal", 0)))
+        return self.tr("Refused by the gate (not scored): {0}.").format("; ".join(parts)) if parts else ""
+
     def metric_rows(self, metrics: dict):
         def f(value) -> str:
             return "–" if value is None else f"{value:.3f}"
 
+        site = metrics.get("site", {})
+        for part, outcome in site.items():  # an adapted model: before and after, on films it did not adapt on
+            for when in ("before", "after"):
+                m = outcome.get(when, {})
+                if m.get("n"):
+                    ci = m.get("auc_ci95")
+                    yield (self.tr("{0}, {1}").format(part, self.tr(when)), self.tr("all"), str(m["n"]),
+                           f(m.get("auc")) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""), f(m.get("sensitivity")),
+                           f(m.get("specificity")), f(m.get("balanced_accuracy")))
         for split in ("val", "test", "held_out"):
+            if site:
+                break
             m = metrics.get(split)
             if not m or not m.get("n"):
                 continue

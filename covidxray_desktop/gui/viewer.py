@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
 from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from covidxray_desktop.model.cam import VIRIDIS
+from covidxray_desktop.model.cam import colour_bar, colourise
 
 MIN_SCALE, MAX_SCALE = 0.05, 32.0
 WHEEL_STEP = 1.25          # zoom factor per wheel notch
@@ -26,15 +26,19 @@ def _gray_image(pixels: np.ndarray, level: float, width: float, inverted: bool) 
     return QImage(buf.data, w, h, w, QImage.Format_Grayscale8).copy()
 
 
-def _heat_image(heat: np.ndarray) -> QImage:
-    """Viridis colours with alpha = heat, so cold areas leave the X-ray clear."""
-    h8 = (np.clip(heat, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
-    rgb = VIRIDIS[h8].astype(np.uint32)
+def _heat_image(signed: np.ndarray) -> QImage:
+    """The signed map (-1 Normal .. +1 COVID-19) in its two colours, clear near zero; the slider's
+    opacity applies on top."""
+    rgba = colourise(signed, 1.0).astype(np.uint32)
     # Format_ARGB32 is 0xAARRGGBB per native 32-bit word, so this is byte-order safe.
-    argb = np.ascontiguousarray((h8.astype(np.uint32) << 24) | (rgb[..., 0] << 16)
-                                | (rgb[..., 1] << 8) | rgb[..., 2])
+    argb = np.ascontiguousarray((rgba[..., 3] << 24) | (rgba[..., 0] << 16) | (rgba[..., 1] << 8) | rgba[..., 2])
     h, w = argb.shape
     return QImage(argb.data, w, h, 4 * w, QImage.Format_ARGB32).copy()
+
+
+def _bar_pixmap(width: int = 180, height: int = 10) -> QPixmap:
+    a = np.ascontiguousarray(np.asarray(colour_bar(width, height)))
+    return QPixmap.fromImage(QImage(a.data, width, height, 3 * width, QImage.Format_RGB888).copy())
 
 
 class _View(QGraphicsView):
@@ -108,7 +112,22 @@ class Viewer(QWidget):
         self._view.setToolTip(self.tr("Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)"))
 
         self._caption = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse,
-                               alignment=Qt.AlignTop | Qt.AlignLeft, minimumWidth=160, maximumWidth=260)
+                               alignment=Qt.AlignTop | Qt.AlignLeft, minimumWidth=180, maximumWidth=280)
+        # What the colours mean, under the caption: a bar from Normal to COVID-19, and a sentence.
+        self._legend = QWidget()
+        legend = QVBoxLayout(self._legend)
+        legend.setContentsMargins(0, 8, 0, 0)
+        bar = QLabel(pixmap=_bar_pixmap())
+        ends = QHBoxLayout()
+        ends.addWidget(QLabel(self.tr("Normal")))
+        ends.addStretch(1)
+        ends.addWidget(QLabel(self.tr("COVID-19")))
+        self._legend_text = QLabel(wordWrap=True, maximumWidth=280)
+        legend.addWidget(bar)
+        legend.addLayout(ends)
+        legend.addWidget(self._legend_text)
+        self._readout = QLabel(alignment=Qt.AlignLeft)
+        self._readout.setStyleSheet("color: gray")
         # Qt properties and signal connections given as keywords keep the controls compact.
         self._heat_box = QCheckBox(self.tr("Heat map"), checked=True, toggled=self._on_heat_toggled,
                                    toolTip=self.tr("Show the heat map over the image (H)"))
@@ -130,16 +149,22 @@ class Viewer(QWidget):
             row.addWidget(w)
         row.addStretch(1)
 
+        side = QVBoxLayout()
+        side.addWidget(self._caption)
+        side.addWidget(self._legend)
+        side.addStretch(1)
+        side.addWidget(self._readout)
         top = QHBoxLayout()
         top.addWidget(self._view, 1)
-        top.addWidget(self._caption)
+        top.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
         layout.addWidget(self._controls)
         self.clear()
 
     # --- content -------------------------------------------------------------------------------
-    def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "") -> None:
+    def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "",
+                   legend: str = "") -> None:
         pixels = np.asarray(pixels, np.float32)
         if pixels.ndim != 2:
             raise ValueError(f"expected an H x W grayscale image, got shape {pixels.shape}")
@@ -148,13 +173,16 @@ class Viewer(QWidget):
         self._message.hide()
         self._render_gray()
         self._scene.setSceneRect(self._image.boundingRect())
-        self.set_heat(heat)
+        self.set_heat(heat, legend)
         self.set_caption(caption)
         self._controls.setEnabled(True)
         self.fit()
 
-    def set_heat(self, heat: np.ndarray | None) -> None:
+    def set_heat(self, heat: np.ndarray | None, legend: str = "") -> None:
+        """`heat`: the signed map (-1..1) on the image's grid, or None; `legend`: what it means."""
         self._heat = None if heat is None else np.asarray(heat, np.float32)
+        self._legend.setVisible(self._heat is not None)
+        self._legend_text.setText(legend)
         if self._heat is None or self._pixels is None:
             self._overlay.setPixmap(QPixmap())
         else:
@@ -169,11 +197,14 @@ class Viewer(QWidget):
         self._caption.setText(text)
 
     def clear(self, message: str = "") -> None:
+        """No picture: the message, however long, wraps beside the empty view."""
         self._pixels = self._heat = None
         self._image.setPixmap(QPixmap())
         self._overlay.setPixmap(QPixmap())
-        self._caption.clear()
-        self._message.setText(message)
+        self._caption.setText(message)
+        self._legend.hide()
+        self._readout.clear()
+        self._message.setText(self.tr("No picture") if message else "")
         self._message.show()
         self._scene.setSceneRect(self._message.boundingRect())  # the view centres a small scene
         self._view.resetTransform()
@@ -236,12 +267,21 @@ class Viewer(QWidget):
         if self._pixels is not None:
             image = _gray_image(self._pixels, self._level, self._width, self.inverted())
             self._image.setPixmap(QPixmap.fromImage(image))
+            self._show_readout()
+
+    def _show_readout(self) -> None:
+        """Zoom and window/level, as a radiologist reads them off a viewer."""
+        if self._pixels is None:
+            return
+        self._readout.setText(self.tr("Zoom %1 %  ·  W %2  L %3").replace("%1", f"{self.scale() * 100:.0f}")
+                              .replace("%2", f"{self._width:.2f}").replace("%3", f"{self._level:.2f}"))
 
     # --- geometry ------------------------------------------------------------------------------
     def fit(self) -> None:
         if self._pixels is not None:
             self._view.fitInView(self._image.boundingRect(), Qt.KeepAspectRatio)
             self._fitted = True
+            self._show_readout()
 
     def one_to_one(self) -> None:
         self._zoom(1.0 / self.scale())
@@ -269,6 +309,7 @@ class Viewer(QWidget):
         view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + drift.x())
         view.verticalScrollBar().setValue(view.verticalScrollBar().value() + drift.y())
         self._fitted = False
+        self._show_readout()
 
     def grab_view(self) -> QImage:
         return self._view.viewport().grab().toImage()

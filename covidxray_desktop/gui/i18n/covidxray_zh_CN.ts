@@ -1,1001 +1,1520 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
-<context>
+  <context>
     <name>Curves</name>
     <message>
-        <location filename="../curves.py" line="24" />
-        <source>train loss</source>
-        <translation>训练损失</translation>
+      <source>train loss</source>
+      <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="24" />
-        <source>train accuracy</source>
-        <translation>训练准确率</translation>
+      <source>train accuracy</source>
+      <translation>训练准确率</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="25" />
-        <source>val AUC</source>
-        <translation>验证 AUC</translation>
+      <source>val AUC</source>
+      <translation>验证 AUC</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="25" />
-        <source>val loss</source>
-        <translation>验证损失</translation>
+      <source>val loss</source>
+      <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="28" />
-        <source>Training curves</source>
-        <translation>训练曲线</translation>
+      <source>Training curves</source>
+      <translation>训练曲线</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="94" />
-        <source>epoch</source>
-        <translation>轮次</translation>
+      <source>epoch</source>
+      <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="98" />
-        <source>value</source>
-        <translation>数值</translation>
+      <source>value</source>
+      <translation>数值</translation>
     </message>
     <message>
-        <location filename="../curves.py" line="117" />
-        <source>Curves appear after the first epoch.</source>
-        <translation>第一轮结束后显示曲线。</translation>
+      <source>Curves appear after the first epoch.</source>
+      <translation>第一轮结束后显示曲线。</translation>
     </message>
-</context>
-<context>
-    <name>Export</name>
+  </context>
+  <context>
+    <name>DropHint</name>
     <message>
-        <location filename="../export.py" line="55" />
-        <source>Chest X-ray report</source>
-        <translation>胸部 X 光报告</translation>
+      <source>Drop to classify</source>
+      <translation>松开鼠标即开始分类</translation>
     </message>
     <message>
-        <location filename="../export.py" line="71" />
-        <source>COVID-19</source>
-        <translation>COVID-19</translation>
+      <source>Drop X-ray files or folders here
+(PNG, JPEG, TIFF, BMP, DICOM)</source>
+      <translation>将 X 光文件或文件夹拖放到这里
+（PNG、JPEG、TIFF、BMP、DICOM）</translation>
     </message>
     <message>
-        <location filename="../export.py" line="71" />
-        <source>Normal</source>
-        <translation>正常</translation>
+      <source>Loading the model: %1. The first start can take several seconds on a small PC; files dropped now wait for it.</source>
+      <translation>正在加载模型：%1。在配置较低的电脑上首次启动可能需要几秒钟；现在拖入的文件会等待它。</translation>
     </message>
-    <message>
-        <location filename="../export.py" line="72" />
-        <source>no prediction</source>
-        <translation>无预测</translation>
-    </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="46" />
-        <location filename="../window.py" line="383" />
-        <source>loading model…</source>
-        <translation>正在加载模型…</translation>
+      <source>test films (unseen patients)</source>
+      <translation>测试影像（未见过的患者）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="91" />
-        <source>All labels</source>
-        <translation>全部标签</translation>
+      <source>validation films</source>
+      <translation>验证影像</translation>
     </message>
     <message>
-        <location filename="../window.py" line="91" />
-        <location filename="../window.py" line="300" />
-        <source>COVID-19</source>
-        <translation>COVID-19</translation>
+      <source>held-out sources</source>
+      <translation>留出的数据来源</translation>
     </message>
     <message>
-        <location filename="../window.py" line="91" />
-        <location filename="../window.py" line="300" />
-        <source>Normal</source>
-        <translation>正常</translation>
+      <source>your site</source>
+      <translation>本院</translation>
     </message>
     <message>
-        <location filename="../window.py" line="94" />
-        <source>Any status</source>
-        <translation>任何状态</translation>
+      <source>It finds the lung fields first and judges only them; markers, text and borders outside the lungs are dimmed.</source>
+      <translation>它先找出肺野，只依据肺野作判断；肺野以外的标记、文字和边框会被调暗。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="94" />
-        <source>ok</source>
-        <translation>已判读</translation>
+      <source>It judges the whole film.</source>
+      <translation>它依据整张影像作判断。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="94" />
-        <source>rejected</source>
-        <translation>已拒绝</translation>
+      <source>Films it cannot judge (not two lung fields, unlike anything it learnt from, rotated) are refused, not labelled.</source>
+      <translation>无法判断的影像（找不到两侧肺野、与所学影像完全不同、被旋转）会被拒绝，不给出标签。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="95" />
-        <source>error</source>
-        <translation>错误</translation>
+      <source>About this model</source>
+      <translation>关于此模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="97" />
-        <source>Filter by file, folder, message or patient ID</source>
-        <translation>按文件、文件夹、消息或患者 ID 筛选</translation>
+      <source>Forget stored results</source>
+      <translation>删除保存的结果</translation>
     </message>
     <message>
-        <location filename="../window.py" line="99" />
-        <source>Decision threshold on P(COVID); the model's own is set on validation data</source>
-        <translation>P(COVID) 的判定阈值；模型自带的阈值在验证集上设定</translation>
+      <source>Delete results recorded before (YYYY-MM-DD):</source>
+      <translation>删除此日期之前记录的结果（YYYY-MM-DD）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="105" />
-        <source>Model's threshold</source>
-        <translation>模型阈值</translation>
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="110" />
-        <source>Threshold</source>
-        <translation>阈值</translation>
+      <source>Open files…</source>
+      <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="137" />
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
+      <source>Open folder…</source>
+      <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="138" />
-        <source>Open files…</source>
-        <translation>打开文件…</translation>
+      <source>Export CSV…</source>
+      <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="139" />
-        <source>Open folder…</source>
-        <translation>打开文件夹…</translation>
+      <source>Export PDF report…</source>
+      <translation>导出 PDF 报告…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="141" />
-        <source>Export CSV…</source>
-        <translation>导出 CSV…</translation>
+      <source>Anonymise exports</source>
+      <translation>匿名化导出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142" />
-        <source>Export PDF report of the selected images…</source>
-        <translation>导出所选图像的 PDF 报告…</translation>
+      <source>Forget stored results before…</source>
+      <translation>删除此日期之前保存的结果…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="143" />
-        <source>Anonymise exports</source>
-        <translation>匿名化导出</translation>
+      <source>Quit</source>
+      <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="147" />
-        <source>Forget stored results before…</source>
-        <translation>删除此日期之前保存的结果…</translation>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="148" />
-        <source>Quit</source>
-        <translation>退出</translation>
+      <source>Heat map</source>
+      <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../window.py" line="149" />
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
+      <source>Invert</source>
+      <translation>反相</translation>
     </message>
     <message>
-        <location filename="../window.py" line="150" />
-        <source>Heat map</source>
-        <translation>热力图</translation>
+      <source>Fit</source>
+      <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="153" />
-        <source>Invert</source>
-        <translation>反相</translation>
+      <source>Actual size</source>
+      <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../window.py" line="154" />
-        <source>Fit</source>
-        <translation>适应窗口</translation>
+      <source>Reset window/level</source>
+      <translation>重置窗宽/窗位</translation>
     </message>
     <message>
-        <location filename="../window.py" line="155" />
-        <source>Actual size</source>
-        <translation>实际大小</translation>
+      <source>Next rows</source>
+      <translation>向下翻页</translation>
     </message>
     <message>
-        <location filename="../window.py" line="156" />
-        <source>Reset window/level</source>
-        <translation>重置窗宽/窗位</translation>
+      <source>Previous rows</source>
+      <translation>向上翻页</translation>
     </message>
     <message>
-        <location filename="../window.py" line="158" />
-        <source>Next rows</source>
-        <translation>向下翻页</translation>
+      <source>&amp;Model</source>
+      <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="158" />
-        <source>Previous rows</source>
-        <translation>向上翻页</translation>
+      <source>Open bundle…</source>
+      <translation>打开模型包…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="159" />
-        <source>&amp;Model</source>
-        <translation>模型(&amp;M)</translation>
+      <source>Use the bundled default model</source>
+      <translation>使用内置默认模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="160" />
-        <source>Open bundle…</source>
-        <translation>打开模型包…</translation>
+      <source>Classify the selected films again with the current model</source>
+      <translation>用当前模型重新分类所选影像</translation>
     </message>
     <message>
-        <location filename="../window.py" line="161" />
-        <source>Use the bundled default model</source>
-        <translation>使用内置默认模型</translation>
+      <source>Export CSV of the selected results…</source>
+      <translation>导出所选结果的 CSV…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="162" />
-        <source>About this model…</source>
-        <translation>关于此模型…</translation>
+      <source>PDF report of the selected results…</source>
+      <translation>所选结果的 PDF 报告…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="163" />
-        <source>&amp;Tools</source>
-        <translation>工具(&amp;T)</translation>
+      <source>About this model…</source>
+      <translation>关于此模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164" />
-        <source>Train a model…</source>
-        <translation>训练模型…</translation>
+      <source>&amp;Tools</source>
+      <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="165" />
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
+      <source>Check the model on my films…</source>
+      <translation>用本院影像检验模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="166" />
-        <source>Language (after a restart)</source>
-        <translation>语言（重启后生效）</translation>
+      <source>Train or adapt a model…</source>
+      <translation>训练或适配模型…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="169" />
-        <source>System language</source>
-        <translation>系统语言</translation>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="174" />
-        <source>About…</source>
-        <translation>关于…</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../window.py" line="185" />
-        <source>%n items</source>
-        <translation><numerusform>%n 项</numerusform></translation>
+      <source>Language</source>
+      <translation>语言</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192" />
-        <source>Open X-ray files</source>
-        <translation>打开 X 光文件</translation>
+      <source>System language</source>
+      <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../window.py" line="193" />
-        <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;All files (*)</source>
-        <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;所有文件 (*)</translation>
+      <source>About…</source>
+      <translation>关于…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="199" />
-        <source>Open a folder of X-rays</source>
-        <translation>打开 X 光片文件夹</translation>
+      <source>loading model…</source>
+      <translation>正在加载模型…</translation>
+    </message>
+    <message>
+      <source>starting</source>
+      <translation>正在启动</translation>
+    </message>
+    <message>
+      <source>All labels</source>
+      <translation>全部标签</translation>
+    </message>
+    <message>
+      <source>COVID-19</source>
+      <translation>COVID-19</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>Any status</source>
+      <translation>任何状态</translation>
+    </message>
+    <message>
+      <source>ok</source>
+      <translation>已判读</translation>
+    </message>
+    <message>
+      <source>refused</source>
+      <translation>已拒绝</translation>
+    </message>
+    <message>
+      <source>Decision threshold on P(COVID) for the current model's results; results of other models keep their own model's threshold</source>
+      <translation>当前模型结果所用的 P(COVID) 判定阈值；其他模型的结果保留其各自模型的阈值</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="212" />
-        <source>%n dropped item(s) are not local files and were ignored</source>
-        <translation><numerusform>%n 个拖入的项目不是本地文件，已忽略</numerusform></translation>
+      <source>%1: %n file(s) skipped (not images, links or unreadable): %2</source>
+      <translation>
+        <numerusform>%1：跳过了 %n 个文件（不是影像、是链接或无法读取）：%2</numerusform>
+      </translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="233" />
-        <source>%1: %n file(s) are neither images nor DICOM and were skipped</source>
-        <translation><numerusform>%1：%n 个文件既不是图像也不是 DICOM，已跳过</numerusform></translation>
+      <source>%n film(s) again</source>
+      <translation>
+        <numerusform>重新分类 %n 张影像</numerusform>
+      </translation>
     </message>
     <message>
-        <location filename="../window.py" line="236" />
-        <source>Nothing to classify in what was dropped</source>
-        <translation>拖入的内容中没有可分类的文件</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="244" />
-        <source>Unfinished queue</source>
-        <translation>未完成的队列</translation>
+      <source>Export</source>
+      <translation>导出</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="245" />
-        <source>%n item(s) were still queued when the app last closed. Resume them? Files already classified are taken from the results store.</source>
-        <translation><numerusform>上次关闭应用时仍有 %n 项在队列中。是否继续？已分类的文件将直接取自结果库。</numerusform></translation>
+      <source>Report written: %1 (%n film page(s))</source>
+      <translation>
+        <numerusform>报告已写入：%1（%n 页影像）</numerusform>
+      </translation>
     </message>
     <message>
-        <location filename="../window.py" line="261" />
-        <source>Something went wrong</source>
-        <translation>出错了</translation>
+      <source>Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4</source>
+      <translation>模型 %1 · 在 %5 张测试影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
     </message>
     <message>
-        <location filename="../window.py" line="264" />
-        <source>A batch stopped: %1</source>
-        <translation>一个批次已停止：%1</translation>
+      <source>A batch is still running. Quit anyway? What is left is offered again next time.</source>
+      <translation>仍有批次在运行。仍要退出吗？剩余部分会在下次启动时再次提供。</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>错误</translation>
+    </message>
+    <message>
+      <source>Filter by file, folder, message or patient ID</source>
+      <translation>按文件、文件夹、消息或患者 ID 筛选</translation>
+    </message>
+    <message>
+      <source>Model's threshold</source>
+      <translation>模型阈值</translation>
+    </message>
+    <message>
+      <source>Threshold</source>
+      <translation>阈值</translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="272" />
-        <source>%n earlier result(s) loaded from the results store</source>
-        <translation><numerusform>已从结果库载入 %n 条以往结果</numerusform></translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="281" />
-        <source>Loading…</source>
-        <translation>加载中…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="301" />
-        <source>threshold %1</source>
-        <translation>阈值 %1</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="308" />
-        <source>Research use only, not a diagnostic device.</source>
-        <translation>仅供研究使用，不是诊断设备。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="338" />
-        <location filename="../window.py" line="346" />
-        <source>Export CSV</source>
-        <translation>导出 CSV</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="343" />
-        <source>Exported %1 (threshold %2)</source>
-        <translation>已导出 %1（阈值 %2）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="351" />
-        <source>Select the images to report first</source>
-        <translation>请先选择要写入报告的图像</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="353" />
-        <location filename="../window.py" line="364" />
-        <source>Export PDF report</source>
-        <translation>导出 PDF 报告</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="359" />
-        <source>Writing the report…</source>
-        <translation>正在生成报告…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="366" />
-        <source>Report written: %1</source>
-        <translation>报告已写入：%1</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="370" />
-        <location filename="../window.py" line="376" />
-        <source>Forget stored results</source>
-        <translation>删除保存的结果</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="371" />
-        <source>Delete results recorded before (YYYY-MM-DD):</source>
-        <translation>删除此日期之前记录的结果（YYYY-MM-DD）：</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="376" />
-        <source>Not a date: %1</source>
-        <translation>不是有效日期：%1</translation>
+      <source>%n items</source>
+      <translation>
+        <numerusform>%n 项</numerusform>
+      </translation>
     </message>
     <message numerus="yes">
-        <location filename="../window.py" line="379" />
-        <source>%n stored result(s) deleted</source>
-        <translation><numerusform>已删除 %n 条保存的结果</numerusform></translation>
+      <source>%n dropped item(s) are not local files and were ignored</source>
+      <translation>
+        <numerusform>%n 个拖入的项目不是本地文件，已忽略</numerusform>
+      </translation>
     </message>
     <message>
-        <location filename="../window.py" line="387" />
-        <source>Open a model bundle</source>
-        <translation>打开模型包</translation>
+      <source>Nothing to classify in what was dropped</source>
+      <translation>拖入的内容中没有可分类的文件</translation>
     </message>
     <message>
-        <location filename="../window.py" line="387" />
-        <source>Model bundles (*.keras)</source>
-        <translation>模型包 (*.keras)</translation>
+      <source>Something went wrong</source>
+      <translation>出错了</translation>
     </message>
     <message>
-        <location filename="../window.py" line="406" />
-        <source>Model %1 · test AUC %2 · sensitivity %3 · specificity %4</source>
-        <translation>模型 %1 · 测试 AUC %2 · 敏感度 %3 · 特异度 %4</translation>
+      <source>A batch stopped: %1</source>
+      <translation>一个批次已停止：%1</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n earlier result(s) loaded from the results store</source>
+      <translation>
+        <numerusform>已从结果库载入 %n 条以往结果</numerusform>
+      </translation>
     </message>
     <message>
-        <location filename="../window.py" line="411" />
-        <source>Model</source>
-        <translation>模型</translation>
+      <source>%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable · showing %5 of %6</source>
+      <translation>%1 新冠肺炎 · %2 正常 · %3 已拒绝 · %4 无法读取 · 显示 %6 条中的 %5 条</translation>
     </message>
     <message>
-        <location filename="../window.py" line="412" />
-        <source>The previous model stays active.</source>
-        <translation>之前的模型仍在使用。</translation>
+      <source>Loading…</source>
+      <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="412" />
-        <source>No model is active.</source>
-        <translation>当前没有可用的模型。</translation>
+      <source>Research use only, not a diagnostic device.</source>
+      <translation>仅供研究使用，不是诊断设备。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="416" />
-        <source>no model</source>
-        <translation>无模型</translation>
+      <source>Model</source>
+      <translation>模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="429" />
-        <source>About this model</source>
-        <translation>关于此模型</translation>
+      <source>The previous model stays active.</source>
+      <translation>之前的模型仍在使用。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="435" />
-        <source>About</source>
-        <translation>关于</translation>
+      <source>No model is active.</source>
+      <translation>当前没有可用的模型。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="436" />
-        <source>Reads chest X-rays and says COVID-19 or Normal, with a probability and a heat map.</source>
-        <translation>读取胸部 X 光片，判断 COVID-19 或正常，并给出概率和热力图。</translation>
+      <source>no model</source>
+      <translation>无模型</translation>
     </message>
-</context>
-<context>
+    <message>
+      <source>threshold %1</source>
+      <translation>阈值 %1</translation>
+    </message>
+    <message>
+      <source>model %1</source>
+      <translation>模型 %1</translation>
+    </message>
+    <message>
+      <source>evidence outside the lungs: %1 %</source>
+      <translation>肺野外的依据：%1 %</translation>
+    </message>
+    <message>
+      <source>Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.</source>
+      <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：%1。</translation>
+    </message>
+    <message>
+      <source>%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films already classified are taken from the results store.</source>
+      <translation>上次关闭程序时，仍有 %2 个批次中的 %1 张影像在队列中。要继续吗？已分类的影像将直接取自结果库。</translation>
+    </message>
+    <message>
+      <source>Unfinished queue</source>
+      <translation>未完成的队列</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n stored result(s) deleted; they stay in this table until the app restarts</source>
+      <translation>
+        <numerusform>已删除 %n 条保存的结果；在程序重启前它们仍显示在此表中</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>Open X-ray files</source>
+      <translation>打开 X 光文件</translation>
+    </message>
+    <message>
+      <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;All files (*)</source>
+      <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;所有文件 (*)</translation>
+    </message>
+    <message>
+      <source>Open a folder of X-rays</source>
+      <translation>打开 X 光片文件夹</translation>
+    </message>
+    <message>
+      <source>Open a model bundle</source>
+      <translation>打开模型包</translation>
+    </message>
+    <message>
+      <source>Model bundles (*.keras)</source>
+      <translation>模型包 (*.keras)</translation>
+    </message>
+    <message>
+      <source>About</source>
+      <translation>关于</translation>
+    </message>
+    <message>
+      <source>Reads chest X-rays and says COVID-19 or Normal, with a probability and a heat map.</source>
+      <translation>读取胸部 X 光片，判断 COVID-19 或正常，并给出概率和热力图。</translation>
+    </message>
+    <message>
+      <source>The new language applies when the app starts. Restart it now? (Queued work is offered again.)</source>
+      <translation>新语言在程序启动时生效。现在重启吗？（排队中的工作会再次提供。）</translation>
+    </message>
+    <message>
+      <source>Export CSV</source>
+      <translation>导出 CSV</translation>
+    </message>
+    <message>
+      <source>Export PDF report</source>
+      <translation>导出 PDF 报告</translation>
+    </message>
+    <message>
+      <source>Nothing to export</source>
+      <translation>没有可导出的内容</translation>
+    </message>
+    <message numerus="yes">
+      <source>Exported %n row(s) to %1</source>
+      <translation>
+        <numerusform>已将 %n 行导出到 %1</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>Writing the report of %n film(s)…</source>
+      <translation>
+        <numerusform>正在写入 %n 张影像的报告…</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>How well it did</source>
+      <translation>表现如何</translation>
+    </message>
+    <message>
+      <source>What it learnt from</source>
+      <translation>学习所用的数据</translation>
+    </message>
+    <message>
+      <source>How it looks at a film</source>
+      <translation>它如何看一张影像</translation>
+    </message>
+    <message>
+      <source>Sources</source>
+      <translation>数据来源</translation>
+    </message>
+    <message>
+      <source>Trained</source>
+      <translation>训练于</translation>
+    </message>
+    <message>
+      <source>on</source>
+      <translation>设备</translation>
+    </message>
+    <message>
+      <source>epochs</source>
+      <translation>轮</translation>
+    </message>
+    <message>
+      <source>Adapted from</source>
+      <translation>适配自</translation>
+    </message>
+    <message>
+      <source>on the films of</source>
+      <translation>所用影像</translation>
+    </message>
+    <message>
+      <source>File</source>
+      <translation>文件</translation>
+    </message>
+    <message>
+      <source>Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.</source>
+      <translation>对正位胸部 X 光片给出“新冠肺炎”或“正常”，并附校准后的概率。</translation>
+    </message>
+    <message>
+      <source>Decision threshold</source>
+      <translation>判定阈值</translation>
+    </message>
+    <message>
+      <source>sensitivity</source>
+      <translation>敏感度</translation>
+    </message>
+    <message>
+      <source>specificity</source>
+      <translation>特异度</translation>
+    </message>
+  </context>
+  <context>
+    <name>Messages</name>
+    <message>
+      <source>{name}: file not found.</source>
+      <translation>{name}：找不到文件。</translation>
+    </message>
+    <message>
+      <source>{name}: permission denied; check the file's access rights.</source>
+      <translation>{name}：没有权限；请检查文件的访问权限。</translation>
+    </message>
+    <message>
+      <source>{name}: cannot be read ({why}).</source>
+      <translation>{name}：无法读取（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: the file is empty (0 bytes).</source>
+      <translation>{name}：文件为空（0 字节）。</translation>
+    </message>
+    <message>
+      <source>{name}: is a folder, not an image file.</source>
+      <translation>{name}：这是文件夹，不是影像文件。</translation>
+    </message>
+    <message>
+      <source>{name}: the content is not an image despite its {suffix} name.</source>
+      <translation>{name}：虽然扩展名是 {suffix}，内容却不是影像。</translation>
+    </message>
+    <message>
+      <source>{name}: not an image or DICOM file.</source>
+      <translation>{name}：不是影像或 DICOM 文件。</translation>
+    </message>
+    <message>
+      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).</source>
+      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP 或 TIFF）。</translation>
+    </message>
+    <message>
+      <source>{name}: the image is damaged or truncated ({why}).</source>
+      <translation>{name}：影像已损坏或不完整（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: not a readable DICOM file ({why}).</source>
+      <translation>{name}：无法读取的 DICOM 文件（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: DICOM file holds no image (no pixel data); nothing to classify.</source>
+      <translation>{name}：DICOM 文件中没有影像（无像素数据）；无法分类。</translation>
+    </message>
+    <message>
+      <source>{name}: {syntax} DICOM needs a decoder plugin - install {plugin}.</source>
+      <translation>{name}：{syntax} 格式的 DICOM 需要解码插件——请安装 {plugin}。</translation>
+    </message>
+    <message>
+      <source>{name}: DICOM pixel data could not be decoded ({why}).</source>
+      <translation>{name}：无法解码 DICOM 像素数据（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: decoding took longer than {seconds} s and was abandoned (a damaged or hostile file?).</source>
+      <translation>{name}：解码超过 {seconds} 秒，已放弃（文件损坏或恶意？）。</translation>
+    </message>
+    <message>
+      <source>{name}: the decoder crashed on this file ({how}) and it was skipped (a damaged or hostile file?).</source>
+      <translation>{name}：解码器在此文件上崩溃（{how}），已跳过（文件损坏或恶意？）。</translation>
+    </message>
+    <message>
+      <source>{name}: a heat-map picture made by this app, not an X-ray; classify the original film instead.</source>
+      <translation>{name}：这是本程序生成的热图，不是 X 光片；请对原始影像分类。</translation>
+    </message>
+    <message>
+      <source>{name}: {kind}, not a regular file; it is not read.</source>
+      <translation>{name}：{kind}，不是普通文件；不会读取。</translation>
+    </message>
+    <message>
+      <source>{name}: unexpected error while reading ({why}).</source>
+      <translation>{name}：读取时发生意外错误（{why}）。</translation>
+    </message>
+    <message>
+      <source>not a frontal chest X-ray ({reason}); no prediction.</source>
+      <translation>不是正位胸部 X 光片（{reason}）；不作预测。</translation>
+    </message>
+    <message>
+      <source>{reason}; no prediction.</source>
+      <translation>{reason}；不作预测。</translation>
+    </message>
+    <message>
+      <source>DICOM modality is {modality}, not a radiograph</source>
+      <translation>DICOM 检查类型为 {modality}，不是 X 线摄影</translation>
+    </message>
+    <message>
+      <source>a lateral view (ViewPosition {view})</source>
+      <translation>侧位片（ViewPosition {view}）</translation>
+    </message>
+    <message>
+      <source>body part is {part}, not chest</source>
+      <translation>检查部位为 {part}，不是胸部</translation>
+    </message>
+    <message>
+      <source>a colour picture</source>
+      <translation>彩色图片</translation>
+    </message>
+    <message>
+      <source>shape {w} x {h} is far from a chest film's</source>
+      <translation>尺寸 {w} x {h} 与胸片相差太远</translation>
+    </message>
+    <message>
+      <source>only {w} x {h} pixels</source>
+      <translation>只有 {w} x {h} 像素</translation>
+    </message>
+    <message>
+      <source>a blank image</source>
+      <translation>空白影像</translation>
+    </message>
+    <message>
+      <source>it looks rotated or upside down</source>
+      <translation>影像似乎被旋转或上下颠倒</translation>
+    </message>
+    <message>
+      <source>not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)</source>
+      <translation>不是正位胸部 X 光片：未找到左右并列的两侧肺野（侧位片只显示一个）</translation>
+    </message>
+    <message>
+      <source>it does not look like a chest X-ray</source>
+      <translation>看起来不像胸部 X 光片</translation>
+    </message>
+    <message>
+      <source>outside what this model was trained on: it differs from every film the model learnt from</source>
+      <translation>超出此模型的训练范围：与模型学过的所有影像都不同</translation>
+    </message>
+    <message>
+      <source>a named pipe</source>
+      <translation>命名管道</translation>
+    </message>
+    <message>
+      <source>a device</source>
+      <translation>设备文件</translation>
+    </message>
+    <message>
+      <source>a socket</source>
+      <translation>套接字</translation>
+    </message>
+    <message>
+      <source>These films differ from the ones this model was checked on: check it on your own films before relying on it.</source>
+      <translation>这些影像与检验此模型时所用的影像不同：依赖它之前，请先用本院影像检验。</translation>
+    </message>
+    <message>
+      <source>On your {n} films: {metric} {numbers}, below the {card} the model card reports.</source>
+      <translation>在您的 {n} 张影像上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
+    </message>
+    <message>
+      <source>On your {n} films: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
+      <translation>在您的 {n} 张影像上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
+    </message>
+    <message>
+      <source>On your {n} films: {metric} {numbers}, in line with the {card} the model card reports.</source>
+      <translation>在您的 {n} 张影像上：{metric} {numbers}，与模型卡报告的 {card} 一致。</translation>
+    </message>
+    <message>
+      <source>On your {n} films: {metric} {numbers}.</source>
+      <translation>在您的 {n} 张影像上：{metric} {numbers}。</translation>
+    </message>
+    <message>
+      <source>The model refused {share} of your films as unlike what it can judge.</source>
+      <translation>模型拒绝了您 {share} 的影像，认为它们超出其判断能力。</translation>
+    </message>
+    <message>
+      <source>Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, or covidxray adapt).</source>
+      <translation>未经适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型，或 covidxray adapt）。</translation>
+    </message>
+    <message>
+      <source>Nothing here says the model works worse on your films than on its own test films.</source>
+      <translation>没有迹象表明模型在您的影像上比在其测试影像上表现更差。</translation>
+    </message>
+    <message>
+      <source>None of your films could be judged (all were refused or unreadable).</source>
+      <translation>您的影像均无法判断（全部被拒绝或无法读取）。</translation>
+    </message>
+    <message>
+      <source>sensitivity</source>
+      <translation>敏感度</translation>
+    </message>
+    <message>
+      <source>specificity</source>
+      <translation>特异度</translation>
+    </message>
+  </context>
+  <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../queue_panel.py" line="22" />
-        <source>Batch</source>
-        <translation>批次</translation>
+      <source>Batch</source>
+      <translation>批次</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="22" />
-        <source>Files</source>
-        <translation>文件数</translation>
+      <source>Files</source>
+      <translation>文件数</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="22" />
-        <source>Progress</source>
-        <translation>进度</translation>
+      <source>Progress</source>
+      <translation>进度</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="22" />
-        <source>Rate</source>
-        <translation>速度</translation>
+      <source>Rate</source>
+      <translation>速度</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="22" />
-        <source>Left</source>
-        <translation>剩余</translation>
+      <source>Left</source>
+      <translation>剩余</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="23" />
-        <source>State</source>
-        <translation>状态</translation>
+      <source>State</source>
+      <translation>状态</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="59" />
-        <source>%1 img/s</source>
-        <translation>%1 张/秒</translation>
+      <source>%1 img/s</source>
+      <translation>%1 张/秒</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="65" />
-        <source>queued</source>
-        <translation>排队中</translation>
+      <source>queued</source>
+      <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="65" />
-        <source>running</source>
-        <translation>运行中</translation>
+      <source>running</source>
+      <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="65" />
-        <source>paused</source>
-        <translation>已暂停</translation>
+      <source>paused</source>
+      <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="66" />
-        <source>done</source>
-        <translation>完成</translation>
+      <source>done</source>
+      <translation>完成</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="66" />
-        <source>cancelled</source>
-        <translation>已取消</translation>
+      <source>cancelled</source>
+      <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="67" />
-        <source>stopped by an error</source>
-        <translation>因错误停止</translation>
+      <source>stopped by an error</source>
+      <translation>因错误停止</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>QueuePanel</name>
     <message>
-        <location filename="../queue_panel.py" line="96" />
-        <source>Pause</source>
-        <translation>暂停</translation>
+      <source>Pause</source>
+      <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="97" />
-        <source>Resume</source>
-        <translation>继续</translation>
+      <source>Resume</source>
+      <translation>继续</translation>
     </message>
     <message>
-        <location filename="../queue_panel.py" line="98" />
-        <source>Cancel</source>
-        <translation>取消</translation>
+      <source>Cancel</source>
+      <translation>取消</translation>
     </message>
-</context>
-<context>
+    <message>
+      <source>Clear finished</source>
+      <translation>清除已完成</translation>
+    </message>
+    <message>
+      <source>for: %1</source>
+      <translation>作用于：%1</translation>
+    </message>
+  </context>
+  <context>
+    <name>Report</name>
+    <message>
+      <source>Chest X-ray report</source>
+      <translation>胸部 X 光报告</translation>
+    </message>
+    <message>
+      <source>Report of {0}</source>
+      <translation>{0} 的报告</translation>
+    </message>
+    <message>
+      <source>Research use only, not a diagnostic device.</source>
+      <translation>仅供研究使用，不是诊断设备。</translation>
+    </message>
+    <message>
+      <source>Page {0} of {1}</source>
+      <translation>第 {0} 页，共 {1} 页</translation>
+    </message>
+    <message>
+      <source>COVID-19</source>
+      <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>no prediction</source>
+      <translation>不作预测</translation>
+    </message>
+    <message>
+      <source>Image {0}</source>
+      <translation>影像 {0}</translation>
+    </message>
+    <message>
+      <source>on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})</source>
+      <translation>在其测试影像上：AUC {0}，敏感度 {1}，特异度 {2}（n = {3}）</translation>
+    </message>
+    <message>
+      <source>Chest X-ray report: summary</source>
+      <translation>胸部 X 光报告：概要</translation>
+    </message>
+    <message>
+      <source>{0} films: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable.</source>
+      <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
+    </message>
+    <message>
+      <source>Model {0}: {1} films, decision threshold {2} (the model's own: {3}); {4}</source>
+      <translation>模型 {0}：{1} 张影像，判定阈值 {2}（模型自身：{3}）；{4}</translation>
+    </message>
+    <message>
+      <source>The films look like the ones the model was checked on (batch shift test).</source>
+      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验）。</translation>
+    </message>
+    <message>
+      <source>Chest X-ray report: summary (continued)</source>
+      <translation>胸部 X 光报告：概要（续）</translation>
+    </message>
+    <message>
+      <source>Film</source>
+      <translation>影像</translation>
+    </message>
+    <message>
+      <source>Result</source>
+      <translation>结果</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>ok</source>
+      <translation>正常完成</translation>
+    </message>
+    <message>
+      <source>refused</source>
+      <translation>已拒绝</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>错误</translation>
+    </message>
+    <message>
+      <source>The film could not be read again for this page: {0}</source>
+      <translation>无法为此页重新读取影像：{0}</translation>
+    </message>
+    <message>
+      <source>Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: {0}.</source>
+      <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：{0}。</translation>
+    </message>
+    <message>
+      <source>P(COVID) = {0:.3f}; threshold {1:.3f}</source>
+      <translation>P(COVID) = {0:.3f}；阈值 {1:.3f}</translation>
+    </message>
+    <message>
+      <source>(the model's own threshold is {0:.3f})</source>
+      <translation>（模型自身的阈值为 {0:.3f}）</translation>
+    </message>
+    <message>
+      <source>Evidence outside the lungs: {0:.0%}</source>
+      <translation>肺野外的依据：{0:.0%}</translation>
+    </message>
+    <message>
+      <source>No prediction</source>
+      <translation>不作预测</translation>
+    </message>
+    <message>
+      <source>Not readable</source>
+      <translation>无法读取</translation>
+    </message>
+    <message>
+      <source>Patient ID: {0}    Study date: {1}</source>
+      <translation>患者 ID：{0}    检查日期：{1}</translation>
+    </message>
+    <message>
+      <source>Model {0}</source>
+      <translation>模型 {0}</translation>
+    </message>
+    <message>
+      <source>Recorded {0}</source>
+      <translation>记录于 {0}</translation>
+    </message>
+  </context>
+  <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../results.py" line="34" />
-        <source>Image</source>
-        <translation>图像</translation>
+      <source>Image</source>
+      <translation>图像</translation>
     </message>
     <message>
-        <location filename="../results.py" line="34" />
-        <source>File</source>
-        <translation>文件</translation>
+      <source>File</source>
+      <translation>文件</translation>
     </message>
     <message>
-        <location filename="../results.py" line="35" />
-        <source>Folder</source>
-        <translation>文件夹</translation>
+      <source>Folder</source>
+      <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../results.py" line="35" />
-        <source>Label</source>
-        <translation>标签</translation>
+      <source>Label</source>
+      <translation>标签</translation>
     </message>
     <message>
-        <location filename="../results.py" line="36" />
-        <source>P(COVID)</source>
-        <translation>P(COVID)</translation>
+      <source>P(COVID)</source>
+      <translation>P(COVID)</translation>
     </message>
     <message>
-        <location filename="../results.py" line="36" />
-        <source>Status</source>
-        <translation>状态</translation>
+      <source>Status</source>
+      <translation>状态</translation>
     </message>
     <message>
-        <location filename="../results.py" line="37" />
-        <source>Patient ID</source>
-        <translation>患者 ID</translation>
+      <source>Patient ID</source>
+      <translation>患者 ID</translation>
     </message>
     <message>
-        <location filename="../results.py" line="37" />
-        <source>Study date</source>
-        <translation>检查日期</translation>
+      <source>Reason</source>
+      <translation>原因</translation>
     </message>
     <message>
-        <location filename="../results.py" line="38" />
-        <source>Model</source>
-        <translation>模型</translation>
+      <source>Study date</source>
+      <translation>检查日期</translation>
     </message>
     <message>
-        <location filename="../results.py" line="38" />
-        <source>Time</source>
-        <translation>耗时</translation>
+      <source>Model</source>
+      <translation>模型</translation>
     </message>
     <message>
-        <location filename="../results.py" line="124" />
-        <source>COVID-19</source>
-        <translation>COVID-19</translation>
+      <source>Time</source>
+      <translation>耗时</translation>
     </message>
     <message>
-        <location filename="../results.py" line="124" />
-        <source>Normal</source>
-        <translation>正常</translation>
+      <source>Made by %1 at its threshold %2</source>
+      <translation>由 %1 以其阈值 %2 得出</translation>
     </message>
     <message>
-        <location filename="../results.py" line="129" />
-        <source>ok</source>
-        <translation>已判读</translation>
+      <source>COVID-19</source>
+      <translation>COVID-19</translation>
     </message>
     <message>
-        <location filename="../results.py" line="129" />
-        <source>rejected</source>
-        <translation>已拒绝</translation>
+      <source>Normal</source>
+      <translation>正常</translation>
     </message>
     <message>
-        <location filename="../results.py" line="130" />
-        <source>error</source>
-        <translation>错误</translation>
+      <source>ok</source>
+      <translation>已判读</translation>
     </message>
-</context>
-<context>
+    <message>
+      <source>refused</source>
+      <translation>已拒绝</translation>
+    </message>
+    <message>
+      <source>(not the current model)</source>
+      <translation>（非当前模型）</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>错误</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScopeDialog</name>
+    <message>
+      <source>Export which results?</source>
+      <translation>导出哪些结果？</translation>
+    </message>
+    <message>
+      <source>All results (%1)</source>
+      <translation>全部结果（%1）</translation>
+    </message>
+    <message>
+      <source>The results the filter shows (%1)</source>
+      <translation>筛选后显示的结果（%1）</translation>
+    </message>
+    <message>
+      <source>The selected results (%1)</source>
+      <translation>所选结果（%1）</translation>
+    </message>
+    <message>
+      <source>Anonymise (file names instead of paths; no patient ID or study fields)</source>
+      <translation>匿名化（用文件名代替路径；不含患者 ID 和检查信息）</translation>
+    </message>
+  </context>
+  <context>
+    <name>ShiftBanner</name>
+    <message>
+      <source>Check the model on my films…</source>
+      <translation>用本院影像检验模型…</translation>
+    </message>
+    <message>
+      <source>Hide this note</source>
+      <translation>隐藏此提示</translation>
+    </message>
+  </context>
+  <context>
+    <name>SiteCheckDialog</name>
+    <message>
+      <source>Check the model on my films</source>
+      <translation>用本院影像检验模型</translation>
+    </message>
+    <message>
+      <source>Choose a folder with COVID/ and Normal/ sub-folders holding your own films, sorted by a reference result (PCR). Every film is scored; nothing is stored or learnt.</source>
+      <translation>请选择一个含有 COVID/ 和 Normal/ 子文件夹的文件夹，其中是按参考结果（PCR）分好的本院影像。每张影像都会被评分；不会保存或学习任何内容。</translation>
+    </message>
+    <message>
+      <source>Folder…</source>
+      <translation>文件夹…</translation>
+    </message>
+    <message>
+      <source>Check</source>
+      <translation>检验</translation>
+    </message>
+    <message>
+      <source>Save as PDF…</source>
+      <translation>另存为 PDF…</translation>
+    </message>
+    <message>
+      <source>Adapt the model to these films…</source>
+      <translation>用这些影像适配模型…</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>关闭</translation>
+    </message>
+    <message>
+      <source>Your labelled films</source>
+      <translation>您已标注的影像</translation>
+    </message>
+    <message>
+      <source>Scoring every film…</source>
+      <translation>正在为每张影像评分…</translation>
+    </message>
+    <message>
+      <source>Something went wrong: %1</source>
+      <translation>出错了：%1</translation>
+    </message>
+    <message>
+      <source>all films</source>
+      <translation>全部影像</translation>
+    </message>
+    <message>
+      <source>Save the check as PDF</source>
+      <translation>将检验结果另存为 PDF</translation>
+    </message>
+    <message>
+      <source>Model</source>
+      <translation>模型</translation>
+    </message>
+    <message>
+      <source>sensitivity</source>
+      <translation>敏感度</translation>
+    </message>
+    <message>
+      <source>specificity</source>
+      <translation>特异度</translation>
+    </message>
+    <message>
+      <source>Refused</source>
+      <translation>已拒绝</translation>
+    </message>
+    <message>
+      <source>unreadable</source>
+      <translation>无法读取</translation>
+    </message>
+    <message>
+      <source>Check of the model on local films</source>
+      <translation>用本院影像检验模型</translation>
+    </message>
+    <message>
+      <source>Model {0}; films: {1}</source>
+      <translation>模型 {0}；影像：{1}</translation>
+    </message>
+    <message>
+      <source>Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; calibration error (ECE): {3}</source>
+      <translation>被拦截：新冠肺炎 {0} 张，正常 {1} 张；无法读取：{2}；校准误差（ECE）：{3}</translation>
+    </message>
+    <message>
+      <source>Report of {0}</source>
+      <translation>{0} 的报告</translation>
+    </message>
+    <message>
+      <source>Page {0} of {1}</source>
+      <translation>第 {0} 页，共 {1} 页</translation>
+    </message>
+    <message>
+      <source>Research use only, not a diagnostic device.</source>
+      <translation>仅供研究使用，不是诊断设备。</translation>
+    </message>
+    <message>
+      <source>normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>covid</source>
+      <translation>新冠肺炎</translation>
+    </message>
+  </context>
+  <context>
     <name>TrainingDialog</name>
     <message>
-        <location filename="../training_dialog.py" line="46" />
-        <source>Train a model</source>
-        <translation>训练模型</translation>
+      <source>Train or adapt a model</source>
+      <translation>训练或适配模型</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="87" />
-        <source>Data</source>
-        <translation>数据</translation>
+      <source>Start</source>
+      <translation>开始</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="89" />
-        <source>A folder with COVID/ and Normal/ sub-folders, or a manifest CSV</source>
-        <translation>包含 COVID/ 和 Normal/ 子文件夹的文件夹，或清单 CSV</translation>
+      <source>Cancel training</source>
+      <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="91" />
-        <source>Folder…</source>
-        <translation>文件夹…</translation>
+      <source>Stops after the current batch and keeps the best epoch so far.</source>
+      <translation>在当前批次后停止，并保留目前最好的一轮。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="93" />
-        <source>Manifest CSV…</source>
-        <translation>清单 CSV…</translation>
+      <source>Close</source>
+      <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="100" />
-        <source>train</source>
-        <translation>训练</translation>
+      <source>Starting…</source>
+      <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="100" />
-        <source>val</source>
-        <translation>验证</translation>
+      <source>Choose the data.</source>
+      <translation>请选择数据。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="100" />
-        <source>test</source>
-        <translation>测试</translation>
+      <source>epoch %1 of %2</source>
+      <translation>第 %1 / %2 轮</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="101" />
-        <source>all</source>
-        <translation>全部</translation>
+      <source>Cancelled after epoch {0}; kept epoch {1} as {2}.</source>
+      <translation>在第 {0} 轮后取消；已保留第 {1} 轮，保存为 {2}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="102" />
-        <source>COVID-19</source>
-        <translation>COVID-19</translation>
+      <source>cancelled, kept epoch %1</source>
+      <translation>已取消，保留第 %1 轮</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="102" />
-        <source>Normal</source>
-        <translation>正常</translation>
+      <source>Stopping after this batch; the best finished epoch, if any, is kept…</source>
+      <translation>将在此批次后停止；若已有完成的轮次，保留最好的一轮…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="102" />
-        <source>total</source>
-        <translation>合计</translation>
+      <source>Stopping the training before closing…</source>
+      <translation>关闭前正在停止训练…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="110" />
-        <location filename="../training_dialog.py" line="319" />
-        <source>Choose the training data.</source>
-        <translation>请选择训练数据。</translation>
+      <source>Counting images…</source>
+      <translation>正在统计图像…</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="117" />
-        <source>Settings</source>
-        <translation>设置</translation>
+      <source>{0}; {1} source(s): {2}. Split by patient with seed {3}.</source>
+      <translation>{0}；{1} 个来源：{2}。按患者划分，随机种子 {3}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="123" />
-        <source>default (ours: 192 px gray, 0.6 M parameters)</source>
-        <translation>default（本项目：192 像素灰度，60 万参数）</translation>
+      <source>The device check failed: {0}</source>
+      <translation>设备检查失败：{0}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="124" />
-        <source>article (2020 CNN: 224 px RGB, 97 M parameters)</source>
-        <translation>article（2020 年文章的 CNN：224 像素 RGB，9700 万参数）</translation>
+      <source>Epoch {0} of {1}, batch {2} of {3} — {4:.0f} images/s — {5} left</source>
+      <translation>第 {0}/{1} 轮，第 {2}/{3} 批 — {4:.0f} 张/秒 — 剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="129" />
-        <source>Checking the device…</source>
-        <translation>正在检查设备…</translation>
+      <source>Epoch {0} of {1} done: val AUC {2:.3f} (best: epoch {3}) — {4:.0f} images/s — {5} left</source>
+      <translation>第 {0}/{1} 轮完成：验证 AUC {2:.3f}（最佳：第 {3} 轮）— {4:.0f} 张/秒 — 剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="132" />
-        <source>Epochs:</source>
-        <translation>轮数：</translation>
+      <source>reading films %1 / %2</source>
+      <translation>正在读取影像 %1 / %2</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="133" />
-        <source>Architecture:</source>
-        <translation>网络结构：</translation>
+      <source>{0} s</source>
+      <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="134" />
-        <source>Seed (data split and weights):</source>
-        <translation>随机种子（数据划分和权重）：</translation>
+      <source>{0} min</source>
+      <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="135" />
-        <source>Device:</source>
-        <translation>设备：</translation>
+      <source>Finished: {0} (best epoch {1}).</source>
+      <translation>完成：{0}（最佳轮次 {1}）。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="137" />
-        <source>Start</source>
-        <translation>开始</translation>
+      <source>done: %1 epochs</source>
+      <translation>完成：%1 轮</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="140" />
-        <source>Cancel training</source>
-        <translation>取消训练</translation>
+      <source>Cancelled before the first epoch finished; nothing was saved.</source>
+      <translation>在第一轮完成前取消；未保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="141" />
-        <source>Stops after the current batch and keeps the best epoch so far.</source>
-        <translation>在当前批次后停止，并保留目前最好的一轮。</translation>
+      <source>cancelled</source>
+      <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="162" />
-        <source>Close</source>
-        <translation>关闭</translation>
+      <source>Use this model?</source>
+      <translation>使用此模型吗？</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="246" />
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
+      <source>Use the new model anyway?</source>
+      <translation>仍要使用新模型吗？</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="247" />
-        <source>Waiting for the device check to finish…</source>
-        <translation>正在等待设备检查完成…</translation>
+      <source>The app now uses {0}.</source>
+      <translation>应用现在使用 {0}。</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="258" />
-        <source>Stopping after this batch; the best finished epoch, if any, is kept…</source>
-        <translation>将在此批次后停止；若已有完成的轮次，保留最好的一轮…</translation>
+      <source>Adapt</source>
+      <translation>适配</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="268" />
-        <source>Stopping the training before closing…</source>
-        <translation>关闭前正在停止训练…</translation>
+      <source>Something went wrong: {0}</source>
+      <translation>出错了：{0}</translation>
     </message>
     <message>
-        <location filename="../training_dialog.py" line="303" />
-        <source>Training data folder</source>
-        <translation>训练数据文件夹</translation>
+      <source>this will take about {0} minutes (timed on this PC; the estimate is refined as it runs)</source>
+      <translation>大约需要 {0} 分钟（在本机上计时；运行中会更新估计）</translation>
     </message>
-    <message>
-        <location filename="../training_dialog.py" line="308" />
-        <source>Training manifest</source>
-        <translation>训练清单</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="309" />
-        <source>Manifest (*.csv)</source>
-        <translation>清单 (*.csv)</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="322" />
-        <source>Counting images…</source>
-        <translation>正在统计图像…</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="343" />
-        <source>{0}; {1} source(s): {2}. Split by patient with seed {3}.</source>
-        <translation>{0}；{1} 个来源：{2}。按患者划分，随机种子 {3}。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="387" />
-        <source>The device check failed: {0}</source>
-        <translation>设备检查失败：{0}</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="395" />
-        <source>Trains on {0}.</source>
-        <translation>在 {0} 上训练。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="401" />
-        <source>this will take less than a minute</source>
-        <translation>不到一分钟即可完成</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="402" />
-        <source>this will take about {0} minutes</source>
-        <translation>大约需要 {0} 分钟</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="403" />
-        <source>Trains on {0} — {1}.</source>
-        <translation>在 {0} 上训练 — {1}。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="405" />
-        <source>No GPU is used here: for GPU training run `covidxray train` with a GPU-enabled backend (Linux or WSL2; see the README).</source>
-        <translation>此处不使用 GPU：如需 GPU 训练，请在支持 GPU 的后端上运行 `covidxray train`（Linux 或 WSL2；见 README）。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="415" />
-        <source>Epoch {0} of {1}, batch {2} of {3} — {4:.0f} images/s — {5} left</source>
-        <translation>第 {0}/{1} 轮，第 {2}/{3} 批 — {4:.0f} 张/秒 — 剩余 {5}</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="425" />
-        <source>Epoch {0} of {1} done: val AUC {2:.3f} (best: epoch {3}) — {4:.0f} images/s — {5} left</source>
-        <translation>第 {0}/{1} 轮完成：验证 AUC {2:.3f}（最佳：第 {3} 轮）— {4:.0f} 张/秒 — 剩余 {5}</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="434" />
-        <source>{0} s</source>
-        <translation>{0} 秒</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="435" />
-        <source>{0} min</source>
-        <translation>{0} 分钟</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="447" />
-        <source>Cancelled after epoch {0}; the best epoch ({1}) was kept as {2}.</source>
-        <translation>在第 {0} 轮后取消；最佳轮次（{1}）已保存为 {2}。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="450" />
-        <source>Finished: {0} (best epoch {1}).</source>
-        <translation>完成：{0}（最佳轮次 {1}）。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="459" />
-        <source>Cancelled before the first epoch finished; nothing was saved.</source>
-        <translation>在第一轮完成前取消；未保存任何内容。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="486" />
-        <source>The app now uses {0}.</source>
-        <translation>应用现在使用 {0}。</translation>
-    </message>
-    <message>
-        <location filename="../training_dialog.py" line="506" />
-        <source>Something went wrong: {0}</source>
-        <translation>出错了：{0}</translation>
-    </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>TrainingReport</name>
     <message>
-        <location filename="../training_report.py" line="11" />
-        <source>Report</source>
-        <translation>报告</translation>
+      <source>The new model is worse than the current one on its own report: %1.</source>
+      <translation>根据其自身报告，新模型比当前模型差：%1。</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="19" />
-        <source>split</source>
-        <translation>划分</translation>
+      <source>Report</source>
+      <translation>报告</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="19" />
-        <source>group</source>
-        <translation>分组</translation>
+      <source>split</source>
+      <translation>划分</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="19" />
-        <source>n</source>
-        <translation>数量</translation>
+      <source>group</source>
+      <translation>分组</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="19" />
-        <source>AUC [95 % CI]</source>
-        <translation>AUC [95% 置信区间]</translation>
+      <source>n</source>
+      <translation>数量</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="20" />
-        <source>sensitivity</source>
-        <translation>敏感度</translation>
+      <source>AUC [95 % CI]</source>
+      <translation>AUC [95% 置信区间]</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="20" />
-        <source>specificity</source>
-        <translation>特异度</translation>
+      <source>sensitivity</source>
+      <translation>敏感度</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="20" />
-        <source>balanced acc.</source>
-        <translation>平衡准确率</translation>
+      <source>specificity</source>
+      <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="24" />
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
+      <source>balanced acc.</source>
+      <translation>平衡准确率</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="25" />
-        <source>Classify with the new model from now on; until then the old one stays.</source>
-        <translation>从现在起用新模型分类；在此之前仍使用旧模型。</translation>
+      <source>Use this model</source>
+      <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="37" />
-        <source>{0}, trained on {1} in {2}; threshold {3:.3f} (COVID-19 sensitivity ≥ 0.95 on val).
+      <source>Classify with the new model from now on; until then the old one stays.</source>
+      <translation>从现在起用新模型分类；在此之前仍使用旧模型。</translation>
+    </message>
+    <message>
+      <source>adapted from {0} in {1}</source>
+      <translation>由 {0} 适配而来，用时 {1}</translation>
+    </message>
+    <message>
+      <source>trained on {0} in {1}</source>
+      <translation>在 {0} 上训练，用时 {1}</translation>
+    </message>
+    <message>
+      <source>{0}, {1}; threshold {2:.3f}: {3}.
 Model: {4}
 Report: {5}</source>
-        <translation>{0}，在 {1} 上训练，用时 {2}；阈值 {3:.3f}（验证集上 COVID-19 敏感度 ≥ 0.95）。
+      <translation>{0}，{1}；阈值 {2:.3f}：{3}。
 模型：{4}
 报告：{5}</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="52" />
-        <source>No ROC figure (a split lacks one of the classes).</source>
-        <translation>没有 ROC 图（某个划分缺少其中一类）。</translation>
+      <source>No ROC figure (a split lacks one of the classes).</source>
+      <translation>没有 ROC 图（某个划分缺少其中一类）。</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="66" />
-        <source>all</source>
-        <translation>全部</translation>
+      <source>{0}: {1} COVID-19 and {2} Normal films</source>
+      <translation>{0}：{1} 张新冠肺炎和 {2} 张正常影像</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="67" />
-        <source>class {0}</source>
-        <translation>类别 {0}</translation>
+      <source>Refused by the gate (not scored): {0}.</source>
+      <translation>被拦截（未评分）：{0}。</translation>
     </message>
     <message>
-        <location filename="../training_report.py" line="68" />
-        <source>source {0}</source>
-        <translation>来源 {0}</translation>
+      <source>all</source>
+      <translation>全部</translation>
     </message>
-</context>
-<context>
+    <message>
+      <source>{0}, {1}</source>
+      <translation>{0}，{1}</translation>
+    </message>
+    <message>
+      <source>class {0}</source>
+      <translation>类别 {0}</translation>
+    </message>
+    <message>
+      <source>source {0}</source>
+      <translation>来源 {0}</translation>
+    </message>
+    <message>
+      <source>before</source>
+      <translation>适配前</translation>
+    </message>
+    <message>
+      <source>after</source>
+      <translation>适配后</translation>
+    </message>
+  </context>
+  <context>
+    <name>TrainingSetup</name>
+    <message>
+      <source>What to do</source>
+      <translation>要做什么</translation>
+    </message>
+    <message>
+      <source>Adapt the current model to my films (keeps what it learnt; minutes, tens of films are enough)</source>
+      <translation>用本院影像适配当前模型（保留已学内容；几分钟，几十张影像即可）</translation>
+    </message>
+    <message>
+      <source>Train a new model (needs hundreds of films per class)</source>
+      <translation>训练新模型（每类需要数百张影像）</translation>
+    </message>
+    <message>
+      <source>Data</source>
+      <translation>数据</translation>
+    </message>
+    <message>
+      <source>A folder with COVID/ and Normal/ sub-folders, or a manifest CSV</source>
+      <translation>含 COVID/ 和 Normal/ 子文件夹的文件夹，或清单 CSV</translation>
+    </message>
+    <message>
+      <source>Folder…</source>
+      <translation>文件夹…</translation>
+    </message>
+    <message>
+      <source>Manifest CSV…</source>
+      <translation>清单 CSV…</translation>
+    </message>
+    <message>
+      <source>COVID-19</source>
+      <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>total</source>
+      <translation>合计</translation>
+    </message>
+    <message>
+      <source>Choose the data.</source>
+      <translation>请选择数据。</translation>
+    </message>
+    <message>
+      <source>Settings</source>
+      <translation>设置</translation>
+    </message>
+    <message>
+      <source>default (ours: lung view, 160 px, 0.3 M parameters)</source>
+      <translation>默认（本项目：肺野视图，160 像素，30 万参数）</translation>
+    </message>
+    <message>
+      <source>article (2020 CNN: 224 px RGB, 97 M parameters)</source>
+      <translation>论文（2020 年 CNN：224 像素 RGB，9700 万参数）</translation>
+    </message>
+    <message>
+      <source>Checking the device…</source>
+      <translation>正在检查设备…</translation>
+    </message>
+    <message>
+      <source>Epochs:</source>
+      <translation>轮数：</translation>
+    </message>
+    <message>
+      <source>Architecture:</source>
+      <translation>网络结构：</translation>
+    </message>
+    <message>
+      <source>Seed (data split and weights):</source>
+      <translation>随机种子（数据划分和权重）：</translation>
+    </message>
+    <message>
+      <source>Device:</source>
+      <translation>设备：</translation>
+    </message>
+    <message>
+      <source>adapt</source>
+      <translation>适配</translation>
+    </message>
+    <message>
+      <source>check</source>
+      <translation>检验</translation>
+    </message>
+    <message>
+      <source>all</source>
+      <translation>全部</translation>
+    </message>
+    <message>
+      <source>train</source>
+      <translation>训练</translation>
+    </message>
+    <message>
+      <source>val</source>
+      <translation>验证</translation>
+    </message>
+    <message>
+      <source>test</source>
+      <translation>测试</translation>
+    </message>
+    <message>
+      <source>Trains on {0}.</source>
+      <translation>在 {0} 上训练。</translation>
+    </message>
+    <message>
+      <source>this will take less than a minute</source>
+      <translation>不到一分钟即可完成</translation>
+    </message>
+    <message>
+      <source>this will take about {0} minutes (timed on this PC; the estimate is refined as it runs)</source>
+      <translation>大约需要 {0} 分钟（在本机上计时；运行中会更新估计）</translation>
+    </message>
+    <message>
+      <source>Trains on {0} — {1}.</source>
+      <translation>在 {0} 上训练——{1}。</translation>
+    </message>
+    <message>
+      <source>No GPU is used here: for GPU training run `covidxray train` with a GPU-enabled backend (Linux or WSL2; see the README).</source>
+      <translation>此处不使用 GPU：如需 GPU 训练，请在支持 GPU 的后端（Linux 或 WSL2；见 README）上运行 `covidxray train`。</translation>
+    </message>
+    <message>
+      <source>Training data folder</source>
+      <translation>训练数据文件夹</translation>
+    </message>
+    <message>
+      <source>Training manifest</source>
+      <translation>训练清单</translation>
+    </message>
+    <message>
+      <source>Manifest (*.csv)</source>
+      <translation>清单 (*.csv)</translation>
+    </message>
+  </context>
+  <context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="108" />
-        <source>Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)</source>
-        <translation>滚轮：缩放 · 拖动：平移 · 右键拖动：亮度/对比度（窗宽/窗位）</translation>
+      <source>Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)</source>
+      <translation>滚轮：缩放 · 拖动：平移 · 右键拖动：亮度/对比度（窗宽/窗位）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="113" />
-        <source>Heat map</source>
-        <translation>热力图</translation>
+      <source>Normal</source>
+      <translation>正常</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="114" />
-        <source>Show the heat map over the image (H)</source>
-        <translation>在图像上显示热力图 (H)</translation>
+      <source>COVID-19</source>
+      <translation>新冠肺炎</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="116" />
-        <source>Heat-map opacity</source>
-        <translation>热力图不透明度</translation>
+      <source>Heat map</source>
+      <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="118" />
-        <source>Invert</source>
-        <translation>反相</translation>
+      <source>Show the heat map over the image (H)</source>
+      <translation>在图像上显示热力图 (H)</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="118" />
-        <source>Swap dark and light (I)</source>
-        <translation>明暗互换 (I)</translation>
+      <source>Heat-map opacity</source>
+      <translation>热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="124" />
-        <source>Fit</source>
-        <translation>适应窗口</translation>
+      <source>Invert</source>
+      <translation>反相</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="124" />
-        <source>Fit the whole image in the view (F)</source>
-        <translation>整幅图像适应视图 (F)</translation>
+      <source>Swap dark and light (I)</source>
+      <translation>明暗互换 (I)</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="126" />
-        <source>1:1</source>
-        <translation>1:1</translation>
+      <source>Fit</source>
+      <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="126" />
-        <source>One image pixel per screen pixel</source>
-        <translation>一个图像像素对应一个屏幕像素</translation>
+      <source>Fit the whole image in the view (F)</source>
+      <translation>整幅图像适应视图 (F)</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="128" />
-        <source>Reset window</source>
-        <translation>重置窗宽窗位</translation>
+      <source>1:1</source>
+      <translation>1:1</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="129" />
-        <source>Restore the original brightness and contrast</source>
-        <translation>恢复原始亮度和对比度</translation>
+      <source>One image pixel per screen pixel</source>
+      <translation>一个图像像素对应一个屏幕像素</translation>
     </message>
-</context>
+    <message>
+      <source>Reset window</source>
+      <translation>重置窗宽窗位</translation>
+    </message>
+    <message>
+      <source>Restore the original brightness and contrast</source>
+      <translation>恢复原始亮度和对比度</translation>
+    </message>
+    <message>
+      <source>No picture</source>
+      <translation>无影像</translation>
+    </message>
+    <message>
+      <source>Zoom %1 %  ·  W %2  L %3</source>
+      <translation>缩放 %1 %  ·  窗宽 %2  窗位 %3</translation>
+    </message>
+  </context>
 </TS>

@@ -1,0 +1,33 @@
+"""The viewer's side of a selected result: its caption, and its heat map drawn from the result itself
+(so the map is always the one the producing model made, whatever model is loaded now)."""
+from covidxray_desktop.gui import messages
+
+
+def caption(w, row) -> str:
+    label = w.results.label(row)
+    if row.status == "ok":
+        shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
+        text = (f"{row.name}\n{shown}   P(COVID) = {row.p_covid:.3f}\n"
+                + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.4f}")
+                + "\n" + w.tr("model %1").replace("%1", row.model))
+        if row.outside_share is not None:
+            text += "\n" + w.tr("evidence outside the lungs: %1 %").replace("%1", f"{row.outside_share * 100:.0f}")
+    else:
+        status = w.tr("refused") if row.status == "rejected" else w.tr("error")
+        text = f"{row.name}\n{status}: {messages.translated(row.message)}"
+    return text + "\n\n" + w.notice()
+
+
+def show(w, row, pixels, problem: str) -> None:
+    if pixels is None:
+        w.viewer.clear(caption(w, row) + "\n\n" + messages.translated(problem))
+        return
+    from covidxray_desktop.model import cam
+
+    label = w.results.label(row)
+    heat = None if row.heat is None or row.status != "ok" else cam.signed_map(row.heat, pixels.shape, label)[0]
+    answer = {"covid": w.tr("COVID-19"), "normal": w.tr("Normal")}.get(label, "")
+    legend = w.tr("Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.") \
+        .replace("%1", answer)
+    w.viewer.show_image(pixels, heat, caption(w, row), legend)
+    w.viewer.set_overlay_visible(w.heat_action.isChecked())

@@ -1,0 +1,119 @@
+"""The window's smaller dialogs: the model card as a readable page, resume, forget, language."""
+import datetime as dt
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QTextBrowser, QVBoxLayout
+
+from covidxray_desktop import DISCLAIMER
+
+
+def _f(value, digits=3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(m: dict, key: str) -> str:
+    ci = m.get(f"{key}_ci95")
+    return f"{_f(m.get(key))}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+
+
+def model_page(info: dict, tr) -> str:
+    """The model card as HTML a clinician can read: what it is, how good, how it decides, limits."""
+    card = info["card"]
+    e = html.escape
+    training, metrics = card.get("training", {}), card.get("metrics", {})
+    rows = []
+    for split, label in (("test", tr("test films (unseen patients)")), ("val", tr("validation films")),
+                         ("held_out", tr("held-out sources")), ("site", tr("your site"))):
+        m = metrics.get(split)
+        if not m or "n" not in m:
+            continue
+        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
+                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+    sources = ", ".join(training.get("sources", [])) or "–"
+    lungs = card.get("lungs") or {}
+    adapted = card.get("adapted_from")
+    parts = [
+        f"<h2>{e(info['ident'])}</h2>",
+        f"<p><b>{e(tr(DISCLAIMER))}</b></p>",
+        f"<p>{e(tr('Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.'))} "
+        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> ({e(card.get('operating_point', ''))}).</p>",
+        f"<h3>{e(tr('How well it did'))}</h3>",
+        "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
+        f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
+        f"<h3>{e(tr('What it learnt from'))}</h3>",
+        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(str(training.get('trained_on', '–')))} "
+        f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
+        f"<p><small>{e(training.get('provenance', ''))}</small></p>",
+        f"<h3>{e(tr('How it looks at a film'))}</h3><p>",
+        e(tr("It finds the lung fields first and judges only them; markers, text and borders outside the "
+             "lungs are dimmed.") if lungs else tr("It judges the whole film.")),
+        " " + e(tr("Films it cannot judge (not two lung fields, unlike anything it learnt from, rotated) are "
+                   "refused, not labelled.")) + "</p>",
+    ]
+    if adapted:
+        parts.append(f"<p><b>{e(tr('Adapted from'))} {e(adapted['model'])}</b> "
+                     f"{e(tr('on the films of'))} {e(adapted.get('data', ''))}.</p>")
+    parts.append(f"<p><small>{e(tr('File'))}: {e(info['path'])}</small></p>")
+    return "".join(parts)
+
+
+def show_model(parent, info: dict, tr) -> QDialog:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(tr("About this model"))
+    browser = QTextBrowser(openExternalLinks=False)
+    browser.setHtml(model_page(info, tr))
+    buttons = QDialogButtonBox(QDialogButtonBox.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(browser)
+    layout.addWidget(buttons)
+    dialog.resize(640, 560)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def offer_resume(w, unfinished: list) -> QMessageBox:
+    """Offer to resume a queue cut short; only once answered do the old entries leave the store,
+    so a crash before keeps the offer. Films are counted, not the folders that hold them."""
+    from covidxray_desktop.imaging import walk
+
+    films = len(walk([p for e in unfinished for p in e["paths"]]).files)
+    text = (w.tr("%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films "
+                 "already classified are taken from the results store.").replace("%1", str(films))
+            .replace("%2", str(len(unfinished))))
+    box = QMessageBox(QMessageBox.Question, w.tr("Unfinished queue"), text, QMessageBox.Yes | QMessageBox.No, w)
+    box.setWindowModality(Qt.WindowModal)
+
+    def answered(answer):
+        yes = answer == QMessageBox.Yes
+        for e in unfinished:
+            if yes:
+                w.enqueue(e["paths"], e["name"])
+            w._store.queue_set_state(e["id"], "resumed" if yes else "cancelled")
+
+    box.finished.connect(answered)
+    box.open()
+    return box
+
+
+def forget(w) -> None:
+    from covidxray_desktop.errors import UsageError
+
+    day = ask_day(w, w.tr)
+    if day:
+        try:
+            n = w._store.forget(day)
+        except UsageError as exc:
+            QMessageBox.warning(w, w.tr("Forget stored results"), str(exc))
+            return
+        w.statusBar().showMessage(w.tr("%n stored result(s) deleted; they stay in this table until the "
+                                       "app restarts", "", n), 15000)
+
+
+def ask_day(parent, tr) -> str | None:
+    default = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    day, ok = QInputDialog.getText(parent, tr("Forget stored results"),
+                                   tr("Delete results recorded before (YYYY-MM-DD):"), text=default)
+    return day if ok and day else None

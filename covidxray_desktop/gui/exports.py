@@ -1,0 +1,82 @@
+"""Exports from the window: which rows (all, filtered, selected: always asked), then the CSV of
+`classify --csv` or the PDF report of `classify --pdf`, written by the core's own writers."""
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QLabel, QRadioButton,
+                               QVBoxLayout)
+
+from covidxray_desktop.gui import messages
+
+translate = QCoreApplication.translate
+
+
+class ScopeDialog(QDialog):
+    """'Export which results?' with the counts, so a filter never silently narrows an export."""
+
+    def __init__(self, title: str, counts: dict, anonymise: bool, parent=None, default: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Export which results?")))
+        self.group = QButtonGroup(self)
+        texts = {"all": self.tr("All results (%1)"), "shown": self.tr("The results the filter shows (%1)"),
+                 "selected": self.tr("The selected results (%1)")}
+        first = None
+        for key in ("all", "shown", "selected"):
+            button = QRadioButton(texts[key].replace("%1", str(counts[key])))
+            button.setEnabled(counts[key] > 0)
+            button.setProperty("scope", key)
+            self.group.addButton(button)
+            layout.addWidget(button)
+            if counts[key] > 0 and (first is None or key == default):
+                first = button
+        if first is not None:
+            first.setChecked(True)
+        self.anonymise = QCheckBox(self.tr("Anonymise (file names instead of paths; no patient ID or study fields)"),
+                                   checked=anonymise)
+        layout.addWidget(self.anonymise)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def scope(self) -> str:
+        checked = self.group.checkedButton()
+        return checked.property("scope") if checked else "all"
+
+
+def ask_path(parent, title: str, folder: str, name: str, pattern: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(folder or ".") / name), pattern)
+    return path
+
+
+def anonymised(rows: list) -> list:
+    return [r.with_changes(patient_id="", study_uid="", study_date="") for r in rows]
+
+
+@dataclass
+class PdfJob:
+    """The report, written in the engine's thread (it reads every film again)."""
+    path: str
+    rows: list
+    models: dict
+    threshold_of: object
+    anonymise: bool
+    summary: dict | None = None
+
+    def run(self, stopped) -> int:
+        from covidxray_desktop.results import pdf_report
+
+        language = QLocale().name()
+        return pdf_report.write(self.path, self.rows, self.models, self.threshold_of, self.anonymise, self.summary,
+                                tr=lambda text: translate("Report", text), message_tr=messages.translated,
+                                country=QLocale().territoryToCode(QLocale().territory()),
+                                cjk=language.startswith("zh"), stopped=stopped)
+
+
+def write_csv(path: str, rows: list, threshold_of, anonymise: bool) -> int:
+    from covidxray_desktop.results import csv_export
+
+    return csv_export.write(path, rows, threshold_of, anonymise)

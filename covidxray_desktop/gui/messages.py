@@ -1,0 +1,98 @@
+"""The core's sentences (refusals, reading errors) in the interface's language.
+
+The core writes English sentences into results, the store and the CSV; the window translates
+them when it shows them, by matching each against the templates below (whose translations live
+in the .ts file under the context "Messages"). A sentence no template matches is shown as it is.
+"""
+import re
+
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+
+TEMPLATES = [
+    QT_TRANSLATE_NOOP("Messages", "{name}: file not found."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: permission denied; check the file's access rights."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: cannot be read ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the file is empty (0 bytes)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: is a folder, not an image file."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the content is not an image despite its {suffix} name."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not an image or DICOM file."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the image is damaged or truncated ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable DICOM file ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: DICOM file holds no image (no pixel data); nothing to classify."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: {syntax} DICOM needs a decoder plugin - install {plugin}."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: DICOM pixel data could not be decoded ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: decoding took longer than {seconds} s and was abandoned "
+                                  "(a damaged or hostile file?)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the decoder crashed on this file ({how}) and it was skipped "
+                                  "(a damaged or hostile file?)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: a heat-map picture made by this app, not an X-ray; classify the "
+                                  "original film instead."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray ({reason}); no prediction."),
+    QT_TRANSLATE_NOOP("Messages", "{reason}; no prediction."),
+    QT_TRANSLATE_NOOP("Messages", "DICOM modality is {modality}, not a radiograph"),
+    QT_TRANSLATE_NOOP("Messages", "a lateral view (ViewPosition {view})"),
+    QT_TRANSLATE_NOOP("Messages", "body part is {part}, not chest"),
+    QT_TRANSLATE_NOOP("Messages", "a colour picture"),
+    QT_TRANSLATE_NOOP("Messages", "shape {w} x {h} is far from a chest film's"),
+    QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels"),
+    QT_TRANSLATE_NOOP("Messages", "a blank image"),
+    QT_TRANSLATE_NOOP("Messages", "it looks rotated or upside down"),
+    QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: no two lung fields side by side were found "
+                                  "(a lateral view shows one)"),
+    QT_TRANSLATE_NOOP("Messages", "it does not look like a chest X-ray"),
+    QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: it looks like a lateral view or a CT slice"),
+    QT_TRANSLATE_NOOP("Messages", "outside what this model was trained on: it differs from every film the "
+                                  "model learnt from"),
+    QT_TRANSLATE_NOOP("Messages", "a named pipe"),
+    QT_TRANSLATE_NOOP("Messages", "a device"),
+    QT_TRANSLATE_NOOP("Messages", "a socket"),
+    QT_TRANSLATE_NOOP("Messages", "These films differ from the ones this model was checked on: check it on your "
+                                  "own films before relying on it."),
+    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, below the {card} the model card reports."),
+    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}; the model card reports {card}, which is "
+                                  "within this interval: more films would tell."),
+    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, in line with the {card} the model card "
+                                  "reports."),
+    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}."),
+    QT_TRANSLATE_NOOP("Messages", "The model refused {share} of your films as unlike what it can judge."),
+    QT_TRANSLATE_NOOP("Messages", "Do not rely on this model here without adapting it (Tools ▸ Train or adapt a "
+                                  "model, or covidxray adapt)."),
+    QT_TRANSLATE_NOOP("Messages", "Nothing here says the model works worse on your films than on its own test films."),
+    QT_TRANSLATE_NOOP("Messages", "None of your films could be judged (all were refused or unreadable)."),
+    QT_TRANSLATE_NOOP("Messages", "sensitivity"),
+    QT_TRANSLATE_NOOP("Messages", "specificity"),
+]
+_FIELDS = re.compile(r"\{(\w+)\}")
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts, last = [], 0
+    for m in _FIELDS.finditer(template):
+        parts.append(re.escape(template[last:m.start()]))
+        parts.append(f"(?P<{m.group(1)}>[^ ]+?)" if m.group(1) in ("metric", "n") else f"(?P<{m.group(1)}>.+?)")
+        last = m.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts) + r"\Z", re.S)
+
+
+_COMPILED = [(t, _pattern(t)) for t in TEMPLATES]
+
+
+def translated(message: str) -> str:
+    """`message` in the interface's language, its inner sentences translated too."""
+    if not message:
+        return ""
+    for template, pattern in _COMPILED:
+        m = pattern.match(message)
+        if m is None:
+            continue
+        fields = {k: (translated(v) if k in ("reason", "kind", "metric") else v) for k, v in m.groupdict().items()}
+        text = QCoreApplication.translate("Messages", template)
+        try:
+            return text.format(**fields)
+        except (KeyError, IndexError, ValueError):  # a translation that lost a field: the original
+            return message
+    return message

@@ -1,0 +1,85 @@
+"""What the window keeps between sessions (layout, folders, language) and its export flow."""
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+
+def restore(w) -> None:
+    if w.settings.value("geometry") is not None:
+        w.restoreGeometry(w.settings.value("geometry"))
+    else:
+        w.resize(1320, 820)
+    for splitter, key in ((w.split, "split"), (w.left, "left")):
+        if w.settings.value(key) is not None:
+            splitter.restoreState(w.settings.value(key))
+    header = w.settings.value("table_header")
+    if header is not None:
+        w.table.horizontalHeader().restoreState(header)
+    w.table.horizontalHeader().setMinimumSectionSize(40)  # a column saved too narrow comes back readable
+
+
+def save(w) -> None:
+    w.settings.setValue("geometry", w.saveGeometry())
+    w.settings.setValue("split", w.split.saveState())
+    w.settings.setValue("left", w.left.saveState())
+    w.settings.setValue("table_header", w.table.horizontalHeader().saveState())
+
+
+def remember_folder(w, path: str, parent: bool = False) -> None:
+    w.settings.setValue("last_folder", str(Path(path).parent if parent else path))
+
+
+def set_language(w, code: str) -> None:
+    """Strings already on screen were translated when built: offer to restart now."""
+    w.settings.setValue("language", code)
+    answer = QMessageBox.question(w, w.tr("Language"), w.tr("The new language applies when the app starts. "
+                                                           "Restart it now? (Queued work is offered again.)"))
+    if answer == QMessageBox.Yes:
+        import os
+        import sys
+
+        from PySide6.QtCore import QProcess
+
+        w.settings.setValue("confirm_quit", "true")
+        if w.close():
+            QProcess.startDetached(sys.executable, sys.argv[1:] if getattr(sys, "frozen", False) else sys.argv,
+                                   os.getcwd())
+
+
+def export(w, kind: str, path: str | None = None, scope: str | None = None) -> None:
+    """Ask which rows (all, shown, selected) unless told, ask where, write, and say how many."""
+    from covidxray_desktop.gui import exports
+
+    rows = {"all": list(w.results.rows), "shown": w.visible_rows(), "selected": w.selected_rows()}
+    counts = {k: len(v) for k, v in rows.items()}
+    anonymise = w.anonymise.isChecked()
+    title = w.tr("Export CSV") if kind == "csv" else w.tr("Export PDF report")
+    if scope is None:
+        dialog = exports.ScopeDialog(title, counts, anonymise, w,
+                                     default="selected" if counts["selected"] > 1 else
+                                     "shown" if w.proxy.filtering() else "all")
+        if not dialog.exec():
+            return
+        scope, anonymise = dialog.scope(), dialog.anonymise.isChecked()
+    chosen = rows[scope]
+    if not chosen:
+        w.statusBar().showMessage(w.tr("Nothing to export"), 10000)
+        return
+    folder = w.settings.value("last_export_folder", "") or w.settings.value("last_folder", "")
+    name = "results.csv" if kind == "csv" else "report.pdf"
+    path = path or exports.ask_path(w, title, folder, name, "CSV (*.csv)" if kind == "csv" else "PDF (*.pdf)")
+    if not path:
+        return
+    w.settings.setValue("last_export_folder", str(Path(path).parent))
+    if anonymise:
+        chosen = exports.anonymised(chosen)
+    if kind == "csv":
+        try:
+            n = exports.write_csv(path, chosen, w.results.threshold_of, anonymise)
+        except OSError as exc:
+            QMessageBox.warning(w, title, f"{path}: {exc.strerror or exc}")
+            return
+        w.statusBar().showMessage(w.tr("Exported %n row(s) to %1", "", n).replace("%1", path), 15000)
+        return
+    w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
+    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise))

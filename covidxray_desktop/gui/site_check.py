@@ -1,0 +1,154 @@
+"""Tools ▸ Check the model on my films: a clinic scores every film of its own labelled folder,
+reads the verdict beside the numbers (ROC, per class, refusals, calibration), saves it as PDF,
+and can go on to adapt the model to these films."""
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QTextBrowser, QVBoxLayout)
+
+from covidxray_desktop.gui import messages, worker
+
+
+def _work(w, bundle_path, folder):
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.training.evaluate import evaluate, public
+    from covidxray_desktop.training.metrics import roc_curve
+    from covidxray_desktop.training.plots import line_chart
+    from covidxray_desktop.training.sitecheck import verdict
+
+    bundle = load(bundle_path)
+    progress = []
+    report = evaluate(folder, bundle, "all", None, lambda n, t: progress.append((n, t)))
+    roc = None
+    if report.get("auc") is not None:
+        roc = Path(tempfile.mkdtemp(prefix="covidxray-check-")) / "roc.png"
+        fpr, tpr = roc_curve(report["_y"], report["_p"])
+        line_chart({f"AUC {report['auc']:.3f}": (fpr, tpr)}, roc, "ROC", "1 - specificity", "sensitivity",
+                   diagonal=True)
+    out = public(report)
+    out["verdict"] = verdict(out, bundle.card)
+    yield ("done", out, str(roc) if roc else None, bundle.ident)
+
+
+class SiteCheckDialog(QDialog):
+    adaptRequested = Signal()
+
+    def __init__(self, model_info: dict, parent=None, folder: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Check the model on my films"))
+        self.model_info, self.report, self.roc, self.worker = model_info, None, None, None
+        intro = QLabel(self.tr("Choose a folder with COVID/ and Normal/ sub-folders holding your own films, sorted "
+                               "by a reference result (PCR). Every film is scored; nothing is stored or learnt."),
+                       wordWrap=True)
+        self.folder = QLineEdit(folder)
+        browse = QPushButton(self.tr("Folder…"))
+        browse.clicked.connect(self._choose)
+        self.run_button = QPushButton(self.tr("Check"))
+        self.run_button.clicked.connect(self.run)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        row.addWidget(self.run_button)
+        self.busy = QProgressBar(textVisible=False, visible=False)
+        self.busy.setRange(0, 0)
+        self.text = QTextBrowser()
+        self.roc_label = QLabel(alignment=Qt.AlignCenter)
+        self.save_button = QPushButton(self.tr("Save as PDF…"), enabled=False)
+        self.save_button.clicked.connect(self.save_pdf)
+        self.adapt_button = QPushButton(self.tr("Adapt the model to these films…"), enabled=False)
+        self.adapt_button.clicked.connect(lambda: (self.adaptRequested.emit(), self.accept()))
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.adapt_button)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        body = QHBoxLayout()
+        body.addWidget(self.text, 3)
+        body.addWidget(self.roc_label, 2)
+        layout = QVBoxLayout(self)
+        for w in (intro,):
+            layout.addWidget(w)
+        layout.addLayout(row)
+        layout.addWidget(self.busy)
+        layout.addLayout(body, 1)
+        layout.addLayout(bottom)
+        self.resize(900, 560)
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Your labelled films"), self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def run(self) -> None:
+        folder = self.folder.text().strip()
+        if not folder or self.worker is not None:
+            return
+        self.busy.show()
+        self.run_button.setEnabled(False)
+        self.text.setPlainText(self.tr("Scoring every film…"))
+        self.worker = worker.start(_work, self.model_info["path"], folder, parent=self, name="covidxray-site-check",
+                                   on_yield=self._done, on_error=self._failed)
+
+    def _done(self, message) -> None:
+        _, report, roc, ident = message
+        self.worker, self.report, self.roc = None, report, roc
+        self.busy.hide()
+        self.run_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.adapt_button.setEnabled(True)
+        self.text.setHtml(self._html(report, ident))
+        if roc:
+            self.roc_label.setPixmap(QPixmap(roc).scaled(360, 270, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def _failed(self, exc) -> None:
+        from covidxray_desktop.errors import CovidXrayError
+
+        self.worker = None
+        self.busy.hide()
+        self.run_button.setEnabled(True)
+        self.text.setPlainText(str(exc) if isinstance(exc, CovidXrayError) else
+                               self.tr("Something went wrong: %1").replace("%1", str(exc)))
+
+    def _html(self, r: dict, ident: str) -> str:
+        import html
+
+        def ci(m, key):
+            v, c = m.get(key), m.get(f"{key}_ci95")
+            return "–" if v is None else f"{v:.3f}" + (f" [{c[0]:.2f}, {c[1]:.2f}]" if c else "")
+
+        e = html.escape
+        verdict = "".join(f"<p><b>{e(messages.translated(s))}</b></p>" for s in r["verdict"]["sentences"])
+        rows = "".join(f"<tr><td>{e(name)}</td><td>{m.get('n')}</td><td>{ci(m, 'auc')}</td><td>{ci(m, 'sensitivity')}"
+                       f"</td><td>{ci(m, 'specificity')}</td></tr>"
+                       for name, m in [(self.tr("all films"), r)] + list(r.get("per_class", {}).items()))
+        refused = r.get("rejected", {})
+        return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(r.get('data', ''))}</p>{verdict}"
+                "<table border=1 cellspacing=0 cellpadding=3><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
+                f"<th>{e(self.tr('sensitivity'))}</th><th>{e(self.tr('specificity'))}</th></tr>{rows}</table>"
+                f"<p>{e(self.tr('Refused'))}: COVID-19 {refused.get('covid', 0)}, Normal {refused.get('normal', 0)}; "
+                f"{e(self.tr('unreadable'))}: {r.get('errors', 0)}; ECE {r.get('ece')}</p>")
+
+    def save_pdf(self) -> None:
+        if not self.report:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the check as PDF"),
+                                              str(Path(self.folder.text()) / "model-check.pdf"), "PDF (*.pdf)")
+        if path:
+            from covidxray_desktop.results import site_pdf
+
+            try:
+                site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
+                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()),
+                               cjk=QLocale().name().startswith("zh"))
+            except OSError as exc:
+                self.text.append(f"\n{path}: {exc.strerror or exc}")
+
+    def reject(self) -> None:
+        if self.worker is not None:
+            self.worker.abort()
+        super().reject()
