@@ -26,24 +26,25 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def default_bundle():
-    from covidxray_desktop.model.bundle import load_bundle
+    from covidxray_desktop.model.bundle import load
     from covidxray_desktop.paths import default_model
 
     if not default_model().exists():
         pytest.skip("no bundled default model in resources/models")
-    return load_bundle(default_model())
+    return load(default_model())
 
 
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory):
-    """A 2-epoch model trained on a few dozen made-up images in COVID/ and Normal/ folders."""
-    from factory import class_folders
+    """A 2-epoch model, lung segmenter included, trained on sixty made-up films with lung masks."""
+    from factory import lung_manifest
 
     from covidxray_desktop.training.job import train
 
-    root = class_folders(tmp_path_factory.mktemp("tiny-data"))
+    manifest = lung_manifest(tmp_path_factory.mktemp("tiny-data"))
     events = []
-    bundle, report = train(root, epochs=2, out_dir=tmp_path_factory.mktemp("tiny-model"), name="tiny",
+    bundle, report = train(manifest, epochs=2, out_dir=tmp_path_factory.mktemp("tiny-model"), name="tiny",
                            on_event=events.append)
-    bundle.events, bundle.report, bundle.data = events, report, root
+    bundle.events, bundle.report, bundle.data = events, report, manifest
+    bundle.folder = manifest.parent / "images"
     return bundle

@@ -118,3 +118,41 @@ def class_folders(root, per_class: int = 24, size: int = 160):
             img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift
             save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
     return root
+
+
+def lung_mask(size=256) -> np.ndarray:
+    """The two lung fields of chest_like() as a 0/255 mask."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    lungs = sum(np.exp(-(((x - cx) / 0.14) ** 2 + ((y - 0.45) / 0.25) ** 2)) for cx in (0.32, 0.68))
+    return ((lungs > 0.5) * 255).astype(np.uint8)
+
+
+def lung_manifest(root, per_class: int = 30, size: int = 160):
+    """A manifest with class labels, patients, splits and lung masks (masks/manifest.csv), as the
+    shared data is laid out: enough for a tiny job that trains its own lung segmenter too."""
+    import csv
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "images").mkdir(exist_ok=True)
+    (root / "masks" / "images").mkdir(parents=True, exist_ok=True)
+    rows, masks = [], []
+    for label, shift in (("covid", 0.25), ("normal", 0.0)):
+        for i in range(per_class):
+            img = chest_like(size, seed=i + (100 if shift else 0))
+            img[size // 4:size * 3 // 4, size // 5:size * 4 // 5] *= 1 - shift
+            img[size // 4:size * 3 // 4, size // 5:size * 4 // 5] += shift
+            name = f"images/{label}_{i:02d}.png"
+            save_png8(root / name, img)
+            Image.fromarray(lung_mask(size), "L").save(root / "masks" / name)
+            split = "train" if i < per_class * 0.6 else "val" if i < per_class * 0.8 else "test"
+            rows.append([name, label, f"made-up-{label}", f"{label}{i}", split])
+            masks.append([name, "masks/" + name])
+    with open(root / "manifest.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "source", "patient_id", "split"])
+        w.writerows(rows)
+    with open(root / "masks" / "manifest.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["image", "mask"])
+        w.writerows(masks)
+    return root / "manifest.csv"

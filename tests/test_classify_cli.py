@@ -10,7 +10,7 @@ import pytest
 from factory import chest_like, save_jpeg, save_png8, write_dicom
 
 from covidxray_desktop.cli import main
-from covidxray_desktop.commands.classify import COLUMNS
+from covidxray_desktop.results.csv_export import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,8 @@ def test_csv_contract_files_folders_and_junk(tmp_path, tiny_bundle, capsys):
             assert r["label"] == "" and r["p_covid"] == "" and r["message"]
     assert by_name["missing.png"]["status"] == "error" and "file not found" in by_name["missing.png"]["message"]
     assert by_name["broken.png"]["status"] == "error" and "not an image" in by_name["broken.png"]["message"]
-    assert "3 non-image files skipped" in main_summary(tmp_path, tiny_bundle, folder, capsys)
+    summary = main_summary(tmp_path, tiny_bundle, folder, capsys)
+    assert "3 other files skipped" in summary and "notes.txt: neither an image nor DICOM" in summary
 
 
 def main_summary(tmp_path, bundle, folder, capsys):
@@ -68,8 +69,8 @@ def test_rows_are_written_as_files_finish_and_csv_goes_to_a_file(tmp_path, tiny_
 
 def test_threshold_override_moves_the_label(tmp_path, tiny_bundle, capsys):
     save_png8(tmp_path / "x.png", chest_like(128, 5))
-    _, low, _ = classify(["--model", tiny_bundle.path, "--threshold", "0", tmp_path / "x.png"], capsys)
-    _, high, _ = classify(["--model", tiny_bundle.path, "--threshold", "1", tmp_path / "x.png"], capsys)
+    _, low, _ = classify(["--model", tiny_bundle.path, "--threshold", "0.001", tmp_path / "x.png"], capsys)
+    _, high, _ = classify(["--model", tiny_bundle.path, "--threshold", "0.999", tmp_path / "x.png"], capsys)
     if low[0]["status"] == "ok":
         assert low[0]["label"] == "covid" and high[0]["label"] == "normal"
 
@@ -153,7 +154,7 @@ def test_an_unwritable_csv_or_a_broken_db_is_one_line_not_a_traceback(tmp_path, 
     save_png8(tmp_path / "x.png", chest_like(64))
     assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--csv", str(tmp_path / "no" / "o.csv"),
                  str(tmp_path / "x.png")]) == 2
-    assert "No such file or directory" in capsys.readouterr().err
+    assert "does not exist" in capsys.readouterr().err
     (tmp_path / "bad.db").write_text("not a database at all" * 100)
     assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "bad.db"),
                  str(tmp_path / "x.png")]) == 2
@@ -167,3 +168,35 @@ def test_every_csv_row_carries_the_research_use_notice(tmp_path, tiny_bundle, ca
     save_png8(tmp_path / "a.png", chest_like(128, 5))
     code, rows, _ = classify(["--model", tiny_bundle.path, "--db", tmp_path / "r.db", tmp_path / "a.png"], capsys)
     assert code == 0 and rows and all(r["notice"] == DISCLAIMER for r in rows)
+
+
+def test_a_summary_is_printed_and_written_and_nothing_classified_is_exit_3(tmp_path, tiny_bundle, capsys):
+    import json
+
+    save_png8(tmp_path / "a.png", chest_like(128, 5))
+    out = tmp_path / "s.json"
+    code, _, err = classify(["--model", tiny_bundle.path, "--db", tmp_path / "r.db", "--summary", out,
+                             tmp_path / "a.png"], capsys)
+    summary = json.loads(out.read_text())
+    assert code == 0 and summary["files"] == 1 and summary["ok"] + summary["rejected"] == 1
+    assert set(summary["shift"]) == {"tested", "detected", "p_value", "message"}
+    assert summary["shift"]["tested"] is False  # one film is no batch to test
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "x.png").write_text("not an image")
+    code, _, _ = classify(["--model", tiny_bundle.path, "--db", tmp_path / "r.db", tmp_path / "junk"], capsys)
+    assert code == 3
+
+
+def test_a_pdf_report_is_written_by_the_command_line_as_by_the_window(tmp_path, tiny_bundle, capsys):
+    pdfium = pytest.importorskip("pypdfium2")
+    folder = tmp_path / "films"
+    folder.mkdir()
+    for i in range(2):
+        save_png8(folder / f"x{i}.png", chest_like(400, i))
+    report = tmp_path / "report.pdf"
+    code, _, _ = classify(["--model", tiny_bundle.path, "--db", tmp_path / "r.db", "--pdf", report, folder], capsys)
+    assert code == 0
+    document = pdfium.PdfDocument(str(report))
+    assert len(document) == 3  # the summary, then a page per film
+    text = document[1].get_textpage().get_text_range()
+    assert "P(COVID)" in text and "Research use only" in text and "Page 2 of 3" in text

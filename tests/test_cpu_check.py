@@ -79,55 +79,33 @@ def test_unreadable_cpuinfo_is_not_a_refusal(monkeypatch, tmp_path):
     assert cpu.has_avx() is None
 
 
-def test_check_prints_one_line_and_exits_2_for_commands(monkeypatch, tmp_path, capsys):
+def test_commands_that_need_tensorflow_refuse_on_an_old_cpu_and_the_rest_run(monkeypatch, tmp_path, capsys):
+    """The command table says which commands load TensorFlow; only those are refused."""
+    from covidxray_desktop import cli
+
     fake_cpuinfo(monkeypatch, tmp_path, OLD)
     shown = []
-    monkeypatch.setattr(cpu, "report", lambda message, windowed: shown.append(windowed) or 2)
-    assert cpu.check(["classify", "a.png"]) == 2
-    assert cpu.check(["info"]) == 2
-    assert shown == [False, False]
-    assert cpu.check([]) == 2 and shown[-1] is True           # the window: a dialog
-    assert cpu.check(["scan.dcm"]) == 2 and shown[-1] is True
-    assert cpu.check(["gui"]) == 2 and shown[-1] is True
-    assert cpu.check(["classify", "a.png"], console=False) == 2 and shown[-1] is True  # no console
-    # Commands that never load TensorFlow still run.
-    assert cpu.check(["history"]) is None and cpu.check(["--version"]) is None
+    monkeypatch.setattr(cpu, "report", lambda message: shown.append(message) or 2)
+    assert cpu.check() == 2 and "AVX" in shown[0]
+    needs = {name for name, c in cli.COMMANDS.items() if c.tensorflow}
+    assert needs == {"train", "adapt", "bench", "export"}
+    assert cli.main(["train", str(tmp_path)]) == 2 and cli.main(["adapt", str(tmp_path), "--out", "x.keras"]) == 2
+    assert cli.main(["history", "--db", str(tmp_path / "r.db")]) == 0  # classifying, history, info: no TensorFlow
     fake_cpuinfo(monkeypatch, tmp_path, MODERN)
-    assert cpu.check(["classify", "a.png"]) is None and cpu.check([]) is None
+    assert cpu.check() is None
 
 
 def test_report_in_text(capsys):
-    assert cpu.report(cpu.MESSAGE, windowed=False) == 2
+    assert cpu.report(cpu.MESSAGE) == 2
     err = capsys.readouterr().err
     assert err.startswith("covidxray: ") and "AVX" in err and err.count("\n") == 1
-
-
-def test_report_in_a_dialog(monkeypatch, capsys):
-    QtWidgets = pytest.importorskip("PySide6.QtWidgets")
-    shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    assert cpu.report(cpu.MESSAGE, windowed=True) == 2
-    assert shown == [cpu.MESSAGE]
-    assert "AVX" in capsys.readouterr().err  # and the line, for a terminal
-
-
-def test_no_dialog_without_a_display(monkeypatch, capsys):
-    QtWidgets = pytest.importorskip("PySide6.QtWidgets")
-    shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
-    monkeypatch.setattr(cpu.sys, "platform", "linux")
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
-        monkeypatch.delenv(name, raising=False)
-    assert cpu.report(cpu.MESSAGE, windowed=True) == 2
-    assert shown == [] and "AVX" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="COVIDXRAY_CPUINFO is read on Linux only")
 def test_the_entry_refuses_before_tensorflow_is_imported(tmp_path):
     path = tmp_path / "cpuinfo"
     path.write_text(OLD)
-    code = ("import sys, runpy; sys.argv = ['covidxray', 'classify', 'x.png']\n"
+    code = ("import sys, runpy; sys.argv = ['covidxray', 'train', 'data']\n"
             "try:\n    runpy.run_module('covidxray_desktop', run_name='__main__')\n"
             "except SystemExit as e:\n    print('exit', e.code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
     env = {"COVIDXRAY_CPUINFO": str(path), "PATH": "/usr/bin:/bin"}

@@ -22,11 +22,34 @@ def test_dicomdir_is_followed_to_its_images(tmp_path):
         fs.add(ds)
     media = tmp_path / "cd"
     fs.write(media)
-    files, skipped = walk([media])
-    assert len(files) == 2 and all(f.exists() and f.name != "DICOMDIR" for f in files)
-    assert skipped == 0
-    files, _ = walk([media / "DICOMDIR"])
-    assert len(files) == 2
+    found = walk([media])
+    assert len(found.files) == 2 and all(f.exists() and f.name != "DICOMDIR" for f in found.files)
+    assert found.skipped == []
+    assert len(walk([media / "DICOMDIR"]).files) == 2
+
+
+def test_a_dicomdir_pointing_outside_its_folder_is_not_followed_there(tmp_path):
+    """A DICOMDIR naming ../other-patient/IM1 or an absolute path must not read those files."""
+    import pydicom
+    from pydicom.fileset import FileSet
+
+    src, media, other = tmp_path / "src", tmp_path / "cd", tmp_path / "other-patient"
+    src.mkdir()
+    other.mkdir()
+    secret = write_dicom(other / "IM1", chest_like(64, 9))
+    fs = FileSet()
+    ds = pydicom.dcmread(write_dicom(src / "0.dcm", chest_like(64, 1)))
+    ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "A^B", 1, 1, "1", "120000"
+    fs.add(ds)
+    fs.write(media)
+    dicomdir = pydicom.dcmread(media / "DICOMDIR")
+    record = dicomdir.DirectoryRecordSequence[-1]
+    for ref in (["..", "other-patient", "IM1"], [str(secret)]):
+        record.ReferencedFileID = ref
+        dicomdir.save_as(media / "DICOMDIR", enforce_file_format=True)
+        files = walk([media]).files
+        assert all(os.path.commonpath([str(media), str(f)]) == str(media) for f in files), files
+        assert secret not in files
 
 
 def test_symlinks_inside_folders_are_not_followed(tmp_path):
@@ -34,15 +57,45 @@ def test_symlinks_inside_folders_are_not_followed(tmp_path):
     save_png8(tmp_path / "in" / "a.png", chest_like(64))
     os.symlink(tmp_path / "in", tmp_path / "in" / "loop")  # a loop
     os.symlink(tmp_path / "nowhere.png", tmp_path / "in" / "dangling.png")
-    files, skipped = walk([tmp_path / "in"])
-    assert [f.name for f in files] == ["a.png"]
-    assert skipped == 1
+    save_png8(tmp_path / "elsewhere.png", chest_like(64))
+    os.symlink(tmp_path / "elsewhere.png", tmp_path / "in" / "link.png")  # a valid link to a file
+    found = walk([tmp_path / "in"])
+    assert [f.name for f in found.files] == ["a.png"]
+    assert sorted(os.path.basename(p) for p, _ in found.skipped) == ["dangling.png", "link.png", "loop"]
+    assert all("symbolic link" in reason for _, reason in found.skipped)
+
+
+def test_a_folder_a_thousand_levels_deep_is_walked_without_a_recursion_error(tmp_path):
+    deep = tmp_path
+    for _ in range(1100):  # made a level at a time: os.makedirs itself recurses
+        deep = deep / "d"
+        deep.mkdir()
+    save_png8(deep / "x.png", chest_like(32))
+    try:
+        assert [f.name for f in walk([tmp_path]).files] == ["x.png"]
+    finally:  # pytest's own clean-up recurses: take the tower down a level at a time
+        (deep / "x.png").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads locked folders")
+def test_a_locked_folder_is_named_and_a_file_inside_one_gets_a_row(tmp_path):
+    (tmp_path / "locked").mkdir()
+    save_png8(tmp_path / "locked" / "x.png", chest_like(32))
+    os.chmod(tmp_path / "locked", 0)
+    try:
+        found = walk([tmp_path, tmp_path / "locked" / "x.png"])
+        assert any("locked" in p and "cannot be opened" in r for p, r in found.skipped)
+        assert [f.name for f in found.files] == ["x.png"]  # named on its own: it gets its (error) row
+    finally:
+        os.chmod(tmp_path / "locked", 0o755)
 
 
 def test_a_file_named_twice_gets_one_row(tmp_path):
     save_png8(tmp_path / "a.png", chest_like(64))
-    files, _ = walk([tmp_path / "a.png", tmp_path, tmp_path / "a.png"])
-    assert len(files) == 1
+    assert len(walk([tmp_path / "a.png", tmp_path, tmp_path / "a.png"]).files) == 1
 
 
 def test_training_can_be_cancelled_between_batches(tiny_bundle, tmp_path):

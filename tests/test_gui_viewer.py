@@ -115,7 +115,7 @@ def test_heat_map_toggle_changes_only_the_hot_area(viewer, qtbot):
     assert toggled.args == [False] and not viewer.overlay_visible()
     hot_off, cold_off = pixel(viewer, *HOT), pixel(viewer, *COLD)
     assert hot_off[0] == hot_off[1] == hot_off[2]      # plain gray X-ray
-    assert hot_on[1] - hot_on[2] > 100                 # viridis yellow on top of it
+    assert hot_on[0] - hot_on[2] > 100                 # COVID-19 orange on top of it
     assert cold_on == cold_off                         # zero heat leaves the image clear
     viewer.set_overlay_visible(True)
     assert pixel(viewer, *HOT) == hot_on
@@ -173,15 +173,17 @@ def test_right_drag_sets_window_level_and_reset_restores(viewer):
 
 
 def test_clear_shows_no_image_only_the_message(viewer):
-    viewer.clear("Drop X-ray files here")
-    assert not viewer.has_image() and viewer._caption.text() == ""
+    long = "a.dcm: " + "a reason that goes on " * 20 + "to its end."
+    viewer.clear(long)
+    assert not viewer.has_image() and viewer._caption.text() == long  # whole, wrapped beside the view
+    assert viewer._caption.wordWrap()
     shot = viewer.grab_view()
     centre = shot.rect().center()
     assert shot.pixelColor(QPoint(5, 5)).red() == 0                     # background only
     assert shot.pixelColor(QPoint(centre.x() + 150, centre.y())).red() == 0  # no disc, no gradient
     lit = [shot.pixelColor(QPoint(x, y)).red() for x in range(centre.x() - 120, centre.x() + 120)
            for y in range(centre.y() - 10, centre.y() + 10)]
-    assert max(lit) > 100  # the message is drawn in the middle
+    assert max(lit) > 100  # "No picture" is drawn in the middle
     viewer.zoom_by(2.0)
     assert viewer.scale() == 1.0  # nothing to zoom
 
@@ -214,3 +216,12 @@ def test_the_buttons_under_the_image_do_what_they_say(viewer, qtbot):
     assert viewer.window() == (0.5, 1.0) and viewer.grab_view() == original
     viewer.resize(900, 600)  # a fitted image stays fitted when the window grows
     qtbot.waitUntil(lambda: viewer.scale() > fitted * 1.2)
+
+
+def test_a_normal_answer_shows_in_blue_and_the_legend_says_what_the_colours_mean(viewer):
+    viewer.set_opacity(1.0)
+    viewer.show_image(xray(), -heat_map(), "Normal  P = 0.01", "Where the model found evidence: ... Its answer: Normal.")
+    hot = pixel(viewer, *HOT)
+    assert hot[2] - hot[0] > 60  # blue, not the orange of COVID-19 evidence
+    assert viewer._legend_text.text().endswith("Its answer: Normal.")
+    assert "Zoom" in viewer._readout.text() and "W " in viewer._readout.text()

@@ -23,6 +23,7 @@ def make_window(qtbot, tmp_path, default_bundle):
 
     def make(db=None, model=None):
         settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.IniFormat)
+        settings.setValue("confirm_quit", "false")  # tests close windows mid-batch on purpose
         window = MainWindow(model, db or tmp_path / "results.sqlite3", settings)
         qtbot.addWidget(window)
         window.show()
@@ -33,7 +34,7 @@ def make_window(qtbot, tmp_path, default_bundle):
     yield make
     for window in made:
         window.close()
-        assert not window.engine._thread.is_alive()  # no orphan worker thread
+        assert not window.engine._worker.running()  # no orphan worker thread
 
 
 def drop(window, paths):
@@ -70,7 +71,7 @@ def test_dropped_real_films_get_the_labels_their_source_says(make_window, shared
     window = make_window()
     drop(window, covid + [folder])  # two files and a folder in one drop: one queue entry
     wait_rows(qtbot, window, 4)
-    by_name = {Path(r["path"]).name: window.results.label(r) for r in table(window)}
+    by_name = {r.name: window.results.label(r) for r in table(window)}
     assert by_name == {**{f.name: "covid" for f in covid}, **{f.name: "normal" for f in normal}}
     assert len(window.queue.entries) == 1 and window.queue.entries[0]["state"] == "done"
 
@@ -91,8 +92,9 @@ def test_a_non_image_is_reported_and_never_silently_dropped(make_window, tmp_pat
     assert "skipped" in window.statusBar().currentMessage()  # the .txt inside the folder
     drop(window, [letter])  # named explicitly: it gets a row with the reason
     wait_rows(qtbot, window, 3)
-    [row] = [r for r in table(window) if r["path"].endswith("letter.docx")]
-    assert row["status"] == "error" and "letter.docx" in row["message"]
+    [row] = [r for r in table(window) if r.path.endswith("letter.docx")]
+    assert row.status == "error" and "letter.docx" in row.message
+    assert "letter.docx" in shown(window, window.proxy.rowCount() - 1, "reason")  # the reason has its column
 
 
 def test_pause_resume_and_cancel_act_on_their_own_batch(make_window, tmp_path, qtbot):
@@ -110,7 +112,7 @@ def test_pause_resume_and_cancel_act_on_their_own_batch(make_window, tmp_path, q
     assert window.results.rowCount() == paused_at < len(first)  # nothing moves while paused
     window.engine.set_state(a, "queued")  # resume
     qtbot.waitUntil(lambda: window.queue.entry(a)["state"] == "done", timeout=LONG)
-    names = [Path(r["path"]).parent.name for r in table(window)]
+    names = [Path(r.path).parent.name for r in table(window)]
     assert names.count("first") == len(first)  # every file exactly once
     assert names.count("second") < len(second)
 
@@ -127,23 +129,26 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
     assert shown_p == sorted(shown_p, reverse=True)
 
     window.status_filter.setCurrentIndex(window.status_filter.findData("ok"))
-    assert all(r["status"] == "ok" for r in table(window))
+    assert all(r.status == "ok" for r in table(window))
+    assert "showing" in window.summary_label.text()
     window.status_filter.setCurrentIndex(0)
 
-    ok = [r for r in table(window) if r["status"] == "ok"]
+    ok = [r for r in table(window) if r.status == "ok"]
     if ok:  # a threshold just above one film's P(COVID) makes it Normal; just below, COVID-19
-        p = ok[0]["p_covid"]
-        window.threshold.setValue(min(1.0, p + 0.001))
+        p = ok[0].p_covid
+        window.threshold.setValue(min(0.999, p + 0.001))
         assert window.results.label(ok[0]) == "normal"
-        window.threshold.setValue(max(0.0, p - 0.001))
+        window.threshold.setValue(max(0.001, p - 0.001))
         assert window.results.label(ok[0]) == "covid"
         window.label_filter.setCurrentIndex(window.label_filter.findData("covid"))
-        assert ok[0]["path"] in [r["path"] for r in table(window)]
+        assert ok[0].path in [r.path for r in table(window)]
+        assert f"showing {window.proxy.rowCount()} of 6" in window.summary_label.text()
         window.label_filter.setCurrentIndex(0)
     window._use_model_threshold()
 
     gui_csv = tmp_path / "gui.csv"
-    window.export_csv(str(gui_csv))
+    window.export_csv(str(gui_csv), scope="all")
+    assert "Exported 6 row" in window.statusBar().currentMessage()
     cli_csv = tmp_path / "cli.csv"
     assert main(["classify", str(folder), "--csv", str(cli_csv), "--db", str(tmp_path / "other.sqlite3"),
                  "--quiet"]) == 0
@@ -180,6 +185,7 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     first = make_window(db=db)
     first.enqueue([tmp_path / "day1"])
     wait_rows(qtbot, first, 3)
+    films(tmp_path / "never-run", 3, size=150)
     first.enqueue([tmp_path / "never-run"])  # still queued at closing time
     first.engine.set_state(2, "paused")
     qtbot.waitUntil(lambda: first.queue.entry(2)["state"] == "paused", timeout=LONG)
@@ -190,26 +196,108 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     assert "3 earlier result" in second.statusBar().currentMessage()
     qtbot.waitUntil(lambda: getattr(second, "resume_box", None) is not None, timeout=10_000)
     assert "resume" in second.resume_box.text().lower()
+    assert "3 film(s) in 1 batch(es)" in second.resume_box.text()  # films counted, not folders
     second.enqueue([tmp_path / "day1"])  # the same films again: their rows update, none is added
     qtbot.waitUntil(lambda: not second.queue.busy(), timeout=LONG)
-    assert second.results.rowCount() == 3
-    assert all(r["reused"] for r in second.results.rows)  # taken from the store, not run again
-    # their thumbnails are drawn when the engine is idle
-    qtbot.waitUntil(lambda: all(r.get("thumbnail") is not None for r in second.results.rows), timeout=LONG)
+    assert second.results.rowCount() == 3 + sum(Path(r.path).parent.name == "never-run" for r in second.results.rows)
+    second.search.setText("day1")
+    day1 = [r for r in second.results.rows if Path(r.path).parent.name == "day1"]
+    assert len(day1) == 3 and all(r.reused for r in day1)  # taken from the store, not run again
+    # their thumbnails come with them (the films were read again), or are drawn when the engine is idle
+    qtbot.waitUntil(lambda: all(r.thumbnail is not None for r in day1), timeout=LONG)
 
 
-def test_a_pdf_report_has_a_page_per_selected_film(make_window, tmp_path, qtbot):
-    films(tmp_path / "rep", 2)
+def test_a_pdf_report_a_clinician_can_read(make_window, tmp_path, qtbot):
+    """Rendered, each film page shows the film across most of the page, with the answer beside it."""
+    pdfium = pytest.importorskip("pypdfium2")
+    import numpy as np
+
+    films(tmp_path / "rep", 2, size=400)
     window = make_window()
     window.enqueue([tmp_path / "rep"])
     wait_rows(qtbot, window, 2)
     window.table.selectAll()
     pdf = tmp_path / "report.pdf"
-    with qtbot.waitSignal(window.engine.exportDone, timeout=LONG):
-        window.export_pdf(str(pdf))
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 2
+    with qtbot.waitSignal(window.engine.exportDone, timeout=LONG) as done:
+        window.export_pdf(str(pdf), scope="selected")
+    assert done.args[1] == "" and done.args[2] == 2
+    document = pdfium.PdfDocument(str(pdf))
+    assert len(document) == 3  # a summary page, then one page per film
+    summary = document[0].get_textpage().get_text_range()
+    assert "2 films" in summary and "Research use only" in summary
+    page = document[1]
+    text = page.get_textpage().get_text_range()
+    assert "P(COVID)" in text and "threshold" in text and "Page 2 of 3" in text and "film_000.png" in text
+    picture = np.asarray(page.render(scale=1).to_pil().convert("L"))
+    film_columns = np.flatnonzero((picture[: picture.shape[0] // 2] < 200).mean(axis=0) > 0.3)
+    assert film_columns.size > 0.6 * picture.shape[1]  # the film spans most of the page's width
+
+
+def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot):
+    films(tmp_path / "ex", 4)
+    window = make_window()
+    window.enqueue([tmp_path / "ex"])
+    wait_rows(qtbot, window, 4)
+    window.search.setText("film_001")
+    window.export_csv(str(tmp_path / "shown.csv"), scope="shown")
+    assert len(list(csv.DictReader(open(tmp_path / "shown.csv")))) == 1
+    assert "Exported 1 row" in window.statusBar().currentMessage()
+    window.export_csv(str(tmp_path / "all.csv"), scope="all")  # the filter does not narrow "all"
+    assert len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 4
+
+
+def test_a_result_keeps_the_model_that_made_it(make_window, tmp_path, qtbot, tiny_bundle):
+    """After switching models, old rows keep their own model's threshold and label; the model
+    column says which model; selected rows can be run again with the current one."""
+    films(tmp_path / "two", 2)
+    window = make_window()
+    window.enqueue([tmp_path / "two"])
+    wait_rows(qtbot, window, 2)
+    first_hash = window.model_info["hash"]
+    window.load_model(str(tiny_bundle.path))
+    qtbot.waitUntil(lambda: window.model_info["hash"] != first_hash, timeout=LONG)
+    window.threshold.setValue(0.999)  # the new model's threshold
+    old = [r for r in window.results.rows if r.model_hash == first_hash]
+    assert old and all(window.results.threshold_of(r) == r.threshold != 0.999 for r in old)
+    assert "not the current model" in shown(window, 0, "model")
+    window.table.selectAll()
+    window.rerun_selected()
+    qtbot.waitUntil(lambda: sum(r.model_hash == window.model_info["hash"] for r in window.results.rows) == 2,
+                    timeout=LONG)
+    assert window.results.rowCount() == 4  # both models' rows, each its own
+
+
+def test_first_start_shows_where_to_drop_and_the_viewer_explains_its_colours(make_window, tmp_path, qtbot):
+    window = make_window()
+    assert window.hint.isVisible() and "Drop" in window.hint.label.text()
+    films(tmp_path / "one", 1, size=300)
+    window.enqueue([tmp_path / "one"])
+    wait_rows(qtbot, window, 1)
+    assert not window.hint.isVisible()
+    window.table.selectRow(0)
+    row = window.current_row()
+    qtbot.waitUntil(lambda: window.viewer.has_image(), timeout=LONG)
+    if row.status == "ok":
+        assert window.viewer._legend.isVisible() or not window.isVisible()
+        assert "Its answer" in window.viewer._legend_text.text()
+        assert "Zoom" in window.viewer._readout.text()
+
+
+def test_queue_controls_follow_the_running_batch(make_window, tmp_path, qtbot):
+    films(tmp_path / "q1", 30)
+    films(tmp_path / "q2", 30, size=170)
+    window = make_window()
+    window.enqueue([tmp_path / "q1"])
+    second = window.enqueue([tmp_path / "q2"])
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "running", timeout=LONG)
+    assert window.queue_panel.target()["id"] == second and window.queue_panel.pause_button.isEnabled()
+    window.queue_panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "paused", timeout=LONG)
+    window.queue_panel.cancel_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "cancelled", timeout=LONG)
+    qtbot.waitUntil(lambda: not window.queue.busy(), timeout=LONG)
+    window.queue_panel.clear_button.click()
+    assert window.queue.entries == []
 
 
 def test_a_tampered_model_is_refused_and_the_previous_one_stays(make_window, tmp_path, qtbot, default_bundle):
@@ -233,7 +321,7 @@ def test_closing_while_a_batch_runs_stops_cleanly(make_window, tmp_path, qtbot):
     qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=LONG)
     started = time.perf_counter()
     window.close()
-    assert not window.engine._thread.is_alive()
+    assert not window.engine._worker.running()
     assert time.perf_counter() - started < 10
     assert threading.active_count() < 40
 
@@ -253,6 +341,11 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         assert menus[0] == "文件(&F)"
         assert "仅供研究使用" in window.notice()
         assert window.results.headerData(3, Qt.Horizontal) == "标签"
+        from covidxray_desktop.gui.messages import translated
+
+        assert translated("a.png: file not found.") == "a.png：找不到文件。"
+        assert "侧位" in translated("not a frontal chest X-ray: no two lung fields side by side were found "
+                                   "(a lateral view shows one); no prediction.")
     finally:
         for t in translators:
             app.removeTranslator(t)
@@ -332,11 +425,12 @@ def test_an_unexpected_engine_error_stops_one_batch_and_the_window_goes_on(make_
 
 def test_the_same_file_twice_in_one_update_keeps_one_row_and_the_others_in_place():
     from covidxray_desktop.gui.results import ResultsModel
+    from covidxray_desktop.results import Result
 
     model = ResultsModel(0.5)
-    row = lambda name, p: {"path": f"/ward/{name}", "model": "m@1", "status": "ok", "p_covid": p}
+    row = lambda name, p: Result(f"/ward/{name}", "ok", p_covid=p, threshold=0.5, model="m@1", model_hash="m")
     model.add_rows([row("a.png", 0.1), row("b.png", 0.2), row("a.png", 0.9), row("c.png", 0.3)])
-    assert [(r["path"], r["p_covid"]) for r in model.rows] == [("/ward/a.png", 0.9), ("/ward/b.png", 0.2),
-                                                                ("/ward/c.png", 0.3)]
+    assert [(r.path, r.p_covid) for r in model.rows] == [("/ward/a.png", 0.9), ("/ward/b.png", 0.2),
+                                                          ("/ward/c.png", 0.3)]
     model.add_rows([row("c.png", 0.7)])
-    assert model.rows[2]["p_covid"] == 0.7 and model.rowCount() == 3
+    assert model.rows[2].p_covid == 0.7 and model.rowCount() == 3

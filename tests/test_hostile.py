@@ -31,6 +31,10 @@ def corpus(folder):
     (folder / "bmp_header_only.bmp").write_bytes(b"BM" + struct.pack("<IHHI", 10**9, 0, 0, 54) + b"\0" * 40)
     save_png8(folder / "ünïcödé name ✓.png", chest_like(128, 3))
     os.symlink(folder, folder / "loop")
+    os.symlink("/dev/zero", folder / "zero-link.png")  # a link to a device: skipped while walking
+    os.mkfifo(folder / "pipe.png")  # a FIFO with an image's name, and one without
+    os.mkfifo(folder / "PIPE")
+    save_png8(folder / os.fsdecode(b"M\xfcller_patient.png"), chest_like(96, 4))  # a name that is not UTF-8
     return folder
 
 
@@ -52,6 +56,19 @@ def test_every_odd_file_gets_one_row_with_a_reason(tmp_path, tiny_bundle, capsys
     for name in ("nan.tif", "ünïcödé name ✓.png", "whole.dcm", "vanished.png"):
         assert by[name]["status"] in ("ok", "rejected"), (name, by[name])
     assert "loop" not in " ".join(names)
+    assert "pipe.png" not in names and "PIPE" not in names and "zero-link.png" not in names
+    assert by["M\\xfcller_patient.png"]["status"] in ("ok", "rejected")  # one row, its name escaped
+
+
+def test_named_devices_pipes_and_links_get_a_row_saying_why_and_never_hang(tmp_path, tiny_bundle, capsys):
+    os.mkfifo(tmp_path / "fifo.png")
+    os.symlink("/dev/zero", tmp_path / "x.png")
+    code = main(["classify", "--quiet", "--decode-limit", "5", "--model", str(tiny_bundle.path), "--db",
+                 str(tmp_path / "r.db"), str(tmp_path / "fifo.png"), str(tmp_path / "x.png")])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert code == 3 and len(rows) == 2
+    assert all(r["status"] == "error" and "not a regular file" in r["message"] for r in rows), rows
+    assert main(["classify", "--model", str(tmp_path / "x.png"), str(tmp_path / "fifo.png")]) == 2  # --model too
 
 
 def test_ten_thousand_tiny_files(tmp_path, tiny_bundle, capsys):
@@ -75,13 +92,13 @@ def test_a_file_deleted_or_locked_after_queueing_gets_its_own_error_row(tmp_path
     folder.mkdir()
     for i in range(3):
         save_png8(folder / f"film{i}.png", chest_like(96, i))
-    files, _ = walk([folder])  # queued...
+    files = walk([folder]).files  # queued...
     (folder / "film1.png").unlink()  # ...then deleted before it is read
     locked = folder / "film2.png"
     locked.chmod(0)  # and one made unreadable (root reads it anyway, which is fine too)
     predictor = Predictor(tiny_bundle)
     try:
-        rows = {r.path.name: r for r in predictor.run(files)}
+        rows = {r.name: r for r in predictor.run(files)}
     finally:
         predictor.close()
         locked.chmod(0o644)

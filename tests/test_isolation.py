@@ -16,6 +16,7 @@ from PIL import Image
 
 from covidxray_desktop.errors import DataError, ImagingError
 from covidxray_desktop.imaging import isolate
+from covidxray_desktop.prepare import Route
 from covidxray_desktop.imaging.isolate import DecodeAbandoned, Isolated
 from covidxray_desktop.inference import Predictor
 
@@ -53,15 +54,15 @@ def test_a_stuck_decoder_is_abandoned_and_the_batch_goes_on(tmp_path, tiny_bundl
         elapsed = time.perf_counter() - start
     finally:
         predictor.close()
-    assert [r.path for r in rows] == files
+    assert [r.path for r in rows] == [str(f) for f in files]
     for row in rows:
-        if row.path.name.startswith("stuck"):
-            assert row.status == "error", row
-            assert row.message == (f"{row.path.name}: decoding took longer than 2 s and was abandoned "
+        if row.name.startswith("stuck"):
+            assert row.status == "error" and row.transient, row  # a time-out is never stored as a result
+            assert row.message == (f"{row.name}: decoding took longer than 2 s and was abandoned "
                                    f"(a damaged or hostile file?)."), row.message
             assert 1.9 < row.seconds < 10
         else:
-            assert row.status in ("ok", "rejected") and not row.message.startswith(row.path.name), row
+            assert row.status in ("ok", "rejected") and not row.message.startswith(row.name), row
     assert elapsed < 30  # two 2-s waits and two fresh workers, not forever
 
 
@@ -70,7 +71,7 @@ def test_a_crashing_decoder_costs_one_row_and_the_next_file_still_works(tmp_path
     files = films(tmp_path / "in", names)
     predictor = Predictor(tiny_bundle, decode_limit_s=20, decoder=slow_reader.prepare, workers=1)
     try:
-        rows = {r.path.name: r for r in predictor.run(files)}
+        rows = {r.name: r for r in predictor.run(files)}
     finally:
         predictor.close()
     assert len(rows) == len(names)
@@ -87,16 +88,18 @@ def test_a_crashing_decoder_costs_one_row_and_the_next_file_still_works(tmp_path
 def test_errors_come_back_typed_and_a_stuck_worker_is_replaced(tmp_path):
     film = films(tmp_path / "in", ["a.png"])[0]
     iso = Isolated(slow_reader.prepare, limit_s=1)
+    route = Route(64, "cxr-gray-eq-v1")
     try:
         with pytest.raises(DataError, match="typed.png: a typed error"):
-            iso("typed.png", 64, "cxr-gray-eq-v1")
+            iso("typed.png", route)
         with pytest.raises(ImagingError, match="odd.png: unexpected error"):
-            iso("odd.png", 64, "cxr-gray-eq-v1")
+            iso("odd.png", route)
         with pytest.raises(DecodeAbandoned, match="stuck.dcm: decoding took longer than 1 s"):
-            iso("stuck.dcm", 64, "cxr-gray-eq-v1")
-        item = iso(film, 64, "cxr-gray-eq-v1")  # a fresh worker reads the next file
+            iso("stuck.dcm", route)
+        item = iso(film, route)  # a fresh worker reads the next file
         assert not item.error and item.input.shape[:2] == (64, 64) and item.pixels is None
-        assert iso(film, 64, "cxr-gray-eq-v1", 0, True).pixels.shape == (128, 128)  # only when asked for
+        assert len(item.sha256) == 64  # the hash of exactly the bytes that were decoded
+        assert iso(film, Route(64, "cxr-gray-eq-v1", 0, True)).pixels.shape == (128, 128)  # only when asked for
         assert Isolated(slow_reader.heavy_modules)(film) == []  # the worker never imports Keras, TF or Qt
     finally:
         iso.close()
@@ -113,7 +116,7 @@ def test_no_worker_is_left_after_close_or_when_the_owner_goes(tmp_path, tiny_bun
     assert not any(p.is_alive() for p in started) and not (decoders() & started)
 
     iso = Isolated(slow_reader.prepare)
-    iso(files[0], 64, "cxr-gray-eq-v1")
+    iso(files[0], Route(64, "cxr-gray-eq-v1"))
     started = decoders() - before
     del iso
     gc.collect()
@@ -123,12 +126,12 @@ def test_no_worker_is_left_after_close_or_when_the_owner_goes(tmp_path, tiny_bun
 def test_heat_maps_still_get_full_pixels_and_the_cli_takes_a_limit(tmp_path, tiny_bundle, capsys):
     from covidxray_desktop.cli import main
 
-    known = sorted((tiny_bundle.data / "COVID").iterdir())[0]  # one the tiny model does not refuse
-    predictor = Predictor(tiny_bundle, heatmaps=True, threshold=0.5)
+    known = sorted(tiny_bundle.folder.glob("covid_*.png"))[0]  # one the tiny model does not refuse
+    predictor = Predictor(tiny_bundle, overlays=True)
     row = predictor.predict_file(known)
     predictor.close()
     assert row.status == "ok", row.message
-    assert row.pixels.shape == row.heatmap.shape == (160, 160)  # full pixels came back for the overlay
+    assert row.pixels.shape == (160, 160) and row.heat is not None  # full pixels came back for the overlay
     film = films(tmp_path / "in", ["a.png"])[0]
     db = str(tmp_path / "r.db")
     assert main(["classify", "--quiet", "--model", tiny_bundle.path, "--db", db, "--decode-limit", "-1", film]) != 0
@@ -146,8 +149,8 @@ def test_workers_start_failing_means_decoding_in_thread_logged_once(tmp_path, mo
     monkeypatch.setattr(isolate._Worker, "__init__", refuse)
     iso = Isolated(slow_reader.prepare)
     with caplog.at_level(logging.WARNING):
-        assert not iso(film, 64, "cxr-gray-eq-v1").error
-        assert not iso(film, 64, "cxr-gray-eq-v1").error
+        assert not iso(film, Route(64, "cxr-gray-eq-v1")).error
+        assert not iso(film, Route(64, "cxr-gray-eq-v1")).error
     assert len([r for r in caplog.records if "did not start" in r.getMessage()]) == 1
 
 
@@ -159,7 +162,7 @@ def test_a_stuck_worker_exits_on_its_own_when_its_parent_dies():
         import slow_reader
         from covidxray_desktop.imaging.isolate import Isolated
         iso = Isolated(slow_reader.prepare, 600)
-        threading.Thread(target=iso, args=("stuck.png", 64, "x"), daemon=True).start()
+        threading.Thread(target=iso, args=("stuck.png", None), daemon=True).start()
         while not multiprocessing.active_children():
             time.sleep(0.05)
         time.sleep(1.5)  # started, and inside the endless decoder by now
@@ -228,7 +231,7 @@ def test_peak_memory_of_a_hostile_batch_stays_under_2_gb(tmp_path, tiny_bundle):
     largest_kb = int(proc.communicate(timeout=60)[0].split()[-1])
     assert proc.returncode == 0
     rows = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 1 + 15  # a header, then one row per file (the symlink loop is not a file)
+    assert len(rows) == 1 + 16  # a header, then one row per file (links and pipes are not walked into)
     print(f"peak RSS: largest single process {largest_kb / 1024:.0f} MiB; sum of per-process peaks "
           f"{sum(peaks.values()) / 1024:.0f} MiB ({', '.join(f'{kb / 1024:.0f}' for kb in sorted(peaks.values()))})")
     assert largest_kb < 2 * 1024 * 1024

@@ -47,6 +47,13 @@ def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
     assert run(["history", "--db", db, "--since", "2999-01-01"], capsys)[1] == []
     assert main(["forget", "--before", "yesterday", "--db", db]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+    # ISO basic and week dates used to pass the check and then compare as text: refused now.
+    for bad in ("20250701", "2025-W27", "2025-07-01T00:00", "2025-13-01"):
+        assert main(["forget", "--before", bad, "--db", db]) == 2
+        assert main(["history", "--since", bad, "--db", db]) == 2
+    capsys.readouterr()
+    assert main(["forget", "--before", "2000-01-01", "--db", db]) == 0
+    assert "deleted 0 stored results" in capsys.readouterr().out
     assert main(["forget", "--before", "2999-01-01", "--db", db]) == 0
     assert "deleted 1 stored results" in capsys.readouterr().out
     assert run(["history", "--db", db], capsys)[1] == []
@@ -141,8 +148,8 @@ def test_a_results_store_from_the_first_version_opens_and_keeps_its_rows(tmp_pat
     store = Store(old)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     [row] = store.history()
-    assert row["p_covid"] == 0.91 and row["patient_id"] == "P-7" and row["threshold"] is None
-    assert store.lookup("abc", "m1")["label"] == "covid"
+    assert row.p_covid == 0.91 and row.patient_id == "P-7" and row.threshold is None
+    assert store.lookup("abc", "m1").p_covid == 0.91
     entry = store.queue_add("ward 3", ["/ward/a.png"])  # the table the new version added
     assert store.queue_unfinished()[0]["id"] == entry
     store.close()
@@ -170,3 +177,100 @@ def test_an_unfinished_queue_is_remembered_until_it_is_done(tmp_path):
     store.close()
     reopened = Store(tmp_path / "r.sqlite3")  # after a reboot
     assert [(e["id"], e["paths"]) for e in reopened.queue_unfinished()] == [(second, ["/b/1.png"])]
+
+
+def test_forget_also_clears_queued_batches_naming_the_forgotten_files(tmp_path):
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    store.record(Result("/ward/a.png", "ok", p_covid=0.2, threshold=0.5, model="m@1", model_hash="h", sha256="s" * 64,
+                        created_at="2020-01-02T10:00:00"))
+    store.queue_add("ward", ["/ward"])
+    store.queue_add("other", ["/elsewhere/b.png"])
+    assert store.forget("2021-01-01") == 1
+    assert [e["name"] for e in store.queue_unfinished()] == ["other"]
+
+
+def test_output_paths_never_overwrite_an_input_or_the_store(tmp_path, tiny_bundle, capsys):
+    folder = tmp_path / "victim"
+    folder.mkdir()
+    save_png8(folder / "006f3a8a.jpg", chest_like(96, 1))
+    db = tmp_path / "v.db"
+    before = (folder / "006f3a8a.jpg").read_bytes()
+    base = ["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db)]
+    assert main(base + [str(folder), "--csv", str(folder / "006f3a8a.jpg")]) == 2
+    assert main(base + [str(folder), "--pdf", str(folder / "006f3a8a.jpg")]) == 2
+    assert main(base + [str(folder), "--csv", str(db)]) == 2
+    assert main(base + [str(folder), "--heatmaps", str(folder / "maps")]) == 2
+    (tmp_path / "link").symlink_to(folder)  # the same folder under another name
+    assert main(base + [str(folder), "--heatmaps", str(tmp_path / "link" / "maps")]) == 2
+    assert main(["history", "--db", str(db), "--csv", str(db)]) == 2
+    assert (folder / "006f3a8a.jpg").read_bytes() == before
+    assert "input" in capsys.readouterr().err
+
+
+def test_a_heat_map_overlay_is_recognised_and_refused_as_input(tmp_path, tiny_bundle, capsys):
+    film = sorted(tiny_bundle.folder.glob("covid_*.png"))[0]
+    maps = tmp_path / "maps"
+    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+         "--heatmaps", str(maps), str(film)], capsys)
+    overlay = next(maps.glob("*.png"))
+    _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                      str(overlay)], capsys)
+    assert rows[0]["status"] == "error" and "heat-map picture made by this app" in rows[0]["message"]
+
+
+def test_a_failed_heat_map_costs_its_row_the_picture_never_the_batch(tmp_path, tiny_bundle, capsys):
+    films = tmp_path / "films"
+    films.mkdir()
+    long = films / ("x" * 240 + ".png")
+    save_png8(long, chest_like(128, 2))
+    save_png8(films / "b.png", chest_like(128, 3))
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    maps.chmod(0o500)  # not writable (root writes anyway: then the long name is the test)
+    try:
+        code, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                             "--heatmaps", str(maps), str(films)], capsys)
+    finally:
+        maps.chmod(0o700)
+    assert code == 0 and len(rows) == 2  # every film has its row
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.results.csv_export import write
+
+    rows = [Result(str(tmp_path / "=HYPERLINK(x).png"), "error", message="=cmd|' /C calc'!A0"),
+            Result(str(tmp_path / "+1.png"), "error", message="@SUM(A1)"),
+            Result(str(tmp_path / "-2.png"), "error", message="\tTAB")]
+    write(tmp_path / "out.csv", rows, anonymise=True)
+    cells = [c for r in csv.reader(open(tmp_path / "out.csv", encoding="utf-8")) for c in r]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+def test_the_store_and_its_folder_are_private_and_a_broken_store_is_named(tmp_path):
+    import os
+    import stat
+
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "private" / "r.sqlite3")
+    store.close()
+    assert stat.S_IMODE(os.stat(tmp_path / "private").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(tmp_path / "private" / "r.sqlite3").st_mode) == 0o600
+    (tmp_path / "broken.sqlite3").write_bytes(b"SQLite format 3\0" + b"garbage" * 500)
+    with pytest.raises(CovidXrayError, match="broken.sqlite3"):
+        Store(tmp_path / "broken.sqlite3")
+
+
+def test_errors_of_the_moment_are_never_stored_as_results(tmp_path, tiny_bundle, capsys):
+    missing = tmp_path / "gone.png"
+    db = tmp_path / "r.db"
+    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+    save_png8(missing, chest_like(128, 1))  # it is there now: it is classified, not "file not found"
+    _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
+    assert rows[0]["status"] in ("ok", "rejected")

@@ -7,7 +7,7 @@ import pytest
 
 from covidxray_desktop.cli import main
 from covidxray_desktop.errors import DataError, ModelError
-from covidxray_desktop.model.bundle import load_bundle
+from covidxray_desktop.model.bundle import load as load_bundle
 from covidxray_desktop.training import dataset
 
 
@@ -19,20 +19,33 @@ def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bu
     assert all(k in epochs[0] for k in ("loss", "accuracy", "val_auc", "images_per_s", "eta_s"))
     card = tiny_bundle.card
     for key in ("format_version", "classes", "input", "preprocessing", "threshold", "calibration", "ood",
-                "training", "metrics", "keras_sha256", "version"):
+                "training", "metrics", "keras_sha256", "version", "lungs", "runtime", "head", "shift"):
         assert key in card
+    assert card["lungs"]["dice"]["test"]["made-up-covid"]["n"] > 0  # the segmenter's Dice on held-out masks
     assert card["training"]["epochs"] == 2 and card["training"]["device"]
     assert "research" in card["training"]["provenance"].lower()
     assert set(card["metrics"]) >= {"val", "test"}
-    assert tiny_bundle.path.stat().st_size < 3e6  # 0.58 M float32 weights, no optimizer state
+    assert tiny_bundle.path.stat().st_size < 5e6  # 0.9 M float32 weights, no optimizer state
+    for part in ("classifier", "lungs"):
+        assert tiny_bundle.part_path(part).exists()  # the light runtime's export, beside it
     report = json.loads(open(tiny_bundle.report["path"]).read())
     assert report["figures"]["curves"].endswith(".png")
 
 
-def test_a_reloaded_bundle_predicts_like_the_trained_one(tiny_bundle):
-    again = load_bundle(tiny_bundle.path)
-    x = np.random.default_rng(0).random((2, 192, 192, 1)).astype("float32")
-    assert np.allclose(again.model.predict_on_batch(x), tiny_bundle.model.predict_on_batch(x), atol=1e-5)
+def test_the_light_runtime_gives_what_keras_gives(tiny_bundle):
+    """The exported networks and Keras agree on real first-stage films: P(COVID) within 1e-4."""
+    from covidxray_desktop.model.calibration import sigmoid
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.prepare import Route
+    from covidxray_desktop.training import cache, dataset
+
+    samples, _ = dataset.discover(tiny_bundle.data)
+    decoded, _ = cache.decode(samples[:16], Route(160, tiny_bundle.card["preprocessing"]))
+    light = Network(load_bundle(tiny_bundle.path), "onnx").forward(decoded.first)
+    heavy = Network(load_bundle(tiny_bundle.path, keras=True), "keras").forward(decoded.first)
+    assert light.masks is not None and np.array_equal(light.masks, heavy.masks)
+    assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
+    assert np.allclose(light.features, heavy.features, atol=1e-3)
 
 
 def test_tampered_model_and_unknown_card_version_are_refused(tiny_bundle, tmp_path):
@@ -49,6 +62,60 @@ def test_tampered_model_and_unknown_card_version_are_refused(tiny_bundle, tmp_pa
     (tmp_path / "m.json").write_text(json.dumps(dict(card, format_version=99)))
     with pytest.raises(ModelError, match="format 99"):
         load_bundle(keras_copy)
+
+
+def test_an_edited_or_broken_card_is_refused_naming_the_field(tiny_bundle, tmp_path):
+    import shutil
+
+    for f in tiny_bundle.path.parent.glob("tiny.*"):
+        shutil.copy(f, tmp_path / f.name)
+    card = json.loads((tmp_path / "tiny.json").read_text())
+    cases = [("threshold", -1, "threshold"), ("threshold", 1.5, "threshold"), ("threshold", float("nan"), "threshold"),
+             ("threshold", "0.5", "threshold"), ("calibration", {"temperature": 0}, "temperature"),
+             ("input", {"size": 3, "channels": 1}, "size"), ("ood", {}, "ood")]
+    for key, value, named in cases:
+        (tmp_path / "tiny.json").write_text(json.dumps(dict(card, **{key: value})))
+        with pytest.raises(ModelError, match=named):
+            load_bundle(tmp_path / "tiny.keras")
+    (tmp_path / "tiny.json").write_text(json.dumps(card))
+    (tmp_path / "tiny.classifier.onnx").write_bytes(b"changed")
+    with pytest.raises(ModelError, match="does not match"):
+        load_bundle(tmp_path / "tiny.keras")
+    (tmp_path / "tiny.classifier.onnx").unlink()
+    with pytest.raises(ModelError, match="export is missing"):
+        load_bundle(tmp_path / "tiny.keras")
+
+
+def test_a_model_card_edited_after_classifying_never_gets_the_old_answers(tiny_bundle, tmp_path, capsys):
+    """The store keys results by the whole bundle: a changed threshold in the card is another model."""
+    import shutil
+
+    from covidxray_desktop.cli import main
+
+    for f in tiny_bundle.path.parent.glob("tiny.*"):
+        shutil.copy(f, tmp_path / f.name)
+    films = tiny_bundle.folder
+    db = str(tmp_path / "r.db")
+    assert main(["classify", "--quiet", "--model", str(tmp_path / "tiny.keras"), "--db", db, "--csv",
+                 str(tmp_path / "a.csv"), str(films)]) == 0
+    card = json.loads((tmp_path / "tiny.json").read_text())
+    (tmp_path / "tiny.json").write_text(json.dumps(dict(card, threshold=0.999)))
+    main(["classify", "--model", str(tmp_path / "tiny.keras"), "--db", db, "--csv", str(tmp_path / "b.csv"), str(films)])
+    err = capsys.readouterr().err
+    assert "already classified" not in err
+    rows = list(csv.DictReader(open(tmp_path / "b.csv")))
+    assert all(r["label"] == "normal" for r in rows if r["status"] == "ok")  # the new card's threshold
+
+
+def test_a_second_training_into_the_same_name_is_refused_unless_asked(tiny_bundle, tmp_path, capsys):
+    from covidxray_desktop.cli import main
+
+    out = tiny_bundle.path.parent
+    code = main(["train", str(tiny_bundle.data), "--out", str(out), "--name", "tiny", "--epochs", "1", "--quiet"])
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
+    assert load_bundle(tiny_bundle.path).hash == tiny_bundle.hash  # untouched
+    for bad in (["--epochs", "0"], ["--epochs", "-3"], ["--limit", "0"]):
+        assert main(["train", str(tiny_bundle.data), "--out", str(tmp_path), *bad, "--quiet"]) == 2
 
 
 def test_evaluate_writes_the_promised_json_keys(tiny_bundle, tmp_path, capsys):
@@ -106,7 +173,7 @@ def test_the_same_seed_trains_the_same_model(tiny_bundle, tmp_path):
     second, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "b", name="b", seed=7)
     # Bit for bit across processes; inside one process that already trained, oneDNN may pick
     # other kernels and round differently in the 7th digit.
-    for w1, w2 in zip(first.model.get_weights(), second.model.get_weights()):
+    for w1, w2 in zip(first.keras().get_weights(), second.keras().get_weights()):
         assert np.allclose(w1, w2, rtol=0, atol=1e-5)
     assert first.card["threshold"] == pytest.approx(second.card["threshold"], abs=1e-4)
 
@@ -136,24 +203,28 @@ def test_a_card_missing_keys_is_refused_with_a_sentence(tiny_bundle, tmp_path):
     import shutil
 
     shutil.copy(tiny_bundle.path, tmp_path / "m.keras")
-    card = {k: v for k, v in tiny_bundle.card.items() if k != "threshold"}
+    card = {k: v for k, v in tiny_bundle.card.items() if k != "version"}
     (tmp_path / "m.json").write_text(json.dumps(card))
-    with pytest.raises(ModelError, match="lacks threshold"):
+    with pytest.raises(ModelError, match="lacks version"):
         load_bundle(tmp_path / "m.keras")
 
 
 def test_a_model_with_a_lambda_layer_is_refused(tmp_path, tiny_bundle):
+    import hashlib
+    import shutil
+
     import keras
 
-    from covidxray_desktop.model.bundle import save_bundle
-
-    inputs = keras.Input((192, 192, 1))
+    inputs = keras.Input((160, 160, 1))
     x = keras.layers.Lambda(lambda t: t * 2)(inputs)  # arbitrary code inside a model file
     outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(x))
-    card = {k: v for k, v in tiny_bundle.card.items() if k not in ("keras_sha256", "version", "name")}
-    bad = save_bundle(keras.Model(inputs, outputs), card, tmp_path, "lambda")
+    keras.Model(inputs, outputs).save(tmp_path / "lambda.keras")
+    for part in ("classifier", "lungs"):
+        shutil.copy(tiny_bundle.part_path(part), tmp_path / f"tiny.{part}.onnx")
+    digest = hashlib.sha256((tmp_path / "lambda.keras").read_bytes()).hexdigest()
+    (tmp_path / "lambda.json").write_text(json.dumps(dict(tiny_bundle.card, keras_sha256=digest)))
     with pytest.raises(ModelError, match="cannot be loaded safely"):
-        load_bundle(bad.path)
+        load_bundle(tmp_path / "lambda.keras", keras=True)
 
 
 def test_classify_and_training_make_no_network_connection(tiny_bundle, tmp_path, monkeypatch, capsys):
@@ -167,7 +238,7 @@ def test_classify_and_training_make_no_network_connection(tiny_bundle, tmp_path,
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
-                 str(tiny_bundle.data)]) == 0
+                 str(tiny_bundle.folder)]) == 0
     bundle, _ = train(tiny_bundle.data, epochs=1, out_dir=tmp_path / "m", name="offline")
     assert bundle.path.exists()
 
