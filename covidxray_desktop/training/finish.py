@@ -12,7 +12,7 @@ from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmo
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
 from covidxray_desktop.training import cache, dataset, ood_set, plots
-from covidxray_desktop.training.evaluate import other_findings, public, report
+from covidxray_desktop.training.evaluate import other_findings, public, report, score
 from covidxray_desktop.training.metrics import roc_curve
 
 TARGET_SENSITIVITY = 0.95
@@ -89,10 +89,10 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
 
         parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
     bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
-    return score(bundle, decoded, history, out_dir, name, on_event, data)
+    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data)
 
 
-def score(bundle, decoded, history, out_dir, name, on_event, data=None):
+def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
     """Scores through the saved bundle on the light runtime (what `classify` runs), the shift
     test's reference, then the card's metrics and the report."""
     from covidxray_desktop.inference import Predictor
@@ -101,9 +101,11 @@ def score(bundle, decoded, history, out_dir, name, on_event, data=None):
     on_event({"kind": "stage", "message": "fitting the batch shift test on the validation split"})
     val_report = report(predictor, decoded["val"])
     kept = [s for s, a in zip(decoded["val"].samples, val_report["_accepted"]) if a]
+    train = score(predictor, decoded["train"])  # for the over-dispersion of the same sources' films
+    accepted = np.array([r is None for r in train["reasons"]], bool)
     reference = shift.reference(val_report["_pooled"][val_report["_accepted"]],
                                 val_report["_p"] >= predictor.threshold, [s.source for s in kept],
-                                [s.patient_id for s in kept])
+                                (train["pooled"][accepted], train["p"][accepted] >= predictor.threshold))
     metrics = {"val": val_report}
     if decoded.get("test") is not None and len(decoded["test"].samples):
         on_event({"kind": "stage", "message": "scoring the test split"})
