@@ -5,6 +5,7 @@ inside the run (it is never shipped), so the ratio between the two holds on any 
 """
 import csv
 import importlib.util
+import json
 import os
 import statistics
 import subprocess
@@ -56,7 +57,7 @@ def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, s
 def classify_rate(bundle, files, heatmaps: bool, repeats: int = 3) -> float:
     """Images per second through the Predictor, heat-map PNGs written as `classify` does."""
     from covidxray_desktop.inference import Predictor
-    from covidxray_desktop.model.cam import write_overlay
+    from covidxray_desktop.model.cam import with_overlays
 
     predictor = Predictor(bundle, overlays=heatmaps)
     list(predictor.run(files[:32]))  # warm-up: workers started, graphs traced, caches filled
@@ -64,9 +65,9 @@ def classify_rate(bundle, files, heatmaps: bool, repeats: int = 3) -> float:
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeats):
             start = time.perf_counter()
-            for result in predictor.run(files):
-                if heatmaps:
-                    write_overlay(result, Path(out))
+            results = predictor.run(files)
+            for _ in with_overlays(results, Path(out)) if heatmaps else results:
+                pass
             rates.append(len(files) / (time.perf_counter() - start))
     predictor.close()
     return statistics.median(rates)
@@ -105,6 +106,41 @@ def cold_start_s(model_path: Path, first_file: Path, repeats: int = 3) -> tuple[
         ready.append(inner_ready + overhead)
         first.append(inner_first + overhead)
     return statistics.median(ready), statistics.median(first)
+
+
+_COLD_PATH = r"""
+import json, sys, time
+t0 = time.perf_counter()
+marks = {}
+def mark(name):
+    marks[name] = round(time.perf_counter() - t0, 3)
+import covidxray_desktop.inference, covidxray_desktop.prepare
+mark("import the app (numpy, Pillow, pydicom)")
+import onnxruntime
+mark("import ONNX Runtime")
+from covidxray_desktop.model.bundle import load
+bundle = load(sys.argv[1])
+mark("read and check the bundle (card, hashes)")
+from covidxray_desktop.inference import Predictor
+p = Predictor(bundle)
+mark("start the networks (two ONNX sessions)")
+p.start()
+item = p._prepare(sys.argv[2])
+mark("first file read and decoded (worker start-up included)")
+out = p.assess(item.input[None], item.thumb[None])
+mark("first network pass (segmenter, view, classifier, gate)")
+row = next(iter(p.run([sys.argv[2]])))
+mark("the same file again, as a result row")
+p.close()
+print(json.dumps(marks))
+"""
+
+
+def cold_path(model_path: Path, first_file: Path) -> dict:
+    """Where the seconds go from process start to the first result (cumulative, from import)."""
+    out = subprocess.run([sys.executable, "-c", _COLD_PATH, str(model_path), str(first_file)], check=True,
+                         capture_output=True, text=True, env=_env())
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def peak_rss_mb(model_path: Path, folder: Path) -> float | None:
@@ -182,6 +218,8 @@ def measure(bundle, files, labels, folder: Path, on_step=lambda s: None) -> dict
     out["single_latency_ms"] = single_latency_ms(bundle, files)
     on_step(f"{bundle.ident}: cold start")
     out["cold_start_s"], out["first_prediction_s"] = cold_start_s(bundle.path, files[0])
+    if bundle.card.get("runtime"):
+        out["cold_path"] = cold_path(bundle.path, files[0])
     on_step(f"{bundle.ident}: peak memory of a classify run")
     out["peak_rss_mb"] = peak_rss_mb(bundle.path, folder)
     on_step(f"{bundle.ident}: one training epoch")

@@ -48,6 +48,15 @@ def test_the_light_runtime_gives_what_keras_gives(tiny_bundle):
     assert np.allclose(light.features, heavy.features, atol=1e-3)
 
 
+def test_the_articles_network_is_too_large_to_export_and_stays_on_keras():
+    """Exporting its 97M-weight Flatten head would take tens of GB; the small default is exported."""
+    from covidxray_desktop.model.architectures import build
+    from covidxray_desktop.model.export import too_large
+
+    assert "runs on Keras" in too_large(build("article"))
+    assert too_large(build("default")) is None
+
+
 def test_tampered_model_and_unknown_card_version_are_refused(tiny_bundle, tmp_path):
     import shutil
 

@@ -38,15 +38,19 @@ def run(args) -> int:
         files, labels = bench.sample_folder(args.data, folder, n=args.n)
         step(f"{len(files)} sample X-rays ready")
         result = {"machine": bench.machine(), "n_images": len(files), "model": ours.ident}
-        result.update(bench.measure(ours, files, labels, folder, step))
-        if args.runtimes:
+        if args.runtimes:  # first, while this process has trained nothing: the exporter needs a clean graph state
             from covidxray_desktop import runtimes
 
             step("runtimes side by side")
             result["runtimes"] = runtimes.compare(ours, files, Path(tmp) / "runtimes")
+        result.update(bench.measure(ours, files, labels, folder, step))
         article = bench.article_bundle(Path(tmp) / "article")
         result["article"] = bench.measure(article, files, labels, folder, step)
     print(table(result))
+    if result.get("cold_path"):
+        print("\nCold path of the first result (seconds since the interpreter started, cumulative):")
+        for stage, seconds in result["cold_path"].items():
+            print(f"  {seconds:6.2f}  {stage}")
     if result.get("runtimes"):
         print()
         print(runtime_table(result["runtimes"]))

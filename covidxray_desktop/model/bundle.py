@@ -20,9 +20,9 @@ from covidxray_desktop.model.architectures import CLASSIFIER, LUNGS
 from covidxray_desktop.paths import default_model
 
 FORMAT_VERSION = 2
-MAX_UNPACKED = 256 * 2**20  # what a .keras archive may expand to; ours is a few MB
+MAX_UNPACKED = 1024 * 2**20  # what a .keras archive may expand to (ours: 4 MB; the article's network: 390 MB)
 MAX_CONFIG = 4 * 2**20
-MAX_ONNX = 64 * 2**20
+MAX_ONNX = 1024 * 2**20
 
 
 @dataclass
@@ -117,7 +117,8 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
 
         # The exporter runs on TensorFlow; a bundle trained under another backend (a GPU machine)
         # is saved without it and exported later on a PC (`covidxray export`).
-        parts = export.parts(plain) if backend.name() == "tensorflow" else {}
+        exportable = backend.name() == "tensorflow" and export.too_large(plain) is None
+        parts = export.parts(plain) if exportable else {}
         runtime, exported = {}, {}
         for part, net in parts.items():
             file = f"{name}.{part}.onnx"
@@ -146,6 +147,8 @@ def export_runtime(bundle: ModelBundle) -> ModelBundle:
     from covidxray_desktop.model import export
 
     model = bundle.keras()
+    if export.too_large(model):
+        raise ModelError(f"{bundle.path.name}: {export.too_large(model)}.")
     runtime = {}
     for part, net in export.parts(model).items():
         target = bundle.path.parent / f"{bundle.card['name']}.{part}.onnx"

@@ -12,6 +12,18 @@ from covidxray_desktop.model.architectures import CLASSIFIER, FEATURES, LUNGS
 OPSET = 17
 P_TOLERANCE = 1e-4  # P(COVID) may differ by at most this between Keras and the light runtime
 FEATURE_TOLERANCE = 1e-3  # relative, on the feature map (heat maps, gate)
+# The exporter freezes the weights into constants and holds dozens of copies while it does:
+# the article's 97M-parameter Flatten head took over 20 GB. Larger networks stay on Keras.
+MAX_PARAMS = 20_000_000
+
+
+def too_large(model) -> str | None:
+    """Why the model is not exported for the light runtime, or None when it can be."""
+    n = model.count_params()
+    if n > MAX_PARAMS:
+        return (f"the network has {n / 1e6:.0f} million weights, too many to export for the light runtime "
+                f"(at most {MAX_PARAMS / 1e6:.0f} million); it runs on Keras")
+    return None
 
 
 def parts(model) -> dict:
