@@ -72,7 +72,8 @@ def main(data: str, out: str, language: str = "en") -> int:
     window.enqueue([ward])
     wait(app, lambda: not window.queue.busy() and window.results.rowCount() >= len(films), 300)
     rows = window.visible_rows()
-    covid = next((i for i, r in enumerate(rows) if r.status == "ok" and window.results.label(r) == "covid"), 0)
+    ok = [i for i, r in enumerate(rows) if r.status == "ok"]
+    covid = max(ok, key=lambda i: rows[i].p_covid) if ok else 0  # the clearest COVID-19 answer
     window.table.selectRow(covid)
     wait(app, lambda: window.viewer.has_image(), 60)
     wait(app, lambda: False, 0.6)
@@ -86,9 +87,11 @@ def main(data: str, out: str, language: str = "en") -> int:
         pdf = work / "report.pdf"
         window.table.clearSelection()
         normal = next((i for i, r in enumerate(rows) if r.status == "ok" and window.results.label(r) == "normal"), 1)
+        from PySide6.QtCore import QItemSelectionModel
+
         for i in (covid, normal):
-            window.table.selectionModel().select(window.proxy.index(i, 0), window.table.selectionModel().Select |
-                                                 window.table.selectionModel().Rows)
+            window.table.selectionModel().select(window.proxy.index(i, 0), QItemSelectionModel.Select |
+                                                 QItemSelectionModel.Rows)
         done = []
         window.engine.exportDone.connect(lambda *args: done.append(args))
         window.export_pdf(str(pdf), scope="selected")

@@ -278,6 +278,10 @@ class TrainingDialog(QDialog):
 
     def _probe_failed(self, exc) -> None:
         self._probing.clear()
+        if isinstance(exc, ModuleNotFoundError):  # an installation without the training part
+            self.device_label.setText(self.tr("Training and adapting need TensorFlow, which this installation "
+                                              "leaves out; install the full app to train here."))
+            return
         self.device_label.setText(self.tr("The device check failed: {0}").format(self._message(exc)))
 
     def _show_estimate(self) -> None:
@@ -338,8 +342,8 @@ class TrainingDialog(QDialog):
             self.status_label.setText(self.tr("Finished: {0} (best epoch {1}).").format(bundle.ident, best))
             self.progress.setValue(self.progress.maximum())
             self.progress.setFormat(self.tr("done: %1 epochs").replace("%1", str(epochs)))
-        self.report_box.show_report(bundle, report, self._duration(training.get("wall_time_s")
-                                                                    or card.get("adapted_from", {}).get("wall_time_s", 0)))
+        took = (card.get("adapted_from") or training).get("wall_time_s", 0)  # an adapted card keeps its base's training
+        self.report_box.show_report(bundle, report, self._duration(took))
         self.report_box.show()
         self.use_button.setEnabled(True)
 

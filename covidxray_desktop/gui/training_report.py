@@ -79,8 +79,10 @@ class TrainingReport(QGroupBox):
 
     def refused(self, metrics: dict) -> str:
         parts = []
-        for split in ("val", "test", "held_out"):
-            r = (metrics.get(split) or {}).get("rejected") or {}
+        site = metrics.get("site", {}).get("check")
+        scored = {"check": site["after"]} if site else {k: metrics.get(k) for k in ("val", "test", "held_out")}
+        for split, m in scored.items():
+            r = (m or {}).get("rejected") or {}
             if sum(r.values()):
                 parts.append(self.tr("{0}: {1} COVID-19 and {2} Normal films").format(split, r.get("covid", 0),
                                                                                      r.get("normal", 0)))

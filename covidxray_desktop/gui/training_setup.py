@@ -1,8 +1,8 @@
 """The training dialog's upper half: what to do (adapt or train), on which data, with which settings."""
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QSizePolicy,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from covidxray_desktop.training.estimate import SPLITS
 
@@ -80,6 +80,8 @@ class TrainingSetup(QWidget):
         left.addWidget(data_box)
         top.addLayout(left, 3)
         top.addWidget(settings_box, 2)
+        # Never squeezed by the curves and the report below: the counts must stay readable.
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self._mode_changed()
 
     def adapting(self) -> bool:

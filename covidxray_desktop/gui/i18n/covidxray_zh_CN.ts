@@ -620,6 +620,10 @@
       <translation>看起来不像胸部 X 光片</translation>
     </message>
     <message>
+      <source>not a frontal chest X-ray: it looks like a lateral view or a CT slice</source>
+      <translation>不是正位胸部 X 光片：看起来像侧位片或 CT 断层图像</translation>
+    </message>
+    <message>
       <source>outside what this model was trained on: it differs from every film the model learnt from</source>
       <translation>超出此模型的训练范围：与模型学过的所有影像都不同</translation>
     </message>
@@ -1150,6 +1154,10 @@
     <message>
       <source>{0}; {1} source(s): {2}. Split by patient with seed {3}.</source>
       <translation>{0}；{1} 个来源：{2}。按患者划分，随机种子 {3}。</translation>
+    </message>
+    <message>
+      <source>Training and adapting need TensorFlow, which this installation leaves out; install the full app to train here.</source>
+      <translation>训练和适配需要 TensorFlow，而此安装未包含它；请安装完整版程序后再训练。</translation>
     </message>
     <message>
       <source>The device check failed: {0}</source>
