@@ -97,6 +97,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     after = Predictor(adapted, decode_limit_s=None)
     check_after = report(after, decoded["test"])
     outcome = {"check": {"before": public(check_before), "after": public(check_after)}}
+    figures = _roc(adapted, {"before": check_before, "after": check_after})
     if original is not None:
         on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
         outcome["original"] = _original(original, base, adapted, before, after)
@@ -105,7 +106,22 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     before.close()
     after.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
-    return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history}
+    return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
+                     "figures": figures}
+
+
+def _roc(bundle, reports: dict) -> dict:
+    """The check part's ROC before and after, beside the bundle (when both classes are there)."""
+    from covidxray_desktop.training import plots
+    from covidxray_desktop.training.metrics import roc_curve
+
+    curves = {f"{k} (AUC {m['auc']:.3f})": roc_curve(m["_y"], m["_p"]) for k, m in reports.items() if m.get("auc")}
+    if not curves:
+        return {}
+    path = bundle.path.with_suffix(".roc.png")
+    plots.line_chart(curves, path, f"ROC on the check films - {bundle.ident}", "1 - specificity", "sensitivity",
+                     diagonal=True)
+    return {"roc": str(path)}
 
 
 def _refit(base, classifier, site, network, on_event) -> dict:
