@@ -113,3 +113,12 @@ def test_the_entry_refuses_before_tensorflow_is_imported(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, cwd=root)
     assert out.stdout.strip() == "exit 2 False False", out.stderr
     assert "AVX" in out.stderr and out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("entry", ["entry_app.py", "entry_cli.py"])
+def test_the_installed_apps_entry_scripts_start_the_same_command_line(entry):
+    """The frozen executables run these scripts; they must call the entry as it is today."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(root / "build_spec" / entry), "--version"], capture_output=True,
+                         text=True, timeout=60, cwd=root)
+    assert out.returncode == 0 and out.stdout.startswith("covidxray"), out.stderr
