@@ -113,7 +113,7 @@ class Screenshot:
         if waiting:
             window.allDone.connect(self._select)
         else:
-            window.engine.modelLoaded.connect(lambda _info: self._grab())
+            window.engine.modelLoaded.connect(self._shown)  # after the status bar has laid out its text
 
     def _select(self) -> None:
         w = self.window
