@@ -73,6 +73,17 @@ def classify_rate(bundle, files, heatmaps: bool, repeats: int = 3) -> float:
     return statistics.median(rates)
 
 
+def in_fresh_process(timer: str, bundle_path: Path, files, **kwargs) -> float:
+    """One of this module's timers, run in a new interpreter as `classify` runs: the app's own
+    process never loads TensorFlow, while bench's does (for the epoch and the article's network)."""
+    job = json.dumps({"timer": timer, "bundle": str(bundle_path), "files": [str(f) for f in files], "kwargs": kwargs})
+    code = ("import json, sys; from pathlib import Path; from covidxray_desktop import bench;"
+            "from covidxray_desktop.model.bundle import load; job = json.loads(sys.stdin.read());"
+            "print(getattr(bench, job['timer'])(load(job['bundle']), [Path(f) for f in job['files']], **job['kwargs']))")
+    out = subprocess.run([sys.executable, "-c", code], input=job, check=True, capture_output=True, text=True, env=_env())
+    return float(out.stdout.split()[-1])
+
+
 def single_latency_ms(bundle, files, n: int = 20) -> float:
     """Drop -> result for one file, warm: decode, preprocess, lungs, network, gate, calibration."""
     from covidxray_desktop.inference import Predictor
@@ -208,14 +219,14 @@ def _neutral_gate(width: int) -> dict:
 def measure(bundle, files, labels, folder: Path, on_step=lambda s: None) -> dict:
     out = {}
     on_step(f"{bundle.ident}: classify")
-    out["classify_images_per_s"] = classify_rate(bundle, files, heatmaps=False)
+    out["classify_images_per_s"] = in_fresh_process("classify_rate", bundle.path, files, heatmaps=False)
     if bundle.card.get("head"):
         on_step(f"{bundle.ident}: classify with heat maps")
-        out["classify_heatmap_images_per_s"] = classify_rate(bundle, files, heatmaps=True)
+        out["classify_heatmap_images_per_s"] = in_fresh_process("classify_rate", bundle.path, files, heatmaps=True)
     else:
         out["classify_heatmap_images_per_s"] = None  # a Flatten head has no class activation map
     on_step(f"{bundle.ident}: single-file latency")
-    out["single_latency_ms"] = single_latency_ms(bundle, files)
+    out["single_latency_ms"] = in_fresh_process("single_latency_ms", bundle.path, files)
     on_step(f"{bundle.ident}: cold start")
     out["cold_start_s"], out["first_prediction_s"] = cold_start_s(bundle.path, files[0])
     if bundle.card.get("runtime"):
