@@ -28,6 +28,11 @@ def pick(data: Path, want: dict, split: str = "test") -> list:
     return out
 
 
+def row_of(window, path) -> int:
+    """Where a film's row is now in the table (sorting moves rows as results arrive)."""
+    return next((i for i, r in enumerate(window.visible_rows()) if r.path == path), 0)
+
+
 def wait(app, condition, seconds: float) -> bool:
     end = time.time() + seconds
     while not condition() and time.time() < end:
@@ -71,25 +76,27 @@ def main(data: str, out: str, language: str = "en") -> int:
         window.results.clear_all()
     window.enqueue([ward])
     wait(app, lambda: not window.queue.busy() and window.results.rowCount() >= len(films), 300)
+    wait(app, lambda: False, 1.0)  # late updates (thumbnails) may still move rows
     rows = window.visible_rows()
-    ok = [i for i, r in enumerate(rows) if r.status == "ok"]
-    covid = max(ok, key=lambda i: rows[i].p_covid) if ok else 0  # the clearest COVID-19 answer
+    ok = [r for r in rows if r.status == "ok"]
+    clearest = max(ok, key=lambda r: r.p_covid).path if ok else rows[0].path  # the clearest COVID-19 answer
+    covid = row_of(window, clearest)
     window.table.selectRow(covid)
     wait(app, lambda: window.viewer.has_image(), 60)
     wait(app, lambda: False, 0.6)
     window.grab().save(str(out / f"main{suffix}.png"))
-    refused = next((i for i, r in enumerate(rows) if r.status == "rejected"), None)
+    refused = next((r.path for r in rows if r.status == "rejected"), None)
     if refused is not None and language == "en":
-        window.table.selectRow(refused)
+        window.table.selectRow(row_of(window, refused))
         wait(app, lambda: False, 1.5)
         window.grab().save(str(out / "refused.png"))
     if language == "en":
         pdf = work / "report.pdf"
         window.table.clearSelection()
-        normal = next((i for i, r in enumerate(rows) if r.status == "ok" and window.results.label(r) == "normal"), 1)
+        normal = next((r.path for r in rows if r.status == "ok" and window.results.label(r) == "normal"), None)
         from PySide6.QtCore import QItemSelectionModel
 
-        for i in (covid, normal):
+        for i in (row_of(window, clearest), row_of(window, normal)):
             window.table.selectionModel().select(window.proxy.index(i, 0), QItemSelectionModel.Select |
                                                  QItemSelectionModel.Rows)
         done = []

@@ -18,12 +18,14 @@ from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model.calibration import fit_temperature, threshold_for_sensitivity
 from covidxray_desktop.training import cache, dataset, fit
+from covidxray_desktop.training.session import Cancelled
 from covidxray_desktop.training.evaluate import public, report, route_of
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
 MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own threshold is kept
 TARGET_SENSITIVITY = 0.95
 LEARNING_RATE = 3e-3
+FOLDS = 3  # cross-fitting for the site's temperature and threshold
 
 
 def split(samples, seed: int) -> list:
@@ -67,21 +69,20 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     network = Network(base, "keras")
     views = {k: network.lung_views(d.first)[1][..., 0].astype(np.float16) for k, d in decoded.items()}
     classifier = base.keras_part("classifier")
-    model = keras.models.clone_model(classifier)
-    model.set_weights(classifier.get_weights())
-    for layer in model.layers:
-        layer.trainable = layer.name == "logit"
     from covidxray_desktop.model.architectures import SPECS
 
     spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
                 learning_rate=LEARNING_RATE, batch=16)
-    backend.make_deterministic(seed)
-    history, model = fit.run("default", spec, {"train": parts["train"], "val": parts["train"]},
-                             {"train": (views["train"], None), "val": (views["train"], None)},
-                             epochs, seed, on_event, cancelled, "float32", model=model)
-    for layer in model.layers:
-        layer.trainable = True
-    card = _refit(base, model, decoded["train"], network, on_event)
+
+    def head(samples, films, head_seed, events):
+        return _train_head(keras, classifier, spec, samples, films, epochs, head_seed, events, cancelled)
+
+    def score(model, idx):
+        return Network.from_keras(base.card, model, base.keras_part("lungs")).classify(views["train"][idx])[1]
+
+    history, model = head(parts["train"], views["train"], seed, on_event)
+    held = held_out_logits(head, parts["train"], views["train"], seed, on_event, cancelled, score)
+    card = _refit(base, model, decoded["train"], network, on_event, held)
     card["adapted_from"] = {"model": base.ident, "hash": base.hash, "data": described,
                             "counts": {k: {"covid": sum(s.label for s in v), "normal": sum(1 - s.label for s in v)}
                                        for k, v in parts.items()},
@@ -110,6 +111,47 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
                      "figures": figures}
 
 
+def _train_head(keras, classifier, spec, samples, views, epochs, seed, on_event, cancelled):
+    """-> (history, a copy of `classifier` whose last layer was trained on these films)."""
+    model = keras.models.clone_model(classifier)
+    model.set_weights(classifier.get_weights())
+    for layer in model.layers:
+        layer.trainable = layer.name == "logit"
+    backend.make_deterministic(seed)
+    history, model = fit.run("default", spec, {"train": samples, "val": samples}, {"train": (views, None),
+                             "val": (views, None)}, epochs, seed, on_event, cancelled, "float32", model=model)
+    for layer in model.layers:
+        layer.trainable = True
+    return history, model
+
+
+def held_out_logits(head, samples, views, seed, on_event, cancelled, score):
+    """Each adaptation film's logit from a head trained without its patient's films (FOLDS-fold
+    cross-fitting). Temperature and threshold fitted on these hold for films no head has seen;
+    fitted on the films the head learnt, they come out overconfident and too high. None when a
+    fold would lack a class (too few films) or the user cancels."""
+    patients = sorted({(s.source, s.patient_id) for s in samples})
+    order = np.random.default_rng(seed).permutation(len(patients))
+    fold_of = {patients[i]: k % FOLDS for k, i in enumerate(order)}
+    folds = np.array([fold_of[(s.source, s.patient_id)] for s in samples])
+    y = np.array([s.label for s in samples])
+    if any(len(set(y[folds != k])) < 2 or not (folds == k).any() for k in range(FOLDS)):
+        return None
+    logits = np.zeros(len(samples), np.float32)
+    for k in range(FOLDS):
+        if cancelled():
+            return None
+        on_event({"kind": "stage", "message": f"setting the threshold on held-out films: part {k + 1} of {FOLDS}"})
+        train = np.flatnonzero(folds != k)
+        try:
+            _, model = head([samples[i] for i in train], views[train], seed + 1 + k, lambda e: None)
+        except Cancelled:
+            return None
+        held = np.flatnonzero(folds == k)
+        logits[held] = score(model, held)
+    return logits
+
+
 def _roc(bundle, reports: dict) -> dict:
     """The check part's ROC before and after, beside the bundle (when both classes are there)."""
     from covidxray_desktop.training import plots
@@ -124,8 +166,9 @@ def _roc(bundle, reports: dict) -> dict:
     return {"roc": str(path)}
 
 
-def _refit(base, classifier, site, network, on_event) -> dict:
-    """The card of the adapted model: temperature, threshold, gate and shift test made to know the site."""
+def _refit(base, classifier, site, network, on_event, held=None) -> dict:
+    """The card of the adapted model: temperature, threshold, gate and shift test made to know the site.
+    `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own)."""
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.model.ood import Gate
 
@@ -135,13 +178,16 @@ def _refit(base, classifier, site, network, on_event) -> dict:
     y = np.array([s.label for s in site.samples])
     logits, pooled = adapted.logits_and_pooled(site.first)
     on_event({"kind": "stage", "message": "refitting calibration, threshold and gate on the site's films"})
-    temperature = fit_temperature(logits, y)
+    scored = logits if held is None else held
+    how = "" if held is None else f", each scored by a head trained without it ({FOLDS}-fold cross-fitting)"
+    temperature = fit_temperature(scored, y)
     calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
-                       method="temperature scaling on the site's adaptation films")
-    p = 1 / (1 + np.exp(-logits / temperature))
+                       method="temperature scaling on the site's adaptation films" + how)
+    p = 1 / (1 + np.exp(-scored / temperature))
     if y.sum() >= MIN_COVID_FOR_THRESHOLD:
         threshold = threshold_for_sensitivity(p, y, TARGET_SENSITIVITY)
-        point = f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the site's {int(y.sum())} adaptation COVID films"
+        point = (f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the site's {int(y.sum())} adaptation "
+                 f"COVID films{how}")
     else:
         threshold = float(base.card["threshold"])
         point = (f"the base model's threshold, kept: {int(y.sum())} adaptation COVID films are too few to set one "

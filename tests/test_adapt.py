@@ -1,0 +1,60 @@
+"""A clinic adapts the model to its own labelled films, and nothing it relied on is overwritten."""
+import json
+
+import numpy as np
+from factory import class_folders
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.training import adapt
+from covidxray_desktop.training.dataset import Sample
+
+
+def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouched(tmp_path, tiny_bundle, capsys):
+    site = class_folders(tmp_path / "Site films", per_class=32)
+    base_bytes = tiny_bundle.path.read_bytes()
+    out = tmp_path / "models" / "site.keras"
+    assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "2",
+                 "--quiet"]) == 0
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["adapted_from"]["model"] == tiny_bundle.ident
+    counts = card["adapted_from"]["counts"]
+    assert sum(c["covid"] + c["normal"] for c in counts.values()) == 64
+    assert counts["train"]["covid"] >= adapt.MIN_COVID_FOR_THRESHOLD  # enough to set the site's own threshold
+    check = card["metrics"]["site"]["check"]
+    total = counts["test"]["covid"] + counts["test"]["normal"]
+    assert check["before"]["n"] + sum(check["before"]["rejected"].values()) == total
+    # the gate has learnt that the site's films are familiar: none is refused as unfamiliar now
+    assert check["after"]["n"] == total and sum(check["after"]["rejected"].values()) == 0
+    assert card["threshold"] != tiny_bundle.card["threshold"] and "cross-fitting" in card["operating_point"]
+    assert "cross-fitting" in card["calibration"]["method"]
+    assert tiny_bundle.path.read_bytes() == base_bytes  # the base model is never written
+    capsys.readouterr()
+    assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--quiet"]) == 2
+    assert "overwrite" in capsys.readouterr().err
+
+
+def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_its_patient():
+    films = [Sample(f"f{i}.png", i % 2, "site", f"p{i // 2}", "train") for i in range(30)]  # two films per patient
+    trained_on = []
+
+    def head(samples, views, seed, events):
+        trained_on.append({s.patient_id for s in samples})
+        return [], len(trained_on) - 1
+
+    scored_by = {}
+
+    def score(model, idx):
+        for i in idx:
+            scored_by[i] = model
+        return np.full(len(idx), float(model))
+
+    logits = adapt.held_out_logits(head, films, np.zeros((30, 4, 4)), 0, lambda e: None, lambda: False, score)
+    assert len(trained_on) == adapt.FOLDS and sorted(scored_by) == list(range(30))
+    for i, model in scored_by.items():
+        assert films[i].patient_id not in trained_on[model] and logits[i] == model
+
+
+def test_too_few_films_for_every_part_keep_their_own_scores():
+    films = [Sample(f"f{i}.png", int(i == 0), "site", f"p{i}", "train") for i in range(6)]  # one COVID film
+    assert adapt.held_out_logits(lambda *a: ([], 0), films, np.zeros((6, 4, 4)), 0, lambda e: None,
+                                 lambda: False, lambda m, idx: np.zeros(len(idx))) is None
