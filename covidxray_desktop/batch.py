@@ -44,7 +44,7 @@ class Summary:
             if result.features is not None:
                 self._features.append(np.asarray(result.features, np.float32))
                 # The test's reference is split by the model's own decision, whatever the user's threshold.
-                self._predicted.append(result.p_covid >= self.model_threshold)
+                self._predicted.append(result.label(self.model_threshold) == "covid")
 
     def finish(self) -> dict:
         pooled = np.stack(self._features) if self._features else np.zeros((0, 1))
