@@ -434,3 +434,16 @@ def test_the_same_file_twice_in_one_update_keeps_one_row_and_the_others_in_place
                                                           ("/ward/c.png", 0.3)]
     model.add_rows([row("c.png", 0.7)])
     assert model.rows[2].p_covid == 0.7 and model.rowCount() == 3
+
+
+def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training():
+    from covidxray_desktop.gui.dialogs import model_page
+    from covidxray_desktop.model.bundle import read_card
+    from covidxray_desktop.paths import default_model
+
+    card = read_card(default_model())
+    page = model_page({"card": card, "ident": f"{card['name']}@{card['version']}", "path": "default.keras"},
+                      lambda text: text)
+    for source in ("hannover", "ieee8023", "covid_cxnet", "openist", "jsrt", "nih_darkcovidnet"):
+        m = card["metrics"]["held_out"]["per_source"][source]
+        assert f"left out of training: {source}" in page and f"{m['auc']:.3f}" in page

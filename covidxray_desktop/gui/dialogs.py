@@ -30,6 +30,11 @@ def model_page(info: dict, tr) -> str:
             continue
         rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
                     f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+    held = metrics.get("held_out") or {}
+    if "n" not in held:  # the shipped model's card: each source left out of its own training run
+        for source, m in (held.get("per_source") or {}).items():
+            rows.append(f"<tr><td>{e(tr('left out of training'))}: {e(source)}</td><td align=right>{m.get('n')}</td>"
+                        f"<td>{_ci(m, 'auc')}</td><td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
     sources = ", ".join(training.get("sources", [])) or "–"
     lungs = card.get("lungs") or {}
     adapted = card.get("adapted_from")

@@ -67,6 +67,10 @@
       <translation>留出的数据来源</translation>
     </message>
     <message>
+      <source>left out of training</source>
+      <translation>未参与训练的来源</translation>
+    </message>
+    <message>
       <source>your site</source>
       <translation>本院</translation>
     </message>
