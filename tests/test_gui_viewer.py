@@ -188,6 +188,15 @@ def test_clear_shows_no_image_only_the_message(viewer):
     assert viewer.scale() == 1.0  # nothing to zoom
 
 
+def test_with_nothing_selected_the_view_says_what_goes_there(viewer):
+    viewer.clear()
+    shot = viewer.grab_view()
+    centre = shot.rect().center()
+    lit = [shot.pixelColor(QPoint(x, y)).red() for x in range(centre.x() - 120, centre.x() + 120)
+           for y in range(centre.y() - 10, centre.y() + 10)]
+    assert max(lit) > 100 and not viewer.has_image()  # a hint, not an empty black box
+
+
 def test_heat_map_can_arrive_after_the_image(viewer):
     viewer.show_image(xray(), None, "classifying…")
     assert not viewer._heat_box.isEnabled()

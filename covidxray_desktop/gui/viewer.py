@@ -204,7 +204,7 @@ class Viewer(QWidget):
         self._caption.setText(message)
         self._legend.hide()
         self._readout.clear()
-        self._message.setText(self.tr("No picture") if message else "")
+        self._message.setText(self.tr("No picture") if message else self.tr("Select a row to see its film here"))
         self._message.show()
         self._scene.setSceneRect(self._message.boundingRect())  # the view centres a small scene
         self._view.resetTransform()

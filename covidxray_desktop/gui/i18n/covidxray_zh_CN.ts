@@ -1525,6 +1525,10 @@ Report: {5}</source>
       <translation>无影像</translation>
     </message>
     <message>
+      <source>Select a row to see its film here</source>
+      <translation>选择一行，在此查看其影像</translation>
+    </message>
+    <message>
       <source>Zoom %1 %  ·  W %2  L %3</source>
       <translation>缩放 %1 %  ·  窗宽 %2  窗位 %3</translation>
     </message>
