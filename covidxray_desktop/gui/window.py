@@ -31,7 +31,6 @@ class MainWindow(QMainWindow):
         self.models: dict = {}  # bundle hash -> {ident, threshold, metrics}: every model with rows here
         self._next_id = 1
         self._detail_path = None
-        self.summaries: dict[int, dict] = {}
         self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setAcceptDrops(True)
 
@@ -199,7 +198,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Nothing to classify in what was dropped"), 15000)
 
     def _entry_summary(self, entry_id: int, summary: dict) -> None:
-        self.summaries[entry_id] = summary
         shift = summary.get("shift") or {}
         entry = self.queue.entry(entry_id) or {"name": ""}
         if shift.get("detected"):

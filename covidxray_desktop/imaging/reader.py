@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError, ImagingError
-from covidxray_desktop.files import NotRegular, display_name, read_regular
+from covidxray_desktop.files import display_name, read_regular
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff_bytes
 from covidxray_desktop.imaging.dicom import read_dicom
 from covidxray_desktop.imaging.raster import read_raster, shrink
@@ -35,8 +35,6 @@ def read(path) -> bytes:
         raise ImagingError(f"{name}: is a folder, not an image file.")
     except PermissionError:
         raise Transient(f"{name}: permission denied; check the file's access rights.")
-    except NotRegular as exc:
-        raise ImagingError(str(exc))
     except CovidXrayError as exc:
         raise ImagingError(str(exc))
     except OSError as exc:

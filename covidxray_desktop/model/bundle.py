@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from covidxray_desktop.errors import ModelError, brief
@@ -31,7 +31,6 @@ class ModelBundle:
     path: Path  # the .keras file
     hash: str  # of the whole bundle: the card, which names the hash of every file
     model: object = None  # the Keras model, loaded only when asked for
-    extra: dict = field(default_factory=dict)
 
     @property
     def ident(self) -> str:

@@ -7,7 +7,6 @@ Normal; both are drawn, in two clearly different colours, so a Normal answer nev
 all a result needs to draw its map again later, without the model that made it.
 """
 import hashlib
-import io
 import json
 import os
 from dataclasses import dataclass
@@ -156,11 +155,6 @@ def colour_bar(width: int, height: int) -> Image.Image:
     return Image.fromarray(blend(np.full((height, width), 0.5, np.float32), ramp, 1.0), "RGB")
 
 
-def legend_text(label: str) -> str:
-    answer = {"covid": "COVID-19", "normal": "Normal"}.get(label, "no prediction")
-    return (f"Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: {answer}.")
-
-
 def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity: float = 0.5) -> Image.Image:
     """A PNG-ready picture: film, map, a caption and a colour bar (for `classify --heatmaps`)."""
     pixels = np.asarray(pixels, np.float32)
@@ -200,12 +194,6 @@ def save_overlay(image: Image.Image, target) -> None:
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"{OVERLAY_MARK} (not an X-ray)")
     image.save(target, "PNG", pnginfo=info, compress_level=1)
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    save_overlay(image, buf)
-    return buf.getvalue()
 
 
 def write_overlay(result, folder, threshold=None) -> str:

@@ -86,7 +86,6 @@ class Gate:
         self.components = np.asarray(stats["pca_components"], np.float32)
         self.class_means = np.asarray(stats["feature_means"], np.float64)
         self.precision = np.asarray(stats["feature_precision"], np.float64)
-        self.pca_q = np.asarray(stats["pca_quantiles"], np.float64)
         self.maha_q = np.asarray(stats["maha_quantiles"], np.float64)
         self.levels = np.asarray(stats["levels"] if "levels" in stats else _old_levels(), np.float64)
         self.tail = float(stats.get("tail", 0.005))
@@ -139,12 +138,6 @@ class Gate:
         d = f[:, None, :] - self.class_means[None, :, :]
         maha = np.einsum("ncd,de,nce->nc", d, self.precision, d).min(axis=1)
         return pca, np.sqrt(np.maximum(maha, 0))
-
-    def scores(self, thumbs, pooled) -> np.ndarray:
-        """In-distribution score per image in [0, 1]: the share of training and validation films
-        farther out than this one, on the features (the appearance check only refuses the absurd)."""
-        _, maha = self.distances(thumbs, pooled)
-        return self._tail(maha, self.maha_q)
 
     def orientation_margins(self, thumbs) -> np.ndarray:
         """Correlation with the upright mean X-ray minus the best of its turned versions."""

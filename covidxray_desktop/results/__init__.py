@@ -8,10 +8,6 @@ from dataclasses import dataclass, field, fields, replace
 
 from covidxray_desktop.files import display_name, display_path
 
-STATUSES = ("ok", "rejected", "error")
-LABELS = ("covid", "normal")
-
-
 def decide(p_covid: float | None, threshold: float | None) -> str:
     """The decision rule, the only one in the app: COVID-19 at or above the threshold."""
     if p_covid is None or threshold is None:

@@ -18,7 +18,6 @@ class Decoded:
     samples: list = field(default_factory=list)
     first: np.ndarray | None = None  # first-stage inputs (float16)
     thumbs: np.ndarray | None = None  # the gate's thumbnails
-    crops: list = field(default_factory=list)  # each film's border crop (fractions)
     masks: np.ndarray | None = None  # lung-mask targets (N x 64 x 64), where the data has masks
     has_mask: np.ndarray | None = None  # which films have one
 
@@ -26,14 +25,13 @@ class Decoded:
         keep = np.asarray(keep, bool)
         pick = np.flatnonzero(keep)
         return Decoded([self.samples[i] for i in pick], self.first[pick], self.thumbs[pick],
-                       [self.crops[i] for i in pick],
                        None if self.masks is None else self.masks[pick],
                        None if self.has_mask is None else self.has_mask[pick])
 
 
 def join(a: Decoded, b: Decoded) -> Decoded:
     return Decoded(a.samples + b.samples, np.concatenate([a.first, b.first]), np.concatenate([a.thumbs, b.thumbs]),
-                   a.crops + b.crops, np.concatenate([a.masks, b.masks]), np.concatenate([a.has_mask, b.has_mask]))
+                   np.concatenate([a.masks, b.masks]), np.concatenate([a.has_mask, b.has_mask]))
 
 
 def decode(samples, route: Route, on_progress=None, workers: int | None = None) -> tuple[Decoded, list]:
@@ -50,7 +48,6 @@ def decode(samples, route: Route, on_progress=None, workers: int | None = None) 
                 out.samples.append(sample)
                 firsts.append(item.input)
                 thumbs.append(item.thumb)
-                out.crops.append(item.meta["crop"])
                 target = mask_target(sample.mask, item.meta["crop"]) if sample.mask else None
                 has.append(target is not None)
                 masks.append(target if target is not None else np.zeros((LUNG_SIZE // 2,) * 2, bool))

@@ -17,9 +17,6 @@ class Session:
         self._cancel = threading.Event()
         self._abort = threading.Event()
         self.running = False
-        self.best_epoch = 0
-        self.epochs_done = 0
-        self.last_stage = ""
         self._min_gap = 1 / batch_events_per_s if batch_events_per_s else 0.0
         self._last_batch = 0.0
 
@@ -30,10 +27,6 @@ class Session:
             if event["step"] < event["steps"] and now - self._last_batch < self._min_gap:
                 return  # more would only flood a window's event queue on a fast GPU
             self._last_batch = now
-        if kind == "epoch":
-            self.epochs_done, self.best_epoch = event["epoch"], event.get("best_epoch", self.best_epoch)
-        elif kind == "stage":
-            self.last_stage = event.get("message", "")
         self.on_event(event)
 
     def cancel(self) -> None:
