@@ -6,10 +6,16 @@ short by a crash or a reboot resumes where it stopped. At the end, the batch's s
 and the shift test) is kept with it.
 """
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from covidxray_desktop.model import shift
+
+
+def name(paths) -> str:
+    """What a batch is called in the store and the window: the one thing dropped, or a count."""
+    return Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} items"
 
 
 def run(files, predictor, store, force: bool = False, cancelled=lambda: False, batch_id: int | None = None):

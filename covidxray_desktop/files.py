@@ -24,6 +24,11 @@ def display_path(path) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def inside(child: str, folder: str) -> bool:
+    """Is `child` the folder itself or below it (paths as the OS spells them, already resolved)?"""
+    return child == folder or child.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def display_name(path) -> str:
     return display_path(Path(path).name if not isinstance(path, bytes) else os.path.basename(path))
 

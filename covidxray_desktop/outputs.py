@@ -7,16 +7,12 @@ import os
 from pathlib import Path
 
 from covidxray_desktop.errors import UsageError
-from covidxray_desktop.files import display_path
+from covidxray_desktop.files import display_path, inside
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 
 
 def _real(path) -> str:
     return os.path.realpath(os.path.abspath(os.path.expanduser(str(path))))
-
-
-def _inside(child: str, folder: str) -> bool:
-    return child == folder or child.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def check(target, option: str, inputs=(), files=(), store=None, folder_output: bool = False) -> Path:
@@ -39,7 +35,7 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
         if not os.path.isdir(given):
             continue
         folder = _real(given)
-        if not _inside(where, folder):
+        if not inside(where, folder):
             continue
         if folder_output:
             raise UsageError(f"{option} {shown} is inside the input folder {display_path(given)}; a later run would "

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError, UsageError
-from covidxray_desktop.files import display_name, display_path, private_dir
-from covidxray_desktop.results import STORED, Result
+from covidxray_desktop.files import display_name, display_path, inside, private_dir
+from covidxray_desktop.results import STORED, Result, now
 
 SCHEMA_VERSION = 3
 _RESULTS = """
@@ -147,7 +147,7 @@ class Store:
         self._write("INSERT OR IGNORE INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
                     "VALUES (?,?,?,?,?,?,?)", (bundle.hash, bundle.ident, float(card["threshold"]),
                                                json.dumps(metrics), card.get("arch", ""), display_path(bundle.path),
-                                               _now()))
+                                               now()))
 
     def models(self) -> dict:
         """model_hash -> {ident, threshold, metrics, arch, path}."""
@@ -157,18 +157,10 @@ class Store:
 
     def batch_start(self, name: str, model_hash: str) -> int:
         return self._write("INSERT INTO batches (name, model_hash, created_at) VALUES (?,?,?)",
-                           (name, model_hash, _now())).lastrowid
+                           (name, model_hash, now())).lastrowid
 
     def batch_finish(self, batch_id: int, summary: dict) -> None:
         self._write("UPDATE batches SET summary=? WHERE id=?", (json.dumps(summary), batch_id))
-
-    def batch(self, batch_id: int) -> dict | None:
-        row = self.db.execute("SELECT id, name, model_hash, created_at, summary FROM batches WHERE id=?",
-                              (batch_id,)).fetchone()
-        if row is None:
-            return None
-        return {"id": row[0], "name": row[1], "model_hash": row[2], "created_at": row[3],
-                "summary": json.loads(row[4]) if row[4] else None}
 
     # --- results ------------------------------------------------------------------------------
     def record(self, result: Result) -> bool:
@@ -215,18 +207,14 @@ class Store:
             self.db.execute("DELETE FROM batches WHERE date(created_at) < date(?)", (day,))
             for entry_id, paths, created in self.db.execute("SELECT id, paths, created_at FROM queue").fetchall():
                 named = {display_path(p) for p in json.loads(paths)}
-                if created[:10] < day or named & gone or any(any(g.startswith(p.rstrip("/") + "/") for g in gone)
-                                                             for p in named):
+                if created[:10] < day or any(inside(g, p) for p in named for g in gone):
                     self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
         return n
 
-    def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-
     # --- the window's queue -------------------------------------------------------------------
-    def queue_add(self, name: str, paths, files: int | None = None) -> int:
+    def queue_add(self, name: str, paths) -> int:
         cur = self._write("INSERT INTO queue (name, paths, state, created_at) VALUES (?,?,?,?)",
-                          (name, json.dumps([str(p) for p in paths]), "queued", _now()))
+                          (name, json.dumps([str(p) for p in paths]), "queued", now()))
         return cur.lastrowid
 
     def queue_set_state(self, entry_id: int, state: str) -> None:
@@ -260,7 +248,3 @@ def _result(cur, row) -> Result:
         except (ValueError, KeyError, TypeError):
             result.heat = None  # a damaged map costs the picture, not the result
     return result
-
-
-def _now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")

@@ -54,7 +54,7 @@ def run(args) -> int:
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     try:
         writer = csv_export.Writer(out, args.threshold, args.anonymise)
-        batch_id = store.batch_start(_name(args.paths), bundle.hash)
+        batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
         pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
@@ -98,10 +98,6 @@ def run(args) -> int:
         if report["shift"]["detected"]:
             print(f"WARNING: {report['shift']['message']} (p = {report['shift']['p_value']:.2g})", file=sys.stderr)
     return 0 if report["ok"] + report["rejected"] else NOTHING_CLASSIFIED
-
-
-def _name(paths) -> str:
-    return Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} items"
 
 
 def _heatmap_dir(target) -> Path:

@@ -270,8 +270,7 @@ class Engine(QObject):
 
             found = walk(entry.paths)
             entry.files = found.files
-            entry.batch_id = store.batch_start(Path(entry.paths[0]).name if len(entry.paths) == 1
-                                               else f"{len(entry.paths)} items", self._predictor.bundle.hash)
+            entry.batch_id = store.batch_start(batch.name(entry.paths), self._predictor.bundle.hash)
             yield ("entryFiles", entry.id, len(entry.files), found.skipped)
         if entry.rows is None:
             entry.summary = batch.Summary(self._predictor.bundle)
