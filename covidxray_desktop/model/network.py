@@ -4,6 +4,7 @@ Inference, training (validation scoring), calibration, the gate and the shift te
 through `Network`, so whatever they are fitted on is exactly what `classify` computes.
 """
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class Forward:
     features: np.ndarray  # N x h x w x F, its last convolution block
     logits: np.ndarray  # N, the COVID logit before temperature scaling
 
-    @property
+    @cached_property  # read once per film and twice by the gate: averaged once per batch
     def pooled(self) -> np.ndarray:
         return self.features.mean(axis=(1, 2))
 

@@ -67,7 +67,8 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     before = Predictor(base, decode_limit_s=None)
     check_before = report(before, decoded["test"])
     network = Network(base, "keras")
-    views = {k: network.lung_views(d.first)[1][..., 0].astype(np.float16) for k, d in decoded.items()}
+    # Only the adaptation part becomes classifier inputs: the check part is scored by the Predictor.
+    views = {"train": network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)}
     classifier = base.keras_part("classifier")
     from covidxray_desktop.model.architectures import SPECS
 
@@ -82,7 +83,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
 
     history, model = head(parts["train"], views["train"], seed, on_event)
     held = held_out_logits(head, parts["train"], views["train"], seed, on_event, cancelled, score)
-    card = _refit(base, model, decoded["train"], network, on_event, held)
+    card = _refit(base, model, decoded["train"], on_event, held)
     card["adapted_from"] = {"model": base.ident, "hash": base.hash, "data": described,
                             "counts": {k: {"covid": sum(s.label for s in v), "normal": sum(1 - s.label for s in v)}
                                        for k, v in parts.items()},
@@ -166,7 +167,7 @@ def _roc(bundle, reports: dict) -> dict:
     return {"roc": str(path)}
 
 
-def _refit(base, classifier, site, network, on_event, held=None) -> dict:
+def _refit(base, classifier, site, on_event, held=None) -> dict:
     """The card of the adapted model: temperature, threshold, gate and shift test made to know the site.
     `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own)."""
     from covidxray_desktop.model.network import Network
@@ -194,14 +195,12 @@ def _refit(base, classifier, site, network, on_event, held=None) -> dict:
                  f"(at least {MIN_COVID_FOR_THRESHOLD} are needed)")
     gate = Gate.from_card(base.card["ood"])
     gate.widen(site.thumbs, pooled)
-    w, b = classifier.get_layer("logit").get_weights()
     from covidxray_desktop.model import shift
+    from covidxray_desktop.training.finish import head
 
     card.update(threshold=round(float(threshold), 6), operating_point=point, calibration=calibration,
-                ood=gate.to_card(), head={"weights": np.round(w.reshape(-1).astype(np.float64), 8).tolist(),
-                                          "bias": float(b[0])},
+                ood=gate.to_card(), head=head(classifier),
                 shift=shift.add_source(base.card.get("shift"), pooled, p >= threshold, "this site"))
-    del network
     return card
 
 

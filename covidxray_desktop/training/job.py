@@ -97,8 +97,9 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     segmenter, lung_card = None, None
     if spec["preprocessing"] == LUNG_VIEW:
         segmenter, lung_card = _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources)
-    views = _views(spec, decoded, segmenter, on_event)
-    arrays = {k: (views[k], None) for k in ("train", "val")}
+    # Only these two parts are trained on; the test and held-out films are scored by the Predictor.
+    views = _views(spec, {k: decoded[k] for k in ("train", "val")}, segmenter, on_event)
+    arrays = {k: (v, None) for k, v in views.items()}
     history, model = fit.run(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, policy)
     stopped_after = len(history) if len(history) < epochs else None  # cancelled: the card says so
     training = {
