@@ -79,12 +79,23 @@ def show_model(parent, info: dict, tr) -> QDialog:
     return dialog
 
 
-def offer_resume(w, unfinished: list) -> QMessageBox:
-    """Offer to resume a queue cut short; only once answered do the old entries leave the store,
-    so a crash before keeps the offer. Films are counted, not the folders that hold them."""
+def offer_resume(w, unfinished: list):
+    """Offer to resume a queue cut short. Films are counted, not the folders that hold them; the
+    count walks whole folders (a network share can be slow), so it runs off the GUI thread and
+    the offer (`w.resume_box`) appears once it is in. Returns the counting worker."""
+    from covidxray_desktop.gui import worker
     from covidxray_desktop.imaging import walk
 
-    films = len(walk([p for e in unfinished for p in e["paths"]]).files)
+    def count(_worker, paths) -> int:
+        return len(walk(paths).files)
+
+    return worker.start(count, [p for e in unfinished for p in e["paths"]], parent=w, name="covidxray-resume-count",
+                        on_finish=lambda films: setattr(w, "resume_box", _resume_box(w, unfinished, films)),
+                        on_error=lambda exc: w._problem(str(exc)))
+
+
+def _resume_box(w, unfinished: list, films: int) -> QMessageBox:
+    """Only once answered do the old entries leave the store, so a crash before keeps the offer."""
     text = (w.tr("%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films "
                  "already classified are taken from the results store.").replace("%1", str(films))
             .replace("%2", str(len(unfinished))))

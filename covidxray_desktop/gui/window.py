@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         """A queue cut short last time (crash, reboot) can go on; finished files come from the store."""
         unfinished, self._unfinished = self._unfinished, []
         if unfinished:
-            self.resume_box = dialogs.offer_resume(self, unfinished)
+            self._resume_count = dialogs.offer_resume(self, unfinished)
 
     def _problem(self, message: str) -> None:
         self.problem_box = QMessageBox(QMessageBox.Warning, self.tr("Something went wrong"), message, parent=self)
