@@ -447,3 +447,18 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     for source in ("hannover", "ieee8023", "covid_cxnet", "openist", "jsrt", "nih_darkcovidnet"):
         m = card["metrics"]["held_out"]["per_source"][source]
         assert f"left out of training: {source}" in page and f"{m['auc']:.3f}" in page
+
+
+def test_a_new_threshold_relabels_the_film_on_screen_without_reading_it_again(make_window, shared_data, qtbot):
+    window = make_window()
+    window.enqueue([shared_data / "images/kermany_darshan/NonAugmentedTrain_10.jpg"])  # Normal, P about 0.004
+    wait_rows(qtbot, window, 1)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.viewer.has_image(), timeout=LONG)
+    assert window.viewer._legend_text.text().endswith("Its answer: Normal.")
+    asked = []
+    window.engine.request_detail = asked.append
+    window.threshold.setValue(0.001)
+    assert window.results.label(window.current_row()) == "covid"
+    assert window.viewer._legend_text.text().endswith("Its answer: COVID-19.") and "COVID-19" in window.viewer._caption.text()
+    assert asked == [] and window.viewer.has_image()  # the film on screen stays; nothing is read again

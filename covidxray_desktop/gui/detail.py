@@ -26,8 +26,17 @@ def show(w, row, pixels, problem: str) -> None:
 
     label = w.results.label(row)
     heat = None if row.heat is None or row.status != "ok" else cam.signed_map(row.heat, pixels.shape, label)[0]
-    answer = {"covid": w.tr("COVID-19"), "normal": w.tr("Normal")}.get(label, "")
-    legend = w.tr("Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.") \
-        .replace("%1", answer)
-    w.viewer.show_image(pixels, heat, caption(w, row), legend)
+    w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label))
     w.viewer.set_overlay_visible(w.heat_action.isChecked())
+
+
+def relabel(w, row) -> None:
+    """Another threshold: the words change, the film and its map do not (nothing is read again)."""
+    w.viewer.set_caption(caption(w, row))
+    w.viewer.set_legend(legend(w, w.results.label(row)))
+
+
+def legend(w, label: str) -> str:
+    answer = {"covid": w.tr("COVID-19"), "normal": w.tr("Normal")}.get(label, "")
+    return w.tr("Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.") \
+        .replace("%1", answer)

@@ -193,6 +193,9 @@ class Viewer(QWidget):
         self._heat_box.setEnabled(self._heat is not None)
         self._sync_overlay()
 
+    def set_legend(self, text: str) -> None:
+        self._legend_text.setText(text)
+
     def set_caption(self, text: str) -> None:
         self._caption.setText(text)
 

@@ -266,7 +266,9 @@ class MainWindow(QMainWindow):
         self.proxy.invalidate()
         self._rows_changed()
         row = self.current_row()
-        if row is not None:
+        if row is not None and row.path == self._detail_path and self.viewer.has_image():
+            detail.relabel(self, row)
+        elif row is not None:
             self._current_changed(self.table.currentIndex(), None)
 
     def _chosen(self, value: float) -> float | None:
