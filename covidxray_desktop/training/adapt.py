@@ -19,7 +19,7 @@ from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model.calibration import fit_temperature, threshold_for_sensitivity
 from covidxray_desktop.training import cache, dataset, fit
 from covidxray_desktop.training.session import Cancelled
-from covidxray_desktop.training.evaluate import public, report, route_of
+from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
 MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own threshold is kept
@@ -207,7 +207,6 @@ def _refit(base, classifier, site, on_event, held=None) -> dict:
 def _original(manifest, base, adapted, before, after) -> dict:
     """The base model's own test split, scored by both: what adaptation changed there."""
     samples, _ = dataset.discover(manifest)
-    samples = dataset.patient_split(samples, base.card.get("training", {}).get("seed", 0))
-    test = [s for s in samples if s.split == "test"]
+    test = [s for s in split_as_trained(samples, base) if s.split == "test"]
     decoded, _ = cache.decode(test, route_of(base))
     return {"before": public(report(before, decoded)), "after": public(report(after, decoded))}

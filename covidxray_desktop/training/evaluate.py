@@ -60,6 +60,11 @@ def report(predictor, decoded, problems=(), threshold: float | None = None) -> d
     return out
 
 
+def split_as_trained(samples, bundle) -> list:
+    """The splits the bundle's training used: the same patients land in the same splits."""
+    return dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+
+
 def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None, predictor=None) -> dict:
     """Metrics of `bundle` on labelled data. A folder of class sub-folders is scored whole (it is a
     clinic's own check: no split); a manifest by the split the bundle's training used."""
@@ -68,7 +73,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
     samples, described = dataset.discover(data)
     whole = all(not s.split for s in samples) and split != "train" and _is_folder(data)
     if not whole:
-        samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
+        samples = split_as_trained(samples, bundle)
         if split != "all":
             samples = [s for s in samples if s.split == split]
     predictor = predictor or Predictor(bundle, decode_limit_s=None)
@@ -81,8 +86,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
 def split_for(data, bundle, n: int) -> list:
     """n test films spread over the test split (or over everything, for a folder)."""
     samples, _ = dataset.discover(data)
-    samples = dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
-    test = [s for s in samples if s.split == "test"] or samples
+    test = [s for s in split_as_trained(samples, bundle) if s.split == "test"] or samples
     return [test[i].file for i in np.linspace(0, len(test) - 1, min(n, len(test))).astype(int)]
 
 
