@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -50,7 +51,7 @@ class Engine(QObject):
         self._entries: dict[int, Entry] = {}
         self._model_request, self._detail, self._history = None, None, False
         self._exports = []
-        self._thumbs = []  # (path, model hash) of rows taken from the store: pictures drawn when idle
+        self._thumbs = deque()  # (path, model hash) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = None
         self._worker = Worker(self._loop, name="covidxray-engine", parent=self)
@@ -232,7 +233,7 @@ class Engine(QObject):
         rows = store.history()
         for i in range(0, len(rows), 500):
             chunk = rows[i:i + 500]
-            self._thumbs += [(r.path, r.model_hash) for r in chunk]
+            self._thumbs.extend((r.path, r.model_hash) for r in chunk)
             yield ("rowsReady", 0, chunk)
 
     def _send_detail(self, path: str):
@@ -308,7 +309,7 @@ class Engine(QObject):
 
         began = time.perf_counter()
         while self._thumbs and time.perf_counter() - began < budget_s and self._detail is None:
-            path, model = self._thumbs.pop(0)
+            path, model = self._thumbs.popleft()  # a store holds 100,000s of rows: list.pop(0) would crawl
             picture = self._predictor.picture(path, THUMB)  # isolated: a bad file cannot hang this
             if picture is not None:
                 yield ("thumbnailReady", path, model, picture)
