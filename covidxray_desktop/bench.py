@@ -80,7 +80,7 @@ def in_fresh_process(timer: str, bundle_path: Path, files, **kwargs) -> float:
     code = ("import json, sys; from pathlib import Path; from covidxray_desktop import bench;"
             "from covidxray_desktop.model.bundle import load; job = json.loads(sys.stdin.read());"
             "print(getattr(bench, job['timer'])(load(job['bundle']), [Path(f) for f in job['files']], **job['kwargs']))")
-    out = subprocess.run([sys.executable, "-c", code], input=job, check=True, capture_output=True, text=True, env=_env())
+    out = subprocess.run([sys.executable, "-c", code], input=job, check=True, capture_output=True, text=True, env=child_env())
     return float(out.stdout.split()[-1])
 
 
@@ -110,7 +110,7 @@ def cold_start_s(model_path: Path, first_file: Path, repeats: int = 3) -> tuple[
     ready, first = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=_env())
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=child_env())
         wall = time.perf_counter() - start
         inner_ready, inner_first = map(float, out.stdout.split()[-2:])
         overhead = wall - inner_first  # interpreter start and exit, outside the timed code
@@ -150,7 +150,7 @@ print(json.dumps(marks))
 def cold_path(model_path: Path, first_file: Path) -> dict:
     """Where the seconds go from process start to the first result (cumulative, from import)."""
     out = subprocess.run([sys.executable, "-c", _COLD_PATH, str(model_path), str(first_file)], check=True,
-                         capture_output=True, text=True, env=_env())
+                         capture_output=True, text=True, env=child_env())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -163,7 +163,7 @@ def peak_rss_mb(model_path: Path, folder: Path) -> float | None:
              f" '--csv', {os.devnull!r}, '--model', {str(model_path)!r}, '--force',"
              f" '--db', {str(folder.parent / 'bench.sqlite3')!r}], check=True);"
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=_env())
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=child_env())
     return int(out.stdout.strip().splitlines()[-1]) / 1024  # Linux reports KiB
 
 
@@ -247,7 +247,7 @@ def machine() -> dict:
             "backend": backend.name(), "device": backend.device(), "python": sys.version.split()[0]}
 
 
-def _env() -> dict:
+def child_env() -> dict:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root

@@ -57,13 +57,14 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "latency_ms": 1000 * f
 def compare(bundle, files, work: Path) -> dict:
     from covidxray_desktop.model.export import parts
     from covidxray_desktop.model.network import Network
-    from covidxray_desktop.prepare import Route
+    from covidxray_desktop.model.calibration import sigmoid
     from covidxray_desktop.training import cache
     from covidxray_desktop.training.dataset import Sample
+    from covidxray_desktop.training.evaluate import route_of
 
     work.mkdir(parents=True, exist_ok=True)
     samples = [Sample(Path(f), 0, "bench", Path(f).name) for f in files[:96]]
-    decoded, _ = cache.decode(samples, Route(int(bundle.card["input"]["size"]), bundle.card["preprocessing"]))
+    decoded, _ = cache.decode(samples, route_of(bundle))
     network = Network(bundle, "keras")
     views = network.lung_views(decoded.first)[1].astype(np.float32)
     data = work / "views.npy"
@@ -88,21 +89,15 @@ def compare(bundle, files, work: Path) -> dict:
             continue
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         got = np.load(str(data) + f".{kind}.npy")
-        p, q = _sigmoid(got), _sigmoid(expected)
+        p, q = sigmoid(np.asarray(got, np.float64)), sigmoid(np.asarray(expected, np.float64))
         result["max_dp"] = float(np.max(np.abs(p - q)))
         out[kind] = result
     return out
 
 
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-np.clip(np.asarray(z, np.float64), -60, 60)))
-
-
 def _env() -> dict:
-    import os
+    from covidxray_desktop.bench import child_env
 
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env = child_env()
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return env

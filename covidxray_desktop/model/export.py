@@ -8,6 +8,7 @@ import numpy as np
 
 from covidxray_desktop.errors import ModelError
 from covidxray_desktop.model.architectures import CLASSIFIER, FEATURES, LUNGS
+from covidxray_desktop.model.calibration import sigmoid
 
 OPSET = 17
 P_TOLERANCE = 1e-4  # P(COVID) may differ by at most this between Keras and the light runtime
@@ -63,7 +64,7 @@ def check_parity(net, onnx_path, inputs, part: str) -> None:
     got = OnnxPart(onnx_path).run(inputs)
     if part == "classifier":
         softmax = expected[1].ndim == 2 and expected[1].shape[-1] == 2
-        p_keras, p_onnx = (expected[1], got[1]) if softmax else (_sigmoid(expected[1]), _sigmoid(got[1]))
+        p_keras, p_onnx = (expected[1], got[1]) if softmax else (_p(expected[1]), _p(got[1]))
         if np.max(np.abs(p_keras - p_onnx)) > P_TOLERANCE:
             raise ModelError(f"the light-runtime export differs from Keras (P(COVID) by "
                              f"{np.max(np.abs(p_keras - p_onnx)):.2g}); it was not saved.")
@@ -76,5 +77,5 @@ def _as_list(out):
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-np.clip(np.asarray(z, np.float64), -60, 60)))
+def _p(z):
+    return sigmoid(np.asarray(z, np.float64))
