@@ -18,6 +18,7 @@ import numpy as np
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError
 from covidxray_desktop.imaging import DECODE_SIDE, load
+from covidxray_desktop.paths import child_env
 from covidxray_desktop.training.dataset import label_of
 
 
@@ -245,10 +246,3 @@ def machine() -> dict:
         ram = None
     return {"cores": os.cpu_count(), "ram_gb": ram,
             "backend": backend.name(), "device": backend.device(), "python": sys.version.split()[0]}
-
-
-def child_env() -> dict:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
-    return env

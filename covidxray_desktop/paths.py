@@ -17,6 +17,16 @@ def resources_dir() -> Path:
     return candidates[-1]
 
 
+def child_env() -> dict:
+    """The environment for a child Python process that must import this same copy of the app."""
+    import os
+
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
+    return env
+
+
 def default_model() -> Path:
     return resources_dir() / "models" / "default.keras"
 

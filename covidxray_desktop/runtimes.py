@@ -96,7 +96,7 @@ def compare(bundle, files, work: Path) -> dict:
 
 
 def _env() -> dict:
-    from covidxray_desktop.bench import child_env
+    from covidxray_desktop.paths import child_env
 
     env = child_env()
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
