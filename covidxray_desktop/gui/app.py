@@ -62,6 +62,10 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    from covidxray_desktop.gui.qtguard import guard
+
+    if guard():
+        log.warning("this PySide6 loses references on every signal; guarded (install PySide6 < 6.12)")
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     settings = QSettings()

@@ -1,0 +1,49 @@
+"""A clinic leaves the window open for weeks: thousands of signals later it must still be there.
+
+A store of ~1,100 results sends a signal per thumbnail at start; the PySide6 that the package
+once allowed lost a reference to True on every signal and aborted the window there.
+"""
+import subprocess
+import sys
+import textwrap
+
+from covidxray_desktop.gui.qtguard import emit_drops_references
+
+SESSION = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+    from covidxray_desktop.gui.qtguard import guard
+    from covidxray_desktop.gui.worker import Worker
+
+    app = QApplication([])
+    guard()  # as the window's start does
+    received = []
+
+    def rows(worker):  # the engine's way: a generator whose yields become signals
+        for i in range(30_000):
+            yield ("rowsReady", i)
+
+    loop = QEventLoop()
+    worker = Worker(rows)
+    worker.yielded.connect(received.append)
+    worker.finished.connect(lambda _: loop.quit())
+    worker.start()
+    loop.exec()
+    print(len(received))
+""")
+
+
+def test_the_window_outlives_thirty_thousand_signals_from_its_worker():
+    done = subprocess.run([sys.executable, "-c", SESSION], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]  # was: rc 134, "bool_dealloc: deallocating True or False"
+    assert done.stdout.split()[-1] == "30000"
+
+
+def test_the_installed_qt_binding_keeps_its_references():
+    """The package pins a PySide6 whose signals keep count; the guard is only a second line."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.instance() or QApplication([])
+    assert not emit_drops_references()
