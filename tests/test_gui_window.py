@@ -160,6 +160,8 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
 
 
 def test_the_window_never_stalls_while_200_films_are_classified(tmp_path):
+    """Every read, network pass and store write of a 200-film batch runs off the GUI thread, and the
+    window's timer keeps ticking throughout (the longest stall is printed; timings belong in bench)."""
     import os
     import re
     import subprocess
@@ -171,12 +173,15 @@ def test_the_window_never_stalls_while_200_films_are_classified(tmp_path):
     done = subprocess.run([sys.executable, str(here / "gui_stall.py"), str(tmp_path / "many"),
                            str(tmp_path / "r.sqlite3"), str(tmp_path / "s.ini")],
                           capture_output=True, text=True, timeout=300, env=env)
-    found = re.search(r"rows=(\d+) ticks=(\d+) longest_stall_ms=(\d+)", done.stdout)
+    found = re.search(r"rows=(\d+) ticks=(\d+) heavy_calls=(\d+) on_gui_thread=(\S+) longest_stall_ms=(\d+)",
+                      done.stdout)
     assert found, done.stdout + done.stderr
-    rows, _, longest = map(int, found.groups())
     print(found.group(0))
+    rows, ticks, heavy, on_gui = int(found[1]), int(found[2]), int(found[3]), found[4]
     assert rows == 200
-    assert longest <= 100
+    assert heavy >= 200  # the watch saw the work: at least a read per film
+    assert on_gui == "none"  # none of it on the GUI thread
+    assert ticks > 0  # and the window's own timer ran while the batch did
 
 
 def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_window, tmp_path, qtbot):
@@ -462,3 +467,22 @@ def test_a_new_threshold_relabels_the_film_on_screen_without_reading_it_again(ma
     assert window.results.label(window.current_row()) == "covid"
     assert window.viewer._legend_text.text().endswith("Its answer: COVID-19.") and "COVID-19" in window.viewer._caption.text()
     assert asked == [] and window.viewer.has_image()  # the film on screen stays; nothing is read again
+
+
+def test_closing_the_window_while_the_engine_still_has_news_writes_nothing_to_a_closed_store(make_window, tmp_path,
+                                                                                             qtbot):
+    """The engine's last words (a batch's state) can still be queued for the window when it closes;
+    they are heard before the store closes, never after it."""
+    import threading
+
+    films(tmp_path / "one", 1)
+    window = make_window()
+    window.enqueue([tmp_path / "one"])
+    wait_rows(qtbot, window, 1)
+    entry = window.queue.entries[0]
+    late = threading.Thread(target=window.engine._worker.yielded.emit, args=(("entryState", entry["id"], "done"),))
+    late.start()  # emitted from another thread: queued for the GUI thread, not yet delivered
+    late.join()
+    window.close()
+    qtbot.wait(50)  # were it delivered now: "Cannot operate on a closed database" in the slot
+    assert window.queue.entry(entry["id"])["state"] == "done"

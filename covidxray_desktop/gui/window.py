@@ -5,7 +5,7 @@ in gui/menus.py, exports in gui/exports.py, the smaller dialogs in gui/dialogs.p
 """
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
         self.models: dict = {}  # bundle hash -> {ident, threshold, metrics}: every model with rows here
         self._next_id = 1
         self._detail_path = None
+        self._closed = False  # the store is closed: late words from the engine are not written
         self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setAcceptDrops(True)
 
@@ -181,7 +182,7 @@ class MainWindow(QMainWindow):
     def _entry_state(self, entry_id: int, state: str) -> None:
         self.queue.update(entry_id, state=state)
         entry = self.queue.entry(entry_id)
-        if entry and entry.get("store_id"):
+        if entry and entry.get("store_id") and not self._closed:
             self._store.queue_set_state(entry["store_id"], state)
         if not self.queue.busy():
             self.allDone.emit()
@@ -388,6 +389,10 @@ class MainWindow(QMainWindow):
                 return
         session_io.save(self)
         self.engine.stop()  # cancels the batch between rows and joins the worker
+        # What the engine said before it stopped is still queued for this thread: hear it while the
+        # store is open, then ignore anything later (a worker that outlived its join).
+        QCoreApplication.sendPostedEvents(self.engine, QEvent.Type.MetaCall)
+        self._closed = True
         for e in self.queue.entries:  # what is left stays for "resume" next time
             if e["state"] in ("queued", "running", "paused") and e.get("store_id"):
                 self._store.queue_set_state(e["store_id"], "queued")
