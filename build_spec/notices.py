@@ -161,7 +161,8 @@ def model_block(card_path) -> str:
     return _block("The bundled default model and its training data", "\n\n".join(lines))
 
 
-def render(dists: dict, unowned=(), project_licence: Path | None = None, model_card=None) -> tuple[str, list[str]]:
+def render(dists: dict, unowned=(), project_licence: Path | None = None, model_card=None,
+           weights_notices=()) -> tuple[str, list[str]]:
     """The notices text and a list of reasons the build must stop (empty when fine)."""
     problems = []
     out = ["Third-party software in this build of covidxray\n",
@@ -184,6 +185,11 @@ def render(dists: dict, unowned=(), project_licence: Path | None = None, model_c
         out.append(_block("covidxray itself", project_licence.read_text(encoding="utf-8")))
     if model_card and Path(model_card).is_file():
         out.append(model_block(model_card))
+    for notice in weights_notices:  # pretrained weights shipped as data (their own licences)
+        if not Path(notice).is_file():
+            problems.append(f"{notice} is missing: shipped weights need their notice")
+        else:
+            out.append(_block("Pretrained weights: " + Path(notice).parent.name, Path(notice).read_text(encoding="utf-8")))
     qt = next((d for n, d in dists.items() if _norm(n).startswith("pyside6")), None)
     if qt is not None:
         texts = "".join(_block(f"{t} (full text)", (HERE / "licenses" / f"{t}.txt").read_text(encoding="utf-8"))
@@ -228,8 +234,8 @@ def render(dists: dict, unowned=(), project_licence: Path | None = None, model_c
     return "".join(out), problems
 
 
-def write(path, dists: dict, unowned=(), project_licence=None, model_card=None) -> list[str]:
-    text, problems = render(dists, unowned, project_licence, model_card)
+def write(path, dists: dict, unowned=(), project_licence=None, model_card=None, weights_notices=()) -> list[str]:
+    text, problems = render(dists, unowned, project_licence, model_card, weights_notices)
     Path(path).write_text(text, encoding="utf-8")
     return problems
 
@@ -239,7 +245,8 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     chosen = {d: md.distribution(d) for d in sys.argv[2:]}
     issues = write(sys.argv[1], chosen, project_licence=HERE.parent / "LICENSE",
-                   model_card=HERE.parent / "resources" / "models" / "default.json")
+                   model_card=HERE.parent / "resources" / "models" / "default.json",
+                   weights_notices=[HERE.parent / "resources" / "backbones" / "NOTICE.md"])
     for issue in issues:
         print(f"notices: {issue}", file=sys.stderr)
     sys.exit(1 if issues else 0)

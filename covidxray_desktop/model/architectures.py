@@ -1,10 +1,16 @@
-"""The networks: ours ('default') and the 2020 article's ('article'), reproduced exactly."""
+"""The networks: ours ('default'), an ImageNet-pretrained EfficientNet-Lite0 ('efficientnet'), and
+the 2020 article's ('article'), reproduced exactly."""
 from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ, LUNG_VIEW
 
 # name -> input size, channels, preprocessing id, output kind, batch size, training recipe
 SPECS = {
     "default": {"size": 160, "channels": 1, "preprocessing": LUNG_VIEW, "output": "logit", "batch": 32,
                 "augment": True, "acquisition": True, "source_weights": True, "balanced_sampling": False},
+    # The pretrained backbone on the same lung view, at its ImageNet size; the early blocks stay
+    # frozen (model/efficientnet.py), so a lower learning rate fine-tunes the rest and the head.
+    "efficientnet": {"size": 224, "channels": 1, "preprocessing": LUNG_VIEW, "output": "logit", "batch": 32,
+                     "augment": True, "acquisition": True, "source_weights": True, "balanced_sampling": False,
+                     "learning_rate": 3e-4},
     "article": {"size": 224, "channels": 3, "preprocessing": ARTICLE, "output": "softmax", "batch": 128,
                 "augment": False, "source_weights": False},  # as the article ran it
 }
@@ -21,9 +27,11 @@ CLASSIFIER, LUNGS = "covidxray_classifier", "covidxray_lungs"  # sub-model names
 def build(arch: str):
     if arch == "default":
         return _default()
+    if arch == "efficientnet":
+        return _efficientnet()
     if arch == "article":
         return _article()
-    raise ValueError(f"unknown architecture {arch!r}; choose default or article")
+    raise ValueError(f"unknown architecture {arch!r}; choose default, efficientnet or article")
 
 
 def compile_for_training(model, arch: str, epochs: int, steps_per_epoch: int, peak: float | None = None):
@@ -79,6 +87,25 @@ def _default():
     x = layers.Dropout(0.3)(x)
     logit = layers.Dense(1, dtype="float32", name="logit")(x)
     return keras.Model(inputs, logit, name="covidxray_default")
+
+
+def _efficientnet():
+    """EfficientNet-Lite0 from ImageNet weights, global average pooling into one logit: 3.4 M
+    backbone parameters (the top five blocks and the head trained), ~0.4 GMAC per 224 px view."""
+    import keras
+    from keras import layers
+
+    from covidxray_desktop.model import efficientnet
+
+    spec = SPECS["efficientnet"]
+    inputs = keras.Input((spec["size"], spec["size"], 1), name="xray")
+    x = efficientnet.backbone(inputs, FEATURES)
+    x = layers.GlobalAveragePooling2D(name="pooled")(x)
+    x = layers.Dropout(0.3)(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    model = keras.Model(inputs, logit, name="covidxray_efficientnet")
+    efficientnet.load_pretrained(model)
+    return model
 
 
 def _article():

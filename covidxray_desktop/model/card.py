@@ -73,6 +73,8 @@ def validate(card: dict, where: str) -> dict:
     _matrix(ood, "feature_means", where, (None, None))
     width = len(ood["feature_means"][0])
     _matrix(ood, "feature_precision", where, (width, width))
+    if ood.get("feature_basis") is not None:  # wide features, projected first (model/ood.py)
+        _matrix(ood, "feature_basis", where, (width, None))
     for key in ("pca_quantiles", "maha_quantiles"):
         _matrix(ood, key, where, (None,))
     if card["format_version"] >= 2 and "runtime" in card:  # absent: saved off TensorFlow, Keras classifies

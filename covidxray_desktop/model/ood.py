@@ -26,6 +26,10 @@ from covidxray_desktop.model.view import features as view_features
 
 THUMB = 32
 N_COMPONENTS = 24
+# A pretrained backbone pools 1,280 features: a precision matrix that wide is 20 MB of card and
+# cannot be estimated from a few thousand films. Wider features are first projected onto the
+# leading directions of their within-class spread.
+WIDE, FEATURE_DIMS = 256, 64
 TAIL = 0.003  # a film beyond the 99.7th percentile of training + validation films is refused
 APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst training film
 ORIENTATION_MARGIN = -0.25  # upright correlation minus the best turned one; X-rays sit near +0.3
@@ -86,6 +90,8 @@ class Gate:
         self.components = np.asarray(stats["pca_components"], np.float32)
         self.class_means = np.asarray(stats["feature_means"], np.float64)
         self.precision = np.asarray(stats["feature_precision"], np.float64)
+        basis = stats.get("feature_basis")  # absent for narrow features: they are used as they are
+        self.basis = None if basis is None else np.asarray(basis, np.float64)
         self.maha_q = np.asarray(stats["maha_quantiles"], np.float64)
         self.levels = np.asarray(stats["levels"] if "levels" in stats else _old_levels(), np.float64)
         self.tail = float(stats.get("tail", 0.005))
@@ -108,12 +114,18 @@ class Gate:
         classes = sorted(set(y.tolist()))
         means = np.stack([f[y == c].mean(axis=0) for c in classes])
         centred = f - means[np.searchsorted(classes, y)]
+        basis = None
+        if f.shape[1] > WIDE:
+            basis = np.linalg.svd(centred, full_matrices=False)[2][:FEATURE_DIMS]
+            f, means, centred = f @ basis.T, means @ basis.T, centred @ basis.T
         cov = centred.T @ centred / max(len(f) - 1, 1)
         shrink = 0.1 * np.trace(cov) / cov.shape[0]  # shrinkage: a few thousand films, 160 features
         stats = {"pca_mean": mean.astype(np.float32), "pca_components": vt[:N_COMPONENTS].astype(np.float32),
                  "feature_means": means, "feature_precision": np.linalg.inv(cov + shrink * np.eye(cov.shape[0])),
                  "pca_quantiles": np.zeros(len(_LEVELS)), "maha_quantiles": np.zeros(len(_LEVELS)),
                  "levels": _LEVELS, "tail": TAIL, "lung_check": lung_check}
+        if basis is not None:
+            stats["feature_basis"] = basis.astype(np.float32)
         gate = cls(stats)
         pca, maha = gate.distances(np.concatenate([train_thumbs, val_thumbs]),
                                    np.concatenate([train_pooled, val_pooled]))
@@ -135,6 +147,8 @@ class Gate:
         residual = t - (t @ self.components.T) @ self.components
         pca = np.mean(residual ** 2, axis=1)
         f = np.asarray(pooled, np.float64)
+        if self.basis is not None:
+            f = f @ self.basis.T
         d = f[:, None, :] - self.class_means[None, :, :]
         maha = np.einsum("ncd,de,nce->nc", d, self.precision, d).min(axis=1)
         return pca, np.sqrt(np.maximum(maha, 0))

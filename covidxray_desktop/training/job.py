@@ -116,6 +116,10 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         "balanced_sampling": bool(spec["source_weights"] and spec.get("balanced_sampling")),
         "unreadable_files": problems[:50], "provenance": DATA_PROVENANCE,
     }
+    if arch == "efficientnet":  # the backbone's own licence travels with every model made from it
+        from covidxray_desktop.model.efficientnet import PROVENANCE
+
+        training["pretrained"] = PROVENANCE
     return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
                            lung_card, on_event, overwrite, data)
 
