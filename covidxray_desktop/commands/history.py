@@ -22,7 +22,7 @@ def run(args) -> int:
     for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
         if target and target != "-":
             outputs.check(target, option, store=db)
-    store = Store(db)
+    store = Store(db, create=False)  # a mistyped --db must not make an empty store
     try:
         results = store.history(since)
         if args.pdf:
