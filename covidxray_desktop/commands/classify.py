@@ -1,4 +1,6 @@
 """`classify PATH ...`: one CSV row per X-ray file, written as each file finishes; a summary at the end."""
+import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -19,7 +21,7 @@ def add_arguments(c) -> None:
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
+    c.add_argument("--decode-limit", type=_seconds, default=30.0, metavar="SECONDS",
                    help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
 
 
@@ -35,14 +37,13 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         raise UsageError("--threshold must be between 0 and 1 (both excluded)")
-    if args.decode_limit < 0:
-        raise UsageError("--decode-limit must be 0 (no limit) or a number of seconds")
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
     for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
                                    ("--summary", args.summary, False), ("--heatmaps", args.heatmaps, True)):
         if target and target != "-":
             outputs.check(target, option, args.paths, found.files, db, folder_output=folder)
+            writable(target, option, folder)  # now, not after the whole batch
     heat_dir = _heatmap_dir(args.heatmaps) if args.heatmaps else None
     bundle = load(args.model)
     predictor = Predictor(bundle, overlays=heat_dir is not None, decode_limit_s=args.decode_limit or None)
@@ -53,21 +54,26 @@ def run(args) -> int:
     kept = [] if args.pdf else None
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     try:
-        writer = csv_export.Writer(out, args.threshold, args.anonymise)
+        writer = _written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
         pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
-            writer.write(result, picture)
+            _written(lambda: writer.write(result, picture), args.csv, progress.done)
             summary.add(result)
             if kept is not None:
                 kept.append(result.with_changes(pixels=None, thumbnail=None, features=None))
             progress.step()
         report = summary.finish()
         store.batch_finish(batch_id, report)
-    finally:
         if out is not sys.stdout:
-            out.close()
+            _written(out.close, args.csv, progress.done)
+    finally:
+        if out is not sys.stdout and not out.closed:
+            try:
+                out.close()
+            except OSError:
+                pass  # the write that failed first has been reported, naming the file
         predictor.close()  # the decoding worker processes
     rate = progress.close()
     if args.summary:
@@ -98,6 +104,56 @@ def run(args) -> int:
         if report["shift"]["detected"]:
             print(f"WARNING: {report['shift']['message']} (p = {report['shift']['p_value']:.2g})", file=sys.stderr)
     return 0 if report["ok"] + report["rejected"] else NOTHING_CLASSIFIED
+
+
+def _seconds(text: str) -> float:
+    """--decode-limit: a number of seconds, 0 for none; nan or inf would make every file time out."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (use e.g. 30, or 0 for no limit)")
+    return value
+
+
+def writable(target, option: str, folder: bool = False) -> None:
+    """Refuse, before any file is read, an output that cannot be written: a read-only folder or a
+    full disk would otherwise show only after the whole batch."""
+    import shutil
+    import tempfile
+
+    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.files import display_path
+
+    where = Path(target).expanduser().absolute()
+    parent = where if folder and where.is_dir() else where.parent
+    if folder and not parent.is_dir():
+        return  # made when the batch starts; its own errors name it
+    if not folder and where.exists() and not where.is_file():
+        return  # a device such as /dev/null: written as it is
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+        full = shutil.disk_usage(parent).free < 1 << 20
+    except OSError as exc:
+        raise UsageError(f"{option} {display_path(target)}: the folder cannot be written ({exc.strerror}).")
+    if full:
+        raise UsageError(f"{option} {display_path(target)}: the disk is full.")
+
+
+def _written(write, target, done: int):
+    """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file."""
+    try:
+        return write()
+    except OSError as exc:
+        from covidxray_desktop.errors import CovidXrayError
+        from covidxray_desktop.files import display_path
+
+        where = display_path(target) if target and target != "-" else "standard output"
+        raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
+                             f"{done} files and this CSV is incomplete. Every result so far is in the results "
+                             f"store (covidxray history lists them).") from None
 
 
 def _heatmap_dir(target) -> Path:
