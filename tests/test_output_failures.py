@@ -70,3 +70,33 @@ def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named(tmp_path, tiny_
     err = capsys.readouterr().err
     assert code == 2 and "out.csv" in err and "No space left" in err and "incomplete" in err
     assert "Traceback" not in err
+
+
+def test_a_check_whose_json_cannot_be_written_stops_before_scoring(tmp_path, capsys):
+    from factory import class_folders
+
+    site = class_folders(tmp_path / "site", per_class=2, size=96)
+    assert main(["evaluate", str(site), "--json", "/sys/check.json", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "check.json" in err and "cannot be written" in err
+
+
+def test_history_into_a_full_disk_says_the_list_is_incomplete(tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.db")
+    store.record(Result("/ward/a.png", "ok", p_covid=0.4, threshold=0.5, model="m@1", model_hash="h", sha256="a" * 64))
+    store.close()
+
+    class Full(io.StringIO):
+        def flush(self):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["history", "--db", str(tmp_path / "r.db")]) == 2
+    err = capsys.readouterr().err
+    assert "standard output" in err and "No space left" in err and "incomplete" in err

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
+from covidxray_desktop.commands.writing import writable, written
 
 NOTHING_CLASSIFIED = 3  # exit status when not one file could be judged (all errors, or none found)
 
@@ -54,12 +55,12 @@ def run(args) -> int:
     kept = [] if args.pdf else None
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     try:
-        writer = _written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
+        writer = written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
         pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
-            _written(lambda: writer.write(result, picture), args.csv, progress.done)
+            written(lambda: writer.write(result, picture), args.csv, progress.done)
             summary.add(result)
             if kept is not None:
                 kept.append(result.with_changes(pixels=None, thumbnail=None, features=None))
@@ -67,7 +68,7 @@ def run(args) -> int:
         report = summary.finish()
         store.batch_finish(batch_id, report)
         if out is not sys.stdout:
-            _written(out.close, args.csv, progress.done)
+            written(out.close, args.csv, progress.done)
     finally:
         if out is not sys.stdout and not out.closed:
             try:
@@ -115,45 +116,6 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (use e.g. 30, or 0 for no limit)")
     return value
-
-
-def writable(target, option: str, folder: bool = False) -> None:
-    """Refuse, before any file is read, an output that cannot be written: a read-only folder or a
-    full disk would otherwise show only after the whole batch."""
-    import shutil
-    import tempfile
-
-    from covidxray_desktop.errors import UsageError
-    from covidxray_desktop.files import display_path
-
-    where = Path(target).expanduser().absolute()
-    parent = where if folder and where.is_dir() else where.parent
-    if folder and not parent.is_dir():
-        return  # made when the batch starts; its own errors name it
-    if not folder and where.exists() and not where.is_file():
-        return  # a device such as /dev/null: written as it is
-    try:
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-        full = shutil.disk_usage(parent).free < 1 << 20
-    except OSError as exc:
-        raise UsageError(f"{option} {display_path(target)}: the folder cannot be written ({exc.strerror}).")
-    if full:
-        raise UsageError(f"{option} {display_path(target)}: the disk is full.")
-
-
-def _written(write, target, done: int):
-    """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file."""
-    try:
-        return write()
-    except OSError as exc:
-        from covidxray_desktop.errors import CovidXrayError
-        from covidxray_desktop.files import display_path
-
-        where = display_path(target) if target and target != "-" else "standard output"
-        raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
-                             f"{done} files and this CSV is incomplete. Every result so far is in the results "
-                             f"store (covidxray history lists them).") from None
 
 
 def _heatmap_dir(target) -> Path:
