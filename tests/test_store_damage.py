@@ -116,3 +116,15 @@ def test_one_damaged_row_leaves_the_rest_of_the_history_readable(tmp_path, capsy
     assert by_name["/ward/a.png"]["p_covid"] == by_name["/ward/b.png"]["p_covid"] == "0.7000"
     assert by_name["/ward/c.png"]["status"] == "error" and "damaged" in by_name["/ward/c.png"]["message"]
     json.dumps(rows)
+
+
+def test_a_lone_file_whose_name_is_not_utf8_is_classified_and_listed(tmp_path, tiny_bundle, capsys):
+    from factory import chest_like, save_png8
+
+    film = tmp_path / os.fsdecode(b"M\xfcller.png")  # from an old Windows share
+    save_png8(film, chest_like(128, 4))
+    db = tmp_path / "r.sqlite3"
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(film)]) == 0
+    capsys.readouterr()
+    code, rows, _ = history_rows(db, capsys)
+    assert code == 0 and [r["path"].rsplit("/", 1)[-1] for r in rows] == ["M\\xfcller.png"]

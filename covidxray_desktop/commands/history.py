@@ -14,6 +14,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from covidxray_desktop import outputs
+    from covidxray_desktop.commands.writing import writable
     from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.results import csv_export
     from covidxray_desktop.store import Store, default_path, parse_day
@@ -23,6 +24,7 @@ def run(args) -> int:
     for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
         if target and target != "-":
             outputs.check(target, option, store=db)
+            writable(target, option)
     store = Store(db, create=False)  # a mistyped --db must not make an empty store
     try:
         results = store.history(since)
