@@ -300,6 +300,7 @@ def _json(text, default):
 
 _COLUMN_NAMES = [c.strip() for c in COLUMNS.split(",")]
 _TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash")
+_NUMBERS = ("p_covid", "threshold", "seconds", "ood_score", "outside_share", "size", "mtime")
 
 
 def _result(row) -> Result:
@@ -312,12 +313,15 @@ def _result(row) -> Result:
     try:
         values["path"] = os.fsdecode(raw) if isinstance(raw, bytes) and raw else str(values["path"])
         values = {k: ("" if v is None and k in _TEXT else v) for k, v in values.items()}
+        wrong = [k for k, v in values.items() if k in _NUMBERS and v is not None and not isinstance(v, (int, float))
+                 or k not in _NUMBERS and k != "batch" and not isinstance(v, str)]
+        if wrong:
+            raise TypeError(", ".join(wrong))
         result = Result(**values, reused=True)
-        float(result.p_covid if result.p_covid is not None else 0)
     except (TypeError, ValueError) as exc:
         shown = display_path(str(values.get("path") or "?"))
-        return Result(shown, "error", message=f"{display_name(shown)}: this stored result is damaged "
-                                              f"({type(exc).__name__}); it is shown without its answer.",
+        return Result(shown, "error", message=f"{display_name(shown)}: this stored result is damaged ({exc}); it "
+                                              f"is shown without its answer.",
                       created_at=str(values.get("created_at") or ""), reused=True)
     if features:
         try:

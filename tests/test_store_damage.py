@@ -101,20 +101,22 @@ def test_a_name_that_is_not_utf8_can_be_a_batch_of_its_own(tmp_path):
 def test_one_damaged_row_leaves_the_rest_of_the_history_readable(tmp_path, capsys):
     db = tmp_path / "r.sqlite3"
     store = Store(db)
-    for name in ("a.png", "b.png", "c.png", "d.png"):
+    for name in ("a.png", "b.png", "c.png", "d.png", "e.png"):
         store.record(stored(f"/ward/{name}", sha=name * 13))
     deep = b"[" * 100_000 + b"]" * 100_000
     store.db.execute("UPDATE results SET features=x'010203' WHERE path='/ward/a.png'")
     store.db.execute("UPDATE results SET heat=? WHERE path='/ward/b.png'", (len(deep).to_bytes(4, "little") + deep,))
     store.db.execute("UPDATE results SET p_covid='not a number' WHERE path='/ward/c.png'")
+    store.db.execute("UPDATE results SET message=x'00ff' WHERE path='/ward/e.png'")
     store.db.commit()
     store.close()
     code, rows, err = history_rows(db, capsys)
     assert code == 0 and "Traceback" not in err
     by_name = {r["path"]: r for r in rows}
-    assert set(by_name) == {"/ward/a.png", "/ward/b.png", "/ward/c.png", "/ward/d.png"}
+    assert set(by_name) == {"/ward/a.png", "/ward/b.png", "/ward/c.png", "/ward/d.png", "/ward/e.png"}
     assert by_name["/ward/a.png"]["p_covid"] == by_name["/ward/b.png"]["p_covid"] == "0.7000"
-    assert by_name["/ward/c.png"]["status"] == "error" and "damaged" in by_name["/ward/c.png"]["message"]
+    for damaged in ("/ward/c.png", "/ward/e.png"):
+        assert by_name[damaged]["status"] == "error" and "damaged" in by_name[damaged]["message"]
     json.dumps(rows)
 
 
