@@ -102,8 +102,8 @@ class Store:
         self.path = Path(path)
         self.name = name = display_name(self.path)
         if not create and not self.path.exists():
-            raise CovidXrayError(f"{name}: there is no results store here; check --db (nothing was read or "
-                                 f"deleted).")
+            raise CovidXrayError(f"{name}: there is no results store at {display_path(self.path)} (nothing "
+                                 f"classified yet, or a mistyped --db); nothing was read or deleted.")
         try:
             private_dir(self.path.parent)
             if not self.path.exists():  # created owner-only: it holds patient IDs and file names
