@@ -100,3 +100,11 @@ def test_history_into_a_full_disk_says_the_list_is_incomplete(tmp_path, capsys, 
     assert main(["history", "--db", str(tmp_path / "r.db")]) == 2
     err = capsys.readouterr().err
     assert "standard output" in err and "No space left" in err and "incomplete" in err
+
+
+def test_a_heat_map_folder_that_cannot_be_made_is_named_before_any_film_is_read(tmp_path, capsys):
+    code = main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--heatmaps", "/sys/maps/today",
+                 str(films(tmp_path / "in"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "--heatmaps" in err and "cannot be written" in err
+    assert not (tmp_path / "r.db").exists()

@@ -11,9 +11,9 @@ def writable(target, option: str, folder: bool = False) -> None:
     """Refuse, before any file is read, an output that cannot be written: a read-only folder or a
     full disk would otherwise show only after the whole batch."""
     where = Path(target).expanduser().absolute()
-    parent = where if folder and where.is_dir() else where.parent
-    if folder and not parent.is_dir():
-        return  # made when the batch starts; its own errors name it
+    parent = where if folder else where.parent
+    while folder and not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # made when the batch starts, inside the nearest folder there is
     if not folder and where.exists() and not where.is_file():
         return  # a device such as /dev/null: written as it is
     try:
