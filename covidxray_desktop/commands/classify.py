@@ -1,5 +1,4 @@
 """`classify PATH ...`: one CSV row per X-ray file, written as each file finishes; a summary at the end."""
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ def add_arguments(c) -> None:
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    c.add_argument("--decode-limit", type=_seconds, default=30.0, metavar="SECONDS",
+    c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
 
 
@@ -38,6 +37,8 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         raise UsageError("--threshold must be between 0 and 1 (both excluded)")
+    if not math.isfinite(args.decode_limit) or args.decode_limit < 0:  # nan or inf: every file would time out
+        raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
     for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
@@ -105,17 +106,6 @@ def run(args) -> int:
         if report["shift"]["detected"]:
             print(f"WARNING: {report['shift']['message']} (p = {report['shift']['p_value']:.2g})", file=sys.stderr)
     return 0 if report["ok"] + report["rejected"] else NOTHING_CLASSIFIED
-
-
-def _seconds(text: str) -> float:
-    """--decode-limit: a number of seconds, 0 for none; nan or inf would make every file time out."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (use e.g. 30, or 0 for no limit)")
-    return value
 
 
 def _heatmap_dir(target) -> Path:
