@@ -233,9 +233,9 @@ class Store:
                       seconds=round(result.seconds, 4), batch=result.batch)
         if result.reused:
             values["created_at"] = now()
-        names = ", ".join(values)
-        self._write(f"INSERT OR {'IGNORE' if result.reused else 'REPLACE'} INTO results ({names}) VALUES ({', '.join('?' * len(values))})",
-                    tuple(values.values()))
+        names, marks = ", ".join(values), ", ".join("?" * len(values))
+        verb = "INSERT OR IGNORE" if result.reused else "INSERT OR REPLACE"
+        self._write(f"{verb} INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
     def lookup(self, sha256: str, model_hash: str) -> Result | None:
