@@ -25,8 +25,7 @@ def run(files, predictor, store, force: bool = False, cancelled=lambda: False, b
     reuse = None if force else (lambda sha: store.lookup(sha, model_hash))
     for result in predictor.run(files, cancelled, reuse):
         result.batch = batch_id
-        if not result.reused:
-            store.record(result)
+        store.record(result)  # a reused answer too: under a new name it is a row of its own
         yield result
 
 

@@ -145,9 +145,20 @@ def private_dir(path) -> Path:
     """Create a folder only this user can enter (store, logs, settings hold patient data).
 
     An existing folder is left as it is: it may be a shared one chosen with --db; the files
-    made in it are private anyway."""
+    made in it are private anyway. Every folder made on the way is private too, whatever the umask
+    (mkdir(parents=True) makes the ones above with the umask's mode: 0777 under umask 000)."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing, probe = [], path.absolute()
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process: left as it is
+        os.chmod(folder, 0o700)
+    path.mkdir(exist_ok=True, mode=0o700)  # an existing file in the way says so here
     return path
 
 

@@ -19,7 +19,9 @@ from covidxray_desktop.errors import CovidXrayError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
+TABLES = {"results", "queue", "models", "batches"}
 _RESULTS = """
 CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL, model_hash TEXT NOT NULL, model TEXT NOT NULL,
@@ -54,6 +56,23 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
 """,
+    # Keyed by path too: two files with the same bytes are two rows of history, not one.
+    4: """
+CREATE TABLE results_v4 (
+    sha256 TEXT NOT NULL, model_hash TEXT NOT NULL, model TEXT NOT NULL,
+    path TEXT NOT NULL, size INTEGER, mtime REAL,
+    status TEXT NOT NULL, label TEXT, p_covid REAL, ood_score REAL, message TEXT, seconds REAL,
+    patient_id TEXT, study_uid TEXT, study_date TEXT, created_at TEXT NOT NULL,
+    threshold REAL, path_raw BLOB, outside_share REAL, heat BLOB, batch INTEGER, features BLOB,
+    PRIMARY KEY (sha256, model_hash, path)
+);
+INSERT INTO results_v4 (ALL_COLUMNS) SELECT ALL_COLUMNS FROM results;
+DROP TABLE results;
+ALTER TABLE results_v4 RENAME TO results;
+CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
+""".replace("ALL_COLUMNS", "sha256, model_hash, model, path, size, mtime, status, label, p_covid, ood_score, "
+                           "message, seconds, patient_id, study_uid, study_date, created_at, threshold, path_raw, "
+                           "outside_share, heat, batch, features"),
 }
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features") + tuple(c for c in STORED if c != "path"))
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -76,9 +95,15 @@ def default_path() -> Path:
 
 
 class Store:
-    def __init__(self, path):
+    """`create=False`: for commands that only read or delete; a missing store is refused, not made
+    (a mistyped --db would otherwise answer from, or delete in, a new empty store)."""
+
+    def __init__(self, path, create: bool = True):
         self.path = Path(path)
-        name = display_name(self.path)
+        self.name = name = display_name(self.path)
+        if not create and not self.path.exists():
+            raise CovidXrayError(f"{name}: there is no results store at {display_path(self.path)} (nothing "
+                                 f"classified yet, or a mistyped --db); nothing was read or deleted.")
         try:
             private_dir(self.path.parent)
             if not self.path.exists():  # created owner-only: it holds patient IDs and file names
@@ -88,6 +113,7 @@ class Store:
             raise CovidXrayError(f"{name}: the results store cannot be opened ({getattr(exc, 'strerror', None) or exc}); "
                                  f"choose another with --db.")
         try:
+            self._check_ours()
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
             except sqlite3.DatabaseError as exc:
@@ -96,11 +122,27 @@ class Store:
                 # e.g. a network share: SQLite keeps its rollback journal
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
+            # A damaged store would go on taking results into a file that may lose them: stop at once.
+            problem = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(f"damaged: {problem}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise CovidXrayError(f"{name}: not a usable results store ({exc}); move it aside or choose "
                                  f"another with --db.")
+        except CovidXrayError:
+            self.db.close()
+            raise
+
+    def _check_ours(self) -> None:
+        """Refuse another application's SQLite file: our tables must never be added to it."""
+        app = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                                "AND name NOT LIKE 'sqlite_%'")}
+        if app not in (0, APPLICATION_ID) or tables - TABLES:
+            raise CovidXrayError(f"{self.name}: this is another application's database, not a results store; it "
+                                 f"was left as it is. Choose another file with --db.")
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -123,6 +165,7 @@ class Store:
                 for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
                     self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -134,8 +177,15 @@ class Store:
         try:
             with self.db:
                 return self.db.execute(sql, args)
-        except sqlite3.OperationalError as exc:
-            raise CovidXrayError(f"{display_name(self.path)}: the results store cannot be written ({exc}).")
+        except sqlite3.DatabaseError as exc:  # locked, full disk, or damaged since it was opened
+            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
+
+    def _read(self, sql: str, args=()) -> list:
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CovidXrayError(f"{self.name}: the results store cannot be read ({exc}); move it aside or "
+                                 f"choose another with --db.") from None
 
     # --- models and batches -----------------------------------------------------------------
     def remember_model(self, bundle) -> None:
@@ -151,20 +201,24 @@ class Store:
 
     def models(self) -> dict:
         """model_hash -> {ident, threshold, metrics, arch, path}."""
-        cur = self.db.execute("SELECT model_hash, ident, threshold, metrics, arch, path FROM models")
-        return {h: {"ident": i, "threshold": t, "metrics": json.loads(m or "{}"), "arch": a, "path": p}
-                for h, i, t, m, a, p in cur.fetchall()}
+        rows = self._read("SELECT model_hash, ident, threshold, metrics, arch, path FROM models")
+        return {h: {"ident": i, "threshold": t, "metrics": _json(m, {}), "arch": a, "path": p}
+                for h, i, t, m, a, p in rows}
 
     def batch_start(self, name: str, model_hash: str) -> int:
+        # display_path: a name that is not UTF-8 (kept as surrogates) cannot go into SQLite as it is.
         return self._write("INSERT INTO batches (name, model_hash, created_at) VALUES (?,?,?)",
-                           (name, model_hash, now())).lastrowid
+                           (display_path(name), model_hash, now())).lastrowid
 
     def batch_finish(self, batch_id: int, summary: dict) -> None:
         self._write("UPDATE batches SET summary=? WHERE id=?", (json.dumps(summary), batch_id))
 
     # --- results ------------------------------------------------------------------------------
     def record(self, result: Result) -> bool:
-        """Store a result; False when it is not one to keep (an error of the moment, or nothing read)."""
+        """Store a result; False when it is not one to keep (an error of the moment, or nothing read).
+
+        A result reused from the store gets a row of its own under a new name (a copy, a renamed
+        file), dated now; under a name it already has, the first row stays."""
         if result.transient or not result.sha256:
             return False
         try:
@@ -177,44 +231,50 @@ class Store:
                       heat=result.heat.to_bytes() if result.heat is not None else None,
                       features=None if result.features is None else np.asarray(result.features, np.float16).tobytes(),
                       seconds=round(result.seconds, 4), batch=result.batch)
-        names = ", ".join(values)
-        self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({', '.join('?' * len(values))})",
-                    tuple(values.values()))
+        if result.reused:
+            values["created_at"] = now()
+        names, marks = ", ".join(values), ", ".join("?" * len(values))
+        verb = "INSERT OR IGNORE" if result.reused else "INSERT OR REPLACE"
+        self._write(f"{verb} INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
     def lookup(self, sha256: str, model_hash: str) -> Result | None:
         """The stored result of this content by this bundle: only answers (ok or refused), never an
         error, which may pass another time."""
-        cur = self.db.execute(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? "
-                              f"AND status IN ('ok', 'rejected')", (sha256, model_hash))
-        row = cur.fetchone()
-        return _result(cur, row) if row else None
+        rows = self._read(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? "
+                          f"AND status IN ('ok', 'rejected') LIMIT 1", (sha256, model_hash))
+        result = _result(rows[0]) if rows else None
+        return result if result is not None and result.status != "error" else None
 
     def history(self, since: str | None = None) -> list[Result]:
         """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it)."""
         day = parse_day(since) if since else "0000-01-01"
-        cur = self.db.execute(f"SELECT {COLUMNS} FROM results WHERE date(created_at) >= date(?) "
-                              f"ORDER BY created_at, path", (day,))
-        return [_result(cur, r) for r in cur.fetchall()]
+        rows = self._read(f"SELECT {COLUMNS} FROM results WHERE date(created_at) >= date(?) "
+                          f"ORDER BY created_at, path", (day,))
+        return [_result(r) for r in rows]
 
     def forget(self, before: str) -> int:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the
         window's queue entries from then or naming those files; returns the results deleted."""
         day = parse_day(before)
-        gone = {r[0] for r in self.db.execute("SELECT path FROM results WHERE date(created_at) < date(?)", (day,))}
-        with self.db:
-            n = self.db.execute("DELETE FROM results WHERE date(created_at) < date(?)", (day,)).rowcount
-            self.db.execute("DELETE FROM batches WHERE date(created_at) < date(?)", (day,))
-            for entry_id, paths, created in self.db.execute("SELECT id, paths, created_at FROM queue").fetchall():
-                named = {display_path(p) for p in json.loads(paths)}
-                if created[:10] < day or any(inside(g, p) for p in named for g in gone):
-                    self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
+        gone = {r[0] for r in self._read("SELECT path FROM results WHERE date(created_at) < date(?)", (day,))}
+        try:
+            with self.db:
+                n = self.db.execute("DELETE FROM results WHERE date(created_at) < date(?)", (day,)).rowcount
+                self.db.execute("DELETE FROM batches WHERE date(created_at) < date(?)", (day,))
+                for entry_id, paths, created in self.db.execute("SELECT id, paths, created_at FROM queue").fetchall():
+                    named = {display_path(p) for p in _json(paths, [])}
+                    if str(created)[:10] < day or any(inside(g, p) for p in named for g in gone):
+                        self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
+        except sqlite3.DatabaseError as exc:
+            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}); nothing was "
+                                 f"deleted.") from None
         return n
 
     # --- the window's queue -------------------------------------------------------------------
     def queue_add(self, name: str, paths) -> int:
         cur = self._write("INSERT INTO queue (name, paths, state, created_at) VALUES (?,?,?,?)",
-                          (name, json.dumps([str(p) for p in paths]), "queued", now()))
+                          (display_path(name), json.dumps([str(p) for p in paths]), "queued", now()))
         return cur.lastrowid
 
     def queue_set_state(self, entry_id: int, state: str) -> None:
@@ -222,29 +282,55 @@ class Store:
 
     def queue_unfinished(self) -> list[dict]:
         """Queue entries that neither finished nor were cancelled: a crash or a reboot cut them short."""
-        cur = self.db.execute("SELECT id, name, paths, state FROM queue WHERE state NOT IN "
-                              "('done', 'cancelled', 'resumed', 'failed') ORDER BY id")
-        return [{"id": i, "name": n, "paths": json.loads(p), "state": st} for i, n, p, st in cur.fetchall()]
+        rows = self._read("SELECT id, name, paths, state FROM queue WHERE state NOT IN "
+                          "('done', 'cancelled', 'resumed', 'failed') ORDER BY id")
+        return [{"id": i, "name": n, "paths": _json(p, []), "state": st} for i, n, p, st in rows]
 
     def close(self) -> None:
         self.db.close()
 
 
-def _result(cur, row) -> Result:
+def _json(text, default):
+    """A stored JSON value, or `default` when the stored text is damaged."""
+    try:
+        return json.loads(text) if text else default
+    except (ValueError, TypeError, RecursionError):
+        return default
+
+
+_COLUMN_NAMES = [c.strip() for c in COLUMNS.split(",")]
+_TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash")
+_NUMBERS = ("p_covid", "threshold", "seconds", "ood_score", "outside_share", "size", "mtime")
+
+
+def _result(row) -> Result:
+    """A stored row as a Result. A damaged heat map or feature vector costs only itself; a row that
+    cannot be read at all becomes an error row saying so, and the other rows stay readable."""
     from covidxray_desktop.model.cam import HeatMap
 
-    values = dict(zip((d[0] for d in cur.description), row))
+    values = dict(zip(_COLUMN_NAMES, row))
     raw, heat, features = values.pop("path_raw"), values.pop("heat"), values.pop("features")
-    path = os.fsdecode(raw) if raw else values["path"]
-    values["path"] = path
-    values = {k: ("" if v is None and k in ("message", "patient_id", "study_uid", "study_date", "model_hash") else v)
-              for k, v in values.items()}
-    result = Result(**values, reused=True)
+    try:
+        values["path"] = os.fsdecode(raw) if isinstance(raw, bytes) and raw else str(values["path"])
+        values = {k: ("" if v is None and k in _TEXT else v) for k, v in values.items()}
+        wrong = [k for k, v in values.items() if k in _NUMBERS and v is not None and not isinstance(v, (int, float))
+                 or k not in _NUMBERS and k != "batch" and not isinstance(v, str)]
+        if wrong:
+            raise TypeError(", ".join(wrong))
+        result = Result(**values, reused=True)
+    except (TypeError, ValueError) as exc:
+        shown = display_path(str(values.get("path") or "?"))
+        return Result(shown, "error", message=f"{display_name(shown)}: this stored result is damaged ({exc}); it "
+                                              f"is shown without its answer.",
+                      created_at=str(values.get("created_at") or ""), reused=True)
     if features:
-        result.features = np.frombuffer(features, np.float16).astype(np.float32)
+        try:
+            result.features = np.frombuffer(features, np.float16).astype(np.float32)
+        except (ValueError, TypeError):
+            result.features = None  # the shift test goes without this film
     if heat:
         try:
             result.heat = HeatMap.from_bytes(heat)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
             result.heat = None  # a damaged map costs the picture, not the result
     return result

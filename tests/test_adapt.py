@@ -11,14 +11,16 @@ from covidxray_desktop.training.dataset import Sample
 
 def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouched(tmp_path, tiny_bundle, capsys):
     site = class_folders(tmp_path / "Site films", per_class=32)
+    (site / "COVID" / "torn.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # one that cannot count
     base_bytes = tiny_bundle.path.read_bytes()
     out = tmp_path / "models" / "site.keras"
     assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "2",
                  "--quiet"]) == 0
+    assert "1 films could not be read and were left out:\n  torn.png" in capsys.readouterr().err
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["adapted_from"]["model"] == tiny_bundle.ident
     counts = card["adapted_from"]["counts"]
-    assert sum(c["covid"] + c["normal"] for c in counts.values()) == 64
+    assert sum(c["covid"] + c["normal"] for c in counts.values()) == 64 and card["adapted_from"]["left_out"] == 1
     assert counts["train"]["covid"] >= adapt.MIN_COVID_FOR_THRESHOLD  # enough to set the site's own threshold
     check = card["metrics"]["site"]["check"]
     total = counts["test"]["covid"] + counts["test"]["normal"]

@@ -90,6 +90,9 @@ def test_commands_that_need_tensorflow_refuse_on_an_old_cpu_and_the_rest_run(mon
     needs = {name for name, c in cli.COMMANDS.items() if c.tensorflow}
     assert needs == {"train", "adapt", "bench", "export"}
     assert cli.main(["train", str(tmp_path)]) == 2 and cli.main(["adapt", str(tmp_path), "--out", "x.keras"]) == 2
+    from covidxray_desktop.store import Store
+
+    Store(tmp_path / "r.db").close()  # history reads a store; it never makes one
     assert cli.main(["history", "--db", str(tmp_path / "r.db")]) == 0  # classifying, history, info: no TensorFlow
     fake_cpuinfo(monkeypatch, tmp_path, MODERN)
     assert cpu.check() is None

@@ -34,7 +34,8 @@ def test_a_second_run_reuses_stored_results_even_for_a_renamed_file(tmp_path, ti
     assert by_status == sorted((r["status"], r["label"], r["p_covid"]) for r in first)
     code, forced, err = run(base + ["--force", str(folder)], capsys)
     assert "already classified" not in err and len(forced) == 3
-    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 3
+    # x0.png's row from the first run stays, and renamed.png has its own: the history names both.
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 4
 
 
 def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):

@@ -159,7 +159,7 @@ def test_patient_split_keeps_every_patient_in_one_split(tmp_path):
 def test_class_folders_are_matched_whatever_their_case(tmp_path):
     for name in ("COVID-19", "normal"):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        (tmp_path / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())  # two films, not one twice
     samples, _ = dataset.discover(tmp_path)
     assert sorted(s.label for s in samples) == [0, 1]
     (tmp_path / "elsewhere").mkdir()

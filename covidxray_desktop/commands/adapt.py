@@ -45,4 +45,7 @@ def run(args) -> int:
         for when in ("before", "after"):
             print(metrics_line(f"{part[:5]} {when[:3]}", outcome[when]))
     print(f"card: {report['path']}", file=sys.stderr)
+    if report["left_out"]:
+        print(f"{len(report['left_out'])} films could not be read and were left out"
+              + (":\n  " + "\n  ".join(report["left_out"]) if args.quiet else " (named above)"), file=sys.stderr)
     return 0

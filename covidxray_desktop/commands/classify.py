@@ -1,8 +1,10 @@
 """`classify PATH ...`: one CSV row per X-ray file, written as each file finishes; a summary at the end."""
+import math
 import sys
 from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
+from covidxray_desktop.commands.writing import writable, written
 
 NOTHING_CLASSIFIED = 3  # exit status when not one file could be judged (all errors, or none found)
 
@@ -35,14 +37,15 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         raise UsageError("--threshold must be between 0 and 1 (both excluded)")
-    if args.decode_limit < 0:
-        raise UsageError("--decode-limit must be 0 (no limit) or a number of seconds")
+    if not math.isfinite(args.decode_limit) or args.decode_limit < 0:  # nan or inf: every file would time out
+        raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
     for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
                                    ("--summary", args.summary, False), ("--heatmaps", args.heatmaps, True)):
         if target and target != "-":
             outputs.check(target, option, args.paths, found.files, db, folder_output=folder)
+            writable(target, option, folder)  # now, not after the whole batch
     heat_dir = _heatmap_dir(args.heatmaps) if args.heatmaps else None
     bundle = load(args.model)
     predictor = Predictor(bundle, overlays=heat_dir is not None, decode_limit_s=args.decode_limit or None)
@@ -53,21 +56,26 @@ def run(args) -> int:
     kept = [] if args.pdf else None
     out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
     try:
-        writer = csv_export.Writer(out, args.threshold, args.anonymise)
+        writer = written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
         pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
-            writer.write(result, picture)
+            written(lambda: writer.write(result, picture), args.csv, progress.done)
             summary.add(result)
             if kept is not None:
                 kept.append(result.with_changes(pixels=None, thumbnail=None, features=None))
             progress.step()
         report = summary.finish()
         store.batch_finish(batch_id, report)
-    finally:
         if out is not sys.stdout:
-            out.close()
+            written(out.close, args.csv, progress.done)
+    finally:
+        if out is not sys.stdout and not out.closed:
+            try:
+                out.close()
+            except OSError:
+                pass  # the write that failed first has been reported, naming the file
         predictor.close()  # the decoding worker processes
     rate = progress.close()
     if args.summary:

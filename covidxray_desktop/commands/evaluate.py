@@ -1,10 +1,11 @@
 """`evaluate DATA`: metrics overall, per class, per source; a clinic's own folder is scored whole,
 with a plain-language verdict beside the numbers."""
-import json
 import sys
 from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress, metrics_line
+
+NOTHING_JUDGED = 3  # as classify: no film could be judged, or too few for a verdict
 
 
 def add_arguments(e) -> None:
@@ -22,13 +23,17 @@ def add_arguments(e) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import outputs
+    from covidxray_desktop.files import write_json_atomic
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.sitecheck import verdict
 
     if args.json:
+        from covidxray_desktop.commands.writing import writable
+
         outputs.check(args.json, "--json", [args.data])
+        writable(args.json, "--json")  # before the films are scored, not after
     bundle = load(args.model, keras=args.runtime == "keras")
     predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
     progress = {"bar": None}
@@ -42,6 +47,10 @@ def run(args) -> int:
     if progress["bar"]:
         report["images_per_s"] = round(progress["bar"].close(), 2)
     report["runtime"] = predictor.network.runtime
+    if report["errors"]:  # on screen, not only in --json
+        print(f"{report['errors']} films could not be read and were left out:", file=sys.stderr)
+        for message in report["error_messages"]:
+            print(f"  {message}", file=sys.stderr)
     print(f"model {bundle.ident} on {report['data']} ({report['split']}), threshold {report.get('threshold', 0):.4f}")
     print(metrics_line("overall", report))
     for name, m in report.get("per_class", {}).items():
@@ -67,5 +76,6 @@ def run(args) -> int:
         for name in ood["accepted"]:
             print(f"  accepted: {name}")
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
-    return 0
+        write_json_atomic(args.json, report)  # whole or absent, and a failure names the file
+    judged = report.get("n", 0) and report.get("verdict", {}).get("judged", True)
+    return 0 if judged else NOTHING_JUDGED

@@ -10,7 +10,7 @@ def run(args) -> int:
     from covidxray_desktop.store import Store, default_path, parse_day
 
     day = parse_day(args.before)  # before opening anything: a bad date deletes nothing
-    store = Store(args.db or default_path())
+    store = Store(args.db or default_path(), create=False)
     try:
         n = store.forget(day)
         print(f"deleted {n} stored results recorded before {day} from {store.path}")

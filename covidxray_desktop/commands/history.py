@@ -14,6 +14,8 @@ def run(args) -> int:
     from pathlib import Path
 
     from covidxray_desktop import outputs
+    from covidxray_desktop.commands.writing import writable
+    from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.results import csv_export
     from covidxray_desktop.store import Store, default_path, parse_day
 
@@ -22,7 +24,8 @@ def run(args) -> int:
     for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
         if target and target != "-":
             outputs.check(target, option, store=db)
-    store = Store(db)
+            writable(target, option)
+    store = Store(db, create=False)  # a mistyped --db must not make an empty store
     try:
         results = store.history(since)
         if args.pdf:
@@ -32,9 +35,13 @@ def run(args) -> int:
         if args.csv and args.csv != "-":
             csv_export.write(args.csv, results, anonymise=args.anonymise)  # whole or absent
         elif not args.pdf or args.csv == "-":
-            writer = csv_export.Writer(sys.stdout, anonymise=args.anonymise)
-            for result in results:
-                writer.write(result)
+            try:
+                writer = csv_export.Writer(sys.stdout, anonymise=args.anonymise)
+                for result in results:
+                    writer.write(result)
+            except OSError as exc:  # a full disk or a closed pipe behind a redirection
+                raise CovidXrayError(f"standard output: cannot be written ({exc.strerror or exc}); the list "
+                                     f"is incomplete.") from None
     finally:
         store.close()
     return 0

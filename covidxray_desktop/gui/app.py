@@ -101,11 +101,15 @@ def _private(settings) -> None:
     from covidxray_desktop.files import private_dir, private_file
 
     path = Path(settings.fileName())
-    if settings.format() == settings.Format.NativeFormat and path.is_absolute() and path.suffix in (".conf", ".ini"):
+    if settings.format() in (settings.Format.NativeFormat, settings.Format.IniFormat) and path.is_absolute() \
+            and path.suffix in (".conf", ".ini"):
         private_dir(path.parent)
+        try:  # made now, owner-only: Qt keeps an existing file's mode, but makes a new one with the umask's
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            return  # a read-only home: Qt keeps the settings in memory
+        private_file(path)
         settings.sync()
-        if path.exists():
-            private_file(path)
 
 
 class Screenshot:

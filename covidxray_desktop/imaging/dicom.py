@@ -122,8 +122,20 @@ def _decode_message(name: str, ds, exc: Exception) -> str:
     uid = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     hint = _PLUGIN_HINT.get(uid)
     detail = brief(exc).lower()
-    if hint and ("plugin" in detail or "decod" in detail or "missing" in detail or "unable" in detail):
+    if hint and not _decodable(uid) and ("plugin" in detail or "decod" in detail or "missing" in detail
+                                         or "unable" in detail):
         from pydicom.uid import UID
 
         return f"{name}: {UID(uid).name} DICOM needs a decoder plugin - install {hint}."
     return f"{name}: DICOM pixel data could not be decoded ({brief(exc)})."
+
+
+def _decodable(uid: str) -> bool:
+    """Is a decoder for this transfer syntax installed? When one is, a failure is the file's, not a
+    missing plugin's: blaming an installed plugin sends IT to reinstall for nothing."""
+    try:
+        from pydicom.pixels import get_decoder
+
+        return get_decoder(uid).is_available
+    except Exception:  # an unknown syntax, or an older pydicom: say what is known
+        return False

@@ -50,6 +50,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     if base.card.get("arch") != "default" or not base.card.get("head"):
         raise DataError(f"{base.ident} has no pooled head to adapt (only this app's own architecture has one).")
     samples, described = dataset.discover(data)
+    left_out = list(getattr(samples, "skipped", []))
     samples = split(samples, seed)
     parts = {"train": [s for s in samples if s.split == "train"], "test": [s for s in samples if s.split == "test"]}
     for k, what in (("train", "adaptation"), ("test", "check")):
@@ -64,6 +65,10 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
                                             lambda n, t, k=k: on_event({"kind": "stage", "done": n, "total": t,
                                                                         "message": f"decoding {k} films {n}/{t}"}))
         parts[k] = decoded[k].samples
+        left_out += problems
+    if left_out:
+        on_event({"kind": "stage", "message": f"{len(left_out)} films could not be read and were left out:\n  "
+                                              + "\n  ".join(left_out)})
     before = Predictor(base, decode_limit_s=None)
     check_before = report(before, decoded["test"])
     network = Network(base, "keras")
@@ -88,6 +93,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
                             "counts": {k: {"covid": sum(s.label for s in v), "normal": sum(1 - s.label for s in v)}
                                        for k, v in parts.items()},
                             "epochs": epochs, "seed": seed, "trained": "the pooled head only",
+                            "left_out": len(left_out),  # names stay off the card: they may hold patients' names
                             "wall_time_s": round(time.time() - started, 1)}
     card["history"] = history
     on_event({"kind": "stage", "message": "saving the adapted model"})
@@ -109,7 +115,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     after.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
     return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
-                     "figures": figures}
+                     "figures": figures, "left_out": left_out}
 
 
 def _train_head(keras, classifier, spec, samples, views, epochs, seed, on_event, cancelled):

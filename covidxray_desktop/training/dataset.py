@@ -1,12 +1,14 @@
 """Find labelled X-rays (class folders or a manifest CSV) and split them by patient."""
 import csv
 import hashlib
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from covidxray_desktop.errors import DataError
+from covidxray_desktop.errors import CovidXrayError, DataError
+from covidxray_desktop.files import display_path, sha256_file
 from covidxray_desktop.imaging.detect import walk
 
 CLASSES = ("normal", "covid")  # index = label; COVID-19 is the positive class
@@ -26,6 +28,15 @@ class Sample:
     finding: str = ""  # for films outside the two classes (other.csv): what they show
 
 
+class Samples(list):
+    """Samples, and what discovery left out: `skipped` names each (folders that cannot be opened,
+    links, files that cannot be read), so that no film drops out without a word."""
+
+    def __init__(self, items=(), skipped=()):
+        super().__init__(items)
+        self.skipped = list(skipped)
+
+
 def label_of(text: str) -> int | None:
     t = text.strip().lower()
     return 1 if t in _COVID else 0 if t in _NORMAL else None
@@ -42,20 +53,54 @@ def discover(data) -> tuple[list[Sample], str]:
 
 
 def _from_folders(root: Path) -> list[Sample]:
-    samples, found = [], {}
+    samples, found = Samples(), {}
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
         label = label_of(sub.name)
         if label is None:
             continue
         found[label] = sub.name
-        files = walk([sub]).files
+        walked = walk([sub])
         # The folder layout names no patients: each file is its own patient (stated in the report).
-        samples += [Sample(f, label, root.name, f"{sub.name}/{f.relative_to(sub)}") for f in files]
+        samples += [Sample(f, label, root.name, f"{sub.name}/{f.relative_to(sub)}") for f in walked.files]
+        samples.skipped += [f"{display_path(os.path.relpath(p, root))}: {why}" for p, why in walked.skipped
+                            if why != "neither an image nor DICOM"]  # a README or Thumbs.db is no film
     missing = [c for i, c in enumerate(CLASSES) if i not in found]
     if missing:
         raise DataError(f"{root}: no sub-folder for class {', '.join(missing)} "
                         f"(expected e.g. COVID/ and Normal/, any case).")
+    _one_label_per_film(samples)
     return samples
+
+
+def _one_label_per_film(samples) -> None:
+    """Refuse a film filed under both classes (the same bytes in COVID/ and in Normal/): scored or
+    trained on, it is right and wrong at once. Only files of equal size across the classes are read."""
+    by_size = defaultdict(list)
+    for s in samples:
+        try:
+            by_size[s.file.stat().st_size].append(s)
+        except OSError:
+            pass  # named when it is decoded
+    clashes = []
+    for group in by_size.values():
+        if len({s.label for s in group}) < 2:
+            continue
+        by_bytes = defaultdict(list)
+        for s in group:
+            by_bytes[_digest(s.file)].append(s)
+        clashes += [same for key, same in by_bytes.items() if key and len({s.label for s in same}) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(s.patient_id for s in same) for same in clashes[:10])
+        more = f" (and {len(clashes) - 10} more)" if len(clashes) > 10 else ""
+        raise DataError(f"the same film (identical bytes) is under both labels: {shown}{more}. A film has one "
+                        f"label: keep each in one folder only.")
+
+
+def _digest(path) -> str | None:
+    try:
+        return sha256_file(path)
+    except (OSError, CovidXrayError):
+        return None  # unreadable: named when it is decoded
 
 
 def _from_manifest(path: Path) -> list[Sample]:

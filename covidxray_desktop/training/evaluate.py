@@ -50,7 +50,7 @@ def report(predictor, decoded, problems=(), threshold: float | None = None) -> d
     out["rejected_ci95"] = wilson(sum(rejected.values()), n_films)
     out["rejected_reasons"] = dict(Counter(r for r in s["reasons"] if r))
     out["errors"] = len(problems)
-    out["error_messages"] = list(problems)[:20]
+    out["error_messages"] = list(problems)  # each one named: no film drops out without a word
     out["ece_uncalibrated"] = round(expected_calibration_error(sigmoid(s["logits"][accepted]), y), 4) if len(y) else None
     out["model"] = predictor.ident
     # What the network alone would have said, had the gate let everything through.
@@ -71,6 +71,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
     from covidxray_desktop.inference import Predictor
 
     samples, described = dataset.discover(data)
+    skipped = list(getattr(samples, "skipped", []))
     whole = all(not s.split for s in samples) and split != "train" and _is_folder(data)
     if not whole:
         samples = split_as_trained(samples, bundle)
@@ -78,7 +79,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
             samples = [s for s in samples if s.split == split]
     predictor = predictor or Predictor(bundle, decode_limit_s=None)
     decoded, problems = cache.decode(samples, route_of(bundle), on_progress)
-    out = report(predictor, decoded, problems, threshold)
+    out = report(predictor, decoded, skipped + problems, threshold)
     out.update(data=described, split="all films" if whole else split)
     return out
 

@@ -1,5 +1,9 @@
 """A clinic's check of the model on its own films: the numbers, and what they mean, in words."""
 
+# Below this many judged films of either class the intervals are too wide to say anything:
+# "nothing says it works worse" on three films would be read as a pass.
+MIN_PER_CLASS = 10
+
 
 def _compare(name: str, value, interval, card_value, n: int) -> tuple[str, bool]:
     """(sentence, alarming) for one metric against the model card's."""
@@ -20,7 +24,12 @@ def verdict(report: dict, card: dict) -> dict:
     sentences, alarm = [], False
     n = report.get("n", 0)
     if not n:
-        return {"sentences": ["None of your films could be judged (all were refused or unreadable)."], "rely": False}
+        return {"sentences": ["None of your films could be judged (all were refused or unreadable)."], "rely": False,
+                "judged": False}
+    covid, normal = report.get("n_covid", 0), report.get("n_normal", 0)
+    if min(covid, normal) < MIN_PER_CLASS:
+        return {"sentences": [f"Too few films to judge: {covid} COVID-19 and {normal} normal films could be judged; "
+                              f"a verdict needs at least {MIN_PER_CLASS} of each."], "rely": False, "judged": False}
     for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity")):
         if report.get(key) is None or not report.get(f"{key}_ci95"):
             continue
@@ -37,4 +46,4 @@ def verdict(report: dict, card: dict) -> dict:
                          "or covidxray adapt).")
     else:
         sentences.append("Nothing here says the model works worse on your films than on its own test films.")
-    return {"sentences": sentences, "rely": not alarm}
+    return {"sentences": sentences, "rely": not alarm, "judged": True}

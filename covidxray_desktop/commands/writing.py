@@ -1,0 +1,37 @@
+"""Outputs the commands write: checked before the work starts, and a write error named when it comes."""
+import shutil
+import tempfile
+from pathlib import Path
+
+from covidxray_desktop.errors import CovidXrayError, UsageError
+from covidxray_desktop.files import display_path
+
+
+def writable(target, option: str, folder: bool = False) -> None:
+    """Refuse, before any file is read, an output that cannot be written: a read-only folder or a
+    full disk would otherwise show only after the whole batch."""
+    where = Path(target).expanduser().absolute()
+    parent = where if folder else where.parent
+    while folder and not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # made when the batch starts, inside the nearest folder there is
+    if not folder and where.exists() and not where.is_file():
+        return  # a device such as /dev/null: written as it is
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+        full = shutil.disk_usage(parent).free < 1 << 20
+    except OSError as exc:
+        raise UsageError(f"{option} {display_path(target)}: the folder cannot be written ({exc.strerror}).")
+    if full:
+        raise UsageError(f"{option} {display_path(target)}: the disk is full.")
+
+
+def written(write, target, done: int):
+    """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file."""
+    try:
+        return write()
+    except OSError as exc:
+        where = display_path(target) if target and target != "-" else "standard output"
+        raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
+                             f"{done} files and this CSV is incomplete. Every result so far is in the results "
+                             f"store (covidxray history lists them).") from None

@@ -1,0 +1,110 @@
+"""A clinic's batch whose outputs cannot be written: it says so at once, naming the file, and never
+leaves a half-written CSV without saying so."""
+import errno
+import os
+import shutil
+from collections import namedtuple
+
+import pytest
+from factory import chest_like, save_png8
+
+from covidxray_desktop.cli import main
+
+
+def films(folder, n=3):
+    folder.mkdir()
+    for i in range(n):
+        save_png8(folder / f"x{i}.png", chest_like(128, i))
+    return folder
+
+
+@pytest.mark.parametrize("limit", ["nan", "inf", "-1"])
+def test_a_decode_limit_that_is_not_a_number_of_seconds_is_refused_at_once(tmp_path, capsys, limit):
+    db = tmp_path / "r.db"
+    assert main(["classify", "--decode-limit", limit, "--db", str(db), str(films(tmp_path / "in"))]) == 2
+    assert "--decode-limit" in capsys.readouterr().err and not db.exists()  # before any file is read
+
+
+def test_a_read_only_output_folder_is_named_before_any_film_is_read(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        target = locked / "report.pdf"
+        if os.access(locked, os.W_OK):  # root writes anyway: a folder nobody can write into
+            target = "/sys/report.pdf"
+        db = tmp_path / "r.sqlite3"
+        code = main(["classify", "--quiet", "--db", str(db), "--pdf", str(target), str(films(tmp_path / "in"))])
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 2 and "report.pdf" in err and "cannot be written" in err
+    assert not db.exists()  # nothing was classified, nothing stored
+
+
+def test_a_full_disk_is_named_before_any_film_is_read(tmp_path, capsys, monkeypatch):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10 << 30, 10 << 30, 0))
+    code = main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--summary", str(tmp_path / "s.json"),
+                 str(films(tmp_path / "in"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "s.json" in err and "disk is full" in err
+
+
+def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named(tmp_path, tiny_bundle, capsys, monkeypatch):
+    from covidxray_desktop.results import csv_export
+
+    written = []
+    real = csv_export.Writer.write
+
+    def fills_up(self, result, heatmap=""):
+        if written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(result)
+        real(self, result, heatmap)
+
+    monkeypatch.setattr(csv_export.Writer, "write", fills_up)
+    out = tmp_path / "out.csv"
+    code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--csv", str(out), str(films(tmp_path / "in"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "out.csv" in err and "No space left" in err and "incomplete" in err
+    assert "Traceback" not in err
+
+
+def test_a_check_whose_json_cannot_be_written_stops_before_scoring(tmp_path, capsys):
+    from factory import class_folders
+
+    site = class_folders(tmp_path / "site", per_class=2, size=96)
+    assert main(["evaluate", str(site), "--json", "/sys/check.json", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "check.json" in err and "cannot be written" in err
+
+
+def test_history_into_a_full_disk_says_the_list_is_incomplete(tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.db")
+    store.record(Result("/ward/a.png", "ok", p_covid=0.4, threshold=0.5, model="m@1", model_hash="h", sha256="a" * 64))
+    store.close()
+
+    class Full(io.StringIO):
+        def flush(self):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["history", "--db", str(tmp_path / "r.db")]) == 2
+    err = capsys.readouterr().err
+    assert "standard output" in err and "No space left" in err and "incomplete" in err
+
+
+def test_a_heat_map_folder_that_cannot_be_made_is_named_before_any_film_is_read(tmp_path, capsys):
+    code = main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--heatmaps", "/sys/maps/today",
+                 str(films(tmp_path / "in"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "--heatmaps" in err and "cannot be written" in err
+    assert not (tmp_path / "r.db").exists()

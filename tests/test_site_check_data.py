@@ -1,0 +1,57 @@
+"""A clinic checks the model on its own sorted films: every film that cannot count is named, a film
+sorted under both labels is refused, and three films are never called a pass."""
+import json
+import shutil
+
+import pytest
+from factory import chest_like, class_folders, save_png8
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.errors import DataError
+from covidxray_desktop.training import dataset
+
+
+def test_a_film_sorted_under_both_labels_is_refused_naming_both(tmp_path, capsys):
+    site = class_folders(tmp_path / "site", per_class=4, size=96)
+    shutil.copy(site / "COVID" / "covid_02.png", site / "Normal" / "normal_99.png")
+    with pytest.raises(DataError, match="COVID/covid_02.png and Normal/normal_99.png"):
+        dataset.discover(site)
+    assert main(["evaluate", str(site), "--quiet"]) == 2
+    assert "both labels" in capsys.readouterr().err
+    (site / "Normal" / "normal_99.png").unlink()
+    save_png8(site / "Normal" / "normal_99.png", chest_like(96, 999))  # same size, other film: fine
+    assert len(dataset.discover(site)[0]) == 9
+
+
+def test_films_that_cannot_be_read_are_counted_and_named(tmp_path, tiny_bundle, capsys):
+    site = class_folders(tmp_path / "site", per_class=12, size=128)
+    (site / "COVID" / "torn.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    (site / "Normal" / "empty.png").write_bytes(b"")
+    out = tmp_path / "check.json"
+    code = main(["evaluate", str(site), "--model", str(tiny_bundle.path), "--json", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert "2 films could not be read and were left out" in err
+    assert "torn.png" in err and "empty.png" in err
+    report = json.loads(out.read_text())
+    assert report["errors"] == 2 and len(report["error_messages"]) == 2
+    assert code in (0, 3)
+
+
+def test_three_films_are_too_few_for_a_verdict(tmp_path, tiny_bundle, capsys):
+    site = class_folders(tmp_path / "site", per_class=12, size=128)
+    for folder, keep in (("COVID", 2), ("Normal", 1)):
+        for extra in sorted((site / folder).iterdir())[keep:]:
+            extra.unlink()
+    code = main(["evaluate", str(site), "--model", str(tiny_bundle.path), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "Too few films to judge" in out and "Nothing here says" not in out
+
+
+def test_what_the_folder_walk_leaves_out_is_named_not_dropped(tmp_path):
+    site = class_folders(tmp_path / "site", per_class=3, size=96)
+    (site / "Normal" / "from-pacs.png").symlink_to(site / "COVID" / "covid_00.png")
+    (site / "Normal" / "README.txt").write_text("sorted by PCR result")
+    samples, _ = dataset.discover(site)
+    assert len(samples) == 6
+    assert samples.skipped == ["Normal/from-pacs.png: a symbolic link (not followed)"]  # a README is no film
