@@ -8,6 +8,10 @@ from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import MAX_PIXELS, check_size
 from covidxray_desktop.imaging.xray import XRay
 
+# Pillow's guard at the X-ray limit rather than its default (~89 Mpx), so a small file claiming a
+# huge picture is refused while its header is read, before any pixel is decoded.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
 
 OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
 
@@ -30,6 +34,7 @@ def read_raster(source, name: str, max_side: int | None = None) -> XRay:
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
+                im = _reduced(im, max_side)
                 gray, colourfulness, bits = _to_gray(im)
     except ImagingError:
         raise
@@ -43,6 +48,17 @@ def read_raster(source, name: str, max_side: int | None = None) -> XRay:
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
     return XRay(gray, meta)
+
+
+def _reduced(im: Image.Image, max_side: int | None) -> Image.Image:
+    """Box-reduced by the factor the final resize would use anyway (see `shrink`), while the
+    pixels are still 8 or 16 bits: the float copies that follow are then small."""
+    factor = int(max(im.size) / max_side / 2) if max_side else 0
+    if factor < 2:
+        return im
+    if im.mode in ("1", "P", "PA") or im.mode.startswith("I;16"):  # modes reduce() does not take
+        im = im.convert({"1": "L", "P": "RGB", "PA": "RGB"}.get(im.mode, "I"))
+    return im.reduce(factor)
 
 
 def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
