@@ -53,6 +53,49 @@ def test_a_64_bit_compressed_dicom_gets_a_sentence_not_an_abort(tmp_path):
     assert "not valid DICOM" in item.error
 
 
+def test_evaluate_and_a_classify_pdf_survive_the_64_bit_dicom(tmp_path, default_bundle):
+    for label in ("COVID", "Normal"):
+        (tmp_path / "site" / label).mkdir(parents=True)
+        for i in range(2):
+            save_png8(tmp_path / "site" / label / f"{label}{i}.png", chest_like(160, i + (9 if label == "COVID" else 0)))
+    bad = sixty_four_bit_jpeg_dicom(tmp_path / "site" / "COVID" / "b64.dcm")
+    out = run_app("evaluate", "--quiet", "--model", default_bundle.path, "--json", tmp_path / "report.json",
+                  tmp_path / "site")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "b64.dcm: 64-bit samples" in (tmp_path / "report.json").read_text(encoding="utf-8")
+    out = run_app("classify", "--quiet", "--model", default_bundle.path, "--db", tmp_path / "r.db",
+                  "--csv", tmp_path / "out.csv", "--pdf", tmp_path / "report.pdf", bad, tmp_path / "site" / "Normal")
+    assert out.returncode == 0, out.stderr[-2000:]  # SIGABRT was 134
+    assert "Traceback" not in out.stderr and (tmp_path / "report.pdf").stat().st_size > 1000
+    assert "b64.dcm: 64-bit samples" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_training_films_decode_in_workers_a_crash_costs_one_film(tmp_path):
+    names = ["a.png", "crash1.png", "b.png"]
+    for i, name in enumerate(names):
+        save_png8(tmp_path / name, chest_like(128, i))
+    samples = [dataset.Sample(tmp_path / n, 0, "here", n) for n in names]
+    decoded, problems = cache.decode(samples, ROUTE, decoder=slow_reader.prepare, workers=1)
+    assert [s.file.name for s in decoded.samples] == ["a.png", "b.png"]
+    assert len(problems) == 1 and problems[0].startswith("crash1.png: the decoder crashed on this file"), problems
+
+
+def test_a_pipe_named_as_a_lung_mask_is_passed_over_not_waited_on(tmp_path):
+    save_png8(tmp_path / "film.png", chest_like(128))
+    Image.fromarray(np.full((128, 128), 255, np.uint8)).save(tmp_path / "good_mask.png")
+    os.mkfifo(tmp_path / "pipe_mask.png")  # opening it for reading would wait for a writer forever
+    samples = [dataset.Sample(tmp_path / "film.png", 0, "here", "a", mask=tmp_path / "pipe_mask.png"),
+               dataset.Sample(tmp_path / "film.png", 0, "here", "b", mask=tmp_path / "good_mask.png")]
+    answer = []
+    worker = threading.Thread(target=lambda: answer.append(cache.decode(samples, ROUTE)), daemon=True)
+    worker.start()
+    worker.join(300)  # only so that a regression fails instead of hanging the whole run
+    assert answer, "decoding waited on the pipe"
+    decoded, problems = answer[0]
+    assert problems == [] and list(decoded.has_mask) == [False, True]
+    assert decoded.masks[1].mean() > 0.9
+
+
 def _j2k_dicom_claiming(path, side):
     """A JPEG 2000 DICOM of 64 x 64 whose codestream header claims side x side."""
     from pydicom.uid import JPEG2000Lossless
