@@ -153,3 +153,49 @@ def test_a_big_film_is_reduced_before_its_float_copies_and_decodes_as_before(tmp
     got = load(tmp_path / "big.png", max_side=1024).pixels
     expected = np.asarray(Image.fromarray(film).resize((1024, 1024), Image.BILINEAR, reducing_gap=2.0))
     assert got.shape == (1024, 1024) and np.abs(got - expected).mean() < 0.01
+
+
+def _media_with_records(folder, n_records):
+    """A DICOMDIR whose last IMAGE record is repeated until the index lists n_records."""
+    import pydicom
+    from pydicom.fileset import FileSet
+
+    src = folder.parent / "src"
+    src.mkdir()
+    fs = FileSet()
+    ds = pydicom.dcmread(write_dicom(src / "0.dcm", chest_like(64)))
+    ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "T^P", 1, 1, "1", "120000"
+    fs.add(ds)
+    fs.write(folder)
+    raw = (folder / "DICOMDIR").read_bytes()
+    seq = raw.find(b"\x04\x00\x20\x12SQ\x00\x00")  # (0004,1220) Directory Record Sequence, last element
+    last = raw.rfind(b"\xfe\xff\x00\xe0")
+    items = raw[seq + 12:last] + raw[last:] * (n_records - 3)  # patient, study, series, then images
+    (folder / "DICOMDIR").write_bytes(raw[:seq + 8] + struct.pack("<I", len(items)) + items)
+    return folder / "DICOMDIR"
+
+
+def test_a_dicomdir_of_100000_records_is_not_parsed_and_its_row_says_why(tmp_path, monkeypatch):
+    import pydicom
+
+    from covidxray_desktop.imaging import walk
+
+    dicomdir = _media_with_records(tmp_path / "dvd", 100_000)
+    parsed = []
+    real = pydicom.dcmread
+    monkeypatch.setattr(pydicom, "dcmread", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    found = walk([tmp_path / "dvd"]).files
+    assert dicomdir in found and len(found) == 2  # the index itself, for its row, and the one film on disc
+    assert walk([dicomdir]).files == [dicomdir]
+    assert parsed == []
+    item = prepare(dicomdir, ROUTE)
+    assert item.error.startswith("DICOMDIR: an index of 23 MB, more than the 8 MB"), item.error
+    assert "its films were not queued" in item.error
+
+
+def test_a_dicomdir_listing_more_films_than_followed_says_so(tmp_path):
+    from covidxray_desktop.imaging import walk
+
+    dicomdir = _media_with_records(tmp_path / "cd", 20_010)
+    assert walk([dicomdir]).files == [dicomdir]
+    assert prepare(dicomdir, ROUTE).error.startswith("DICOMDIR: lists more than 20,000 films")
