@@ -199,3 +199,25 @@ def test_a_dicomdir_listing_more_films_than_followed_says_so(tmp_path):
     dicomdir = _media_with_records(tmp_path / "cd", 20_010)
     assert walk([dicomdir]).files == [dicomdir]
     assert prepare(dicomdir, ROUTE).error.startswith("DICOMDIR: lists more than 20,000 films")
+
+
+def test_closing_while_workers_start_leaves_none_running(tmp_path):
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    iso = Isolated(prepare)
+    iso.warm(2)
+    iso.close()  # at once: the background start is still under way
+    for thread in threading.enumerate():  # whatever it would still start, it has started by now
+        if thread.name == "covidxray-decoder-start":
+            thread.join()
+    started = set(multiprocessing.active_children()) - before
+    assert not any(p.is_alive() for p in started)
+
+
+def test_several_quick_classify_runs_leave_no_traceback_behind(tmp_path, default_bundle):
+    (tmp_path / "empty").mkdir()
+    save_png8(tmp_path / "film.png", chest_like(128))
+    for i, target in enumerate([tmp_path / "empty", tmp_path / "film.png", tmp_path / "gone.png"] * 2):
+        out = run_app("classify", "--quiet", "--model", default_bundle.path, "--db", tmp_path / f"r{i}.db", target)
+        assert out.returncode in (0, 3) and "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
