@@ -221,3 +221,27 @@ def test_several_quick_classify_runs_leave_no_traceback_behind(tmp_path, default
     for i, target in enumerate([tmp_path / "empty", tmp_path / "film.png", tmp_path / "gone.png"] * 2):
         out = run_app("classify", "--quiet", "--model", default_bundle.path, "--db", tmp_path / f"r{i}.db", target)
         assert out.returncode in (0, 3) and "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
+
+
+def _rich_black(grey):
+    """CMYK as a prepress tool makes it: half the darkness in K, the rest in equal C, M and Y."""
+    k = 0.5 * (1.0 - grey)
+    c = 1.0 - grey / (1.0 - k)
+    return (np.stack([c, c, c, k], -1) * 255 + 0.5).astype(np.uint8)
+
+
+def test_cmyk_jpeg_copies_of_a_film_decode_to_the_grey_original(tmp_path):
+    grey = chest_like(256, 2)
+    cmyk = _rich_black(grey)
+    Image.fromarray(cmyk, "CMYK").save(tmp_path / "adobe.jpg", quality=95)  # Adobe's inverted CMYK, with its marker
+    Image.fromarray(255 - cmyk, "CMYK").save(tmp_path / "tmp.jpg", quality=95)
+    data = (tmp_path / "tmp.jpg").read_bytes()
+    at = data.find(b"\xff\xee")  # without Adobe's marker, the same samples mean plain CMYK
+    (tmp_path / "plain.jpg").write_bytes(data[:at] + data[at + 2 + struct.unpack(">H", data[at + 2:at + 4])[0]:])
+    save_png8(tmp_path / "original.png", grey)
+    original = load(tmp_path / "original.png").pixels
+    for name in ("adobe.jpg", "plain.jpg"):
+        xray = load(tmp_path / name)
+        assert xray.meta["mode"] == "CMYK"
+        assert np.abs(xray.pixels - original).mean() < 0.01, name
+        assert xray.meta["colourfulness"] < 0.02, name
