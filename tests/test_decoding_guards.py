@@ -245,3 +245,16 @@ def test_cmyk_jpeg_copies_of_a_film_decode_to_the_grey_original(tmp_path):
         assert xray.meta["mode"] == "CMYK"
         assert np.abs(xray.pixels - original).mean() < 0.01, name
         assert xray.meta["colourfulness"] < 0.02, name
+
+
+def test_the_out_of_distribution_set_decodes_its_real_films_in_a_worker(tmp_path, monkeypatch):
+    from covidxray_desktop.training import ood_set
+
+    save_png8(tmp_path / "film.png", chest_like(128))
+
+    def here(*args, **kwargs):
+        raise AssertionError("decoded in the app's own process, where a crashing decoder takes the app down")
+
+    monkeypatch.setattr("covidxray_desktop.imaging.reader.read_raster", here)  # a worker keeps the real one
+    kinds = {kind for _, kind in ood_set.build(tmp_path / "ood", [tmp_path / "film.png"])}
+    assert {"rotated", "flipped", "crop", "ct_tagged", "lateral_tagged"} <= kinds
