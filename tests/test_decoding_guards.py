@@ -258,3 +258,22 @@ def test_the_out_of_distribution_set_decodes_its_real_films_in_a_worker(tmp_path
     monkeypatch.setattr("covidxray_desktop.imaging.reader.read_raster", here)  # a worker keeps the real one
     kinds = {kind for _, kind in ood_set.build(tmp_path / "ood", [tmp_path / "film.png"])}
     assert {"rotated", "flipped", "crop", "ct_tagged", "lateral_tagged"} <= kinds
+
+
+def test_a_small_deflated_dicom_that_inflates_past_any_film_is_refused_before_parsing(tmp_path):
+    import pydicom
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    ds = pydicom.dcmread(write_dicom(tmp_path / "plain.dcm", chest_like(64)))
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.save_as(tmp_path / "deflated.dcm", enforce_file_format=True)
+    assert load(tmp_path / "deflated.dcm").pixels.shape == (64, 64)  # an honest one still reads
+    raw = (tmp_path / "deflated.dcm").read_bytes()
+    meta_end = 144 + struct.unpack_from("<I", raw, 140)[0]
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = b"".join(squeeze.compress(bytes(1 << 24)) for _ in range(20)) + squeeze.flush()  # 320 MB of zeros
+    (tmp_path / "bomb.dcm").write_bytes(raw[:meta_end] + body)
+    assert (tmp_path / "bomb.dcm").stat().st_size < 1_000_000
+    item = decode_isolated(tmp_path / "bomb.dcm")
+    assert item.error == ("bomb.dcm: its deflated data set inflates to more than 256 MB, more than any film "
+                          "needs; it was not read."), item.error

@@ -1,12 +1,14 @@
 """DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
 import logging
+import struct
 import warnings
+import zlib
 
 import numpy as np
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.codestream import claimed_size
-from covidxray_desktop.imaging.limits import check_size
+from covidxray_desktop.imaging.limits import MAX_INFLATED_BYTES, check_size
 from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
 from covidxray_desktop.imaging.xray import XRay
 
@@ -42,6 +44,7 @@ def _read(source, name: str) -> XRay:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
+    _check_deflated(source, name)
     try:
         ds = pydicom.dcmread(source)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -65,6 +68,32 @@ def _read(source, name: str) -> XRay:
     gray, colour = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
     return XRay(gray, meta)
+
+
+def _check_deflated(source, name: str) -> None:
+    """pydicom inflates a deflated data set whole, unbounded: a 1 MB file can claim gigabytes of
+    elements. Count what it inflates to first, a megabyte at a time."""
+    if not hasattr(source, "getbuffer"):
+        return
+    view = source.getbuffer()
+    try:
+        head = bytes(view[:144])
+        if head[128:132] != b"DICM" or head[132:138] != b"\x02\x00\x00\x00UL":
+            return
+        meta_end = 144 + struct.unpack_from("<I", head, 140)[0]
+        if b"1.2.840.10008.1.2.1.99" not in bytes(view[132:meta_end]):  # Deflated Explicit VR Little Endian
+            return
+        inflater, rest, total = zlib.decompressobj(-zlib.MAX_WBITS), view[meta_end:], 0
+        while rest:
+            total += len(inflater.decompress(rest, 1 << 20))
+            if total > MAX_INFLATED_BYTES:
+                raise ImagingError(f"{name}: its deflated data set inflates to more than "
+                                   f"{MAX_INFLATED_BYTES // 2**20} MB, more than any film needs; it was not read.")
+            rest = inflater.unconsumed_tail
+    except zlib.error:
+        return  # damaged: pydicom's own message says so
+    finally:
+        view.release()
 
 
 def _check_stream(ds, name: str) -> None:

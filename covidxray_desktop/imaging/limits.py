@@ -4,6 +4,8 @@
 # film scanned at 300 dpi ~21 Mpx), and little enough that decoding one, with its float copies,
 # stays well under a gigabyte. Pillow's decompression-bomb guard uses the same figure.
 MAX_PIXELS = 30_000_000
+# What a deflated DICOM may inflate to: a 30 Mpx frame of 64-bit samples is 240 MB.
+MAX_INFLATED_BYTES = 256 * 2**20
 # Training and inference both decode with the longest side at most this: enough for the
 # viewer, and the same pixels reach the one preprocessing function either way.
 DECODE_SIDE = 1024
