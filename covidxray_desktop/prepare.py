@@ -1,8 +1,9 @@
 """The one per-file route: file -> bytes (hashed) -> X-ray -> checks -> first-stage input.
 
 `classify`, the window and training all start every film here, so a model is calibrated and
-gated on exactly what it later sees. It runs in a decoding worker process for inference and in
-threads for training; importing it stays cheap (numpy, Pillow, pydicom): never Keras or Qt.
+gated on exactly what it later sees. It runs in a decoding worker process (imaging/isolate.py)
+wherever films are decoded: classify, the window, training, evaluation, adaptation and the PDF
+report; importing it stays cheap (numpy, Pillow, pydicom): never Keras or Qt.
 """
 import time
 from dataclasses import dataclass, field
@@ -15,8 +16,10 @@ from covidxray_desktop.errors import CovidXrayError, brief
 from covidxray_desktop.files import display_name, sha256_bytes
 from covidxray_desktop.imaging import DECODE_SIDE, load
 from covidxray_desktop.imaging.preprocess import crop_fractions, first_stage
+from covidxray_desktop.imaging.raster import shrink
 from covidxray_desktop.imaging.reader import Transient, read
 from covidxray_desktop.model.cam import OVERLAY_SIDE
+from covidxray_desktop.model.lungs import LUNG_SIZE
 from covidxray_desktop.model.ood import cheap_reason, thumbnail
 
 
@@ -34,6 +37,7 @@ class Prepared:
     thumb: np.ndarray | None = None  # the gate's thumbnail
     picture: np.ndarray | None = None  # a small 8-bit copy for a table
     pixels: np.ndarray | None = None  # the decoded image, kept only for heat-map overlays
+    mask: np.ndarray | None = None  # the film's lung mask as a training target, when one was given
     seconds: float = 0.0
 
 
@@ -46,8 +50,9 @@ class Route:
     keep_pixels: bool = False
 
 
-def prepare(path, route: Route) -> Prepared:
-    """Read, check and preprocess one file; errors come back in `error`, never raised."""
+def prepare(path, route: Route, mask=None) -> Prepared:
+    """Read, check and preprocess one file; errors come back in `error`, never raised.
+    `mask`: the film's lung-mask file (training data), decoded the same guarded way."""
     start = time.perf_counter()
     item = Prepared(Path(path))
     try:
@@ -64,6 +69,8 @@ def prepare(path, route: Route) -> Prepared:
             item.meta["crop"] = crop_fractions(xray.pixels)
             item.input = first_stage(xray.pixels, route.size, route.method).astype(np.float16)
             item.thumb = thumbnail(xray.pixels)
+            if mask is not None:
+                item.mask = mask_target(mask, item.meta["crop"])
     except Transient as exc:
         item.error, item.transient = str(exc), True
     except CovidXrayError as exc:
@@ -74,6 +81,29 @@ def prepare(path, route: Route) -> Prepared:
         item.error = f"{display_name(path)}: unexpected error while reading ({type(exc).__name__}: {brief(exc)})."
     item.seconds = time.perf_counter() - start
     return item
+
+
+def mask_target(path, crop) -> np.ndarray | None:
+    """A lung mask cut like its film (same border crop), at the segmenter's output size; None when
+    the mask cannot be read (the film still trains the classifier)."""
+    try:
+        mask = load(path, max_side=DECODE_SIDE).pixels
+    except CovidXrayError:
+        return None
+    h, w = mask.shape
+    top, bottom, left, right = crop
+    mask = mask[round(top * h):max(round(bottom * h), round(top * h) + 1),
+                round(left * w):max(round(right * w), round(left * w) + 1)]
+    side = LUNG_SIZE // 2
+    mask = Image.fromarray((mask * 255 + 0.5).astype(np.uint8), "L")  # 8-bit, as the masks are drawn
+    return np.asarray(mask.resize((side, side), Image.BILINEAR)) > 127
+
+
+def film(path, side: int) -> np.ndarray:
+    """The decoded film at most `side` px (float32 in [0, 1]), for a report page; raises the
+    reader's error. Run it isolated, like `prepare`."""
+    pixels = load(path, max_side=DECODE_SIDE).pixels
+    return shrink(pixels, side) if max(pixels.shape) > side else pixels
 
 
 def overlay_copy(pixels: np.ndarray) -> np.ndarray:

@@ -207,8 +207,8 @@ def test_peak_memory_of_a_hostile_batch_stays_under_2_gb(tmp_path, tiny_bundle):
     from test_hostile import corpus
 
     folder = corpus(tmp_path / "odd")
-    for name in ("big_62mpx.png", "big_62mpx_too.png"):  # just under the 64 Mpx guard, both decoding at once
-        Image.new("L", (7900, 7900), 90).save(folder / name)
+    for name in ("big_29mpx.png", "big_29mpx_too.png"):  # just under the 30 Mpx guard, both decoding at once
+        Image.new("RGBA", (5400, 5400), (90, 90, 90, 255)).save(folder / name)
     save_png8(folder / "fine.png", chest_like(256, 3))
     # A probe process runs classify and reports getrusage(RUSAGE_CHILDREN).ru_maxrss: the largest
     # peak of any ONE waited-for descendant (classify itself, and its decode workers, which it

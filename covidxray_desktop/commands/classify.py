@@ -86,7 +86,7 @@ def run(args) -> int:
         from covidxray_desktop.results import pdf_report
 
         pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
-                         summary=report)
+                         summary=report, decode_limit_s=args.decode_limit or None)
     store.close()
     from covidxray_desktop.logs import log
 

@@ -4,8 +4,12 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from covidxray_desktop.errors import CovidXrayError
-from covidxray_desktop.files import display_path, open_regular
+from covidxray_desktop.errors import CovidXrayError, ImagingError
+from covidxray_desktop.files import display_name, display_path, open_regular
+
+# A DICOMDIR record takes ~250 bytes: 8 MB is ~30,000 records (a full DVD's index), parsed in seconds.
+MAX_DICOMDIR_BYTES = 8 * 2**20
+MAX_DICOMDIR_IMAGES = 20_000
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".dcm", ".dicom", ".dic"}
 
@@ -55,11 +59,18 @@ def dicomdir_images(path) -> list[Path]:
     """The image files a DICOMDIR refers to, resolved next to it (missing ones included).
 
     Only references that stay inside the DICOMDIR's folder are followed: one naming
-    ../other-patient/IM1 or /etc/shadow is dropped, never read."""
+    ../other-patient/IM1 or /etc/shadow is dropped, never read. One too large to follow whole
+    raises ImagingError saying so (its row then says why); it is never parsed unbounded."""
     import pydicom
 
     root = Path(path).parent
+    name = display_name(path)
     with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_DICOMDIR_BYTES:
+            raise ImagingError(f"{name}: an index of {size / 2**20:.0f} MB, more than the "
+                               f"{MAX_DICOMDIR_BYTES / 2**20:.0f} MB (about 30,000 records) this app follows; "
+                               f"its films were not queued. Classify its folders instead.")
         ds = pydicom.dcmread(fh)
     inside = os.path.realpath(root)
     found = []
@@ -67,6 +78,9 @@ def dicomdir_images(path) -> list[Path]:
         ref = record.get("ReferencedFileID")
         if ref is None:
             continue
+        if len(found) == MAX_DICOMDIR_IMAGES:
+            raise ImagingError(f"{name}: lists more than {MAX_DICOMDIR_IMAGES:,} films, more than this app "
+                               f"follows from one index; its films were not queued. Classify its folders instead.")
         parts = [str(ref)] if isinstance(ref, str) else [str(p) for p in ref]
         target = root.joinpath(*parts)
         if os.path.commonpath([inside, os.path.realpath(target)]) == inside and not any(

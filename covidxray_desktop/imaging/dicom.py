@@ -1,11 +1,14 @@
 """DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
 import logging
+import struct
 import warnings
+import zlib
 
 import numpy as np
 
 from covidxray_desktop.errors import ImagingError, brief
-from covidxray_desktop.imaging.limits import check_size
+from covidxray_desktop.imaging.codestream import claimed_size
+from covidxray_desktop.imaging.limits import MAX_INFLATED_BYTES, check_size
 from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
 from covidxray_desktop.imaging.xray import XRay
 
@@ -41,6 +44,7 @@ def _read(source, name: str) -> XRay:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
+    _check_deflated(source, name)
     try:
         ds = pydicom.dcmread(source)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -50,6 +54,7 @@ def _read(source, name: str) -> XRay:
     rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     check_size(name, cols, rows)
+    _check_stream(ds, name)
     meta = _tags(ds)
     meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
     try:
@@ -63,6 +68,59 @@ def _read(source, name: str) -> XRay:
     gray, colour = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
     return XRay(gray, meta)
+
+
+def _check_deflated(source, name: str) -> None:
+    """pydicom inflates a deflated data set whole, unbounded: a 1 MB file can claim gigabytes of
+    elements. Count what it inflates to first, a megabyte at a time."""
+    if not hasattr(source, "getbuffer"):
+        return
+    view = source.getbuffer()
+    try:
+        head = bytes(view[:144])
+        if head[128:132] != b"DICM" or head[132:138] != b"\x02\x00\x00\x00UL":
+            return
+        meta_end = 144 + struct.unpack_from("<I", head, 140)[0]
+        if b"1.2.840.10008.1.2.1.99" not in bytes(view[132:meta_end]):  # Deflated Explicit VR Little Endian
+            return
+        inflater, rest, total = zlib.decompressobj(-zlib.MAX_WBITS), view[meta_end:], 0
+        while rest:
+            total += len(inflater.decompress(rest, 1 << 20))
+            if total > MAX_INFLATED_BYTES:
+                raise ImagingError(f"{name}: its deflated data set inflates to more than "
+                                   f"{MAX_INFLATED_BYTES // 2**20} MB, more than any film needs; it was not read.")
+            rest = inflater.unconsumed_tail
+    except zlib.error:
+        return  # damaged: pydicom's own message says so
+    finally:
+        view.release()
+
+
+def _check_stream(ds, name: str) -> None:
+    """Refuse, before any decoder sees them, compressed frames a decoder would abort on or that
+    claim more pixels than the limit (decoders trust the stream's header, not Rows and Columns)."""
+    from pydicom.encaps import generate_fragments
+    from pydicom.uid import RLELossless, UID
+
+    uid = UID(str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or ""))
+    if not uid.is_encapsulated or uid == RLELossless or "PixelData" not in ds:
+        return
+    bits = ds.get("BitsAllocated")
+    if bits is not None and bits not in (8, 16):  # python-gdcm aborts the whole process on 32 or 64
+        raise ImagingError(f"{name}: {bits}-bit samples in {uid.name} pixel data are not valid DICOM "
+                           f"(compressed films hold 8 or 16 bits); the file was not decoded.")
+    try:
+        fragments = generate_fragments(ds.PixelData)
+        first = [next(fragments, b""), next(fragments, b"")]  # the offset table, then frame 1's start
+    except Exception:  # damaged encapsulation: the decoder's own message says so
+        return
+    claim = claimed_size(first[1]) or claimed_size(first[0])
+    if claim is not None:
+        width, height, components = claim
+        check_size(name, width, height, f"its {uid.name} stream claims ")
+        if components > 4:
+            raise ImagingError(f"{name}: its {uid.name} stream claims {components} colour components; "
+                               f"the file was not decoded.")
 
 
 def _first_frame(ds) -> np.ndarray:

@@ -83,6 +83,21 @@ class _Worker:
             workers.pop().stop()
 
 
+def _shutdown(workers: set, warming: threading.Event, starters: list) -> None:
+    """No worker is started after this, and none is left running. A worker spawned while the app
+    exits would find its parent gone halfway through its start-up message and print an EOFError
+    traceback, so the starting threads are waited for first."""
+    warming.clear()
+    _join(starters)
+    _Worker.stop_all(workers)
+
+
+def _join(threads: list) -> None:
+    for thread in list(threads):
+        if thread is not threading.current_thread():  # the owner can go while its own starter runs
+            thread.join()
+
+
 class Isolated:
     """Call `function(path, *args)` (module-level, picklable) in a worker, `limit_s` at most per call.
 
@@ -95,7 +110,10 @@ class Isolated:
         self._idle, self._workers = [], set()
         self._lock = threading.Lock()
         self._inline = False
-        weakref.finalize(self, _Worker.stop_all, self._workers)  # when this object goes, or at exit
+        self._warming, self._starters = threading.Event(), []
+        self._warming.set()
+        # when this object goes, or at exit (before multiprocessing's own exit handler)
+        weakref.finalize(self, _shutdown, self._workers, self._warming, self._starters)
 
     def __call__(self, path, *args):
         worker = None if self._inline else self._checkout()
@@ -131,20 +149,29 @@ class Isolated:
             with self._lock:
                 missing = n - len(self._workers)
             for _ in range(max(0, missing)):
+                if not self._warming.is_set():  # closing
+                    return
                 worker = self._checkout()
                 if worker is None:
                     return
                 self._release(worker, keep=True)
 
-        threading.Thread(target=start, name="covidxray-decoder-start", daemon=True).start()
+        thread = threading.Thread(target=start, name="covidxray-decoder-start", daemon=True)
+        self._starters[:] = [t for t in self._starters if t.is_alive()] + [thread]
+        thread.start()
 
     def close(self) -> None:
-        """Stop every worker; a call in progress then raises DecodeAbandoned."""
+        """Stop every worker, those being started in the background too; a call in progress then
+        raises DecodeAbandoned. Calls made later start fresh workers."""
+        self._warming.clear()
+        _join(self._starters)  # a worker being started now joins the others, stopped below
+        self._starters.clear()
         with self._lock:
             workers = set(self._workers)
             self._workers.clear()  # the same set the finalizer holds, which stays armed
             self._idle.clear()
         _Worker.stop_all(workers)
+        self._warming.set()
 
     def _checkout(self):
         with self._lock:

@@ -1,12 +1,17 @@
 """PNG, JPEG, BMP and TIFF through Pillow, with the decompression-bomb guard left on."""
+import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.limits import MAX_PIXELS, check_size
 from covidxray_desktop.imaging.xray import XRay
+
+# Pillow's guard at the X-ray limit rather than its default (~89 Mpx), so a small file claiming a
+# huge picture is refused while its header is read, before any pixel is decoded.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
@@ -27,9 +32,14 @@ def read_raster(source, name: str, max_side: int | None = None) -> XRay:
                 if str(im.info.get("Software", "")).startswith(OVERLAY_MARK):
                     raise ImagingError(f"{name}: a heat-map picture made by this app, not an X-ray; "
                                        f"classify the original film instead.")
+                # Pillow reads every CMYK JPEG as Adobe's inverted CMYK; one without Adobe's marker is not.
+                plain_cmyk = fmt == "jpeg" and im.mode == "CMYK" and "adobe" not in im.info
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
+                im = _reduced(im, max_side)
+                if im.mode == "CMYK":
+                    im = _cmyk_to_rgb(im, plain_cmyk)
                 gray, colourfulness, bits = _to_gray(im)
     except ImagingError:
         raise
@@ -43,6 +53,36 @@ def read_raster(source, name: str, max_side: int | None = None) -> XRay:
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
     return XRay(gray, meta)
+
+
+def _reduced(im: Image.Image, max_side: int | None) -> Image.Image:
+    """Box-reduced by the factor the final resize would use anyway (see `shrink`), while the
+    pixels are still 8 or 16 bits: the float copies that follow are then small."""
+    factor = int(max(im.size) / max_side / 2) if max_side else 0
+    if factor < 2:
+        return im
+    if im.mode in ("1", "P", "PA") or im.mode.startswith("I;16"):  # modes reduce() does not take
+        im = im.convert({"1": "L", "P": "RGB", "PA": "RGB"}.get(im.mode, "I"))
+    return im.reduce(factor)
+
+
+def _cmyk_to_rgb(im: Image.Image, plain: bool) -> Image.Image:
+    """CMYK as printed: through the file's own colour profile when it has one, else each ink
+    multiplying the light left ((1 - C)(1 - K) for red). Pillow's own conversion subtracts the
+    inks instead (1 - C - K), which darkens a rich-black copy of a film well past its original."""
+    if plain:  # undo Pillow's inversion
+        im = Image.eval(im, lambda v: 255 - v)
+    icc = im.info.get("icc_profile")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: the formula below
+    c, m, y, k = (np.asarray(band, np.float32) / 255.0 for band in im.split())
+    light = 1.0 - k
+    rgb = np.stack([(1.0 - c) * light, (1.0 - m) * light, (1.0 - y) * light], axis=-1)
+    return Image.fromarray((rgb * 255.0 + 0.5).astype(np.uint8), "RGB")
 
 
 def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:

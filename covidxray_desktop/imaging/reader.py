@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.errors import CovidXrayError, ImagingError
+from covidxray_desktop.errors import CovidXrayError, ImagingError, brief
 from covidxray_desktop.files import display_name, read_regular
-from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff_bytes
+from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, dicomdir_images, sniff_bytes
 from covidxray_desktop.imaging.dicom import read_dicom
 from covidxray_desktop.imaging.raster import read_raster, shrink
 from covidxray_desktop.imaging.xray import XRay
@@ -44,11 +44,28 @@ def read(path) -> bytes:
     return data
 
 
+def _why_not_followed(path: Path, name: str) -> ImagingError:
+    try:
+        dicomdir_images(path)  # raises the reason when it is too large to follow
+    except ImagingError as exc:
+        return exc
+    except FileNotFoundError:
+        return Transient(f"{name}: file not found.")
+    except CovidXrayError as exc:  # not a regular file
+        return ImagingError(str(exc))
+    except Exception as exc:
+        return ImagingError(f"{name}: a DICOMDIR that cannot be read ({brief(exc)}); its films were not queued.")
+    return ImagingError(f"{name}: a DICOMDIR (an index of DICOM files, not an image) that lists no film "
+                        f"this app can follow.")
+
+
 def load(path, max_side: int | None = None, data: bytes | None = None) -> XRay:
     """Read an X-ray by its content. `max_side` lets big images decode at reduced size.
     `data`: the file's bytes when the caller has read them already."""
     path = Path(path)
     name = display_name(path)
+    if path.name.upper() == "DICOMDIR":  # an index reaches here only when its films could not be queued
+        raise _why_not_followed(path, name)
     if data is None:
         data = read(path)
     kind = sniff_bytes(data[:132])

@@ -51,13 +51,18 @@ class Fonts:
 
 def write(path, results, models: dict | None = None, threshold=None, anonymise: bool = False,
           summary: dict | None = None, tr=identity, message_tr=identity, country: str | None = None,
-          cjk: bool = False, stopped=lambda: False) -> int:
+          cjk: bool = False, stopped=lambda: False, decode_limit_s: float | None = 30.0) -> int:
     """Write the report atomically; returns the number of film pages.
 
     `threshold`: None (each result's own model's), a number, or a function of the result; `models`:
     the store's model hash -> {ident, threshold, metrics}; `tr`/`message_tr`: the interface's
-    language for the report's words and for the core's sentences; `cjk`: use a Chinese font."""
+    language for the report's words and for the core's sentences; `cjk`: use a Chinese font;
+    `decode_limit_s`: films without pixels are decoded again in a worker process, abandoned after
+    this long (None: in this process, no limit), as classify decodes them."""
     from reportlab.pdfgen import canvas
+
+    from covidxray_desktop.imaging.isolate import Isolated
+    from covidxray_desktop.prepare import film
 
     results = list(results)
     models = models or {}
@@ -71,6 +76,7 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
     size = page_size(country)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
     os.close(fd)
+    films = Isolated(film, decode_limit_s) if decode_limit_s else film  # no process until a film needs one
     try:
         c = canvas.Canvas(tmp, pagesize=size, pageCompression=1)
         c.setTitle(tr("Chest X-ray report"))
@@ -81,10 +87,13 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         for i, result in enumerate(results, 1):
             if stopped():
                 raise InterruptedError("the report was stopped")
-            _film_page(page, i, result, models.get(result.model_hash, {}), thresholds(result), anonymise, message_tr)
+            _film_page(page, i, result, models.get(result.model_hash, {}), thresholds(result), anonymise, message_tr,
+                       films)
         c.save()
         replace_atomic(tmp, path)
     finally:
+        if isinstance(films, Isolated):
+            films.close()
         if os.path.exists(tmp):
             os.unlink(tmp)
     return len(results)
@@ -243,10 +252,9 @@ def _summary(page, results, models, thresholds, summary, anonymise, message_tr) 
     page.end()
 
 
-def _film_page(page, i, result, info, threshold, anonymise, message_tr) -> None:
+def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -> None:
     from reportlab.lib.utils import ImageReader
 
-    from covidxray_desktop.imaging import DECODE_SIDE, load
     from covidxray_desktop.model import cam
 
     tr = page.tr
@@ -254,7 +262,7 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr) -> None:
     m, width = page.margin, page.w - 2 * page.margin
     pixels, problem = None, ""
     try:
-        pixels = result.pixels if result.pixels is not None else load(result.path, max_side=DECODE_SIDE).pixels
+        pixels = result.pixels if result.pixels is not None else films(result.path, FILM_SIDE)
     except Exception as exc:
         problem = tr("The film could not be read again for this page: {0}").format(
             message_tr(str(exc)) if not anonymise else type(exc).__name__)

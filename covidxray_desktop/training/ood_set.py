@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from covidxray_desktop.imaging import DECODE_SIDE, load
+from covidxray_desktop.imaging import DECODE_SIDE
+from covidxray_desktop.imaging.isolate import Isolated
+from covidxray_desktop.prepare import film
 
 SKIMAGE_GRAY = ["camera", "coins", "horse", "moon", "page", "text", "clock", "brick", "grass", "gravel",
                 "checkerboard", "binary_blobs", "microaneurysms"]
@@ -89,14 +91,18 @@ def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:
     for i in range(4):
         save("ct_like", f"axial{i}", _axial_chest(rng))
     items += _skimage(out_dir)
-    for n, f in enumerate(xray_files):
-        base = load(f, max_side=DECODE_SIDE).pixels
-        for k, turned in ((1, np.rot90(base, 1)), (2, np.rot90(base, 2)), (3, np.rot90(base, 3))):
-            save("rotated", f"{n}-rot{90 * k}", turned)
-        save("flipped", f"{n}-upside-down", base[::-1])
-        h, w = base.shape
-        save("crop", f"{n}-corner", base[: h // 3, : w // 3])
-    items += _tagged_dicoms(out_dir, xray_files[:2])
+    films = Isolated(film)  # the real films decode in a worker process, as every film does
+    try:
+        for n, f in enumerate(xray_files):
+            base = films(f, DECODE_SIDE)
+            for k, turned in ((1, np.rot90(base, 1)), (2, np.rot90(base, 2)), (3, np.rot90(base, 3))):
+                save("rotated", f"{n}-rot{90 * k}", turned)
+            save("flipped", f"{n}-upside-down", base[::-1])
+            h, w = base.shape
+            save("crop", f"{n}-corner", base[: h // 3, : w // 3])
+        items += _tagged_dicoms(out_dir, xray_files[:2], films)
+    finally:
+        films.close()
     return items
 
 
@@ -178,13 +184,13 @@ def _skimage(out_dir) -> list[tuple[Path, str]]:
     return items
 
 
-def _tagged_dicoms(out_dir, xray_files) -> list[tuple[Path, str]]:
+def _tagged_dicoms(out_dir, xray_files, films) -> list[tuple[Path, str]]:
     """Real X-ray pixels whose DICOM tags say it is a CT slice or a lateral view."""
     from covidxray_desktop.imaging.dicom_write import write_dicom
 
     items = []
     for n, f in enumerate(xray_files):
-        pixels = (load(f, max_side=DECODE_SIDE).pixels * 255 + 0.5).astype(np.uint8)
+        pixels = (films(f, DECODE_SIDE) * 255 + 0.5).astype(np.uint8)
         for kind, tags in (("ct_tagged", {"Modality": "CT"}), ("lateral_tagged", {"ViewPosition": "LL"})):
             path = out_dir / f"{kind}-{n}.dcm"
             write_dicom(path, pixels, **tags)
