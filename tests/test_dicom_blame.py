@@ -18,7 +18,9 @@ def test_a_damaged_compressed_dicom_does_not_blame_an_installed_plugin(tmp_path,
     with pytest.raises(ImagingError) as error:
         load(path)
     message = str(error.value)
-    assert message.startswith("ward3.dcm: ") and "install" not in message and "could not be decoded" in message
+    assert message.startswith("ward3.dcm: ") and "install" not in message
+    # Said as damage: the decoder failed, or the stream's own header (checked first) holds no picture.
+    assert "could not be decoded" in message or "no pixels" in message
 
 
 def test_a_syntax_with_no_decoder_installed_names_the_plugin(tmp_path, monkeypatch):
