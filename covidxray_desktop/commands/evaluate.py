@@ -1,6 +1,5 @@
 """`evaluate DATA`: metrics overall, per class, per source; a clinic's own folder is scored whole,
 with a plain-language verdict beside the numbers."""
-import json
 import sys
 from pathlib import Path
 
@@ -24,12 +23,16 @@ def run(args) -> int:
     from covidxray_desktop import outputs
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.store import default_path
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.sitecheck import verdict
 
-    if args.json:
-        outputs.check(args.json, "--json", [args.data])
     bundle = load(args.model, keras=args.runtime == "keras")
+    if args.json:
+        outputs.check(args.json, "--json", [args.data], store=default_path(), protected=bundle.files)
+    if args.ood:  # generated pictures inside the labelled folders would be read as films later
+        outputs.check(args.ood, "--ood", [args.data], store=default_path(), protected=bundle.files,
+                      folder_output=True)
     predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
     progress = {"bar": None}
 
@@ -67,5 +70,7 @@ def run(args) -> int:
         for name in ood["accepted"]:
             print(f"  accepted: {name}")
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
+        from covidxray_desktop.files import write_json_atomic
+
+        write_json_atomic(args.json, report)
     return 0

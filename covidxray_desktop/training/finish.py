@@ -1,11 +1,11 @@
 """After the epochs: calibrate on val, fit the gate and the shift test, save the bundle, score it
 through the classify route, report."""
-import json
 from pathlib import Path
 
 import numpy as np
 
 from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid, threshold_for_sensitivity
@@ -174,6 +174,6 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
                          xrange=(1, max(epochs[-1], 2)), yrange=(0, top))
         report_["figures"]["curves"] = str(path)
     path = out_dir / f"{name}.report.json"
-    path.write_text(json.dumps(report_, indent=1), encoding="utf-8")
+    write_json_atomic(path, report_)
     report_["path"] = str(path)
     return report_

@@ -116,6 +116,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         "balanced_sampling": bool(spec["source_weights"] and spec.get("balanced_sampling")),
         "unreadable_files": problems[:50], "provenance": DATA_PROVENANCE,
     }
+    cancelled()  # raises when the run was abandoned (a second Ctrl+C): nothing is saved then
     return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
                            lung_card, on_event, overwrite, data)
 
@@ -175,11 +176,9 @@ def _views(spec, decoded, segmenter, on_event) -> dict:
 
 def _check_target(out_dir, name: str, overwrite: bool) -> None:
     """Before hours of work: an earlier bundle of this name is never replaced unasked."""
-    from pathlib import Path
-
-    target = Path(out_dir) / f"{name}.keras"
-    if not overwrite and (target.exists() or bundles.card_path(target).exists()):
-        raise UsageError(f"{target} exists already; choose another --name or --out, or add --overwrite.")
+    if not overwrite and bundles.taken(out_dir, name):
+        raise UsageError(f"{bundles.taken(out_dir, name)} exists already; choose another --name or --out, "
+                         f"or add --overwrite.")
 
 
 def _check_both_classes(parts, after_decoding=False):
