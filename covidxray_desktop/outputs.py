@@ -52,9 +52,9 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     its ROC), which must not sit there either; `make_folder`: the command makes the target's folder."""
     where = _real(target)
     shown = display_path(target)
-    if not folder_output and os.path.islink(os.path.abspath(os.path.expanduser(str(target)))):
-        raise UsageError(f"{option} {shown} is a symbolic link; outputs are not written through links. "
-                         f"Give the file itself or another name.")
+    given = os.path.abspath(os.path.expanduser(str(target)))
+    if not folder_output and os.path.islink(given) and not _stream_link(given):
+        raise UsageError(_link(option, shown))
     same = _identity(where)
     for what, paths in _guarded(store, files, inputs, protected):
         if where in paths or (same is not None and same in {_identity(p) for p in paths}):
@@ -84,28 +84,42 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
 def open_stream(target, option: str):
     """A text file to write rows into as they come, opened without following a final symbolic link.
 
-    Checked on the opened file, so nothing swapped in after `check` is written through: a link, a
-    device, or a file with a second name (a hard link to the store, say) is refused, not truncated."""
+    Checked on the opened file, so nothing swapped in after `check` is written through: a link to a
+    file, or a file with a second name (a hard link to the store, say), is refused, not truncated.
+    A terminal, /dev/null or a pipe (`/dev/stdout`, a shell's `>(...)`) is written as before."""
     shown = display_path(target)
+    follow = _stream_link(target)
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | NOFOLLOW | getattr(os, "O_NONBLOCK", 0), 0o666)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | (0 if follow else NOFOLLOW), 0o666)
     except OSError as exc:
         if os.path.islink(target):
-            raise UsageError(f"{option} {shown} is a symbolic link; outputs are not written through links. "
-                             f"Give the file itself or another name.") from None
+            raise UsageError(_link(option, shown)) from None
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{option} {shown} is not a regular file; it is not written.")
-        if info.st_nlink > 1:
-            raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
-                             f"file too. Choose another file.")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        os.ftruncate(fd, 0)
+        if stat.S_ISREG(info.st_mode):
+            if follow:  # swapped for a link to a file since it was looked at
+                raise UsageError(_link(option, shown))
+            if info.st_nlink > 1:
+                raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
+                                 f"file too. Choose another file.")
+            os.ftruncate(fd, 0)
+        elif not (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise UsageError(f"{option} {shown} is neither a file, a terminal nor a pipe; it is not written.")
         return os.fdopen(fd, "w", newline="", encoding="utf-8")
     except BaseException:
         os.close(fd)
         raise
 
+
+def _stream_link(path) -> bool:
+    """A link to a terminal, /dev/null or a pipe (/dev/stdout): outputs may go through those."""
+    try:
+        return os.path.islink(path) and (stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISFIFO(os.stat(path).st_mode))
+    except OSError:
+        return False
+
+
+def _link(option: str, shown: str) -> str:
+    return (f"{option} {shown} is a symbolic link; outputs are not written through links. "
+            f"Give the file itself or another name.")

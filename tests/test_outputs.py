@@ -40,9 +40,11 @@ def films(tmp_path):
     return folder
 
 
-def test_evaluate_json_onto_the_results_store_or_a_hard_link_to_it_is_refused(tmp_path, capsys):
+def test_evaluate_json_onto_the_results_store_or_a_hard_link_to_it_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user data"))  # this test's own per-user store
     site = class_folders(tmp_path / "site", per_class=2, size=64)
     store = default_path()
+    assert tmp_path in store.parents
     store.parent.mkdir(parents=True, exist_ok=True)
     store.write_bytes(b"SQLite format 3\0 the clinic's results")
     os.link(store, tmp_path / "report.json")
