@@ -37,7 +37,9 @@ class ModelBundle:
 
     @property
     def ident(self) -> str:
-        return f"{self.card['name']}@{self.card['version']}"
+        """name@day+hash: the hash is the whole bundle's (the card, which names the hash of every
+        file the runtime reads), so no changed network or card can keep an ident."""
+        return f"{self.card['name']}@{str(self.card['version']).split('+')[0]}+{self.hash[:8]}"
 
     @property
     def has_lungs(self) -> bool:
