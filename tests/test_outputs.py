@@ -182,3 +182,11 @@ def test_a_save_killed_half_way_leaves_the_previous_model_working(tiny_bundle, t
     again = bundles.load(tmp_path / "tiny.keras")  # finishes the save that had reached its moment
     assert again.card["threshold"] == 0.25 and again.hash != old.hash
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_training_never_puts_its_report_pictures_among_the_films_it_learns_from(tmp_path, capsys):
+    data = class_folders(tmp_path / "data", per_class=2, size=64)
+    before = sorted(p.name for p in data.rglob("*"))
+    err = refused(["train", data, "--out", data / "COVID", "--epochs", "1", "--quiet"], capsys, data / "COVID")
+    assert "inside the input folder" in err
+    assert sorted(p.name for p in data.rglob("*")) == before
