@@ -190,3 +190,23 @@ def test_training_never_puts_its_report_pictures_among_the_films_it_learns_from(
     err = refused(["train", data, "--out", data / "COVID", "--epochs", "1", "--quiet"], capsys, data / "COVID")
     assert "inside the input folder" in err
     assert sorted(p.name for p in data.rglob("*")) == before
+
+
+def test_a_second_ctrl_c_while_a_training_run_finishes_saves_nothing(tmp_path, capsys, monkeypatch):
+    import signal
+
+    from covidxray_desktop.training import finish
+
+    data = class_folders(tmp_path / "data", per_class=12)
+    calibrate = finish.calibrate
+
+    def two_ctrl_c(*args, **kwargs):  # the user presses Ctrl+C twice while the model is calibrated
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return calibrate(*args, **kwargs)
+
+    monkeypatch.setattr(finish, "calibrate", two_ctrl_c)
+    code = main(["train", str(data), "--out", str(tmp_path / "models"), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
+    assert not list((tmp_path / "models").glob("*.keras")) and not list((tmp_path / "models").glob("*.json"))

@@ -67,7 +67,7 @@ def head(classifier) -> dict | None:
 
 
 def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name, training, lung_card, on_event,
-             overwrite=False, data=None):
+             overwrite=False, data=None, cancelled=lambda: False):
     card = {
         "arch": arch, "classes": ["normal", "covid"], "positive_class": "covid",
         "input": {"size": spec["size"], "channels": spec["channels"]},
@@ -88,6 +88,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
         from covidxray_desktop.model.lungs import segmenter_input
 
         parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
+    cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
     bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
     return assess_saved(bundle, decoded, history, out_dir, name, on_event, data)
 

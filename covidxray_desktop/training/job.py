@@ -116,9 +116,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         "balanced_sampling": bool(spec["source_weights"] and spec.get("balanced_sampling")),
         "unreadable_files": problems[:50], "provenance": DATA_PROVENANCE,
     }
-    cancelled()  # raises when the run was abandoned (a second Ctrl+C): nothing is saved then
     return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
-                           lung_card, on_event, overwrite, data)
+                           lung_card, on_event, overwrite, data, cancelled=cancelled)
 
 
 def _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources):
