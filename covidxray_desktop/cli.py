@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     command = COMMANDS[args.command]
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup
+    from covidxray_desktop.training.session import Cancelled
 
     backend.quiet()
     setup()
@@ -89,6 +90,9 @@ def main(argv=None) -> int:
         reason = getattr(exc, "strerror", None) or exc
         print(f"covidxray: {name + ': ' if name else ''}{reason}", file=sys.stderr)
         return 2
+    except Cancelled:  # a second Ctrl+C in train or adapt: the run is given up
+        print("covidxray: stopped; nothing was saved", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)
         return 130

@@ -121,6 +121,17 @@ def write_bytes_atomic(path, data: bytes, private: bool = False) -> None:
             os.unlink(tmp)
 
 
+def write_through(path, write, private: bool = False) -> None:
+    """`write(stream)` fills a binary stream (Pillow's save, say) that lands atomically at `path`.
+
+    The rename replaces a symbolic link planted at `path` instead of writing to where it points."""
+    import io
+
+    buf = io.BytesIO()
+    write(buf)
+    write_bytes_atomic(path, buf.getvalue(), private)
+
+
 def replace_atomic(tmp, path, private: bool = False) -> None:
     """Finish a file written elsewhere under a temp name: fsync, permissions, rename."""
     fsync(tmp)

@@ -1,43 +1,71 @@
-"""Where a command may write: never over an input, the results store, or where it would read.
+"""Where a command may write: never over an input, the results store, the model in use, or where it
+would read; never through a symbolic link.
 
 Paths are resolved (symlinks followed) before they are compared, so a link to an input folder
-is the input folder.
+is the input folder; files are also compared by device and inode, so a hard link to the store is
+the store.
 """
 import os
+import stat
 from pathlib import Path
 
 from covidxray_desktop.errors import UsageError
 from covidxray_desktop.files import display_path, inside
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 
 def _real(path) -> str:
     return os.path.realpath(os.path.abspath(os.path.expanduser(str(path))))
 
 
-def check(target, option: str, inputs=(), files=(), store=None, folder_output: bool = False) -> Path:
+def _identity(path):
+    """(device, inode) of an existing file, or None: two names of one file share it."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _guarded(store, files, inputs, protected) -> list:
+    """(what it is, its paths) for every file an output must never replace."""
+    groups = []
+    if store is not None:
+        db = _real(store)
+        groups.append(("the results store", [db, db + "-wal", db + "-shm", db + "-journal"]))
+    groups.append(("a file of the model in use", [_real(p) for p in protected]))
+    groups.append(("one of the input files",
+                   [_real(f) for f in files] + [_real(p) for p in inputs if not os.path.isdir(p)]))
+    return groups
+
+
+def check(target, option: str, inputs=(), files=(), store=None, folder_output: bool = False,
+          protected=(), pictures: bool = False, make_folder: bool = False) -> Path:
     """Refuse (UsageError, exit 2) an output that would overwrite or feed an input.
 
     `inputs`: the paths given; `files`: the files the run will read; `store`: the results store;
-    `folder_output`: the target is a folder of pictures (heat maps), which must not sit in an input
-    folder, where a later run would read them."""
+    `protected`: other files never to replace (the model bundle in use); `folder_output`: the target
+    is a folder of pictures (heat maps), which must not sit in an input folder, where a later run
+    would read them; `pictures`: the target is a file with pictures written beside it (a model and
+    its ROC), which must not sit there either; `make_folder`: the command makes the target's folder."""
     where = _real(target)
     shown = display_path(target)
-    if store is not None:
-        db = _real(store)
-        if where in (db, db + "-wal", db + "-shm", db + "-journal"):
-            raise UsageError(f"{option} {shown} is the results store; choose another file.")
-    read = {_real(f) for f in files} | {_real(p) for p in inputs if not os.path.isdir(p)}
-    if where in read:
-        raise UsageError(f"{option} {shown} is one of the input files; it would be overwritten. "
-                         f"Choose a file outside the inputs.")
+    given = os.path.abspath(os.path.expanduser(str(target)))
+    if not folder_output and os.path.islink(given) and not _stream_link(given):
+        raise UsageError(_link(option, shown))
+    same = _identity(where)
+    for what, paths in _guarded(store, files, inputs, protected):
+        if where in paths or (same is not None and same in {_identity(p) for p in paths}):
+            raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")
     for given in inputs:
         if not os.path.isdir(given):
             continue
         folder = _real(given)
         if not inside(where, folder):
             continue
-        if folder_output:
+        if folder_output or pictures:
             raise UsageError(f"{option} {shown} is inside the input folder {display_path(given)}; a later run would "
                              f"read its pictures. Choose a folder outside the inputs.")
         if Path(where).suffix.lower() in IMAGE_EXTENSIONS or (os.path.isfile(where) and sniff(where)):
@@ -48,6 +76,50 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     if os.path.isdir(where) and not folder_output:
         raise UsageError(f"{option} {shown} is a folder; give a file name.")
     parent = Path(where).parent
-    if not folder_output and not parent.is_dir():
+    if not folder_output and not make_folder and not parent.is_dir():
         raise UsageError(f"{option} {shown}: the folder {display_path(parent)} does not exist.")
     return Path(target)
+
+
+def open_stream(target, option: str):
+    """A text file to write rows into as they come, opened without following a final symbolic link.
+
+    Checked on the opened file, so nothing swapped in after `check` is written through: a link to a
+    file, or a file with a second name (a hard link to the store, say), is refused, not truncated.
+    A terminal, /dev/null or a pipe (`/dev/stdout`, a shell's `>(...)`) is written as before."""
+    shown = display_path(target)
+    follow = _stream_link(target)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | (0 if follow else NOFOLLOW), 0o666)
+    except OSError as exc:
+        if os.path.islink(target):
+            raise UsageError(_link(option, shown)) from None
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode):
+            if follow:  # swapped for a link to a file since it was looked at
+                raise UsageError(_link(option, shown))
+            if info.st_nlink > 1:
+                raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
+                                 f"file too. Choose another file.")
+            os.ftruncate(fd, 0)
+        elif not (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise UsageError(f"{option} {shown} is neither a file, a terminal nor a pipe; it is not written.")
+        return os.fdopen(fd, "w", newline="", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _stream_link(path) -> bool:
+    """A link to a terminal, /dev/null or a pipe (/dev/stdout): outputs may go through those."""
+    try:
+        return os.path.islink(path) and (stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISFIFO(os.stat(path).st_mode))
+    except OSError:
+        return False
+
+
+def _link(option: str, shown: str) -> str:
+    return (f"{option} {shown} is a symbolic link; outputs are not written through links. "
+            f"Give the file itself or another name.")

@@ -60,3 +60,23 @@ def test_too_few_films_for_every_part_keep_their_own_scores():
     films = [Sample(f"f{i}.png", int(i == 0), "site", f"p{i}", "train") for i in range(6)]  # one COVID film
     assert adapt.held_out_logits(lambda *a: ([], 0), films, np.zeros((6, 4, 4)), 0, lambda e: None,
                                  lambda: False, lambda m, idx: np.zeros(len(idx))) is None
+
+
+def test_a_second_ctrl_c_while_adapting_saves_nothing(tmp_path, tiny_bundle, capsys, monkeypatch):
+    import os
+    import signal
+
+    site = class_folders(tmp_path / "site", per_class=16)
+    refit = adapt._refit
+
+    def two_ctrl_c(*args, **kwargs):  # the user presses Ctrl+C twice while the threshold is refitted
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return refit(*args, **kwargs)
+
+    monkeypatch.setattr(adapt, "_refit", two_ctrl_c)
+    out = tmp_path / "models" / "site.keras"
+    code = main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
+    assert not out.exists() and not out.with_suffix(".json").exists()

@@ -16,10 +16,12 @@ def add_arguments(a) -> None:
 
 
 def run(args) -> int:
+    from covidxray_desktop import outputs
     from covidxray_desktop.commands.progress import metrics_line
     from covidxray_desktop.commands.train import interruptible, progress_printer
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.paths import default_model
+    from covidxray_desktop.store import default_path
     from covidxray_desktop.training.adapt import adapt
     from covidxray_desktop.training.session import Session
 
@@ -28,6 +30,8 @@ def run(args) -> int:
         raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
     if out.resolve() == default_model().resolve() or out.resolve().parent == default_model().resolve().parent:
         raise UsageError("--out must not be the bundled model's folder: the bundled model is never overwritten")
+    # The bundle's ROC picture goes beside it: inside the site's folders it would be read as a film.
+    outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True)
     session = Session(progress_printer(args.quiet))
     previous = interruptible(session)
     try:

@@ -41,20 +41,20 @@ def run(args) -> int:
         raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
+    bundle = load(args.model)
     for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
                                    ("--summary", args.summary, False), ("--heatmaps", args.heatmaps, True)):
         if target and target != "-":
-            outputs.check(target, option, args.paths, found.files, db, folder_output=folder)
+            outputs.check(target, option, args.paths, found.files, db, folder_output=folder, protected=bundle.files)
             writable(target, option, folder)  # now, not after the whole batch
     heat_dir = _heatmap_dir(args.heatmaps) if args.heatmaps else None
-    bundle = load(args.model)
     predictor = Predictor(bundle, overlays=heat_dir is not None, decode_limit_s=args.decode_limit or None)
     predictor.start()
     store = Store(db)
     summary = batch.Summary(bundle, args.threshold)
     progress = Progress(len(found.files), args.quiet)
     kept = [] if args.pdf else None
-    out = open(args.csv, "w", newline="", encoding="utf-8") if args.csv and args.csv != "-" else sys.stdout
+    out = outputs.open_stream(args.csv, "--csv") if args.csv and args.csv != "-" else sys.stdout
     try:
         writer = written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)

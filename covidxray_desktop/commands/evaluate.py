@@ -26,15 +26,19 @@ def run(args) -> int:
     from covidxray_desktop.files import write_json_atomic
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.store import default_path
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.sitecheck import verdict
 
+    bundle = load(args.model, keras=args.runtime == "keras")
     if args.json:
         from covidxray_desktop.commands.writing import writable
 
-        outputs.check(args.json, "--json", [args.data])
+        outputs.check(args.json, "--json", [args.data], store=default_path(), protected=bundle.files)
         writable(args.json, "--json")  # before the films are scored, not after
-    bundle = load(args.model, keras=args.runtime == "keras")
+    if args.ood:  # generated pictures inside the labelled folders would be read as films later
+        outputs.check(args.ood, "--ood", [args.data], store=default_path(), protected=bundle.files,
+                      folder_output=True)
     predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
     progress = {"bar": None}
 

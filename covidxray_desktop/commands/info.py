@@ -13,7 +13,7 @@ def run(args) -> int:
     from covidxray_desktop import DISCLAIMER, __version__, backend
     from covidxray_desktop.errors import ModelError
     from covidxray_desktop.logs import log_dir
-    from covidxray_desktop.model.bundle import read_card
+    from covidxray_desktop.model.bundle import load
     from covidxray_desktop.paths import default_model, user_data_dir
     from covidxray_desktop.store import default_path
 
@@ -29,9 +29,10 @@ def run(args) -> int:
           + (f", device: {backend.device()}" if getattr(args, "devices", False) else " (loaded only to train)"))
     print(f"default model: {default_model()}")
     try:
-        card = read_card(default_model())
+        bundle = load(default_model())
+        card = bundle.card
         test = card.get("metrics", {}).get("test", {})
-        print(f"  {card['name']}@{card['version']}: test AUC {test.get('auc')}, sensitivity "
+        print(f"  {bundle.ident}: test AUC {test.get('auc')}, sensitivity "
               f"{test.get('sensitivity')}, specificity {test.get('specificity')}, threshold {card['threshold']:.4f}")
     except ModelError as exc:
         print(f"  {exc}")

@@ -89,12 +89,16 @@ def print_outcome(bundle, report) -> None:
 
 
 def run(args) -> int:
+    from covidxray_desktop import outputs
     from covidxray_desktop.logs import log
     from covidxray_desktop.paths import user_data_dir
+    from covidxray_desktop.store import default_path
     from covidxray_desktop.training.job import train
     from covidxray_desktop.training.session import Session
 
     out = Path(args.out) if args.out else user_data_dir() / "models"
+    # The ROC and curves pictures go there: inside the data they would be read as films.
+    outputs.check(out, "--out", [args.data], store=default_path(), folder_output=True)
     session = Session(progress_printer(args.quiet))
     previous = interruptible(session)
     try:

@@ -13,9 +13,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from covidxray_desktop.errors import ModelError, brief
-from covidxray_desktop.files import NotRegular, read_regular, replace_atomic, sha256_bytes, sha256_file, write_json_atomic
+from covidxray_desktop.errors import CovidXrayError, ModelError, brief
+from covidxray_desktop.files import NotRegular, read_regular, sha256_bytes, sha256_file, write_json_atomic
 from covidxray_desktop.model import card as cards
+from covidxray_desktop.model import commit
 from covidxray_desktop.model.architectures import CLASSIFIER, LUNGS
 from covidxray_desktop.paths import default_model
 
@@ -23,6 +24,8 @@ FORMAT_VERSION = 2
 MAX_UNPACKED = 1024 * 2**20  # what a .keras archive may expand to (ours: 4 MB; the article's network: 390 MB)
 MAX_CONFIG = 4 * 2**20
 MAX_ONNX = 1024 * 2**20
+# What a save writes under the bundle's name (the ROC and report come after, beside it).
+WRITTEN_BESIDE = (".keras", ".json", ".classifier.onnx", ".lungs.onnx", ".roc.png", ".curves.png", ".report.json")
 
 
 @dataclass
@@ -34,14 +37,29 @@ class ModelBundle:
 
     @property
     def ident(self) -> str:
-        return f"{self.card['name']}@{self.card['version']}"
+        """name@day+hash: the hash is the whole bundle's (the card, which names the hash of every
+        file the runtime reads), so no changed network or card can keep an ident."""
+        return f"{self.card['name']}@{str(self.card['version']).split('+')[0]}+{self.hash[:8]}"
 
     @property
     def has_lungs(self) -> bool:
         return bool(self.card.get("lungs"))
 
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the bundle: the .keras, the card, the light-runtime networks."""
+        return [self.path, card_path(self.path)] + [self.part_path(p) for p in self.card.get("runtime", {})]
+
     def part_path(self, part: str) -> Path:
         return self.path.parent / self.card["runtime"][part]["file"]
+
+    def part_bytes(self, part: str) -> bytes:
+        """A light-runtime network as bytes checked against the card: what runs is what was hashed."""
+        target = self.part_path(part)
+        data = _read(target, MAX_ONNX)
+        if sha256_bytes(data) != self.card["runtime"][part]["sha256"]:
+            raise ModelError(_differs(target))
+        return data
 
     def keras_part(self, part: str):
         """The classifier or the lung segmenter as its own Keras model (Keras loaded on demand)."""
@@ -73,6 +91,11 @@ def load(path=None, keras: bool = False) -> ModelBundle:
     keras=True also loads the Keras model (and with it TensorFlow); classifying does not need it.
     """
     path = _resolve(Path(path) if path else default_model())
+    try:
+        commit.finish(path.parent, path.stem)  # a save killed after its moment of commit
+    except OSError as exc:
+        raise ModelError(f"{path.name}: an interrupted save of this model could not be finished "
+                         f"({exc.strerror or exc}); save it again.")
     card, digest = _read_card(path)
     if not path.exists():
         raise ModelError(f"{path.name}: model file not found.")
@@ -92,17 +115,19 @@ def load(path=None, keras: bool = False) -> ModelBundle:
 
 
 def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_inputs=None) -> ModelBundle:
-    """Write the bundle: `name.keras`, its light-runtime export, then the card (last, atomically).
+    """Write the bundle: `name.keras`, its light-runtime export and the card, as one change (see commit).
 
-    An existing bundle of that name is refused unless `overwrite`. The export is checked against
+    An existing bundle of that name (or its report) is refused unless `overwrite`; an overwritten one
+    keeps working until the new one is whole. The export is checked against
     Keras on `parity_inputs` (a dict part -> inputs) before anything is kept.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.keras"
-    if not overwrite and (target.exists() or card_path(target).exists()):
-        raise ModelError(f"{target}: a model of this name exists already; choose another name or output "
-                         f"folder (or overwrite it on purpose).")
+    commit.finish(out_dir, name)
+    if not overwrite and taken(out_dir, name):
+        raise ModelError(f"{taken(out_dir, name)}: a model of this name (or its report) exists already; choose "
+                         f"another name or output folder (or overwrite it on purpose).")
     temps = []
     try:
         tmp = _temp(out_dir, name, ".keras", temps)
@@ -130,15 +155,17 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
         if runtime:
             card["runtime"] = runtime
         cards.validate(card, f"{name}.json")
-        for part, tmp_part in exported.items():
-            replace_atomic(tmp_part, out_dir / runtime[part]["file"])
-        replace_atomic(tmp, target)
+        files = {target.name: tmp, card_path(target).name: _card_temp(out_dir, name, card, temps)}
+        files.update({runtime[part]["file"]: tmp_part for part, tmp_part in exported.items()})
+        commit.together(out_dir, name, files)  # the old bundle stays whole until the new one is
     finally:
-        for t in temps:
-            if os.path.exists(t):
-                os.unlink(t)
-    write_json_atomic(card_path(target), card)
+        _remove(temps)
     return load(target)
+
+
+def taken(out_dir, name: str) -> Path | None:
+    """The first file a save of `name` into `out_dir` would replace, or None."""
+    return next((p for p in (Path(out_dir) / f"{name}{s}" for s in WRITTEN_BESIDE) if p.exists()), None)
 
 
 def export_runtime(bundle: ModelBundle) -> ModelBundle:
@@ -148,21 +175,23 @@ def export_runtime(bundle: ModelBundle) -> ModelBundle:
     model = bundle.keras()
     if export.too_large(model):
         raise ModelError(f"{bundle.path.name}: {export.too_large(model)}.")
-    runtime = {}
-    for part, net in export.parts(model).items():
-        target = bundle.path.parent / f"{bundle.card['name']}.{part}.onnx"
-        temps = []
-        tmp = _temp(bundle.path.parent, target.stem, ".onnx", temps)
-        try:
+    runtime, files, temps = {}, {}, []
+    folder, name = bundle.path.parent, bundle.path.stem
+    try:
+        for part, net in export.parts(model).items():
+            file = f"{bundle.card['name']}.{part}.onnx"
+            files[file] = tmp = _temp(folder, f"{name}.{part}", ".onnx", temps)
             export.to_onnx(net, tmp)
             export.check_parity(net, tmp, None, part)
-            runtime[part] = {"file": target.name, "sha256": sha256_file(tmp), "format": "onnx", "opset": export.OPSET}
-            replace_atomic(tmp, target)
-        finally:
-            for t in temps:
-                if os.path.exists(t):
-                    os.unlink(t)
-    return update_card(bundle, runtime=runtime)
+            runtime[part] = {"file": file, "sha256": sha256_file(tmp), "format": "onnx", "opset": export.OPSET}
+        card = cards.validate(dict(bundle.card, runtime=runtime), card_path(bundle.path).name)
+        files[card_path(bundle.path).name] = _card_temp(folder, name, card, temps)
+        commit.together(folder, name, files)  # networks and card change together or not at all
+    finally:
+        _remove(temps)
+    fresh = load(bundle.path)
+    fresh.model = bundle.model
+    return fresh
 
 
 def update_card(bundle: ModelBundle, **changes) -> ModelBundle:
@@ -206,6 +235,18 @@ def _temp(folder: Path, name: str, suffix: str, temps: list) -> str:
     return tmp
 
 
+def _card_temp(folder: Path, name: str, card: dict, temps: list) -> str:
+    tmp = _temp(folder, name, ".json", temps)
+    Path(tmp).write_text(json.dumps(card, indent=1), encoding="utf-8")
+    return tmp
+
+
+def _remove(temps) -> None:
+    for t in temps:
+        if os.path.exists(t):
+            os.unlink(t)
+
+
 def _read_card(path: Path) -> tuple[dict, str]:
     card_file = card_path(path)
     if not card_file.exists():
@@ -232,8 +273,21 @@ def _check_hash(path: Path, expected: str, limit: int | None = None) -> None:
     except OSError as exc:
         raise ModelError(f"{path.name}: cannot be read ({exc.strerror or exc}).")
     if digest != expected:
-        raise ModelError(f"{path.name}: the file does not match its model card (sha256 differs); "
-                         f"it was changed or damaged - reinstall or retrain it.")
+        raise ModelError(_differs(path))
+
+
+def _read(path: Path, limit: int) -> bytes:
+    try:
+        return read_regular(path, limit)
+    except OSError as exc:
+        raise ModelError(f"{path.name}: cannot be read ({exc.strerror or exc}).")
+    except CovidXrayError as exc:  # not a regular file, too large
+        raise ModelError(str(exc))
+
+
+def _differs(path: Path) -> str:
+    return (f"{path.name}: the file does not match its model card (sha256 differs); "
+            f"it was changed or damaged - reinstall or retrain it.")
 
 
 def _load_keras(path: Path):

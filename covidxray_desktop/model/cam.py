@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
 
-from covidxray_desktop.files import display_name
+from covidxray_desktop.files import display_name, write_through
 from covidxray_desktop.imaging.raster import OVERLAY_MARK
 from covidxray_desktop.model import lungs as lung_fields
 
@@ -193,7 +193,8 @@ def overlay_name(path) -> str:
 def save_overlay(image: Image.Image, target) -> None:
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"{OVERLAY_MARK} (not an X-ray)")
-    image.save(target, "PNG", pnginfo=info, compress_level=1)
+    # Atomic: a link planted under the predictable name is replaced, never written through.
+    write_through(target, lambda fh: image.save(fh, "PNG", pnginfo=info, compress_level=1))
 
 
 def write_overlay(result, folder, threshold=None) -> str:

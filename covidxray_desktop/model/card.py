@@ -1,5 +1,9 @@
 """The model card's schema: every field the app acts on is checked when a bundle is read.
 
+`version` is the day the bundle was saved (and the start of its .keras hash); a bundle's ident
+ends with the start of the whole bundle's hash instead (ModelBundle.ident), which covers every file the
+runtime reads.
+
 A card is trusted for the threshold that makes labels, the temperature that makes probabilities
 and the gate's statistics; a damaged or edited one must be refused with a sentence naming the
 field, never turned into confident wrong labels or a traceback.
@@ -7,16 +11,31 @@ field, never turned into confident wrong labels or a traceback.
 import math
 
 from covidxray_desktop.errors import ModelError
-from covidxray_desktop.imaging.preprocess import KNOWN
+from covidxray_desktop.imaging.preprocess import KNOWN, LUNG_VIEW
 
 FORMATS = (1, 2)  # 1: a whole-film model; 2: adds the lung segmenter and the light runtime export
 MAX_CARD_BYTES = 32 * 2**20  # the gate's statistics are the bulk; 32 MB is far above any real card
 
 
+# Metrics the app prints and draws as numbers (PDF, report, verdict), wherever they sit in `metrics`.
+METRIC_NUMBERS = {"auc", "sensitivity", "specificity", "accuracy", "balanced_accuracy", "ece", "ece_uncalibrated",
+                  "threshold", "n", "n_covid", "n_normal", "n_source", "rejected_fraction"}
+
+
+def finite(value) -> bool:
+    """A JSON number that fits a float: not a bool, not NaN or infinite, not a 400-digit integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def _number(card: dict, key: str, where: str, low: float, high: float, open_low=False, open_high=False):
     value = card.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ModelError(f"{where}: {key} is {value!r}, not a number; the card is damaged.")
+    if not finite(value):
+        raise ModelError(f"{where}: {key} is {_short(value)}, not a number; the card is damaged.")
     if value < low or value > high or (open_low and value == low) or (open_high and value == high):
         raise ModelError(f"{where}: {key} is {value}, outside {'(' if open_low else '['}{low}, {high}"
                          f"{')' if open_high else ']'}; the card is damaged or was edited.")
@@ -36,8 +55,8 @@ def _matrix(block: dict, key: str, where: str, shape: tuple) -> None:
 
     def check(v, dims):
         if not dims:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ModelError(f"{where}: ood.{key} holds {v!r}, not a finite number; the card is damaged.")
+            if not finite(v):
+                raise ModelError(f"{where}: ood.{key} holds {_short(v)}, not a finite number; the card is damaged.")
             return
         if not isinstance(v, list) or (dims[0] is not None and len(v) != dims[0]) or not v:
             raise ModelError(f"{where}: ood.{key} has the wrong shape; the card is damaged.")
@@ -65,6 +84,9 @@ def validate(card: dict, where: str) -> dict:
         raise ModelError(f"{where}: input.channels must be 1 or 3 and input.size a whole number; the card is damaged.")
     if card.get("preprocessing") not in KNOWN:
         raise ModelError(f"{where}: preprocessing {card.get('preprocessing')!r} is unknown to this app; update it.")
+    if card["preprocessing"] == LUNG_VIEW and not isinstance(card.get("lungs"), dict):
+        raise ModelError(f"{where}: preprocessing {LUNG_VIEW} needs the lungs block (the segmenter); the card is "
+                         f"damaged or incomplete.")
     if card.get("output") not in ("logit", "softmax"):
         raise ModelError(f"{where}: output {card.get('output')!r} must be logit or softmax; the card is damaged.")
     ood = _block(card, "ood", where)
@@ -77,6 +99,12 @@ def validate(card: dict, where: str) -> dict:
         _matrix(ood, "feature_basis", where, (width, None))
     for key in ("pca_quantiles", "maha_quantiles"):
         _matrix(ood, key, where, (None,))
+    _metrics(card.get("metrics", {}), where)
+    head = card.get("head")
+    if head is not None and (not isinstance(head, dict) or not finite(head.get("bias"))
+                             or not isinstance(head.get("weights"), list) or not head["weights"]
+                             or not all(finite(w) for w in head["weights"])):
+        raise ModelError(f"{where}: head must hold a list of weights and a bias, all numbers; the card is damaged.")
     if card["format_version"] >= 2 and "runtime" in card:  # absent: saved off TensorFlow, Keras classifies
         runtime = _block(card, "runtime", where)
         for part in ("classifier",) + (("lungs",) if card.get("lungs") else ()):
@@ -84,3 +112,25 @@ def validate(card: dict, where: str) -> dict:
             if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not entry.get("file"):
                 raise ModelError(f"{where}: runtime.{part} is missing; the bundle's light-runtime export is incomplete.")
     return card
+
+
+def _metrics(metrics, where: str, path: str = "metrics") -> None:
+    """Every metric the app formats as a number is one (or absent); every split is an object."""
+    if not isinstance(metrics, dict):
+        raise ModelError(f"{where}: {path} is {_short(metrics)}, not an object of named results; the card is damaged.")
+    for key, value in metrics.items():
+        field = f"{path}.{key}"
+        if path == "metrics" and not isinstance(value, dict):
+            raise ModelError(f"{where}: {field} is {_short(value)}, not an object of results; the card is damaged.")
+        if isinstance(value, dict):
+            _metrics(value, where, field)
+        elif key in METRIC_NUMBERS and value is not None and not finite(value):
+            raise ModelError(f"{where}: {field} is {_short(value)}, not a number; the card is damaged or was edited.")
+        elif key.endswith("_ci95") and value is not None and (
+                not isinstance(value, list) or len(value) != 2 or not all(finite(v) for v in value)):
+            raise ModelError(f"{where}: {field} is {_short(value)}, not a pair of numbers; the card is damaged.")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from covidxray_desktop.imaging.preprocess import LUNG_VIEW
-from covidxray_desktop.model import lungs
+from covidxray_desktop.model import lungs, shapes
 from covidxray_desktop.model.calibration import to_logit
 
 
@@ -41,13 +41,16 @@ class Network:
         card = bundle.card
         if runtime == "auto":
             runtime = "onnx" if card.get("runtime") and light_runtime_available() else "keras"
-        if runtime == "onnx":
-            classifier = OnnxPart(bundle.part_path("classifier"))
-            segmenter = OnnxPart(bundle.part_path("lungs")) if bundle.has_lungs else None
-            self._setup(card, classifier, segmenter, runtime)
+        if runtime == "onnx":  # the bytes that were checked against the card are the bytes that run
+            names = {part: bundle.part_path(part).name for part in card["runtime"]}
+            parts = {part: OnnxPart(bundle.part_bytes(part), name=names[part])
+                     for part in ("classifier", "lungs") if part == "classifier" or bundle.has_lungs}
+            self._setup(card, parts["classifier"], parts.get("lungs"), runtime)
         else:
+            names = {"classifier": bundle.path.name, "lungs": bundle.path.name}
             self._setup(card, _with_features(bundle.keras_part("classifier")),
                         _keras_part(bundle.keras_part("lungs")) if bundle.has_lungs else None, runtime)
+        shapes.check(card, self._classifier, self._lungs, (names["classifier"], names.get("lungs", "")))
 
     @classmethod
     def from_keras(cls, card: dict, classifier=None, segmenter=None) -> "Network":

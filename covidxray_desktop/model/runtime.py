@@ -4,8 +4,11 @@ Importing onnxruntime takes a fifth of a second where TensorFlow takes five: the
 `classify` answer on a slow PC because of this module.
 """
 import os
+from pathlib import Path
 
 import numpy as np
+
+from covidxray_desktop.errors import ModelError, brief
 
 
 def threads() -> int:
@@ -14,7 +17,10 @@ def threads() -> int:
 
 
 class OnnxPart:
-    def __init__(self, path, n_threads: int | None = None):
+    """`model`: a path, or the bytes of a network already checked against its card (what runs is
+    then exactly what was hashed); `name`: the file, for messages."""
+
+    def __init__(self, model, n_threads: int | None = None, name: str | None = None):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -23,11 +29,36 @@ class OnnxPart:
         # Spinning threads would hold both cores of a small PC between batches, and the window with them.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        name = name or Path(str(model)).name
+        if isinstance(model, bytes) and external_data(model):
+            raise ModelError(f"{name}: the network keeps its weights in other files, which its model card does "
+                             f"not cover; it is refused. Export the bundle again with this app.")
+        try:
+            self.session = ort.InferenceSession(model if isinstance(model, bytes) else str(model), options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # custom operators, a damaged graph: ONNX Runtime's own words, quoted
+            raise ModelError(f"{name}: ONNX Runtime cannot run this network ({brief(exc)}); it is refused. "
+                             f"Export the bundle again with this app.") from None
         self.input = self.session.get_inputs()[0].name
+        self.input_shape = tuple(self.session.get_inputs()[0].shape)
+        self.output_shapes = [tuple(o.shape) for o in self.session.get_outputs()]
 
     def run(self, x: np.ndarray) -> list:
         return self.session.run(None, {self.input: np.ascontiguousarray(x, np.float32)})
+
+
+def external_data(model: bytes) -> bool:
+    """Does the ONNX graph read tensors from other files? Every such tensor names its file under the
+    key "location"; only a graph holding that word is parsed (the onnx package is slow to import)."""
+    if b"location" not in model:
+        return False
+    try:
+        import onnx
+        from onnx.external_data_helper import _get_all_tensors, uses_external_data
+
+        return any(uses_external_data(t) for t in _get_all_tensors(onnx.load_from_string(model)))
+    except Exception:  # unreadable (or no onnx package) where it names other files: refused, not guessed at
+        return True
 
 
 class KerasPart:
@@ -37,6 +68,8 @@ class KerasPart:
 
     def __init__(self, net):
         self.net = net
+        self.input_shape = tuple(net.inputs[0].shape)
+        self.output_shapes = [tuple(o.shape) for o in net.outputs]
 
     def run(self, x: np.ndarray) -> list:
         n = len(x)

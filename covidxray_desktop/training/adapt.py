@@ -44,6 +44,8 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     keras = backend.load_keras()
     if epochs < 1:
         raise UsageError("--epochs must be at least 1")
+    if not overwrite and bundles.taken(out_dir, name):  # before the work, not after it
+        raise UsageError(f"{bundles.taken(out_dir, name)} exists already; choose another --out, or add --overwrite.")
     started = time.time()
     base = base if isinstance(base, bundles.ModelBundle) else bundles.load(base, keras=True)
     base.keras()
@@ -96,6 +98,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
                             "left_out": len(left_out),  # names stay off the card: they may hold patients' names
                             "wall_time_s": round(time.time() - started, 1)}
     card["history"] = history
+    cancelled()  # raises when the run was abandoned (a second Ctrl+C): nothing is saved then
     on_event({"kind": "stage", "message": "saving the adapted model"})
     segmenter = base.keras_part("lungs")
     adapted = bundles.save(bundles.combine(model, segmenter), card, out_dir, name, overwrite,

@@ -1,11 +1,11 @@
 """After the epochs: calibrate on val, fit the gate and the shift test, save the bundle, score it
 through the classify route, report."""
-import json
 from pathlib import Path
 
 import numpy as np
 
 from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid, threshold_for_sensitivity
@@ -67,7 +67,7 @@ def head(classifier) -> dict | None:
 
 
 def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name, training, lung_card, on_event,
-             overwrite=False, data=None):
+             overwrite=False, data=None, cancelled=lambda: False):
     card = {
         "arch": arch, "classes": ["normal", "covid"], "positive_class": "covid",
         "input": {"size": spec["size"], "channels": spec["channels"]},
@@ -88,6 +88,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
         from covidxray_desktop.model.lungs import segmenter_input
 
         parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
+    cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
     bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
     return assess_saved(bundle, decoded, history, out_dir, name, on_event, data)
 
@@ -174,6 +175,6 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
                          xrange=(1, max(epochs[-1], 2)), yrange=(0, top))
         report_["figures"]["curves"] = str(path)
     path = out_dir / f"{name}.report.json"
-    path.write_text(json.dumps(report_, indent=1), encoding="utf-8")
+    write_json_atomic(path, report_)
     report_["path"] = str(path)
     return report_

@@ -121,7 +121,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
 
         training["pretrained"] = PROVENANCE
     return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
-                           lung_card, on_event, overwrite, data)
+                           lung_card, on_event, overwrite, data, cancelled=cancelled)
 
 
 def _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources):
@@ -179,11 +179,9 @@ def _views(spec, decoded, segmenter, on_event) -> dict:
 
 def _check_target(out_dir, name: str, overwrite: bool) -> None:
     """Before hours of work: an earlier bundle of this name is never replaced unasked."""
-    from pathlib import Path
-
-    target = Path(out_dir) / f"{name}.keras"
-    if not overwrite and (target.exists() or bundles.card_path(target).exists()):
-        raise UsageError(f"{target} exists already; choose another --name or --out, or add --overwrite.")
+    if not overwrite and bundles.taken(out_dir, name):
+        raise UsageError(f"{bundles.taken(out_dir, name)} exists already; choose another --name or --out, "
+                         f"or add --overwrite.")
 
 
 def _check_both_classes(parts, after_decoding=False):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from covidxray_desktop.files import write_through
 from covidxray_desktop.imaging import DECODE_SIDE
 from covidxray_desktop.imaging.isolate import Isolated
 from covidxray_desktop.prepare import film
@@ -75,7 +76,7 @@ def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:
     def save(kind, name, array_or_image):
         im = array_or_image if isinstance(array_or_image, Image.Image) else _to_image(array_or_image)
         path = out_dir / f"{kind}-{name}.png"
-        im.save(path)
+        write_through(path, lambda fh: im.save(fh, "PNG"))
         items.append((path, kind))
 
     for i in range(4):
@@ -171,15 +172,16 @@ def _skimage(out_dir) -> list[tuple[Path, str]]:
             a = a[..., :3]
         kind = "body_part" if name in ("retina", "microaneurysms") else "photo"
         path = out_dir / f"{kind}-{name}.png"
-        Image.fromarray(a.astype(np.uint8)).save(path)
+        write_through(path, lambda fh: Image.fromarray(a.astype(np.uint8)).save(fh, "PNG"))
         items.append((path, kind))
     phantom = (data.shepp_logan_phantom() * 255).astype(np.uint8)
-    Image.fromarray(phantom).save(out_dir / "ct_like-shepp_logan.png")
+    write_through(out_dir / "ct_like-shepp_logan.png", lambda fh: Image.fromarray(phantom).save(fh, "PNG"))
     items.append((out_dir / "ct_like-shepp_logan.png", "ct_like"))
     faces = np.load(Path(data.__file__).parent / "lfw_subset.npy")[:20]
     for i, face in enumerate(faces):
         path = out_dir / f"photo-face{i}.png"
-        Image.fromarray((face * 255).astype(np.uint8)).resize((200, 200)).save(path)
+        im = Image.fromarray((face * 255).astype(np.uint8)).resize((200, 200))
+        write_through(path, lambda fh: im.save(fh, "PNG"))
         items.append((path, "photo"))
     return items
 

@@ -1,6 +1,8 @@
 """Small line charts (ROC, training curves) drawn with Pillow: no plotting dependency to ship."""
 from PIL import Image, ImageDraw, ImageFont
 
+from covidxray_desktop.files import write_through
+
 COLOURS = [(0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167)]  # Okabe-Ito
 
 
@@ -39,4 +41,4 @@ def line_chart(series: dict, path, title: str, xlabel: str, ylabel: str, diagona
     d.text((left + 90, 12), title, fill="black", font=font)
     d.text(((w - len(xlabel) * 6) / 2, h - 22), xlabel, fill="black", font=font)
     d.text((8, top - 22), ylabel, fill="black", font=font)
-    im.save(path)
+    write_through(path, lambda fh: im.save(fh, "PNG"))

@@ -1,0 +1,212 @@
+"""Where the commands write: a mistyped or hostile output path is refused before anything is lost.
+
+Each story gives an output option a path it must not write (the results store, a file of the model
+in use, a planted link, a folder of labelled films) and checks that the command says so in one
+sentence naming the path, exits 2, and that the file or folder is as it was.
+"""
+import os
+import shutil
+
+import pytest
+from factory import chest_like, class_folders, save_png8
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.store import default_path
+
+
+def refused(args, capsys, named) -> str:
+    code = main([*map(str, args)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(named) in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.fixture
+def own_model(tmp_path, default_bundle):
+    """A copy of the shipped bundle, as a clinic keeps its models in a folder of its own."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for f in default_bundle.files:
+        shutil.copy(f, folder / f.name)
+    return folder / default_bundle.path.name
+
+
+@pytest.fixture
+def films(tmp_path):
+    folder = tmp_path / "films"
+    folder.mkdir()
+    save_png8(folder / "a.png", chest_like(128))
+    return folder
+
+
+def test_evaluate_json_onto_the_results_store_or_a_hard_link_to_it_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user data"))  # this test's own per-user store
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    store = default_path()
+    assert tmp_path in store.parents
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"SQLite format 3\0 the clinic's results")
+    os.link(store, tmp_path / "report.json")
+    for target in (store, tmp_path / "report.json"):
+        err = refused(["evaluate", site, "--json", target], capsys, target)
+        assert "results store" in err
+    assert store.read_bytes() == b"SQLite format 3\0 the clinic's results"
+
+
+def test_classify_outputs_onto_the_files_of_the_model_in_use_are_refused(own_model, films, tmp_path, capsys):
+    card = own_model.with_suffix(".json")
+    onnx = own_model.with_name(own_model.stem + ".classifier.onnx")
+    before = {f: f.read_bytes() for f in (own_model, card, onnx)}
+    db = tmp_path / "r.db"
+    for option, target in (("--csv", card), ("--summary", onnx), ("--pdf", own_model)):
+        err = refused(["classify", "--quiet", "--db", db, "--model", own_model, option, target, films], capsys,
+                      target)
+        assert "model in use" in err
+    assert all(f.read_bytes() == data for f, data in before.items())
+
+
+def test_a_csv_onto_a_hard_link_of_the_store_leaves_the_store_whole(films, tmp_path, capsys):
+    db = tmp_path / "r.db"
+    assert main(["classify", "--quiet", "--db", str(db), "--csv", str(tmp_path / "first.csv"), str(films)]) == 0
+    kept = db.read_bytes()
+    os.link(db, tmp_path / "results.csv")
+    err = refused(["classify", "--quiet", "--db", db, "--csv", tmp_path / "results.csv", films], capsys,
+                  tmp_path / "results.csv")
+    assert "results store" in err
+    assert db.read_bytes() == kept
+
+
+def test_a_csv_onto_a_planted_link_is_refused_and_its_target_kept(films, tmp_path, capsys):
+    victim = tmp_path / "notes.txt"
+    victim.write_text("the clinic's notes")
+    os.symlink(victim, tmp_path / "out.csv")
+    err = refused(["classify", "--quiet", "--db", tmp_path / "r.db", "--csv", tmp_path / "out.csv", films], capsys,
+                  tmp_path / "out.csv")
+    assert "symbolic link" in err
+    assert victim.read_text() == "the clinic's notes"
+
+
+def test_a_link_swapped_in_after_the_check_is_not_written_through(tmp_path):
+    from covidxray_desktop import outputs
+    from covidxray_desktop.errors import UsageError
+
+    victim = tmp_path / "notes.txt"
+    victim.write_text("kept")
+    outputs.check(tmp_path / "out.csv", "--csv")
+    os.symlink(victim, tmp_path / "out.csv")  # planted between the check and the opening
+    with pytest.raises(UsageError, match="symbolic link"):
+        outputs.open_stream(tmp_path / "out.csv", "--csv")
+    os.unlink(tmp_path / "out.csv")
+    os.link(victim, tmp_path / "out.csv")
+    with pytest.raises(UsageError, match="hard link"):
+        outputs.open_stream(tmp_path / "out.csv", "--csv")
+    assert victim.read_text() == "kept"
+
+
+def test_evaluate_never_writes_its_made_up_pictures_into_the_labelled_folders(tmp_path, capsys):
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    before = sorted(p.name for p in site.rglob("*"))
+    for inside in (site / "COVID" / "ood", site / "ood"):
+        err = refused(["evaluate", site, "--ood", inside], capsys, inside)
+        assert "inside the input folder" in err
+    assert sorted(p.name for p in site.rglob("*")) == before
+
+
+def test_adapt_never_puts_its_model_and_roc_among_the_sites_films(tmp_path, capsys):
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    out = site / "Normal" / "site.keras"
+    err = refused(["adapt", site, "--out", out, "--quiet"], capsys, out)
+    assert "inside the input folder" in err
+    assert not out.exists()
+
+
+def test_adapt_never_replaces_an_earlier_roc_picture_unasked(tmp_path, capsys):
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    (tmp_path / "models").mkdir()
+    roc = tmp_path / "models" / "site.roc.png"
+    roc.write_bytes(b"last month's figure")
+    err = refused(["adapt", site, "--out", tmp_path / "models" / "site.keras", "--quiet"], capsys, roc)
+    assert "--overwrite" in err
+    assert roc.read_bytes() == b"last month's figure"
+
+
+
+def test_a_link_planted_under_a_heat_maps_name_is_replaced_not_written_through(tmp_path, tiny_bundle, capsys):
+    from covidxray_desktop.model.cam import overlay_name
+
+    films = tmp_path / "films"
+    films.mkdir()
+    save_png8(films / "a.png", chest_like(160, 8))
+    heat = tmp_path / "heat"
+    heat.mkdir()
+    victim = tmp_path / "notes.txt"
+    victim.write_text("the clinic's notes")
+    os.symlink(victim, heat / overlay_name(films / "a.png"))  # the name is predictable
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--heatmaps", str(heat), "--threshold", "0.5", str(films)]) == 0
+    assert victim.read_text() == "the clinic's notes"
+    picture = heat / overlay_name(films / "a.png")
+    assert not picture.is_symlink() and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_save_killed_half_way_leaves_the_previous_model_working(tiny_bundle, tmp_path, monkeypatch):
+    """Overwriting a model: before the new bundle is whole the old one loads; after, the new one does."""
+    from covidxray_desktop.model import bundle as bundles
+    from covidxray_desktop.model import commit
+
+    for f in tiny_bundle.files:
+        shutil.copy(f, tmp_path / f.name)
+    old = bundles.load(tmp_path / "tiny.keras")
+    card = {k: v for k, v in old.card.items() if k not in ("runtime", "keras_sha256", "version", "name")}
+    moved = []
+
+    def killed_after_one(source, target):  # the power goes while the files move into place
+        if moved:
+            raise KeyboardInterrupt
+        moved.append(target)
+        os.replace(source, target)
+
+    def killed_while_staging(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commit, "fsync", killed_while_staging)
+    with pytest.raises(KeyboardInterrupt):
+        bundles.save(tiny_bundle.keras(), dict(card, threshold=0.25), tmp_path, "tiny", overwrite=True)
+    assert bundles.load(tmp_path / "tiny.keras").hash == old.hash  # nothing of the new one was kept
+    monkeypatch.undo()
+    monkeypatch.setattr(commit, "_move", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        bundles.save(tiny_bundle.keras(), dict(card, threshold=0.25), tmp_path, "tiny", overwrite=True)
+    monkeypatch.undo()
+    again = bundles.load(tmp_path / "tiny.keras")  # finishes the save that had reached its moment
+    assert again.card["threshold"] == 0.25 and again.hash != old.hash
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_training_never_puts_its_report_pictures_among_the_films_it_learns_from(tmp_path, capsys):
+    data = class_folders(tmp_path / "data", per_class=2, size=64)
+    before = sorted(p.name for p in data.rglob("*"))
+    err = refused(["train", data, "--out", data / "COVID", "--epochs", "1", "--quiet"], capsys, data / "COVID")
+    assert "inside the input folder" in err
+    assert sorted(p.name for p in data.rglob("*")) == before
+
+
+def test_a_second_ctrl_c_while_a_training_run_finishes_saves_nothing(tmp_path, capsys, monkeypatch):
+    import signal
+
+    from covidxray_desktop.training import finish
+
+    data = class_folders(tmp_path / "data", per_class=12)
+    calibrate = finish.calibrate
+
+    def two_ctrl_c(*args, **kwargs):  # the user presses Ctrl+C twice while the model is calibrated
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return calibrate(*args, **kwargs)
+
+    monkeypatch.setattr(finish, "calibrate", two_ctrl_c)
+    code = main(["train", str(data), "--out", str(tmp_path / "models"), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
+    assert not list((tmp_path / "models").glob("*.keras")) and not list((tmp_path / "models").glob("*.json"))
