@@ -18,6 +18,7 @@ def add_arguments(c) -> None:
     c.add_argument("--anonymise", action="store_true", help="file names instead of full paths in the CSV")
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
+    c.add_argument("--lang", metavar="LANG", help="the PDF report's language, e.g. zh_CN (default: English)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
@@ -77,8 +78,10 @@ def run(args) -> int:
     if kept is not None:
         from covidxray_desktop.results import pdf_report
 
+        from covidxray_desktop.results.language import message_translator, translator
+
         pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
-                         summary=report)
+                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang))
     store.close()
     from covidxray_desktop.logs import log
 

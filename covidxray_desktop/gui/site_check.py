@@ -143,8 +143,7 @@ class SiteCheckDialog(QDialog):
 
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
-                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()),
-                               cjk=QLocale().name().startswith("zh"))
+                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()))
             except OSError as exc:
                 self.text.append(f"\n{path}: {exc.strerror or exc}")
 
