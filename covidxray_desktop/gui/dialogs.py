@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QTextBrowser, QVBoxLayout
 
 from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.model import figures
 
 
 def _f(value, digits=3) -> str:
@@ -23,18 +24,26 @@ def model_page(info: dict, tr) -> str:
     e = html.escape
     training, metrics = card.get("training", {}), card.get("metrics", {})
     rows = []
+
+    def row(label, m):
+        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
+                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+
+    pair = figures.before_after(card)  # an adapted model: its own figures first, the base model's below
+    if pair:
+        row(tr("this model: your site's check films (unseen in adaptation)"), pair[1])
+        row(tr("the model it was adapted from, on the same films"), pair[0])
+    base = tr("the model it was adapted from") + ": " if pair else ""
     for split, label in (("test", tr("test films (unseen patients)")), ("val", tr("validation films")),
                          ("held_out", tr("held-out sources")), ("site", tr("your site"))):
         m = metrics.get(split)
         if not m or "n" not in m:
             continue
-        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
-                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+        row(base + label, m)
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():
-            rows.append(f"<tr><td>{e(tr('left out of training'))}: {e(source)}</td><td align=right>{m.get('n')}</td>"
-                        f"<td>{_ci(m, 'auc')}</td><td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+            row(f"{base}{tr('left out of training')}: {source}", m)
     sources = ", ".join(training.get("sources", [])) or "–"
     lungs = card.get("lungs") or {}
     adapted = card.get("adapted_from")
@@ -86,19 +95,29 @@ def offer_resume(w, unfinished: list):
     from covidxray_desktop.gui import worker
     from covidxray_desktop.imaging import walk
 
-    def count(_worker, paths) -> int:
-        return len(walk(paths).files)
+    def count(_worker, paths) -> tuple:
+        """(films, of which already classified): the store answers for those a batch had reached."""
+        from covidxray_desktop.store import Store
+
+        files = walk(paths).files
+        store = Store(w.db_path)
+        try:
+            return len(files), store.count_stored(files)
+        finally:
+            store.close()
 
     return worker.start(count, [p for e in unfinished for p in e["paths"]], parent=w, name="covidxray-resume-count",
                         on_finish=lambda films: setattr(w, "resume_box", _resume_box(w, unfinished, films)),
                         on_error=lambda exc: w._problem(str(exc)))
 
 
-def _resume_box(w, unfinished: list, films: int) -> QMessageBox:
+def _resume_box(w, unfinished: list, counted: tuple) -> QMessageBox:
     """Only once answered do the old entries leave the store, so a crash before keeps the offer."""
-    text = (w.tr("%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films "
-                 "already classified are taken from the results store.").replace("%1", str(films))
-            .replace("%2", str(len(unfinished))))
+    films, done = counted
+    text = (w.tr("%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, "
+                 "%4 are left. Resume them? The classified ones are taken from the results store.")
+            .replace("%1", str(films)).replace("%2", str(len(unfinished))).replace("%3", str(done))
+            .replace("%4", str(films - done)))
     box = QMessageBox(QMessageBox.Question, w.tr("Unfinished queue"), text, QMessageBox.Yes | QMessageBox.No, w)
     box.setWindowModality(Qt.WindowModal)
 

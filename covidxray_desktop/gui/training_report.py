@@ -4,25 +4,42 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from covidxray_desktop.model import figures
+
 
 def worse_than(new: dict, current: dict | None) -> str:
-    """A sentence when the new model does worse than the current one on their own reports
-    (test split, or the site check for an adapted one), else ''."""
+    """A warning when the new model does worse than the current one on some measure, weighing what
+    it gains too, with n and intervals (an adapted model: both scored on the same check films; a
+    trained one: each on its own test films); '' when nothing is worse."""
     if not current:
         return ""
-    mine = new.get("metrics", {})
-    site = mine.get("site", {}).get("check", {})
-    ours = site.get("after") or mine.get("test", {})
-    theirs = site.get("before") or current.get("metrics", {}).get("test", {})
-    worse = []
-    for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("auc", "AUC")):
+    pair = figures.before_after(new)
+    ours, theirs = (pair[1], pair[0]) if pair else (figures.own(new), figures.own(current))
+    tr = lambda text: QCoreApplication.translate("TrainingReport", text)  # noqa: E731
+    names = {"sensitivity": tr("sensitivity"), "specificity": tr("specificity"),
+             "balanced_accuracy": tr("balanced accuracy"), "auc": "AUC"}
+    worse, better, same = [], [], []
+    for key, name in names.items():
         a, b = ours.get(key), theirs.get(key)
-        if a is not None and b is not None and a < b - 0.05:
-            worse.append(f"{name} {a:.2f} against {b:.2f}")
+        if a is None or b is None:
+            continue
+        line = tr("%1 %2 against %3").replace("%1", name).replace("%2", figures.interval(ours, key, 2)).replace(
+            "%3", figures.interval(theirs, key, 2))
+        (worse if a < b - 0.05 else better if a > b + 0.05 else same).append(line)
     if not worse:
         return ""
-    return QCoreApplication.translate("TrainingReport", "The new model is worse than the current one on its own "
-                                                        "report: %1.").replace("%1", ", ".join(worse))
+    where = (tr("On the same %1 check films of your site (the new model, then the current one):")
+             if pair else tr("Each on its own test films (%1 for the new model; the new model, then the current one):"))
+    parts = [tr("The new model is worse than the current one on some measures."),
+             where.replace("%1", str(ours.get("n", "–"))),
+             tr("worse: %1.").replace("%1", "; ".join(worse))]
+    if better:
+        parts.append(tr("better: %1.").replace("%1", "; ".join(better)))
+    if same:
+        parts.append(tr("about the same: %1.").replace("%1", "; ".join(same)))
+    if ours.get("n", 0) < 100:
+        parts.append(tr("With so few films, differences inside the intervals may be chance."))
+    return "\n".join(parts)
 
 
 class TrainingReport(QGroupBox):

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderVi
 from covidxray_desktop import APP_NAME, __version__
 from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io
 from covidxray_desktop.gui.engine import Engine
-from covidxray_desktop.gui.overlays import DropHint, ShiftBanner
+from covidxray_desktop.gui.overlays import DropHint, ShiftBanner, drops_anywhere
 from covidxray_desktop.gui.queue_panel import QueueModel, QueuePanel
 from covidxray_desktop.gui.results import COLUMNS, THUMB, ElideStart, ResultsFilter, ResultsModel
 from covidxray_desktop.gui.viewer import Viewer
+from covidxray_desktop.model import figures
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.models = self._store.models()
         self._unfinished = self._store.queue_unfinished()  # read before this session queues anything
         session_io.restore(self)
+        drops_anywhere(self)
         self.hint.set_loading(self.tr("starting"))
         e.start()
         e.load_model(model_path or self.settings.value("model", "") or None)
@@ -163,6 +165,8 @@ class MainWindow(QMainWindow):
             self.hint.set_dragging(True)
             event.acceptProposedAction()
 
+    dragMoveEvent = dragEnterEvent  # over the viewer and every other panel too (drops_anywhere)
+
     def dragLeaveEvent(self, event) -> None:
         self.hint.set_dragging(False)
 
@@ -221,8 +225,9 @@ class MainWindow(QMainWindow):
         self.results.add_rows(rows)
         if entry_id == 0:
             self.models = self._store.models()
+            self._earlier = getattr(self, "_earlier", 0) + len(rows)  # they come in chunks: say the whole count
             self.statusBar().showMessage(self.tr("%n earlier result(s) loaded from the results store", "",
-                                                 len(rows)), 10000)
+                                                 self._earlier), 10000)
         elif first and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
@@ -332,15 +337,13 @@ class MainWindow(QMainWindow):
         self._rows_changed()
 
     def _show_model(self, info: dict) -> None:
-        test = info["card"].get("metrics", {}).get("test", {})
-
-        def f(key):  # never a bare number: its interval says how much a small test split knows
-            v, ci = test.get(key), test.get(f"{key}_ci95")
-            return "–" if v is None else f"{v:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
-
-        self.model_label.setText(self.tr("Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4")
-                                 .replace("%1", info["ident"]).replace("%2", f("auc")).replace("%3", f("sensitivity"))
-                                 .replace("%4", f("specificity")).replace("%5", str(test.get("n", "–"))))
+        own = figures.own(info["card"])  # an adapted model's own check films, not its base model's test split
+        text = (self.tr("Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4")
+                if own["where"] == "site_check" else
+                self.tr("Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4"))
+        f = lambda key: figures.interval(own, key)  # noqa: E731  never a bare number
+        self.model_label.setText(text.replace("%1", info["ident"]).replace("%2", f("auc")).replace(
+            "%3", f("sensitivity")).replace("%4", f("specificity")).replace("%5", str(own.get("n", "–"))))
 
     def _model_failed(self, message: str) -> None:
         self.hint.set_loading("")

@@ -500,6 +500,30 @@
       <source>specificity</source>
       <translation>特异度</translation>
     </message>
+    <message>
+      <source>Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4</source>
+      <translation>模型 %1 · 在本院 %5 张检验影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
+    </message>
+    <message>
+      <source>Report: %v of %m films</source>
+      <translation>报告：%v / %m 张影像</translation>
+    </message>
+    <message>
+      <source>this model: your site's check films (unseen in adaptation)</source>
+      <translation>本模型：本院检验影像（适配时未用）</translation>
+    </message>
+    <message>
+      <source>the model it was adapted from, on the same films</source>
+      <translation>其来源模型，同一批影像</translation>
+    </message>
+    <message>
+      <source>the model it was adapted from</source>
+      <translation>其来源模型</translation>
+    </message>
+    <message>
+      <source>%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, %4 are left. Resume them? The classified ones are taken from the results store.</source>
+      <translation>上次关闭程序时，%2 个批次中的 %1 张影像尚未完成：%3 张已分类，还剩 %4 张。是否继续？已分类的影像从结果库中取回。</translation>
+    </message>
   </context>
   <context>
     <name>Messages</name>
@@ -888,6 +912,34 @@
       <source>Recorded {0}</source>
       <translation>记录于 {0}</translation>
     </message>
+    <message>
+      <source>on {3} check films of its site, unseen in adaptation: AUC {0}, sensitivity {1}, specificity {2}</source>
+      <translation>在其本院 {3} 张检验影像（适配时未用）上：AUC {0}，敏感度 {1}，特异度 {2}</translation>
+    </message>
+    <message>
+      <source>its own figures are not known here</source>
+      <translation>此处不知其自身的指标</translation>
+    </message>
+    <message>
+      <source>{0} film: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable.</source>
+      <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
+    </message>
+    <message>
+      <source>Model {0}: {1} film, decision threshold {2} (the model's own: {3}); {4}</source>
+      <translation>模型 {0}：{1} 张影像，判定阈值 {2}（模型自身：{3}）；{4}</translation>
+    </message>
+    <message>
+      <source>Batch {0}: {1}</source>
+      <translation>批次 {0}：{1}</translation>
+    </message>
+    <message>
+      <source>Model</source>
+      <translation>模型</translation>
+    </message>
+    <message>
+      <source>Chest X-ray report: films {0}-{1}</source>
+      <translation>胸部 X 光报告：影像 {0}–{1}</translation>
+    </message>
   </context>
   <context>
     <name>ResultsModel</name>
@@ -985,6 +1037,14 @@
     <message>
       <source>Anonymise (file names instead of paths; no patient ID or study fields)</source>
       <translation>匿名化（用文件名代替路径；不含患者 ID 和检查信息）</translation>
+    </message>
+    <message>
+      <source>Compact report: a summary, then six films a page</source>
+      <translation>紧凑报告：先是概要，之后每页六张影像</translation>
+    </message>
+    <message>
+      <source>A page per film makes a long report for a large batch.</source>
+      <translation>每张影像一页，大批量时报告会很长。</translation>
     </message>
   </context>
   <context>
@@ -1325,6 +1385,42 @@ Report: {5}</source>
     <message>
       <source>after</source>
       <translation>适配后</translation>
+    </message>
+    <message>
+      <source>balanced accuracy</source>
+      <translation>平衡准确率</translation>
+    </message>
+    <message>
+      <source>%1 %2 against %3</source>
+      <translation>%1 %2，对比 %3</translation>
+    </message>
+    <message>
+      <source>On the same %1 check films of your site (the new model, then the current one):</source>
+      <translation>在本院同样的 %1 张检验影像上（先新模型，后当前模型）：</translation>
+    </message>
+    <message>
+      <source>Each on its own test films (%1 for the new model; the new model, then the current one):</source>
+      <translation>各自在自己的测试影像上（新模型 %1 张；先新模型，后当前模型）：</translation>
+    </message>
+    <message>
+      <source>The new model is worse than the current one on some measures.</source>
+      <translation>新模型在某些指标上不如当前模型。</translation>
+    </message>
+    <message>
+      <source>worse: %1.</source>
+      <translation>更差：%1。</translation>
+    </message>
+    <message>
+      <source>better: %1.</source>
+      <translation>更好：%1。</translation>
+    </message>
+    <message>
+      <source>about the same: %1.</source>
+      <translation>大致相同：%1。</translation>
+    </message>
+    <message>
+      <source>With so few films, differences inside the intervals may be chance.</source>
+      <translation>影像这么少，区间之内的差异可能只是偶然。</translation>
     </message>
   </context>
   <context>

@@ -1,0 +1,128 @@
+"""A clinic tries the window: an adapted model's own numbers, the report of a batch, the queue's
+controls while batches follow each other."""
+import pytest
+from test_clinic_reports import ADAPTED, text_of
+from test_gui_window import LONG, films, make_window, wait_rows  # noqa: F401  (make_window: a fixture)
+
+from covidxray_desktop.gui.dialogs import model_page
+from covidxray_desktop.gui.training_report import worse_than
+
+BASE = {"name": "default", "version": "2", "threshold": 0.085,
+        "metrics": {"test": {"n": 626, "auc": 0.973, "sensitivity": 0.96, "specificity": 0.773}}}
+
+
+def test_after_an_adaptation_the_status_bar_and_about_page_cite_the_adapted_models_own_check(make_window):
+    window = make_window()
+    window._show_model({"ident": "site-adapted-clinic@1", "card": ADAPTED, "hash": "x", "threshold": 0.226})
+    status = window.model_label.text()
+    assert "25 check films" in status and "0.583 [0.32, 0.81]" in status and "0.846" in status
+    assert "626" not in status and "0.973" not in status
+    page = model_page({"card": ADAPTED, "ident": "site-adapted-clinic@1", "path": "site.keras"}, lambda t: t)
+    mine = page.index("this model: your site")
+    assert mine < page.index("the model it was adapted from: test films") and "0.846" in page[mine:mine + 400]
+
+
+def test_use_this_model_weighs_what_the_adaptation_gained_against_what_it_lost():
+    warning = worse_than(ADAPTED, BASE)
+    assert "specificity 0.58 [0.32, 0.81] against 0.83 [0.55, 0.95]" in warning  # the loss
+    assert "sensitivity 0.85 [0.58, 0.96] against 0.61 [0.36, 0.82]" in warning  # and the gain
+    assert "balanced accuracy 0.71 against 0.72" in warning and "25 check films" in warning
+    assert "chance" in warning  # 25 films: the intervals overlap
+
+
+def test_the_windows_report_keeps_the_batch_shift_line_and_shows_its_progress(make_window, tmp_path, qtbot):
+    pytest.importorskip("pypdfium2")
+    films(tmp_path / "ward", 3, size=200)
+    window = make_window()
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 3)
+    batch = window.results.rows[0].batch
+    message = "These films differ from the ones this model was checked on: check it on your own films before relying on it."
+    window._store.batch_finish(batch, {"files": 3, "shift": {"tested": True, "detected": True, "p_value": 0.002,
+                                                              "message": message}})
+    steps = []
+    window.engine.exportProgress.connect(lambda done, total: steps.append((done, total)))
+    pdf = tmp_path / "report.pdf"
+    with qtbot.waitSignal(window.engine.exportDone, timeout=LONG) as done:
+        window.export_pdf(str(pdf), scope="all")
+        assert window._report_progress.bar.isVisible()  # the status bar shows how far the report got
+    assert done.args[1] == ""
+    summary = text_of(pdf)[0]
+    assert "differ from the ones this model was checked on" in summary and "p = 0.002" in summary
+    qtbot.waitUntil(lambda: steps and steps[-1] == (3, 3), timeout=LONG)
+    assert not window._report_progress.bar.isVisible()
+
+
+def test_queue_buttons_leave_a_finished_batch_for_the_one_now_running(make_window, tmp_path, qtbot):
+    films(tmp_path / "morning", 2)
+    films(tmp_path / "afternoon", 40, size=170)
+    window = make_window()
+    first = window.enqueue([tmp_path / "morning"])
+    qtbot.waitUntil(lambda: window.queue.entry(first)["state"] == "done", timeout=LONG)
+    window.queue_panel.select(first)  # she looked at the morning's batch
+    second = window.enqueue([tmp_path / "afternoon"])
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "running", timeout=LONG)
+    assert window.queue_panel.target()["id"] == second and window.queue_panel.pause_button.isEnabled()
+    window.queue_panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "paused", timeout=LONG)
+    window.queue_panel.cancel_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "cancelled", timeout=LONG)
+
+
+def test_films_dropped_on_the_viewer_are_queued_like_anywhere_else(make_window, tmp_path, qtbot):
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    dropped = films(tmp_path / "ward", 2)
+    window = make_window()
+    target = window.viewer.viewport() if hasattr(window.viewer, "viewport") else window.viewer
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in dropped])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(QPoint(30, 30), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(target, move)
+    assert enter.isAccepted() and move.isAccepted()  # the cursor says "drop here" over the film too
+    QApplication.sendEvent(target, QDropEvent(QPointF(20, 20), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
+    wait_rows(qtbot, window, 2)
+
+
+def test_a_store_of_many_results_says_how_many_came_back_and_what_is_left_to_resume(make_window, tmp_path, qtbot,
+                                                                                    default_bundle):
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    db = tmp_path / "clinic.sqlite3"
+    store = Store(db)
+    folder = films(tmp_path / "night", 4)
+    for i in range(520):  # more than one chunk of earlier results
+        store.record(Result(path=str(tmp_path / f"gone/{i}.png"), status="rejected", message="a blank image; no prediction.",
+                            model=default_bundle.ident, model_hash=default_bundle.hash, sha256=f"{i:064x}"))
+    for i, path in enumerate(folder[:3]):  # three of the night's four films were done before the crash
+        store.record(Result(path=str(path), status="ok", p_covid=0.1, threshold=0.5, model=default_bundle.ident,
+                            model_hash=default_bundle.hash, sha256=f"{i + 1000:064x}"))
+    store.queue_add("night", [str(tmp_path / "night")])
+    store.close()
+    window = make_window(db=db)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 523, timeout=LONG)
+    assert "523 earlier result" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: getattr(window, "resume_box", None) is not None, timeout=LONG)
+    assert "4 film(s) in 1 batch(es)" in window.resume_box.text() and "3 are classified, 1 are left" in window.resume_box.text()
+
+
+def test_the_queue_shows_a_thousand_films_whole_and_time_left_to_the_end(qtbot):
+    from covidxray_desktop.gui.queue_panel import FIELDS, QueueModel, QueuePanel
+
+    model = QueueModel()
+    panel = QueuePanel(model)
+    qtbot.addWidget(panel)
+    model.add(1, "ward", 1088)
+    model.update(1, state="running", done=1087, rate=4.0)
+    column = FIELDS.index("progress")
+    assert panel.view.columnWidth(column) > panel.fontMetrics().horizontalAdvance("1088/1088") + 8
+    assert model.index(0, FIELDS.index("left")).data() == "0:01"
+    model.update(1, done=1088)
+    assert model.index(0, FIELDS.index("left")).data() == ""  # done: no time left shown
+    model.update(1, done=304, rate=0.5)
+    assert model.index(0, FIELDS.index("left")).data() == "26:08"
