@@ -126,3 +126,98 @@ def test_the_queue_shows_a_thousand_films_whole_and_time_left_to_the_end(qtbot):
     assert model.index(0, FIELDS.index("left")).data() == ""  # done: no time left shown
     model.update(1, done=304, rate=0.5)
     assert model.index(0, FIELDS.index("left")).data() == "26:08"
+
+
+def test_films_classified_again_by_a_second_model_are_counted_per_model_and_can_show_their_latest(make_window,
+                                                                                                  qtbot):
+    from covidxray_desktop.gui.results import COLUMNS
+    from covidxray_desktop.results import Result
+
+    window = make_window()
+    window.resize(1320, 820)
+    old = [Result(path=f"/ward/film_{i}.png", status="ok" if i else "rejected", p_covid=0.9 if i % 2 else 0.1,
+                  threshold=0.5, model="default@2", model_hash="old", created_at="2026-03-01T10:00:00")
+           for i in range(10)]
+    again = [r.with_changes(model="site-adapted@1", model_hash="new", created_at="2026-03-01T11:00:00",
+                            p_covid=0.8) for r in old]  # Ctrl+R: the same ten films, beside their old rows
+    window.engine.rowsReady.emit(1, old)
+    window.engine.rowsReady.emit(2, again)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 20)
+    summary = window.summary_label.text()
+    assert "default@2: 5 COVID-19 · 4 Normal · 1 refused" in summary
+    assert "site-adapted@1: 9 COVID-19 · 0 Normal · 1 refused" in summary and "10 films by 2 models" in summary
+    header = window.table.horizontalHeader()
+    model = COLUMNS.index("model")
+    assert header.sectionViewportPosition(model) + header.sectionSize(model) <= window.table.viewport().width()
+    window.latest.setChecked(True)
+    assert window.proxy.rowCount() == 10
+    assert {window.proxy.row_at(i).model for i in range(10)} == {"site-adapted@1"}
+    assert "showing 10 of 20" in window.summary_label.text()
+
+
+def test_after_a_run_the_training_dialog_still_fits_a_small_screen(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from covidxray_desktop.gui.training_dialog import TrainingDialog
+
+    dialog = TrainingDialog(out_dir=tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    roc = tmp_path / "roc.png"
+    Image.new("RGB", (640, 480), "white").save(roc)
+    dialog.report_box.show_report(SimpleNamespace(card=ADAPTED, ident="site-adapted-clinic@1", path="site.keras"),
+                                  {"figures": {"roc": str(roc)}, "path": "site.json"}, "2 min")
+    dialog.report_box.show()
+    qtbot.wait(50)
+    assert dialog.minimumSizeHint().height() <= 760  # a 900 px screen, less its task bar, holds it all
+    assert dialog.height() <= 800
+
+
+def test_a_long_dicom_name_wraps_beside_the_film_instead_of_squeezing_it(make_window, tmp_path, qtbot):
+    from covidxray_desktop.results import Result
+
+    window = make_window()
+    window.resize(1320, 820)
+    name = "1.2.840.113619.2.55.3.604688119.969.1268071029.320.1" * 2 + ".dcm"
+    window.viewer.clear()
+    qtbot.wait(20)
+    before = window.viewer._view.width()
+    window.engine.rowsReady.emit(1, [Result(path=str(tmp_path / name), status="rejected", message="a blank image; "
+                                            "no prediction.", model="default@2", model_hash="h")])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 1)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: name in window.viewer._caption.text().replace("\u200b", ""))
+    qtbot.wait(50)
+    assert window.viewer._view.width() >= before - 2  # the film keeps its room
+
+
+def test_a_filter_that_hides_the_film_on_screen_moves_the_viewer_with_the_highlight(make_window, qtbot):
+    from covidxray_desktop.results import Result
+
+    window = make_window()
+    rows = [Result(path=f"/ward/film_{i}.png", status="ok", p_covid=p, threshold=0.5, model="default@2",
+                   model_hash="h") for i, p in enumerate((0.9, 0.1, 0.8, 0.2))]
+    window.engine.rowsReady.emit(1, rows)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 4)
+    window.table.selectRow(1)  # film_1, Normal
+    qtbot.waitUntil(lambda: window._detail_path == "/ward/film_1.png")
+    window.label_filter.setCurrentIndex(window.label_filter.findData("covid"))
+    current = window.table.currentIndex()
+    if current.isValid():
+        assert window.table.selectionModel().isRowSelected(current.row())
+        assert window._detail_path == window.proxy.row_at(current.row()).path
+    else:
+        assert window._detail_path is None
+
+
+def test_window_and_level_read_in_grey_levels(qtbot):
+    import numpy as np
+
+    from covidxray_desktop.gui.viewer import Viewer
+
+    viewer = Viewer()
+    qtbot.addWidget(viewer)
+    viewer.show_image(np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64))
+    assert "W 255  L 128" in viewer._readout.text()

@@ -1,8 +1,8 @@
 """The end of a training run in the dialog: ROC picture, metrics per split, class and source."""
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from covidxray_desktop.model import figures
 
@@ -40,6 +40,20 @@ def worse_than(new: dict, current: dict | None) -> str:
     if ours.get("n", 0) < 100:
         parts.append(tr("With so few films, differences inside the intervals may be chance."))
     return "\n".join(parts)
+
+
+def scrolled(*widgets) -> QScrollArea:
+    """The curves and the report, stacked in a scroll area: once a run's report appears below its
+    curves, the dialog would otherwise grow past a small screen's height and push Close off it."""
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        column.addWidget(widget, 1)
+    area = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+    area.setWidget(inner)
+    area.setMinimumHeight(220)
+    return area
 
 
 class TrainingReport(QGroupBox):

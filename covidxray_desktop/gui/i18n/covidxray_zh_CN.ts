@@ -524,6 +524,14 @@
       <source>%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, %4 are left. Resume them? The classified ones are taken from the results store.</source>
       <translation>上次关闭程序时，%2 个批次中的 %1 张影像尚未完成：%3 张已分类，还剩 %4 张。是否继续？已分类的影像从结果库中取回。</translation>
     </message>
+    <message>
+      <source>Latest result per film</source>
+      <translation>每张影像只看最新结果</translation>
+    </message>
+    <message>
+      <source>A film classified by several models (Classify again): show only its newest result</source>
+      <translation>一张影像由多个模型分类（重新分类）时，只显示其最新结果</translation>
+    </message>
   </context>
   <context>
     <name>Messages</name>
@@ -1014,6 +1022,18 @@
     <message>
       <source>error</source>
       <translation>错误</translation>
+    </message>
+    <message>
+      <source>%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable</source>
+      <translation>%1 新冠肺炎 · %2 正常 · %3 已拒绝 · %4 无法读取</translation>
+    </message>
+    <message>
+      <source>showing %1 of %2</source>
+      <translation>显示 %2 条中的 %1 条</translation>
+    </message>
+    <message>
+      <source>%1 films by %2 models</source>
+      <translation>%1 张影像，%2 个模型</translation>
     </message>
   </context>
   <context>
