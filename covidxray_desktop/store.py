@@ -146,9 +146,9 @@ class Store:
         metrics = figures.own(card)
         # An older store kept an adapted model's base figures: its own replace them.
         self._write("INSERT INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
-                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(model_hash) DO UPDATE SET metrics = excluded.metrics", (bundle.hash, bundle.ident, float(card["threshold"]),
-                                               json.dumps(metrics), card.get("arch", ""), display_path(bundle.path),
-                                               now()))
+                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(model_hash) DO UPDATE SET metrics = excluded.metrics",
+                    (bundle.hash, bundle.ident, float(card["threshold"]), json.dumps(metrics), card.get("arch", ""),
+                     display_path(bundle.path), now()))
 
     def models(self) -> dict:
         """model_hash -> {ident, threshold, metrics, arch, path}."""

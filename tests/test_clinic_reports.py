@@ -67,8 +67,7 @@ def test_a_chinese_report_from_the_command_line_prints_chinese_not_boxes(tmp_pat
 
 
 def test_the_model_check_pdf_prints_its_advice_in_both_languages(tmp_path):
-    advice = ("Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, or "
-              "covidxray adapt).")
+    advice = "Do not rely on this model here without adapting it to your films (Tools ▸ Train or adapt a model)."
     report = {"n": 40, "auc": 0.7, "verdict": {"rely": False, "sentences": [advice]},
               "per_class": {"covid": {"n": 20, "sensitivity": 0.6}, "normal": {"n": 20, "specificity": 0.8}}}
     for language in (None, "zh_CN"):

@@ -221,3 +221,82 @@ def test_window_and_level_read_in_grey_levels(qtbot):
     qtbot.addWidget(viewer)
     viewer.show_image(np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64))
     assert "W 255  L 128" in viewer._readout.text()
+
+
+SITE_REPORT = {"n": 80, "n_covid": 40, "n_normal": 40, "auc": 0.81, "auc_ci95": [0.7, 0.9], "sensitivity": 0.62,
+               "sensitivity_ci95": [0.47, 0.76], "specificity": 0.9, "specificity_ci95": [0.77, 0.96], "ece": 0.08,
+               "rejected": {"covid": 1, "normal": 2}, "errors": 0, "data": "/clinic/labelled",
+               "per_class": {"covid": {"n": 40, "sensitivity": 0.62}, "normal": {"n": 40, "specificity": 0.9}}}
+
+
+def test_the_site_check_speaks_to_staff_not_to_engineers(qtbot, monkeypatch):
+    from covidxray_desktop.gui.site_check import SiteCheckDialog
+    from covidxray_desktop.training.sitecheck import verdict
+
+    said = verdict(SITE_REPORT, {"metrics": {"test": {"sensitivity": 0.9, "specificity": 0.8}}})["sentences"]
+    assert said[0].startswith("On your 40 COVID-19 films: sensitivity 0.62")  # not "your 40 films"
+    assert said[1].startswith("On your 40 Normal films: specificity")
+    assert not any("covidxray" in s for s in said)
+    dialog = SiteCheckDialog({"ident": "default@2", "path": "default.keras"}, folder="/clinic/labelled")
+    qtbot.addWidget(dialog)
+    page = dialog._html(dict(SITE_REPORT, verdict={"sentences": said, "rely": False}), "default@2")
+    assert "ECE" not in page and "Calibration error: 0.080" in page
+    assert "COVID-19 films" in page and "Normal films" in page and ">covid<" not in page
+    proposed = []
+    monkeypatch.setattr("covidxray_desktop.gui.site_check.QFileDialog.getSaveFileName",
+                        lambda *args: (proposed.append(args[2]), ("", ""))[1])
+    dialog.report = SITE_REPORT
+    dialog.save_pdf()
+    assert proposed and not proposed[0].startswith("/clinic/labelled")  # a PDF there would be read as a film
+
+
+def test_forgetting_old_results_asks_for_a_day_on_a_calendar(qtbot):
+    from PySide6.QtCore import QDate
+
+    from covidxray_desktop.gui.dialogs import DayDialog
+
+    dialog = DayDialog(None, lambda text: text)
+    qtbot.addWidget(dialog)
+    assert dialog.day.calendarPopup()
+    dialog.day.setDate(QDate(2026, 1, 31))
+    assert dialog.chosen() == "2026-01-31"
+
+
+def test_the_about_page_says_how_the_threshold_was_chosen_in_plain_words():
+    card = dict(ADAPTED, operating_point="sensitivity >= 0.95 for COVID-19 on the site's 20 adaptation COVID films, "
+                                         "each scored by a head trained without it (3-fold cross-fitting)")
+    page = model_page({"card": card, "ident": "site-adapted-clinic@1", "path": "site.keras"}, lambda t: t)
+    assert "cross-fitting" not in page and "had not learnt from its patient" in page
+
+
+def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from covidxray_desktop.gui.app import install_translations
+    from covidxray_desktop.gui.messages import translated
+    from covidxray_desktop.gui.site_check import SiteCheckDialog
+    from covidxray_desktop.gui.training_setup import TrainingSetup
+    from covidxray_desktop.training.sitecheck import verdict
+
+    app = QApplication.instance()
+    translators = install_translations(app, "zh_CN")
+    try:
+        setup = TrainingSetup(True)
+        qtbot.addWidget(setup)
+        counts = {"train": {"covid": 20, "normal": 20}, "val": {"covid": 0, "normal": 0},
+                  "test": {"covid": 10, "normal": 10}}
+        setup.fill_preview(counts)
+        setup.show_estimate("CPU (2 cores)", 5.0, counts)
+        assert "cores" not in setup.device_label.text() and "处理器" in setup.device_label.text()
+        assert "class folders" not in setup.described("class folders in site/")
+        table = setup.preview_table
+        assert table.height() >= table.verticalHeader().length() + table.horizontalHeader().height()  # not clipped
+        said = verdict(SITE_REPORT, {"metrics": {"test": {"sensitivity": 0.9}}})["sentences"]
+        assert translated(said[0]).startswith("在您的40 张新冠肺炎影像上")
+        dialog = SiteCheckDialog({"ident": "default@2", "path": "default.keras"})
+        qtbot.addWidget(dialog)
+        page = dialog._html(dict(SITE_REPORT, verdict={"sentences": said, "rely": False}), "default@2")
+        assert "Normal" not in page and "covid" not in page.replace("COVID-19", "")
+    finally:
+        for t in translators:
+            app.removeTranslator(t)

@@ -1,12 +1,19 @@
 """The window's smaller dialogs: the model card as a readable page, resume, forget, language."""
-import datetime as dt
 import html
+import re
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QTextBrowser, QVBoxLayout
+from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMessageBox, QTextBrowser,
+                               QVBoxLayout)
 
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.model import figures
+
+
+def plain(point: str) -> str:
+    """A card's operating point in a clinic's words (the card keeps the method's name for engineers)."""
+    return re.sub(r", each scored by a head trained without it \(\d+-fold cross-fitting\)",
+                  ", each film scored by a version of the model that had not learnt from its patient", point or "")
 
 
 def _f(value, digits=3) -> str:
@@ -51,7 +58,8 @@ def model_page(info: dict, tr) -> str:
         f"<h2>{e(info['ident'])}</h2>",
         f"<p><b>{e(tr(DISCLAIMER))}</b></p>",
         f"<p>{e(tr('Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.'))} "
-        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> ({e(card.get('operating_point', ''))}).</p>",
+        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> "
+        f"({e(plain(card.get('operating_point', '')))}).</p>",
         f"<h3>{e(tr('How well it did'))}</h3>",
         "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
         f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
@@ -147,8 +155,27 @@ def forget(w) -> None:
                                        "app restarts", "", n), 15000)
 
 
+class DayDialog(QDialog):
+    """'Delete results recorded before' with a calendar: a day is picked, never typed in a format."""
+
+    def __init__(self, parent, tr):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Forget stored results"))
+        self.day = QDateEdit(QDate.currentDate().addDays(-30), calendarPopup=True)
+        self.day.setMaximumDate(QDate.currentDate())
+        self.day.setDisplayFormat(QLocale().dateFormat(QLocale.LongFormat))
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("Delete the results recorded before this day:")))
+        layout.addWidget(self.day)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> str:
+        return self.day.date().toString("yyyy-MM-dd")
+
+
 def ask_day(parent, tr) -> str | None:
-    default = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    day, ok = QInputDialog.getText(parent, tr("Forget stored results"),
-                                   tr("Delete results recorded before (YYYY-MM-DD):"), text=default)
-    return day if ok and day else None
+    dialog = DayDialog(parent, tr)
+    return dialog.chosen() if dialog.exec() else None

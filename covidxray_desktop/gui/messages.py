@@ -52,15 +52,17 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "a socket"),
     QT_TRANSLATE_NOOP("Messages", "These films differ from the ones this model was checked on: check it on your "
                                   "own films before relying on it."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, below the {card} the model card reports."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}; the model card reports {card}, which is "
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, below the {card} the model card reports."),
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card}, which is "
                                   "within this interval: more films would tell."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, in line with the {card} the model card "
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, in line with the {card} the model card "
                                   "reports."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}."),
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}."),
     QT_TRANSLATE_NOOP("Messages", "The model refused {share} of your films as unlike what it can judge."),
-    QT_TRANSLATE_NOOP("Messages", "Do not rely on this model here without adapting it (Tools ▸ Train or adapt a "
-                                  "model, or covidxray adapt)."),
+    QT_TRANSLATE_NOOP("Messages", "Do not rely on this model here without adapting it to your films (Tools ▸ Train "
+                                  "or adapt a model)."),
+    QT_TRANSLATE_NOOP("Messages", "{n} COVID-19 films"),
+    QT_TRANSLATE_NOOP("Messages", "{n} Normal films"),
     QT_TRANSLATE_NOOP("Messages", "Nothing here says the model works worse on your films than on its own test films."),
     QT_TRANSLATE_NOOP("Messages", "None of your films could be judged (all were refused or unreadable)."),
     QT_TRANSLATE_NOOP("Messages", "sensitivity"),

@@ -110,8 +110,8 @@ class QueuePanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         # The bar's text ("1,088/1,088") must fit whole: a clipped first digit misreads as a smaller count.
         progress = FIELDS.index("progress")
-        self.view.horizontalHeader().resizeSection(progress, max(self.view.horizontalHeader().sectionSize(progress),
-                                                                 self.fontMetrics().horizontalAdvance("00000/00000") + 24))
+        needed = self.fontMetrics().horizontalAdvance("00000/00000") + 24
+        self.view.horizontalHeader().resizeSection(progress, max(self.view.horizontalHeader().sectionSize(progress), needed))
         self.pause_button = QPushButton(self.tr("Pause"))
         self.resume_button = QPushButton(self.tr("Resume"))
         self.cancel_button = QPushButton(self.tr("Cancel"))

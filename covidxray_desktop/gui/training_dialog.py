@@ -256,7 +256,8 @@ class TrainingDialog(QDialog):
         self.setup.fill_preview(result["counts"])
         sources = result["sources"]
         self.preview_label.setText(self.tr("{0}; {1} source(s): {2}. Split by patient with seed {3}.").format(
-            result["described"], len(sources), ", ".join(sources[:6]) + (" …" if len(sources) > 6 else ""),
+            self.setup.described(result["described"]), len(sources),
+            ", ".join(sources[:6]) + (" …" if len(sources) > 6 else ""),
             self.setup.seed_spin.value()))
         self._show_estimate()
         self._update_state()

@@ -4,6 +4,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from covidxray_desktop.gui.dialogs import plain
 from covidxray_desktop.model import figures
 
 
@@ -89,7 +90,7 @@ class TrainingReport(QGroupBox):
                self.tr("trained on {0} in {1}").format(training.get("device", "?"), took))
         refused = self.refused(card.get("metrics", {}))
         self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
-            bundle.ident, how, card.get("threshold", 0.0), card.get("operating_point", ""), bundle.path,
+            bundle.ident, how, card.get("threshold", 0.0), plain(card.get("operating_point", "")), bundle.path,
             report.get("path", "")) + (f"\n{refused}" if refused else ""))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))
@@ -129,7 +130,9 @@ class TrainingReport(QGroupBox):
                 m = outcome.get(when, {})
                 if m.get("n"):
                     ci = m.get("auc_ci95")
-                    yield (self.tr("{0}, {1}").format(part, self.tr(when)), self.tr("all"), str(m["n"]),
+                    parts = {"check": self.tr("check"), "original": self.tr("original test")}
+                    yield (self.tr("{0}, {1}").format(parts.get(part, part), self.tr(when)), self.tr("all"),
+                           str(m["n"]),
                            f(m.get("auc")) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""), f(m.get("sensitivity")),
                            f(m.get("specificity")), f(m.get("balanced_accuracy")))
         for split in ("val", "test", "held_out"):
@@ -139,7 +142,8 @@ class TrainingReport(QGroupBox):
             if not m or not m.get("n"):
                 continue
             groups = [(self.tr("all"), m)]
-            groups += [(self.tr("class {0}").format(k), v) for k, v in m.get("per_class", {}).items()]
+            names = {"covid": self.tr("COVID-19"), "normal": self.tr("Normal")}
+            groups += [(self.tr("class {0}").format(names.get(k, k)), v) for k, v in m.get("per_class", {}).items()]
             groups += [(self.tr("source {0}").format(k), v) for k, v in m.get("per_source", {}).items()]
             for group, g in groups:
                 ci = g.get("auc_ci95")

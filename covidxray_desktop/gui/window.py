@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
 
         if not self.model_info:
             return
-        dialog = SiteCheckDialog(self.model_info, self, folder=self.settings.value("last_folder", ""))
+        dialog = SiteCheckDialog(self.model_info, self, folder=self.settings.value("last_folder", ""),
+                                 export_folder=self.settings.value("last_export_folder", ""))
         dialog.adaptRequested.connect(self.open_training)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()

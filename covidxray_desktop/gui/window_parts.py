@@ -61,6 +61,7 @@ def build_layout(w) -> None:
                         (w.tr("error"), "error")):
         w.status_filter.addItem(text, value)
     w.search = QLineEdit(placeholderText=w.tr("Filter by file, folder, message or patient ID"))
+    w.search.setMinimumWidth(w.search.fontMetrics().horizontalAdvance(w.search.placeholderText()) + 24)
     w.threshold = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=0.999, singleStep=0.01)
     w.threshold.setToolTip(w.tr("Decision threshold on P(COVID) for the current model's results; results "
                                 "of other models keep their own model's threshold"))

@@ -6,8 +6,8 @@ card blocks, but those numbers belong to another model at another threshold: its
 those of its site's check part (films the adaptation did not see), measured after adaptation at
 its own threshold.
 """
-KEYS = ("n", "n_covid", "n_normal", "threshold", "auc", "auc_ci95", "sensitivity", "sensitivity_ci95", "specificity", "specificity_ci95",
-        "balanced_accuracy", "balanced_accuracy_ci95")
+KEYS = ("n", "n_covid", "n_normal", "threshold", "auc", "auc_ci95", "sensitivity", "sensitivity_ci95", "specificity",
+        "specificity_ci95", "balanced_accuracy", "balanced_accuracy_ci95")
 
 
 def own(card: dict) -> dict:

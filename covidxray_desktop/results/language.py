@@ -66,7 +66,7 @@ def translate_message(message: str, templates, lookup) -> str:
         m = _compiled(template).match(message)
         if m is None:
             continue
-        fields = {k: (translate_message(v, templates, lookup) if k in ("reason", "kind", "metric") else v)
+        fields = {k: (translate_message(v, templates, lookup) if k in ("reason", "kind", "metric", "films") else v)
                   for k, v in m.groupdict().items()}
         try:
             return lookup(template).format(**fields)

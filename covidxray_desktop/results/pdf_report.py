@@ -151,7 +151,8 @@ def _film_list(page, results, models, thresholds, several_models: bool) -> None:
                      f"{r.p_covid:.3f}" if r.status == "ok" and r.p_covid is not None else "",
                      {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}.get(r.status, r.status)]
             if several_models:
-                cells.append(f.fit(models.get(r.model_hash, {}).get("ident") or r.model or "-", page.w - m - columns[4], 9))
+                ident = models.get(r.model_hash, {}).get("ident") or r.model or "-"
+                cells.append(f.fit(ident, page.w - m - columns[4], 9))
             for x, cell in zip(columns, cells):
                 f.draw(page.c, x, y, cell, 9)
             y -= 13

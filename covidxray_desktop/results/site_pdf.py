@@ -22,7 +22,8 @@ def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=
         for sentence in report.get("verdict", {}).get("sentences", []):
             y = page.text(page.margin, y, message_tr(sentence), size=11, bold=not report["verdict"]["rely"]) - 2
         y -= 8
-        rows = [(tr("all films"), report)] + [(tr(k), v) for k, v in report.get("per_class", {}).items()]
+        groups = {"covid": tr("COVID-19 films"), "normal": tr("Normal films")}
+        rows = [(tr("all films"), report)] + [(groups.get(k, k), v) for k, v in report.get("per_class", {}).items()]
         columns = [page.margin, page.margin + 120, page.margin + 160, page.margin + 280, page.margin + 400]
         for x, head in zip(columns, ("", "n", "AUC [95 % CI]", tr("sensitivity"), tr("specificity"))):
             page.fonts.draw(page.c, x, y, head, 9, True)
@@ -34,9 +35,12 @@ def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=
             y -= 13
         y -= 6
         refused = report.get("rejected", {})
+        ece = report.get("ece")
         y = page.text(page.margin, y, tr("Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; "
-                                         "calibration error (ECE): {3}").format(
-            refused.get("covid", 0), refused.get("normal", 0), report.get("errors", 0), report.get("ece")), size=9)
+                                         "calibration error: {3} (0 is perfect; above 0.1 the probabilities are not "
+                                         "to be taken literally)").format(
+            refused.get("covid", 0), refused.get("normal", 0), report.get("errors", 0),
+            "-" if ece is None else f"{ece:.3f}"), size=9)
         if roc_png:
             from reportlab.lib.utils import ImageReader
 

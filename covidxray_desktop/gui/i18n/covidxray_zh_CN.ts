@@ -532,6 +532,10 @@
       <source>A film classified by several models (Classify again): show only its newest result</source>
       <translation>一张影像由多个模型分类（重新分类）时，只显示其最新结果</translation>
     </message>
+    <message>
+      <source>Delete the results recorded before this day:</source>
+      <translation>删除此日期之前记录的结果：</translation>
+    </message>
   </context>
   <context>
     <name>Messages</name>
@@ -680,28 +684,28 @@
       <translation>这些影像与检验此模型时所用的影像不同：依赖它之前，请先用本院影像检验。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}, below the {card} the model card reports.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
+      <source>On your {films}: {metric} {numbers}, below the {card} the model card reports.</source>
+      <translation>在您的{films}上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
+      <source>On your {films}: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
+      <translation>在您的{films}上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}, in line with the {card} the model card reports.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}，与模型卡报告的 {card} 一致。</translation>
+      <source>On your {films}: {metric} {numbers}, in line with the {card} the model card reports.</source>
+      <translation>在您的{films}上：{metric} {numbers}，与模型卡报告的 {card} 一致。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}。</translation>
+      <source>On your {films}: {metric} {numbers}.</source>
+      <translation>在您的{films}上：{metric} {numbers}。</translation>
     </message>
     <message>
       <source>The model refused {share} of your films as unlike what it can judge.</source>
       <translation>模型拒绝了您 {share} 的影像，认为它们超出其判断能力。</translation>
     </message>
     <message>
-      <source>Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, or covidxray adapt).</source>
-      <translation>未经适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型，或 covidxray adapt）。</translation>
+      <source>Do not rely on this model here without adapting it to your films (Tools ▸ Train or adapt a model).</source>
+      <translation>未经针对本院影像适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型）。</translation>
     </message>
     <message>
       <source>Nothing here says the model works worse on your films than on its own test films.</source>
@@ -718,6 +722,14 @@
     <message>
       <source>specificity</source>
       <translation>特异度</translation>
+    </message>
+    <message>
+      <source>{n} COVID-19 films</source>
+      <translation>{n} 张新冠肺炎影像</translation>
+    </message>
+    <message>
+      <source>{n} Normal films</source>
+      <translation>{n} 张正常影像</translation>
     </message>
   </context>
   <context>
@@ -1157,8 +1169,8 @@
       <translation>模型 {0}；影像：{1}</translation>
     </message>
     <message>
-      <source>Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; calibration error (ECE): {3}</source>
-      <translation>被拦截：新冠肺炎 {0} 张，正常 {1} 张；无法读取：{2}；校准误差（ECE）：{3}</translation>
+      <source>Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; calibration error: {3} (0 is perfect; above 0.1 the probabilities are not to be taken literally)</source>
+      <translation>被拦截：新冠肺炎 {0} 张，正常 {1} 张；无法读取：{2}；校准误差：{3}（0 为完美；超过 0.1 时概率不可按字面理解）</translation>
     </message>
     <message>
       <source>Report of {0}</source>
@@ -1179,6 +1191,34 @@
     <message>
       <source>covid</source>
       <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>COVID-19 films</source>
+      <translation>新冠肺炎影像</translation>
+    </message>
+    <message>
+      <source>Normal films</source>
+      <translation>正常影像</translation>
+    </message>
+    <message>
+      <source>COVID-19</source>
+      <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>Calibration error: %1 (how far P(COVID) is from the share of COVID-19 films at that probability; 0 is perfect, above 0.1 the probabilities are not to be taken literally).</source>
+      <translation>校准误差：%1（P(COVID) 与该概率下新冠肺炎影像实际比例之差；0 为完美，超过 0.1 时概率不可按字面理解）。</translation>
+    </message>
+    <message>
+      <source>The curve shows every threshold at once: up is more COVID-19 films found (sensitivity), right is more Normal films wrongly flagged (1 - specificity). The closer to the top left corner, the better.</source>
+      <translation>这条曲线一次显示所有阈值：纵轴向上表示发现的新冠肺炎影像更多（敏感度，sensitivity），横轴向右表示被误判的正常影像更多（1 - 特异度，1 - specificity）。越靠近左上角越好。</translation>
+    </message>
+    <message>
+      <source>1 - specificity</source>
+      <translation>1 - 特异度</translation>
     </message>
   </context>
   <context>
@@ -1442,6 +1482,14 @@ Report: {5}</source>
       <source>With so few films, differences inside the intervals may be chance.</source>
       <translation>影像这么少，区间之内的差异可能只是偶然。</translation>
     </message>
+    <message>
+      <source>original test</source>
+      <translation>原测试集</translation>
+    </message>
+    <message>
+      <source>check</source>
+      <translation>检验集</translation>
+    </message>
   </context>
   <context>
     <name>TrainingSetup</name>
@@ -1562,8 +1610,8 @@ Report: {5}</source>
       <translation>在 {0} 上训练——{1}。</translation>
     </message>
     <message>
-      <source>No GPU is used here: for GPU training run `covidxray train` with a GPU-enabled backend (Linux or WSL2; see the README).</source>
-      <translation>此处不使用 GPU：如需 GPU 训练，请在支持 GPU 的后端（Linux 或 WSL2；见 README）上运行 `covidxray train`。</translation>
+      <source>This PC trains on its processor, not a graphics card (GPU); your IT staff can set up training on a GPU machine (see the README).</source>
+      <translation>本机用处理器训练，而非显卡（GPU）；如需用 GPU 训练，可请 IT 人员在带 GPU 的机器上设置（见 README）。</translation>
     </message>
     <message>
       <source>Training data folder</source>
@@ -1576,6 +1624,14 @@ Report: {5}</source>
     <message>
       <source>Manifest (*.csv)</source>
       <translation>清单 (*.csv)</translation>
+    </message>
+    <message>
+      <source>the processor (%1 cores)</source>
+      <translation>处理器（%1 核）</translation>
+    </message>
+    <message>
+      <source>class folders in %1</source>
+      <translation>%1 中的类别文件夹</translation>
     </message>
   </context>
   <context>
