@@ -130,3 +130,13 @@ def test_a_large_batch_can_be_printed_compactly_and_says_how_far_it_got(tmp_path
     assert len(pages) == 1 + 3  # the summary, then six films a page
     assert "Page 4 of 4" in pages[-1]
     assert sum(page.count(".dcm") for page in pages[1:]) == 14
+
+
+def test_evidence_outside_the_lungs_is_mentioned_only_when_most_of_it_lies_there(tmp_path):
+    pixels = chest_like(200, 4).astype(np.float32)
+    usual, unusual = (r.with_changes(outside_share=s) for r, s in zip(rows(2, pixels=pixels), (0.3, 0.7)))
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, [usual, unusual], {})
+    _, first, second = text_of(pdf)
+    assert "outside the lung" not in first  # 30 %: the usual spill of a coarse map over the lungs' edge
+    assert "outside the lung fields" in second and "70%" in second

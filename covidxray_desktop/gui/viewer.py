@@ -206,6 +206,9 @@ class Viewer(QWidget):
         self._heat_box.setEnabled(self._heat is not None)
         self._sync_overlay()
 
+    def image_shape(self) -> tuple | None:
+        return None if self._pixels is None else self._pixels.shape
+
     def set_legend(self, text: str) -> None:
         self._legend_text.setText(text)
 

@@ -193,7 +193,7 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr) -> None:
         h, w = pixels.shape
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * 512 / max(h, w))), max(1, round(h * 512 / max(h, w)))), Image.BILINEAR))
-        signed, _ = cam.signed_map(result.heat, small.shape, label)
+        signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
         heat_h = min(left_w * small.shape[0] / small.shape[1], y - page.margin - 70)
         heat_w = heat_h * small.shape[1] / small.shape[0]
         page.c.drawImage(ImageReader(_png(Image.fromarray(cam.blend(small, signed, 0.55), "RGB"))),
@@ -215,9 +215,10 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr) -> None:
         if threshold is not None and result.threshold is not None and abs(threshold - result.threshold) > 1e-6:
             y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(result.threshold),
                           size=9, width=text_w)
-        if result.outside_share is not None:
-            y = page.text(x, y, tr("Evidence outside the lungs: {0:.0%}").format(result.outside_share), size=9,
-                          width=text_w)
+        if result.outside_share is not None and result.outside_share >= cam.OUTSIDE_WARN:  # the map: lungs only
+            y = page.text(x, y, tr("Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where "
+                                   "the map is not drawn: the answer may rest on something else there.").format(
+                result.outside_share), size=9, width=text_w, colour=(0.6, 0.35, 0))
     else:
         y = page.text(x, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=18,
                       bold=True, colour=(0.6, 0.35, 0), width=text_w) - 2
@@ -261,7 +262,7 @@ def _compact_cell(page, i, total, result, info, threshold, anonymise, message_tr
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
         if result.status == "ok" and result.heat is not None:
-            signed, _ = cam.signed_map(result.heat, small.shape, label)
+            signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
             picture = Image.fromarray(cam.blend(small, signed, 0.55), "RGB")
         else:
             picture = Image.fromarray((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), "L")

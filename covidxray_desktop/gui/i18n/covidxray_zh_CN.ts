@@ -536,6 +536,10 @@
       <source>Delete the results recorded before this day:</source>
       <translation>删除此日期之前记录的结果：</translation>
     </message>
+    <message>
+      <source>Most of the evidence for this answer (%1 %) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there (markers, borders, devices).</source>
+      <translation>此结论的大部分依据（%1 %）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西（标记、边框、器械）。</translation>
+    </message>
   </context>
   <context>
     <name>Messages</name>
@@ -959,6 +963,10 @@
     <message>
       <source>Chest X-ray report: films {0}-{1}</source>
       <translation>胸部 X 光报告：影像 {0}–{1}</translation>
+    </message>
+    <message>
+      <source>Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there.</source>
+      <translation>此结论的大部分依据（{0:.0%}）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西。</translation>
     </message>
   </context>
   <context>
