@@ -61,7 +61,7 @@ def build_layout(w) -> None:
                         (w.tr("error"), "error")):
         w.status_filter.addItem(text, value)
     w.search = QLineEdit(placeholderText=w.tr("Filter by file, folder, message or patient ID"))
-    w.search.setMinimumWidth(w.search.fontMetrics().horizontalAdvance(w.search.placeholderText()) + 24)
+    w.search.setToolTip(w.search.placeholderText())  # the whole hint, however narrow the box
     w.threshold = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=0.999, singleStep=0.01)
     w.threshold.setToolTip(w.tr("Decision threshold on P(COVID) for the current model's results; results "
                                 "of other models keep their own model's threshold"))
@@ -77,11 +77,11 @@ def build_layout(w) -> None:
     w.reset_threshold.clicked.connect(w._use_model_threshold)
     bar = QHBoxLayout()
     for widget in (w.label_filter, w.status_filter, w.search, w.latest):
-        bar.addWidget(widget)
+        bar.addWidget(widget, 1 if widget is w.search else 0)  # the search box takes the room left
     bar.addWidget(QLabel(w.tr("Threshold")))
     bar.addWidget(w.threshold)
     bar.addWidget(w.reset_threshold)
-    w.summary_label = QLabel()
+    w.summary_label = QLabel(wordWrap=True)  # two models make a long line: it wraps, never widens the window
     table_box = QWidget()
     box = QVBoxLayout(table_box)
     box.setContentsMargins(0, 0, 0, 0)

@@ -232,7 +232,7 @@
     </message>
     <message>
       <source>COVID-19</source>
-      <translation>COVID-19</translation>
+      <translation>新冠肺炎</translation>
     </message>
     <message>
       <source>Normal</source>
@@ -1021,7 +1021,7 @@
     </message>
     <message>
       <source>COVID-19</source>
-      <translation>COVID-19</translation>
+      <translation>新冠肺炎</translation>
     </message>
     <message>
       <source>Normal</source>
