@@ -58,7 +58,13 @@ class Fonts:
             x -= self.width(text, size, bold)
         for piece, font in self.runs(text, bold):
             c.setFont(font, size)
-            c.drawString(x, y, piece)
+            if bold and font == self.cjk:  # the Chinese font has no bold face: fill and stroke it
+                c.saveState()
+                c.setLineWidth(size * 0.04)
+                c.drawString(x, y, piece, mode=2)
+                c.restoreState()
+            else:
+                c.drawString(x, y, piece)
             x += self.width(piece, size, bold)
 
     def fit(self, text: str, width: float, size: float, bold: bool = False) -> str:
@@ -129,6 +135,7 @@ class Page:
         y -= size
         f = self.fonts
         self.c.setFillColorRGB(*colour)
+        self.c.setStrokeColorRGB(*colour)
         width = width or (self.w - self.margin - x)
         for paragraph in str(text).split("\n"):
             line = ""
@@ -143,6 +150,7 @@ class Page:
             f.draw(self.c, x, y, line.rstrip(), size, bold)
             y -= size * 1.3
         self.c.setFillColorRGB(0, 0, 0)
+        self.c.setStrokeColorRGB(0, 0, 0)
         return y + size - 0.3 * size
 
 
