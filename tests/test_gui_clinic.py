@@ -289,6 +289,8 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         setup.show_estimate("CPU (2 cores)", 5.0, counts)
         assert "cores" not in setup.device_label.text() and "处理器" in setup.device_label.text()
         assert "class folders" not in setup.described("class folders in site/")
+        hint = setup.data_edit.placeholderText()
+        assert setup.data_edit.minimumWidth() >= setup.data_edit.fontMetrics().horizontalAdvance(hint)  # read whole
         table = setup.preview_table
         assert table.height() >= table.verticalHeader().length() + table.horizontalHeader().height()  # not clipped
         said = verdict(SITE_REPORT, {"metrics": {"test": {"sensitivity": 0.9}}})["sentences"]

@@ -34,7 +34,10 @@ class TrainingSetup(QWidget):
 
         data_box = QGroupBox(self.tr("Data"))
         self.data_edit = QLineEdit()
-        self.data_edit.setPlaceholderText(self.tr("A folder with COVID/ and Normal/ sub-folders, or a manifest CSV"))
+        self.data_edit.setPlaceholderText(self.tr("COVID/ and Normal/ folders, or a manifest CSV"))  # short: whole
+        self.data_edit.setToolTip(self.tr("A folder with COVID/ and Normal/ sub-folders, or a manifest CSV"))
+        self.data_edit.setMinimumWidth(self.data_edit.fontMetrics().horizontalAdvance(
+            self.data_edit.placeholderText()) + 16)
         self.data_edit.editingFinished.connect(lambda: self.dataChosen.emit(self.data_edit.text().strip()))
         self.folder_button = QPushButton(self.tr("Folder…"))
         self.folder_button.clicked.connect(self._choose_folder)

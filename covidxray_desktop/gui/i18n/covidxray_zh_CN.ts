@@ -1641,6 +1641,10 @@ Report: {5}</source>
       <source>class folders in %1</source>
       <translation>%1 中的类别文件夹</translation>
     </message>
+    <message>
+      <source>COVID/ and Normal/ folders, or a manifest CSV</source>
+      <translation>COVID/ 与 Normal/ 文件夹，或清单 CSV</translation>
+    </message>
   </context>
   <context>
     <name>Viewer</name>
