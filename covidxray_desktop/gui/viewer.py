@@ -14,7 +14,7 @@ WHEEL_STEP = 1.25          # zoom factor per wheel notch
 WL_PER_PIXEL = 1 / 400     # right-drag: 400 screen pixels sweep the whole intensity range
 MIN_WIDTH, MAX_WIDTH = 0.01, 2.0
 DEFAULT_LEVEL, DEFAULT_WIDTH = 0.5, 1.0
-SIDE_WIDTH = 220  # the caption and legend beside the film, in pixels
+SIDE_WIDTH = 190  # the caption and legend beside the film, in pixels (the colour bar is 180)
 GREY_LEVELS = 255  # window/level read in the displayed grey levels (0-255), as a viewer's W/L reads them
 
 

@@ -121,7 +121,7 @@ def _summary(page, results, models, thresholds, summary, message_tr) -> None:
             text = tr("Batch {0}: {1}").format(one["name"], text)
         y = page.text(page.margin, y, text + f" (p = {shift['p_value']:.3g})", size=10, bold=shift.get("detected"),
                       colour=(0.7, 0.1, 0.05) if shift.get("detected") else (0, 0, 0))
-    page.y = y - 8
+    page.y = y - 16  # the table header is drawn on its baseline: room for its height
     _film_list(page, results, models, thresholds, len(used) > 1)
     page.end()
 
