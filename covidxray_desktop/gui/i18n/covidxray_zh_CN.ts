@@ -331,10 +331,6 @@
       </translation>
     </message>
     <message>
-      <source>%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable · showing %5 of %6</source>
-      <translation>%1 新冠肺炎 · %2 正常 · %3 已拒绝 · %4 无法读取 · 显示 %6 条中的 %5 条</translation>
-    </message>
-    <message>
       <source>Loading…</source>
       <translation>加载中…</translation>
     </message>
@@ -367,16 +363,8 @@
       <translation>模型 %1</translation>
     </message>
     <message>
-      <source>evidence outside the lungs: %1 %</source>
-      <translation>肺野外的依据：%1 %</translation>
-    </message>
-    <message>
       <source>Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.</source>
       <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：%1。</translation>
-    </message>
-    <message>
-      <source>%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films already classified are taken from the results store.</source>
-      <translation>上次关闭程序时，仍有 %2 个批次中的 %1 张影像在队列中。要继续吗？已分类的影像将直接取自结果库。</translation>
     </message>
     <message>
       <source>Unfinished queue</source>
@@ -845,10 +833,6 @@
       <translation>不作预测</translation>
     </message>
     <message>
-      <source>Image {0}</source>
-      <translation>影像 {0}</translation>
-    </message>
-    <message>
       <source>on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})</source>
       <translation>在其测试影像上：AUC {0}，敏感度 {1}，特异度 {2}（n = {3}）</translation>
     </message>
@@ -911,10 +895,6 @@
     <message>
       <source>(the model's own threshold is {0:.3f})</source>
       <translation>（模型自身的阈值为 {0:.3f}）</translation>
-    </message>
-    <message>
-      <source>Evidence outside the lungs: {0:.0%}</source>
-      <translation>肺野外的依据：{0:.0%}</translation>
     </message>
     <message>
       <source>No prediction</source>
@@ -1358,10 +1338,6 @@
   </context>
   <context>
     <name>TrainingReport</name>
-    <message>
-      <source>The new model is worse than the current one on its own report: %1.</source>
-      <translation>根据其自身报告，新模型比当前模型差：%1。</translation>
-    </message>
     <message>
       <source>Report</source>
       <translation>报告</translation>
