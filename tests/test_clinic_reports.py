@@ -62,8 +62,11 @@ def test_a_chinese_report_from_the_command_line_prints_chinese_not_boxes(tmp_pat
     assert b"/FontFile2" in report.read_bytes()  # the Chinese glyphs travel inside the file
 
     history = tmp_path / "history.pdf"
-    assert main(["history", "--db", tmp_path / "r.db", "--pdf", history, "--lang", "zh_CN"]) == 0
+    assert main(["history", "--db", tmp_path / "r.db", "--pdf", history, "--lang", "zh_CN", "--compact"]) == 0
     assert "胸部 X 光报告" in text_of(history)[0] and not any("■" in page for page in text_of(history))
+    assert "影像 1–1" in text_of(history)[1]  # the compact report's page of films
+    assert main(["history", "--db", tmp_path / "r.db", "--pdf", history, "--lang", "fr"]) == 2  # said, not ignored
+    assert "no translation" in capsys.readouterr().err
 
 
 def test_the_model_check_pdf_prints_its_advice_in_both_languages(tmp_path):

@@ -19,6 +19,7 @@ def add_arguments(c) -> None:
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
     c.add_argument("--lang", metavar="LANG", help="the PDF report's language, e.g. zh_CN (default: English)")
+    c.add_argument("--compact", action="store_true", help="PDF: the summary, then six films a page")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
@@ -36,6 +37,10 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         raise UsageError("--threshold must be between 0 and 1 (both excluded)")
+    if args.lang:
+        from covidxray_desktop.results.language import require
+
+        require(args.lang)  # before any film is read
     if args.decode_limit < 0:
         raise UsageError("--decode-limit must be 0 (no limit) or a number of seconds")
     db = Path(args.db) if args.db else default_path()
@@ -81,7 +86,7 @@ def run(args) -> int:
         from covidxray_desktop.results.language import message_translator, translator
 
         pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
-                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang))
+                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang), compact=args.compact)
     store.close()
     from covidxray_desktop.logs import log
 

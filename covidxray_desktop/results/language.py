@@ -19,6 +19,14 @@ def available() -> list:
     return ["en"] + sorted(p.stem.split("_", 1)[1] for p in FOLDER.glob("covidxray_*.ts"))
 
 
+def require(language: str | None) -> None:
+    """A language the reports can be written in, or UsageError naming those that can."""
+    from covidxray_desktop.errors import UsageError
+
+    if language and language.split("_")[0].lower() != "en" and language not in available():
+        raise UsageError(f"--lang {language}: no translation of that language; available: {', '.join(available())}")
+
+
 @lru_cache(maxsize=4)
 def catalogue(language: str | None) -> dict:
     """(context, source) -> translation; empty for English or an unknown language."""
