@@ -86,7 +86,8 @@ def run(args) -> int:
         from covidxray_desktop.results.language import message_translator, translator
 
         pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
-                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang), compact=args.compact)
+                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
+                         compact=args.compact)
     store.close()
     from covidxray_desktop.logs import log
 

@@ -37,7 +37,8 @@ def run(args) -> int:
 
             pdf_report.write(args.pdf, results, store.models(), anonymise=args.anonymise,
                              summary=store.batch_summaries({r.batch for r in results}),
-                             tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang), compact=args.compact)
+                             tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
+                             compact=args.compact)
         if args.csv and args.csv != "-":
             csv_export.write(args.csv, results, anonymise=args.anonymise)  # whole or absent
         elif not args.pdf or args.csv == "-":
