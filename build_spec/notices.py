@@ -183,6 +183,9 @@ def render(dists: dict, unowned=(), project_licence: Path | None = None, model_c
          "  pyinstaller-hooks-contrib run-time hooks: Apache-2.0"]) + "\n\n")
     if project_licence and project_licence.is_file():
         out.append(_block("covidxray itself", project_licence.read_text(encoding="utf-8")))
+        # The fonts the PDF reports embed ship in resources/fonts/ with their licences.
+        for extra in sorted((Path(project_licence).parent / "resources" / "fonts").glob("LICENSE-*.txt")):
+            out.append(_block(f"Font: {extra.stem[len('LICENSE-'):]}", extra.read_text(encoding="utf-8")))
     if model_card and Path(model_card).is_file():
         out.append(model_block(model_card))
     for notice in weights_notices:  # pretrained weights shipped as data (their own licences)

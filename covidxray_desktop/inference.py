@@ -161,7 +161,7 @@ class Predictor:
             mask = None if out.masks is None else out.masks[k]
             crop = item.meta.get("crop") or (0.0, 1.0, 0.0, 1.0)
             row.heat = cam.make(out.features[k], *self._head, tuple(crop), mask)
-            row.outside_share = cam.outside_share(row.heat, row.label())
+            row.outside_share = cam.outside_share(row.heat, row.label(), row.p_covid, row.threshold)
         return row
 
 

@@ -189,15 +189,16 @@ class Store:
 
     # --- models and batches -----------------------------------------------------------------
     def remember_model(self, bundle) -> None:
-        """The model's own threshold and test metrics, kept for every result it makes."""
+        """The model's own threshold and figures (figures.own), kept for every result it makes."""
+        from covidxray_desktop.model import figures
+
         card = bundle.card
-        test = card.get("metrics", {}).get("test", {})
-        metrics = {k: test.get(k) for k in ("n", "auc", "auc_ci95", "sensitivity", "sensitivity_ci95", "specificity",
-                                            "specificity_ci95", "balanced_accuracy")}
-        self._write("INSERT OR IGNORE INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
-                    "VALUES (?,?,?,?,?,?,?)", (bundle.hash, bundle.ident, float(card["threshold"]),
-                                               json.dumps(metrics), card.get("arch", ""), display_path(bundle.path),
-                                               now()))
+        metrics = figures.own(card)
+        # An older store kept an adapted model's base figures: its own replace them.
+        self._write("INSERT INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
+                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(model_hash) DO UPDATE SET metrics = excluded.metrics",
+                    (bundle.hash, bundle.ident, float(card["threshold"]), json.dumps(metrics), card.get("arch", ""),
+                     display_path(bundle.path), now()))
 
     def models(self) -> dict:
         """model_hash -> {ident, threshold, metrics, arch, path}."""
@@ -212,6 +213,17 @@ class Store:
 
     def batch_finish(self, batch_id: int, summary: dict) -> None:
         self._write("UPDATE batches SET summary=? WHERE id=?", (json.dumps(summary), batch_id))
+
+    def batch_summaries(self, ids) -> list:
+        """[{name, ...summary}] of these finished batches, oldest first (the PDF's shift lines)."""
+        ids = sorted({int(i) for i in ids if i is not None})
+        out = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cur = self.db.execute(f"SELECT name, summary FROM batches WHERE summary IS NOT NULL AND id IN "
+                                  f"({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+            out += [dict(json.loads(summary), name=name) for name, summary in cur.fetchall()]
+        return out
 
     # --- results ------------------------------------------------------------------------------
     def record(self, result: Result) -> bool:
@@ -245,6 +257,16 @@ class Store:
                           f"AND status IN ('ok', 'rejected') LIMIT 1", (sha256, model_hash))
         result = _result(rows[0]) if rows else None
         return result if result is not None and result.status != "error" else None
+
+    def count_stored(self, paths) -> int:
+        """How many of these files have a stored result (by any model): a resumed queue's finished part."""
+        raw = [os.fsencode(str(p)) for p in paths]
+        n = 0
+        for start in range(0, len(raw), 500):
+            chunk = raw[start:start + 500]
+            n += self.db.execute(f"SELECT COUNT(DISTINCT path_raw) FROM results WHERE path_raw IN "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchone()[0]
+        return n
 
     def history(self, since: str | None = None) -> list[Result]:
         """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it)."""

@@ -20,6 +20,8 @@ def add_arguments(c) -> None:
     c.add_argument("--anonymise", action="store_true", help="file names instead of full paths in the CSV")
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
     c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
+    c.add_argument("--lang", metavar="LANG", help="the PDF report's language, e.g. zh_CN (default: English)")
+    c.add_argument("--compact", action="store_true", help="PDF: the summary, then six films a page")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--decode-limit", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a file whose decoding takes longer (default 30; 0: no limit, no worker process)")
@@ -37,6 +39,10 @@ def run(args) -> int:
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         raise UsageError("--threshold must be between 0 and 1 (both excluded)")
+    if args.lang:
+        from covidxray_desktop.results.language import require
+
+        require(args.lang)  # before any film is read
     if not math.isfinite(args.decode_limit) or args.decode_limit < 0:  # nan or inf: every file would time out
         raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
     db = Path(args.db) if args.db else default_path()
@@ -85,8 +91,11 @@ def run(args) -> int:
     if kept is not None:
         from covidxray_desktop.results import pdf_report
 
+        from covidxray_desktop.results.language import message_translator, translator
+
         pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
-                         summary=report, decode_limit_s=args.decode_limit or None)
+                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
+                         compact=args.compact, decode_limit_s=args.decode_limit or None)
     store.close()
     from covidxray_desktop.logs import log
 

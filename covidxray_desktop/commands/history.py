@@ -8,6 +8,8 @@ def add_arguments(h) -> None:
     h.add_argument("--csv", metavar="FILE")
     h.add_argument("--pdf", metavar="FILE", help="the same PDF report as classify --pdf and the window")
     h.add_argument("--anonymise", action="store_true", help="file names instead of full paths")
+    h.add_argument("--lang", metavar="LANG", help="the PDF report's language, e.g. zh_CN (default: English)")
+    h.add_argument("--compact", action="store_true", help="PDF: the summary, then six films a page")
 
 
 def run(args) -> int:
@@ -19,6 +21,9 @@ def run(args) -> int:
     from covidxray_desktop.results import csv_export
     from covidxray_desktop.store import Store, default_path, parse_day
 
+    from covidxray_desktop.results.language import require
+
+    require(args.lang)
     since = parse_day(args.since) if args.since else None
     db = Path(args.db) if args.db else default_path()
     for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
@@ -31,7 +36,12 @@ def run(args) -> int:
         if args.pdf:
             from covidxray_desktop.results import pdf_report
 
-            pdf_report.write(args.pdf, results, store.models(), anonymise=args.anonymise)
+            from covidxray_desktop.results.language import message_translator, translator
+
+            pdf_report.write(args.pdf, results, store.models(), anonymise=args.anonymise,
+                             summary=store.batch_summaries({r.batch for r in results}),
+                             tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
+                             compact=args.compact)
         if args.csv and args.csv != "-":
             csv_export.write(args.csv, results, anonymise=args.anonymise)  # whole or absent
         elif not args.pdf or args.csv == "-":

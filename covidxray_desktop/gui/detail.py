@@ -2,6 +2,8 @@
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
 
+OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
+
 
 def caption(w, row) -> str:
     label = w.results.label(row)
@@ -10,8 +12,10 @@ def caption(w, row) -> str:
         text = (f"{row.name}\n{shown}   P(COVID) = {row.p_covid:.3f}\n"
                 + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.4f}")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
-        if row.outside_share is not None:
-            text += "\n" + w.tr("evidence outside the lungs: %1 %").replace("%1", f"{row.outside_share * 100:.0f}")
+        if row.outside_share is not None and row.outside_share >= OUTSIDE_WARN:  # the map shows the lungs only
+            text += "\n" + w.tr("Most of the evidence for this answer (%1 %) lies outside the lung fields, where the "
+                                "map is not drawn: the answer may rest on something else there (markers, borders, "
+                                "devices).").replace("%1", f"{row.outside_share * 100:.0f}")
     else:
         status = w.tr("refused") if row.status == "rejected" else w.tr("error")
         text = f"{row.name}\n{status}: {messages.translated(row.message)}"
@@ -25,15 +29,25 @@ def show(w, row, pixels, problem: str) -> None:
     from covidxray_desktop.model import cam
 
     label = w.results.label(row)
-    heat = None if row.heat is None or row.status != "ok" else cam.signed_map(row.heat, pixels.shape, label)[0]
+    heat = None if row.heat is None or row.status != "ok" else \
+        cam.signed_map(row.heat, pixels.shape, label, row.p_covid, w.results.threshold_of(row))[0]
     w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label))
     w.viewer.set_overlay_visible(w.heat_action.isChecked())
 
 
 def relabel(w, row) -> None:
-    """Another threshold: the words change, the film and its map do not (nothing is read again)."""
+    """Another threshold: the words change, and the map, centred on the threshold, is drawn again
+    from the result (nothing is read again)."""
     w.viewer.set_caption(caption(w, row))
-    w.viewer.set_legend(legend(w, w.results.label(row)))
+    label = w.results.label(row)
+    shape = w.viewer.image_shape()
+    if shape is not None and row.heat is not None and row.status == "ok":
+        from covidxray_desktop.model import cam
+
+        w.viewer.set_heat(cam.signed_map(row.heat, shape, label, row.p_covid, w.results.threshold_of(row))[0],
+                          legend(w, label))
+    else:
+        w.viewer.set_legend(legend(w, label))
 
 
 def legend(w, label: str) -> str:

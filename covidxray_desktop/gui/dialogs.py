@@ -1,11 +1,19 @@
 """The window's smaller dialogs: the model card as a readable page, resume, forget, language."""
-import datetime as dt
 import html
+import re
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QTextBrowser, QVBoxLayout
+from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMessageBox, QTextBrowser,
+                               QVBoxLayout)
 
 from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.model import figures
+
+
+def plain(point: str) -> str:
+    """A card's operating point in a clinic's words (the card keeps the method's name for engineers)."""
+    return re.sub(r", each scored by a head trained without it \(\d+-fold cross-fitting\)",
+                  ", each film scored by a version of the model that had not learnt from its patient", point or "")
 
 
 def _f(value, digits=3) -> str:
@@ -23,18 +31,26 @@ def model_page(info: dict, tr) -> str:
     e = html.escape
     training, metrics = card.get("training", {}), card.get("metrics", {})
     rows = []
+
+    def row(label, m):
+        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
+                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+
+    pair = figures.before_after(card)  # an adapted model: its own figures first, the base model's below
+    if pair:
+        row(tr("this model: your site's check films (unseen in adaptation)"), pair[1])
+        row(tr("the model it was adapted from, on the same films"), pair[0])
+    base = tr("the model it was adapted from") + ": " if pair else ""
     for split, label in (("test", tr("test films (unseen patients)")), ("val", tr("validation films")),
                          ("held_out", tr("held-out sources")), ("site", tr("your site"))):
         m = metrics.get(split)
         if not m or "n" not in m:
             continue
-        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
-                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+        row(base + label, m)
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():
-            rows.append(f"<tr><td>{e(tr('left out of training'))}: {e(source)}</td><td align=right>{m.get('n')}</td>"
-                        f"<td>{_ci(m, 'auc')}</td><td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+            row(f"{base}{tr('left out of training')}: {source}", m)
     sources = ", ".join(training.get("sources", [])) or "–"
     lungs = card.get("lungs") or {}
     adapted = card.get("adapted_from")
@@ -42,7 +58,8 @@ def model_page(info: dict, tr) -> str:
         f"<h2>{e(info['ident'])}</h2>",
         f"<p><b>{e(tr(DISCLAIMER))}</b></p>",
         f"<p>{e(tr('Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.'))} "
-        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> ({e(card.get('operating_point', ''))}).</p>",
+        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> "
+        f"({e(plain(card.get('operating_point', '')))}).</p>",
         f"<h3>{e(tr('How well it did'))}</h3>",
         "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
         f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
@@ -86,19 +103,29 @@ def offer_resume(w, unfinished: list):
     from covidxray_desktop.gui import worker
     from covidxray_desktop.imaging import walk
 
-    def count(_worker, paths) -> int:
-        return len(walk(paths).files)
+    def count(_worker, paths) -> tuple:
+        """(films, of which already classified): the store answers for those a batch had reached."""
+        from covidxray_desktop.store import Store
+
+        files = walk(paths).files
+        store = Store(w.db_path)
+        try:
+            return len(files), store.count_stored(files)
+        finally:
+            store.close()
 
     return worker.start(count, [p for e in unfinished for p in e["paths"]], parent=w, name="covidxray-resume-count",
                         on_finish=lambda films: setattr(w, "resume_box", _resume_box(w, unfinished, films)),
                         on_error=lambda exc: w._problem(str(exc)))
 
 
-def _resume_box(w, unfinished: list, films: int) -> QMessageBox:
+def _resume_box(w, unfinished: list, counted: tuple) -> QMessageBox:
     """Only once answered do the old entries leave the store, so a crash before keeps the offer."""
-    text = (w.tr("%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films "
-                 "already classified are taken from the results store.").replace("%1", str(films))
-            .replace("%2", str(len(unfinished))))
+    films, done = counted
+    text = (w.tr("%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, "
+                 "%4 are left. Resume them? The classified ones are taken from the results store.")
+            .replace("%1", str(films)).replace("%2", str(len(unfinished))).replace("%3", str(done))
+            .replace("%4", str(films - done)))
     box = QMessageBox(QMessageBox.Question, w.tr("Unfinished queue"), text, QMessageBox.Yes | QMessageBox.No, w)
     box.setWindowModality(Qt.WindowModal)
 
@@ -128,8 +155,27 @@ def forget(w) -> None:
                                        "app restarts", "", n), 15000)
 
 
+class DayDialog(QDialog):
+    """'Delete results recorded before' with a calendar: a day is picked, never typed in a format."""
+
+    def __init__(self, parent, tr):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Forget stored results"))
+        self.day = QDateEdit(QDate.currentDate().addDays(-30), calendarPopup=True)
+        self.day.setMaximumDate(QDate.currentDate())
+        self.day.setDisplayFormat(QLocale().dateFormat(QLocale.LongFormat))
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("Delete the results recorded before this day:")))
+        layout.addWidget(self.day)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> str:
+        return self.day.date().toString("yyyy-MM-dd")
+
+
 def ask_day(parent, tr) -> str | None:
-    default = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    day, ok = QInputDialog.getText(parent, tr("Forget stored results"),
-                                   tr("Delete results recorded before (YYYY-MM-DD):"), text=default)
-    return day if ok and day else None
+    dialog = DayDialog(parent, tr)
+    return dialog.chosen() if dialog.exec() else None

@@ -24,7 +24,7 @@ class Entry:
         self.id, self.paths, self.files = entry_id, [str(p) for p in paths], None  # files: once walked
         self.force = force  # run again even when the store has a result (re-run with the current model)
         self.state = "queued"  # queued | running | paused | done | cancelled | failed
-        self.done, self.active_s, self.rows = 0, 0.0, None
+        self.done, self.computed, self.active_s, self.rows = 0, 0, 0.0, None
         self.summary = None
         self.batch_id = None
         self.reported = "queued"  # the last state the window was told, from the worker, in order
@@ -41,6 +41,7 @@ class Engine(QObject):
     entrySummary = Signal(int, object)  # entry id, the batch summary (counts, shift test)
     detailReady = Signal(str, object, str)  # path, pixels, problem
     exportDone = Signal(str, str, int)  # path, problem ("" when written), pages or rows written
+    exportProgress = Signal(int, int)  # films of the report written, of how many
     thumbnailReady = Signal(str, str, object)  # path, model hash, small uint8 picture
     problem = Signal(str)  # something went wrong that is not one file's fault; the engine goes on
 
@@ -251,7 +252,7 @@ class Engine(QObject):
     def _export(self, job):
         path, problem, count = job.path, "", 0
         try:
-            count = job.run(lambda: self._stop)
+            count = job.run(lambda: self._stop, self.exportProgress.emit)  # emitted here, shown by the window
         except OSError as exc:
             problem = f"cannot write {path}: {exc.strerror or exc}"
         except Exception as exc:
@@ -290,10 +291,14 @@ class Engine(QObject):
             entry.summary.add(result)
             chunk.append(result.with_changes(pixels=None, features=None))
         entry.done += len(chunk)
+        entry.computed += sum(not r.reused for r in chunk)
         entry.active_s += time.perf_counter() - began  # paused time does not lower the rate
         if chunk:
             yield ("rowsReady", entry.id, chunk)
-        yield ("progress", entry.id, entry.done, len(entry.files), entry.done / max(entry.active_s, 1e-6))
+        # The rate of films computed now: results taken from the store come in a flash, and counting
+        # them would promise a time left that the films still to compute cannot keep.
+        yield ("progress", entry.id, entry.done, len(entry.files),
+               (entry.computed or entry.done) / max(entry.active_s, 1e-6))
         if finished:
             entry.rows.close()
             entry.rows = None

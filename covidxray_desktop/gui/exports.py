@@ -15,7 +15,8 @@ translate = QCoreApplication.translate
 class ScopeDialog(QDialog):
     """'Export which results?' with the counts, so a filter never silently narrows an export."""
 
-    def __init__(self, title: str, counts: dict, anonymise: bool, parent=None, default: str | None = None):
+    def __init__(self, title: str, counts: dict, anonymise: bool, parent=None, default: str | None = None,
+                 pdf: bool = False, compact: bool = False):
         super().__init__(parent)
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
@@ -37,6 +38,10 @@ class ScopeDialog(QDialog):
         self.anonymise = QCheckBox(self.tr("Anonymise (file names instead of paths; no patient ID or study fields)"),
                                    checked=anonymise)
         layout.addWidget(self.anonymise)
+        self.compact = QCheckBox(self.tr("Compact report: a summary, then six films a page"), checked=compact)
+        self.compact.setToolTip(self.tr("A page per film makes a long report for a large batch."))
+        self.compact.setVisible(pdf)
+        layout.addWidget(self.compact)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -64,16 +69,16 @@ class PdfJob:
     models: dict
     threshold_of: object
     anonymise: bool
-    summary: dict | None = None
+    summary: object = None  # the batches' summaries (their shift tests), a list
+    compact: bool = False  # several films a page
 
-    def run(self, stopped) -> int:
+    def run(self, stopped, progress=lambda done, total: None) -> int:
         from covidxray_desktop.results import pdf_report
 
-        language = QLocale().name()
         return pdf_report.write(self.path, self.rows, self.models, self.threshold_of, self.anonymise, self.summary,
                                 tr=lambda text: translate("Report", text), message_tr=messages.translated,
-                                country=QLocale().territoryToCode(QLocale().territory()),
-                                cjk=language.startswith("zh"), stopped=stopped)
+                                country=QLocale().territoryToCode(QLocale().territory()), stopped=stopped,
+                                progress=progress, compact=self.compact)
 
 
 def write_csv(path: str, rows: list, threshold_of, anonymise: bool) -> int:

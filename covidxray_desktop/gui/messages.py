@@ -2,11 +2,12 @@
 
 The core writes English sentences into results, the store and the CSV; the window translates
 them when it shows them, by matching each against the templates below (whose translations live
-in the .ts file under the context "Messages"). A sentence no template matches is shown as it is.
+in the .ts file under the context "Messages"; the command line reads them there through
+results/language.py). A sentence no template matches is shown as it is.
 """
-import re
-
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+
+from covidxray_desktop.results.language import translate_message
 
 TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: file not found."),
@@ -51,48 +52,24 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "a socket"),
     QT_TRANSLATE_NOOP("Messages", "These films differ from the ones this model was checked on: check it on your "
                                   "own films before relying on it."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, below the {card} the model card reports."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}; the model card reports {card}, which is "
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, below the {card} the model card reports."),
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card}, which is "
                                   "within this interval: more films would tell."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}, in line with the {card} the model card "
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, in line with the {card} the model card "
                                   "reports."),
-    QT_TRANSLATE_NOOP("Messages", "On your {n} films: {metric} {numbers}."),
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}."),
     QT_TRANSLATE_NOOP("Messages", "The model refused {share} of your films as unlike what it can judge."),
-    QT_TRANSLATE_NOOP("Messages", "Do not rely on this model here without adapting it (Tools ▸ Train or adapt a "
-                                  "model, or covidxray adapt)."),
+    QT_TRANSLATE_NOOP("Messages", "Do not rely on this model here without adapting it to your films (Tools ▸ Train "
+                                  "or adapt a model)."),
+    QT_TRANSLATE_NOOP("Messages", "{n} COVID-19 films"),
+    QT_TRANSLATE_NOOP("Messages", "{n} Normal films"),
     QT_TRANSLATE_NOOP("Messages", "Nothing here says the model works worse on your films than on its own test films."),
     QT_TRANSLATE_NOOP("Messages", "None of your films could be judged (all were refused or unreadable)."),
     QT_TRANSLATE_NOOP("Messages", "sensitivity"),
     QT_TRANSLATE_NOOP("Messages", "specificity"),
 ]
-_FIELDS = re.compile(r"\{(\w+)\}")
-
-
-def _pattern(template: str) -> re.Pattern:
-    parts, last = [], 0
-    for m in _FIELDS.finditer(template):
-        parts.append(re.escape(template[last:m.start()]))
-        parts.append(f"(?P<{m.group(1)}>[^ ]+?)" if m.group(1) in ("metric", "n") else f"(?P<{m.group(1)}>.+?)")
-        last = m.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("".join(parts) + r"\Z", re.S)
-
-
-_COMPILED = [(t, _pattern(t)) for t in TEMPLATES]
 
 
 def translated(message: str) -> str:
     """`message` in the interface's language, its inner sentences translated too."""
-    if not message:
-        return ""
-    for template, pattern in _COMPILED:
-        m = pattern.match(message)
-        if m is None:
-            continue
-        fields = {k: (translated(v) if k in ("reason", "kind", "metric") else v) for k, v in m.groupdict().items()}
-        text = QCoreApplication.translate("Messages", template)
-        try:
-            return text.format(**fields)
-        except (KeyError, IndexError, ValueError):  # a translation that lost a field: the original
-            return message
-    return message
+    return translate_message(message, TEMPLATES, lambda template: QCoreApplication.translate("Messages", template))

@@ -67,6 +67,15 @@ class DropHint(QWidget):
         return False
 
 
+def drops_anywhere(window) -> None:
+    """Files dragged over any part of the window go to the window's own handlers: a child that takes
+    drops itself (the viewer's graphics view refuses files; a text box would paste their paths)
+    is told not to, so Qt hands the drag to the window."""
+    for child in window.findChildren(QWidget):
+        if child.acceptDrops():
+            child.setAcceptDrops(False)
+
+
 class ShiftBanner(QWidget):
     """A batch whose films differ from the model's own: say so, and offer the site check."""
     checkRequested = Signal()

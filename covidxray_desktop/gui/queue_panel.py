@@ -1,9 +1,12 @@
 """The batch queue: one entry per drop, with progress, rate, time left, pause / resume / cancel."""
+import math
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyle,
                                QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QVBoxLayout, QWidget)
 
 FIELDS = ["name", "count", "progress", "rate", "left", "state"]
+ACTIVE = ("queued", "running", "paused")
 
 
 class QueueModel(QAbstractTableModel):
@@ -71,8 +74,8 @@ class QueueModel(QAbstractTableModel):
         if field == "left":
             if e["state"] != "running" or not e["rate"]:
                 return ""
-            seconds = (e["total"] - e["done"]) / e["rate"]
-            return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+            seconds = math.ceil((e["total"] - e["done"]) / e["rate"])
+            return f"{seconds // 60}:{seconds % 60:02d}" if seconds > 0 else ""
         return {"queued": self.tr("queued"), "running": self.tr("running"), "paused": self.tr("paused"),
                 "done": self.tr("done"), "cancelled": self.tr("cancelled"),
                 "failed": self.tr("stopped by an error")}.get(e["state"], e["state"])
@@ -105,6 +108,10 @@ class QueuePanel(QWidget):
         self.view.setSelectionMode(QTableView.SingleSelection)
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        # The bar's text ("1,088/1,088") must fit whole: a clipped first digit misreads as a smaller count.
+        progress = FIELDS.index("progress")
+        needed = self.fontMetrics().horizontalAdvance("00000/00000") + 24
+        self.view.horizontalHeader().resizeSection(progress, max(self.view.horizontalHeader().sectionSize(progress), needed))
         self.pause_button = QPushButton(self.tr("Pause"))
         self.resume_button = QPushButton(self.tr("Resume"))
         self.cancel_button = QPushButton(self.tr("Cancel"))
@@ -140,7 +147,12 @@ class QueuePanel(QWidget):
         return self.model.entries[index.row()] if index.isValid() else None
 
     def target(self) -> dict | None:
-        return self.selected() or self.model.running()
+        """The batch the buttons act on: the selected one while it can still be paused, resumed or
+        cancelled; otherwise (none selected, or the selected one finished) the running one."""
+        picked = self.selected()
+        if picked and picked["state"] in ACTIVE:
+            return picked
+        return self.model.running()
 
     def _request(self, state: str) -> None:
         entry = self.target()

@@ -4,7 +4,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QDate, QLocale, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QDate, QLocale, QModelIndex, QSortFilterProxyModel,
+                            Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import QStyledItemDelegate
 
@@ -12,8 +13,9 @@ from covidxray_desktop.files import display_path
 from covidxray_desktop.gui import messages
 
 THUMB = 48  # thumbnail side in pixels
-COLUMNS = ["thumbnail", "file", "folder", "label", "p_covid", "status", "reason", "patient_id", "study_date",
-           "model", "time"]
+# The model beside the answer: with two models' rows for one film (Classify again) it tells them apart.
+COLUMNS = ["thumbnail", "file", "folder", "label", "p_covid", "status", "model", "reason", "patient_id", "study_date",
+           "time"]
 SORT_ROLE = Qt.UserRole + 1
 ROW_ROLE = Qt.UserRole + 2
 _COLOURS = {"covid": QColor(200, 50, 45), "normal": QColor(30, 130, 60)}
@@ -40,12 +42,10 @@ class ResultsModel(QAbstractTableModel):
         self._pixmaps: dict[int, QPixmap] = {}
 
     def headers(self) -> list[str]:
-        return [translate("ResultsModel", "Image"), translate("ResultsModel", "File"),
-                translate("ResultsModel", "Folder"), translate("ResultsModel", "Label"),
-                translate("ResultsModel", "P(COVID)"), translate("ResultsModel", "Status"),
-                translate("ResultsModel", "Reason"), translate("ResultsModel", "Patient ID"),
-                translate("ResultsModel", "Study date"), translate("ResultsModel", "Model"),
-                translate("ResultsModel", "Time")]
+        names = {"thumbnail": "Image", "file": "File", "folder": "Folder", "label": "Label", "p_covid": "P(COVID)",
+                 "status": "Status", "model": "Model", "reason": "Reason", "patient_id": "Patient ID",
+                 "study_date": "Study date", "time": "Time"}
+        return [translate("ResultsModel", names[c]) for c in COLUMNS]
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)
@@ -117,6 +117,36 @@ class ResultsModel(QAbstractTableModel):
         for row in rows:
             c[self.label(row) or row.status] += 1
         return c
+
+    def summary(self, shown: list) -> str:
+        """The line under the table; counted per model when several models' rows are shown, since
+        one film classified again by another model is two rows, not two films."""
+        def line(rows):
+            c = self.counts(rows)
+            return (translate("ResultsModel", "%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable")
+                    .replace("%1", str(c["covid"])).replace("%2", str(c["normal"]))
+                    .replace("%3", str(c["rejected"])).replace("%4", str(c["error"])))
+
+        by_model: dict = {}
+        for row in shown:
+            by_model.setdefault(row.model or "-", []).append(row)
+        showing = (translate("ResultsModel", "showing %1 of %2").replace("%1", str(len(shown)))
+                   .replace("%2", str(len(self.rows))))
+        if len(by_model) <= 1:
+            return f"{line(shown)} · {showing}"
+        films = len({row.path for row in shown})
+        parts = [f"{model}: {line(rows)}" for model, rows in sorted(by_model.items())]
+        return "  |  ".join(parts) + " · " + showing + " · " + translate(
+            "ResultsModel", "%1 films by %2 models").replace("%1", str(films)).replace("%2", str(len(by_model)))
+
+    def latest_rows(self) -> set:
+        """Indices of each film's newest row (the other models' older rows left out)."""
+        newest: dict = {}
+        for i, row in enumerate(self.rows):
+            j = newest.get(row.path)
+            if j is None or (row.created_at, i) >= (self.rows[j].created_at, j):
+                newest[row.path] = i
+        return set(newest.values())
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
@@ -194,25 +224,39 @@ class ResultsModel(QAbstractTableModel):
 
 class ResultsFilter(QSortFilterProxyModel):
     """Sort by raw values; show rows by label, status and a text that matches file, folder or message."""
+    filterChanged = Signal()  # after the user changed a filter (not after rows arrived)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.label, self.status, self.text = "", "", ""
+        self.latest, self._latest, self._known = False, set(), 0
 
-    def set_filter(self, label: str | None = None, status: str | None = None, text: str | None = None) -> None:
+    def set_filter(self, label: str | None = None, status: str | None = None, text: str | None = None,
+                   latest: bool | None = None) -> None:
         self.beginFilterChange()
         self.label = self.label if label is None else label
         self.status = self.status if status is None else status
         self.text = self.text if text is None else text.lower()
+        self.latest = self.latest if latest is None else latest
+        self._latest = self.sourceModel().latest_rows() if self.latest else set()
+        self._known = self.sourceModel().rowCount()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.filterChanged.emit()
+
+    def rows_added(self) -> None:
+        """New rows may make older ones of the same film no longer the latest."""
+        if self.latest:
+            self.set_filter()
 
     def filtering(self) -> bool:
-        return bool(self.label or self.status or self.text)
+        return bool(self.label or self.status or self.text or self.latest)
 
     def filterAcceptsRow(self, source_row, source_parent):
         model = self.sourceModel()
         row = model.rows[source_row]
+        if self.latest and source_row < self._known and source_row not in self._latest:
+            return False  # an older row of a film that has a newer one (rows beyond _known: just added)
         if self.label and model.label(row) != self.label:
             return False
         if self.status and row.status != self.status:

@@ -12,7 +12,7 @@ def restore(w) -> None:
     for splitter, key in ((w.split, "split"), (w.left, "left")):
         if w.settings.value(key) is not None:
             splitter.restoreState(w.settings.value(key))
-    header = w.settings.value("table_header")
+    header = w.settings.value("table_header2")  # 2: the Model column moved beside the answer
     if header is not None:
         w.table.horizontalHeader().restoreState(header)
     w.table.horizontalHeader().setMinimumSectionSize(40)  # a column saved too narrow comes back readable
@@ -22,7 +22,7 @@ def save(w) -> None:
     w.settings.setValue("geometry", w.saveGeometry())
     w.settings.setValue("split", w.split.saveState())
     w.settings.setValue("left", w.left.saveState())
-    w.settings.setValue("table_header", w.table.horizontalHeader().saveState())
+    w.settings.setValue("table_header2", w.table.horizontalHeader().saveState())
 
 
 def remember_folder(w, path: str, parent: bool = False) -> None:
@@ -54,13 +54,15 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     counts = {k: len(v) for k, v in rows.items()}
     anonymise = w.anonymise.isChecked()
     title = w.tr("Export CSV") if kind == "csv" else w.tr("Export PDF report")
+    compact = False
     if scope is None:
         dialog = exports.ScopeDialog(title, counts, anonymise, w,
                                      default="selected" if counts["selected"] > 1 else
-                                     "shown" if w.proxy.filtering() else "all")
+                                     "shown" if w.proxy.filtering() else "all",
+                                     pdf=kind == "pdf", compact=counts["all"] > COMPACT_FROM)
         if not dialog.exec():
             return
-        scope, anonymise = dialog.scope(), dialog.anonymise.isChecked()
+        scope, anonymise, compact = dialog.scope(), dialog.anonymise.isChecked(), dialog.compact.isChecked()
     chosen = rows[scope]
     if not chosen:
         w.statusBar().showMessage(w.tr("Nothing to export"), 10000)
@@ -82,4 +84,42 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
         w.statusBar().showMessage(w.tr("Exported %n row(s) to %1", "", n).replace("%1", path), 15000)
         return
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
-    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise))
+    summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
+    report_progress(w).start(len(chosen))
+    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise, summaries, compact))
+
+
+COMPACT_FROM = 50  # films: a larger export proposes the compact report
+
+
+class ReportProgress:
+    """A bar in the status bar while a report is written: "Report: 120 of 1,088 films"."""
+
+    def __init__(self, w):
+        from PySide6.QtWidgets import QProgressBar
+
+        self.w = w
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(260)
+        self.bar.setTextVisible(True)
+        self.bar.hide()
+        w.statusBar().addPermanentWidget(self.bar)
+        w.engine.exportProgress.connect(self.step)
+        w.engine.exportDone.connect(lambda *_: self.bar.hide())
+
+    def start(self, total: int) -> "ReportProgress":
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(0)
+        self.bar.setFormat(self.w.tr("Report: %v of %m films"))
+        self.bar.show()
+        return self
+
+    def step(self, done: int, total: int) -> None:
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(done)
+
+
+def report_progress(w) -> ReportProgress:
+    if getattr(w, "_report_progress", None) is None:
+        w._report_progress = ReportProgress(w)
+    return w._report_progress

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineE
 
 from covidxray_desktop.gui import messages, worker
 
+ROC_SIDE = 440  # pixels: the curve readable at a glance
 
-def _work(w, bundle_path, folder):
+
+def _work(w, bundle_path, folder, axes=("1 - specificity", "sensitivity")):
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.metrics import roc_curve
@@ -26,8 +28,7 @@ def _work(w, bundle_path, folder):
     if report.get("auc") is not None:
         roc = Path(tempfile.mkdtemp(prefix="covidxray-check-")) / "roc.png"
         fpr, tpr = roc_curve(report["_y"], report["_p"])
-        line_chart({f"AUC {report['auc']:.3f}": (fpr, tpr)}, roc, "ROC", "1 - specificity", "sensitivity",
-                   diagonal=True)
+        line_chart({f"AUC {report['auc']:.3f}": (fpr, tpr)}, roc, "ROC", *axes, diagonal=True)
     out = public(report)
     out["verdict"] = verdict(out, bundle.card)
     yield ("done", out, str(roc) if roc else None, bundle.ident)
@@ -36,8 +37,9 @@ def _work(w, bundle_path, folder):
 class SiteCheckDialog(QDialog):
     adaptRequested = Signal()
 
-    def __init__(self, model_info: dict, parent=None, folder: str = ""):
+    def __init__(self, model_info: dict, parent=None, folder: str = "", export_folder: str = ""):
         super().__init__(parent)
+        self.export_folder = export_folder  # where the window's exports go
         self.setWindowTitle(self.tr("Check the model on my films"))
         self.model_info, self.report, self.roc, self.worker = model_info, None, None, None
         intro = QLabel(self.tr("Choose a folder with COVID/ and Normal/ sub-folders holding your own films, sorted "
@@ -55,7 +57,8 @@ class SiteCheckDialog(QDialog):
         self.busy = QProgressBar(textVisible=False, visible=False)
         self.busy.setRange(0, 0)
         self.text = QTextBrowser()
-        self.roc_label = QLabel(alignment=Qt.AlignCenter)
+        self.roc_label = QLabel(alignment=Qt.AlignCenter, minimumWidth=ROC_SIDE)
+        self.roc_caption = QLabel(wordWrap=True, maximumWidth=ROC_SIDE + 40)
         self.save_button = QPushButton(self.tr("Save as PDF…"), enabled=False)
         self.save_button.clicked.connect(self.save_pdf)
         self.adapt_button = QPushButton(self.tr("Adapt the model to these films…"), enabled=False)
@@ -69,7 +72,11 @@ class SiteCheckDialog(QDialog):
         bottom.addWidget(close)
         body = QHBoxLayout()
         body.addWidget(self.text, 3)
-        body.addWidget(self.roc_label, 2)
+        picture = QVBoxLayout()
+        picture.addWidget(self.roc_label)
+        picture.addWidget(self.roc_caption)
+        picture.addStretch(1)
+        body.addLayout(picture, 2)
         layout = QVBoxLayout(self)
         for w in (intro,):
             layout.addWidget(w)
@@ -77,7 +84,7 @@ class SiteCheckDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
-        self.resize(900, 560)
+        self.resize(1100, 640)
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Your labelled films"), self.folder.text())
@@ -91,8 +98,10 @@ class SiteCheckDialog(QDialog):
         self.busy.show()
         self.run_button.setEnabled(False)
         self.text.setPlainText(self.tr("Scoring every film…"))
-        self.worker = worker.start(_work, self.model_info["path"], folder, parent=self, name="covidxray-site-check",
-                                   on_yield=self._done, on_error=self._failed)
+        axes = (self.tr("1 - specificity"), self.tr("sensitivity")) if self.tr("sensitivity").isascii() else \
+            ("1 - specificity", "sensitivity")  # the chart's own font is Latin: the caption below says it in words
+        self.worker = worker.start(_work, self.model_info["path"], folder, axes, parent=self,
+                                   name="covidxray-site-check", on_yield=self._done, on_error=self._failed)
 
     def _done(self, message) -> None:
         _, report, roc, ident = message
@@ -103,7 +112,11 @@ class SiteCheckDialog(QDialog):
         self.adapt_button.setEnabled(True)
         self.text.setHtml(self._html(report, ident))
         if roc:
-            self.roc_label.setPixmap(QPixmap(roc).scaled(360, 270, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+            self.roc_label.setPixmap(QPixmap(roc).scaled(ROC_SIDE, ROC_SIDE * 3 // 4, Qt.KeepAspectRatio,
+                                                         Qt.SmoothTransformation))
+            self.roc_caption.setText(self.tr("The curve shows every threshold at once: up is more COVID-19 films "
+                                             "found (sensitivity), right is more Normal films wrongly flagged "
+                                             "(1 - specificity). The closer to the top left corner, the better."))
 
     def _failed(self, exc) -> None:
         from covidxray_desktop.errors import CovidXrayError
@@ -123,28 +136,38 @@ class SiteCheckDialog(QDialog):
 
         e = html.escape
         verdict = "".join(f"<p><b>{e(messages.translated(s))}</b></p>" for s in r["verdict"]["sentences"])
+        groups = {"covid": self.tr("COVID-19 films"), "normal": self.tr("Normal films")}
         rows = "".join(f"<tr><td>{e(name)}</td><td>{m.get('n')}</td><td>{ci(m, 'auc')}</td><td>{ci(m, 'sensitivity')}"
                        f"</td><td>{ci(m, 'specificity')}</td></tr>"
-                       for name, m in [(self.tr("all films"), r)] + list(r.get("per_class", {}).items()))
+                       for name, m in [(self.tr("all films"), r)] +
+                       [(groups.get(k, k), v) for k, v in r.get("per_class", {}).items()])
         refused = r.get("rejected", {})
+        ece = r.get("ece")
+        explained = self.tr("Calibration error: %1 (how far P(COVID) is from the share of COVID-19 films at that "
+                            "probability; 0 is perfect, above 0.1 the probabilities are not to be taken literally)."
+                            ).replace("%1", "–" if ece is None else f"{ece:.3f}")
         return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(r.get('data', ''))}</p>{verdict}"
                 "<table border=1 cellspacing=0 cellpadding=3><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
                 f"<th>{e(self.tr('sensitivity'))}</th><th>{e(self.tr('specificity'))}</th></tr>{rows}</table>"
-                f"<p>{e(self.tr('Refused'))}: COVID-19 {refused.get('covid', 0)}, Normal {refused.get('normal', 0)}; "
-                f"{e(self.tr('unreadable'))}: {r.get('errors', 0)}; ECE {r.get('ece')}</p>")
+                f"<p>{e(self.tr('Refused'))}: {e(self.tr('COVID-19'))} {refused.get('covid', 0)}, "
+                f"{e(self.tr('Normal'))} {refused.get('normal', 0)}; "
+                f"{e(self.tr('unreadable'))}: {r.get('errors', 0)}</p>"
+                f"<p>{e(explained)}</p>")
 
     def save_pdf(self) -> None:
         if not self.report:
             return
+        # Not into the labelled films' folder: a PDF there would be scored as a film by the next check.
+        folder = self.export_folder or str(Path.home() / "Documents" if (Path.home() / "Documents").is_dir()
+                                           else Path.home())
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the check as PDF"),
-                                              str(Path(self.folder.text()) / "model-check.pdf"), "PDF (*.pdf)")
+                                              str(Path(folder) / "model-check.pdf"), "PDF (*.pdf)")
         if path:
             from covidxray_desktop.results import site_pdf
 
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
-                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()),
-                               cjk=QLocale().name().startswith("zh"))
+                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()))
             except OSError as exc:
                 self.text.append(f"\n{path}: {exc.strerror or exc}")
 

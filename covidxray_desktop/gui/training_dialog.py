@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QProgre
 
 from covidxray_desktop.gui import worker
 from covidxray_desktop.gui.curves import Curves
-from covidxray_desktop.gui.training_report import TrainingReport, worse_than
+from covidxray_desktop.gui.training_report import TrainingReport, scrolled, worse_than
 from covidxray_desktop.gui.training_setup import TrainingSetup
 from covidxray_desktop.training.estimate import preview, probe
 from covidxray_desktop.training.session import Cancelled, Session
@@ -136,8 +136,7 @@ class TrainingDialog(QDialog):
         layout.addLayout(controls)
         layout.addWidget(self.status_label)
         layout.addWidget(self.rate_label)
-        layout.addWidget(self.curves, 1)
-        layout.addWidget(self.report_box, 1)
+        layout.addWidget(scrolled(self.curves, self.report_box), 1)  # the dialog fits the screen: Close stays on it
         layout.addLayout(bottom)
         self.resize(1000, 760)
 
@@ -257,7 +256,8 @@ class TrainingDialog(QDialog):
         self.setup.fill_preview(result["counts"])
         sources = result["sources"]
         self.preview_label.setText(self.tr("{0}; {1} source(s): {2}. Split by patient with seed {3}.").format(
-            result["described"], len(sources), ", ".join(sources[:6]) + (" …" if len(sources) > 6 else ""),
+            self.setup.described(result["described"]), len(sources),
+            ", ".join(sources[:6]) + (" …" if len(sources) > 6 else ""),
             self.setup.seed_spin.value()))
         self._show_estimate()
         self._update_state()

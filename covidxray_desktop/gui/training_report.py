@@ -1,28 +1,60 @@
 """The end of a training run in the dialog: ROC picture, metrics per split, class and source."""
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from covidxray_desktop.gui.dialogs import plain
+from covidxray_desktop.model import figures
 
 
 def worse_than(new: dict, current: dict | None) -> str:
-    """A sentence when the new model does worse than the current one on their own reports
-    (test split, or the site check for an adapted one), else ''."""
+    """A warning when the new model does worse than the current one on some measure, weighing what
+    it gains too, with n and intervals (an adapted model: both scored on the same check films; a
+    trained one: each on its own test films); '' when nothing is worse."""
     if not current:
         return ""
-    mine = new.get("metrics", {})
-    site = mine.get("site", {}).get("check", {})
-    ours = site.get("after") or mine.get("test", {})
-    theirs = site.get("before") or current.get("metrics", {}).get("test", {})
-    worse = []
-    for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("auc", "AUC")):
+    pair = figures.before_after(new)
+    ours, theirs = (pair[1], pair[0]) if pair else (figures.own(new), figures.own(current))
+    tr = lambda text: QCoreApplication.translate("TrainingReport", text)  # noqa: E731
+    names = {"sensitivity": tr("sensitivity"), "specificity": tr("specificity"),
+             "balanced_accuracy": tr("balanced accuracy"), "auc": "AUC"}
+    worse, better, same = [], [], []
+    for key, name in names.items():
         a, b = ours.get(key), theirs.get(key)
-        if a is not None and b is not None and a < b - 0.05:
-            worse.append(f"{name} {a:.2f} against {b:.2f}")
+        if a is None or b is None:
+            continue
+        line = tr("%1 %2 against %3").replace("%1", name).replace("%2", figures.interval(ours, key, 2)).replace(
+            "%3", figures.interval(theirs, key, 2))
+        (worse if a < b - 0.05 else better if a > b + 0.05 else same).append(line)
     if not worse:
         return ""
-    return QCoreApplication.translate("TrainingReport", "The new model is worse than the current one on its own "
-                                                        "report: %1.").replace("%1", ", ".join(worse))
+    where = (tr("On the same %1 check films of your site (the new model, then the current one):")
+             if pair else tr("Each on its own test films (%1 for the new model; the new model, then the current one):"))
+    parts = [tr("The new model is worse than the current one on some measures."),
+             where.replace("%1", str(ours.get("n", "–"))),
+             tr("worse: %1.").replace("%1", "; ".join(worse))]
+    if better:
+        parts.append(tr("better: %1.").replace("%1", "; ".join(better)))
+    if same:
+        parts.append(tr("about the same: %1.").replace("%1", "; ".join(same)))
+    if ours.get("n", 0) < 100:
+        parts.append(tr("With so few films, differences inside the intervals may be chance."))
+    return "\n".join(parts)
+
+
+def scrolled(*widgets) -> QScrollArea:
+    """The curves and the report, stacked in a scroll area: once a run's report appears below its
+    curves, the dialog would otherwise grow past a small screen's height and push Close off it."""
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        column.addWidget(widget, 1)
+    area = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+    area.setWidget(inner)
+    area.setMinimumHeight(220)
+    return area
 
 
 class TrainingReport(QGroupBox):
@@ -58,7 +90,7 @@ class TrainingReport(QGroupBox):
                self.tr("trained on {0} in {1}").format(training.get("device", "?"), took))
         refused = self.refused(card.get("metrics", {}))
         self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
-            bundle.ident, how, card.get("threshold", 0.0), card.get("operating_point", ""), bundle.path,
+            bundle.ident, how, card.get("threshold", 0.0), plain(card.get("operating_point", "")), bundle.path,
             report.get("path", "")) + (f"\n{refused}" if refused else ""))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))
@@ -98,7 +130,9 @@ class TrainingReport(QGroupBox):
                 m = outcome.get(when, {})
                 if m.get("n"):
                     ci = m.get("auc_ci95")
-                    yield (self.tr("{0}, {1}").format(part, self.tr(when)), self.tr("all"), str(m["n"]),
+                    parts = {"check": self.tr("check"), "original": self.tr("original test")}
+                    yield (self.tr("{0}, {1}").format(parts.get(part, part), self.tr(when)), self.tr("all"),
+                           str(m["n"]),
                            f(m.get("auc")) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""), f(m.get("sensitivity")),
                            f(m.get("specificity")), f(m.get("balanced_accuracy")))
         for split in ("val", "test", "held_out"):
@@ -108,7 +142,8 @@ class TrainingReport(QGroupBox):
             if not m or not m.get("n"):
                 continue
             groups = [(self.tr("all"), m)]
-            groups += [(self.tr("class {0}").format(k), v) for k, v in m.get("per_class", {}).items()]
+            names = {"covid": self.tr("COVID-19"), "normal": self.tr("Normal")}
+            groups += [(self.tr("class {0}").format(names.get(k, k)), v) for k, v in m.get("per_class", {}).items()]
             groups += [(self.tr("source {0}").format(k), v) for k, v in m.get("per_source", {}).items()]
             for group, g in groups:
                 ci = g.get("auc_ci95")

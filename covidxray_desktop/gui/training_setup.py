@@ -1,4 +1,6 @@
 """The training dialog's upper half: what to do (adapt or train), on which data, with which settings."""
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QSizePolicy,
@@ -32,7 +34,10 @@ class TrainingSetup(QWidget):
 
         data_box = QGroupBox(self.tr("Data"))
         self.data_edit = QLineEdit()
-        self.data_edit.setPlaceholderText(self.tr("A folder with COVID/ and Normal/ sub-folders, or a manifest CSV"))
+        self.data_edit.setPlaceholderText(self.tr("COVID/ and Normal/ folders, or a manifest CSV"))  # short: whole
+        self.data_edit.setToolTip(self.tr("A folder with COVID/ and Normal/ sub-folders, or a manifest CSV"))
+        self.data_edit.setMinimumWidth(self.data_edit.fontMetrics().horizontalAdvance(
+            self.data_edit.placeholderText()) + 16)
         self.data_edit.editingFinished.connect(lambda: self.dataChosen.emit(self.data_edit.text().strip()))
         self.folder_button = QPushButton(self.tr("Folder…"))
         self.folder_button.clicked.connect(self._choose_folder)
@@ -48,9 +53,7 @@ class TrainingSetup(QWidget):
         self.preview_table.setFocusPolicy(Qt.NoFocus)
         self.preview_table.setVerticalHeaderLabels([self.tr("COVID-19"), self.tr("Normal"), self.tr("total")])
         self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.preview_table.setFixedHeight(self.preview_table.verticalHeader().length()
-                                          + self.preview_table.horizontalHeader().sizeHint().height()
-                                          + 2 * self.preview_table.frameWidth())
+        self._fit_table()
         self.preview_label = QLabel(self.tr("Choose the data."), wordWrap=True)
         box = QVBoxLayout(data_box)
         box.addLayout(row)
@@ -84,6 +87,17 @@ class TrainingSetup(QWidget):
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self._mode_changed()
 
+    def described(self, text: str) -> str:
+        """The data as the core describes it ('class folders in site/'), in the interface's words."""
+        folders = re.fullmatch(r"class folders in (.*)", text)
+        return self.tr("class folders in %1").replace("%1", folders.group(1)) if folders else text
+
+    def _fit_table(self) -> None:
+        """Exactly as tall as its rows, in whatever font the language brings: never clipped."""
+        t = self.preview_table
+        t.resizeRowsToContents()
+        t.setFixedHeight(t.verticalHeader().length() + t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth())
+
     def adapting(self) -> bool:
         return self.adapt_radio.isChecked()
 
@@ -113,12 +127,16 @@ class TrainingSetup(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignCenter)
                 self.preview_table.setItem(r, c, item)
+        self._fit_table()
 
     def show_estimate(self, device: str, rate: float | None, counts: dict | None) -> None:
         """The device, and a first estimate timed on this PC (the job refines it as it runs)."""
         from covidxray_desktop.training.estimate import estimate_s
 
         device = device.replace("GPU: ", "GPU ")
+        cores = re.fullmatch(r"CPU \((\d+) cores\)", device)
+        if cores:
+            device = self.tr("the processor (%1 cores)").replace("%1", cores.group(1))
         if counts is None or rate is None:
             self.device_label.setText(self.tr("Trains on {0}.").format(device))
             return
@@ -131,8 +149,8 @@ class TrainingSetup(QWidget):
                 .format(round(minutes)))
         text = self.tr("Trains on {0} — {1}.").format(device, when)
         if not device.startswith("GPU"):  # the installed app's TensorFlow has no GPU support
-            text += " " + self.tr("No GPU is used here: for GPU training run `covidxray train` with a "
-                                  "GPU-enabled backend (Linux or WSL2; see the README).")
+            text += " " + self.tr("This PC trains on its processor, not a graphics card (GPU); your IT staff can "
+                                  "set up training on a GPU machine (see the README).")
         self.device_label.setText(text)
 
     def _mode_changed(self) -> None:

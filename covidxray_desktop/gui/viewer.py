@@ -14,6 +14,18 @@ WHEEL_STEP = 1.25          # zoom factor per wheel notch
 WL_PER_PIXEL = 1 / 400     # right-drag: 400 screen pixels sweep the whole intensity range
 MIN_WIDTH, MAX_WIDTH = 0.01, 2.0
 DEFAULT_LEVEL, DEFAULT_WIDTH = 0.5, 1.0
+SIDE_WIDTH = 190  # the caption and legend beside the film, in pixels (the colour bar is 180)
+GREY_LEVELS = 255  # window/level read in the displayed grey levels (0-255), as a viewer's W/L reads them
+
+
+def breakable(text: str, longest: int = 22) -> str:
+    """Long unbroken words (DICOM-style file names: 1.2.840.113619.2.55...) get places to wrap,
+    after dots, dashes and underscores, so the caption keeps its width."""
+    def soften(word: str) -> str:
+        if len(word) <= longest:
+            return word
+        return "".join(ch + "\u200b" if ch in "._-/\\" else ch for ch in word)
+    return "\n".join(" ".join(soften(w) for w in line.split(" ")) for line in text.split("\n"))
 
 
 def _gray_image(pixels: np.ndarray, level: float, width: float, inverted: bool) -> QImage:
@@ -111,8 +123,9 @@ class Viewer(QWidget):
         self._view = _View(self._scene, self)
         self._view.setToolTip(self.tr("Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)"))
 
+        # One width for the side, whatever the file's name: a long one wraps, it never squeezes the film.
         self._caption = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse,
-                               alignment=Qt.AlignTop | Qt.AlignLeft, minimumWidth=180, maximumWidth=280)
+                               alignment=Qt.AlignTop | Qt.AlignLeft, fixedWidth=SIDE_WIDTH)
         # What the colours mean, under the caption: a bar from Normal to COVID-19, and a sentence.
         self._legend = QWidget()
         legend = QVBoxLayout(self._legend)
@@ -122,7 +135,7 @@ class Viewer(QWidget):
         ends.addWidget(QLabel(self.tr("Normal")))
         ends.addStretch(1)
         ends.addWidget(QLabel(self.tr("COVID-19")))
-        self._legend_text = QLabel(wordWrap=True, maximumWidth=280)
+        self._legend_text = QLabel(wordWrap=True, fixedWidth=SIDE_WIDTH)
         legend.addWidget(bar)
         legend.addLayout(ends)
         legend.addWidget(self._legend_text)
@@ -193,18 +206,21 @@ class Viewer(QWidget):
         self._heat_box.setEnabled(self._heat is not None)
         self._sync_overlay()
 
+    def image_shape(self) -> tuple | None:
+        return None if self._pixels is None else self._pixels.shape
+
     def set_legend(self, text: str) -> None:
         self._legend_text.setText(text)
 
     def set_caption(self, text: str) -> None:
-        self._caption.setText(text)
+        self._caption.setText(breakable(text))
 
     def clear(self, message: str = "") -> None:
         """No picture: the message, however long, wraps beside the empty view."""
         self._pixels = self._heat = None
         self._image.setPixmap(QPixmap())
         self._overlay.setPixmap(QPixmap())
-        self._caption.setText(message)
+        self._caption.setText(breakable(message))
         self._legend.hide()
         self._readout.clear()
         self._message.setText(self.tr("No picture") if message else self.tr("Select a row to see its film here"))
@@ -277,7 +293,8 @@ class Viewer(QWidget):
         if self._pixels is None:
             return
         self._readout.setText(self.tr("Zoom %1 %  ·  W %2  L %3").replace("%1", f"{self.scale() * 100:.0f}")
-                              .replace("%2", f"{self._width:.2f}").replace("%3", f"{self._level:.2f}"))
+                              .replace("%2", f"{self._width * GREY_LEVELS:.0f}")
+                              .replace("%3", f"{self._level * GREY_LEVELS:.0f}"))
 
     # --- geometry ------------------------------------------------------------------------------
     def fit(self) -> None:

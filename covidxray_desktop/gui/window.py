@@ -6,16 +6,16 @@ in gui/menus.py, exports in gui/exports.py, the smaller dialogs in gui/dialogs.p
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
-from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io
+from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, window_parts
 from covidxray_desktop.gui.engine import Engine
-from covidxray_desktop.gui.overlays import DropHint, ShiftBanner
+from covidxray_desktop.gui.overlays import ShiftBanner, drops_anywhere
 from covidxray_desktop.gui.queue_panel import QueueModel, QueuePanel
-from covidxray_desktop.gui.results import COLUMNS, THUMB, ElideStart, ResultsFilter, ResultsModel
+from covidxray_desktop.gui.results import ResultsFilter, ResultsModel
 from covidxray_desktop.gui.viewer import Viewer
+from covidxray_desktop.model import figures
 
 
 class MainWindow(QMainWindow):
@@ -70,79 +70,19 @@ class MainWindow(QMainWindow):
         self.models = self._store.models()
         self._unfinished = self._store.queue_unfinished()  # read before this session queues anything
         session_io.restore(self)
+        drops_anywhere(self)
         self.hint.set_loading(self.tr("starting"))
         e.start()
         e.load_model(model_path or self.settings.value("model", "") or None)
         e.load_history()
         QTimer.singleShot(0, self._offer_resume)
 
-    # --- building -------------------------------------------------------------------------
+    # --- building (window_parts.py) -------------------------------------------------------
     def _build_table(self) -> None:
-        t = self.table = QTableView()
-        t.setModel(self.proxy)
-        t.setSortingEnabled(True)
-        t.sortByColumn(-1, Qt.AscendingOrder)  # arrival order until the user sorts
-        t.setSelectionBehavior(QTableView.SelectRows)
-        t.setSelectionMode(QTableView.ExtendedSelection)
-        t.verticalHeader().setDefaultSectionSize(THUMB + 4)
-        t.verticalHeader().hide()
-        header = t.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        for column, width in (("thumbnail", THUMB + 8), ("file", 170), ("folder", 200), ("label", 90),
-                              ("p_covid", 70), ("status", 70), ("reason", 220), ("patient_id", 90),
-                              ("study_date", 90), ("model", 170), ("time", 60)):
-            t.setColumnWidth(COLUMNS.index(column), width)
-        t.setItemDelegateForColumn(COLUMNS.index("folder"), ElideStart(t))
-        t.setAlternatingRowColors(True)
-        t.setWordWrap(False)
-        t.selectionModel().currentRowChanged.connect(self._current_changed)
-        t.setContextMenuPolicy(Qt.ActionsContextMenu)
-        self.hint = DropHint(t)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset, self.proxy.layoutChanged):
-            signal.connect(self._rows_changed)
+        window_parts.build_table(self)
 
     def _build_layout(self) -> None:
-        self.label_filter = QComboBox()
-        for text, value in ((self.tr("All labels"), ""), (self.tr("COVID-19"), "covid"), (self.tr("Normal"), "normal")):
-            self.label_filter.addItem(text, value)
-        self.status_filter = QComboBox()
-        for text, value in ((self.tr("Any status"), ""), (self.tr("ok"), "ok"), (self.tr("refused"), "rejected"),
-                            (self.tr("error"), "error")):
-            self.status_filter.addItem(text, value)
-        self.search = QLineEdit(placeholderText=self.tr("Filter by file, folder, message or patient ID"))
-        self.threshold = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=0.999, singleStep=0.01)
-        self.threshold.setToolTip(self.tr("Decision threshold on P(COVID) for the current model's results; results "
-                                          "of other models keep their own model's threshold"))
-        self.threshold.setValue(self.results.threshold)
-        self.label_filter.currentIndexChanged.connect(lambda: self.proxy.set_filter(label=self.label_filter.currentData()))
-        self.status_filter.currentIndexChanged.connect(lambda: self.proxy.set_filter(status=self.status_filter.currentData()))
-        self.search.textChanged.connect(lambda text: self.proxy.set_filter(text=text))
-        self.threshold.valueChanged.connect(self._threshold_changed)
-        self.reset_threshold = QPushButton(self.tr("Model's threshold"))
-        self.reset_threshold.clicked.connect(self._use_model_threshold)
-        bar = QHBoxLayout()
-        for w in (self.label_filter, self.status_filter, self.search):
-            bar.addWidget(w)
-        bar.addWidget(QLabel(self.tr("Threshold")))
-        bar.addWidget(self.threshold)
-        bar.addWidget(self.reset_threshold)
-        self.summary_label = QLabel()
-        table_box = QWidget()
-        box = QVBoxLayout(table_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.banner)
-        box.addLayout(bar)
-        box.addWidget(self.table)
-        box.addWidget(self.summary_label)
-        self.left = QSplitter(Qt.Vertical)
-        self.left.addWidget(self.queue_panel)
-        self.left.addWidget(table_box)
-        self.left.setSizes([140, 500])
-        self.split = QSplitter(Qt.Horizontal)
-        self.split.addWidget(self.left)
-        self.split.addWidget(self.viewer)
-        self.split.setSizes([760, 520])
-        self.setCentralWidget(self.split)
+        window_parts.build_layout(self)
 
     # --- queueing -------------------------------------------------------------------------
     def enqueue(self, paths, name: str | None = None, force: bool = False) -> int:
@@ -163,6 +103,8 @@ class MainWindow(QMainWindow):
         if event.mimeData().hasUrls():
             self.hint.set_dragging(True)
             event.acceptProposedAction()
+
+    dragMoveEvent = dragEnterEvent  # over the viewer and every other panel too (drops_anywhere)
 
     def dragLeaveEvent(self, event) -> None:
         self.hint.set_dragging(False)
@@ -220,21 +162,19 @@ class MainWindow(QMainWindow):
     def _rows_ready(self, entry_id: int, rows: list) -> None:
         first = self.results.rowCount() == 0
         self.results.add_rows(rows)
+        self.proxy.rows_added()
         if entry_id == 0:
             self.models = self._store.models()
+            self._earlier = getattr(self, "_earlier", 0) + len(rows)  # they come in chunks: say the whole count
             self.statusBar().showMessage(self.tr("%n earlier result(s) loaded from the results store", "",
-                                                 len(rows)), 10000)
+                                                 self._earlier), 10000)
         elif first and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
     def _rows_changed(self, *_args) -> None:
         self.hint.set_empty(self.proxy.rowCount() == 0 and not self.queue.busy())
         shown = [self.proxy.row_at(i) for i in range(self.proxy.rowCount())]
-        c = self.results.counts(shown)
-        self.summary_label.setText(self.tr("%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable · showing %5 of %6")
-                                   .replace("%1", str(c["covid"])).replace("%2", str(c["normal"]))
-                                   .replace("%3", str(c["rejected"])).replace("%4", str(c["error"]))
-                                   .replace("%5", str(len(shown))).replace("%6", str(self.results.rowCount())))
+        self.summary_label.setText(self.results.summary(shown))
         if self.proxy.rowCount() == 0 and self._detail_path is not None:
             self._detail_path = None
             self.viewer.clear()
@@ -333,15 +273,13 @@ class MainWindow(QMainWindow):
         self._rows_changed()
 
     def _show_model(self, info: dict) -> None:
-        test = info["card"].get("metrics", {}).get("test", {})
-
-        def f(key):  # never a bare number: its interval says how much a small test split knows
-            v, ci = test.get(key), test.get(f"{key}_ci95")
-            return "–" if v is None else f"{v:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
-
-        self.model_label.setText(self.tr("Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4")
-                                 .replace("%1", info["ident"]).replace("%2", f("auc")).replace("%3", f("sensitivity"))
-                                 .replace("%4", f("specificity")).replace("%5", str(test.get("n", "–"))))
+        own = figures.own(info["card"])  # an adapted model's own check films, not its base model's test split
+        text = (self.tr("Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4")
+                if own["where"] == "site_check" else
+                self.tr("Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4"))
+        f = lambda key: figures.interval(own, key)  # noqa: E731  never a bare number
+        self.model_label.setText(text.replace("%1", info["ident"]).replace("%2", f("auc")).replace(
+            "%3", f("sensitivity")).replace("%4", f("specificity")).replace("%5", str(own.get("n", "–"))))
 
     def _model_failed(self, message: str) -> None:
         self.hint.set_loading("")
@@ -374,7 +312,8 @@ class MainWindow(QMainWindow):
 
         if not self.model_info:
             return
-        dialog = SiteCheckDialog(self.model_info, self, folder=self.settings.value("last_folder", ""))
+        dialog = SiteCheckDialog(self.model_info, self, folder=self.settings.value("last_folder", ""),
+                                 export_folder=self.settings.value("last_export_folder", ""))
         dialog.adaptRequested.connect(self.open_training)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()

@@ -67,18 +67,40 @@ def make(features, weights, bias, pixels_shape_box, lung_mask=None) -> HeatMap:
     return HeatMap(grid(features, weights, bias), frame, pixels_shape_box, lung_mask)
 
 
-def signed_map(heat: HeatMap, shape: tuple, label: str = "") -> tuple[np.ndarray, float | None]:
+def boundary(heat: HeatMap, p_covid: float | None, threshold: float | None) -> float:
+    """The decision threshold as a per-location logit: the map's zero.
+
+    The grid's mean is the film's uncalibrated logit z, and P(COVID) = sigmoid(z / T); the answer
+    is COVID-19 when P >= threshold, that is when z >= T * logit(threshold). Centred there, the
+    map's mean has the sign of the answer: a model whose threshold is far from 0.5 (an adapted
+    one: 0.226) no longer paints a COVID-19 answer blue, nor a Normal one orange. T is read back
+    from the result itself (z / logit(P)); where that is ill-defined (P near 0.5) T = 1."""
+    if p_covid is None or threshold is None or not 0 < p_covid < 1 or not 0 < threshold < 1:
+        return 0.0
+    z = float(heat.grid.mean())
+    lp, lt = np.log(p_covid / (1 - p_covid)), np.log(threshold / (1 - threshold))
+    temperature = z / lp if abs(lp) > 0.05 else 1.0
+    if not 0.05 < temperature < 100:
+        temperature = 1.0
+    return float(temperature * lt)
+
+
+def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | None = None,
+               threshold: float | None = None) -> tuple[np.ndarray, float | None]:
     """(map in [-1, 1] at `shape`, share of the answer's evidence outside the lungs or None).
 
-    Smoothly upsampled, limited to the lungs when the model gave lung fields, scaled so that the
-    strongest location is +-1 unless the whole map is weaker than FLOOR logits."""
+    Centred on the decision threshold (see boundary), smoothly upsampled, limited to the lungs
+    when the model gave lung fields, scaled so that the strongest location is +-1 unless the whole
+    map is weaker than FLOOR logits. A Normal answer shows its Normal evidence only: a film called
+    Normal never carries disease-coloured blobs."""
     h, w = shape
+    centred = heat.grid - boundary(heat, p_covid, threshold)
     ct, cb, cl, cr = heat.crop
     ch, cw = max(1, round((cb - ct) * h)), max(1, round((cr - cl) * w))
     ft, fb, fl, fr = heat.frame
     fh, fw = max(1, round((fb - ft) * ch)), max(1, round((fr - fl) * cw))
-    scale = max(float(np.abs(heat.grid).max()), FLOOR)
-    small = Image.fromarray(heat.grid / scale)
+    scale = max(float(np.abs(centred).max()), FLOOR)
+    small = Image.fromarray((centred / scale).astype(np.float32))
     inner = np.asarray(small.resize((fw, fh), Image.BICUBIC)).clip(-1, 1)
     cropped = np.zeros((ch, cw), np.float32)
     top, left = round(ft * ch), round(fl * cw)
@@ -96,17 +118,23 @@ def signed_map(heat: HeatMap, shape: tuple, label: str = "") -> tuple[np.ndarray
             total = float(evidence.sum())
             share = float((evidence * (1 - mask)).sum() / total) if total > 0 else 0.0
         cropped *= mask
+    if label == "normal":
+        np.minimum(cropped, 0, out=cropped)
     out = np.zeros((h, w), np.float32)
     t, l = round(ct * h), round(cl * w)
     out[t:t + ch, l:l + cw] = cropped[: h - t, : w - l]
     return out, share
 
 
-def outside_share(heat: HeatMap, label: str) -> float | None:
+def outside_share(heat: HeatMap, label: str, p_covid: float | None = None,
+                  threshold: float | None = None) -> float | None:
     """How much of the evidence for the answer lies outside the lungs (0..1); None without lungs."""
     if heat.lungs is None:
         return None
-    return signed_map(heat, (128, 128), label)[1]
+    return signed_map(heat, (128, 128), label, p_covid, threshold)[1]
+
+
+OUTSIDE_WARN = 0.5  # share of the evidence outside the lung fields worth a sentence: most of it
 
 
 def _alpha(signed: np.ndarray, opacity: float) -> np.ndarray:
@@ -155,7 +183,8 @@ def colour_bar(width: int, height: int) -> Image.Image:
     return Image.fromarray(blend(np.full((height, width), 0.5, np.float32), ramp, 1.0), "RGB")
 
 
-def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity: float = 0.5) -> Image.Image:
+def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity: float = 0.5,
+            p_covid: float | None = None, threshold: float | None = None) -> Image.Image:
     """A PNG-ready picture: film, map, a caption and a colour bar (for `classify --heatmaps`)."""
     pixels = np.asarray(pixels, np.float32)
     h, w = pixels.shape
@@ -164,7 +193,7 @@ def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity
         small = Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
         pixels = np.asarray(small)
-    signed, _ = signed_map(heat, pixels.shape, label)
+    signed, _ = signed_map(heat, pixels.shape, label, p_covid, threshold)
     image = Image.fromarray(blend(pixels, signed, opacity), "RGB")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=max(11, image.height // 36))
@@ -206,7 +235,8 @@ def write_overlay(result, folder, threshold=None) -> str:
     target = Path(folder) / overlay_name(result.path)
     try:
         caption = f"{'COVID-19' if label == 'covid' else 'Normal'}  P(COVID) {result.p_covid:.2f}"
-        save_overlay(overlay(result.pixels, result.heat, label, caption), target)
+        save_overlay(overlay(result.pixels, result.heat, label, caption, p_covid=result.p_covid,
+                             threshold=result.threshold if threshold is None else threshold), target)
         return str(target)
     except OSError as exc:
         result.message = (result.message + " " if result.message else "") + \

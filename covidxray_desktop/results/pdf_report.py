@@ -6,9 +6,7 @@ refused), the model that produced that result with that model's own test metrics
 study date, and on every page the report date, page numbers and the research-use notice. The same
 function serves `classify --pdf`, `history --pdf` and the window (which passes its language).
 """
-import datetime as dt
 import io
-import locale
 import os
 import tempfile
 from pathlib import Path
@@ -16,51 +14,26 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.files import display_name, display_path, replace_atomic
+from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
-LETTER_COUNTRIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "PR", "CR", "PA", "DO", "SV", "NI"}
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
-
-
-def page_size(country: str | None = None):
-    """Letter where the locale's country uses it, else A4."""
-    from reportlab.lib.pagesizes import A4, LETTER
-
-    if country is None:
-        code = (locale.getlocale()[0] or os.environ.get("LANG", "")).split(".")[0]
-        country = code.split("_")[-1].upper() if "_" in code else ""
-    return LETTER if country.upper() in LETTER_COUNTRIES else A4
-
-
-def identity(text: str) -> str:
-    return text
-
-
-class Fonts:
-    def __init__(self, cjk: bool):
-        from reportlab.pdfbase import pdfmetrics
-
-        self.regular, self.bold = "Helvetica", "Helvetica-Bold"
-        if cjk:
-            from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-            pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # a PDF viewer's own Chinese font
-            self.regular = self.bold = "STSong-Light"
-
+COMPACT = 6  # films a page in the compact report (2 x 3)
+__all__ = ["write", "page_size", "identity"]
 
 def write(path, results, models: dict | None = None, threshold=None, anonymise: bool = False,
           summary: dict | None = None, tr=identity, message_tr=identity, country: str | None = None,
-          cjk: bool = False, stopped=lambda: False, decode_limit_s: float | None = 30.0) -> int:
-    """Write the report atomically; returns the number of film pages.
+          stopped=lambda: False, progress=lambda done, total: None, compact: bool = False,
+          decode_limit_s: float | None = 30.0) -> int:
+    """Write the report atomically; returns the number of films it shows.
 
     `threshold`: None (each result's own model's), a number, or a function of the result; `models`:
     the store's model hash -> {ident, threshold, metrics}; `tr`/`message_tr`: the interface's
-    language for the report's words and for the core's sentences; `cjk`: use a Chinese font;
+    language for the report's words and for the core's sentences (results/language.py gives them
+    without Qt); `progress(done, total)` after each film; `compact`: COMPACT films a page, each
+    with its heat map and answer, instead of a page per film (for batches of hundreds);
     `decode_limit_s`: films without pixels are decoded again in a worker process, abandoned after
     this long (None: in this process, no limit), as classify decodes them."""
-    from reportlab.pdfgen import canvas
-
     from covidxray_desktop.imaging.isolate import Isolated
     from covidxray_desktop.prepare import film
 
@@ -72,23 +45,28 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         t = chosen(r)
         return r.threshold if t is None else t
     path = Path(path)
-    fonts = Fonts(cjk)
     size = page_size(country)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
     os.close(fd)
     films = Isolated(film, decode_limit_s) if decode_limit_s else film  # no process until a film needs one
     try:
-        c = canvas.Canvas(tmp, pagesize=size, pageCompression=1)
+        c = numbered_canvas(tmp, size)
         c.setTitle(tr("Chest X-ray report"))
         c.setAuthor("covidxray")
         c.setCreator("covidxray")
-        page = Page(c, size, fonts, tr, len(results) + _summary_pages(len(results)))
-        _summary(page, results, models, thresholds, summary, anonymise, message_tr)
+        page = Page(c, size, Fonts(), tr)
+        _summary(page, results, models, thresholds, summary, message_tr)
         for i, result in enumerate(results, 1):
             if stopped():
                 raise InterruptedError("the report was stopped")
-            _film_page(page, i, result, models.get(result.model_hash, {}), thresholds(result), anonymise, message_tr,
-                       films)
+            info, t = models.get(result.model_hash, {}), thresholds(result)
+            if compact:
+                _compact_cell(page, i, len(results), result, info, t, anonymise, message_tr, films)
+            else:
+                _film_page(page, i, result, info, t, anonymise, message_tr, films)
+            progress(i, len(results))
+        if compact and results and (len(results) % COMPACT):
+            page.end()
         c.save()
         replace_atomic(tmp, path)
     finally:
@@ -99,114 +77,34 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
     return len(results)
 
 
-ROWS_FIRST, ROWS_NEXT = 36, 52  # films listed on the summary page, and on each continuation page
-
-
-def _summary_pages(n: int) -> int:
-    return 1 + max(0, -(-(n - ROWS_FIRST) // ROWS_NEXT))
-
-
-class Page:
-    """Page furniture: header, footer with notice and page numbers, text helpers."""
-
-    def __init__(self, c, size, fonts, tr, total):
-        self.c, (self.w, self.h), self.fonts, self.tr, self.total = c, size, fonts, tr, total
-        self.margin = 42
-        self.number = 0
-        self.today = dt.date.today().isoformat()
-
-    def start(self, title: str) -> float:
-        self.number += 1
-        c, m = self.c, self.margin
-        c.setFont(self.fonts.bold, 15)
-        c.drawString(m, self.h - m - 6, title[:80])
-        c.setFont(self.fonts.regular, 9)
-        c.drawRightString(self.w - m, self.h - m - 6, self.tr("Report of {0}").format(self.today))
-        c.setLineWidth(0.5)
-        c.line(m, self.h - m - 14, self.w - m, self.h - m - 14)
-        c.setFont(self.fonts.bold, 9)
-        c.drawString(m, m - 16, self.tr(DISCLAIMER))
-        c.setFont(self.fonts.regular, 9)
-        c.drawRightString(self.w - m, m - 16, self.tr("Page {0} of {1}").format(self.number, self.total))
-        return self.h - m - 34
-
-    def end(self) -> None:
-        self.c.showPage()
-
-    def text(self, x, y, text, size=10, bold=False, width=None, colour=(0, 0, 0)) -> float:
-        """Draw wrapped text whose top is at y; returns the y below it."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        y -= size
-        font = self.fonts.bold if bold else self.fonts.regular
-        self.c.setFont(font, size)
-        self.c.setFillColorRGB(*colour)
-        width = width or (self.w - self.margin - x)
-        for paragraph in str(text).split("\n"):
-            line = ""
-            for word in _words(paragraph):
-                trial = line + word
-                if stringWidth(trial, font, size) > width and line:
-                    self.c.drawString(x, y, line.rstrip())
-                    y -= size * 1.3
-                    line = word.lstrip()
-                else:
-                    line = trial
-            self.c.drawString(x, y, line.rstrip())
-            y -= size * 1.3
-        self.c.setFillColorRGB(0, 0, 0)
-        return y + size - 0.3 * size
-
-
-def _words(text: str) -> list:
-    """Words with their spaces; CJK text breaks between any two characters."""
-    out, word = [], ""
-    for ch in text:
-        if ord(ch) > 0x2E80:
-            if word:
-                out.append(word)
-                word = ""
-            out.append(ch)
-        elif ch == " ":
-            out.append(word + " ")
-            word = ""
-        else:
-            word += ch
-    if word:
-        out.append(word)
-    return out
-
-
 def _label_text(tr, label: str) -> str:
     return {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(label, tr("no prediction"))
 
 
-def _title(result, i: int, anonymise: bool, tr) -> str:
-    return tr("Image {0}").format(i) if anonymise else result.name
-
-
 def _metrics_text(tr, info: dict) -> str:
+    """The producing model's own figures (model/figures.py), with their n and intervals."""
+    from covidxray_desktop.model.figures import interval
+
     m = info.get("metrics") or {}
-
-    def f(key):
-        v, ci = m.get(key), m.get(f"{key}_ci95")
-        if v is None:
-            return "-"
-        return f"{v:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
-
-    return tr("on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})").format(
-        f("auc"), f("sensitivity"), f("specificity"), m.get("n", "-"))
+    if m.get("n") is None:
+        return tr("its own figures are not known here")
+    if m.get("where") == "site_check":
+        text = tr("on {3} check films of its site, unseen in adaptation: AUC {0}, sensitivity {1}, specificity {2}")
+    else:
+        text = tr("on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})")
+    return text.format(interval(m, "auc"), interval(m, "sensitivity"), interval(m, "specificity"), m.get("n", "-"))
 
 
-def _summary(page, results, models, thresholds, summary, anonymise, message_tr) -> None:
+def _summary(page, results, models, thresholds, summary, message_tr) -> None:
     tr = page.tr
     y = page.start(tr("Chest X-ray report: summary"))
     labels = [r.label(thresholds(r)) for r in results]
     covid, normal = labels.count("covid"), labels.count("normal")
     refused = sum(r.status == "rejected" for r in results)
     errors = sum(r.status == "error" for r in results)
-    y = page.text(page.margin, y, tr("{0} films: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable.").format(
-        len(results), covid, normal, refused, errors), size=12, bold=True)
+    counts = (tr("{0} film: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable.") if len(results) == 1 else
+              tr("{0} films: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable."))
+    y = page.text(page.margin, y, counts.format(len(results), covid, normal, refused, errors), size=12, bold=True)
     y -= 4
     used = sorted({r.model_hash for r in results if r.model_hash}, key=lambda h: models.get(h, {}).get("ident", h))
     for h in used:
@@ -215,41 +113,60 @@ def _summary(page, results, models, thresholds, summary, anonymise, message_tr) 
         shown = {round(t, 4) for t in (thresholds(r) for r in mine) if t is not None}
         own = info.get("threshold")
         chosen = ", ".join(f"{t:.3f}" for t in sorted(shown)) or "-"
-        y = page.text(page.margin, y, tr("Model {0}: {1} films, decision threshold {2} (the model's own: {3}); "
-                                         "{4}").format(info.get("ident", h[:12]), len(mine), chosen,
-                                                       "-" if own is None else f"{own:.3f}", _metrics_text(tr, info)),
+        line = (tr("Model {0}: {1} film, decision threshold {2} (the model's own: {3}); {4}") if len(mine) == 1 else
+                tr("Model {0}: {1} films, decision threshold {2} (the model's own: {3}); {4}"))
+        y = page.text(page.margin, y, line.format(info.get("ident") or mine[0].model or h[:12], len(mine), chosen,
+                                                  "-" if own is None else f"{own:.3f}", _metrics_text(tr, info)),
                       size=10)
-    shift = (summary or {}).get("shift") or {}
-    if shift.get("tested"):
+    batches = summary if isinstance(summary, list) else [summary or {}]
+    for one in batches:
+        shift = one.get("shift") or {}
+        if not shift.get("tested"):
+            continue
         y -= 2
         text = (message_tr(shift["message"]) if shift.get("detected")
                 else tr("The films look like the ones the model was checked on (batch shift test)."))
+        if one.get("name") and len(batches) > 1:
+            text = tr("Batch {0}: {1}").format(one["name"], text)
         y = page.text(page.margin, y, text + f" (p = {shift['p_value']:.3g})", size=10, bold=shift.get("detected"),
                       colour=(0.7, 0.1, 0.05) if shift.get("detected") else (0, 0, 0))
-    y -= 8
-    columns = (page.margin, page.margin + 255, page.margin + 345, page.margin + 400)
+    page.y = y - 16  # the table header is drawn on its baseline: room for its height
+    _film_list(page, results, models, thresholds, len(used) > 1)
+    page.end()
+
+
+def _film_list(page, results, models, thresholds, several_models: bool) -> None:
+    """Every film, one line each; with a Model column when more than one model ran."""
+    tr, f, m = page.tr, page.fonts, page.margin
+    y = page.y
+    width = page.w - 2 * m
+    film_w = width - 230 - (110 if several_models else 0)
+    columns = [m, m + film_w + 8, m + film_w + 88, m + film_w + 140] + ([m + film_w + 205] if several_models else [])
+    heads = [tr("Film"), tr("Result"), "P(COVID)", tr("Status")] + ([tr("Model")] if several_models else [])
     rows = list(enumerate(results, 1))
     first = True
     while rows:
         if not first:
             page.end()
             y = page.start(tr("Chest X-ray report: summary (continued)"))
-        page.c.setFont(page.fonts.bold, 9)
-        for x, head in zip(columns, (tr("Film"), tr("Result"), "P(COVID)", tr("Status"))):
-            page.c.drawString(x, y, head)
+        for x, head in zip(columns, heads):
+            f.draw(page.c, x, y, head, 9, True)
         y -= 14
-        page.c.setFont(page.fonts.regular, 9)
-        for i, r in rows[: ROWS_FIRST if first else ROWS_NEXT]:
+        fit = int((y - m) // 13)
+        for i, r in rows[:fit]:
             label = r.label(thresholds(r))
-            page.c.drawString(columns[0], y, f"{i}. {_title(r, i, anonymise, tr)}"[:48])
-            page.c.drawString(columns[1], y, _label_text(tr, label) if r.status == "ok" else "-")
-            page.c.drawString(columns[2], y, f"{r.p_covid:.3f}" if r.status == "ok" and r.p_covid is not None else "")
-            page.c.drawString(columns[3], y, {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}
-                              .get(r.status, r.status))
+            cells = [f.fit(f"{i}. {r.name}", film_w, 9),
+                     _label_text(tr, label) if r.status == "ok" else "-",
+                     f"{r.p_covid:.3f}" if r.status == "ok" and r.p_covid is not None else "",
+                     {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}.get(r.status, r.status)]
+            if several_models:
+                ident = models.get(r.model_hash, {}).get("ident") or r.model or "-"
+                cells.append(f.fit(ident, page.w - m - columns[4], 9))
+            for x, cell in zip(columns, cells):
+                f.draw(page.c, x, y, cell, 9)
             y -= 13
-        rows = rows[ROWS_FIRST if first else ROWS_NEXT:]
+        rows = rows[fit:]
         first = False
-    page.end()
 
 
 def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -> None:
@@ -258,7 +175,7 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
     from covidxray_desktop.model import cam
 
     tr = page.tr
-    y = page.start(_title(result, i, anonymise, tr))
+    y = page.start(result.name)  # anonymised too: a file name, never a path
     m, width = page.margin, page.w - 2 * page.margin
     pixels, problem = None, ""
     try:
@@ -284,16 +201,15 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
         h, w = pixels.shape
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * 512 / max(h, w))), max(1, round(h * 512 / max(h, w)))), Image.BILINEAR))
-        signed, _ = cam.signed_map(result.heat, small.shape, label)
+        signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
         heat_h = min(left_w * small.shape[0] / small.shape[1], y - page.margin - 70)
         heat_w = heat_h * small.shape[1] / small.shape[0]
         page.c.drawImage(ImageReader(_png(Image.fromarray(cam.blend(small, signed, 0.55), "RGB"))),
                          m, y - heat_h, heat_w, heat_h)
         by = y - heat_h - 14
         page.c.drawImage(ImageReader(_png(cam.colour_bar(256, 12))), m, by, heat_w, 8)
-        page.c.setFont(page.fonts.regular, 8)
-        page.c.drawString(m, by - 10, tr("Normal"))
-        page.c.drawRightString(m + heat_w, by - 10, tr("COVID-19"))
+        page.fonts.draw(page.c, m, by - 10, tr("Normal"), 8)
+        page.fonts.draw(page.c, m + heat_w, by - 10, tr("COVID-19"), 8, right=True)
         page.text(m, by - 22, tr("Where the model found evidence: orange for COVID-19, blue for Normal. "
                                  "Its answer: {0}.").format(_label_text(tr, label)), size=8, width=heat_w)
     x = m + left_w + 14 if result.status == "ok" and result.heat is not None else m
@@ -307,9 +223,10 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
         if threshold is not None and result.threshold is not None and abs(threshold - result.threshold) > 1e-6:
             y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(result.threshold),
                           size=9, width=text_w)
-        if result.outside_share is not None:
-            y = page.text(x, y, tr("Evidence outside the lungs: {0:.0%}").format(result.outside_share), size=9,
-                          width=text_w)
+        if result.outside_share is not None and result.outside_share >= cam.OUTSIDE_WARN:  # the map: lungs only
+            y = page.text(x, y, tr("Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where "
+                                   "the map is not drawn: the answer may rest on something else there.").format(
+                result.outside_share), size=9, width=text_w, colour=(0.6, 0.35, 0))
     else:
         y = page.text(x, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=18,
                       bold=True, colour=(0.6, 0.35, 0), width=text_w) - 2
@@ -326,6 +243,55 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
     page.text(x, y, tr("Recorded {0}").format(result.created_at.replace("T", " ")), size=8, width=text_w,
               colour=(0.35, 0.35, 0.35))
     page.end()
+
+
+def _compact_cell(page, i, total, result, info, threshold, anonymise, message_tr, films) -> None:
+    """One of COMPACT films on a page: the film with its heat map, the answer, P(COVID), the model."""
+    from reportlab.lib.utils import ImageReader
+
+    from covidxray_desktop.imaging import DECODE_SIDE
+    from covidxray_desktop.model import cam
+
+    tr, f, m = page.tr, page.fonts, page.margin
+    slot = (i - 1) % COMPACT
+    if slot == 0:
+        page.y = page.start(tr("Chest X-ray report: films {0}-{1}").format(i, min(i + COMPACT - 1, total)))
+    cols, rows = 2, COMPACT // 2
+    cell_w = (page.w - 2 * m) / cols
+    cell_h = (page.y - m - 10) / rows
+    x = m + (slot % cols) * cell_w
+    top = page.y - (slot // cols) * cell_h
+    side = min(cell_w * 0.58, cell_h - 12)
+    label = result.label(threshold)
+    try:
+        pixels = result.pixels if result.pixels is not None else films(result.path, DECODE_SIDE)
+        h, w = pixels.shape
+        scale = 384 / max(h, w)
+        small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
+            (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
+        if result.status == "ok" and result.heat is not None:
+            signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
+            picture = Image.fromarray(cam.blend(small, signed, 0.55), "RGB")
+        else:
+            picture = Image.fromarray((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), "L")
+        pw, ph = (side, side * h / w) if w >= h else (side * w / h, side)
+        page.c.drawImage(ImageReader(_png(picture)), x, top - ph, pw, ph)
+    except Exception:  # the film is gone or unreadable now: its row's words still print
+        pass
+    tx, tw = x + side + 8, cell_w - side - 16
+    y = page.text(tx, top, f.fit(f"{i}. {result.name}", tw, 9, True), size=9, bold=True, width=tw + 40) - 2
+    if result.status == "ok":
+        colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
+        y = page.text(tx, y, _label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
+        y = page.text(tx, y, tr("P(COVID) = {0:.3f}; threshold {1:.3f}").format(result.p_covid, threshold),
+                      size=8, width=tw)
+    else:
+        y = page.text(tx, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=11,
+                      bold=True, colour=(0.6, 0.35, 0), width=tw) - 1
+        y = page.text(tx, y, message_tr(_anonymous(result, anonymise)), size=7, width=tw)
+    page.text(tx, y - 2, tr("Model {0}").format(result.model or "-"), size=7, width=tw, colour=(0.35, 0.35, 0.35))
+    if slot == COMPACT - 1:
+        page.end()
 
 
 def _anonymous(result, anonymise: bool) -> str:

@@ -4,44 +4,43 @@ import tempfile
 from pathlib import Path
 
 from covidxray_desktop.files import replace_atomic
-from covidxray_desktop.results.pdf_report import Fonts, Page, identity, page_size
+from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 
-def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=identity, country=None,
-          cjk: bool = False) -> None:
-    from reportlab.pdfgen import canvas
-
+def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=identity, country=None) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
     os.close(fd)
     try:
         size = page_size(country)
-        c = canvas.Canvas(tmp, pagesize=size)
+        c = numbered_canvas(tmp, size)
         c.setTitle(tr("Check of the model on local films"))
-        page = Page(c, size, Fonts(cjk), tr, 1)
+        page = Page(c, size, Fonts(), tr)
         y = page.start(tr("Check of the model on local films"))
         y = page.text(page.margin, y, tr("Model {0}; films: {1}").format(model, report.get("data", "")), size=10)
         y -= 6
         for sentence in report.get("verdict", {}).get("sentences", []):
             y = page.text(page.margin, y, message_tr(sentence), size=11, bold=not report["verdict"]["rely"]) - 2
         y -= 8
-        rows = [(tr("all films"), report)] + [(tr(k), v) for k, v in report.get("per_class", {}).items()]
-        page.c.setFont(page.fonts.bold, 9)
+        groups = {"covid": tr("COVID-19 films"), "normal": tr("Normal films")}
+        rows = [(tr("all films"), report)] + [(groups.get(k, k), v) for k, v in report.get("per_class", {}).items()]
         columns = [page.margin, page.margin + 120, page.margin + 160, page.margin + 280, page.margin + 400]
         for x, head in zip(columns, ("", "n", "AUC [95 % CI]", tr("sensitivity"), tr("specificity"))):
-            page.c.drawString(x, y, head)
+            page.fonts.draw(page.c, x, y, head, 9, True)
         y -= 14
-        page.c.setFont(page.fonts.regular, 9)
         for name, m in rows:
             for x, value in zip(columns, (name, str(m.get("n", "")), _ci(m, "auc"), _ci(m, "sensitivity"),
                                           _ci(m, "specificity"))):
-                page.c.drawString(x, y, value)
+                page.fonts.draw(page.c, x, y, value, 9)
             y -= 13
         y -= 6
         refused = report.get("rejected", {})
+        ece = report.get("ece")
         y = page.text(page.margin, y, tr("Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; "
-                                         "calibration error (ECE): {3}").format(
-            refused.get("covid", 0), refused.get("normal", 0), report.get("errors", 0), report.get("ece")), size=9)
+                                         "calibration error: {3} (0 is perfect; above 0.1 the probabilities are not "
+                                         "to be taken literally)").format(
+            refused.get("covid", 0), refused.get("normal", 0), report.get("errors", 0),
+            "-" if ece is None else f"{ece:.3f}"), size=9)
         if roc_png:
             from reportlab.lib.utils import ImageReader
 

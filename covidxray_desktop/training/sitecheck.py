@@ -5,17 +5,18 @@
 MIN_PER_CLASS = 10
 
 
-def _compare(name: str, value, interval, card_value, n: int) -> tuple[str, bool]:
-    """(sentence, alarming) for one metric against the model card's."""
+def _compare(name: str, value, interval, card_value, films: str) -> tuple[str, bool]:
+    """(sentence, alarming) for one metric against the model card's; `films`: whose films it is
+    measured on ("40 COVID-19 films": sensitivity is measured on the COVID-19 films only)."""
     shown = f"{name} {value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
     if card_value is None:
-        return f"On your {n} films: {shown}.", False
+        return f"On your {films}: {shown}.", False
     if interval[1] < card_value:
-        return (f"On your {n} films: {shown}, below the {card_value:.2f} the model card reports.", True)
+        return (f"On your {films}: {shown}, below the {card_value:.2f} the model card reports.", True)
     if value < card_value:
-        return (f"On your {n} films: {shown}; the model card reports {card_value:.2f}, which is within "
+        return (f"On your {films}: {shown}; the model card reports {card_value:.2f}, which is within "
                 f"this interval: more films would tell.", False)
-    return f"On your {n} films: {shown}, in line with the {card_value:.2f} the model card reports.", False
+    return f"On your {films}: {shown}, in line with the {card_value:.2f} the model card reports.", False
 
 
 def verdict(report: dict, card: dict) -> dict:
@@ -33,8 +34,9 @@ def verdict(report: dict, card: dict) -> dict:
     for key, name in (("sensitivity", "sensitivity"), ("specificity", "specificity")):
         if report.get(key) is None or not report.get(f"{key}_ci95"):
             continue
-        sentence, bad = _compare(name, report[key], report[f"{key}_ci95"], test.get(key),
-                                 report["n_covid"] if key == "sensitivity" else report["n_normal"])
+        films = (f"{report['n_covid']} COVID-19 films" if key == "sensitivity" else
+                 f"{report['n_normal']} Normal films")
+        sentence, bad = _compare(name, report[key], report[f"{key}_ci95"], test.get(key), films)
         sentences.append(sentence)
         alarm |= bad
     refused = report.get("rejected_fraction") or 0.0
@@ -42,8 +44,8 @@ def verdict(report: dict, card: dict) -> dict:
         sentences.append(f"The model refused {refused:.0%} of your films as unlike what it can judge.")
         alarm = True
     if alarm:
-        sentences.append("Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, "
-                         "or covidxray adapt).")
+        sentences.append("Do not rely on this model here without adapting it to your films (Tools ▸ Train or "
+                         "adapt a model).")
     else:
         sentences.append("Nothing here says the model works worse on your films than on its own test films.")
     return {"sentences": sentences, "rely": not alarm, "judged": True}

@@ -232,7 +232,7 @@
     </message>
     <message>
       <source>COVID-19</source>
-      <translation>COVID-19</translation>
+      <translation>新冠肺炎</translation>
     </message>
     <message>
       <source>Normal</source>
@@ -331,10 +331,6 @@
       </translation>
     </message>
     <message>
-      <source>%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable · showing %5 of %6</source>
-      <translation>%1 新冠肺炎 · %2 正常 · %3 已拒绝 · %4 无法读取 · 显示 %6 条中的 %5 条</translation>
-    </message>
-    <message>
       <source>Loading…</source>
       <translation>加载中…</translation>
     </message>
@@ -367,16 +363,8 @@
       <translation>模型 %1</translation>
     </message>
     <message>
-      <source>evidence outside the lungs: %1 %</source>
-      <translation>肺野外的依据：%1 %</translation>
-    </message>
-    <message>
       <source>Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.</source>
       <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：%1。</translation>
-    </message>
-    <message>
-      <source>%1 film(s) in %2 batch(es) were still queued when the app last closed. Resume them? Films already classified are taken from the results store.</source>
-      <translation>上次关闭程序时，仍有 %2 个批次中的 %1 张影像在队列中。要继续吗？已分类的影像将直接取自结果库。</translation>
     </message>
     <message>
       <source>Unfinished queue</source>
@@ -499,6 +487,46 @@
     <message>
       <source>specificity</source>
       <translation>特异度</translation>
+    </message>
+    <message>
+      <source>Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4</source>
+      <translation>模型 %1 · 在本院 %5 张检验影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
+    </message>
+    <message>
+      <source>Report: %v of %m films</source>
+      <translation>报告：%v / %m 张影像</translation>
+    </message>
+    <message>
+      <source>this model: your site's check films (unseen in adaptation)</source>
+      <translation>本模型：本院检验影像（适配时未用）</translation>
+    </message>
+    <message>
+      <source>the model it was adapted from, on the same films</source>
+      <translation>其来源模型，同一批影像</translation>
+    </message>
+    <message>
+      <source>the model it was adapted from</source>
+      <translation>其来源模型</translation>
+    </message>
+    <message>
+      <source>%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, %4 are left. Resume them? The classified ones are taken from the results store.</source>
+      <translation>上次关闭程序时，%2 个批次中的 %1 张影像尚未完成：%3 张已分类，还剩 %4 张。是否继续？已分类的影像从结果库中取回。</translation>
+    </message>
+    <message>
+      <source>Latest result per film</source>
+      <translation>每张影像只看最新结果</translation>
+    </message>
+    <message>
+      <source>A film classified by several models (Classify again): show only its newest result</source>
+      <translation>一张影像由多个模型分类（重新分类）时，只显示其最新结果</translation>
+    </message>
+    <message>
+      <source>Delete the results recorded before this day:</source>
+      <translation>删除此日期之前记录的结果：</translation>
+    </message>
+    <message>
+      <source>Most of the evidence for this answer (%1 %) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there (markers, borders, devices).</source>
+      <translation>此结论的大部分依据（%1 %）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西（标记、边框、器械）。</translation>
     </message>
   </context>
   <context>
@@ -648,28 +676,28 @@
       <translation>这些影像与检验此模型时所用的影像不同：依赖它之前，请先用本院影像检验。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}, below the {card} the model card reports.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
+      <source>On your {films}: {metric} {numbers}, below the {card} the model card reports.</source>
+      <translation>在您的{films}上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
+      <source>On your {films}: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
+      <translation>在您的{films}上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}, in line with the {card} the model card reports.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}，与模型卡报告的 {card} 一致。</translation>
+      <source>On your {films}: {metric} {numbers}, in line with the {card} the model card reports.</source>
+      <translation>在您的{films}上：{metric} {numbers}，与模型卡报告的 {card} 一致。</translation>
     </message>
     <message>
-      <source>On your {n} films: {metric} {numbers}.</source>
-      <translation>在您的 {n} 张影像上：{metric} {numbers}。</translation>
+      <source>On your {films}: {metric} {numbers}.</source>
+      <translation>在您的{films}上：{metric} {numbers}。</translation>
     </message>
     <message>
       <source>The model refused {share} of your films as unlike what it can judge.</source>
       <translation>模型拒绝了您 {share} 的影像，认为它们超出其判断能力。</translation>
     </message>
     <message>
-      <source>Do not rely on this model here without adapting it (Tools ▸ Train or adapt a model, or covidxray adapt).</source>
-      <translation>未经适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型，或 covidxray adapt）。</translation>
+      <source>Do not rely on this model here without adapting it to your films (Tools ▸ Train or adapt a model).</source>
+      <translation>未经针对本院影像适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型）。</translation>
     </message>
     <message>
       <source>Nothing here says the model works worse on your films than on its own test films.</source>
@@ -686,6 +714,14 @@
     <message>
       <source>specificity</source>
       <translation>特异度</translation>
+    </message>
+    <message>
+      <source>{n} COVID-19 films</source>
+      <translation>{n} 张新冠肺炎影像</translation>
+    </message>
+    <message>
+      <source>{n} Normal films</source>
+      <translation>{n} 张正常影像</translation>
     </message>
   </context>
   <context>
@@ -797,10 +833,6 @@
       <translation>不作预测</translation>
     </message>
     <message>
-      <source>Image {0}</source>
-      <translation>影像 {0}</translation>
-    </message>
-    <message>
       <source>on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})</source>
       <translation>在其测试影像上：AUC {0}，敏感度 {1}，特异度 {2}（n = {3}）</translation>
     </message>
@@ -865,10 +897,6 @@
       <translation>（模型自身的阈值为 {0:.3f}）</translation>
     </message>
     <message>
-      <source>Evidence outside the lungs: {0:.0%}</source>
-      <translation>肺野外的依据：{0:.0%}</translation>
-    </message>
-    <message>
       <source>No prediction</source>
       <translation>不作预测</translation>
     </message>
@@ -887,6 +915,38 @@
     <message>
       <source>Recorded {0}</source>
       <translation>记录于 {0}</translation>
+    </message>
+    <message>
+      <source>on {3} check films of its site, unseen in adaptation: AUC {0}, sensitivity {1}, specificity {2}</source>
+      <translation>在其本院 {3} 张检验影像（适配时未用）上：AUC {0}，敏感度 {1}，特异度 {2}</translation>
+    </message>
+    <message>
+      <source>its own figures are not known here</source>
+      <translation>此处不知其自身的指标</translation>
+    </message>
+    <message>
+      <source>{0} film: {1} COVID-19, {2} Normal, {3} refused, {4} unreadable.</source>
+      <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
+    </message>
+    <message>
+      <source>Model {0}: {1} film, decision threshold {2} (the model's own: {3}); {4}</source>
+      <translation>模型 {0}：{1} 张影像，判定阈值 {2}（模型自身：{3}）；{4}</translation>
+    </message>
+    <message>
+      <source>Batch {0}: {1}</source>
+      <translation>批次 {0}：{1}</translation>
+    </message>
+    <message>
+      <source>Model</source>
+      <translation>模型</translation>
+    </message>
+    <message>
+      <source>Chest X-ray report: films {0}-{1}</source>
+      <translation>胸部 X 光报告：影像 {0}–{1}</translation>
+    </message>
+    <message>
+      <source>Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there.</source>
+      <translation>此结论的大部分依据（{0:.0%}）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西。</translation>
     </message>
   </context>
   <context>
@@ -941,7 +1001,7 @@
     </message>
     <message>
       <source>COVID-19</source>
-      <translation>COVID-19</translation>
+      <translation>新冠肺炎</translation>
     </message>
     <message>
       <source>Normal</source>
@@ -962,6 +1022,18 @@
     <message>
       <source>error</source>
       <translation>错误</translation>
+    </message>
+    <message>
+      <source>%1 COVID-19 · %2 Normal · %3 refused · %4 unreadable</source>
+      <translation>%1 新冠肺炎 · %2 正常 · %3 已拒绝 · %4 无法读取</translation>
+    </message>
+    <message>
+      <source>showing %1 of %2</source>
+      <translation>显示 %2 条中的 %1 条</translation>
+    </message>
+    <message>
+      <source>%1 films by %2 models</source>
+      <translation>%1 张影像，%2 个模型</translation>
     </message>
   </context>
   <context>
@@ -985,6 +1057,14 @@
     <message>
       <source>Anonymise (file names instead of paths; no patient ID or study fields)</source>
       <translation>匿名化（用文件名代替路径；不含患者 ID 和检查信息）</translation>
+    </message>
+    <message>
+      <source>Compact report: a summary, then six films a page</source>
+      <translation>紧凑报告：先是概要，之后每页六张影像</translation>
+    </message>
+    <message>
+      <source>A page per film makes a long report for a large batch.</source>
+      <translation>每张影像一页，大批量时报告会很长。</translation>
     </message>
   </context>
   <context>
@@ -1077,8 +1157,8 @@
       <translation>模型 {0}；影像：{1}</translation>
     </message>
     <message>
-      <source>Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; calibration error (ECE): {3}</source>
-      <translation>被拦截：新冠肺炎 {0} 张，正常 {1} 张；无法读取：{2}；校准误差（ECE）：{3}</translation>
+      <source>Refused by the gate: {0} COVID-19, {1} Normal; unreadable: {2}; calibration error: {3} (0 is perfect; above 0.1 the probabilities are not to be taken literally)</source>
+      <translation>被拦截：新冠肺炎 {0} 张，正常 {1} 张；无法读取：{2}；校准误差：{3}（0 为完美；超过 0.1 时概率不可按字面理解）</translation>
     </message>
     <message>
       <source>Report of {0}</source>
@@ -1099,6 +1179,34 @@
     <message>
       <source>covid</source>
       <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>COVID-19 films</source>
+      <translation>新冠肺炎影像</translation>
+    </message>
+    <message>
+      <source>Normal films</source>
+      <translation>正常影像</translation>
+    </message>
+    <message>
+      <source>COVID-19</source>
+      <translation>新冠肺炎</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>Calibration error: %1 (how far P(COVID) is from the share of COVID-19 films at that probability; 0 is perfect, above 0.1 the probabilities are not to be taken literally).</source>
+      <translation>校准误差：%1（P(COVID) 与该概率下新冠肺炎影像实际比例之差；0 为完美，超过 0.1 时概率不可按字面理解）。</translation>
+    </message>
+    <message>
+      <source>The curve shows every threshold at once: up is more COVID-19 films found (sensitivity), right is more Normal films wrongly flagged (1 - specificity). The closer to the top left corner, the better.</source>
+      <translation>这条曲线一次显示所有阈值：纵轴向上表示发现的新冠肺炎影像更多（敏感度，sensitivity），横轴向右表示被误判的正常影像更多（1 - 特异度，1 - specificity）。越靠近左上角越好。</translation>
+    </message>
+    <message>
+      <source>1 - specificity</source>
+      <translation>1 - 特异度</translation>
     </message>
   </context>
   <context>
@@ -1231,10 +1339,6 @@
   <context>
     <name>TrainingReport</name>
     <message>
-      <source>The new model is worse than the current one on its own report: %1.</source>
-      <translation>根据其自身报告，新模型比当前模型差：%1。</translation>
-    </message>
-    <message>
       <source>Report</source>
       <translation>报告</translation>
     </message>
@@ -1325,6 +1429,50 @@ Report: {5}</source>
     <message>
       <source>after</source>
       <translation>适配后</translation>
+    </message>
+    <message>
+      <source>balanced accuracy</source>
+      <translation>平衡准确率</translation>
+    </message>
+    <message>
+      <source>%1 %2 against %3</source>
+      <translation>%1 %2，对比 %3</translation>
+    </message>
+    <message>
+      <source>On the same %1 check films of your site (the new model, then the current one):</source>
+      <translation>在本院同样的 %1 张检验影像上（先新模型，后当前模型）：</translation>
+    </message>
+    <message>
+      <source>Each on its own test films (%1 for the new model; the new model, then the current one):</source>
+      <translation>各自在自己的测试影像上（新模型 %1 张；先新模型，后当前模型）：</translation>
+    </message>
+    <message>
+      <source>The new model is worse than the current one on some measures.</source>
+      <translation>新模型在某些指标上不如当前模型。</translation>
+    </message>
+    <message>
+      <source>worse: %1.</source>
+      <translation>更差：%1。</translation>
+    </message>
+    <message>
+      <source>better: %1.</source>
+      <translation>更好：%1。</translation>
+    </message>
+    <message>
+      <source>about the same: %1.</source>
+      <translation>大致相同：%1。</translation>
+    </message>
+    <message>
+      <source>With so few films, differences inside the intervals may be chance.</source>
+      <translation>影像这么少，区间之内的差异可能只是偶然。</translation>
+    </message>
+    <message>
+      <source>original test</source>
+      <translation>原测试集</translation>
+    </message>
+    <message>
+      <source>check</source>
+      <translation>检验集</translation>
     </message>
   </context>
   <context>
@@ -1446,8 +1594,8 @@ Report: {5}</source>
       <translation>在 {0} 上训练——{1}。</translation>
     </message>
     <message>
-      <source>No GPU is used here: for GPU training run `covidxray train` with a GPU-enabled backend (Linux or WSL2; see the README).</source>
-      <translation>此处不使用 GPU：如需 GPU 训练，请在支持 GPU 的后端（Linux 或 WSL2；见 README）上运行 `covidxray train`。</translation>
+      <source>This PC trains on its processor, not a graphics card (GPU); your IT staff can set up training on a GPU machine (see the README).</source>
+      <translation>本机用处理器训练，而非显卡（GPU）；如需用 GPU 训练，可请 IT 人员在带 GPU 的机器上设置（见 README）。</translation>
     </message>
     <message>
       <source>Training data folder</source>
@@ -1460,6 +1608,18 @@ Report: {5}</source>
     <message>
       <source>Manifest (*.csv)</source>
       <translation>清单 (*.csv)</translation>
+    </message>
+    <message>
+      <source>the processor (%1 cores)</source>
+      <translation>处理器（%1 核）</translation>
+    </message>
+    <message>
+      <source>class folders in %1</source>
+      <translation>%1 中的类别文件夹</translation>
+    </message>
+    <message>
+      <source>COVID/ and Normal/ folders, or a manifest CSV</source>
+      <translation>COVID/ 与 Normal/ 文件夹，或清单 CSV</translation>
     </message>
   </context>
   <context>

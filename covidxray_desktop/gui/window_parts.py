@@ -1,0 +1,100 @@
+"""The main window's parts, built once: the results table and the layout around it (filters, the
+summary line, the queue, the viewer). The window wires them to its behaviour."""
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from covidxray_desktop.gui.overlays import DropHint
+from covidxray_desktop.gui.results import COLUMNS, THUMB, ElideStart
+
+
+def build_table(w) -> None:
+    """The results table: its columns, widths, delegates and the drop hint over it."""
+    t = w.table = QTableView()
+    t.setModel(w.proxy)
+    t.setSortingEnabled(True)
+    t.sortByColumn(-1, Qt.AscendingOrder)  # arrival order until the user sorts
+    t.setSelectionBehavior(QTableView.SelectRows)
+    t.setSelectionMode(QTableView.ExtendedSelection)
+    t.verticalHeader().setDefaultSectionSize(THUMB + 4)
+    t.verticalHeader().hide()
+    header = t.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.Interactive)
+    for column, width in (("thumbnail", THUMB + 8), ("file", 170), ("folder", 160), ("label", 90),
+                          ("p_covid", 70), ("status", 70), ("model", 150), ("reason", 220), ("patient_id", 90),
+                          ("study_date", 90), ("time", 60)):
+        t.setColumnWidth(COLUMNS.index(column), width)
+    t.setItemDelegateForColumn(COLUMNS.index("folder"), ElideStart(t))
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    t.selectionModel().currentRowChanged.connect(w._current_changed)
+    t.setContextMenuPolicy(Qt.ActionsContextMenu)
+    w.hint = DropHint(t)
+    for signal in (w.proxy.rowsInserted, w.proxy.rowsRemoved, w.proxy.modelReset, w.proxy.layoutChanged):
+        signal.connect(w._rows_changed)
+    w.proxy.filterChanged.connect(lambda: keep_viewer_on_a_highlighted_row(w))
+
+
+def keep_viewer_on_a_highlighted_row(w) -> None:
+    """After a filter change the viewer shows a highlighted row's film, or none: when the row on
+    screen is filtered out, Qt moves the current index to a neighbour without selecting it."""
+    current = w.table.currentIndex()
+    if not current.isValid():
+        if w.proxy.rowCount() == 0 or w._detail_path is not None:
+            w._detail_path = None
+            w.viewer.clear()
+        return
+    if not w.table.selectionModel().isRowSelected(current.row()):
+        w.table.selectRow(current.row())
+    row = w.proxy.row_at(current.row())
+    if row is not None and row.path != w._detail_path:
+        w._current_changed(current, None)
+
+
+def build_layout(w) -> None:
+    """The filter bar over the table, the summary line under it, the queue above, the viewer beside."""
+    w.label_filter = QComboBox()
+    for text, value in ((w.tr("All labels"), ""), (w.tr("COVID-19"), "covid"), (w.tr("Normal"), "normal")):
+        w.label_filter.addItem(text, value)
+    w.status_filter = QComboBox()
+    for text, value in ((w.tr("Any status"), ""), (w.tr("ok"), "ok"), (w.tr("refused"), "rejected"),
+                        (w.tr("error"), "error")):
+        w.status_filter.addItem(text, value)
+    w.search = QLineEdit(placeholderText=w.tr("Filter by file, folder, message or patient ID"))
+    w.search.setToolTip(w.search.placeholderText())  # the whole hint, however narrow the box
+    w.threshold = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=0.999, singleStep=0.01)
+    w.threshold.setToolTip(w.tr("Decision threshold on P(COVID) for the current model's results; results "
+                                "of other models keep their own model's threshold"))
+    w.threshold.setValue(w.results.threshold)
+    w.label_filter.currentIndexChanged.connect(lambda: w.proxy.set_filter(label=w.label_filter.currentData()))
+    w.status_filter.currentIndexChanged.connect(lambda: w.proxy.set_filter(status=w.status_filter.currentData()))
+    w.search.textChanged.connect(lambda text: w.proxy.set_filter(text=text))
+    w.latest = QCheckBox(w.tr("Latest result per film"))
+    w.latest.setToolTip(w.tr("A film classified by several models (Classify again): show only its newest result"))
+    w.latest.toggled.connect(lambda on: w.proxy.set_filter(latest=on))
+    w.threshold.valueChanged.connect(w._threshold_changed)
+    w.reset_threshold = QPushButton(w.tr("Model's threshold"))
+    w.reset_threshold.clicked.connect(w._use_model_threshold)
+    bar = QHBoxLayout()
+    for widget in (w.label_filter, w.status_filter, w.search, w.latest):
+        bar.addWidget(widget, 1 if widget is w.search else 0)  # the search box takes the room left
+    bar.addWidget(QLabel(w.tr("Threshold")))
+    bar.addWidget(w.threshold)
+    bar.addWidget(w.reset_threshold)
+    w.summary_label = QLabel(wordWrap=True)  # two models make a long line: it wraps, never widens the window
+    table_box = QWidget()
+    box = QVBoxLayout(table_box)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.addWidget(w.banner)
+    box.addLayout(bar)
+    box.addWidget(w.table)
+    box.addWidget(w.summary_label)
+    w.left = QSplitter(Qt.Vertical)
+    w.left.addWidget(w.queue_panel)
+    w.left.addWidget(table_box)
+    w.left.setSizes([140, 500])
+    w.split = QSplitter(Qt.Horizontal)
+    w.split.addWidget(w.left)
+    w.split.addWidget(w.viewer)
+    w.split.setSizes([760, 520])
+    w.setCentralWidget(w.split)

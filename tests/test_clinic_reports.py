@@ -1,0 +1,145 @@
+"""A clinic reads the reports it prints: in Chinese as in English, with the numbers of the model
+that made each answer, one line per film even when two models ran, and a batch of a thousand films
+that still makes a report someone can carry."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from factory import chest_like, save_png8
+
+from covidxray_desktop.cli import main
+from covidxray_desktop.model import figures
+from covidxray_desktop.results import Result, pdf_report, site_pdf
+from covidxray_desktop.results.language import message_translator, translator
+
+pdfium = pytest.importorskip("pypdfium2")
+
+# What an adaptation on 25 of a site's films wrote into its card (issue numbers): the base model's
+# test block is still there, at the base model's threshold.
+ADAPTED = {
+    "name": "site-adapted-clinic", "version": "1", "threshold": 0.226,
+    "adapted_from": {"model": "default@2", "data": "clinic films"},
+    "metrics": {
+        "test": {"n": 626, "auc": 0.973, "sensitivity": 0.96, "specificity": 0.773, "threshold": 0.085},
+        "site": {"check": {
+            "before": {"n": 25, "auc": 0.78, "auc_ci95": [0.58, 0.93], "sensitivity": 0.615,
+                       "sensitivity_ci95": [0.36, 0.82], "specificity": 0.833, "specificity_ci95": [0.55, 0.95],
+                       "balanced_accuracy": 0.724},
+            "after": {"n": 25, "auc": 0.80, "auc_ci95": [0.6, 0.95], "sensitivity": 0.846,
+                      "sensitivity_ci95": [0.58, 0.96], "specificity": 0.583, "specificity_ci95": [0.32, 0.81],
+                      "balanced_accuracy": 0.715, "threshold": 0.226}}},
+    },
+}
+
+
+def text_of(path) -> list[str]:
+    document = pdfium.PdfDocument(str(path))
+    return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+
+
+def rows(n, folder="/clinic/films", pixels=None, models=("a",)):
+    out = []
+    for i in range(n):
+        h = models[i % len(models)]
+        out.append(Result(path=f"{folder}/1.2.840.113619.2.55.3.604688119.969.12680710{i:02d}.120.1.dcm",
+                          status="ok", p_covid=0.05 + 0.9 * i / max(n, 1), threshold=0.226, model=f"model-{h}@1",
+                          model_hash=h, patient_id="PAT-77", pixels=pixels))
+    return out
+
+
+def test_a_chinese_report_from_the_command_line_prints_chinese_not_boxes(tmp_path, tiny_bundle, capsys):
+    folder = tmp_path / "胸片"
+    folder.mkdir()
+    save_png8(folder / "病人一.png", chest_like(300, 1))
+    report = tmp_path / "报告.pdf"
+    code = main(["classify", "--quiet", "--model", tiny_bundle.path, "--db", tmp_path / "r.db", "--pdf", report,
+                 "--lang", "zh_CN", "--csv", tmp_path / "r.csv", folder])
+    assert code == 0
+    pages = text_of(report)
+    assert "胸部 X 光报告" in pages[0] and "仅供研究使用" in pages[0]  # the words of the window's Chinese report
+    assert "病人一.png" in pages[1] and ("新冠肺炎" in pages[1] or "正常" in pages[1] or "不作预测" in pages[1])
+    assert not any("■" in page for page in pages)
+    assert b"/FontFile2" in report.read_bytes()  # the Chinese glyphs travel inside the file
+
+    history = tmp_path / "history.pdf"
+    assert main(["history", "--db", tmp_path / "r.db", "--pdf", history, "--lang", "zh_CN", "--compact"]) == 0
+    assert "胸部 X 光报告" in text_of(history)[0] and not any("■" in page for page in text_of(history))
+    assert "影像 1–1" in text_of(history)[1]  # the compact report's page of films
+    assert main(["history", "--db", tmp_path / "r.db", "--pdf", history, "--lang", "fr"]) == 2  # said, not ignored
+    assert "no translation" in capsys.readouterr().err
+
+
+def test_the_model_check_pdf_prints_its_advice_in_both_languages(tmp_path):
+    advice = "Do not rely on this model here without adapting it to your films (Tools ▸ Train or adapt a model)."
+    report = {"n": 40, "auc": 0.7, "verdict": {"rely": False, "sentences": [advice]},
+              "per_class": {"covid": {"n": 20, "sensitivity": 0.6}, "normal": {"n": 20, "specificity": 0.8}}}
+    for language in (None, "zh_CN"):
+        pdf = tmp_path / f"check-{language}.pdf"
+        site_pdf.write(pdf, report, "default@2", tr=translator(language, "SiteCheckDialog"),
+                       message_tr=message_translator(language))
+        (page,) = text_of(pdf)
+        assert "■" not in page
+    assert "›" in text_of(tmp_path / "check-None.pdf")[0]  # Tools › Train…, not a black box
+    assert "不要" in text_of(tmp_path / "check-zh_CN.pdf")[0] or "请勿" in text_of(tmp_path / "check-zh_CN.pdf")[0]
+
+
+def test_an_adapted_model_is_reported_with_its_own_figures_not_its_base_models():
+    own = figures.own(ADAPTED)
+    assert own["where"] == "site_check" and own["n"] == 25 and own["specificity"] == 0.583
+    assert figures.own({"metrics": {"test": {"n": 626, "auc": 0.973}}})["where"] == "test"
+
+
+def test_the_pdf_of_an_adapted_models_answers_cites_that_model(tmp_path):
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.db")
+    store.remember_model(SimpleNamespace(card=ADAPTED, hash="a", ident="site-adapted-clinic@1",
+                                         path=tmp_path / "site.keras"))
+    models = store.models()
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, rows(1), models)
+    pages = text_of(pdf)
+    for page in pages:
+        assert "626" not in page and "0.773" not in page
+    assert "25 check films" in pages[0] and "0.583 [0.32, 0.81]" in pages[0] and "0.846" in pages[1]
+
+
+def test_two_models_on_the_same_films_get_a_model_column_and_long_names_stay_apart(tmp_path):
+    pdf = tmp_path / "r.pdf"
+    results = rows(6, models=("a", "b"))
+    pdf_report.write(pdf, results, {"a": {"ident": "default@2"}, "b": {"ident": "site-adapted-clinic@1"}})
+    summary = text_of(pdf)[0]
+    assert "Model" in summary and "site-adapted-clinic@1" in summary and "default@2" in summary
+    lines = [line for line in summary.splitlines() if ".dcm" in line]
+    names = [line.split(" ")[1] for line in lines]
+    assert len(lines) == 6 and len(set(names)) == 6  # every name keeps its distinct end
+
+
+def test_an_anonymised_report_names_files_and_counts_one_film_in_the_singular(tmp_path):
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, [r.with_changes(patient_id="") for r in rows(1)], {}, anonymise=True)
+    summary, page = text_of(pdf)
+    assert "1 film:" in summary and "1 films" not in summary
+    assert "Image 1" not in page and "12680710" in page and "/clinic" not in page
+
+
+def test_a_large_batch_can_be_printed_compactly_and_says_how_far_it_got(tmp_path):
+    pixels = chest_like(200, 3).astype(np.float32)
+    done = []
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, rows(14, pixels=pixels), {}, compact=True, progress=lambda n, total: done.append((n, total)))
+    pages = text_of(pdf)
+    assert done[-1] == (14, 14) and len(done) == 14
+    assert len(pages) == 1 + 3  # the summary, then six films a page
+    assert "Page 4 of 4" in pages[-1]
+    assert sum(page.count(".dcm") for page in pages[1:]) == 14
+
+
+def test_evidence_outside_the_lungs_is_mentioned_only_when_most_of_it_lies_there(tmp_path):
+    pixels = chest_like(200, 4).astype(np.float32)
+    usual, unusual = (r.with_changes(outside_share=s) for r, s in zip(rows(2, pixels=pixels), (0.3, 0.7)))
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, [usual, unusual], {})
+    _, first, second = text_of(pdf)
+    assert "outside the lung" not in first  # 30 %: the usual spill of a coarse map over the lungs' edge
+    assert "outside the lung fields" in second and "70%" in second
