@@ -34,6 +34,18 @@ def default_bundle():
     return load(default_model())
 
 
+@pytest.fixture
+def own_model(tmp_path, default_bundle):
+    """A copy of the shipped bundle, as a clinic keeps its models in a folder of its own."""
+    import shutil
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for f in default_bundle.files:
+        shutil.copy(f, folder / f.name)
+    return folder / default_bundle.path.name
+
+
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory):
     """A 2-epoch model, lung segmenter included, trained on sixty made-up films with lung masks."""

@@ -6,7 +6,6 @@ anyone can; what must hold then is that the app notices what it would run differ
 """
 import hashlib
 import json
-import shutil
 
 import numpy as np
 import onnx
@@ -18,15 +17,6 @@ from covidxray_desktop.cli import main
 from covidxray_desktop.errors import ModelError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model.network import Network
-
-
-@pytest.fixture
-def own_model(tmp_path, default_bundle):
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for f in default_bundle.files:
-        shutil.copy(f, folder / f.name)
-    return folder / default_bundle.path.name
 
 
 def card_of(model):

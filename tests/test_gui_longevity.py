@@ -47,3 +47,23 @@ def test_the_installed_qt_binding_keeps_its_references():
 
     QApplication.instance() or QApplication([])
     assert not emit_drops_references()
+
+
+def test_a_worker_that_outlives_its_window_ends_quietly(qtbot, monkeypatch):
+    """Closing the window deletes its workers; one still running then has nobody to tell, and says nothing."""
+    import threading
+
+    import shiboken6
+
+    from covidxray_desktop.gui.worker import Worker
+
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    go = threading.Event()
+    worker = Worker(lambda w: go.wait(30))
+    worker.start()
+    thread = worker._thread
+    shiboken6.delete(worker)  # as the window's close does to its children
+    go.set()
+    thread.join(30)
+    assert crashes == []  # was: RuntimeError "Signal source has been deleted" in the thread

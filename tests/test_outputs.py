@@ -23,16 +23,6 @@ def refused(args, capsys, named) -> str:
 
 
 @pytest.fixture
-def own_model(tmp_path, default_bundle):
-    """A copy of the shipped bundle, as a clinic keeps its models in a folder of its own."""
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for f in default_bundle.files:
-        shutil.copy(f, folder / f.name)
-    return folder / default_bundle.path.name
-
-
-@pytest.fixture
 def films(tmp_path):
     folder = tmp_path / "films"
     folder.mkdir()
@@ -129,7 +119,6 @@ def test_adapt_never_replaces_an_earlier_roc_picture_unasked(tmp_path, capsys):
     err = refused(["adapt", site, "--out", tmp_path / "models" / "site.keras", "--quiet"], capsys, roc)
     assert "--overwrite" in err
     assert roc.read_bytes() == b"last month's figure"
-
 
 
 def test_a_link_planted_under_a_heat_maps_name_is_replaced_not_written_through(tmp_path, tiny_bundle, capsys):

@@ -202,7 +202,7 @@ def test_a_manifest_with_some_splits_keeps_them_and_splits_the_rest(tmp_path):
 def test_a_relative_data_folder_works(tmp_path, monkeypatch):
     for name in ("COVID", "Normal"):
         (tmp_path / "d" / name).mkdir(parents=True)
-        (tmp_path / "d" / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        (tmp_path / "d" / name / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())  # two films, not one twice
     monkeypatch.chdir(tmp_path)
     samples, _ = dataset.discover("d")
     assert len(samples) == 2

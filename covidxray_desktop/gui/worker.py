@@ -55,25 +55,32 @@ class Worker(QObject):
 
     def _run(self) -> None:
         # The receivers live on the GUI thread: every emit from here is queued to it.
-        self.started.emit()
+        self._say(self.started)
         try:
             result = self._function(self, *self._args)
             if hasattr(result, "__next__"):
                 try:
                     while True:
-                        self.yielded.emit(next(result))
+                        self._say(self.yielded, next(result))
                 except StopIteration as stop:
                     result = stop.value
         except Aborted:
-            self.aborted.emit()
+            self._say(self.aborted)
             return
         except BaseException as exc:  # reaches the user as a message, never lost in a thread
-            self.errored.emit(exc)
+            self._say(self.errored, exc)
             return
         if self._abort.is_set():
-            self.aborted.emit()
+            self._say(self.aborted)
         else:
-            self.finished.emit(result)
+            self._say(self.finished, result)
+
+    @staticmethod
+    def _say(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window closed and deleted this worker: nobody is left to tell
+            pass
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
