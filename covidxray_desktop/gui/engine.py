@@ -55,6 +55,7 @@ class Engine(QObject):
         self._thumbs = deque()  # (path, model hash) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = None
+        self._films = None  # the viewer's decoder, started on the first film shown
         self._worker = Worker(self._loop, name="covidxray-engine", parent=self)
         self._worker.yielded.connect(self._dispatch)
         self._worker.errored.connect(lambda exc: self.problem.emit(f"{type(exc).__name__}: {exc}"))
@@ -150,6 +151,8 @@ class Engine(QObject):
                     entry.rows.close()  # lets the decoding threads of a half-run batch finish
             if self._predictor is not None:
                 self._predictor.close()  # its decoding worker processes
+            if self._films is not None:
+                self._films.close()
             store.close()
 
     def _guarded(self, work, *args, failed=None):
@@ -240,10 +243,14 @@ class Engine(QObject):
     def _send_detail(self, path: str):
         from covidxray_desktop.errors import CovidXrayError
         from covidxray_desktop.files import display_name
-        from covidxray_desktop.imaging import DECODE_SIDE, load
+        from covidxray_desktop.imaging import DECODE_SIDE
+        from covidxray_desktop.imaging.isolate import Isolated
+        from covidxray_desktop.prepare import film
 
+        if self._films is None:  # the viewer's film decodes in a worker process too, with a time limit
+            self._films = Isolated(film)
         try:
-            yield ("detailReady", path, load(path, max_side=DECODE_SIDE).pixels, "")
+            yield ("detailReady", path, self._films(path, DECODE_SIDE), "")
         except CovidXrayError as exc:
             yield ("detailReady", path, None, str(exc))
         except Exception as exc:  # one unviewable file costs its picture, not the window
