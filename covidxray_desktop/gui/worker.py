@@ -16,6 +16,17 @@ class Aborted(Exception):
     """Raised inside the work by `checkpoint()` once an abort was asked."""
 
 
+class _Voice(QObject):
+    """What the thread speaks through. It has no parent, and the thread holds it: closing a window
+    deletes the window's workers, and a thread still running then must never touch a deleted
+    object (that raised "Signal source has been deleted", or crashed the process)."""
+    started = Signal()
+    yielded = Signal(object)
+    finished = Signal(object)
+    errored = Signal(object)
+    aborted = Signal()
+
+
 class Worker(QObject):
     started = Signal()
     yielded = Signal(object)
@@ -26,9 +37,12 @@ class Worker(QObject):
     def __init__(self, function, *args, name: str = "covidxray-worker", parent=None):
         """`function(worker, *args)`: a generator function (or a plain one) doing the work."""
         super().__init__(parent)
-        self._function, self._args = function, args
         self._abort = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        voice = _Voice()
+        for signal in ("started", "yielded", "finished", "errored", "aborted"):
+            getattr(voice, signal).connect(getattr(self, signal))  # cut by Qt when this worker goes
+        self._thread = threading.Thread(target=_run, args=(voice, self._abort, function, (self, *args)), name=name,
+                                        daemon=True)
 
     def start(self) -> "Worker":
         self._thread.start()
@@ -53,34 +67,29 @@ class Worker(QObject):
             self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def _run(self) -> None:
-        # The receivers live on the GUI thread: every emit from here is queued to it.
-        self._say(self.started)
-        try:
-            result = self._function(self, *self._args)
-            if hasattr(result, "__next__"):
-                try:
-                    while True:
-                        self._say(self.yielded, next(result))
-                except StopIteration as stop:
-                    result = stop.value
-        except Aborted:
-            self._say(self.aborted)
-            return
-        except BaseException as exc:  # reaches the user as a message, never lost in a thread
-            self._say(self.errored, exc)
-            return
-        if self._abort.is_set():
-            self._say(self.aborted)
-        else:
-            self._say(self.finished, result)
 
-    @staticmethod
-    def _say(signal, *args) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:  # the window closed and deleted this worker: nobody is left to tell
-            pass
+def _run(voice: _Voice, abort: threading.Event, function, args) -> None:
+    """The thread: it touches only `voice` and `abort`, never the Worker, which may be gone.
+    Every emit is queued to the GUI thread, in order."""
+    voice.started.emit()
+    try:
+        result = function(*args)
+        if hasattr(result, "__next__"):
+            try:
+                while True:
+                    voice.yielded.emit(next(result))
+            except StopIteration as stop:
+                result = stop.value
+    except Aborted:
+        voice.aborted.emit()
+        return
+    except BaseException as exc:  # reaches the user as a message, never lost in a thread
+        voice.errored.emit(exc)
+        return
+    if abort.is_set():
+        voice.aborted.emit()
+    else:
+        voice.finished.emit(result)
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
