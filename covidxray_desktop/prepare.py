@@ -106,6 +106,14 @@ def film(path, side: int) -> np.ndarray:
     return shrink(pixels, side) if max(pixels.shape) > side else pixels
 
 
+def view(path, side: int) -> tuple[np.ndarray, list | None]:
+    """The film for the viewer, as `film`, with [offset, scale] that turn its grey levels back into
+    the DICOM's own values (None for other files). Run it isolated, like `prepare`."""
+    xray = load(path, max_side=DECODE_SIDE)
+    pixels = xray.pixels
+    return (shrink(pixels, side) if max(pixels.shape) > side else pixels), xray.meta.get("display_units")
+
+
 def overlay_copy(pixels: np.ndarray) -> np.ndarray:
     """The film at most OVERLAY_SIDE px, float16: a quarter of what would cross the pipe."""
     h, w = pixels.shape

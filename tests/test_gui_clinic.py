@@ -226,6 +226,32 @@ def test_window_and_level_read_in_grey_levels(qtbot):
     assert "W 255  L 128" in viewer._readout.text()
 
 
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_a_dicoms_window_and_level_read_in_its_own_values(qtbot, tmp_path, photometric):
+    """A radiographer reads a DICOM's W/L in its own units, as the file's window gives them; a PNG
+    has none and reads in grey levels."""
+    import re
+
+    from factory import chest_like, save_png8, write_dicom
+
+    from covidxray_desktop.gui.viewer import Viewer
+    from covidxray_desktop.prepare import view
+
+    film = write_dicom(tmp_path / "ward3.dcm", chest_like(256), bits=12, slope=1, intercept=-1024,
+                       window=(1024, 1000), photometric=photometric)
+    pixels, units = view(film, 512)
+    viewer = Viewer()
+    qtbot.addWidget(viewer)
+    viewer.show_image(pixels, units=units)
+    width, level = map(int, re.search(r"W (-?\d+)  L (-?\d+)", viewer._readout.text()).groups())
+    assert abs(width - 1000) <= 2 and abs(level - 1024) <= 2, viewer._readout.text()  # DICOM's c - 0.5, w - 1
+    save_png8(tmp_path / "ward3.png", chest_like(256))
+    pixels, units = view(tmp_path / "ward3.png", 512)
+    assert units is None
+    viewer.show_image(pixels, units=units)
+    assert "W 255  L 128" in viewer._readout.text()
+
+
 SITE_REPORT = {"n": 80, "n_covid": 40, "n_normal": 40, "auc": 0.81, "auc_ci95": [0.7, 0.9], "sensitivity": 0.62,
                "sensitivity_ci95": [0.47, 0.76], "specificity": 0.9, "specificity_ci95": [0.77, 0.96], "ece": 0.08,
                "rejected": {"covid": 1, "normal": 2}, "errors": 0, "data": "/clinic/labelled",

@@ -22,7 +22,8 @@ def caption(w, row) -> str:
     return text + "\n\n" + w.notice()
 
 
-def show(w, row, pixels, problem: str) -> None:
+def show(w, row, pixels, problem: str, units=None) -> None:
+    """`units`: [offset, scale] back to the DICOM's own values, for the window/level readout."""
     if pixels is None:
         w.viewer.clear(caption(w, row) + "\n\n" + messages.translated(problem))
         return
@@ -31,7 +32,7 @@ def show(w, row, pixels, problem: str) -> None:
     label = w.results.label(row)
     heat = None if row.heat is None or row.status != "ok" else \
         cam.signed_map(row.heat, pixels.shape, label, row.p_covid, w.results.threshold_of(row))[0]
-    w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label))
+    w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label), units)
     w.viewer.set_overlay_visible(w.heat_action.isChecked())
 
 

@@ -39,7 +39,7 @@ class Engine(QObject):
     entryState = Signal(int, str)
     entryFiles = Signal(int, int, list)  # entry id, files to classify, [(path, reason)] skipped
     entrySummary = Signal(int, object)  # entry id, the batch summary (counts, shift test)
-    detailReady = Signal(str, object, str)  # path, pixels, problem
+    detailReady = Signal(str, object, object, str)  # path, pixels, the DICOM's units (or None), problem
     exportDone = Signal(str, str, int)  # path, problem ("" when written), pages or rows written
     exportProgress = Signal(int, int)  # films of the report written, of how many
     thumbnailReady = Signal(str, str, object)  # path, model hash, small uint8 picture
@@ -245,16 +245,16 @@ class Engine(QObject):
         from covidxray_desktop.files import display_name
         from covidxray_desktop.imaging import DECODE_SIDE
         from covidxray_desktop.imaging.isolate import Isolated
-        from covidxray_desktop.prepare import film
+        from covidxray_desktop.prepare import view
 
         if self._films is None:  # the viewer's film decodes in a worker process too, with a time limit
-            self._films = Isolated(film)
+            self._films = Isolated(view)
         try:
-            yield ("detailReady", path, self._films(path, DECODE_SIDE), "")
+            yield ("detailReady", path, *self._films(path, DECODE_SIDE), "")
         except CovidXrayError as exc:
-            yield ("detailReady", path, None, str(exc))
+            yield ("detailReady", path, None, None, str(exc))
         except Exception as exc:  # one unviewable file costs its picture, not the window
-            yield ("detailReady", path, None, f"{display_name(path)}: cannot show this file ({exc}).")
+            yield ("detailReady", path, None, None, f"{display_name(path)}: cannot show this file ({exc}).")
 
     def _export(self, job):
         path, problem, count = job.path, "", 0

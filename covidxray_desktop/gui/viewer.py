@@ -108,6 +108,7 @@ class Viewer(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._pixels: np.ndarray | None = None
+        self._units = None  # [offset, scale] to the DICOM's own values, for the window/level readout
         self._heat: np.ndarray | None = None
         self._level, self._width = DEFAULT_LEVEL, DEFAULT_WIDTH
         self._fitted = True
@@ -177,8 +178,11 @@ class Viewer(QWidget):
 
     # --- content -------------------------------------------------------------------------------
     def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "",
-                   legend: str = "") -> None:
+                   legend: str = "", units=None) -> None:
+        """`units`: [offset, scale] that turn grey levels into the DICOM's own values (HU for CT):
+        window/level then reads in those, as on a PACS; None: in grey levels 0-255."""
         pixels = np.asarray(pixels, np.float32)
+        self._units = units
         if pixels.ndim != 2:
             raise ValueError(f"expected an H x W grayscale image, got shape {pixels.shape}")
         self._pixels = pixels
@@ -292,9 +296,10 @@ class Viewer(QWidget):
         """Zoom and window/level, as a radiologist reads them off a viewer."""
         if self._pixels is None:
             return
+        offset, scale = self._units if self._units else (0.0, GREY_LEVELS)
         self._readout.setText(self.tr("Zoom %1 %  ·  W %2  L %3").replace("%1", f"{self.scale() * 100:.0f}")
-                              .replace("%2", f"{self._width * GREY_LEVELS:.0f}")
-                              .replace("%3", f"{self._level * GREY_LEVELS:.0f}"))
+                              .replace("%2", f"{self._width * abs(scale):.0f}")
+                              .replace("%3", f"{offset + self._level * scale:.0f}"))
 
     # --- geometry ------------------------------------------------------------------------------
     def fit(self) -> None:

@@ -65,8 +65,9 @@ def _read(source, name: str) -> XRay:
         raise ImagingError(_decode_message(name, ds, exc))
     if frames > 1:
         meta.setdefault("notes", []).append(f"multi-frame DICOM ({frames} frames): the first frame was used.")
-    gray, colour = _to_gray(ds, pixels)
+    gray, colour, values = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
+    meta["display_units"] = None if values is None else display_units(values, gray)
     return XRay(gray, meta)
 
 
@@ -135,15 +136,35 @@ def _first_frame(ds) -> np.ndarray:
     return arr
 
 
-def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float]:
+def display_units(values: np.ndarray, gray: np.ndarray) -> list | None:
+    """[offset, scale]: the film's own values (after the modality LUT: HU for CT, the detector's
+    units for a radiograph) as offset + scale * grey level, so a viewer can read its window/level
+    in them. None where the grey levels are no straight line of the values (a VOI LUT table)."""
+    if values.shape != gray.shape or values.ndim != 2:
+        return None
+    step = max(1, int(np.sqrt(values.size / 40_000)))  # a grid of pixels is plenty for a straight line
+    v, g = values[::step, ::step].ravel().astype(np.float64), gray[::step, ::step].ravel().astype(np.float64)
+    inside = np.flatnonzero((g > 0.002) & (g < 0.998))  # a window clips both ends: fit between them
+    if len(inside) < 16:
+        return None
+    scale, offset = np.polyfit(g[inside], v[inside], 1)
+    if not (np.isfinite(scale) and np.isfinite(offset)) or scale == 0:
+        return None
+    if np.max(np.abs(offset + scale * g[inside] - v[inside])) > 0.01 * abs(scale):
+        return None
+    return [float(offset), float(scale)]
+
+
+def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """(grey levels in [0, 1], colourfulness, the values after the modality LUT, None for colour)."""
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if arr.ndim == 3:  # colour: pixel_array already gave RGB
         rgb = arr.astype(np.float32)
         rgb /= max(float(rgb.max()), 1.0)
-        return luminance(rgb), colourfulness(rgb[..., :3])
-    data = apply_modality_lut(arr, ds).astype(np.float64)
+        return luminance(rgb), colourfulness(rgb[..., :3]), None
+    data = values = apply_modality_lut(arr, ds).astype(np.float64)
     has_voi = "VOILUTSequence" in ds or ("WindowCenter" in ds and "WindowWidth" in ds)
     if has_voi:
         try:
@@ -153,7 +174,7 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float]:
     gray = float_to_unit(data.astype(np.float32))
     if photometric == "MONOCHROME1":  # after VOI, as the standard says
         gray = 1.0 - gray
-    return gray, 0.0
+    return gray, 0.0, values
 
 
 def _tags(ds) -> dict:
