@@ -143,3 +143,23 @@ def test_evidence_outside_the_lungs_is_mentioned_only_when_most_of_it_lies_there
     _, first, second = text_of(pdf)
     assert "outside the lung" not in first  # 30 %: the usual spill of a coarse map over the lungs' edge
     assert "outside the lung fields" in second and "70%" in second
+
+
+def test_a_chart_with_chinese_labels_prints_them_in_the_shipped_chinese_font(tmp_path):
+    """The site check's ROC in the Chinese window: its axis labels are words, not boxes."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from covidxray_desktop.training.plots import _chinese, line_chart
+
+    line_chart({"AUC 0.900": ([0, 0.2, 1], [0, 0.8, 1])}, tmp_path / "roc.png", "ROC", "1 - 特异度", "敏感度",
+               diagonal=True)
+    chart = np.asarray(Image.open(tmp_path / "roc.png").convert("L"))
+    assert _chinese() is not None  # the app ships its Chinese font
+    # The y label "敏感度" at its place, drawn as Pillow's default font would (boxes) and as the chart did.
+    boxes = Image.new("L", (80, 24), 255)
+    ImageDraw.Draw(boxes).text((0, 0), "敏感度", fill=0, font=ImageFont.load_default(size=13))
+    words = Image.new("L", (80, 24), 255)
+    ImageDraw.Draw(words).text((0, 0), "敏感度", fill=0, font=_chinese())
+    drawn = chart[40 - 22:40 - 22 + 24, 8:8 + 80]
+    assert np.abs(drawn.astype(int) - np.asarray(words, int)).mean() < np.abs(drawn.astype(int) - np.asarray(boxes, int)).mean()

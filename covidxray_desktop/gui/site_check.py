@@ -98,8 +98,7 @@ class SiteCheckDialog(QDialog):
         self.busy.show()
         self.run_button.setEnabled(False)
         self.text.setPlainText(self.tr("Scoring every film…"))
-        axes = (self.tr("1 - specificity"), self.tr("sensitivity")) if self.tr("sensitivity").isascii() else \
-            ("1 - specificity", "sensitivity")  # the chart's own font is Latin: the caption below says it in words
+        axes = (self.tr("1 - specificity"), self.tr("sensitivity"))  # the chart prints Chinese in its own font
         self.worker = worker.start(_work, self.model_info["path"], folder, axes, parent=self,
                                    name="covidxray-site-check", on_yield=self._done, on_error=self._failed)
 

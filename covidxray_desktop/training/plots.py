@@ -1,4 +1,7 @@
 """Small line charts (ROC, training curves) drawn with Pillow: no plotting dependency to ship."""
+from functools import lru_cache
+from itertools import groupby
+
 from PIL import Image, ImageDraw, ImageFont
 
 from covidxray_desktop.files import write_through
@@ -37,8 +40,27 @@ def line_chart(series: dict, path, title: str, xlabel: str, ylabel: str, diagona
             d.line(points, fill=colour, width=2)
         # Legend where the curves are not: lower right under the ROC diagonal, mid-right otherwise.
         ly = h - bottom - 12 - 16 * (len(series) - k) if diagonal else (top + h - bottom) / 2 + 16 * k
-        d.text((w - right - 190, ly), name, fill=colour, font=font)
-    d.text((left + 90, 12), title, fill="black", font=font)
-    d.text(((w - len(xlabel) * 6) / 2, h - 22), xlabel, fill="black", font=font)
-    d.text((8, top - 22), ylabel, fill="black", font=font)
+        _text(d, (w - right - 190, ly), name, colour, font)
+    _text(d, (left + 90, 12), title, "black", font)
+    _text(d, ((w - len(xlabel) * 6) / 2, h - 22), xlabel, "black", font)
+    _text(d, (8, top - 22), ylabel, "black", font)
     write_through(path, lambda fh: im.save(fh, "PNG"))
+
+
+def _text(d, xy, text: str, fill, font) -> None:
+    """Latin runs in Pillow's font, Chinese ones in the app's shipped Chinese font (which has no
+    Latin letters), one after the other: a translated label prints as words, not boxes."""
+    x, y = xy
+    for wide, run in groupby(text, key=lambda ch: ord(ch) > 127):
+        run = "".join(run)
+        face = (_chinese() or font) if wide else font
+        d.text((x, y), run, fill=fill, font=face)
+        x += d.textlength(run, font=face)
+
+
+@lru_cache(maxsize=1)
+def _chinese():
+    from covidxray_desktop.paths import resources_dir
+
+    found = sorted((resources_dir() / "fonts").glob("*.ttf"))
+    return ImageFont.truetype(str(found[0]), 13) if found else None
