@@ -67,3 +67,14 @@ def test_a_worker_that_outlives_its_window_ends_quietly(qtbot, monkeypatch):
     go.set()
     thread.join(30)
     assert crashes == []  # was: RuntimeError "Signal source has been deleted" in the thread
+
+
+def test_a_damaged_store_gets_a_sentence_instead_of_a_window_that_never_comes(tmp_path):
+    import os
+
+    (tmp_path / "r.db").write_text("not a database at all")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run([sys.executable, "-m", "covidxray_desktop", "gui", "--db", str(tmp_path / "r.db")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "r.db: not a usable results store" in done.stderr

@@ -74,9 +74,18 @@ def main(argv=None) -> int:
         settings.setValue("language", args.lang)
     app._translators = install_translations(app, settings.value("language") or None)
 
+    from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.gui.window import MainWindow
 
-    window = MainWindow(args.model, args.db, settings)
+    try:
+        window = MainWindow(args.model, args.db, settings)
+    except CovidXrayError as exc:  # a damaged or foreign store: a sentence, not a traceback and no window
+        print(f"covidxray: {exc}", file=sys.stderr)
+        if app.platformName() != "offscreen":  # a person is looking: tell them where they look
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, APP_NAME, str(exc))
+        return 2
     window.show()
     timing = os.environ.get("COVIDXRAY_TIMING") == "1"
     if timing:
