@@ -27,6 +27,11 @@ def child_env() -> dict:
     return env
 
 
+def chinese_font() -> Path:
+    """The Chinese font the app ships (a GB 2312 cut of Droid Sans Fallback): PDFs and charts."""
+    return resources_dir() / "fonts" / "DroidSansFallback-GB2312.ttf"
+
+
 def default_model() -> Path:
     return resources_dir() / "models" / "default.keras"
 

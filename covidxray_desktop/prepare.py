@@ -99,19 +99,18 @@ def mask_target(path, crop) -> np.ndarray | None:
     return np.asarray(mask.resize((side, side), Image.BILINEAR)) > 127
 
 
-def film(path, side: int) -> np.ndarray:
-    """The decoded film at most `side` px (float32 in [0, 1]), for a report page; raises the
-    reader's error. Run it isolated, like `prepare`."""
-    pixels = load(path, max_side=DECODE_SIDE).pixels
-    return shrink(pixels, side) if max(pixels.shape) > side else pixels
-
-
 def view(path, side: int) -> tuple[np.ndarray, list | None]:
-    """The film for the viewer, as `film`, with [offset, scale] that turn its grey levels back into
-    the DICOM's own values (None for other files). Run it isolated, like `prepare`."""
+    """The decoded film at most `side` px (float32 in [0, 1]) for the viewer, with [offset, scale]
+    that turn its grey levels back into the DICOM's own values (None for other files); raises the
+    reader's error. Run it isolated, like `prepare`."""
     xray = load(path, max_side=DECODE_SIDE)
     pixels = xray.pixels
     return (shrink(pixels, side) if max(pixels.shape) > side else pixels), xray.meta.get("display_units")
+
+
+def film(path, side: int) -> np.ndarray:
+    """The decoded film alone, for a report page (`view` without the units)."""
+    return view(path, side)[0]
 
 
 def overlay_copy(pixels: np.ndarray) -> np.ndarray:

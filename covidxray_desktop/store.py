@@ -187,6 +187,15 @@ class Store:
             raise CovidXrayError(f"{self.name}: the results store cannot be read ({exc}); move it aside or "
                                  f"choose another with --db.") from None
 
+    def _read_in(self, sql: str, values: list) -> list:
+        """The rows of `sql`, whose `IN ({})` takes `values` 500 at a time (SQLite bounds a
+        statement's parameters)."""
+        rows = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows += self._read(sql.format(",".join("?" * len(chunk))), chunk)
+        return rows
+
     # --- models and batches -----------------------------------------------------------------
     def remember_model(self, bundle) -> None:
         """The model's own threshold and figures (figures.own), kept for every result it makes."""
@@ -217,13 +226,9 @@ class Store:
     def batch_summaries(self, ids) -> list:
         """[{name, ...summary}] of these finished batches, oldest first (the PDF's shift lines)."""
         ids = sorted({int(i) for i in ids if i is not None})
-        out = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            cur = self.db.execute(f"SELECT name, summary FROM batches WHERE summary IS NOT NULL AND id IN "
-                                  f"({','.join('?' * len(chunk))}) ORDER BY id", chunk)
-            out += [dict(json.loads(summary), name=name) for name, summary in cur.fetchall()]
-        return out
+        rows = self._read_in("SELECT name, summary FROM batches WHERE summary IS NOT NULL AND id IN ({}) ORDER BY id",
+                             ids)
+        return [dict(json.loads(summary), name=name) for name, summary in rows]
 
     # --- results ------------------------------------------------------------------------------
     def record(self, result: Result) -> bool:
@@ -261,12 +266,8 @@ class Store:
     def count_stored(self, paths) -> int:
         """How many of these files have a stored result (by any model): a resumed queue's finished part."""
         raw = [os.fsencode(str(p)) for p in paths]
-        n = 0
-        for start in range(0, len(raw), 500):
-            chunk = raw[start:start + 500]
-            n += self.db.execute(f"SELECT COUNT(DISTINCT path_raw) FROM results WHERE path_raw IN "
-                                 f"({','.join('?' * len(chunk))})", chunk).fetchone()[0]
-        return n
+        return sum(n for (n,) in self._read_in("SELECT COUNT(DISTINCT path_raw) FROM results WHERE path_raw IN ({})",
+                                               raw))
 
     def history(self, since: str | None = None) -> list[Result]:
         """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it)."""

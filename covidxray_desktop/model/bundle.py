@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from covidxray_desktop.errors import CovidXrayError, ModelError, brief
@@ -34,6 +34,7 @@ class ModelBundle:
     path: Path  # the .keras file
     hash: str  # of the whole bundle: the card, which names the hash of every file
     model: object = None  # the Keras model, loaded only when asked for
+    _networks: dict = field(default_factory=dict, repr=False)  # part -> its bytes, as checked at load
 
     @property
     def ident(self) -> str:
@@ -54,12 +55,15 @@ class ModelBundle:
         return self.path.parent / self.card["runtime"][part]["file"]
 
     def part_bytes(self, part: str) -> bytes:
-        """A light-runtime network as bytes checked against the card: what runs is what was hashed."""
-        target = self.part_path(part)
-        data = _read(target, MAX_ONNX)
-        if sha256_bytes(data) != self.card["runtime"][part]["sha256"]:
-            raise ModelError(_differs(target))
-        return data
+        """A light-runtime network as bytes checked against the card: what runs is what was hashed.
+        Read once, when `load` checks it, and kept for the runtime."""
+        if part not in self._networks:
+            target = self.part_path(part)
+            data = _read(target, MAX_ONNX)
+            if sha256_bytes(data) != self.card["runtime"][part]["sha256"]:
+                raise ModelError(_differs(target))
+            self._networks[part] = data
+        return self._networks[part]
 
     def keras_part(self, part: str):
         """The classifier or the lung segmenter as its own Keras model (Keras loaded on demand)."""
@@ -108,7 +112,7 @@ def load(path=None, keras: bool = False) -> ModelBundle:
         if not target.exists():
             raise ModelError(f"{target.name}: this model's light-runtime export is missing; "
                              f"copy it beside {path.name} or export the bundle again.")
-        _check_hash(target, card["runtime"][part]["sha256"], MAX_ONNX)
+        bundle.part_bytes(part)
     if keras:
         bundle.keras()
     return bundle
@@ -263,10 +267,8 @@ def _read_card(path: Path) -> tuple[dict, str]:
     return cards.validate(card, card_file.name), sha256_bytes(data)
 
 
-def _check_hash(path: Path, expected: str, limit: int | None = None) -> None:
+def _check_hash(path: Path, expected: str) -> None:
     try:
-        if limit is not None and path.stat().st_size > limit:
-            raise ModelError(f"{path.name}: larger than any model this app makes; it is refused.")
         digest = sha256_file(path)
     except NotRegular as exc:
         raise ModelError(str(exc))

@@ -59,9 +59,10 @@ def backbone(inputs, features_name: str, trainable_from: int = 11, pretrained: b
     return layers.ReLU(6.0, name=features_name)(bn("head_bn")(x))
 
 
-def load_pretrained(model, trainable_from: int = 11) -> None:
-    """ImageNet weights into the backbone's layers (matched by name), and freeze the early blocks."""
-    with np.load(weights_path()) as stored:
+def load_pretrained(model, trainable_from: int = 11, weights=None) -> None:
+    """ImageNet weights (`weights`: an .npz, default the shipped one) into the backbone's layers,
+    matched by name, and freeze the early blocks."""
+    with np.load(weights or weights_path()) as stored:
         names = {key.rsplit("/", 1)[0] for key in stored.files}
         for name in sorted(names):
             layer = model.get_layer(name)

@@ -18,9 +18,7 @@ def own(card: dict) -> dict:
         where, m = "site_check", check["after"]
     else:
         where, m = "test", metrics.get("test") or {}
-    out = {k: m[k] for k in KEYS if m.get(k) is not None}
-    out["where"] = where
-    return out
+    return dict(_pick(m), where=where)
 
 
 def before_after(card: dict) -> tuple[dict, dict] | None:
@@ -28,8 +26,11 @@ def before_after(card: dict) -> tuple[dict, dict] | None:
     check = (((card.get("metrics") or {}).get("site") or {}).get("check") or {})
     if not (card.get("adapted_from") and check.get("before") and check.get("after")):
         return None
-    pick = lambda m: {k: m[k] for k in KEYS if m.get(k) is not None}  # noqa: E731
-    return pick(check["before"]), pick(check["after"])
+    return _pick(check["before"]), _pick(check["after"])
+
+
+def _pick(m: dict) -> dict:
+    return {k: m[k] for k in KEYS if m.get(k) is not None}
 
 
 def interval(m: dict, key: str, digits: int = 3) -> str:

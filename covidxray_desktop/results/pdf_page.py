@@ -24,7 +24,6 @@ def identity(text: str) -> str:
     return text
 
 
-CJK_FONT = "DroidSansFallback-GB2312.ttf"  # embedded (only the glyphs used): no viewer needs its own
 SUBSTITUTES = str.maketrans({"\u25b8": "\u203a", "\u25b6": "\u203a", "\u2192": "->"})  # menu arrows
 
 
@@ -86,11 +85,11 @@ def _cjk_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from covidxray_desktop.paths import resources_dir
+    from covidxray_desktop.paths import chinese_font
 
     name = "CovidxrayCJK"
     if name not in pdfmetrics.getRegisteredFontNames():
-        path = resources_dir() / "fonts" / CJK_FONT
+        path = chinese_font()  # embedded (only the glyphs used): no reader needs its own
         if not path.is_file():  # a damaged install: the reader's own Chinese font, not embedded
             from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 

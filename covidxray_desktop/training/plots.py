@@ -60,7 +60,7 @@ def _text(d, xy, text: str, fill, font) -> None:
 
 @lru_cache(maxsize=1)
 def _chinese():
-    from covidxray_desktop.paths import resources_dir
+    from covidxray_desktop.paths import chinese_font
 
-    found = sorted((resources_dir() / "fonts").glob("*.ttf"))
-    return ImageFont.truetype(str(found[0]), 13) if found else None
+    path = chinese_font()
+    return ImageFont.truetype(str(path), 13) if path.is_file() else None

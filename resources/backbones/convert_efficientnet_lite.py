@@ -106,10 +106,9 @@ def check(npz, sd, images) -> None:
 
     from covidxray_desktop.model import efficientnet
 
-    efficientnet.weights_path = lambda: npz
     inputs = keras.Input((224, 224, 1))
     model = keras.Model(inputs, efficientnet.backbone(inputs, "features"))
-    efficientnet.load_pretrained(model)
+    efficientnet.load_pretrained(model, weights=npz)
     mean, std = np.array(efficientnet.IMAGENET_MEAN), np.array(efficientnet.IMAGENET_STD)
     for path in images:
         rgb = np.asarray(Image.open(path).convert("RGB").resize((224, 224)), np.float32) / 255
