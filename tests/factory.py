@@ -109,6 +109,18 @@ def jpeg_lossless_via_gdcm(src, dst):
     return dst
 
 
+def after_two_ctrl_c(function):
+    """`function`, called just after the user pressed Ctrl+C twice (two SIGINTs to this process)."""
+    import os
+    import signal
+
+    def pressed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return function(*args, **kwargs)
+    return pressed
+
+
 def class_folders(root, per_class: int = 24, size: int = 160):
     """COVID/ and Normal/ folders of made-up chest pictures (the COVID ones with an "opacity")."""
     for label, shift in (("COVID", 0.25), ("Normal", 0.0)):

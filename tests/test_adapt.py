@@ -63,18 +63,10 @@ def test_too_few_films_for_every_part_keep_their_own_scores():
 
 
 def test_a_second_ctrl_c_while_adapting_saves_nothing(tmp_path, tiny_bundle, capsys, monkeypatch):
-    import os
-    import signal
+    from factory import after_two_ctrl_c
 
     site = class_folders(tmp_path / "site", per_class=16)
-    refit = adapt._refit
-
-    def two_ctrl_c(*args, **kwargs):  # the user presses Ctrl+C twice while the threshold is refitted
-        os.kill(os.getpid(), signal.SIGINT)
-        os.kill(os.getpid(), signal.SIGINT)
-        return refit(*args, **kwargs)
-
-    monkeypatch.setattr(adapt, "_refit", two_ctrl_c)
+    monkeypatch.setattr(adapt, "_refit", after_two_ctrl_c(adapt._refit))  # while the threshold is refitted
     out = tmp_path / "models" / "site.keras"
     code = main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "1"])
     err = capsys.readouterr().err

@@ -2,7 +2,7 @@
 controls while batches follow each other."""
 import pytest
 from test_clinic_reports import ADAPTED, text_of
-from test_gui_window import LONG, films, make_window, wait_rows  # noqa: F401  (make_window: a fixture)
+from test_gui_window import LONG, films, make_window, pause_then_cancel, wait_rows  # noqa: F401  (make_window: a fixture)
 
 from covidxray_desktop.gui.dialogs import model_page
 from covidxray_desktop.gui.training_report import worse_than
@@ -62,11 +62,7 @@ def test_queue_buttons_leave_a_finished_batch_for_the_one_now_running(make_windo
     window.queue_panel.select(first)  # she looked at the morning's batch
     second = window.enqueue([tmp_path / "afternoon"])
     qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "running", timeout=LONG)
-    assert window.queue_panel.target()["id"] == second and window.queue_panel.pause_button.isEnabled()
-    window.queue_panel.pause_button.click()
-    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "paused", timeout=LONG)
-    window.queue_panel.cancel_button.click()
-    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "cancelled", timeout=LONG)
+    pause_then_cancel(qtbot, window, second)
 
 
 def test_films_dropped_on_the_viewer_are_queued_like_anywhere_else(make_window, tmp_path, qtbot):

@@ -287,6 +287,15 @@ def test_first_start_shows_where_to_drop_and_the_viewer_explains_its_colours(mak
         assert "Zoom" in window.viewer._readout.text()
 
 
+def pause_then_cancel(qtbot, window, entry_id: int) -> None:
+    """The running batch's buttons, as she clicks them: pause, then cancel."""
+    assert window.queue_panel.target()["id"] == entry_id and window.queue_panel.pause_button.isEnabled()
+    window.queue_panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(entry_id)["state"] == "paused", timeout=LONG)
+    window.queue_panel.cancel_button.click()
+    qtbot.waitUntil(lambda: window.queue.entry(entry_id)["state"] == "cancelled", timeout=LONG)
+
+
 def test_queue_controls_follow_the_running_batch(make_window, tmp_path, qtbot):
     films(tmp_path / "q1", 30)
     films(tmp_path / "q2", 30, size=170)
@@ -294,11 +303,7 @@ def test_queue_controls_follow_the_running_batch(make_window, tmp_path, qtbot):
     window.enqueue([tmp_path / "q1"])
     second = window.enqueue([tmp_path / "q2"])
     qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "running", timeout=LONG)
-    assert window.queue_panel.target()["id"] == second and window.queue_panel.pause_button.isEnabled()
-    window.queue_panel.pause_button.click()
-    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "paused", timeout=LONG)
-    window.queue_panel.cancel_button.click()
-    qtbot.waitUntil(lambda: window.queue.entry(second)["state"] == "cancelled", timeout=LONG)
+    pause_then_cancel(qtbot, window, second)
     qtbot.waitUntil(lambda: not window.queue.busy(), timeout=LONG)
     window.queue_panel.clear_button.click()
     assert window.queue.entries == []

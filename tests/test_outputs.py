@@ -182,19 +182,12 @@ def test_training_never_puts_its_report_pictures_among_the_films_it_learns_from(
 
 
 def test_a_second_ctrl_c_while_a_training_run_finishes_saves_nothing(tmp_path, capsys, monkeypatch):
-    import signal
+    from factory import after_two_ctrl_c
 
     from covidxray_desktop.training import finish
 
     data = class_folders(tmp_path / "data", per_class=12)
-    calibrate = finish.calibrate
-
-    def two_ctrl_c(*args, **kwargs):  # the user presses Ctrl+C twice while the model is calibrated
-        os.kill(os.getpid(), signal.SIGINT)
-        os.kill(os.getpid(), signal.SIGINT)
-        return calibrate(*args, **kwargs)
-
-    monkeypatch.setattr(finish, "calibrate", two_ctrl_c)
+    monkeypatch.setattr(finish, "calibrate", after_two_ctrl_c(finish.calibrate))  # while the model is calibrated
     code = main(["train", str(data), "--out", str(tmp_path / "models"), "--epochs", "1"])
     err = capsys.readouterr().err
     assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
