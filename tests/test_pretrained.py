@@ -17,8 +17,38 @@ def test_the_shipped_imagenet_weights_fill_every_backbone_layer_and_the_early_bl
         filled = {key.rsplit("/", 1)[0] for key in stored.files}
     conv_like = {layer.name for layer in model.layers if layer.weights and layer.name.startswith(("stem", "b", "head"))}
     assert conv_like == filled  # nothing of the backbone left at random
-    assert not model.get_layer("b3_dw").trainable and model.get_layer("b14_dw").trainable
-    assert model.get_layer(FEATURES).output.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)
+    assert not model.get_layer("b14_dw").trainable and model.get_layer("b15_dw").trainable
+    assert model.get_layer(FEATURES).output.shape[1:] == (5, 5, efficientnet.HEAD_WIDTH)  # 160 px view
+
+
+def test_the_frozen_blocks_run_once_per_augmented_copy_and_the_epochs_train_only_the_layers_after_them():
+    from covidxray_desktop.model.architectures import SPECS, build
+    from covidxray_desktop.training import fit
+    from covidxray_desktop.training.dataset import Sample
+
+    spec = dict(SPECS["efficientnet"], batch=8)
+    rng = np.random.default_rng(0)
+    views = rng.random((12, spec["size"], spec["size"])).astype(np.float16)
+    samples = [Sample(None, i % 2, "s", str(i), "train") for i in range(12)]
+    model = build("efficientnet")
+    trunk, top = fit.frozen_split(model)
+    assert trunk.output.shape[1:] == (5, 5, 192) and top.layers[1].name.startswith("b15_")
+    frozen_before = [w.copy() for w in trunk.get_weights()]
+    top_before = [w.copy() for w in top.get_weights()]
+    stages = []
+    history, trained = fit.run("efficientnet", spec, {"train": samples, "val": samples},
+                               {"train": (views, None), "val": (views, None)}, 2, 0,
+                               lambda e: stages.append(e.get("message", "")), lambda: False)
+    assert len(history) == 2
+    assert any(f"{fit.COPIES} augmented copies" in m for m in stages)
+    after = dict(zip((w.path for w in trained.weights), trained.get_weights()))
+    assert all(np.array_equal(after[w.path], b) for w, b in zip(trunk.weights, frozen_before))  # ImageNet kept
+    assert any(not np.array_equal(after[w.path], b) for w, b in zip(top.weights, top_before) if w.trainable)
+    # The trained whole network is exactly the trunk followed by the top.
+    x = views[:4, ..., None].astype(np.float32)
+    whole = np.asarray(trained.predict_on_batch(x))
+    trunk2, top2 = fit.frozen_split(trained)
+    assert np.allclose(whole, np.asarray(top2.predict_on_batch(trunk2.predict_on_batch(x))), atol=1e-5)
 
 
 def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp_path):
@@ -32,7 +62,7 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     data = class_folders(tmp_path / "site", per_class=16)
     bundle, _ = train(data, arch="efficientnet", epochs=1, out_dir=tmp_path / "m", name="pretrained")
     card = bundle.card
-    assert card["arch"] == "efficientnet" and card["input"]["size"] == 224
+    assert card["arch"] == "efficientnet" and card["input"]["size"] == 160
     # The gate works on the 1,280 pooled features projected to at most 64 directions (fewer here: a
     # few films span fewer): a card of a few MB, not 20.
     rows, width = np.shape(card["ood"]["feature_basis"])
@@ -40,8 +70,8 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     assert card_path(bundle.path).stat().st_size < 4e6
     assert "Apache-2.0" in card["training"]["pretrained"]
     samples, _ = dataset.discover(data)
-    decoded, _ = cache.decode(samples[:8], Route(224, card["preprocessing"]))
+    decoded, _ = cache.decode(samples[:8], Route(160, card["preprocessing"]))
     light = Network(load(bundle.path), "onnx").forward(decoded.first)
     heavy = Network(load(bundle.path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
-    assert light.features.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)
+    assert light.features.shape[1:] == (5, 5, efficientnet.HEAD_WIDTH)

@@ -25,7 +25,8 @@ def add_arguments(t) -> None:
     t.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS),
                    help="try a variation of the default recipe (repeatable)")
     t.add_argument("--lungs-from", metavar="BUNDLE",
-                   help="reuse this bundle's lung segmenter when the data has no masks (default: the bundled model's)")
+                   help="reuse this bundle's lung segmenter instead of training one on the data's masks "
+                        "(a data set without masks reuses the bundled model's)")
     t.add_argument("--precision", choices=["auto", "mixed", "float32"], default="auto",
                    help="auto: mixed bfloat16 on a GPU, float32 on a CPU")
     t.add_argument("--quiet", action="store_true")

@@ -27,10 +27,9 @@ def weights_path():
     return resources_dir() / "backbones" / WEIGHTS
 
 
-def backbone(inputs, features_name: str, trainable_from: int = 11, pretrained: bool = True):
+def backbone(inputs, features_name: str):
     """Grey films (N x S x S x 1) -> the head's feature map (N x S/32 x S/32 x 1280), named
-    `features_name`. Blocks before `trainable_from` (of 16) stay frozen, batch norm included: on a
-    few thousand films the early ImageNet filters are better kept than retrained."""
+    `features_name`."""
     from keras import layers
 
     def bn(name):
@@ -59,9 +58,10 @@ def backbone(inputs, features_name: str, trainable_from: int = 11, pretrained: b
     return layers.ReLU(6.0, name=features_name)(bn("head_bn")(x))
 
 
-def load_pretrained(model, trainable_from: int = 11, weights=None) -> None:
+def load_pretrained(model, trainable_from: int = 16, weights=None) -> None:
     """ImageNet weights (`weights`: an .npz, default the shipped one) into the backbone's layers,
-    matched by name, and freeze the early blocks."""
+    matched by name, and freeze the blocks before `trainable_from` (of 16; the head is 16), batch
+    norm included: on a few thousand films the ImageNet filters are better kept than retrained."""
     with np.load(weights or weights_path()) as stored:
         names = {key.rsplit("/", 1)[0] for key in stored.files}
         for name in sorted(names):

@@ -125,9 +125,10 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
 
 
 def _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources):
-    """Train the lung segmenter on the data's masks, or reuse a trained one (with its card block)."""
+    """Train the lung segmenter on the data's masks, or reuse a trained one (with its card block):
+    the one named by `lungs_from`, else the bundled model's when the data has too few masks."""
     train_set, val_set = decoded["train"], decoded["val"]
-    if train_set.has_mask.sum() >= MIN_MASKS:
+    if lungs_from is None and train_set.has_mask.sum() >= MIN_MASKS:
         from covidxray_desktop.model.lungs import segmenter_input
 
         def inputs(d):
