@@ -168,9 +168,10 @@ def peak_rss_mb(model_path: Path, folder: Path) -> float | None:
     return int(out.stdout.strip().splitlines()[-1]) / 1024  # Linux reports KiB
 
 
-def epoch_time(bundle, files, labels) -> tuple[float, float]:
-    """One training epoch over the sample (decoded once beforehand, as the job caches it), on the
-    views the bundle's recipe trains on."""
+def epoch_time(bundle, files, labels) -> tuple[float, float, float | None]:
+    """(seconds, films/s) of one training epoch over the sample (decoded once beforehand, as the
+    job caches it), on the views the bundle's recipe trains on; and the seconds the frozen layers
+    of a pretrained network take over the sample's augmented copies before the epochs (else None)."""
     from covidxray_desktop.model.architectures import SPECS
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.prepare import Route
@@ -187,11 +188,19 @@ def epoch_time(bundle, files, labels) -> tuple[float, float]:
         decoded, _ = cache.decode(samples, Route(spec["size"], spec["preprocessing"]))
         parts[split] = decoded.samples
         arrays[split] = (network.lung_views(decoded.first)[1], None)
-    seconds = []
-    fit.run(arch, spec, parts, arrays, 2, 0,
-            lambda e: seconds.append(e["seconds"]) if e["kind"] == "epoch" else None, lambda: False)
+    seconds, started, first_batch = [], time.perf_counter(), []
+
+    def on_event(e):
+        if e["kind"] == "epoch":
+            seconds.append(e["seconds"])
+        elif e["kind"] == "batch" and not first_batch:
+            first_batch.append(time.perf_counter())
+
+    fit.run(arch, spec, parts, arrays, 2, 0, on_event, lambda: False)
     epoch_s = seconds[-1]  # the second epoch: the first also traces the training graph
-    return epoch_s, len(parts["train"]) / epoch_s
+    # A pretrained network's frozen layers run once, on every augmented copy, before the epochs.
+    frozen_s = first_batch[0] - started if spec.get("cache_frozen") else None
+    return epoch_s, len(parts["train"]) / epoch_s, frozen_s
 
 
 def article_bundle(out_dir: Path):
@@ -235,7 +244,7 @@ def measure(bundle, files, labels, folder: Path, on_step=lambda s: None) -> dict
     on_step(f"{bundle.ident}: peak memory of a classify run")
     out["peak_rss_mb"] = peak_rss_mb(bundle.path, folder)
     on_step(f"{bundle.ident}: one training epoch")
-    out["epoch_s"], out["train_images_per_s"] = epoch_time(bundle, files, labels)
+    out["epoch_s"], out["train_images_per_s"], out["frozen_pass_s"] = epoch_time(bundle, files, labels)
     return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
 
 

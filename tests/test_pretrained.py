@@ -17,8 +17,8 @@ def test_the_shipped_imagenet_weights_fill_every_backbone_layer_and_the_early_bl
         filled = {key.rsplit("/", 1)[0] for key in stored.files}
     conv_like = {layer.name for layer in model.layers if layer.weights and layer.name.startswith(("stem", "b", "head"))}
     assert conv_like == filled  # nothing of the backbone left at random
-    assert not model.get_layer("b14_dw").trainable and model.get_layer("b15_dw").trainable
-    assert model.get_layer(FEATURES).output.shape[1:] == (5, 5, efficientnet.HEAD_WIDTH)  # 160 px view
+    assert not model.get_layer("b13_dw").trainable and model.get_layer("b14_dw").trainable
+    assert model.get_layer(FEATURES).output.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)  # 224 px view
 
 
 def test_the_frozen_blocks_run_once_per_augmented_copy_and_the_epochs_train_only_the_layers_after_them():
@@ -32,7 +32,7 @@ def test_the_frozen_blocks_run_once_per_augmented_copy_and_the_epochs_train_only
     samples = [Sample(None, i % 2, "s", str(i), "train") for i in range(12)]
     model = build("efficientnet")
     trunk, top = fit.frozen_split(model)
-    assert trunk.output.shape[1:] == (5, 5, 192) and top.layers[1].name.startswith("b15_")
+    assert trunk.output.shape[1:] == (7, 7, 192) and top.layers[1].name.startswith("b14_")
     frozen_before = [w.copy() for w in trunk.get_weights()]
     top_before = [w.copy() for w in top.get_weights()]
     stages = []
@@ -62,7 +62,7 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     data = class_folders(tmp_path / "site", per_class=16)
     bundle, _ = train(data, arch="efficientnet", epochs=1, out_dir=tmp_path / "m", name="pretrained")
     card = bundle.card
-    assert card["arch"] == "efficientnet" and card["input"]["size"] == 160
+    assert card["arch"] == "efficientnet" and card["input"]["size"] == 224
     # The gate works on the 1,280 pooled features projected to at most 64 directions (fewer here: a
     # few films span fewer): a card of a few MB, not 20.
     rows, width = np.shape(card["ood"]["feature_basis"])
@@ -70,8 +70,8 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     assert card_path(bundle.path).stat().st_size < 4e6
     assert "Apache-2.0" in card["training"]["pretrained"]
     samples, _ = dataset.discover(data)
-    decoded, _ = cache.decode(samples[:8], Route(160, card["preprocessing"]))
+    decoded, _ = cache.decode(samples[:8], Route(224, card["preprocessing"]))
     light = Network(load(bundle.path), "onnx").forward(decoded.first)
     heavy = Network(load(bundle.path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
-    assert light.features.shape[1:] == (5, 5, efficientnet.HEAD_WIDTH)
+    assert light.features.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)

@@ -47,6 +47,11 @@ def run(args) -> int:
         article = bench.article_bundle(Path(tmp) / "article")
         result["article"] = bench.measure(article, files, labels, folder, step)
     print(table(result))
+    if result.get("frozen_pass_s"):
+        from covidxray_desktop.training.fit import COPIES
+
+        print(f"\nBefore the epochs, the frozen layers ran over {COPIES} augmented copies of the "
+              f"{result['n_images']} films in {result['frozen_pass_s']:.1f} s (once per training run).")
     if result.get("cold_path"):
         print("\nCold path of the first result (seconds since the interpreter started, cumulative):")
         for stage, seconds in result["cold_path"].items():

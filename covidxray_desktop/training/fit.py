@@ -57,7 +57,7 @@ def averaged_weights(model) -> list:
     return [np.asarray(by_var.get(id(v), v)) for v in model.weights]
 
 
-COPIES = 8  # augmented copies per training film, when a frozen trunk is cached
+COPIES = 6  # augmented copies per training film, when a frozen trunk is cached
 
 
 def frozen_split(model):
