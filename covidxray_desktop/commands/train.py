@@ -12,7 +12,9 @@ def add_arguments(t) -> None:
 
     t.add_argument("data", metavar="DATA")
     t.add_argument("--epochs", type=int, default=16)
-    t.add_argument("--arch", choices=["default", "efficientnet", "article"], default="default")
+    t.add_argument("--arch", choices=["efficientnet", "default", "article"], default="efficientnet",
+                   help="efficientnet: the shipped recipe (ImageNet start); default: the small network "
+                        "trained from scratch; article: the 2020 article's CNN")
     t.add_argument("--out", metavar="DIR", help="where the bundle and report go (default: per-user models folder)")
     t.add_argument("--name", help="bundle name (default: the architecture)")
     t.add_argument("--overwrite", action="store_true", help="replace an earlier bundle of the same name")

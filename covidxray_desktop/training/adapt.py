@@ -79,8 +79,11 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     classifier = base.keras_part("classifier")
     from covidxray_desktop.model.architectures import SPECS
 
+    # A pretrained base runs its frozen layers once per augmented copy of each film (fit.py), as its
+    # own training did: every layer but the head is frozen here.
     spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
-                learning_rate=LEARNING_RATE, batch=16)
+                learning_rate=LEARNING_RATE, batch=16,
+                cache_frozen=SPECS.get(base.card.get("arch"), {}).get("cache_frozen", False))
 
     def head(samples, films, head_seed, events):
         return _train_head(keras, classifier, spec, samples, films, epochs, head_seed, events, cancelled)

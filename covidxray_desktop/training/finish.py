@@ -33,8 +33,12 @@ def calibrate(network, decoded_val) -> tuple[float, float, dict]:
 
 def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
     train, val = decoded["train"], decoded["val"]
-    _, pooled_train = network.logits_and_pooled(train.first)
-    _, pooled_val = network.logits_and_pooled(val.first)
+
+    def passed(first):  # one pass per split: pooled features for the gate, masks for the view check
+        out = [network.forward(first[i:i + 64]) for i in range(0, len(first), 64)]
+        return np.concatenate([o.pooled for o in out]), np.concatenate([o.masks for o in out]) if lung_check else None
+
+    (pooled_train, masks_train), (pooled_val, masks_val) = passed(train.first), passed(val.first)
     labels = np.array([s.label for s in train.samples])
     gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
     others = ood_set.split_real(data)[0] if data is not None else []
@@ -45,15 +49,14 @@ def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
         route = Route(network.size, network.method)
         odd, _ = cache.decode([dataset.Sample(p, 0, kind, p.name) for p, kind in others], route)
         pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
+        pooled_odd, masks_odd = passed(odd.first)
 
-        def rows(d, idx=None):
-            first, thumbs = (d.first, d.thumbs) if idx is None else (d.first[idx], d.thumbs[idx])
-            out = [network.forward(first[i:i + 64]) for i in range(0, len(first), 64)]
-            return features(gate, thumbs, np.concatenate([o.pooled for o in out]),
-                            np.concatenate([o.masks for o in out]) if lung_check else None)
+        def rows(thumbs, pooled, masks):
+            return features(gate, thumbs, pooled, masks)
 
-        gate.learn_view(rows(train, pick), rows(odd), rows(val), [s.source for s in val.samples],
-                        [p.name for p, _ in others])
+        gate.learn_view(rows(train.thumbs[pick], pooled_train[pick], None if masks_train is None else masks_train[pick]),
+                        rows(odd.thumbs, pooled_odd, masks_odd), rows(val.thumbs, pooled_val, masks_val),
+                        [s.source for s in val.samples], [p.name for p, _ in others])
     return gate
 
 

@@ -1,0 +1,81 @@
+"""The README's leave-one-source-out table, from the bundles of `train --exclude-source S`.
+
+Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT]
+
+For each bundle (trained without the sources its card lists as excluded), through the classify
+route: the held-out source's films against the test films of the other class (AUC with a
+bootstrap interval), and the share of the held-out films labelled right at each operating point
+of that run, both chosen on that run's own validation split by model/operating.py (a bundle
+trained before the card kept both points gets them here, by the same rule).
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from covidxray_desktop.inference import Predictor
+from covidxray_desktop.model import operating
+from covidxray_desktop.model.bundle import load
+from covidxray_desktop.training import cache, dataset
+from covidxray_desktop.training.evaluate import report, route_of
+from covidxray_desktop.training.metrics import auc, auc_interval, wilson
+
+
+def held_out_row(manifest: Path, bundle_path: str) -> dict:
+    bundle = load(bundle_path)
+    excluded = set(bundle.card["training"]["excluded_sources"])
+    samples = dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
+    held = [s for s in samples if s.source in excluded]
+    classes = {s.label for s in held}
+    others = [s for s in samples if s.split == "test" and s.source not in excluded and s.label not in classes]
+    val = [s for s in samples if s.split == "val" and s.source not in excluded]
+    predictor = Predictor(bundle, decode_limit_s=None)
+    scored = {}
+    for name, chosen in (("val", val), ("held", held + others)):
+        decoded, _ = cache.decode(chosen, route_of(bundle))
+        r = report(predictor, decoded)
+        kept = [s for s, a in zip(decoded.samples, r["_accepted"]) if a]
+        scored[name] = (r["_p"], r["_y"], np.array([s.source for s in kept]), len(decoded.samples) - len(kept))
+    predictor.close()
+    p_val, y_val, src_val, _ = scored["val"]
+    points = {"balanced": operating.balanced(p_val, y_val, src_val)["threshold"],
+              "screening": operating.screening(p_val, y_val, src_val)["threshold"]}
+    p, y, src, _ = scored["held"]
+    mine = np.isin(src, list(excluded))
+    refused = len(held) - int(mine.sum())
+    label = next(iter(classes))
+    row = {"source": ", ".join(sorted(excluded)), "class": dataset.CLASSES[label], "films": len(held),
+           "refused": refused, "auc": round(auc(y, p), 4), "auc_ci95": auc_interval(y, p),
+           "against": int((~mine).sum()), "model": bundle.ident}
+    for point, threshold in points.items():
+        right = int(((p[mine] >= threshold) == (y[mine] == 1)).sum())
+        row[point] = {"threshold": round(float(threshold), 4), "right": right, "n": int(mine.sum()),
+                      "share": round(right / max(int(mine.sum()), 1), 4), "ci95": wilson(right, int(mine.sum()))}
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("manifest", type=Path)
+    ap.add_argument("bundles", nargs="+")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    rows = [held_out_row(args.manifest, b) for b in args.bundles]
+    print("| held-out source | class | films (refused) | AUC [95 % CI] against the other class's test films "
+          "| labelled right at balanced [95 % CI] (threshold) | at screening [95 % CI] (threshold) |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        lo, hi = r["auc_ci95"] or (float("nan"), float("nan"))
+        cells = [f"{r[k]['share']:.3f} [{r[k]['ci95'][0]:.3f}, {r[k]['ci95'][1]:.3f}] ({r[k]['threshold']:.3f})"
+                 for k in ("balanced", "screening")]
+        print(f"| {r['source']} | {r['class']} | {r['films']} ({r['refused']}) | {r['auc']:.3f} [{lo:.3f}, {hi:.3f}] "
+              f"| {cells[0]} | {cells[1]} |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
