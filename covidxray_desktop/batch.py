@@ -32,9 +32,15 @@ def run(files, predictor, store, force: bool = False, cancelled=lambda: False, b
 class Summary:
     """Counts of a batch as it goes, and at the end whether its films differ from the model's own."""
 
-    def __init__(self, bundle, threshold: float | None = None):
+    def __init__(self, bundle, threshold: float | None = None, point: str | None = None):
+        """`threshold` and `point`: those the batch is labelled with (default: the card's default point)."""
+        from covidxray_desktop.model import operating
+
         self.block = bundle.card.get("shift")
-        self.threshold = float(bundle.card["threshold"] if threshold is None else threshold)
+        if point is None or threshold is None:
+            self.point, self.threshold = operating.resolve(bundle.card, point, threshold)
+        else:
+            self.point, self.threshold = point, float(threshold)
         self.model_threshold = float(bundle.card["threshold"])
         self.counts = Counter()
         self.reused = 0
@@ -55,7 +61,7 @@ class Summary:
         pooled = np.stack(self._features) if self._features else np.zeros((0, 1))
         return {"files": self.counts["files"], "ok": self.counts["ok"], "rejected": self.counts["rejected"],
                 "errors": self.counts["errors"], "covid": self.counts["covid"], "normal": self.counts["normal"],
-                "threshold": round(self.threshold, 4),
+                "operating_point": self.point, "threshold": round(self.threshold, 4),
                 "shift": shift.test(self.block, pooled, np.array(self._predicted, bool))}
 
     def line(self, summary: dict) -> str:
@@ -63,5 +69,5 @@ class Summary:
         test = (f"shift test: {'DIFFERENT' if s['detected'] else 'no shift'} (p = {s['p_value']:.3g})"
                 if s["tested"] else f"shift test: {s['message']}")
         return (f"{summary['files']} files: {summary['ok']} ok ({summary['covid']} COVID-19, {summary['normal']} "
-                f"Normal at threshold {summary['threshold']:.3f}), {summary['rejected']} refused, "
-                f"{summary['errors']} errors; {test}")
+                f"Normal at the {summary['operating_point']} operating point, threshold {summary['threshold']:.3f}), "
+                f"{summary['rejected']} refused, {summary['errors']} errors; {test}")

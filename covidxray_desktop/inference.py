@@ -13,7 +13,7 @@ import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError
 from covidxray_desktop.imaging.isolate import Isolated
-from covidxray_desktop.model import cam
+from covidxray_desktop.model import cam, operating
 from covidxray_desktop.model.calibration import sigmoid
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
@@ -24,23 +24,37 @@ from covidxray_desktop.results import Result
 class Predictor:
     def __init__(self, bundle, overlays: bool = False, batch_size: int = 16, workers: int = 2,
                  thumbnails: int = 0, decode_limit_s: float | None = 30.0, runtime: str = "auto",
-                 decoder=prepare, network: Network | None = None):
+                 decoder=prepare, network: Network | None = None, operating_point: str | None = None,
+                 threshold: float | None = None):
         """`overlays`: keep each film's pixels, to draw heat-map pictures; `decode_limit_s`: seconds
         a file may take to decode before it is abandoned (None: decode in-thread, no limit);
-        `decoder`: a module-level function with `prepare`'s signature."""
+        `decoder`: a module-level function with `prepare`'s signature; `operating_point` (a card's
+        point, default its default) or `threshold` (a custom one): what the results are made with."""
         card = bundle.card
         self.bundle = bundle
         self.ident = bundle.ident
         self.network = network or Network(bundle, runtime)
         self.route = Route(_first_size(card), card["preprocessing"], thumbnails, overlays)
         self.temperature = float(card["calibration"]["temperature"])
-        self.threshold = float(card["threshold"])
+        self.in_force = operating.resolve(card, operating_point, threshold)  # (point, threshold), set as one
         self.gate = Gate.from_card(card["ood"])
         head = card.get("head")
         self._head = (np.asarray(head["weights"], np.float32), float(head["bias"])) if head else None
         self.batch_size = batch_size
         self.workers = workers
         self._decode = Isolated(decoder, decode_limit_s) if decode_limit_s else decoder
+
+    @property
+    def threshold(self) -> float:
+        return self.in_force[1]
+
+    @property
+    def point(self) -> str:
+        return self.in_force[0]
+
+    def use(self, point: str, threshold: float) -> None:
+        """The operating point and its threshold for the results made from now on (the window's choice)."""
+        self.in_force = (point, float(threshold))
 
     def start(self) -> None:
         """Start the decoding workers now (they start on first use otherwise): while a model loads,
@@ -127,15 +141,18 @@ class Predictor:
                 results[id(item)] = (out, k, float(scores[k]), reasons[k])
         for item in batch:
             if id(item) in stored:
+                point, threshold = self.in_force  # the stored answer, labelled as this run labels
                 yield stored[id(item)].with_changes(path=item.path, reused=True, thumbnail=item.picture,
-                                                    pixels=item.pixels, seconds=item.seconds)
+                                                    pixels=item.pixels, seconds=item.seconds, threshold=threshold,
+                                                    operating_point=point)
             else:
                 yield self._result(item, results.get(id(item)), per_item)
 
     def _result(self, item: Prepared, computed, per_item: float) -> Result:
         meta = item.meta
+        point, threshold = self.in_force
         row = Result(item.path, "error", model=self.ident, model_hash=self.bundle.hash, seconds=item.seconds,
-                     threshold=self.threshold, sha256=item.sha256, transient=item.transient,
+                     threshold=threshold, operating_point=point, sha256=item.sha256, transient=item.transient,
                      patient_id=meta.get("patient_id", ""), study_uid=meta.get("study_uid", ""),
                      study_date=meta.get("study_date", ""), thumbnail=item.picture, pixels=item.pixels)
         if item.error:

@@ -2,9 +2,10 @@
 
 A result is keyed by the hash of the bytes that were decoded and the hash of the whole bundle
 (weights and card), so an edited card, another model or a changed file never gets an old answer.
-It keeps the probability, never a label: labels come from the threshold in force. It also keeps
-the models that made results (their thresholds and metrics), each batch's summary with its shift
-test, and the window's queue, so a queue cut short by a reboot can resume.
+It keeps the probability, never a label: labels come from the threshold in force, kept with the
+result beside the name of its operating point. It also keeps the models that made results (their
+thresholds and metrics), each batch's summary with its shift test, and the window's queue, so a
+queue cut short by a reboot can resume.
 """
 import datetime as dt
 import json
@@ -19,7 +20,7 @@ from covidxray_desktop.errors import CovidXrayError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
 TABLES = {"results", "queue", "models", "batches"}
 _RESULTS = """
@@ -73,6 +74,10 @@ CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
 """.replace("ALL_COLUMNS", "sha256, model_hash, model, path, size, mtime, status, label, p_covid, ood_score, "
                            "message, seconds, patient_id, study_uid, study_date, created_at, threshold, path_raw, "
                            "outside_share, heat, batch, features"),
+    # The operating point (balanced, screening, custom...) whose threshold the result was made with.
+    5: """
+ALTER TABLE results ADD COLUMN operating_point TEXT;
+""",
 }
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features") + tuple(c for c in STORED if c != "path"))
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -322,7 +327,7 @@ def _json(text, default):
 
 
 _COLUMN_NAMES = [c.strip() for c in COLUMNS.split(",")]
-_TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash")
+_TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash", "operating_point")
 _NUMBERS = ("p_covid", "threshold", "seconds", "ood_score", "outside_share", "size", "mtime")
 
 

@@ -28,6 +28,15 @@ def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouc
     # the gate has learnt that the site's films are familiar: none is refused as unfamiliar now
     assert check["after"]["n"] == total and sum(check["after"]["rejected"].values()) == 0
     assert card["threshold"] != tiny_bundle.card["threshold"] and "cross-fitting" in card["operating_point"]
+    points = card["operating_points"]  # both points fitted on the site's films; the default stays balanced
+    assert set(points) == {"balanced", "screening"} and card["default_operating_point"] == "balanced"
+    assert card["threshold"] == points["balanced"]["threshold"]
+    assert card["operating_point"] == points["balanced"]["rule"]
+    assert "the site's" in points["screening"]["rule"] and "best balanced accuracy" in points["balanced"]["rule"]
+    assert points["screening"]["val"]["sensitivity"] >= 0.95 and points["balanced"]["val"]["sensitivity"] >= 0.90
+    trade = card["metrics"]["operating_points"]  # the adapted thresholds on the check films, not the base's
+    assert {k: v["threshold"] for k, v in trade.items()} == {k: v["threshold"] for k, v in points.items()}
+    assert all(v["split"] == "site check" for v in trade.values())
     assert "cross-fitting" in card["calibration"]["method"]
     assert tiny_bundle.path.read_bytes() == base_bytes  # the base model is never written
     capsys.readouterr()
@@ -72,3 +81,17 @@ def test_a_second_ctrl_c_while_adapting_saves_nothing(tmp_path, tiny_bundle, cap
     err = capsys.readouterr().err
     assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
     assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_with_too_few_covid_films_the_base_models_points_are_kept_and_say_why():
+    base = {"threshold": 0.3, "default_operating_point": "balanced",
+            "operating_points": {"balanced": {"threshold": 0.3, "rule": "r", "val": {"sensitivity": 0.9}},
+                                 "screening": {"threshold": 0.1, "rule": "r"}}}
+    y = np.r_[np.ones(adapt.MIN_COVID_FOR_THRESHOLD - 1), np.zeros(30)].astype(int)
+    fields = adapt._points(base, np.linspace(0, 1, len(y)), y, "")
+    assert {k: v["threshold"] for k, v in fields["operating_points"].items()} == {"balanced": 0.3, "screening": 0.1}
+    assert fields["threshold"] == 0.3 and fields["default_operating_point"] == "balanced"
+    assert fields["operating_points"]["screening"]["rule"].startswith("the base model's screening threshold, kept: 19")
+    older = adapt._points({"threshold": 0.2}, np.linspace(0, 1, len(y)), y, "")  # a card with one threshold
+    assert set(older) == {"threshold", "operating_point"} and older["threshold"] == 0.2
+    assert "kept" in older["operating_point"]

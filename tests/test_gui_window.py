@@ -143,7 +143,7 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
         assert ok[0].path in [r.path for r in table(window)]
         assert f"showing {window.proxy.rowCount()} of 6" in window.summary_label.text()
         window.label_filter.setCurrentIndex(0)
-    window._use_model_threshold()
+    window.points.box.setCurrentIndex(window.points.box.findData("model"))  # back to the model's own threshold
 
     gui_csv = tmp_path / "gui.csv"
     window.export_csv(str(gui_csv), scope="all")

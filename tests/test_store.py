@@ -150,7 +150,13 @@ def test_a_results_store_from_the_first_version_opens_and_keeps_its_rows(tmp_pat
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     [row] = store.history()
     assert row.p_covid == 0.91 and row.patient_id == "P-7" and row.threshold is None
+    assert row.operating_point == ""  # made before operating points had names
     assert store.lookup("abc", "m1").p_covid == 0.91
+    from covidxray_desktop.results import Result
+
+    store.record(Result("/ward/b.png", "ok", p_covid=0.2, threshold=0.05, operating_point="screening", sha256="def",
+                        model="default@x", model_hash="m1"))
+    assert (store.lookup("def", "m1").threshold, store.lookup("def", "m1").operating_point) == (0.05, "screening")
     entry = store.queue_add("ward 3", ["/ward/a.png"])  # the table the new version added
     assert store.queue_unfinished()[0]["id"] == entry
     store.close()

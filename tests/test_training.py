@@ -108,6 +108,7 @@ def test_a_model_card_edited_after_classifying_never_gets_the_old_answers(tiny_b
     assert main(["classify", "--quiet", "--model", str(tmp_path / "tiny.keras"), "--db", db, "--csv",
                  str(tmp_path / "a.csv"), str(films)]) == 0
     card = json.loads((tmp_path / "tiny.json").read_text())
+    card["operating_points"]["balanced"]["threshold"] = 0.999  # the default point's, and so the card's one threshold
     (tmp_path / "tiny.json").write_text(json.dumps(dict(card, threshold=0.999)))
     main(["classify", "--model", str(tmp_path / "tiny.keras"), "--db", db, "--csv", str(tmp_path / "b.csv"), str(films)])
     err = capsys.readouterr().err

@@ -44,7 +44,11 @@ def run(args) -> int:
 
             signal.signal(signal.SIGINT, previous)
     print(f"adapted model: {bundle.ident} ({bundle.path}), from {bundle.card['adapted_from']['model']}")
-    print(f"threshold {bundle.card['threshold']:.4f}: {bundle.card['operating_point']}")
+    from covidxray_desktop.model import operating
+
+    default = operating.default(bundle.card)
+    for name, point in operating.points(bundle.card).items():
+        print(f"{name}{' (default)' if name == default else ''}: threshold {point['threshold']:.4f}: {point['rule']}")
     for part, outcome in report["site"].items():
         for when in ("before", "after"):
             print(metrics_line(f"{part[:5]} {when[:3]}", outcome[when]))

@@ -19,7 +19,11 @@ def add_arguments(c) -> None:
     c.add_argument("--force", action="store_true", help="classify again files this model has already done")
     c.add_argument("--anonymise", action="store_true", help="file names instead of full paths in the CSV")
     c.add_argument("--heatmaps", metavar="DIR", help="write a heat-map PNG per ok row into DIR")
-    c.add_argument("--threshold", type=float, help="decision threshold on P(COVID) (default: the model card's)")
+    c.add_argument("--operating-point", metavar="POINT",
+                   help="the model card's named threshold: balanced or screening (default: the card's default, "
+                        "balanced; a card with one threshold calls it model)")
+    c.add_argument("--threshold", type=float,
+                   help="a custom decision threshold on P(COVID) instead of a named point (recorded as custom)")
     c.add_argument("--lang", metavar="LANG", help="the PDF report's language, e.g. zh_CN (default: English)")
     c.add_argument("--compact", action="store_true", help="PDF: the summary, then six films a page")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -32,13 +36,12 @@ def run(args) -> int:
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.imaging import walk
     from covidxray_desktop.inference import Predictor
-    from covidxray_desktop.model import cam
+    from covidxray_desktop.model import cam, operating
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.results import csv_export
     from covidxray_desktop.store import Store, default_path
 
-    if args.threshold is not None and not 0 < args.threshold < 1:
-        raise UsageError("--threshold must be between 0 and 1 (both excluded)")
+    operating.check_choice(args.operating_point, args.threshold)  # before the model or any film is read
     if args.lang:
         from covidxray_desktop.results.language import require
 
@@ -48,24 +51,26 @@ def run(args) -> int:
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
     bundle = load(args.model)
+    point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
     for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
                                    ("--summary", args.summary, False), ("--heatmaps", args.heatmaps, True)):
         if target and target != "-":
             outputs.check(target, option, args.paths, found.files, db, folder_output=folder, protected=bundle.files)
             writable(target, option, folder)  # now, not after the whole batch
     heat_dir = _heatmap_dir(args.heatmaps) if args.heatmaps else None
-    predictor = Predictor(bundle, overlays=heat_dir is not None, decode_limit_s=args.decode_limit or None)
+    predictor = Predictor(bundle, overlays=heat_dir is not None, decode_limit_s=args.decode_limit or None,
+                          operating_point=args.operating_point, threshold=args.threshold)
     predictor.start()
     store = Store(db)
-    summary = batch.Summary(bundle, args.threshold)
+    summary = batch.Summary(bundle, threshold, point)  # each result carries them too: CSV, store, PDF
     progress = Progress(len(found.files), args.quiet)
     kept = [] if args.pdf else None
     out = outputs.open_stream(args.csv, "--csv") if args.csv and args.csv != "-" else sys.stdout
     try:
-        writer = written(lambda: csv_export.Writer(out, args.threshold, args.anonymise), args.csv, 0)
+        writer = written(lambda: csv_export.Writer(out, anonymise=args.anonymise), args.csv, 0)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
-        pairs = cam.with_overlays(results, heat_dir, args.threshold) if heat_dir else ((r, "") for r in results)
+        pairs = cam.with_overlays(results, heat_dir) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
             written(lambda: writer.write(result, picture), args.csv, progress.done)
             summary.add(result)
@@ -93,7 +98,7 @@ def run(args) -> int:
 
         from covidxray_desktop.results.language import message_translator, translator
 
-        pdf_report.write(args.pdf, kept, store.models(), threshold=args.threshold, anonymise=args.anonymise,
+        pdf_report.write(args.pdf, kept, store.models(), anonymise=args.anonymise,
                          summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
                          compact=args.compact, decode_limit_s=args.decode_limit or None)
     store.close()

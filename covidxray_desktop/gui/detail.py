@@ -1,6 +1,7 @@
 """The viewer's side of a selected result: its caption, and its heat map drawn from the result itself
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
+from covidxray_desktop.gui.points import shown_name
 
 OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
 
@@ -11,6 +12,7 @@ def caption(w, row) -> str:
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
         text = (f"{row.name}\n{shown}   P(COVID) = {row.p_covid:.3f}\n"
                 + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.4f}")
+                + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
         if row.outside_share is not None and row.outside_share >= OUTSIDE_WARN:  # the map shows the lungs only
             text += "\n" + w.tr("Most of the evidence for this answer (%1 %) lies outside the lung fields, where the "

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMe
                                QVBoxLayout)
 
 from covidxray_desktop import DISCLAIMER
-from covidxray_desktop.model import figures
+from covidxray_desktop.gui.points import shown_name
+from covidxray_desktop.model import figures, operating
 
 
 def plain(point: str) -> str:
@@ -25,8 +26,40 @@ def _ci(m: dict, key: str) -> str:
     return f"{_f(m.get(key))}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
 
 
-def model_page(info: dict, tr) -> str:
-    """The model card as HTML a clinician can read: what it is, how good, how it decides, limits."""
+def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
+    """The card's operating points side by side: each one's threshold and, per population, the share of
+    its test films labelled right there (the trade-off each point makes); which point is in force."""
+    e = html.escape
+    points, default = operating.points(card), operating.default(card)
+    trade = (card.get("metrics") or {}).get("operating_points") or {}
+    name, threshold = in_force or (default, points[default]["threshold"])
+    heads = "".join(f"<th>{e(shown_name(p, tr))}{' ✔' if p == name else ''}</th>" for p in points)
+    rows = [f"<tr><td>{e(tr('threshold'))}</td>"
+            + "".join(f"<td align=right>{_f(point['threshold'])}</td>" for point in points.values()) + "</tr>"]
+    per_source = {p: (trade.get(p) or {}).get("per_source") or {} for p in points}
+    sources = {}  # population -> its films' class and number
+    for p in points:
+        for source, m in per_source[p].items():
+            sources.setdefault(source, m)
+    for source, m in sources.items():
+        cells = "".join(f"<td align=right>{_ci(per_source[p].get(source) or {}, 'share')}</td>" for p in points)
+        kind = {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(m.get("label"))
+        about = f"{kind}, n = {m.get('n')}" if kind and not source.endswith(")") else f"n = {m.get('n')}"
+        rows.append(f"<tr><td>{e(source)} ({e(about)})</td>{cells}</tr>")
+    split = next((t.get("split") for t in trade.values() if t.get("split")), "test")
+    caption = (tr("Share of the films labelled right, per population, on the site's check films") if split != "test"
+               else tr("Share of the films labelled right, per population, on the test films"))
+    rules = "".join(f"<li><b>{e(shown_name(p, tr))}</b>: {e(plain(point.get('rule', '')))}</li>"
+                    for p, point in points.items())
+    now = tr("In force now: %1 (threshold %2).").replace("%1", shown_name(name, tr)).replace("%2", _f(threshold))
+    return (f"<h3>{e(tr('Operating points'))}</h3><p>{e(now)}</p>"
+            f"<table border=1 cellspacing=0 cellpadding=4><tr><th></th>{heads}</tr>{''.join(rows)}</table>"
+            + (f"<p><small>{e(caption)}</small></p>" if sources else "") + f"<ul>{rules}</ul>")
+
+
+def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
+    """The model card as HTML a clinician can read: what it is, how good, how it decides, limits.
+    `in_force`: the (operating point, threshold) the window applies now (default: the card's default)."""
     card = info["card"]
     e = html.escape
     training, metrics = card.get("training", {}), card.get("metrics", {})
@@ -60,6 +93,7 @@ def model_page(info: dict, tr) -> str:
         f"<p>{e(tr('Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.'))} "
         f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> "
         f"({e(plain(card.get('operating_point', '')))}).</p>",
+        points_table(card, tr, in_force),
         f"<h3>{e(tr('How well it did'))}</h3>",
         "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
         f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
@@ -80,11 +114,11 @@ def model_page(info: dict, tr) -> str:
     return "".join(parts)
 
 
-def show_model(parent, info: dict, tr) -> QDialog:
+def show_model(parent, info: dict, tr, in_force: tuple | None = None) -> QDialog:
     dialog = QDialog(parent)
     dialog.setWindowTitle(tr("About this model"))
     browser = QTextBrowser(openExternalLinks=False)
-    browser.setHtml(model_page(info, tr))
+    browser.setHtml(model_page(info, tr, in_force))
     buttons = QDialogButtonBox(QDialogButtonBox.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from covidxray_desktop.gui.worker import Worker
+from covidxray_desktop.model import operating
 
 CHUNK_S = 0.1  # hand rows to the window at most this often: a few table updates per second
 
@@ -32,7 +33,7 @@ class Entry:
 
 class Engine(QObject):
     modelLoading = Signal(str)  # what the model load is doing now
-    modelLoaded = Signal(object)  # a dict: ident, hash, path, threshold, card
+    modelLoaded = Signal(object)  # a dict: ident, hash, path, threshold, card, points, default_point
     modelFailed = Signal(str)
     rowsReady = Signal(int, list)  # entry id (0: earlier results), Results
     progress = Signal(int, int, int, float)  # entry id, done, total, images/s
@@ -55,6 +56,7 @@ class Engine(QObject):
         self._thumbs = deque()  # (path, model hash) of rows taken from the store: pictures drawn when idle
         self._stop = False
         self._predictor = None
+        self._point = ("", "", None)  # (model hash, point, threshold): what the window has chosen for that model
         self._films = None  # the viewer's decoder, started on the first film shown
         self._worker = Worker(self._loop, name="covidxray-engine", parent=self)
         self._worker.yielded.connect(self._dispatch)
@@ -76,6 +78,11 @@ class Engine(QObject):
     def add_entry(self, entry_id: int, paths, force: bool = False) -> None:
         """Files and folders; folders are walked here, off the GUI thread."""
         self._ask(lambda: self._entries.__setitem__(entry_id, Entry(entry_id, paths, force)))
+
+    def use_point(self, model_hash: str, point: str, threshold: float | None = None) -> None:
+        """The operating point (a card's name, or custom with its threshold) the window has in force for
+        that model: the results made from now on record it. Another model's choice waits for that model."""
+        self._ask(lambda: setattr(self, "_point", (model_hash, point, threshold)))
 
     def set_state(self, entry_id: int, state: str) -> None:
         """paused, queued (resume) or cancelled."""
@@ -229,9 +236,23 @@ class Engine(QObject):
         if self._predictor is not None:
             self._predictor.close()
         self._predictor = predictor
+        self._apply_point()
         card = bundle.card
         yield ("modelLoaded", {"ident": bundle.ident, "hash": bundle.hash, "path": str(bundle.path),
-                               "threshold": float(card["threshold"]), "card": card})
+                               "threshold": float(card["threshold"]), "card": card,
+                               "points": operating.points(card), "default_point": operating.default(card)})
+
+    def _apply_point(self) -> None:
+        """The window's operating point onto the model now loaded, when it was chosen for this model."""
+        model_hash, point, threshold = self._point
+        predictor = self._predictor
+        if predictor is None or model_hash != predictor.bundle.hash:
+            return
+        known = operating.points(predictor.bundle.card)
+        if point == operating.CUSTOM and threshold is not None:
+            predictor.use(point, threshold)
+        elif point in known:
+            predictor.use(point, known[point]["threshold"])
 
     def _send_history(self, store):
         rows = store.history()
@@ -281,8 +302,9 @@ class Engine(QObject):
             entry.files = found.files
             entry.batch_id = store.batch_start(batch.name(entry.paths), self._predictor.bundle.hash)
             yield ("entryFiles", entry.id, len(entry.files), found.skipped)
+        self._apply_point()  # a point chosen while the batch runs: the next rows record it
         if entry.rows is None:
-            entry.summary = batch.Summary(self._predictor.bundle)
+            entry.summary = batch.Summary(self._predictor.bundle, self._predictor.threshold, self._predictor.point)
             entry.rows = batch.run(entry.files, self._predictor, store, force=entry.force,
                                    cancelled=lambda: entry.state == "cancelled" or self._stop,
                                    batch_id=entry.batch_id)

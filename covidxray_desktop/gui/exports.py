@@ -71,6 +71,7 @@ class PdfJob:
     anonymise: bool
     summary: object = None  # the batches' summaries (their shift tests), a list
     compact: bool = False  # several films a page
+    point_of: object = None  # the name of threshold_of's threshold (None: each row's own)
 
     def run(self, stopped, progress=lambda done, total: None) -> int:
         from covidxray_desktop.results import pdf_report
@@ -78,10 +79,10 @@ class PdfJob:
         return pdf_report.write(self.path, self.rows, self.models, self.threshold_of, self.anonymise, self.summary,
                                 tr=lambda text: translate("Report", text), message_tr=messages.translated,
                                 country=QLocale().territoryToCode(QLocale().territory()), stopped=stopped,
-                                progress=progress, compact=self.compact)
+                                progress=progress, compact=self.compact, point=self.point_of)
 
 
-def write_csv(path: str, rows: list, threshold_of, anonymise: bool) -> int:
+def write_csv(path: str, rows: list, threshold_of, anonymise: bool, point_of=None) -> int:
     from covidxray_desktop.results import csv_export
 
-    return csv_export.write(path, rows, threshold_of, anonymise)
+    return csv_export.write(path, rows, threshold_of, anonymise, point_of)

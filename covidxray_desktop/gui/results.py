@@ -38,6 +38,7 @@ class ResultsModel(QAbstractTableModel):
         self.rows: list = []
         self._where: dict[tuple, int] = {}  # (path, model hash) -> row: a file run again updates its row
         self.threshold = threshold  # the threshold box: for the current model's rows
+        self.point = ""  # its operating point's name (balanced, screening, custom...)
         self.current = ""  # the current model's bundle hash
         self._pixmaps: dict[int, QPixmap] = {}
 
@@ -95,19 +96,27 @@ class ResultsModel(QAbstractTableModel):
         self._pixmaps.clear()
         self.endResetModel()
 
-    def set_threshold(self, threshold: float, current: str | None = None) -> None:
+    def set_threshold(self, threshold: float, current: str | None = None, point: str | None = None) -> None:
         self.threshold = threshold
+        if point is not None:
+            self.point = point
         if current is not None:
             self.current = current
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
     def threshold_of(self, row) -> float | None:
-        """The threshold that labels this row: the box for the current model (None: the model's own,
-        exactly), else its own model's."""
+        """The threshold that labels this row: the one in force for the current model's rows (None:
+        each row's own, exactly), else the one it was made with."""
         if row.model_hash == self.current and self.threshold is not None:
             return self.threshold
         return row.threshold
+
+    def point_of(self, row) -> str:
+        """The name of threshold_of(row): the point in force for the current model, else its own."""
+        if row.model_hash == self.current and self.threshold is not None and self.point:
+            return self.point
+        return row.operating_point
 
     def label(self, row) -> str:
         return row.label(self.threshold_of(row))

@@ -77,7 +77,7 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
         chosen = exports.anonymised(chosen)
     if kind == "csv":
         try:
-            n = exports.write_csv(path, chosen, w.results.threshold_of, anonymise)
+            n = exports.write_csv(path, chosen, w.results.threshold_of, anonymise, w.results.point_of)
         except OSError as exc:
             QMessageBox.warning(w, title, f"{path}: {exc.strerror or exc}")
             return
@@ -86,7 +86,8 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
     summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
     report_progress(w).start(len(chosen))
-    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise, summaries, compact))
+    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise, summaries, compact,
+                                   w.results.point_of))
 
 
 COMPACT_FROM = 50  # films: a larger export proposes the compact report

@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         drops_anywhere(self)
         self.hint.set_loading(self.tr("starting"))
         e.start()
+        if self.settings.value("operating_point"):  # the first batch already records the remembered choice
+            e.use_point(self.settings.value("threshold_model", ""), self.settings.value("operating_point"),
+                        self.threshold.value())
         e.load_model(model_path or self.settings.value("model", "") or None)
         e.load_history()
         QTimer.singleShot(0, self._offer_resume)
@@ -202,8 +205,20 @@ class MainWindow(QMainWindow):
         return self.tr("Research use only, not a diagnostic device.")  # the text of DISCLAIMER
 
     def _threshold_changed(self, value: float) -> None:
-        self.results.set_threshold(self._chosen(value))
-        self.settings.setValue("threshold", value)
+        if self.points.setting:  # the operating-point box moves it, and applies the change itself
+            return
+        self.points.typed(value)  # by hand: Custom, unless it is a point's own threshold
+        self._apply_threshold()
+
+    def _apply_threshold(self) -> None:
+        """The operating point and threshold in force label the current model's rows, and are recorded
+        with the results made from now on."""
+        point, threshold = self.points.in_force()
+        self.results.set_threshold(threshold, self.model_info["hash"] if self.model_info else None, point)
+        self.settings.setValue("threshold", self.threshold.value())
+        self.settings.setValue("operating_point", point)
+        if self.model_info:
+            self.engine.use_point(self.model_info["hash"], point, threshold)
         self.proxy.invalidate()
         self._rows_changed()
         row = self.current_row()
@@ -211,15 +226,6 @@ class MainWindow(QMainWindow):
             detail.relabel(self, row)
         elif row is not None:
             self._current_changed(self.table.currentIndex(), None)
-
-    def _chosen(self, value: float) -> float | None:
-        """The box shows 3 decimals: at the model's own threshold (rounded), the exact one applies."""
-        own = (self.model_info or {}).get("threshold")
-        return None if own is not None and abs(value - own) < 0.0005 else value
-
-    def _use_model_threshold(self) -> None:
-        if self.model_info:
-            self.threshold.setValue(self.model_info["threshold"])
 
     def selected_rows(self) -> list:
         return [self.proxy.row_at(i.row()) for i in self.table.selectionModel().selectedRows()]
@@ -265,12 +271,16 @@ class MainWindow(QMainWindow):
         from covidxray_desktop.paths import default_model
 
         self.settings.setValue("model", "" if Path(info["path"]) == default_model() else info["path"])
-        # A threshold the user chose is kept for the same model; another model brings its own.
-        if self.settings.value("threshold_model") != info["hash"] or (previous and previous["hash"] != info["hash"]):
-            self.threshold.setValue(info["threshold"])
-            self.settings.setValue("threshold_model", info["hash"])
-        self.results.set_threshold(self._chosen(self.threshold.value()), info["hash"])
-        self._rows_changed()
+        # The point (or threshold) the user chose is kept for the same model; another model brings its default.
+        same = (self.settings.value("threshold_model") == info["hash"]
+                and not (previous and previous["hash"] != info["hash"]))
+        if same:
+            self.points.fill(info["points"], info["default_point"], self.settings.value("operating_point") or None,
+                             self.threshold.value())
+        else:
+            self.points.fill(info["points"], info["default_point"])
+        self.settings.setValue("threshold_model", info["hash"])
+        self._apply_threshold()
 
     def _show_model(self, info: dict) -> None:
         own = figures.own(info["card"])  # an adapted model's own check films, not its base model's test split
@@ -297,7 +307,7 @@ class MainWindow(QMainWindow):
 
     def about_model(self) -> None:
         if self.model_info:
-            self.model_dialog = dialogs.show_model(self, self.model_info, self.tr)
+            self.model_dialog = dialogs.show_model(self, self.model_info, self.tr, self.points.in_force())
 
     def open_training(self) -> None:
         from covidxray_desktop.gui.training_dialog import TrainingDialog

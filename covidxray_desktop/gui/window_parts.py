@@ -2,9 +2,10 @@
 summary line, the queue, the viewer). The window wires them to its behaviour."""
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from covidxray_desktop.gui.overlays import DropHint
+from covidxray_desktop.gui.points import PointChooser
 from covidxray_desktop.gui.results import COLUMNS, THUMB, ElideStart
 
 
@@ -73,14 +74,14 @@ def build_layout(w) -> None:
     w.latest.setToolTip(w.tr("A film classified by several models (Classify again): show only its newest result"))
     w.latest.toggled.connect(lambda on: w.proxy.set_filter(latest=on))
     w.threshold.valueChanged.connect(w._threshold_changed)
-    w.reset_threshold = QPushButton(w.tr("Model's threshold"))
-    w.reset_threshold.clicked.connect(w._use_model_threshold)
+    w.points = PointChooser(w)  # beside the threshold box: Balanced / Screening set it, a hand edit is Custom
     bar = QHBoxLayout()
     for widget in (w.label_filter, w.status_filter, w.search, w.latest):
         bar.addWidget(widget, 1 if widget is w.search else 0)  # the search box takes the room left
+    bar.addWidget(QLabel(w.tr("Operating point")))
+    bar.addWidget(w.points.box)
     bar.addWidget(QLabel(w.tr("Threshold")))
     bar.addWidget(w.threshold)
-    bar.addWidget(w.reset_threshold)
     w.summary_label = QLabel(wordWrap=True)  # two models make a long line: it wraps, never widens the window
     table_box = QWidget()
     box = QVBoxLayout(table_box)

@@ -9,6 +9,7 @@ and the gate's statistics; a damaged or edited one must be refused with a senten
 field, never turned into confident wrong labels or a traceback.
 """
 import math
+import re
 
 from covidxray_desktop.errors import ModelError
 from covidxray_desktop.imaging.preprocess import KNOWN, LUNG_VIEW
@@ -19,7 +20,8 @@ MAX_CARD_BYTES = 32 * 2**20  # the gate's statistics are the bulk; 32 MB is far 
 
 # Metrics the app prints and draws as numbers (PDF, report, verdict), wherever they sit in `metrics`.
 METRIC_NUMBERS = {"auc", "sensitivity", "specificity", "accuracy", "balanced_accuracy", "ece", "ece_uncalibrated",
-                  "threshold", "n", "n_covid", "n_normal", "n_source", "rejected_fraction"}
+                  "threshold", "n", "n_covid", "n_normal", "n_source", "rejected_fraction", "share", "right"}
+POINT_NAME = re.compile(r"[a-z][a-z_]{0,30}")  # "custom" is a threshold typed by hand, never a card's point
 
 
 def finite(value) -> bool:
@@ -32,12 +34,12 @@ def finite(value) -> bool:
         return False
 
 
-def _number(card: dict, key: str, where: str, low: float, high: float, open_low=False, open_high=False):
+def _number(card: dict, key: str, where: str, low: float, high: float, open_low=False, open_high=False, path=""):
     value = card.get(key)
     if not finite(value):
-        raise ModelError(f"{where}: {key} is {_short(value)}, not a number; the card is damaged.")
+        raise ModelError(f"{where}: {path}{key} is {_short(value)}, not a number; the card is damaged.")
     if value < low or value > high or (open_low and value == low) or (open_high and value == high):
-        raise ModelError(f"{where}: {key} is {value}, outside {'(' if open_low else '['}{low}, {high}"
+        raise ModelError(f"{where}: {path}{key} is {value}, outside {'(' if open_low else '['}{low}, {high}"
                          f"{')' if open_high else ']'}; the card is damaged or was edited.")
     return value
 
@@ -77,6 +79,7 @@ def validate(card: dict, where: str) -> dict:
         if not isinstance(card.get(key), str) or not card[key]:
             raise ModelError(f"{where}: the card lacks {key}; it is damaged or incomplete.")
     _number(card, "threshold", where, 0.0, 1.0, open_low=True, open_high=True)
+    _operating_points(card, where)
     _number(_block(card, "calibration", where), "temperature", where, 0.0, 100.0, open_low=True)
     size = _block(card, "input", where)
     _number(size, "size", where, 32, 1024)
@@ -112,6 +115,48 @@ def validate(card: dict, where: str) -> dict:
             if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not entry.get("file"):
                 raise ModelError(f"{where}: runtime.{part} is missing; the bundle's light-runtime export is incomplete.")
     return card
+
+
+def _operating_points(card: dict, where: str) -> None:
+    """Each named point a threshold in (0, 1) with its rule; the default one of them, and the card's
+    one `threshold` (what older readers and the store use) the default's. Absent: an older card."""
+    block = card.get("operating_points")
+    if block is None:
+        if card.get("default_operating_point") is not None:
+            raise ModelError(f"{where}: default_operating_point is set but operating_points is missing; the card is "
+                             f"damaged or incomplete.")
+        return
+    if not isinstance(block, dict) or not block:
+        raise ModelError(f"{where}: operating_points is {_short(block)}, not an object of named points; the card is "
+                         f"damaged.")
+    for name, point in block.items():
+        path = f"operating_points.{name}"
+        if not POINT_NAME.fullmatch(name) or name == "custom":
+            raise ModelError(f"{where}: {path}: {_short(name)} is not a point's name (a lower-case word, not custom); "
+                             f"the card is damaged.")
+        if not isinstance(point, dict):
+            raise ModelError(f"{where}: {path} is {_short(point)}, not an object with a threshold and a rule; the "
+                             f"card is damaged.")
+        _number(point, "threshold", where, 0.0, 1.0, open_low=True, open_high=True, path=path + ".")
+        if not isinstance(point.get("rule"), str):
+            raise ModelError(f"{where}: {path}.rule is {_short(point.get('rule'))}, not a sentence; the card is "
+                             f"damaged.")
+        val = point.get("val", {})
+        if not isinstance(val, dict):
+            raise ModelError(f"{where}: {path}.val is {_short(val)}, not an object of results; the card is damaged.")
+        for key in ("sensitivity", "specificity", "balanced_accuracy", "worst_source_right"):
+            if val.get(key) is not None:
+                _number(val, key, where, 0.0, 1.0, path=path + ".val.")
+        if val.get("worst_source") is not None and not isinstance(val["worst_source"], str):
+            raise ModelError(f"{where}: {path}.val.worst_source is {_short(val['worst_source'])}, not a source's "
+                             f"name; the card is damaged.")
+    default = card.get("default_operating_point")
+    if default not in block:
+        raise ModelError(f"{where}: default_operating_point is {_short(default)}, not one of operating_points "
+                         f"({', '.join(block)}); the card is damaged or was edited.")
+    if abs(block[default]["threshold"] - card["threshold"]) > 1e-9:
+        raise ModelError(f"{where}: threshold is {card['threshold']}, but operating_points.{default}.threshold (the "
+                         f"default point's) is {block[default]['threshold']}; the card is damaged or was edited.")
 
 
 def _metrics(metrics, where: str, path: str = "metrics") -> None:

@@ -1,7 +1,8 @@
 """One result type for every route: `classify`, the window, the store, CSV and PDF exports.
 
-A result keeps the calibrated probability and the threshold of the model that produced it; its
-label is derived, never stored, so another threshold relabels it without running anything again.
+A result keeps the calibrated probability and the threshold (and operating point) of the model
+that produced it; its label is derived, never stored, so another threshold relabels it without
+running anything again.
 """
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
@@ -24,7 +25,8 @@ class Result:
     path: str  # the file as found (may hold surrogates: see display_path)
     status: str  # ok | rejected | error
     p_covid: float | None = None  # calibrated, unrounded
-    threshold: float | None = None  # the producing model's own decision threshold
+    threshold: float | None = None  # the decision threshold in force when it was made
+    operating_point: str = ""  # that threshold's name: balanced, screening, model (a card's one) or custom
     message: str = ""
     model: str = ""  # name@version of the producing model
     model_hash: str = ""  # that bundle's hash: weights and card
@@ -55,7 +57,7 @@ class Result:
         return display_name(self.path)
 
     def label(self, threshold: float | None = None) -> str:
-        """covid / normal by `threshold` (default: the producing model's); '' when not ok."""
+        """covid / normal by `threshold` (default: the one it was made with); '' when not ok."""
         if self.status != "ok":
             return ""
         return decide(self.p_covid, self.threshold if threshold is None else threshold)

@@ -5,10 +5,11 @@ import io
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.files import display_name, display_path, write_text_atomic
 
-# New columns go at the end: scripts that read the first ones keep working.
+# New columns go at the end (before the notice): scripts that read the first ones keep working.
+# `operating_point` names the threshold beside it: balanced, screening, model (a card with one) or custom.
 # `notice` carries the research-use notice in every exported row: a CSV has no other place for it.
 COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold",
-           "notice"]
+           "operating_point", "notice"]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -17,10 +18,11 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def row(result, threshold: float | None = None, anonymise: bool = False, heatmap="") -> list:
-    """One CSV row in COLUMNS order. `threshold`: the one in force (default: the model's own);
-    `anonymise`: the file name instead of the full path."""
+def row(result, threshold: float | None = None, anonymise: bool = False, heatmap="", point: str | None = None) -> list:
+    """One CSV row in COLUMNS order. `threshold` and its `point`: those in force (default: those the
+    result was made with); `anonymise`: the file name instead of the full path."""
     used = result.threshold if threshold is None else threshold
+    named = result.operating_point if point is None else point
     ok = result.status == "ok"
 
     def num(v, fmt):
@@ -33,30 +35,31 @@ def row(result, threshold: float | None = None, anonymise: bool = False, heatmap
     return [safe_cell(where), result.status, result.label(used), num(result.p_covid if ok else None, ".4f"),
             safe_cell(message), safe_cell(result.model or ""), num(result.seconds, ".3f"),
             num(result.ood_score, ".4f"), safe_cell(display_path(heatmap or "")),
-            num(used if ok else None, ".4f"), DISCLAIMER]
+            num(used if ok else None, ".4f"), named if ok else "", DISCLAIMER]
 
 
 class Writer:
     """Rows to an open text stream as they come (stdout, or a file being written).
 
-    `threshold`: None (each result's own model's), a number, or a function of the result."""
+    `threshold` and `point`: None (each result's own), a value, or a function of the result."""
 
-    def __init__(self, stream, threshold=None, anonymise: bool = False):
+    def __init__(self, stream, threshold=None, anonymise: bool = False, point=None):
         self.stream, self.anonymise = stream, anonymise
         self.threshold = threshold if callable(threshold) else (lambda _r: threshold)
+        self.point = point if callable(point) else (lambda _r: point)
         self._csv = csv.writer(stream)
         self._csv.writerow(COLUMNS)
         stream.flush()
 
     def write(self, result, heatmap="") -> None:
-        self._csv.writerow(row(result, self.threshold(result), self.anonymise, heatmap))
+        self._csv.writerow(row(result, self.threshold(result), self.anonymise, heatmap, self.point(result)))
         self.stream.flush()
 
 
-def write(path, results, threshold=None, anonymise: bool = False) -> int:
+def write(path, results, threshold=None, anonymise: bool = False, point=None) -> int:
     """A whole CSV file, written atomically: it is complete or absent. Returns the rows written."""
     buf = io.StringIO()
-    writer = Writer(buf, threshold, anonymise)
+    writer = Writer(buf, threshold, anonymise, point)
     n = 0
     for r in results:
         writer.write(r)

@@ -1,8 +1,8 @@
 """The PDF report a clinician takes away: a summary page, then one page per film.
 
 Each film page shows the film as wide as the page allows, its heat map with a colour bar and what
-the colours mean, the answer with P(COVID) and the threshold that made it (or why the film was
-refused), the model that produced that result with that model's own test metrics, patient ID and
+the colours mean, the answer with P(COVID) and the operating point and threshold that made it
+(or why the film was refused), the model that produced that result with that model's own test metrics, patient ID and
 study date, and on every page the report date, page numbers and the research-use notice. The same
 function serves `classify --pdf`, `history --pdf` and the window (which passes its language).
 """
@@ -24,10 +24,11 @@ __all__ = ["write", "page_size", "identity"]
 def write(path, results, models: dict | None = None, threshold=None, anonymise: bool = False,
           summary: dict | None = None, tr=identity, message_tr=identity, country: str | None = None,
           stopped=lambda: False, progress=lambda done, total: None, compact: bool = False,
-          decode_limit_s: float | None = 30.0) -> int:
+          decode_limit_s: float | None = 30.0, point=None) -> int:
     """Write the report atomically; returns the number of films it shows.
 
-    `threshold`: None (each result's own model's), a number, or a function of the result; `models`:
+    `threshold` and its `point` (balanced, screening, custom...): None (each result's own), a value,
+    or a function of the result; `models`:
     the store's model hash -> {ident, threshold, metrics}; `tr`/`message_tr`: the interface's
     language for the report's words and for the core's sentences (results/language.py gives them
     without Qt); `progress(done, total)` after each film; `compact`: COMPACT films a page, each
@@ -40,10 +41,15 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
     results = list(results)
     models = models or {}
     chosen = threshold if callable(threshold) else (lambda _r: threshold)
+    named = point if callable(point) else (lambda _r: point)
 
     def thresholds(r):
         t = chosen(r)
         return r.threshold if t is None else t
+
+    def points(r) -> str:
+        name = named(r)
+        return r.operating_point if name is None else name
     path = Path(path)
     size = page_size(country)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
@@ -55,15 +61,15 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         c.setAuthor("covidxray")
         c.setCreator("covidxray")
         page = Page(c, size, Fonts(), tr)
-        _summary(page, results, models, thresholds, summary, message_tr)
+        _summary(page, results, models, thresholds, points, summary, message_tr)
         for i, result in enumerate(results, 1):
             if stopped():
                 raise InterruptedError("the report was stopped")
             info, t = models.get(result.model_hash, {}), thresholds(result)
             if compact:
-                _compact_cell(page, i, len(results), result, info, t, anonymise, message_tr, films)
+                _compact_cell(page, i, len(results), result, info, t, points(result), anonymise, message_tr, films)
             else:
-                _film_page(page, i, result, info, t, anonymise, message_tr, films)
+                _film_page(page, i, result, info, t, points(result), anonymise, message_tr, films)
             progress(i, len(results))
         if compact and results and (len(results) % COMPACT):
             page.end()
@@ -95,7 +101,14 @@ def _metrics_text(tr, info: dict) -> str:
     return text.format(interval(m, "auc"), interval(m, "sensitivity"), interval(m, "specificity"), m.get("n", "-"))
 
 
-def _summary(page, results, models, thresholds, summary, message_tr) -> None:
+def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
+    """P(COVID) with the operating point and threshold that made the answer."""
+    if not point:  # a result stored before operating points had names
+        return tr("P(COVID) = {0:.3f}; threshold {1:.3f}").format(p_covid, threshold)
+    return tr("P(COVID) = {0:.3f}; operating point: {1} (threshold {2:.3f})").format(p_covid, tr(point), threshold)
+
+
+def _summary(page, results, models, thresholds, points, summary, message_tr) -> None:
     tr = page.tr
     y = page.start(tr("Chest X-ray report: summary"))
     labels = [r.label(thresholds(r)) for r in results]
@@ -110,11 +123,12 @@ def _summary(page, results, models, thresholds, summary, message_tr) -> None:
     for h in used:
         info = models.get(h, {})
         mine = [r for r in results if r.model_hash == h]
-        shown = {round(t, 4) for t in (thresholds(r) for r in mine) if t is not None}
+        shown = {(points(r), round(t, 4)) for r in mine if (t := thresholds(r)) is not None}
         own = info.get("threshold")
-        chosen = ", ".join(f"{t:.3f}" for t in sorted(shown)) or "-"
-        line = (tr("Model {0}: {1} film, decision threshold {2} (the model's own: {3}); {4}") if len(mine) == 1 else
-                tr("Model {0}: {1} films, decision threshold {2} (the model's own: {3}); {4}"))
+        chosen = "; ".join(tr("{0}, threshold {1:.3f}").format(tr(name), t) if name else f"{t:.3f}"
+                           for name, t in sorted(shown, key=lambda nt: nt[1])) or "-"
+        line = (tr("Model {0}: {1} film at operating point {2} (its default threshold: {3}); {4}") if len(mine) == 1
+                else tr("Model {0}: {1} films at operating point {2} (its default threshold: {3}); {4}"))
         y = page.text(page.margin, y, line.format(info.get("ident") or mine[0].model or h[:12], len(mine), chosen,
                                                   "-" if own is None else f"{own:.3f}", _metrics_text(tr, info)),
                       size=10)
@@ -169,7 +183,7 @@ def _film_list(page, results, models, thresholds, several_models: bool) -> None:
         first = False
 
 
-def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -> None:
+def _film_page(page, i, result, info, threshold, point, anonymise, message_tr, films) -> None:
     from reportlab.lib.utils import ImageReader
 
     from covidxray_desktop.model import cam
@@ -218,11 +232,10 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
         y = page.text(x, y, _label_text(tr, label), size=20, bold=True, colour=colour, width=text_w) - 2
-        y = page.text(x, y, tr("P(COVID) = {0:.3f}; threshold {1:.3f}").format(result.p_covid, threshold),
-                      size=11, width=text_w)
-        if threshold is not None and result.threshold is not None and abs(threshold - result.threshold) > 1e-6:
-            y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(result.threshold),
-                          size=9, width=text_w)
+        y = page.text(x, y, _answer_text(tr, result.p_covid, threshold, point), size=11, width=text_w)
+        own = info.get("threshold", result.threshold)  # the model's default point's
+        if threshold is not None and own is not None and abs(threshold - own) > 1e-6:
+            y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(own), size=9, width=text_w)
         if result.outside_share is not None and result.outside_share >= cam.OUTSIDE_WARN:  # the map: lungs only
             y = page.text(x, y, tr("Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where "
                                    "the map is not drawn: the answer may rest on something else there.").format(
@@ -245,7 +258,7 @@ def _film_page(page, i, result, info, threshold, anonymise, message_tr, films) -
     page.end()
 
 
-def _compact_cell(page, i, total, result, info, threshold, anonymise, message_tr, films) -> None:
+def _compact_cell(page, i, total, result, info, threshold, point, anonymise, message_tr, films) -> None:
     """One of COMPACT films on a page: the film with its heat map, the answer, P(COVID), the model."""
     from reportlab.lib.utils import ImageReader
 
@@ -283,8 +296,7 @@ def _compact_cell(page, i, total, result, info, threshold, anonymise, message_tr
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
         y = page.text(tx, y, _label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
-        y = page.text(tx, y, tr("P(COVID) = {0:.3f}; threshold {1:.3f}").format(result.p_covid, threshold),
-                      size=8, width=tw)
+        y = page.text(tx, y, _answer_text(tr, result.p_covid, threshold, point), size=8, width=tw)
     else:
         y = page.text(tx, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=11,
                       bold=True, colour=(0.6, 0.35, 0), width=tw) - 1

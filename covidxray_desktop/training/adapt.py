@@ -5,7 +5,9 @@ adaptation part only the classifier's last layer (the pooled head) is trained ag
 current weights, with the usual augmentation; the lung segmenter and every convolution stay as
 they are. Why only the head: a site has tens of films, not thousands; the features, the gate and
 the shift test stay valid for every other site, so the model cannot forget them. Then the
-temperature and, with enough COVID films, the threshold are refitted on the site's films, the
+temperature and, with enough COVID films, both operating points are refitted on the site's films
+(screening: sensitivity >= 0.95; balanced: the best balanced accuracy with sensitivity >= 0.90,
+for one site is one population), the
 gate learns that the site's films are familiar, the site joins the shift test's sources, and the
 check part, which nothing was fitted on, gives the before/after table.
 """
@@ -16,14 +18,14 @@ import numpy as np
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
-from covidxray_desktop.model.calibration import fit_temperature, threshold_for_sensitivity
+from covidxray_desktop.model import operating
+from covidxray_desktop.model.calibration import fit_temperature
 from covidxray_desktop.training import cache, dataset, fit
 from covidxray_desktop.training.session import Cancelled
-from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained
+from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
-MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own threshold is kept
-TARGET_SENSITIVITY = 0.95
+MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own operating points are kept
 LEARNING_RATE = 3e-3
 FOLDS = 3  # cross-fitting for the site's temperature and threshold
 
@@ -115,7 +117,9 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     if original is not None:
         on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
         outcome["original"] = _original(original, base, adapted, before, after)
-    metrics = dict(base.card.get("metrics", {}), site=outcome)
+    # The base model's trade-off was measured at its thresholds: the adapted model's, on the check films.
+    metrics = dict(base.card.get("metrics", {}), site=outcome,
+                   operating_points=trade_off(check_after, operating.points(adapted.card), "site check"))
     adapted = bundles.update_card(adapted, metrics=metrics)
     before.close()
     after.close()
@@ -197,23 +201,32 @@ def _refit(base, classifier, site, on_event, held=None) -> dict:
     calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
                        method="temperature scaling on the site's adaptation films" + how)
     p = 1 / (1 + np.exp(-scored / temperature))
-    if y.sum() >= MIN_COVID_FOR_THRESHOLD:
-        threshold = threshold_for_sensitivity(p, y, TARGET_SENSITIVITY)
-        point = (f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the site's {int(y.sum())} adaptation "
-                 f"COVID films{how}")
-    else:
-        threshold = float(base.card["threshold"])
-        point = (f"the base model's threshold, kept: {int(y.sum())} adaptation COVID films are too few to set one "
-                 f"(at least {MIN_COVID_FOR_THRESHOLD} are needed)")
+    points = _points(base.card, p, y, how)
+    threshold = points["threshold"]
     gate = Gate.from_card(base.card["ood"])
     gate.widen(site.thumbs, pooled)
     from covidxray_desktop.model import shift
     from covidxray_desktop.training.finish import head
 
-    card.update(threshold=round(float(threshold), 6), operating_point=point, calibration=calibration,
-                ood=gate.to_card(), head=head(classifier),
+    card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier),
                 shift=shift.add_source(base.card.get("shift"), pooled, p >= threshold, "this site"))
     return card
+
+
+def _points(card: dict, p, y, how: str) -> dict:
+    """The adapted card's operating-point fields: both points fitted on the site's films when they
+    hold enough COVID films, else the base model's kept (each rule saying so)."""
+    covid = int(y.sum())
+    if covid >= MIN_COVID_FOR_THRESHOLD:
+        return operating.card_fields({
+            operating.BALANCED: operating.balanced(p, y, None, f"the site's {len(y)} adaptation films{how}"),
+            operating.SCREENING: operating.screening(p, y, None, f"the site's {covid} adaptation COVID films{how}")})
+    why = f"{covid} adaptation COVID films are too few to set one (at least {MIN_COVID_FOR_THRESHOLD} are needed)"
+    if not card.get("operating_points"):  # an older base model: its one threshold
+        return {"threshold": float(card["threshold"]), "operating_point": f"the base model's threshold, kept: {why}"}
+    kept = {name: {"threshold": point["threshold"], "rule": f"the base model's {name} threshold, kept: {why}"}
+            for name, point in card["operating_points"].items()}
+    return operating.card_fields(kept, card["default_operating_point"])
 
 
 def _original(manifest, base, adapted, before, after) -> dict:

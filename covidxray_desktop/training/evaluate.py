@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 
+from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import expected_calibration_error, sigmoid
 from covidxray_desktop.prepare import Route
 from covidxray_desktop.training import cache, dataset
@@ -55,8 +56,24 @@ def report(predictor, decoded, problems=(), threshold: float | None = None) -> d
     out["model"] = predictor.ident
     # What the network alone would have said, had the gate let everything through.
     out["ignoring_gate"] = summary(y_all, s["p"], threshold) if len(y_all) else {"n": 0}
-    out["_y"], out["_p"] = y, p  # for plots; dropped before saving
+    out["_y"], out["_p"], out["_sources"] = y, p, sources  # for plots and trade-offs; dropped before saving
     out["_pooled"], out["_accepted"] = s["pooled"], accepted
+    return out
+
+
+def trade_off(scored: dict, points: dict, split: str) -> dict:
+    """Per operating point, each population's share of films labelled right (with n and its 95 %
+    interval) among the films of `scored` (a report) the gate accepted: what each point gives and
+    costs each population, e.g. adult hospitals' normals against children's."""
+    y, p, sources = scored["_y"], scored["_p"], scored["_sources"]
+    out = {}
+    for name, point in points.items():
+        per = {}
+        for group, mask in operating.groups(y, sources).items():
+            right, n = operating.share_right(p, y, mask, point["threshold"])
+            per[group] = {"label": dataset.CLASSES[int(y[mask][0])], "n": n, "right": right,
+                          "share": round(right / n, 4), "share_ci95": wilson(right, n)}
+        out[name] = {"threshold": point["threshold"], "split": split, "per_source": per}
     return out
 
 

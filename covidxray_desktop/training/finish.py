@@ -7,28 +7,26 @@ import numpy as np
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
-from covidxray_desktop.model import shift
-from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid, threshold_for_sensitivity
+from covidxray_desktop.model import operating, shift
+from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
 from covidxray_desktop.training import cache, dataset, ood_set, plots
-from covidxray_desktop.training.evaluate import other_findings, public, report, score
+from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
 from covidxray_desktop.training.metrics import roc_curve
 
-TARGET_SENSITIVITY = 0.95
 
-
-def calibrate(network, decoded_val) -> tuple[float, float, dict]:
-    """(temperature, threshold, calibration facts) from the validation films."""
+def calibrate(network, decoded_val) -> tuple[float, dict, dict]:
+    """(temperature, operating points, calibration facts) from the validation films."""
     y = np.array([s.label for s in decoded_val.samples])
     logits, _ = network.logits_and_pooled(decoded_val.first)
     temperature = fit_temperature(logits, y)
     p = sigmoid(logits / temperature)
-    threshold = threshold_for_sensitivity(p, y, TARGET_SENSITIVITY)
+    points = operating.choose(p, y, [s.source for s in decoded_val.samples])
     facts = {"method": "temperature scaling on the validation split", "temperature": round(temperature, 6),
              "val_log_loss_before": round(log_loss(sigmoid(logits), y), 5),
              "val_log_loss_after": round(log_loss(p, y), 5)}
-    return temperature, threshold, facts
+    return temperature, points, facts
 
 
 def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
@@ -80,11 +78,10 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     }
     network = Network.from_keras(card, classifier, segmenter)
     on_event({"kind": "stage", "message": "calibrating on the validation split"})
-    temperature, threshold, facts = calibrate(network, decoded["val"])
+    temperature, points, facts = calibrate(network, decoded["val"])
     on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
     gate = fit_gate(network, decoded, segmenter is not None, data)
-    card.update(threshold=round(threshold, 6), calibration=facts, ood=gate.to_card(), head=head(classifier),
-                operating_point=f"sensitivity >= {TARGET_SENSITIVITY} for COVID-19 on the validation split (screening)")
+    card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     parity = {"classifier": network.views(decoded["val"].first[:64].astype(np.float32), None if segmenter is None
                                           else network.masks(decoded["val"].first[:64]))}
     if segmenter is not None:
@@ -110,10 +107,11 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
     reference = shift.reference(val_report["_pooled"][val_report["_accepted"]],
                                 val_report["_p"] >= predictor.threshold, [s.source for s in kept],
                                 (train["pooled"][accepted], train["p"][accepted] >= predictor.threshold))
-    metrics = {"val": val_report}
+    metrics, extra = {"val": val_report}, {}
     if decoded.get("test") is not None and len(decoded["test"].samples):
         on_event({"kind": "stage", "message": "scoring the test split"})
         metrics["test"] = report(predictor, decoded["test"])
+        extra["operating_points"] = trade_off(metrics["test"], operating.points(bundle.card), "test")
         pooled, predicted, labels = _accepted(metrics["test"], predictor)
         reference["false_alarms"] = shift.calibration(reference, pooled, predicted, labels)
     if decoded.get("held_out") is not None and len(decoded["held_out"].samples):
@@ -129,7 +127,6 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
         new = [s.source in {h.source for h in held.samples}
                for s, a in zip(joined.samples, metrics["held_out"]["_accepted"]) if a]
         reference["power"] = shift.power(reference, pooled, predicted, new)
-    extra = {}
     if data is not None and Path(data).is_file():
         films = dataset.others(data)
         if films:

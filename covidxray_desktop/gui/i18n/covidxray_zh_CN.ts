@@ -293,10 +293,6 @@
       <translation>按文件、文件夹、消息或患者 ID 筛选</translation>
     </message>
     <message>
-      <source>Model's threshold</source>
-      <translation>模型阈值</translation>
-    </message>
-    <message>
       <source>Threshold</source>
       <translation>阈值</translation>
     </message>
@@ -528,7 +524,51 @@
       <source>Most of the evidence for this answer (%1 %) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there (markers, borders, devices).</source>
       <translation>此结论的大部分依据（%1 %）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西（标记、边框、器械）。</translation>
     </message>
-  </context>
+      <message>
+      <source>Operating point</source>
+      <translation>工作点</translation>
+    </message>
+    <message>
+      <source>Operating points</source>
+      <translation>工作点</translation>
+    </message>
+    <message>
+      <source>Balanced</source>
+      <translation>均衡</translation>
+    </message>
+    <message>
+      <source>Screening</source>
+      <translation>筛查</translation>
+    </message>
+    <message>
+      <source>Custom</source>
+      <translation>自定义</translation>
+    </message>
+    <message>
+      <source>Model's own</source>
+      <translation>模型自带</translation>
+    </message>
+    <message>
+      <source>Balanced: keeps sensitivity at 0.90 or more and labels right as many films as it can in the population it serves worst. Screening: sensitivity 0.95 or more, at the cost of more normal films called COVID-19. Custom: a threshold set by hand.</source>
+      <translation>均衡：敏感度保持在 0.90 或以上，并让表现最差的人群中判定正确的影像尽可能多。筛查：敏感度 0.95 或以上，代价是更多正常影像被判为新冠肺炎。自定义：手动设置的阈值。</translation>
+    </message>
+    <message>
+      <source>threshold</source>
+      <translation>阈值</translation>
+    </message>
+    <message>
+      <source>Share of the films labelled right, per population, on the test films</source>
+      <translation>各人群的测试影像中判定正确的比例</translation>
+    </message>
+    <message>
+      <source>Share of the films labelled right, per population, on the site's check films</source>
+      <translation>各人群的本院核查影像中判定正确的比例</translation>
+    </message>
+    <message>
+      <source>In force now: %1 (threshold %2).</source>
+      <translation>当前使用：%1（阈值 %2）。</translation>
+    </message>
+</context>
   <context>
     <name>Messages</name>
     <message>
@@ -845,10 +885,6 @@
       <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
     </message>
     <message>
-      <source>Model {0}: {1} films, decision threshold {2} (the model's own: {3}); {4}</source>
-      <translation>模型 {0}：{1} 张影像，判定阈值 {2}（模型自身：{3}）；{4}</translation>
-    </message>
-    <message>
       <source>The films look like the ones the model was checked on (batch shift test).</source>
       <translation>这些影像与检验模型时所用的影像相似（批次偏移检验）。</translation>
     </message>
@@ -929,10 +965,6 @@
       <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
     </message>
     <message>
-      <source>Model {0}: {1} film, decision threshold {2} (the model's own: {3}); {4}</source>
-      <translation>模型 {0}：{1} 张影像，判定阈值 {2}（模型自身：{3}）；{4}</translation>
-    </message>
-    <message>
       <source>Batch {0}: {1}</source>
       <translation>批次 {0}：{1}</translation>
     </message>
@@ -948,7 +980,39 @@
       <source>Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where the map is not drawn: the answer may rest on something else there.</source>
       <translation>此结论的大部分依据（{0:.0%}）位于肺野之外，而热图只画在肺野内：结论可能依据的是别处的东西。</translation>
     </message>
-  </context>
+      <message>
+      <source>Model {0}: {1} film at operating point {2} (its default threshold: {3}); {4}</source>
+      <translation>模型 {0}：{1} 张影像，工作点 {2}（其默认阈值：{3}）；{4}</translation>
+    </message>
+    <message>
+      <source>Model {0}: {1} films at operating point {2} (its default threshold: {3}); {4}</source>
+      <translation>模型 {0}：{1} 张影像，工作点 {2}（其默认阈值：{3}）；{4}</translation>
+    </message>
+    <message>
+      <source>{0}, threshold {1:.3f}</source>
+      <translation>{0}，阈值 {1:.3f}</translation>
+    </message>
+    <message>
+      <source>P(COVID) = {0:.3f}; operating point: {1} (threshold {2:.3f})</source>
+      <translation>P(COVID) = {0:.3f}；工作点：{1}（阈值 {2:.3f}）</translation>
+    </message>
+    <message>
+      <source>balanced</source>
+      <translation>均衡</translation>
+    </message>
+    <message>
+      <source>screening</source>
+      <translation>筛查</translation>
+    </message>
+    <message>
+      <source>custom</source>
+      <translation>自定义</translation>
+    </message>
+    <message>
+      <source>model</source>
+      <translation>模型自带</translation>
+    </message>
+</context>
   <context>
     <name>ResultsModel</name>
     <message>

@@ -1,0 +1,99 @@
+"""A clinic chooses the window's operating point: Balanced or Screening sets the threshold from the
+model card, a threshold changed by hand shows Custom, the choice comes back after a restart, the
+films classified meanwhile record the point that labelled them, and the About page shows what each
+point gives and costs each population."""
+import csv
+import sqlite3
+
+import pytest
+from PySide6.QtCore import QSettings
+from test_gui_window import LONG, films, make_window, wait_rows  # noqa: F401  (make_window: a fixture)
+
+from covidxray_desktop.gui.dialogs import model_page
+from covidxray_desktop.gui.window import MainWindow
+
+
+def away_from(points: dict) -> float:
+    """A threshold the box can show that is no point's own."""
+    return next(v for v in (0.2, 0.4, 0.6, 0.8) if all(abs(p["threshold"] - v) > 0.01 for p in points.values()))
+
+
+def choose(window, name: str) -> None:
+    window.points.box.setCurrentIndex(window.points.box.findData(name))
+
+
+def test_the_point_box_sets_the_threshold_and_a_hand_edit_shows_custom(make_window, tiny_bundle, tmp_path, qtbot):
+    window = make_window(model=str(tiny_bundle.path))
+    points = tiny_bundle.card["operating_points"]
+    box = window.points.box
+    assert [box.itemText(i) for i in range(box.count())] == ["Balanced", "Screening", "Custom"]
+    assert box.currentData() == "balanced"  # the card's default
+    assert window.threshold.value() == pytest.approx(points["balanced"]["threshold"], abs=5e-4)
+    choose(window, "screening")
+    assert window.threshold.value() == pytest.approx(points["screening"]["threshold"], abs=5e-4)
+    assert window.results.threshold == points["screening"]["threshold"]  # exact, not the box's 3 decimals
+
+    films(tmp_path / "ward", 2)
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 2)
+    assert {(r.operating_point, r.threshold) for r in window.results.rows} == {
+        ("screening", points["screening"]["threshold"])}
+    stored = sqlite3.connect(window.db_path).execute("SELECT operating_point, threshold FROM results").fetchall()
+    assert stored == [("screening", points["screening"]["threshold"])] * 2
+
+    typed = away_from(points)
+    window.threshold.setValue(typed)  # by hand
+    assert box.currentData() == "custom" and box.currentText() == "Custom"
+    assert (window.results.point, window.results.threshold) == ("custom", typed)
+    window.export_csv(str(tmp_path / "custom.csv"), scope="all")
+    rows = list(csv.DictReader(open(tmp_path / "custom.csv", encoding="utf-8")))
+    assert {(r["operating_point"], r["threshold"]) for r in rows if r["status"] == "ok"} <= {("custom", f"{typed:.4f}")}
+    window.threshold.setValue(round(points["balanced"]["threshold"], 3))  # typed back to a point's own
+    assert box.currentData() == "balanced" and window.results.threshold == points["balanced"]["threshold"]
+
+
+def open_window(qtbot, tmp_path, model):
+    window = MainWindow(str(model), tmp_path / "r.sqlite3", QSettings(str(tmp_path / "settings.ini"),
+                                                                       QSettings.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=LONG)
+    return window
+
+
+def test_the_chosen_point_or_custom_threshold_comes_back_after_a_restart(qtbot, tmp_path, tiny_bundle):
+    points = tiny_bundle.card["operating_points"]
+    first = open_window(qtbot, tmp_path, tiny_bundle.path)
+    choose(first, "screening")
+    first.close()
+    second = open_window(qtbot, tmp_path, tiny_bundle.path)
+    assert second.points.box.currentData() == "screening"
+    assert second.engine._predictor.point == "screening"  # what the next results record
+    typed = away_from(points)
+    second.threshold.setValue(typed)
+    second.close()
+    third = open_window(qtbot, tmp_path, tiny_bundle.path)
+    assert third.points.box.currentData() == "custom" and third.threshold.value() == pytest.approx(typed)
+    third.close()
+
+
+def test_the_about_page_shows_each_points_threshold_and_share_right_per_population(tiny_bundle):
+    card = tiny_bundle.card
+    screening = card["operating_points"]["screening"]["threshold"]
+    page = model_page({"card": card, "ident": "tiny@1", "path": "tiny.keras"}, lambda t: t, ("screening", screening))
+    assert f"In force now: Screening (threshold {screening:.3f})." in page
+    assert "<th>Balanced</th><th>Screening ✔</th>" in page
+    for name, trade in card["metrics"]["operating_points"].items():
+        for source, m in trade["per_source"].items():
+            kind = "COVID-19" if m["label"] == "covid" else "Normal"
+            assert f"{source} ({kind}, n = {m['n']})" in page and f"{m['share']:.3f} [{m['share_ci95'][0]:.2f}" in page
+    assert "Share of the films labelled right, per population, on the test films" in page
+
+
+def test_an_older_model_with_one_threshold_shows_it_as_its_own_point(make_window, default_bundle):
+    window = make_window()
+    box = window.points.box
+    assert [box.itemData(i) for i in range(box.count())] == ["model", "custom"] and box.currentData() == "model"
+    assert window.results.threshold == default_bundle.card["threshold"]
+    page = model_page(window.model_info, lambda t: t, window.points.in_force())
+    assert "<th>Model&#x27;s own ✔</th>" in page and "per population" not in page
