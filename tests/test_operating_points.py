@@ -197,3 +197,15 @@ def test_the_pdf_names_the_operating_point_beside_the_threshold(tmp_path, tiny_b
     summary, page = (" ".join(document[i].get_textpage().get_text_range().split()) for i in (0, 1))
     assert f"at operating point screening, threshold {threshold:.3f}" in summary
     assert f"operating point: screening (threshold {threshold:.3f})" in page
+
+
+def test_evaluate_scores_at_the_point_asked_for(tiny_bundle, capsys, tmp_path):
+    points = tiny_bundle.card["operating_points"]
+    for options, point in (((), "balanced"), (("--operating-point", "screening"), "screening")):
+        out = tmp_path / f"{point}.json"
+        main(["evaluate", str(tiny_bundle.data), "--model", str(tiny_bundle.path), "--quiet", "--json", str(out),
+              *options])
+        said = capsys.readouterr().out
+        report = json.loads(out.read_text())
+        assert report["operating_point"] == point and report["threshold"] == pytest.approx(points[point]["threshold"])
+        assert f"operating point {point}, threshold {points[point]['threshold']:.4f}" in said

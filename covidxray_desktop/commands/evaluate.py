@@ -14,7 +14,9 @@ def add_arguments(e) -> None:
     e.add_argument("--split", default="test", choices=["train", "val", "test", "all"],
                    help="for a manifest (a folder is always scored whole)")
     e.add_argument("--json", metavar="FILE")
-    e.add_argument("--threshold", type=float)
+    e.add_argument("--operating-point", metavar="POINT",
+                   help="the model card's named threshold to score at: balanced or screening (default: the card's)")
+    e.add_argument("--threshold", type=float, help="a custom threshold instead of a named point")
     e.add_argument("--runtime", choices=["auto", "onnx", "keras"], default="auto",
                    help="keras: score through Keras (TensorFlow), to check the light runtime against it")
     e.add_argument("--ood", metavar="DIR", help="also build the out-of-distribution test set in DIR and score refusals")
@@ -30,7 +32,11 @@ def run(args) -> int:
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.sitecheck import verdict
 
+    from covidxray_desktop.model import operating
+
+    operating.check_choice(args.operating_point, args.threshold)  # before the model or any film is read
     bundle = load(args.model, keras=args.runtime == "keras")
+    point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
     if args.json:
         from covidxray_desktop.commands.writing import writable
 
@@ -47,7 +53,8 @@ def run(args) -> int:
             progress["bar"] = Progress(total, args.quiet, "images")
         progress["bar"].step(n - progress["bar"].done)
 
-    report = public(evaluate(args.data, bundle, args.split, args.threshold, on_progress, predictor))
+    report = public(evaluate(args.data, bundle, args.split, threshold, on_progress, predictor))
+    report["operating_point"] = point
     if progress["bar"]:
         report["images_per_s"] = round(progress["bar"].close(), 2)
     report["runtime"] = predictor.network.runtime
@@ -55,7 +62,8 @@ def run(args) -> int:
         print(f"{report['errors']} films could not be read and were left out:", file=sys.stderr)
         for message in report["error_messages"]:
             print(f"  {message}", file=sys.stderr)
-    print(f"model {bundle.ident} on {report['data']} ({report['split']}), threshold {report.get('threshold', 0):.4f}")
+    print(f"model {bundle.ident} on {report['data']} ({report['split']}), operating point {point}, "
+          f"threshold {report.get('threshold', 0):.4f}")
     print(metrics_line("overall", report))
     for name, m in report.get("per_class", {}).items():
         print(metrics_line(name, m))

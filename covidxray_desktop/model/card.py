@@ -100,6 +100,9 @@ def validate(card: dict, where: str) -> dict:
     _matrix(ood, "feature_precision", where, (width, width))
     if ood.get("feature_basis") is not None:  # wide features, projected first (model/ood.py)
         _matrix(ood, "feature_basis", where, (width, None))
+        if ood.get("feature_centres") is not None:
+            _matrix(ood, "feature_centres", where, (len(ood["feature_means"]), len(ood["feature_basis"][0])))
+            _number(ood, "residual_variance", where, 0.0, float("inf"), open_low=True, path="ood.")
     for key in ("pca_quantiles", "maha_quantiles"):
         _matrix(ood, key, where, (None,))
     _metrics(card.get("metrics", {}), where)

@@ -92,6 +92,10 @@ class Gate:
         self.precision = np.asarray(stats["feature_precision"], np.float64)
         basis = stats.get("feature_basis")  # absent for narrow features: they are used as they are
         self.basis = None if basis is None else np.asarray(basis, np.float64)
+        # What the basis leaves out counts too (gates fitted before it was kept measure only the basis).
+        centres = stats.get("feature_centres")
+        self.centres = None if centres is None or basis is None else np.asarray(centres, np.float64)
+        self.residual_variance = float(stats.get("residual_variance", 1.0))
         self.maha_q = np.asarray(stats["maha_quantiles"], np.float64)
         self.levels = np.asarray(stats["levels"] if "levels" in stats else _old_levels(), np.float64)
         self.tail = float(stats.get("tail", 0.005))
@@ -114,9 +118,14 @@ class Gate:
         classes = sorted(set(y.tolist()))
         means = np.stack([f[y == c].mean(axis=0) for c in classes])
         centred = f - means[np.searchsorted(classes, y)]
-        basis = None
+        basis, centres = None, None
         if f.shape[1] > WIDE:
             basis = np.linalg.svd(centred, full_matrices=False)[2][:FEATURE_DIMS]
+            residual = centred - (centred @ basis.T) @ basis
+            # Per left-out direction, as in probabilistic PCA: a lateral film or a CT slice differs from
+            # chest films mostly along directions in which chest films hardly vary at all.
+            residual_variance = float(np.sum(residual ** 2) / (len(f) * (f.shape[1] - len(basis))))
+            centres = means
             f, means, centred = f @ basis.T, means @ basis.T, centred @ basis.T
         cov = centred.T @ centred / max(len(f) - 1, 1)
         shrink = 0.1 * np.trace(cov) / cov.shape[0]  # shrinkage: a few thousand films, 160 features
@@ -125,7 +134,8 @@ class Gate:
                  "pca_quantiles": np.zeros(len(_LEVELS)), "maha_quantiles": np.zeros(len(_LEVELS)),
                  "levels": _LEVELS, "tail": TAIL, "lung_check": lung_check}
         if basis is not None:
-            stats["feature_basis"] = basis.astype(np.float32)
+            stats.update(feature_basis=basis.astype(np.float32), feature_centres=centres.astype(np.float32),
+                         residual_variance=max(residual_variance, 1e-12))
         gate = cls(stats)
         pca, maha = gate.distances(np.concatenate([train_thumbs, val_thumbs]),
                                    np.concatenate([train_pooled, val_pooled]))
@@ -146,12 +156,14 @@ class Gate:
         t = np.asarray(thumbs, np.float32) - self.mean
         residual = t - (t @ self.components.T) @ self.components
         pca = np.mean(residual ** 2, axis=1)
-        f = np.asarray(pooled, np.float64)
-        if self.basis is not None:
-            f = f @ self.basis.T
+        full = np.asarray(pooled, np.float64)
+        f = full if self.basis is None else full @ self.basis.T
         d = f[:, None, :] - self.class_means[None, :, :]
-        maha = np.einsum("ncd,de,nce->nc", d, self.precision, d).min(axis=1)
-        return pca, np.sqrt(np.maximum(maha, 0))
+        maha = np.einsum("ncd,de,nce->nc", d, self.precision, d)
+        if self.centres is not None:  # the squared distance off the basis, per left-out direction
+            off = np.sum((full[:, None, :] - self.centres[None, :, :]) ** 2, axis=2) - np.sum(d ** 2, axis=2)
+            maha = maha + np.maximum(off, 0) / self.residual_variance
+        return pca, np.sqrt(np.maximum(maha.min(axis=1), 0))
 
     def orientation_margins(self, thumbs) -> np.ndarray:
         """Correlation with the upright mean X-ray minus the best of its turned versions."""

@@ -1590,8 +1590,12 @@ Report: {5}</source>
       <translation>设置</translation>
     </message>
     <message>
-      <source>default (ours: lung view, 160 px, 0.3 M parameters)</source>
-      <translation>默认（本项目：肺野视图，160 像素，30 万参数）</translation>
+      <source>efficientnet (shipped: ImageNet start, lung view, 224 px)</source>
+      <translation>efficientnet（随附模型：ImageNet 预训练起点，肺野视图，224 像素）</translation>
+    </message>
+    <message>
+      <source>default (from scratch: lung view, 160 px, 0.3 M parameters)</source>
+      <translation>default（从零训练：肺野视图，160 像素，30 万参数）</translation>
     </message>
     <message>
       <source>article (2020 CNN: 224 px RGB, 97 M parameters)</source>
