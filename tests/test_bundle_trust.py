@@ -78,7 +78,7 @@ def test_a_network_with_an_operator_this_app_lacks_is_refused(own_model, tmp_pat
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("field,value", [(("input", "size"), 224), (("input", "channels"), 3),
+@pytest.mark.parametrize("field,value", [(("input", "size"), 192), (("input", "channels"), 3),
                                          (("output",), "softmax")])
 def test_a_card_whose_shapes_disagree_with_its_networks_is_refused(own_model, tmp_path, capsys, field, value):
     card = card_of(own_model)
@@ -116,9 +116,10 @@ def test_card_values_that_would_break_later_reports_are_refused_naming_the_field
 
 
 def test_the_shipped_model_loads_runs_and_names_itself_by_all_its_files(default_bundle):
-    assert default_bundle.ident.startswith("default@2026-12-01+")
+    assert default_bundle.ident.startswith("default@2026-12-04+")
     assert default_bundle.ident.endswith(default_bundle.hash[:8])
     network = Network(default_bundle)
     assert network.runtime == "onnx"
-    _, logits = network.classify(np.zeros((1, 160, 160, 1), np.float32))
+    size = default_bundle.card["input"]["size"]
+    _, logits = network.classify(np.zeros((1, size, size, 1), np.float32))
     assert logits.shape == (1,)

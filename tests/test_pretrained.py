@@ -75,3 +75,28 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     heavy = Network(load(bundle.path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
     assert light.features.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)
+
+
+def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept_directions():
+    """Chest films vary along few directions of the 1,280 features; a CT slice can sit close to them
+    inside those directions and far away outside them. The gate measures both."""
+    from covidxray_desktop.model.ood import FEATURE_DIMS, THUMB, Gate
+
+    rng = np.random.default_rng(0)
+    width, n = 320, 600
+    directions = np.linalg.qr(rng.normal(size=(width, FEATURE_DIMS)))[0].T  # where films vary
+    pooled = rng.normal(size=(n, FEATURE_DIMS)) * 3 @ directions + rng.normal(size=(n, width)) * 0.05
+    labels = np.arange(n) % 2
+    thumbs = rng.random((n, THUMB * THUMB)).astype(np.float32)
+    gate = Gate.fit(thumbs[:500], pooled[:500], labels[:500], thumbs[500:], pooled[500:], lung_check=False)
+    outside = rng.normal(size=width)
+    outside -= directions.T @ (directions @ outside)  # nothing along the kept directions
+    odd = pooled[500:510] + outside * 2.0  # as far off as a typical film is within
+    _, familiar = gate.distances(thumbs[500:510], pooled[500:510])
+    _, strange = gate.distances(thumbs[500:510], odd)
+    assert np.sum(gate._tail(familiar, gate.maha_q) > gate.tail) >= 9  # the gate's tail: about 1 in 300 refused
+    assert np.all(gate._tail(strange, gate.maha_q) < gate.tail)
+    # A gate kept from before (no left-out part in its card) still measures as it did.
+    older = Gate({k: v for k, v in gate.stats.items() if k not in ("feature_centres", "residual_variance")})
+    assert np.allclose(older.distances(thumbs[500:510], odd)[1], older.distances(thumbs[500:510], pooled[500:510])[1],
+                       rtol=0.2)
