@@ -90,10 +90,12 @@ def test_the_about_page_shows_each_points_threshold_and_share_right_per_populati
     assert "Share of the films labelled right, per population, on the test films" in page
 
 
-def test_an_older_model_with_one_threshold_shows_it_as_its_own_point(make_window, default_bundle):
-    window = make_window()
+def test_an_older_model_with_one_threshold_shows_it_as_its_own_point(make_window, own_model):
+    from test_operating_points import as_older_card, card_of
+
+    window = make_window(model=str(as_older_card(own_model)))
     box = window.points.box
     assert [box.itemData(i) for i in range(box.count())] == ["model", "custom"] and box.currentData() == "model"
-    assert window.results.threshold == default_bundle.card["threshold"]
+    assert window.results.threshold == card_of(own_model)["threshold"]
     page = model_page(window.model_info, lambda t: t, window.points.in_force())
     assert "<th>Model&#x27;s own ✔</th>" in page and "per population" not in page

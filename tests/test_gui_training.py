@@ -48,9 +48,9 @@ def test_a_one_epoch_job_runs_and_offers_the_new_model(qtbot, dialog, tiny_data,
     assert cell(dialog.preview_table, 2, 3) == "48"
     train, val, test = (int(cell(dialog.preview_table, 2, c)) for c in range(3))
     assert train > val > 0 and test > 0 and train + val + test == 48
-    assert dialog.epochs_spin.value() == 16 and dialog.arch() == "default"
+    assert dialog.epochs_spin.value() == 16 and dialog.arch() == "efficientnet"  # the shipped recipe
     # The device check names what trains and how long it would take.
-    qtbot.waitUntil(lambda: "minute" in dialog.device_label.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "minute" in dialog.device_label.text(), timeout=JOB_S)  # TensorFlow loads first
     assert "CPU" in dialog.device_label.text() or "GPU" in dialog.device_label.text()
     assert not dialog.use_button.isEnabled()
 

@@ -211,12 +211,16 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     qtbot.waitUntil(lambda: all(r.thumbnail is not None for r in day1), timeout=LONG)
 
 
-def test_a_pdf_report_a_clinician_can_read(make_window, tmp_path, qtbot):
+def test_a_pdf_report_a_clinician_can_read(make_window, tmp_path, qtbot, shared_data):
     """Rendered, each film page shows the film across most of the page, with the answer beside it."""
     pdfium = pytest.importorskip("pypdfium2")
     import numpy as np
 
-    films(tmp_path / "rep", 2, size=400)
+    (tmp_path / "rep").mkdir()
+    real = [r["file"] for r in csv.DictReader(open(shared_data / "manifest.csv"))
+            if r["split"] == "test" and r["source"] == "rsna_via_covid19radiography"]
+    for i, name in enumerate(real[:2]):  # real films: the shipped model answers them (made-up ones it may refuse)
+        shutil.copy(shared_data / name, tmp_path / "rep" / f"film_{i:03d}{Path(name).suffix}")
     window = make_window()
     window.enqueue([tmp_path / "rep"])
     wait_rows(qtbot, window, 2)
@@ -231,7 +235,8 @@ def test_a_pdf_report_a_clinician_can_read(make_window, tmp_path, qtbot):
     assert "2 films" in summary and "Research use only" in summary
     page = document[1]
     text = page.get_textpage().get_text_range()
-    assert "P(COVID)" in text and "threshold" in text and "Page 2 of 3" in text and "film_000.png" in text
+    assert "P(COVID)" in text and "threshold" in text and "Page 2 of 3" in text
+    assert f"film_000{Path(real[0]).suffix}" in text
     picture = np.asarray(page.render(scale=1).to_pil().convert("L"))
     film_columns = np.flatnonzero((picture[: picture.shape[0] // 2] < 200).mean(axis=0) > 0.3)
     assert film_columns.size > 0.6 * picture.shape[1]  # the film spans most of the page's width
@@ -451,8 +456,9 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     card = read_card(default_model())
     page = model_page({"card": card, "ident": f"{card['name']}@{card['version']}", "path": "default.keras"},
                       lambda text: text)
-    for source in ("hannover", "ieee8023", "covid_cxnet", "openist", "jsrt", "nih_darkcovidnet"):
-        m = card["metrics"]["held_out"]["per_source"][source]
+    held = card["metrics"]["held_out"]["per_source"]
+    assert held  # the sources its leave-one-source-out runs left out
+    for source, m in held.items():
         assert f"left out of training: {source}" in page and f"{m['auc']:.3f}" in page
 
 

@@ -87,7 +87,7 @@ class TrainingDialog(QDialog):
         self._events.event.connect(self._on_event)
         self._build()
         self._update_state()
-        self._probe("default")
+        self._probe(self.arch())  # the recipe offered first: the shipped one
         # Closed with the app, or deleted with its parent: drop the work so no thread outlives it.
         workers = self._workers
         if QCoreApplication.instance() is not None:
@@ -286,7 +286,7 @@ class TrainingDialog(QDialog):
 
     def _show_estimate(self) -> None:
         if self._device is not None:
-            rate = self._rates.get("default" if self.setup.adapting() else self.arch())
+            rate = self._rates.get(self.arch())  # adapting: a fifth of it (training_setup)
             self.setup.show_estimate(self._device, rate, (self._preview or {}).get("counts"))
 
     # -- progress -------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """The README's leave-one-source-out table, from the bundles of `train --exclude-source S`.
 
-Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT]
+Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT] [--into SHIPPED]
 
 For each bundle (trained without the sources its card lists as excluded), through the classify
 route: the held-out source's films against the test films of the other class (AUC with a
 bootstrap interval), and the share of the held-out films labelled right at each operating point
 of that run, both chosen on that run's own validation split by model/operating.py (a bundle
-trained before the card kept both points gets them here, by the same rule).
+trained before the card kept both points gets them here, by the same rule). `--into` writes the
+rows, at each run's balanced point, into the shipped bundle's card (`metrics.held_out`), which the
+About page shows; the card's hash, and so the model's name, change with it.
 """
 import argparse
 import json
@@ -56,13 +58,31 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
     return row
 
 
+def write_into(bundle, rows) -> None:
+    from covidxray_desktop.model.bundle import update_card
+
+    per_source = {}
+    for r in rows:
+        point = r["balanced"]
+        share = "sensitivity" if r["class"] == "covid" else "specificity"
+        per_source[r["source"]] = {"n": point["n"], "auc": r["auc"], "auc_ci95": r["auc_ci95"], share: point["share"],
+                                   f"{share}_ci95": point["ci95"], "class": r["class"], "refused": r["refused"],
+                                   "threshold": point["threshold"], "operating_point": "balanced", "model": r["model"]}
+    method = ("leave one source out: `covidxray train DATA --exclude-source S` (the same recipe and seed); S's "
+              "films scored against the other class's test films, at that run's balanced point")
+    update_card(bundle, metrics=dict(bundle.card["metrics"], held_out={"method": method, "per_source": per_source}))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("manifest", type=Path)
     ap.add_argument("bundles", nargs="+")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--into", metavar="BUNDLE", help="the shipped bundle whose card gets these rows")
     args = ap.parse_args(argv)
     rows = [held_out_row(args.manifest, b) for b in args.bundles]
+    if args.into:
+        write_into(load(args.into), rows)
     print("| held-out source | class | films (refused) | AUC [95 % CI] against the other class's test films "
           "| labelled right at balanced [95 % CI] (threshold) | at screening [95 % CI] (threshold) |")
     print("|---|---|---|---|---|---|")
