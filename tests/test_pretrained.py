@@ -75,6 +75,12 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     heavy = Network(load(bundle.path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
     assert light.features.shape[1:] == (7, 7, efficientnet.HEAD_WIDTH)
+    # A clinic adapts it to its own films as it adapts any model of the app.
+    from covidxray_desktop.training.adapt import adapt
+
+    site = class_folders(tmp_path / "clinic", per_class=12)
+    adapted, _ = adapt(site, tmp_path / "site", "site", base=load(bundle.path, keras=True), epochs=1)
+    assert adapted.card["arch"] == "efficientnet" and adapted.card["adapted_from"]["model"] == bundle.ident
 
 
 def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept_directions():

@@ -51,7 +51,9 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     started = time.time()
     base = base if isinstance(base, bundles.ModelBundle) else bundles.load(base, keras=True)
     base.keras()
-    if base.card.get("arch") != "default" or not base.card.get("head"):
+    from covidxray_desktop.model.architectures import SPECS
+
+    if SPECS.get(base.card.get("arch"), {}).get("output") != "logit" or not base.card.get("head"):
         raise DataError(f"{base.ident} has no pooled head to adapt (only this app's own architecture has one).")
     samples, described = dataset.discover(data)
     left_out = list(getattr(samples, "skipped", []))
