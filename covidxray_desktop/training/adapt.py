@@ -53,7 +53,8 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     base.keras()
     from covidxray_desktop.model.architectures import SPECS
 
-    if SPECS.get(base.card.get("arch"), {}).get("output") != "logit" or not base.card.get("head"):
+    recipe = SPECS.get(base.card.get("arch"), {})
+    if recipe.get("output") != "logit" or not base.card.get("head"):
         raise DataError(f"{base.ident} has no pooled head to adapt (only this app's own architecture has one).")
     samples, described = dataset.discover(data)
     left_out = list(getattr(samples, "skipped", []))
@@ -81,13 +82,11 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     # Only the adaptation part becomes classifier inputs: the check part is scored by the Predictor.
     views = {"train": network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)}
     classifier = base.keras_part("classifier")
-    from covidxray_desktop.model.architectures import SPECS
-
     # A pretrained base runs its frozen layers once per augmented copy of each film (fit.py), as its
     # own training did: every layer but the head is frozen here.
     spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
                 learning_rate=LEARNING_RATE, batch=16,
-                cache_frozen=SPECS.get(base.card.get("arch"), {}).get("cache_frozen", False))
+                cache_frozen=recipe.get("cache_frozen", False))
 
     def head(samples, films, head_seed, events):
         return _train_head(keras, classifier, spec, samples, films, epochs, head_seed, events, cancelled)

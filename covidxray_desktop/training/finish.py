@@ -49,11 +49,10 @@ def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
         pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
         pooled_odd, masks_odd = passed(odd.first)
 
-        def rows(thumbs, pooled, masks):
-            return features(gate, thumbs, pooled, masks)
-
-        gate.learn_view(rows(train.thumbs[pick], pooled_train[pick], None if masks_train is None else masks_train[pick]),
-                        rows(odd.thumbs, pooled_odd, masks_odd), rows(val.thumbs, pooled_val, masks_val),
+        gate.learn_view(features(gate, train.thumbs[pick], pooled_train[pick],
+                                 None if masks_train is None else masks_train[pick]),
+                        features(gate, odd.thumbs, pooled_odd, masks_odd),
+                        features(gate, val.thumbs, pooled_val, masks_val),
                         [s.source for s in val.samples], [p.name for p, _ in others])
     return gate
 

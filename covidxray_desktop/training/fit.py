@@ -14,6 +14,7 @@ import os
 import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 
 import numpy as np
 
@@ -66,9 +67,7 @@ def frozen_split(model):
     import keras
 
     for layer in model.layers:
-        if not layer.weights:
-            continue
-        if not layer.trainable:
+        if not layer.weights or not layer.trainable:
             continue
         boundary = layer.input
         if boundary is model.inputs[0] or isinstance(boundary, (list, tuple)):
@@ -76,6 +75,25 @@ def frozen_split(model):
         return keras.Model(model.inputs, boundary, name="frozen_trunk"), keras.Model(boundary, model.outputs,
                                                                                      name="trained_top")
     return None
+
+
+def training_input(views, spec, rngs) -> np.ndarray:
+    """Cached views -> the network's input, augmented as the recipe says (view i with rngs[i])."""
+    imgs = views.astype(np.float32)
+    imgs = imgs[..., 0] if imgs.ndim == 4 else imgs
+    if spec["augment"]:
+        imgs = np.stack([augment(im, r, spec.get("acquisition", False)) for im, r in zip(imgs, rngs)])
+    return as_input(imgs, spec["channels"])
+
+
+def prepared_ahead(pool, make, jobs, depth: int):
+    """make(*job) for each job, in order, the next `depth` of them prepared in `pool` meanwhile."""
+    pending = deque(pool.submit(make, *job) for job in jobs[:depth])
+    for k in range(len(jobs)):
+        result = pending.popleft().result()
+        if k + depth < len(jobs):
+            pending.append(pool.submit(make, *jobs[k + depth]))
+        yield result
 
 
 def prep_workers() -> int:
@@ -141,11 +159,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
         w = None if weights is None else weights[idx]
         if copies is not None:
             return copies[pick[idx], idx].astype(np.float32), y, w
-        imgs = images[idx].astype(np.float32)
-        imgs = imgs[..., 0] if imgs.ndim == 4 else imgs
-        if spec["augment"]:
-            imgs = np.stack([augment(im, batch_rng, spec.get("acquisition", False)) for im in imgs])
-        return as_input(imgs, spec["channels"]), y, w
+        return training_input(images[idx], spec, repeat(batch_rng)), y, w
 
     compile_for_training(trained, arch, epochs, steps, spec.get("learning_rate"))
     history, best = [], {"score": None, "weights": None, "epoch": 0}
@@ -160,13 +174,8 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
             batches = [order[i * size:(i + 1) * size] for i in range(steps)]
             t0, seen, loss_sum, correct_sum = time.time(), 0, 0.0, 0.0
             # Each batch has its own seed, so the result does not depend on the number of threads.
-            ahead = deque(pool.submit(make_batch, batches[i], np.random.default_rng(seeds[i]))
-                          for i in range(min(workers + 1, steps)))
-            for step in range(steps):
-                x, y, w = ahead.popleft().result()
-                if step + len(ahead) + 1 < steps:
-                    i = step + len(ahead) + 1
-                    ahead.append(pool.submit(make_batch, batches[i], np.random.default_rng(seeds[i])))
+            jobs = [(batches[i], np.random.default_rng(seeds[i])) for i in range(steps)]
+            for step, (x, y, w) in enumerate(prepared_ahead(pool, make_batch, jobs, workers + 1)):
                 logs = trained.train_on_batch(x, y, sample_weight=w, return_dict=True)  # this batch's values
                 if cancelled():
                     if not history:
@@ -222,21 +231,13 @@ def cached_copies(trunk, images, spec, rng, on_event, cancelled) -> np.ndarray:
     seeds = rng.integers(0, 2**31, (copies, n))
 
     def augmented(c, lo):
-        imgs = images[lo:lo + chunk].astype(np.float32)
-        imgs = imgs[..., 0] if imgs.ndim == 4 else imgs
-        if spec["augment"]:
-            imgs = np.stack([augment(im, np.random.default_rng(seeds[c, lo + i]), spec.get("acquisition", False))
-                             for i, im in enumerate(imgs)])
-        return as_input(imgs, spec["channels"])
+        return training_input(images[lo:lo + chunk], spec, [np.random.default_rng(s) for s in seeds[c, lo:lo + chunk]])
 
     jobs = [(c, lo) for c in range(copies) for lo in range(0, n, chunk)]
     out, t0 = None, time.time()
     with ThreadPoolExecutor(prep_workers()) as pool:
-        ahead = deque(pool.submit(augmented, *job) for job in jobs[:prep_workers() + 1])
-        for k, (c, lo) in enumerate(jobs):
-            x = ahead.popleft().result()
-            if k + len(ahead) + 1 < len(jobs):
-                ahead.append(pool.submit(augmented, *jobs[k + len(ahead) + 1]))
+        for k, x in enumerate(prepared_ahead(pool, augmented, jobs, prep_workers() + 1)):
+            c, lo = jobs[k]
             y = np.asarray(trunk.predict_on_batch(x)).astype(np.float16)
             if out is None:
                 out = np.zeros((copies, n) + y.shape[1:], np.float16)

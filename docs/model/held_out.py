@@ -42,8 +42,7 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
         scored[name] = (r["_p"], r["_y"], np.array([s.source for s in kept]), len(decoded.samples) - len(kept))
     predictor.close()
     p_val, y_val, src_val, _ = scored["val"]
-    points = {"balanced": operating.balanced(p_val, y_val, src_val)["threshold"],
-              "screening": operating.screening(p_val, y_val, src_val)["threshold"]}
+    points = {name: point["threshold"] for name, point in operating.choose(p_val, y_val, src_val).items()}
     p, y, src, _ = scored["held"]
     mine = np.isin(src, list(excluded))
     refused = len(held) - int(mine.sum())
@@ -52,9 +51,9 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
            "refused": refused, "auc": round(auc(y, p), 4), "auc_ci95": auc_interval(y, p),
            "against": int((~mine).sum()), "model": bundle.ident}
     for point, threshold in points.items():
-        right = int(((p[mine] >= threshold) == (y[mine] == 1)).sum())
-        row[point] = {"threshold": round(float(threshold), 4), "right": right, "n": int(mine.sum()),
-                      "share": round(right / max(int(mine.sum()), 1), 4), "ci95": wilson(right, int(mine.sum()))}
+        right, n = operating.share_right(p, y, mine, threshold)
+        row[point] = {"threshold": round(float(threshold), 4), "right": right, "n": n,
+                      "share": round(right / max(n, 1), 4), "ci95": wilson(right, n)}
     return row
 
 
