@@ -4,11 +4,13 @@ In order, each with a message that says only what the check knows:
 1. cheap checks on tags and pixels (a CT or lateral DICOM, a colour photo, a strip, a blank);
 2. orientation: a quarter turn, half turn or mirror image of the thumbnail is reconstructed
    from the training films' principal components clearly better than the thumbnail itself, and
-   as well as nearly every training film -> "it looks rotated or upside down";
+   as well as nearly every training film, while as it is it fits worse than most -> "it looks
+   rotated or upside down";
 3. appearance: the thumbnail is reconstructed far worse from the training films' principal
    components than any training film -> "it does not look like a chest X-ray";
 4. view (learned, model/view.py): the film's thumbnail, distances, lung shape and plain pixel
-   numbers together look like the lateral views and CT slices it was shown -> "no two lung
+   numbers together look like the lateral views and CT slices it was shown -> "it does not look
+   like a chest X-ray" where the thumbnail also fits worse than every training film's, "no two lung
    fields side by side" where the lung fields say so too (one side missing, very unequal sides,
    or lung across the middle, as in a lateral view), else "a lateral view or a CT slice". The
    lung fields alone refuse nothing: a white-out lung or a bent spine is not a lateral view;
@@ -37,8 +39,9 @@ TAIL = 0.0002
 APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst training film
 # Turned: a turn of the thumbnail is reconstructed from the training films' principal components
 # this much better (log of the residuals' ratio) than the thumbnail itself, and as well as 99 % of the
-# training and validation films (lateral views and CT slices turned gain up to 0.27, but stay worse).
-TURN_GAIN, TURN_TYPICAL = 0.3, 0.99
+# training and validation films (lateral views and CT slices turned gain up to 0.27, but stay worse),
+# while the thumbnail itself fits worse than half of them (a smooth gradient fits any way round).
+TURN_GAIN, TURN_TYPICAL, TURN_OWN = 0.3, 0.99, 0.5
 MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
 MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
 MIN_SIDE = 0.02  # each lung field at least this share of the film
@@ -200,6 +203,7 @@ class Gate:
                     else np.zeros(len(scores), bool))
         odd = (self.view_scores(thumbs, forward.pooled, masks, first) < self.view.threshold if self.view is not None
                else np.zeros(len(scores), bool))
+        worst = self.pca_limit / APPEARANCE_FACTOR  # the training film the principal components fit worst
         reasons = []
         for i, score in enumerate(scores):
             if turned[i]:
@@ -207,6 +211,8 @@ class Gate:
             elif self.view is None and no_lungs[i]:  # without a view check the lung fields decide alone
                 reasons.append(NO_LUNGS)
             elif pca[i] > self.pca_limit:
+                reasons.append(NOT_XRAY)
+            elif odd[i] and pca[i] > worst:  # not frontal, and looks like no training film at all
                 reasons.append(NOT_XRAY)
             elif odd[i]:
                 reasons.append(NO_LUNGS if no_lungs[i] else NOT_FRONTAL)
@@ -223,8 +229,8 @@ class Gate:
         own = self._residual(t.reshape(len(t), -1))
         turns = [np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]]
         best = np.min([self._residual(x.reshape(len(t), -1)) for x in turns], axis=0)
-        typical = float(np.interp(TURN_TYPICAL, self.levels, self.pca_q))
-        return (np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical)
+        typical, middle = np.interp([TURN_TYPICAL, TURN_OWN], self.levels, self.pca_q)
+        return (np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical) & (own > middle)
 
     def _residual(self, thumbs) -> np.ndarray:
         t = np.asarray(thumbs, np.float32) - self.mean
