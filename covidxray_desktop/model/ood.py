@@ -4,8 +4,8 @@ In order, each with a message that says only what the check knows:
 1. cheap checks on tags and pixels (a CT or lateral DICOM, a colour photo, a strip, a blank);
 2. orientation: a quarter turn, half turn or mirror image of the thumbnail is reconstructed
    from the training films' principal components clearly better than the thumbnail itself, and
-   as well as nearly every training film, while as it is it fits worse than most -> "it looks
-   rotated or upside down";
+   as well as nearly every training film and resembles the mean film, while as it is it fits
+   worse than most -> "it looks rotated or upside down";
 3. appearance: the thumbnail is reconstructed far worse from the training films' principal
    components than any training film -> "it does not look like a chest X-ray";
 4. view (learned, model/view.py): the film's thumbnail, distances, lung shape and plain pixel
@@ -40,8 +40,9 @@ APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst traini
 # Turned: a turn of the thumbnail is reconstructed from the training films' principal components
 # this much better (log of the residuals' ratio) than the thumbnail itself, and as well as 99 % of the
 # training and validation films (lateral views and CT slices turned gain up to 0.27, but stay worse),
-# while the thumbnail itself fits worse than half of them (a smooth gradient fits any way round).
-TURN_GAIN, TURN_TYPICAL, TURN_OWN = 0.3, 0.99, 0.5
+# while the thumbnail itself fits worse than half of them (a smooth gradient fits any way round), and
+# the turned thumbnail resembles the mean film as most films do (a turned face or clock need not).
+TURN_GAIN, TURN_TYPICAL, TURN_OWN, TURN_LIKENESS = 0.3, 0.99, 0.5, 0.45
 MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
 MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
 MIN_SIDE = 0.02  # each lung field at least this share of the film
@@ -227,10 +228,13 @@ class Gate:
         clearly less so as they are."""
         t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
         own = self._residual(t.reshape(len(t), -1))
-        turns = [np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]]
-        best = np.min([self._residual(x.reshape(len(t), -1)) for x in turns], axis=0)
+        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
+        residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
+        best = residuals.min(axis=1)
+        picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
         typical, middle = np.interp([TURN_TYPICAL, TURN_OWN], self.levels, self.pca_q)
-        return (np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical) & (own > middle)
+        return ((np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical) & (own > middle)
+                & (_likeness(picked, self.mean) >= TURN_LIKENESS))
 
     def _residual(self, thumbs) -> np.ndarray:
         t = np.asarray(thumbs, np.float32) - self.mean
@@ -264,6 +268,13 @@ class Gate:
 
         return {"method": "orientation, lung fields, pca-thumbnail, mahalanobis-features; train+val quantiles",
                 "thumb": THUMB, **{k: r(v) for k, v in self.stats.items()}}
+
+
+def _likeness(thumbs, mean) -> np.ndarray:
+    """Correlation of each thumbnail with the mean training film."""
+    t = np.asarray(thumbs, np.float64) - np.mean(thumbs, axis=1, keepdims=True)
+    m = np.asarray(mean, np.float64) - np.mean(mean)
+    return (t @ m) / (np.linalg.norm(t, axis=1) * np.linalg.norm(m) + 1e-12)
 
 
 def _old_levels():
