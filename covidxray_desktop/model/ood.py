@@ -53,7 +53,8 @@ CHEST_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "BREAST", "TORSO", "CHEST_LAT
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
-NO_LUNGS = "not a frontal chest X-ray: no two lung fields side by side were found"
+# Given only when the view check also finds the film non-frontal, so the lateral view it names is its guess.
+NO_LUNGS = "not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)"
 NOT_XRAY = "it does not look like a chest X-ray"
 UNFAMILIAR = "outside what this model was trained on: it differs from every film the model learnt from"
 NOT_FRONTAL = "not a frontal chest X-ray: it looks like a lateral view or a CT slice"
