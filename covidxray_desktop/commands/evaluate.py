@@ -92,6 +92,9 @@ def run(args) -> int:
         report["ood"] = ood = ood_set.refusals(bundle, items, predictor)
         print(f"out-of-distribution set: {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
               + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in ood["per_kind"].items()))
+        for kind, entry in ood["per_kind"].items():
+            for reason, count in entry["reasons"].items():
+                print(f"  {kind}: {count} x {reason}")
         if kept:  # the real lateral and CT films the gate's view check was not fitted on
             report["ood_real_unseen"] = unseen = ood_set.refusals(bundle, kept, predictor)
             print("  of them, real films the view check never saw: "
