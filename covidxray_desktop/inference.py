@@ -95,7 +95,7 @@ class Predictor:
         """The network stage on first-stage inputs: (Forward, gate scores, refusal reasons).
         `classify` and every evaluation (training's scoring, `evaluate`, the site check) use this."""
         out = self.network.forward(first)
-        scores, reasons = self.gate.assess(thumbs, out)
+        scores, reasons = self.gate.assess(thumbs, out, first)
         return out, scores, reasons
 
     def probability(self, logits):

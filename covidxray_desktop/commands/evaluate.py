@@ -69,6 +69,12 @@ def run(args) -> int:
         print(metrics_line(name, m))
     for name, m in report.get("per_source", {}).items():
         print(metrics_line(name[:9], m) + f"  [{name}, {m['n_source']} images, vs {m['scored_against']}]")
+    refused = report.get("rejected_per_source", {})
+    if refused:
+        print("refused per source: " + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in refused.items()))
+        for name, entry in refused.items():
+            for reason, count in entry["reasons"].items():
+                print(f"  {name}: {count} x {reason}")
     if report["split"] == "all films":
         report["verdict"] = verdict(report, bundle.card)
         print()
@@ -81,10 +87,18 @@ def run(args) -> int:
         from covidxray_desktop.training.evaluate import split_for
 
         picks = split_for(args.data, bundle, 10)
-        items = ood_set.build(Path(args.ood), picks) + ood_set.real(args.data)
+        fitted, kept = ood_set.split_real(args.data)
+        items = ood_set.build(Path(args.ood), picks) + fitted + kept
         report["ood"] = ood = ood_set.refusals(bundle, items, predictor)
         print(f"out-of-distribution set: {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
               + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in ood["per_kind"].items()))
+        for kind, entry in ood["per_kind"].items():
+            for reason, count in entry["reasons"].items():
+                print(f"  {kind}: {count} x {reason}")
+        if kept:  # the real lateral and CT films the gate's view check was not fitted on
+            report["ood_real_unseen"] = unseen = ood_set.refusals(bundle, kept, predictor)
+            print("  of them, real films the view check never saw: "
+                  + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in unseen["per_kind"].items()))
         for name in ood["accepted"]:
             print(f"  accepted: {name}")
     if args.json:

@@ -2,18 +2,21 @@
 
 In order, each with a message that says only what the check knows:
 1. cheap checks on tags and pixels (a CT or lateral DICOM, a colour photo, a strip, a blank);
-2. orientation: the thumbnail matches the mean training film turned or upside down better
-   than upright -> "it looks rotated or upside down";
-3. lung fields (models with a segmenter): fewer than two lung fields side by side (one side
-   missing, very unequal sides, or lung across the middle, as in a lateral view) -> "no two
-   lung fields side by side";
-4. appearance: the thumbnail is reconstructed far worse from the training films' principal
+2. orientation: a quarter turn, half turn or mirror image of the thumbnail is reconstructed
+   from the training films' principal components clearly better than the thumbnail itself, and
+   as well as nearly every training film and resembles the mean film, while as it is it fits
+   worse than most -> "it looks rotated or upside down";
+3. appearance: the thumbnail is reconstructed far worse from the training films' principal
    components than any training film -> "it does not look like a chest X-ray";
-5. view (learned, model/view.py): the film's thumbnail, distances and lung shape together look
-   like the lateral views and CT slices it was shown -> "a lateral view or a CT slice";
-6. content: the classifier's pooled features are farther (Mahalanobis, to the nearest class
-   mean) than nearly every training and validation film -> "outside what this model was
-   trained on".
+4. view (learned, model/view.py): the film's thumbnail, distances, lung shape and plain pixel
+   numbers together look like the lateral views and CT slices it was shown -> "it does not look
+   like a chest X-ray" where the thumbnail also fits worse than every training film's, "no two lung
+   fields side by side" where the lung fields say so too (one side missing, very unequal sides,
+   or lung across the middle, as in a lateral view), else "a lateral view or a CT slice". The
+   lung fields alone refuse nothing: a white-out lung or a bent spine is not a lateral view;
+5. content: the classifier's pooled features are farther (Mahalanobis, to the nearest class
+   mean) than every training and validation film -> "outside what this model was trained on".
+A model without a view check refuses on the lung fields alone (before appearance).
 Thresholds come from training and validation films; only the view check has also seen non-frontal
 films: half of the lateral views and CT slices kept with the data (the other half tests it).
 """
@@ -30,9 +33,16 @@ N_COMPONENTS = 24
 # cannot be estimated from a few thousand films. Wider features are first projected onto the
 # leading directions of their within-class spread.
 WIDE, FEATURE_DIMS = 256, 64
-TAIL = 0.003  # a film beyond the 99.7th percentile of training + validation films is refused
+# Only beyond every training and validation film: the distance alone does not tell a COVID-19 film of
+# an unseen hospital from a CT slice (the view check does), so its tail is kept for the far-off.
+TAIL = 0.0002
 APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst training film
-ORIENTATION_MARGIN = -0.25  # upright correlation minus the best turned one; X-rays sit near +0.3
+# Turned: a turn of the thumbnail is reconstructed from the training films' principal components
+# this much better (log of the residuals' ratio) than the thumbnail itself, and as well as 99 % of the
+# training and validation films (lateral views and CT slices turned gain up to 0.27, but stay worse),
+# while the thumbnail itself fits worse than half of them (a smooth gradient fits any way round), and
+# the turned thumbnail resembles the mean film as most films do (a turned face or clock need not).
+TURN_GAIN, TURN_TYPICAL, TURN_OWN, TURN_LIKENESS = 0.3, 0.99, 0.5, 0.45
 MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
 MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
 MIN_SIDE = 0.02  # each lung field at least this share of the film
@@ -43,6 +53,7 @@ CHEST_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "BREAST", "TORSO", "CHEST_LAT
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
+# Given only when the view check also finds the film non-frontal, so the lateral view it names is its guess.
 NO_LUNGS = "not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)"
 NOT_XRAY = "it does not look like a chest X-ray"
 UNFAMILIAR = "outside what this model was trained on: it differs from every film the model learnt from"
@@ -97,6 +108,7 @@ class Gate:
         self.centres = None if centres is None or basis is None else np.asarray(centres, np.float64)
         self.residual_variance = float(stats.get("residual_variance", 1.0))
         self.maha_q = np.asarray(stats["maha_quantiles"], np.float64)
+        self.pca_q = np.asarray(stats["pca_quantiles"], np.float64)
         self.levels = np.asarray(stats["levels"] if "levels" in stats else _old_levels(), np.float64)
         self.tail = float(stats.get("tail", 0.005))
         self.checks_lungs = bool(stats.get("lung_check", False))
@@ -143,19 +155,25 @@ class Gate:
                      pca_limit=float(pca.max() * APPEARANCE_FACTOR))
         return cls(stats)
 
-    def widen(self, thumbs, pooled) -> None:
+    def widen(self, thumbs, pooled, masks=None, first=None) -> None:
         """Accept films like these from now on (a site's own, after adaptation): each tail is made
-        no stricter than these films' own distribution; the orientation and lung checks stay."""
+        no stricter than these films' own distribution; the orientation and lung checks stay.
+        With their lung masks and first-stage films, the view check's threshold widens too."""
         pca, maha = self.distances(thumbs, pooled)
         if len(maha):
             self.maha_q = np.maximum(self.maha_q, np.quantile(maha, self.levels))
             self.pca_limit = max(self.pca_limit, float(pca.max()) * APPEARANCE_FACTOR)
             self.stats.update(maha_quantiles=self.maha_q, pca_limit=self.pca_limit)
+        if len(maha) and self.view is not None and (first is not None or not self.view.needs_film) \
+                and (masks is not None or not self.checks_lungs):
+            scores = self.view_scores(thumbs, pooled, masks, first)
+            tail = float(self.view.block.get("frontal_tail", 0.01))
+            self.view.threshold = min(self.view.threshold, float(np.quantile(scores, tail)))
+            self.view.block["threshold"] = self.view.threshold
+            self.stats["view"] = self.view.to_card()
 
     def distances(self, thumbs, pooled) -> tuple[np.ndarray, np.ndarray]:
-        t = np.asarray(thumbs, np.float32) - self.mean
-        residual = t - (t @ self.components.T) @ self.components
-        pca = np.mean(residual ** 2, axis=1)
+        pca = self._residual(thumbs)
         full = np.asarray(pooled, np.float64)
         f = full if self.basis is None else full @ self.basis.T
         d = f[:, None, :] - self.class_means[None, :, :]
@@ -176,29 +194,59 @@ class Gate:
         corr = t @ m.T
         return corr[:, 0] - corr[:, 1:].max(axis=1)
 
-    def assess(self, thumbs, forward) -> tuple[np.ndarray, list]:
-        """(scores, reasons): a reason (str) for each film to refuse, None for the rest."""
+    def assess(self, thumbs, forward, first=None) -> tuple[np.ndarray, list]:
+        """(scores, reasons): a reason (str) for each film to refuse, None for the rest.
+        first: the first-stage films, which a view check fitted on their own numbers reads."""
         pca, maha = self.distances(thumbs, forward.pooled)
         scores = self._tail(maha, self.maha_q)
-        turned = self.orientation_margins(thumbs) < ORIENTATION_MARGIN
+        turned = self.turned(thumbs)
         masks = forward.masks if self.checks_lungs else None
-        odd = (self.view.refuses(view_features(self, thumbs, forward.pooled, masks)) if self.view is not None
+        no_lungs = (np.array([lung_problem(m) for m in masks], bool) if masks is not None
+                    else np.zeros(len(scores), bool))
+        odd = (self.view_scores(thumbs, forward.pooled, masks, first) < self.view.threshold if self.view is not None
                else np.zeros(len(scores), bool))
+        worst = self.pca_limit / APPEARANCE_FACTOR  # the training film the principal components fit worst
         reasons = []
         for i, score in enumerate(scores):
             if turned[i]:
                 reasons.append(ROTATED)
-            elif masks is not None and lung_problem(masks[i]):
+            elif self.view is None and no_lungs[i]:  # without a view check the lung fields decide alone
                 reasons.append(NO_LUNGS)
-            elif odd[i]:
-                reasons.append(NOT_FRONTAL)
             elif pca[i] > self.pca_limit:
                 reasons.append(NOT_XRAY)
+            elif odd[i] and pca[i] > worst:  # not frontal, and looks like no training film at all
+                reasons.append(NOT_XRAY)
+            elif odd[i]:
+                reasons.append(NO_LUNGS if no_lungs[i] else NOT_FRONTAL)
             elif score < self.tail:
                 reasons.append(UNFAMILIAR)
             else:
                 reasons.append(None)
         return scores, reasons
+
+    def turned(self, thumbs) -> np.ndarray:
+        """Films that look like a training film once turned or mirrored top to bottom, and
+        clearly less so as they are."""
+        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
+        own = self._residual(t.reshape(len(t), -1))
+        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
+        residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
+        best = residuals.min(axis=1)
+        picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
+        typical, middle = np.interp([TURN_TYPICAL, TURN_OWN], self.levels, self.pca_q)
+        return ((np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical) & (own > middle)
+                & (_likeness(picked, self.mean) >= TURN_LIKENESS))
+
+    def _residual(self, thumbs) -> np.ndarray:
+        t = np.asarray(thumbs, np.float32) - self.mean
+        return np.mean((t - (t @ self.components.T) @ self.components) ** 2, axis=1)
+
+    def view_scores(self, thumbs, pooled, masks, first=None) -> np.ndarray:
+        """The view check's logit of 'frontal chest film' per film (higher: more frontal-like)."""
+        if self.view.needs_film and first is None:
+            raise ValueError("this gate's view check needs the first-stage films")
+        rows = view_features(self, thumbs, pooled, masks, first if self.view.needs_film else None)
+        return self.view.scores(rows)
 
     def _tail(self, values, quantiles):
         # 1 - empirical CDF of the reference films, made strictly decreasing beyond the largest.
@@ -208,9 +256,9 @@ class Gate:
         tail[beyond] = (1 - self.levels[-2]) * 0.5 * np.exp(-(values[beyond] - top) / spread)
         return tail
 
-    def learn_view(self, frontal, other, val_frontal, val_sources, fitted_on) -> None:
+    def learn_view(self, frontal, other, val_frontal, val_sources, fitted_on, film_numbers: bool = False) -> None:
         """Add the learned frontal-view check (see model/view.py), from feature rows of each."""
-        self.view = ViewCheck.fit(frontal, other, val_frontal, val_sources, fitted_on)
+        self.view = ViewCheck.fit(frontal, other, val_frontal, val_sources, fitted_on, film_numbers=film_numbers)
         self.stats["view"] = self.view.to_card()
 
     def to_card(self) -> dict:
@@ -221,6 +269,13 @@ class Gate:
 
         return {"method": "orientation, lung fields, pca-thumbnail, mahalanobis-features; train+val quantiles",
                 "thumb": THUMB, **{k: r(v) for k, v in self.stats.items()}}
+
+
+def _likeness(thumbs, mean) -> np.ndarray:
+    """Correlation of each thumbnail with the mean training film."""
+    t = np.asarray(thumbs, np.float64) - np.mean(thumbs, axis=1, keepdims=True)
+    m = np.asarray(mean, np.float64) - np.mean(mean)
+    return (t @ m) / (np.linalg.norm(t, axis=1) * np.linalg.norm(m) + 1e-12)
 
 
 def _old_levels():

@@ -3,22 +3,29 @@
 Lateral views and CT slices come close to frontal films on every single measure the gate has
 (their lungs are found, their features are not far out), but not on all of them at once. This
 check is a logistic regression on a few dozen numbers per film: the thumbnail's leading
-principal components and residual, the features' distance, and the lung mask's shape. It is
-fitted on training films against half of the lateral and CT films the data keeps for this
-(by patient); the other half is kept to test it. Its threshold comes from validation films of
-every source, so that a frontal film is refused only as rarely as the gate promises.
+principal components and residual, the features' distance and leading directions, the lung
+mask's shape, and plain numbers of the first-stage film itself (a CT slice in a lung window is
+mostly pure black and pure white; an axial slice is a round body on black, symmetric top to
+bottom; a lateral view is not symmetric left to right). It is fitted on training films against
+half of the lateral and CT films the data keeps for this (by patient), each also flipped,
+cropped, shrunk, framed and re-contrasted, so that a few dozen films stand for many; the other
+half is kept to test it. Its threshold comes from validation films of every source, so that a
+frontal film is refused only as rarely as the gate promises for each source.
 """
 import numpy as np
 
 from covidxray_desktop.model import lungs
 
 COMPONENTS = 16  # leading principal components of the thumbnail used as features
-FRONTAL_TAIL = 0.003  # of each source's validation films, at most this share falls below the threshold
+DIRECTIONS = 16  # leading directions of the classifier's features (within-class spread)
+FRONTAL_TAIL = 0.01  # of each source's validation films, at most this share falls below the threshold
 L2 = 1e-2
 
 
-def features(gate, thumbs, pooled, masks) -> np.ndarray:
-    """Per film: PCA coefficients, PCA residual, feature distance, lung-shape numbers."""
+def features(gate, thumbs, pooled, masks, first=None) -> np.ndarray:
+    """Per film: PCA coefficients, PCA residual, feature distance, lung-shape numbers, then (with
+    the first-stage films) the film's own numbers and the features' leading directions.
+    A check fitted before the last two existed reads only the columns it knows (ViewCheck)."""
     t = np.asarray(thumbs, np.float32) - gate.mean
     coefficients = t @ gate.components[:COMPONENTS].T
     pca, maha = gate.distances(thumbs, pooled)
@@ -26,7 +33,42 @@ def features(gate, thumbs, pooled, masks) -> np.ndarray:
     if masks is not None:
         shapes = [_shape_numbers(m) for m in masks]
         columns.append(np.array(shapes, np.float32))
+    if first is not None:
+        columns.append(film_numbers(first))
+        if gate.basis is not None:
+            columns.append(np.asarray(pooled, np.float64) @ gate.basis[:DIRECTIONS].T)
     return np.concatenate(columns, axis=1).astype(np.float64)
+
+
+def film_numbers(first) -> np.ndarray:
+    """Plain numbers of first-stage films (N x S x S, raw grey levels, borders cropped)."""
+    rows = []
+    for film in np.asarray(first, np.float32):
+        film = film.reshape(film.shape[0], film.shape[1])
+        n = 64
+        s = _pooled_to(film, n)
+        r = n // 12
+        ring = np.concatenate([s[:r].ravel(), s[-r:].ravel(), s[:, :r].ravel(), s[:, -r:].ravel()])
+        centre = s[n // 4:3 * n // 4, n // 4:3 * n // 4]
+        corners = [s[:8, :8].mean(), s[:8, -8:].mean(), s[-8:, :8].mean(), s[-8:, -8:].mean()]
+        z = s - s.mean()
+        energy = float((z * z).sum()) + 1e-9
+        col = s.mean(axis=0) - s.mean()
+        row = s.mean(axis=1) - s.mean()
+        half_a, half_b = row[:n // 2], row[n // 2:][::-1]
+        rows_alike = float(np.corrcoef(half_a, half_b)[0, 1]) if half_a.std() > 0 and half_b.std() > 0 else 0.0
+        edges = np.abs(np.diff(s, axis=1)).mean() + np.abs(np.diff(s, axis=0)).mean()
+        rows.append([(film > 0.9).mean(), (film < 0.1).mean(), ((film > 0.3) & (film < 0.7)).mean(), film.std(),
+                     film.mean(), ring.mean(), centre.mean(), max(corners), min(corners),
+                     float((z * z[:, ::-1]).sum()) / energy, float((z * z[::-1]).sum()) / energy,
+                     float((col * col[::-1]).sum() / ((col ** 2).sum() + 1e-9)), edges, rows_alike])
+    return np.nan_to_num(np.array(rows, np.float64).reshape(-1, 14))
+
+
+def _pooled_to(film, n):
+    h, w = film.shape
+    film = film[: h - h % n, : w - w % n]
+    return film.reshape(n, film.shape[0] // n, n, film.shape[1] // n).mean(axis=(1, 3))
 
 
 def _shape_numbers(mask) -> list:
@@ -49,17 +91,25 @@ class ViewCheck:
         self.bias = float(block["bias"])
         self.threshold = float(block["threshold"])
 
+    @property
+    def needs_film(self) -> bool:
+        """Whether it reads the first-stage film's own numbers (checks fitted since they exist)."""
+        return bool(self.block.get("film_numbers", False))
+
     def scores(self, x) -> np.ndarray:
         """Logit of 'frontal chest film' per film (higher: more frontal-like)."""
-        z = (np.asarray(x, np.float64) - self.mean) / self.scale
+        x = np.asarray(x, np.float64)[:, : len(self.mean)]
+        z = (x - self.mean) / self.scale
         return z @ self.weights + self.bias
 
     def refuses(self, x) -> np.ndarray:
         return self.scores(x) < self.threshold
 
     @classmethod
-    def fit(cls, frontal, other, val_frontal, val_sources, fitted_on: list) -> "ViewCheck":
-        """frontal / other: feature rows of training films and of the non-frontal films kept for fitting."""
+    def fit(cls, frontal, other, val_frontal, val_sources, fitted_on: list, tail: float = FRONTAL_TAIL,
+            film_numbers: bool = False) -> "ViewCheck":
+        """frontal / other: feature rows of training films and of the non-frontal films kept for fitting;
+        film_numbers: whether the rows hold the first-stage film's own numbers."""
         frontal, other = np.asarray(frontal, np.float64), np.asarray(other, np.float64)
         mean, scale = frontal.mean(axis=0), frontal.std(axis=0) + 1e-6
         x = (np.concatenate([frontal, other]) - mean) / scale
@@ -73,15 +123,19 @@ class ViewCheck:
             weights -= 0.5 * (x.T @ g + L2 * weights)
             bias -= 0.5 * g.sum()
         block = {"mean": mean, "scale": scale, "weights": weights, "bias": bias, "threshold": -np.inf,
-                 "fitted_on": sorted(fitted_on)}
+                 "fitted_on": sorted(fitted_on), "frontal_tail": tail, "film_numbers": film_numbers}
         check = cls(block)
-        scores = check.scores(val_frontal)
-        sources = np.asarray(val_sources)
-        cuts = [np.quantile(scores[sources == s], FRONTAL_TAIL) for s in sorted(set(sources.tolist()))
-                if (sources == s).sum() >= 10]
-        block["threshold"] = float(min(cuts)) if cuts else float(np.quantile(scores, FRONTAL_TAIL))
+        block["threshold"] = threshold_for(check.scores(val_frontal), val_sources, tail)
         return cls(block)
 
     def to_card(self) -> dict:
         return {k: (np.round(np.asarray(v, np.float64), 8).tolist() if isinstance(v, np.ndarray) else v)
                 for k, v in self.block.items()}
+
+
+def threshold_for(scores, sources, tail: float) -> float:
+    """The lowest of the sources' `tail` quantiles: no source (of 10 films or more) loses more."""
+    scores, sources = np.asarray(scores, np.float64), np.asarray(sources)
+    cuts = [np.quantile(scores[sources == s], tail) for s in sorted(set(sources.tolist()))
+            if (sources == s).sum() >= 10]
+    return float(min(cuts)) if cuts else float(np.quantile(scores, tail))

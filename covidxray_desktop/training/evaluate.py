@@ -50,6 +50,7 @@ def report(predictor, decoded, problems=(), threshold: float | None = None) -> d
     out["rejected_fraction"] = round(sum(rejected.values()) / max(n_films, 1), 4)
     out["rejected_ci95"] = wilson(sum(rejected.values()), n_films)
     out["rejected_reasons"] = dict(Counter(r for r in s["reasons"] if r))
+    out["rejected_per_source"] = refused_per_source([x.source for x in decoded.samples], s["reasons"])
     out["errors"] = len(problems)
     out["error_messages"] = list(problems)  # each one named: no film drops out without a word
     out["ece_uncalibrated"] = round(expected_calibration_error(sigmoid(s["logits"][accepted]), y), 4) if len(y) else None
@@ -59,6 +60,18 @@ def report(predictor, decoded, problems=(), threshold: float | None = None) -> d
     out["_y"], out["_p"], out["_sources"] = y, p, sources  # for plots and trade-offs; dropped before saving
     out["_pooled"], out["_accepted"] = s["pooled"], accepted
     return out
+
+
+def refused_per_source(sources, reasons) -> dict:
+    """Per source: films refused of films judged, and why (the gate's own words)."""
+    out = {}
+    for source, reason in zip(sources, reasons):
+        entry = out.setdefault(source, {"rejected": 0, "n": 0, "reasons": {}})
+        entry["n"] += 1
+        if reason:
+            entry["rejected"] += 1
+            entry["reasons"][reason] = entry["reasons"].get(reason, 0) + 1
+    return {k: out[k] for k in sorted(out)}
 
 
 def trade_off(scored: dict, points: dict, split: str) -> dict:

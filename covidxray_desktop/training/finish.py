@@ -44,16 +44,19 @@ def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
         from covidxray_desktop.model.view import features
         from covidxray_desktop.prepare import Route
 
-        route = Route(network.size, network.method)
-        odd, _ = cache.decode([dataset.Sample(p, 0, kind, p.name) for p, kind in others], route)
+        # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
+        first_odd, thumbs_odd = ood_set.prepared_variants(others, Route(network.size, network.method))
         pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
-        pooled_odd, masks_odd = passed(odd.first)
+        pooled_odd, masks_odd = passed(first_odd)
 
-        gate.learn_view(features(gate, train.thumbs[pick], pooled_train[pick],
-                                 None if masks_train is None else masks_train[pick]),
-                        features(gate, odd.thumbs, pooled_odd, masks_odd),
-                        features(gate, val.thumbs, pooled_val, masks_val),
-                        [s.source for s in val.samples], [p.name for p, _ in others])
+        def rows(thumbs, pooled, masks, first):
+            return features(gate, thumbs, pooled, masks, first)
+
+        gate.learn_view(rows(train.thumbs[pick], pooled_train[pick], None if masks_train is None else masks_train[pick],
+                             train.first[pick]),
+                        rows(thumbs_odd, pooled_odd, masks_odd, first_odd),
+                        rows(val.thumbs, pooled_val, masks_val, val.first),
+                        [s.source for s in val.samples], [p.name for p, _ in others], film_numbers=True)
     return gate
 
 

@@ -48,22 +48,77 @@ def split_real(data) -> tuple[list, list]:
     return ([i for i in items if patient[i[0]] in fit], [i for i in items if patient[i[0]] not in fit])
 
 
+VARIANTS = 6  # made copies of each real non-frontal film, besides the film and its mirror image
+
+
+def variants(pixels: np.ndarray, rng) -> list[np.ndarray]:
+    """A film, its mirror image, and copies as another hospital or a journal might show it:
+    mirrored or not, cropped, re-contrasted, sometimes shrunk (a figure panel) or framed."""
+    out = [pixels, pixels[:, ::-1]]
+    for _ in range(VARIANTS):
+        a = pixels[:, ::-1] if rng.random() < 0.5 else pixels
+        h, w = a.shape
+        least = rng.uniform(0.7, 0.95)
+        ch, cw = int(h * rng.uniform(least, 1)), int(w * rng.uniform(least, 1))
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        a = np.clip(a[y:y + ch, x:x + cw], 0, 1) ** rng.uniform(0.6, 1.6)
+        if rng.random() < 0.5:
+            s = rng.uniform(0.3, 0.7)
+            size = (max(40, int(a.shape[1] * s)), max(40, int(a.shape[0] * s)))
+            a = np.asarray(Image.fromarray(a.astype(np.float32)).resize(size, Image.BILINEAR))
+        if rng.random() < 0.3:
+            a = np.pad(a, int(rng.integers(3, 20)), constant_values=float(rng.choice([0.0, 1.0])))
+        out.append(a.astype(np.float32))
+    return out
+
+
+def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(first-stage inputs, thumbnails) of every variant of each film in `items` ((path, kind)),
+    decoded in a worker process as every film is; films that cannot be read are left out."""
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.imaging.preprocess import first_stage
+    from covidxray_desktop.model.ood import thumbnail
+
+    rng = np.random.default_rng(seed)
+    firsts, thumbs = [], []
+    films = Isolated(film)
+    try:
+        for path, _ in items:
+            try:
+                base = films(path, DECODE_SIDE)
+            except CovidXrayError:
+                continue
+            for a in variants(base, rng):
+                firsts.append(first_stage(a, route.size, route.method).astype(np.float16))
+                thumbs.append(thumbnail(a))
+    finally:
+        films.close()
+    if not firsts:
+        return np.zeros((0, 1, 1), np.float16), np.zeros((0, 1024), np.float32)
+    return np.stack(firsts), np.stack(thumbs)
+
+
 def refusals(bundle, items, predictor=None) -> dict:
-    """Share refused per kind, with 95 % intervals, through `classify`'s own route."""
+    """Share refused per kind, with 95 % intervals and the reasons given, through `classify`'s own route."""
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.training.metrics import wilson
 
     predictor = predictor or Predictor(bundle, decode_limit_s=None)
-    per_kind, accepted = {}, []
+    per_kind, reasons, accepted = {}, {}, []
     for (path, kind), row in zip(items, predictor.run([p for p, _ in items])):
         done = per_kind.setdefault(kind, [0, 0])
         done[0] += row.status != "ok"
         done[1] += 1
+        why = reasons.setdefault(kind, {})
         if row.status == "ok":
             accepted.append(f"{Path(path).name} (score {row.ood_score})")
+        else:
+            message = row.message.removesuffix("; no prediction.")
+            why[message] = why.get(message, 0) + 1
     refused, n = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
     return {"rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
-            "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1])} for k, v in sorted(per_kind.items())},
+            "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1]), "reasons": reasons[k]}
+                         for k, v in sorted(per_kind.items())},
             "accepted": accepted}
 
 
