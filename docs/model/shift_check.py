@@ -62,9 +62,10 @@ def _rate(block, scores, predicted, draw, repeats=REPEATS) -> float:
     return float(np.mean([shift._flagged(block, scores[i], predicted[i]) for i in (draw() for _ in range(repeats))]))
 
 
-def false_alarms(f) -> dict:
-    block = _fit(f)
-    te = f["split"] == "test"
+def false_alarms(f, drop=()) -> dict:
+    """On batches of the test films (unseen patients of the sources the reference knows)."""
+    block = _fit(f, drop)
+    te = (f["split"] == "test") & ~np.isin(f["source"], list(drop))
     return shift.calibration(block, f["pooled"][te], f["predicted"][te], f["source"][te], f["label"][te],
                              repeats=REPEATS)
 
@@ -124,6 +125,9 @@ def tables(shipped: Path, loso: list) -> None:
         p = power(f, held, SECOND.get(held, []))
         print(f"\nWithout {held} ({int((f['source'] == held).sum())} films): " +
               ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
+        fa = false_alarms(f, [held])
+        print(f"  false alarms on that model's test films: highest {max(fa.values()):.3f} over {len(fa)} kinds of "
+              f"batch; " + ", ".join(f"{k} {v:.3f}" for k, v in fa.items() if v > 0))
         print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held).items()))
 
 
