@@ -24,7 +24,7 @@ def sources(noise, films=120):
 def fitted():
     """The reference (directions from one draw, levels from another) and a third draw to test."""
     train, val = sources(np.random.default_rng(1)), sources(np.random.default_rng(2))
-    return shift.reference(*train[:2], *val), sources(np.random.default_rng(3))
+    return shift.reference(*val, others=train[:2]), sources(np.random.default_rng(3))
 
 
 def new_hospital(films, covid=True, seed=7):

@@ -37,15 +37,18 @@ ADVICE = ("Check the model on about 100 of this site's labelled films (Tools ▸
 NO_SHIFT = "these films look like the ones this model was checked on"
 
 
-def reference(pooled, predicted_covid, level_pooled, level_predicted, level_sources) -> dict:
-    """The card's `shift` block: the directions fitted on one set of films (the training films the
-    gate accepted), the per-source levels set on others the model and the directions never saw
-    (the validation films the gate accepted)."""
-    pooled, predicted = _features(pooled), np.asarray(predicted_covid, bool)
+def reference(pooled, predicted_covid, sources, others=None) -> dict:
+    """The card's `shift` block. `pooled`, `predicted_covid`, `sources`: films that set each known
+    source's level (the validation films the gate accepted); `others`: (pooled, predicted COVID) of
+    other films of those sources that the directions are fitted on (the training films the gate
+    accepted). Without `others` the directions come from the level films themselves, which then
+    look more familiar than new films of their sources: more false alarms."""
+    fit_pooled, fit_predicted = others if others is not None else (pooled, predicted_covid)
+    fit_pooled, fit_predicted = _features(fit_pooled), np.asarray(fit_predicted, bool)
     out = {"method": METHOD, "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS,
            "min_per_class": MIN_PER_CLASS, "classes": {}}
     for c, name in ((False, "normal"), (True, "covid")):
-        x = pooled[predicted == c]
+        x = fit_pooled[fit_predicted == c]
         if len(x) <= DIMENSIONS:
             continue
         mean = x.mean(axis=0)
@@ -53,11 +56,11 @@ def reference(pooled, predicted_covid, level_pooled, level_predicted, level_sour
         basis = vectors[:, np.argsort(values)[::-1][:DIMENSIONS]]
         out["classes"][name] = {"mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
                                 "fitted_on": int(len(x)), "sources": []}
-    scores = novelty(out, level_pooled, level_predicted)
-    level_predicted, level_sources = np.asarray(level_predicted, bool), np.asarray(level_sources)
-    for s in sorted(set(level_sources.tolist())):
-        k = level_sources == s
-        out = add_source(out, None, level_predicted[k], s, scores=scores[k])
+    scores = novelty(out, pooled, predicted_covid)
+    predicted, sources = np.asarray(predicted_covid, bool), np.asarray(sources)
+    for name in sorted(set(sources.tolist())):
+        k = sources == name
+        out = add_source(out, None, predicted[k], name, scores=scores[k])
     return out
 
 

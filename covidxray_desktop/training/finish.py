@@ -151,9 +151,9 @@ def shift_reference(predictor, decoded, val_report=None) -> dict:
     train = score(predictor, decoded["train"])
     ok = np.array([r is None for r in train["reasons"]], bool)
     keep = val_report["_accepted"]
-    return shift.reference(train["pooled"][ok], train["p"][ok] >= float(predictor.bundle.card["threshold"]),
-                           val_report["_pooled"][keep], _predicted(val_report, predictor),
-                           [s.source for s, a in zip(decoded["val"].samples, keep) if a])
+    return shift.reference(val_report["_pooled"][keep], _predicted(val_report, predictor),
+                           [s.source for s, a in zip(decoded["val"].samples, keep) if a],
+                           (train["pooled"][ok], train["p"][ok] >= float(predictor.bundle.card["threshold"])))
 
 
 def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:

@@ -55,7 +55,7 @@ def _fit(f, drop=()):
     """The reference as training fits it, without the sources in `drop`."""
     known = ~np.isin(f["source"], list(drop))
     tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
-    return shift.reference(f["pooled"][tr], f["predicted"][tr], f["pooled"][va], f["predicted"][va], f["source"][va])
+    return shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va], (f["pooled"][tr], f["predicted"][tr]))
 
 
 def _rate(block, scores, predicted, draw, repeats=REPEATS) -> float:
