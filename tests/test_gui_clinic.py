@@ -37,7 +37,9 @@ def test_the_windows_report_keeps_the_batch_shift_line_and_shows_its_progress(ma
     window.enqueue([tmp_path / "ward"])
     wait_rows(qtbot, window, 3)
     batch = window.results.rows[0].batch
-    message = "These films differ from the ones this model was checked on: check it on your own films before relying on it."
+    message = ("The films this model calls COVID-19 look unlike those it was checked on, so its results on them may "
+               "be wrong here. Check the model on about 100 of this site's labelled films (Tools ▸ Check the model "
+               "on my films) before relying on it.")
     window._store.batch_finish(batch, {"files": 3, "shift": {"tested": True, "detected": True, "p_value": 0.002,
                                                               "message": message}})
     steps = []
@@ -48,7 +50,7 @@ def test_the_windows_report_keeps_the_batch_shift_line_and_shows_its_progress(ma
         assert window._report_progress.bar.isVisible()  # the status bar shows how far the report got
     assert done.args[1] == ""
     summary = text_of(pdf)[0]
-    assert "differ from the ones this model was checked on" in summary and "p = 0.002" in summary
+    assert "calls COVID-19 look unlike those it was checked on" in summary and "p = 0.002" in summary
     qtbot.waitUntil(lambda: steps and steps[-1] == (3, 3), timeout=LONG)
     assert not window._report_progress.bar.isVisible()
 

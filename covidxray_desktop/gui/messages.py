@@ -50,8 +50,17 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "a named pipe"),
     QT_TRANSLATE_NOOP("Messages", "a device"),
     QT_TRANSLATE_NOOP("Messages", "a socket"),
-    QT_TRANSLATE_NOOP("Messages", "These films differ from the ones this model was checked on: check it on your "
-                                  "own films before relying on it."),
+    # The batch shift test's warnings (model/shift.py: one of its MESSAGES, then its ADVICE).
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls COVID-19 look unlike those it was checked on, so its "
+                                  "results on them may be wrong here. Check the model on about 100 of this site's "
+                                  "labelled films (Tools ▸ Check the model on my films) before relying on it."),
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls Normal look unlike those it was checked on, so its "
+                                  "results on them may be wrong here. Check the model on about 100 of this site's "
+                                  "labelled films (Tools ▸ Check the model on my films) before relying on it."),
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls COVID-19 and those it calls Normal look unlike those "
+                                  "it was checked on, so its results on them may be wrong here. Check the model on "
+                                  "about 100 of this site's labelled films (Tools ▸ Check the model on my films) "
+                                  "before relying on it."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, below the {card} the model card reports."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card}, which is "
                                   "within this interval: more films would tell."),

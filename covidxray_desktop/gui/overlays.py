@@ -95,6 +95,7 @@ class ShiftBanner(QWidget):
         row.addWidget(close)
         self.hide()
 
-    def show_for(self, batch: str, message: str, p_value: float) -> None:
-        self.text.setText(f"<b>{batch}</b>: {message} <span style='color:#666'>(p = {p_value:.2g})</span>")
+    def show_for(self, batch: str, message: str) -> None:
+        """In words only: the p-value stays in the CSV, the summary and the report."""
+        self.text.setText(f"<b>{batch}</b>: {message}")
         self.show()

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         shift = summary.get("shift") or {}
         entry = self.queue.entry(entry_id) or {"name": ""}
         if shift.get("detected"):
-            self.banner.show_for(entry["name"], messages.translated(shift["message"]), shift["p_value"])
+            self.banner.show_for(entry["name"], messages.translated(shift["message"]))
 
     def _offer_resume(self) -> None:
         """A queue cut short last time (crash, reboot) can go on; finished files come from the store."""

@@ -1,204 +1,195 @@
-"""Does a batch of films, as a whole, look like the films this model was validated on?
+"""Does a batch of films, as a whole, look like the films this model was checked on?
 
-The network's pooled features of the batch are compared, for each predicted class separately
-(so a batch of only normals, or only COVID films, is not a shift), with the validation films of
-each training source. The batch's mean feature vector is explained as the best mixture of the
-sources' means (any mix of the training sources, one alone included, is no shift); what that
-mixture cannot explain, in units of the films' own spread, is the shift. Under no shift the
-statistic follows a chi-square law, which gives the p-value.
+Each film gets a novelty score: how far its pooled network features lie outside the main
+directions along which the training films of its predicted class vary (the log length of what the
+leading principal directions leave unexplained). A batch's mean score, per predicted class, is
+compared with the mean scores of films of each known source that the reference was not fitted on
+(the validation films): a batch is flagged when it looks more novel than a batch of even the most
+novel-looking known source would. So a batch of one training source alone, of any mix of them,
+or of normals only, is no shift; a clinic whose films sit away from all of them is.
+
+The p-value of one class is the largest, over the known sources, chance that a batch of that
+source's films of this size would score this high (normal law of a mean, with the uncertainty of
+the source's own mean); the batch's p-value is the smallest over its tested classes times their
+number (Bonferroni).
 """
+from math import erfc, sqrt
+
 import numpy as np
 
 MIN_FILMS = 30  # a batch smaller than this is not tested
 MIN_PER_CLASS = 10  # a predicted class with fewer films in the batch is left out of the test
-MIN_PER_SOURCE = 5  # a source with fewer validation films of a class does not shape its reference
-DIMENSIONS = 8  # leading directions of the within-source spread that the test looks along
-ALPHA = 0.01  # a batch is flagged below this p-value (see the README for how it was set)
-MESSAGE = ("These films differ from the ones this model was checked on: check it on your own films "
-           "before relying on it.")
+MIN_PER_SOURCE = 10  # a source with fewer level-setting films of a class does not set that class's level
+DIMENSIONS = 16  # leading directions of the training films that count as familiar
+ALPHA = 0.02  # a batch is flagged below this p-value (chosen on the test films: see the README)
+METHOD = "novelty-outside-principal-directions"
+CLASS_NAMES = {"normal": "Normal", "covid": "COVID-19"}
+MESSAGES = {
+    ("covid",): "The films this model calls COVID-19 look unlike those it was checked on, so its results on "
+                "them may be wrong here.",
+    ("normal",): "The films this model calls Normal look unlike those it was checked on, so its results on "
+                 "them may be wrong here.",
+    ("covid", "normal"): "The films this model calls COVID-19 and those it calls Normal look unlike those it "
+                         "was checked on, so its results on them may be wrong here.",
+}
+ADVICE = ("Check the model on about 100 of this site's labelled films (Tools ▸ Check the model on my films) "
+          "before relying on it.")
+NO_SHIFT = "these films look like the ones this model was checked on"
 
 
-def reference(pooled, predicted_covid, sources, others=None, seed: int = 0) -> dict:
-    """The card's `shift` block, from the validation films the gate accepted.
-
-    Films of one patient, or one collection's figures, are more alike than independent draws:
-    a plain chi-square would call many a batch of known sources a shift. The over-dispersion
-    factor is measured on other films of the same sources that the reference never saw, the
-    training films (`others`: pooled features and predicted classes): the smallest factor that
-    keeps their batches' false alarms under ALPHA."""
-    out = _fit(pooled, predicted_covid, sources)
-    if others is not None:
-        out["dispersion"] = _dispersion(out, *others, seed=seed)
-    return out
-
-
-def _dispersion(block, pooled, predicted, seed: int, repeats: int = 60) -> float:
-    rng = np.random.default_rng(seed)
-    pooled, predicted = np.asarray(pooled, np.float64), np.asarray(predicted, bool)
-    found = []  # per simulated batch: (statistic, degrees of freedom)
-    everyone = np.arange(len(pooled))
-    for mix, pool in (("any", everyone), ("normal", everyone[~predicted]), ("covid", everyone[predicted])):
-        for n in (30, 100, 300):
-            if n > len(pool):
-                continue
-            for _ in range(repeats):
-                pick = rng.choice(pool, n, replace=False)
-                result = _statistic(block, pooled[pick], predicted[pick])
-                if result is not None:
-                    found.append(result)
-    for factor in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0):
-        if not found or np.mean([chi2_sf(t / factor, k) < ALPHA for t, k in found]) <= ALPHA * 0.8:
-            return factor
-    return 20.0
-
-
-def _fit(pooled, predicted_covid, sources) -> dict:
-    pooled = np.asarray(pooled, np.float64)
-    predicted = np.asarray(predicted_covid, bool)
-    sources = np.asarray(sources)
-    out = {"method": "mixture-of-sources residual of the batch mean, per predicted class, chi-square",
-           "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS, "classes": {}}
+def reference(pooled, predicted_covid, sources, others=None) -> dict:
+    """The card's `shift` block. `pooled`, `predicted_covid`, `sources`: films that set each known
+    source's level (the validation films the gate accepted); `others`: (pooled, predicted COVID) of
+    other films of those sources that the directions are fitted on (the training films the gate
+    accepted). Without `others` the directions come from the level films themselves, which then
+    look more familiar than new films of their sources: more false alarms."""
+    fit_pooled, fit_predicted = others if others is not None else (pooled, predicted_covid)
+    fit_pooled, fit_predicted = _features(fit_pooled), np.asarray(fit_predicted, bool)
+    out = {"method": METHOD, "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS,
+           "min_per_class": MIN_PER_CLASS, "classes": {}}
     for c, name in ((False, "normal"), (True, "covid")):
-        k = predicted == c
-        names = [s for s in sorted(set(sources[k].tolist())) if (k & (sources == s)).sum() >= MIN_PER_SOURCE]
-        if not names:
+        x = fit_pooled[fit_predicted == c]
+        if len(x) <= DIMENSIONS:
             continue
-        groups = [pooled[k & (sources == s)] for s in names]
-        means = np.stack([g.mean(axis=0) for g in groups])
-        centred = np.concatenate([g - g.mean(axis=0) for g in groups])
-        cov = centred.T @ centred / max(len(centred) - 1, 1)
-        cov += 0.05 * np.trace(cov) / len(cov) * np.eye(len(cov))
-        values, vectors = np.linalg.eigh(cov)
-        top = np.argsort(values)[::-1][:DIMENSIONS]
-        whiten = vectors[:, top] / np.sqrt(values[top])
-        out["classes"][name] = {"sources": names, "counts": [len(g) for g in groups],
-                                "means": np.round(means @ whiten, 6).tolist(),
-                                "whiten": np.round(whiten, 8).tolist()}
+        mean = x.mean(axis=0)
+        values, vectors = np.linalg.eigh(np.cov(x - mean, rowvar=False))
+        basis = vectors[:, np.argsort(values)[::-1][:DIMENSIONS]]
+        out["classes"][name] = {"mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
+                                "fitted_on": int(len(x)), "sources": []}
+    scores = novelty(out, pooled, predicted_covid)
+    predicted, sources = np.asarray(predicted_covid, bool), np.asarray(sources)
+    for name in sorted(set(sources.tolist())):
+        k = sources == name
+        out = add_source(out, None, predicted[k], name, scores=scores[k])
     return out
 
 
-def add_source(block: dict | None, pooled, predicted_covid, name: str) -> dict | None:
-    """The reference with one more source (a site's adaptation films): its batches are no shift."""
-    if not block or not block.get("classes"):
+def _features(pooled) -> np.ndarray:
+    # The pooled features are non-negative and skewed; their square roots spread more evenly.
+    return np.sqrt(np.maximum(np.asarray(pooled, np.float64), 0))
+
+
+def usable(block: dict | None) -> bool:
+    """Whether `block` is a reference of this method (an older card's is not)."""
+    return bool(block and block.get("method") == METHOD and block.get("classes"))
+
+
+def novelty(block: dict, pooled, predicted_covid) -> np.ndarray:
+    """Per film: log length of its features outside its predicted class's leading directions
+    (NaN where the class has no reference)."""
+    pooled, predicted = _features(pooled), np.asarray(predicted_covid, bool)
+    out = np.full(len(pooled), np.nan)
+    for c, name in ((False, "normal"), (True, "covid")):
+        ref, k = block["classes"].get(name), predicted == c
+        if ref is None or not k.any():
+            continue
+        x = pooled[k] - np.asarray(ref["mean"])
+        inside = x @ np.asarray(ref["basis"])
+        out[k] = 0.5 * np.log(np.maximum((x * x).sum(axis=1) - (inside * inside).sum(axis=1), 0) + 1e-9)
+    return out
+
+
+def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None) -> dict | None:
+    """The reference with one more known source (a site's adaptation films): batches like its films
+    are no shift from then on. `scores`: the films' novelty, when already computed."""
+    if not usable(block):
         return block
+    predicted = np.asarray(predicted_covid, bool)
+    scores = novelty(block, pooled, predicted) if scores is None else np.asarray(scores, np.float64)
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
-    pooled, predicted = np.asarray(pooled, np.float64), np.asarray(predicted_covid, bool)
     for c, label in ((False, "normal"), (True, "covid")):
-        ref = out["classes"].get(label)
-        k = predicted == c
+        ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
             continue
-        mean = pooled[k].mean(axis=0) @ np.asarray(ref["whiten"])
-        ref.update(sources=ref["sources"] + [name], counts=ref["counts"] + [int(k.sum())],
-                   means=ref["means"] + [np.round(mean, 6).tolist()])
+        x = scores[k]
+        ref["sources"] = [r for r in ref["sources"] if r["name"] != name] + [
+            {"name": name, "n": int(k.sum()), "mean": round(float(x.mean()), 6),
+             "sd": round(float(x.std(ddof=1)), 6)}]
     return out
+
+
+def class_p_values(block: dict, pooled, predicted_covid) -> dict:
+    """{class: p-value} for each predicted class with enough films in the batch and known sources."""
+    return _class_p(block, novelty(block, pooled, predicted_covid), np.asarray(predicted_covid, bool))
+
+
+def _class_p(block: dict, scores, predicted) -> dict:
+    out = {}
+    for c, name in ((False, "normal"), (True, "covid")):
+        ref, k = block["classes"].get(name), predicted == c
+        n = int(k.sum())
+        if ref is None or not ref["sources"] or n < block.get("min_per_class", MIN_PER_CLASS):
+            continue
+        m = float(scores[k].mean())
+        # The most novel-looking known source is the one the batch must exceed.
+        out[name] = max(_upper_tail((m - r["mean"]) / (max(r["sd"], 1e-6) * sqrt(1 / n + 1 / r["n"])))
+                        for r in ref["sources"])
+    return out
+
+
+def p_value(block: dict, pooled, predicted_covid) -> float | None:
+    found = class_p_values(block, pooled, predicted_covid)
+    return min(1.0, min(found.values()) * len(found)) if found else None
 
 
 def test(block: dict | None, pooled, predicted_covid) -> dict:
     """{"tested", "detected", "p_value", "message"} for one batch of accepted films."""
     n = len(pooled)
-    if not block or not block.get("classes"):
-        return {"tested": False, "detected": False, "p_value": None,
-                "message": "this model carries no reference for a shift test"}
+    if not usable(block):
+        why = "carries no reference for a shift test" if not block else "carries an older kind of shift reference"
+        return {"tested": False, "detected": False, "p_value": None, "message": f"this model {why}"}
     if n < block.get("min_films", MIN_FILMS):
         return {"tested": False, "detected": False, "p_value": None,
                 "message": f"not tested: {n} accepted films, fewer than {block.get('min_films', MIN_FILMS)}"}
-    p = p_value(block, pooled, predicted_covid)
-    if p is None:
+    found = class_p_values(block, pooled, predicted_covid)
+    if not found:
         return {"tested": False, "detected": False, "p_value": None,
                 "message": "not tested: too few films of each predicted class"}
-    detected = p < block.get("alpha", ALPHA)
-    return {"tested": True, "detected": bool(detected), "p_value": round(float(p), 6),
-            "message": MESSAGE if detected else "these films look like the ones this model was checked on"}
+    alpha = block.get("alpha", ALPHA)
+    p = min(1.0, min(found.values()) * len(found))
+    odd = tuple(sorted(name for name, q in found.items() if q * len(found) < alpha))
+    return {"tested": True, "detected": bool(p < alpha), "p_value": round(float(p), 6),
+            "message": f"{MESSAGES[odd]} {ADVICE}" if odd else NO_SHIFT}
 
 
-def p_value(block: dict, pooled, predicted_covid) -> float | None:
-    result = _statistic(block, pooled, predicted_covid)
-    if result is None:
-        return None
-    statistic, dof = result
-    return chi2_sf(statistic / block.get("dispersion", 1.0), dof)
-
-
-def _statistic(block: dict, pooled, predicted_covid):
-    """(chi-square statistic, degrees of freedom) of a batch against the reference, or None."""
-    pooled = np.asarray(pooled, np.float64)
-    predicted = np.asarray(predicted_covid, bool)
-    statistic, dof = 0.0, 0
-    for c, name in ((False, "normal"), (True, "covid")):
-        ref = block["classes"].get(name)
-        k = predicted == c
-        if ref is None or k.sum() < MIN_PER_CLASS:
-            continue
-        means, whiten = np.asarray(ref["means"]), np.asarray(ref["whiten"])
-        z = pooled[k].mean(axis=0) @ whiten
-        w = simplex_least_squares(means.T, z)
-        residual = z - means.T @ w
-        # The batch mean's own noise plus that of the source means it was explained by.
-        variance = 1 / k.sum() + float((w ** 2 / np.asarray(ref["counts"])).sum())
-        statistic += float(residual @ residual) / variance
-        dof += whiten.shape[1]
-    return None if dof == 0 else (statistic, dof)
-
-
-def simplex_least_squares(a: np.ndarray, b: np.ndarray, iterations: int = 300) -> np.ndarray:
-    """argmin ||a w - b|| over w >= 0, sum(w) = 1 (projected gradient; a few sources only)."""
-    n = a.shape[1]
-    w = np.full(n, 1 / n)
-    step = 1 / (np.linalg.norm(a, 2) ** 2 + 1e-12)
-    for _ in range(iterations):
-        w = _project(w - step * (a.T @ (a @ w - b)))
-    return w
-
-
-def _project(v: np.ndarray) -> np.ndarray:
-    """Euclidean projection onto the probability simplex."""
-    u = np.sort(v)[::-1]
-    css = np.cumsum(u)
-    rho = np.nonzero(u * np.arange(1, len(v) + 1) > css - 1)[0][-1]
-    return np.maximum(v - (css[rho] - 1) / (rho + 1), 0)
-
-
-def chi2_sf(x: float, k: int) -> float:
-    """Upper tail of the chi-square law with k degrees of freedom (k even or odd), no SciPy."""
-    if x <= 0:
-        return 1.0
-    if k % 2 == 0:  # closed form: Poisson sum
-        term, total = 1.0, 1.0
-        for i in range(1, k // 2):
-            term *= (x / 2) / i
-            total += term
-        return float(min(1.0, np.exp(-x / 2) * total))
-    # Wilson-Hilferty cube-root approximation, accurate to ~1e-3 here
-    from math import erfc, sqrt
-
-    z = ((x / k) ** (1 / 3) - (1 - 2 / (9 * k))) / sqrt(2 / (9 * k))
+def _upper_tail(z: float) -> float:
     return 0.5 * erfc(z / sqrt(2))
 
 
-def calibration(block: dict, pooled, predicted_covid, labels, sizes=(30, 100, 300), repeats: int = 200,
+def calibration(block: dict, pooled, predicted_covid, sources, labels, sizes=(30, 100, 300), repeats: int = 200,
                 seed: int = 0) -> dict:
-    """False-alarm rates on random batches of films the model was not fitted on (any class mix,
-    one class only), per batch size: the test's promise, checked."""
+    """False-alarm rates on random batches of films the reference was not fitted on: any mix,
+    normals only, COVID only, and each source alone, per batch size (the whole source once as well)."""
     rng = np.random.default_rng(seed)
-    pooled, predicted, labels = np.asarray(pooled), np.asarray(predicted_covid, bool), np.asarray(labels)
+    predicted, sources, labels = np.asarray(predicted_covid, bool), np.asarray(sources), np.asarray(labels)
+    scores = novelty(block, pooled, predicted)
+    pools = {"any": np.arange(len(labels)), "normal": np.flatnonzero(labels == 0),
+             "covid": np.flatnonzero(labels == 1)}
+    pools.update({s: np.flatnonzero(sources == s) for s in sorted(set(sources.tolist()))})
     out = {}
-    for mix, pool in (("any", np.arange(len(labels))), ("normal", np.flatnonzero(labels == 0)),
-                      ("covid", np.flatnonzero(labels == 1))):
-        for n in sizes:
-            if n > len(pool):
+    for mix, pool in pools.items():
+        for n in [*sizes, "all"]:
+            size = len(pool) if n == "all" else n
+            if size > len(pool) or size < block.get("min_films", MIN_FILMS):
                 continue
-            alarms = [p_value(block, pooled[i], predicted[i]) for i in
-                      (rng.choice(pool, n, replace=False) for _ in range(repeats))]
-            out[f"{mix}_{n}"] = round(float(np.mean([a is not None and a < block["alpha"] for a in alarms])), 4)
+            picks = [pool] if n == "all" else [rng.choice(pool, size, replace=False) for _ in range(repeats)]
+            flags = [_flagged(block, scores[i], predicted[i]) for i in picks]
+            out[f"{mix}_{size if n == 'all' else n}{'_all' if n == 'all' else ''}"] = round(float(np.mean(flags)), 4)
     return out
+
+
+def _flagged(block, scores, predicted) -> bool:
+    """p < alpha for a batch whose novelty scores are known (the simulations' shortcut)."""
+    found = _class_p(block, scores, predicted)
+    return bool(found) and min(found.values()) * len(found) < block.get("alpha", ALPHA)
 
 
 def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeats: int = 100, seed: int = 0) -> dict:
     """Share of batches flagged when they hold films of an unseen source: `new` marks those; the
     rest of each batch (half) comes from the other films."""
     rng = np.random.default_rng(seed)
-    pooled, predicted, new = np.asarray(pooled), np.asarray(predicted_covid, bool), np.asarray(new, bool)
+    predicted, new = np.asarray(predicted_covid, bool), np.asarray(new, bool)
+    scores = novelty(block, pooled, predicted)
     fresh, known = np.flatnonzero(new), np.flatnonzero(~new)
     out = {}
     for n in sizes:
@@ -209,7 +200,6 @@ def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeat
             flags = []
             for _ in range(repeats):
                 i = np.r_[rng.choice(fresh, k, replace=False), rng.choice(known, n - k, replace=False)]
-                p = p_value(block, pooled[i], predicted[i])
-                flags.append(p is not None and p < block["alpha"])
+                flags.append(_flagged(block, scores[i], predicted[i]))
             out[f"{n}_films_{int(share * 100)}pct_new"] = round(float(np.mean(flags)), 3)
     return out

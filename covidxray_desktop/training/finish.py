@@ -103,19 +103,13 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
     predictor = Predictor(bundle, decode_limit_s=None)
     on_event({"kind": "stage", "message": "fitting the batch shift test on the validation split"})
     val_report = report(predictor, decoded["val"])
-    kept = [s for s, a in zip(decoded["val"].samples, val_report["_accepted"]) if a]
-    train = score(predictor, decoded["train"])  # for the over-dispersion of the same sources' films
-    accepted = np.array([r is None for r in train["reasons"]], bool)
-    reference = shift.reference(val_report["_pooled"][val_report["_accepted"]],
-                                val_report["_p"] >= predictor.threshold, [s.source for s in kept],
-                                (train["pooled"][accepted], train["p"][accepted] >= predictor.threshold))
+    reference = shift_reference(predictor, decoded, val_report)
     metrics, extra = {"val": val_report}, {}
     if decoded.get("test") is not None and len(decoded["test"].samples):
         on_event({"kind": "stage", "message": "scoring the test split"})
         metrics["test"] = report(predictor, decoded["test"])
         extra["operating_points"] = trade_off(metrics["test"], operating.points(bundle.card), "test")
-        pooled, predicted, labels = _accepted(metrics["test"], predictor)
-        reference["false_alarms"] = shift.calibration(reference, pooled, predicted, labels)
+        reference["false_alarms"] = shift_false_alarms(reference, metrics["test"], decoded["test"], predictor)
     if decoded.get("held_out") is not None and len(decoded["held_out"].samples):
         # Leave-one-source-out: each unseen source beside the test films of the other class.
         on_event({"kind": "stage", "message": "scoring the held-out sources"})
@@ -125,10 +119,10 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
         others = test.take([s.label not in classes for s in test.samples]) if test is not None else None
         joined = cache.join(held, others) if others is not None else held
         metrics["held_out"] = report(predictor, joined)
-        pooled, predicted, _ = _accepted(metrics["held_out"], predictor)
-        new = [s.source in {h.source for h in held.samples}
-               for s, a in zip(joined.samples, metrics["held_out"]["_accepted"]) if a]
-        reference["power"] = shift.power(reference, pooled, predicted, new)
+        keep = metrics["held_out"]["_accepted"]
+        new = [s.source in {h.source for h in held.samples} for s, a in zip(joined.samples, keep) if a]
+        reference["power"] = shift.power(reference, metrics["held_out"]["_pooled"][keep],
+                                         _predicted(metrics["held_out"], predictor), new)
     if data is not None and Path(data).is_file():
         films = dataset.others(data)
         if films:
@@ -147,10 +141,30 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
     return bundle, result
 
 
-def _accepted(scored: dict, predictor):
-    """(pooled features, predicted COVID, labels) of the films the gate accepted."""
-    keep = scored["_accepted"]
-    return scored["_pooled"][keep], scored["_p"] >= predictor.threshold, scored["_y"]
+def _predicted(scored: dict, predictor) -> np.ndarray:
+    """Predicted COVID among the accepted films, at the model's own threshold (as batch.Summary
+    splits a batch for the shift test, whatever point the user labels with)."""
+    return scored["_p"] >= float(predictor.bundle.card["threshold"])
+
+
+def shift_reference(predictor, decoded, val_report=None) -> dict:
+    """The shift test's reference: its directions from the training films, its per-source levels
+    from the validation films (each the films the gate accepted)."""
+    val_report = report(predictor, decoded["val"]) if val_report is None else val_report
+    train = score(predictor, decoded["train"])
+    ok = np.array([r is None for r in train["reasons"]], bool)
+    keep = val_report["_accepted"]
+    return shift.reference(val_report["_pooled"][keep], _predicted(val_report, predictor),
+                           [s.source for s, a in zip(decoded["val"].samples, keep) if a],
+                           (train["pooled"][ok], train["p"][ok] >= float(predictor.bundle.card["threshold"])))
+
+
+def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
+    """The reference's false alarms on random batches of the test films (unseen patients of the
+    training sources): any mix, one class only, each source alone."""
+    keep = test_report["_accepted"]
+    return shift.calibration(reference, test_report["_pooled"][keep], _predicted(test_report, predictor),
+                             [s.source for s, a in zip(decoded_test.samples, keep) if a], test_report["_y"])
 
 
 def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:

@@ -1,0 +1,180 @@
+"""The batch shift test, measured: the README's tables, and the shipped card's `shift` block refreshed.
+
+Usage:
+  python docs/model/shift_check.py features MANIFEST BUNDLE OUT.npz
+      every manifest film through BUNDLE's classify route, once: pooled features, calibrated p, the
+      gate's verdict, predicted class (the card's threshold), source, split, label, patient.
+  python docs/model/shift_check.py tables SHIPPED.npz [--loso SOURCE=FEATURES.npz ...]
+      false alarms of the reference fitted as training fits it (directions: training films, levels:
+      validation films) on batches of the test films; power under the models trained without a
+      source (that source's films alone, half mixed with the model's test films, and with a second
+      collection the reference is refitted without); a site after adaptation (the reference given
+      half the site's patients, batches of the other half).
+  python docs/model/shift_check.py refresh MANIFEST BUNDLE
+      rebuilds the bundle's `shift` block as training does (training/finish.py) and writes it into
+      its card, with the false alarms on the test split.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from covidxray_desktop.model import shift
+
+SIZES = (30, 60, 81, 100)
+REPEATS = 200
+
+
+def features(manifest: Path, bundle_path: str, out: Path) -> None:
+    from covidxray_desktop.inference import Predictor
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.training import cache, dataset
+    from covidxray_desktop.training.evaluate import route_of, score
+
+    bundle = load(bundle_path)
+    samples = dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
+    decoded, _ = cache.decode(samples, route_of(bundle))
+    predictor = Predictor(bundle, decode_limit_s=None)
+    s = score(predictor, decoded)
+    predictor.close()
+    kept = decoded.samples
+    np.savez(out, pooled=s["pooled"].astype(np.float32), p=s["p"], accepted=np.array([r is None for r in s["reasons"]]),
+             predicted=s["p"] >= float(bundle.card["threshold"]), source=np.array([x.source for x in kept]),
+             split=np.array([x.split for x in kept]), label=np.array([x.label for x in kept]),
+             patient=np.array([x.patient_id for x in kept]))
+
+
+def _load(path):
+    d = np.load(path)
+    a = d["accepted"]
+    return {k: d[k][a] for k in ("pooled", "predicted", "source", "split", "label", "patient")}
+
+
+def _fit(f, drop=()):
+    """The reference as training fits it, without the sources in `drop`."""
+    known = ~np.isin(f["source"], list(drop))
+    tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
+    return shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va], (f["pooled"][tr], f["predicted"][tr]))
+
+
+def _rate(block, scores, predicted, draw, repeats=REPEATS) -> float:
+    return float(np.mean([shift._flagged(block, scores[i], predicted[i]) for i in (draw() for _ in range(repeats))]))
+
+
+def false_alarms(f, drop=()) -> dict:
+    """On batches of the test films (unseen patients of the sources the reference knows)."""
+    block = _fit(f, drop)
+    te = (f["split"] == "test") & ~np.isin(f["source"], list(drop))
+    return shift.calibration(block, f["pooled"][te], f["predicted"][te], f["source"][te], f["label"][te],
+                             repeats=REPEATS)
+
+
+def power(f, held: str, second: list) -> dict:
+    rng = np.random.default_rng(0)
+    out = {}
+    block = _fit(f, [held])
+    scores = shift.novelty(block, f["pooled"], f["predicted"])
+    new = np.flatnonzero(f["source"] == held)
+    test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
+    for n in SIZES:
+        out[f"alone_{n}"] = _rate(block, scores, f["predicted"], lambda: rng.choice(new, n, replace=False))
+        out[f"half_{n}"] = _rate(block, scores, f["predicted"], lambda: np.r_[
+            rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)])
+    for other in second:  # a second collection the reference does not know (the network did see it)
+        block = _fit(f, [held, other])
+        scores = shift.novelty(block, f["pooled"], f["predicted"])
+        theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
+        out[f"with_{other}_81"] = _rate(block, scores, f["predicted"], lambda: np.r_[
+            rng.choice(new, 41, replace=False), rng.choice(theirs, 40, replace=False)])
+    return out
+
+
+def adapted(f, site: str) -> dict:
+    """The site's patients halved: one half joins the reference (as adapt does), batches of the other."""
+    rng = np.random.default_rng(1)
+    block = _fit(f, [site])
+    mine = f["source"] == site
+    patients = np.unique(f["patient"][mine])
+    first = set(rng.permutation(patients)[:len(patients) // 2].tolist())
+    half = mine & np.isin(f["patient"], list(first))
+    block = shift.add_source(block, f["pooled"][half], f["predicted"][half], "this site")
+    scores = shift.novelty(block, f["pooled"], f["predicted"])
+    rest = np.flatnonzero(mine & ~half)
+    return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False))
+            for n in (30, 60, 100) if n <= len(rest)}
+
+
+SECOND = {"covid_cxnet": ["ieee8023", "nih_darkcovidnet"], "ieee8023": ["covid_cxnet", "rsna_via_covid19radiography"],
+          "nih_darkcovidnet": ["rsna_via_covid19radiography", "covid_cxnet"],
+          "rsna_via_covid19radiography": ["nih_darkcovidnet", "ieee8023"]}
+
+
+def tables(shipped: Path, loso: list) -> None:
+    fa = false_alarms(_load(shipped))
+    print("False alarms (share of batches flagged), shipped model, batches of its test films:\n")
+    print("| batch | 30 | 100 | 300 | all at once |\n|---|---|---|---|---|")
+    for mix in dict.fromkeys(k.rsplit("_", 1)[0] if not k.endswith("_all") else k.rsplit("_", 2)[0] for k in fa):
+        cells = [f"{fa[f'{mix}_{n}']:.3f}" if f"{mix}_{n}" in fa else "-" for n in (30, 100, 300)]
+        whole = [f"{v:.0f} ({k.rsplit('_', 2)[1]} films)" for k, v in fa.items() if k.startswith(mix + "_")
+                 and k.endswith("_all") and k.rsplit("_", 2)[0] == mix]
+        print(f"| {mix} | " + " | ".join(cells) + f" | {whole[0] if whole else '-'} |")
+    for item in loso:
+        held, path = item.split("=", 1)
+        f = _load(path)
+        p = power(f, held, SECOND.get(held, []))
+        print(f"\nWithout {held} ({int((f['source'] == held).sum())} films): " +
+              ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
+        fa = false_alarms(f, [held])
+        print(f"  false alarms on that model's test films: highest {max(fa.values()):.3f} over {len(fa)} kinds of "
+              f"batch; " + ", ".join(f"{k} {v:.3f}" for k, v in fa.items() if v > 0))
+        print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held).items()))
+
+
+def refresh(manifest: Path, bundle_path: str) -> None:
+    from covidxray_desktop.inference import Predictor
+    from covidxray_desktop.model.bundle import load, update_card
+    from covidxray_desktop.training import cache, dataset
+    from covidxray_desktop.training.evaluate import report, route_of
+    from covidxray_desktop.training.finish import shift_false_alarms, shift_reference
+
+    bundle = load(bundle_path)
+    excluded = set(bundle.card["training"].get("excluded_sources") or [])
+    samples = [s for s in dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
+               if s.source not in excluded]
+    decoded = {split: cache.decode([s for s in samples if s.split == split], route_of(bundle))[0]
+               for split in ("train", "val", "test")}
+    predictor = Predictor(bundle, decode_limit_s=None)
+    block = shift_reference(predictor, decoded)
+    block["false_alarms"] = shift_false_alarms(block, report(predictor, decoded["test"]), decoded["test"], predictor)
+    predictor.close()
+    if "power" in bundle.card.get("shift", {}):
+        print("the card's old `power` facts are dropped: they were measured on the old test", file=sys.stderr)
+    update_card(bundle, shift=block)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    a = sub.add_parser("features")
+    a.add_argument("manifest", type=Path)
+    a.add_argument("bundle")
+    a.add_argument("out", type=Path)
+    b = sub.add_parser("tables")
+    b.add_argument("shipped", type=Path)
+    b.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=FEATURES")
+    c = sub.add_parser("refresh")
+    c.add_argument("manifest", type=Path)
+    c.add_argument("bundle")
+    args = ap.parse_args(argv)
+    if args.what == "features":
+        features(args.manifest, args.bundle, args.out)
+    elif args.what == "tables":
+        tables(args.shipped, args.loso)
+    else:
+        refresh(args.manifest, args.bundle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

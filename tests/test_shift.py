@@ -1,0 +1,89 @@
+"""A clinic's batch against the films the model was checked on: the shift test's story, on made-up
+features (a few known sources of each class, and a new hospital whose films sit off their directions)."""
+import numpy as np
+
+from covidxray_desktop.model import shift
+
+DIM = 64
+
+
+def sources(noise, films=120):
+    """Features of four known sources (two per class): each its own offset along a shared set of
+    directions, plus small noise off them; `noise` draws the films. -> (pooled, predicted COVID, source names)."""
+    rng = np.random.default_rng(0)  # the sources themselves stay the same from draw to draw
+    directions, centres = rng.normal(size=(24, DIM)), 3 * rng.normal(size=(4, 24))
+    pooled, predicted, names = [], [], []
+    for centre, (name, covid) in zip(centres, (("nih", False), ("rsna", False), ("ieee", True), ("hannover", True))):
+        x = (centre + noise.normal(size=(films, 24))) @ directions / 5 + 0.05 * noise.normal(size=(films, DIM))
+        pooled.append((x + 6) ** 2)  # the network's pooled features are non-negative
+        predicted += [covid] * films
+        names += [name] * films
+    return np.concatenate(pooled), np.array(predicted), np.array(names)
+
+
+def fitted():
+    """The reference (directions from one draw, levels from another) and a third draw to test."""
+    train, val = sources(np.random.default_rng(1)), sources(np.random.default_rng(2))
+    return shift.reference(*val, others=train[:2]), sources(np.random.default_rng(3))
+
+
+def new_hospital(films, covid=True, seed=7):
+    """Films whose features lie away from every known source's directions."""
+    rng = np.random.default_rng(seed)
+    x = 0.2 * rng.normal(size=(films, DIM))
+    return (x + 6) ** 2, np.full(films, covid)
+
+
+def test_a_batch_of_one_known_source_alone_or_a_mix_of_them_is_no_shift():
+    block, (pooled, predicted, names) = fitted()
+    for name in ("nih", "rsna", "ieee", "hannover"):
+        k = names == name
+        result = shift.test(block, pooled[k][:60], predicted[k][:60])
+        assert result["tested"] and not result["detected"], (name, result)
+    mixed = np.r_[0:40, 250:290]
+    assert not shift.test(block, pooled[mixed], predicted[mixed])["detected"]
+
+
+def test_a_new_hospitals_covid_films_are_flagged_in_words_naming_the_class_and_what_to_do():
+    block, _ = fitted()
+    pooled, predicted = new_hospital(60)
+    result = shift.test(block, pooled, predicted)
+    assert result["detected"] and result["p_value"] < block["alpha"]
+    assert "calls COVID-19" in result["message"] and "Normal" not in result["message"]
+    assert "Check the model on my films" in result["message"] and "100" in result["message"]
+    assert set(result) == {"tested", "detected", "p_value", "message"}
+
+
+def test_after_adaptation_the_sites_own_films_are_no_shift_but_another_site_still_is():
+    block, _ = fitted()
+    site, predicted = new_hospital(120, seed=9)
+    adapted = shift.add_source(block, site[:60], predicted[:60], "this site")
+    assert "this site" in [r["name"] for r in adapted["classes"]["covid"]["sources"]]
+    assert not shift.test(adapted, site[60:], predicted[60:])["detected"]
+    assert "this site" not in [r["name"] for r in block["classes"]["covid"]["sources"]]  # the base is left as it was
+
+
+def test_a_small_batch_or_an_older_cards_reference_is_not_tested_and_says_why():
+    block, (pooled, predicted, _) = fitted()
+    small = shift.test(block, pooled[:12], predicted[:12])
+    assert not small["tested"] and "fewer than 30" in small["message"]
+    old = shift.test({"method": "mixture-of-sources residual", "classes": {"normal": {}}}, pooled, predicted)
+    assert not old["tested"] and "older" in old["message"]
+
+
+def test_every_warning_the_test_can_give_has_a_template_the_window_translates():
+    from covidxray_desktop.gui.messages import TEMPLATES
+
+    for message in shift.MESSAGES.values():
+        assert f"{message} {shift.ADVICE}" in TEMPLATES
+
+
+def test_the_banner_says_in_words_what_differs_without_a_p_value(qtbot):
+    from covidxray_desktop.gui.overlays import ShiftBanner
+
+    banner = ShiftBanner()
+    qtbot.addWidget(banner)
+    block, _ = fitted()
+    result = shift.test(block, *new_hospital(60))
+    banner.show_for("ward 3", result["message"])
+    assert "calls COVID-19" in banner.text.text() and "p =" not in banner.text.text()
