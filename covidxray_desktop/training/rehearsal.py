@@ -5,8 +5,8 @@ pooled feature, so the gate and the shift test, fitted on the training sources' 
 fitted again on the adapted network, and the fine-tuning must keep seeing those sources so it
 does not forget them. Neither needs the films themselves: the frozen blocks compute the same
 output for a film before and after adaptation, so that output (7 x 7 x 192 per film, float16,
-about 19 kB) and the film's gate thumbnail are all that is kept, beside the bundle, named on its
-card with their hash. No image is stored: what is kept is the network's intermediate output.
+about 19 kB) with the film's label, source and split is all that is kept, beside the bundle,
+named on its card with its hash. No image, thumbnail or file name is stored.
 """
 from collections import Counter
 from pathlib import Path
@@ -102,14 +102,13 @@ def write(bundle, classifier, kept):
     path = bundle.path.parent / f"{bundle.path.stem}{SUFFIX}"
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        np.savez(f, trunk=outputs, thumbs=kept.thumbs.astype(np.float16),
-                 labels=np.array([s.label for s in samples], np.uint8),
+        np.savez(f, trunk=outputs, labels=np.array([s.label for s in samples], np.uint8),
                  sources=np.array([s.source for s in samples]), splits=np.array([s.split for s in samples]))
     tmp.replace(path)
     counts = Counter(f"{s.source} ({s.split})" for s in samples)
     return bundles.update_card(bundle, rehearsal={
         "file": path.name, "sha256": sha256_file(path), "films": len(samples), "counts": dict(sorted(counts.items())),
-        "what": f"the frozen blocks' output (input of block {TRAINABLE_FROM}, float16) and the gate's thumbnail of "
+        "what": f"the frozen blocks' output (input of block {TRAINABLE_FROM}, float16) of "
                 f"up to {PER_SOURCE['train']} training and {PER_SOURCE['val']} validation films per source; no images"})
 
 
