@@ -81,6 +81,9 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     site = class_folders(tmp_path / "clinic", per_class=12)
     adapted, _ = adapt(site, tmp_path / "site", "site", base=load(bundle.path, keras=True), epochs=1)
     assert adapted.card["arch"] == "efficientnet" and adapted.card["adapted_from"]["model"] == bundle.ident
+    # Training kept the rehearsal store, which let adaptation fine-tune blocks 14-15 beside it.
+    assert card["rehearsal"]["films"] > 0 and "blocks 14-15" in adapted.card["adapted_from"]["trained"]
+    assert set(adapted.card["metrics"]) == {"site", "operating_points"}  # its own figures, none of its base's
 
 
 def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept_directions():
