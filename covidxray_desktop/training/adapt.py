@@ -102,7 +102,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     views = network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)
     y = np.array([s.label for s in parts["train"]])
     if store is not None:
-        head, score = _backbone(keras, classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled)
+        head, score = _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled)
     else:
         head, score = _pooled_head(keras, classifier, base, views, parts["train"], epochs, on_event, cancelled)
     history, model = head(np.arange(len(y)), seed, on_event)
@@ -147,7 +147,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                      "figures": figures, "left_out": left_out}
 
 
-def _backbone(keras, classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled):
+def _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled):
     """(head, score) that fine-tune the backbone's top: the frozen blocks run once per augmented copy
     of each adaptation film, for the final network and every cross-fitting part alike."""
     from covidxray_desktop.model.architectures import SPECS
