@@ -1,6 +1,7 @@
 """A data scientist trains on the ImageNet-pretrained backbone the app ships: no download, the
 same bundle, the same light runtime."""
 import numpy as np
+import pytest
 from factory import class_folders
 
 from covidxray_desktop.model import efficientnet
@@ -84,6 +85,20 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     # Training kept the rehearsal store, which let adaptation fine-tune blocks 14-15 beside it.
     assert card["rehearsal"]["films"] > 0 and "blocks 14-15" in adapted.card["adapted_from"]["trained"]
     assert set(adapted.card["metrics"]) == {"site", "operating_points"}  # its own figures, none of its base's
+    # A bundle whose store went missing is refused with the way out, which rebuilds it.
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.errors import DataError
+
+    store = bundle.path.parent / card["rehearsal"]["file"]
+    store.unlink()
+    fresh = load(bundle.path, keras=True)
+    fresh.card.pop("rehearsal")
+    with pytest.raises(DataError, match="covidxray rehearsal"):
+        adapt(site, tmp_path / "site2", "site", base=fresh, epochs=1)
+    assert main(["rehearsal", str(data), "--model", str(bundle.path)]) == 0
+    rebuilt = load(bundle.path).card["rehearsal"]
+    assert store.is_file() and (rebuilt["films"], rebuilt["counts"]) == (card["rehearsal"]["films"],
+                                                                          card["rehearsal"]["counts"])
 
 
 def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept_directions():

@@ -83,7 +83,7 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
         order = rng.permutation(n)
         for step in range(steps):
             idx = order[step * HALF_BATCH:(step + 1) * HALF_BATCH]
-            old = rng.choice(len(stored_y), len(idx), replace=False)
+            old = rng.choice(len(stored_y), len(idx), replace=len(stored_y) < len(idx))
             x = np.concatenate([copies[(offset[idx] + epoch) % len(copies), idx], store["trunk"][old]])
             logs = top.train_on_batch(x.astype(np.float32), np.concatenate([y[idx], stored_y[old]])[:, None],
                                       sample_weight=np.concatenate([w_site[idx], w_store[old]]), return_dict=True)
