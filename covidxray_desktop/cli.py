@@ -33,6 +33,8 @@ COMMANDS = {c.name: c for c in (
     Command("classify", "classify X-ray files and folders; CSV to stdout or --csv", tensorflow=False),
     Command("train", "train a model on class folders or a manifest CSV", tensorflow=True),
     Command("adapt", "fine-tune a model to a site's own labelled films", tensorflow=True),
+    Command("rehearsal", "keep a bundle's rehearsal store (training films as its frozen blocks see them), "
+                         "which adapting its backbone needs", tensorflow=True),
     Command("evaluate", "metrics of a model on labelled data (a clinic's own folder: every film)", tensorflow=False),
     Command("bench", "measure speed and memory on this machine, beside the article's network", tensorflow=True),
     Command("export", "add the light-runtime export to a bundle trained off TensorFlow (on a GPU machine)",

@@ -48,8 +48,8 @@ def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_it
     films = [Sample(f"f{i}.png", i % 2, "site", f"p{i // 2}", "train") for i in range(30)]  # two films per patient
     trained_on = []
 
-    def head(samples, views, seed, events):
-        trained_on.append({s.patient_id for s in samples})
+    def head(idx, seed, events):
+        trained_on.append({films[i].patient_id for i in idx})
         return [], len(trained_on) - 1
 
     scored_by = {}
@@ -59,7 +59,7 @@ def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_it
             scored_by[i] = model
         return np.full(len(idx), float(model))
 
-    logits = adapt.held_out_logits(head, films, np.zeros((30, 4, 4)), 0, lambda e: None, lambda: False, score)
+    logits = adapt.held_out_logits(head, films, 0, lambda e: None, lambda: False, score)
     assert len(trained_on) == adapt.FOLDS and sorted(scored_by) == list(range(30))
     for i, model in scored_by.items():
         assert films[i].patient_id not in trained_on[model] and logits[i] == model
@@ -67,7 +67,7 @@ def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_it
 
 def test_too_few_films_for_every_part_keep_their_own_scores():
     films = [Sample(f"f{i}.png", int(i == 0), "site", f"p{i}", "train") for i in range(6)]  # one COVID film
-    assert adapt.held_out_logits(lambda *a: ([], 0), films, np.zeros((6, 4, 4)), 0, lambda e: None,
+    assert adapt.held_out_logits(lambda *a: ([], 0), films, 0, lambda e: None,
                                  lambda: False, lambda m, idx: np.zeros(len(idx))) is None
 
 
@@ -95,3 +95,27 @@ def test_with_too_few_covid_films_the_base_models_points_are_kept_and_say_why():
     older = adapt._points({"threshold": 0.2}, np.linspace(0, 1, len(y)), y, "")  # a card with one threshold
     assert set(older) == {"threshold", "operating_point"} and older["threshold"] == 0.2
     assert "kept" in older["operating_point"]
+
+
+def test_the_site_asks_for_a_sensitivity_and_its_default_point_keeps_it_at_the_best_balanced_accuracy():
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(60), np.zeros(60)].astype(int)
+    p = np.clip(np.r_[rng.normal(0.7, 0.2, 60), rng.normal(0.35, 0.2, 60)], 0.001, 0.999)
+    for asked in (0.80, 0.90):
+        fields = adapt._points({}, p, y, "", asked)
+        balanced, screening = fields["operating_points"]["balanced"], fields["operating_points"]["screening"]
+        assert balanced["val"]["sensitivity"] >= asked and f"sensitivity >= {asked}" in balanced["rule"]
+        # no threshold that keeps the asked sensitivity labels the site's films better
+        best = max(((p[y == 1] >= t).mean() + (p[y == 0] < t).mean()) / 2
+                   for t in np.unique(p) if (p[y == 1] >= t).mean() >= asked)
+        assert balanced["val"]["balanced_accuracy"] >= round(best, 4) - 1e-4
+        assert screening["val"]["sensitivity"] >= max(0.95, balanced["val"]["sensitivity"])
+    asked_less = adapt._points({}, p, y, "", 0.80)["operating_points"]["balanced"]["val"]
+    assert asked_less["sensitivity"] < 0.90 and asked_less["specificity"] > 0.7  # not sensitivity at any price
+
+
+def test_a_sensitivity_outside_its_range_is_refused_before_any_work(tmp_path, tiny_bundle, capsys):
+    site = class_folders(tmp_path / "site", per_class=4)
+    code = main(["adapt", str(site), "--out", str(tmp_path / "m" / "s.keras"), "--model", str(tiny_bundle.path),
+                 "--sensitivity", "1.5"])
+    assert code == 2 and "--sensitivity" in capsys.readouterr().err

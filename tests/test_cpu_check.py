@@ -88,7 +88,7 @@ def test_commands_that_need_tensorflow_refuse_on_an_old_cpu_and_the_rest_run(mon
     monkeypatch.setattr(cpu, "report", lambda message: shown.append(message) or 2)
     assert cpu.check() == 2 and "AVX" in shown[0]
     needs = {name for name, c in cli.COMMANDS.items() if c.tensorflow}
-    assert needs == {"train", "adapt", "bench", "export"}
+    assert needs == {"train", "adapt", "rehearsal", "bench", "export"}
     assert cli.main(["train", str(tmp_path)]) == 2 and cli.main(["adapt", str(tmp_path), "--out", "x.keras"]) == 2
     from covidxray_desktop.store import Store
 

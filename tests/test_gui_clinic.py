@@ -329,3 +329,13 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
     finally:
         for t in translators:
             app.removeTranslator(t)
+
+
+def test_the_about_page_shows_what_adapting_did_to_the_base_models_own_test_films():
+    original = {"before": {"n": 626, "auc": 0.973}, "after": {"n": 626, "auc": 0.981}}
+    site = dict(ADAPTED["metrics"]["site"], original=original)
+    card = dict(ADAPTED, metrics={"site": site})  # an adapted card holds its own figures only
+    page = model_page({"card": card, "ident": "site-adapted-clinic@1", "path": "site.keras"}, lambda t: t)
+    after = page.index("test films (unseen patients of the training sources)")
+    assert "0.981" in page[after:page.index("the model it was adapted from, on the same films", after)]
+    assert "0.973" in page[after:] and "the model it was adapted from: test films" not in page

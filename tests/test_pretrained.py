@@ -1,6 +1,7 @@
 """A data scientist trains on the ImageNet-pretrained backbone the app ships: no download, the
 same bundle, the same light runtime."""
 import numpy as np
+import pytest
 from factory import class_folders
 
 from covidxray_desktop.model import efficientnet
@@ -81,6 +82,23 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     site = class_folders(tmp_path / "clinic", per_class=12)
     adapted, _ = adapt(site, tmp_path / "site", "site", base=load(bundle.path, keras=True), epochs=1)
     assert adapted.card["arch"] == "efficientnet" and adapted.card["adapted_from"]["model"] == bundle.ident
+    # Training kept the rehearsal store, which let adaptation fine-tune blocks 14-15 beside it.
+    assert card["rehearsal"]["films"] > 0 and "blocks 14-15" in adapted.card["adapted_from"]["trained"]
+    assert set(adapted.card["metrics"]) == {"site", "operating_points"}  # its own figures, none of its base's
+    # A bundle whose store went missing is refused with the way out, which rebuilds it.
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.errors import DataError
+
+    store = bundle.path.parent / card["rehearsal"]["file"]
+    store.unlink()
+    fresh = load(bundle.path, keras=True)
+    fresh.card.pop("rehearsal")
+    with pytest.raises(DataError, match="covidxray rehearsal"):
+        adapt(site, tmp_path / "site2", "site", base=fresh, epochs=1)
+    assert main(["rehearsal", str(data), "--model", str(bundle.path)]) == 0
+    rebuilt = load(bundle.path).card["rehearsal"]
+    assert store.is_file() and (rebuilt["films"], rebuilt["counts"]) == (card["rehearsal"]["films"],
+                                                                          card["rehearsal"]["counts"])
 
 
 def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept_directions():
@@ -106,3 +124,51 @@ def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept
     older = Gate({k: v for k, v in gate.stats.items() if k not in ("feature_centres", "residual_variance")})
     assert np.allclose(older.distances(thumbs[500:510], odd)[1], older.distances(thumbs[500:510], pooled[500:510])[1],
                        rtol=0.2)
+
+
+def test_adapting_the_backbone_trains_blocks_14_15_and_the_head_only_and_the_pull_keeps_them_near():
+    from covidxray_desktop.model.architectures import build
+    from covidxray_desktop.training import finetune, rehearsal
+
+    model = build("efficientnet")
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 224, 224, 1)).astype(np.float32)
+    # The store's premise: the frozen trunk's output, through the top, is the whole network.
+    features, logit = rehearsal.top(model).predict_on_batch(rehearsal.trunk(model).predict_on_batch(x))
+    assert np.allclose(np.asarray(logit), np.asarray(model.predict_on_batch(x)), atol=1e-4)
+    copies = rng.random((2, 16, 7, 7, 192)).astype(np.float16) * 4
+    store = {"trunk": rng.random((16, 7, 7, 192)).astype(np.float16) * 4, "labels": np.arange(16) % 2}
+    y = np.arange(16) % 2
+    moved = {}
+    for strength in (0.0, 10.0):
+        finetune.L2SP, before = strength, finetune.L2SP
+        try:
+            _, tuned = finetune.tune(model, copies, y, store, 2, 0)
+        finally:
+            finetune.L2SP = before
+        change = {w.path: float(np.abs(np.asarray(w) - np.asarray(v)).sum()) for w, v in zip(tuned.weights,
+                                                                                              model.weights)}
+        assert all(c == 0 for path, c in change.items() if not path.startswith(("b14_", "b15_", "head_", "logit"))
+                   or "_bn" in path)  # the frozen blocks and every batch norm stay exactly
+        assert change["b14_expand/kernel"] > 0 and change["logit/kernel"] > 0
+        moved[strength] = change["b15_project/kernel"]
+    assert moved[10.0] < moved[0.0]  # the pull towards the starting weights holds them nearer
+
+
+def test_a_moved_gate_follows_its_features_and_still_refuses_what_is_far():
+    from covidxray_desktop.model.ood import Gate
+
+    rng = np.random.default_rng(0)
+    thumbs = rng.random((400, 1024)).astype(np.float32)
+    pooled = rng.normal(0, 1, (400, 300))
+    labels = np.arange(400) % 2
+    pooled[labels == 1] += 0.5
+    gate = Gate.fit(thumbs[:300], pooled[:300], labels[:300], thumbs[300:], pooled[300:], False)
+    shifted = pooled + 3.0  # the adapted network's features of the same films
+    _, far = gate.distances(thumbs[300:], shifted[300:])
+    moved = gate.moved(pooled[:200], shifted[:200], labels[:200])
+    _, near = moved.distances(thumbs[300:], shifted[300:])
+    assert np.median(near) < np.median(far) / 2
+    assert np.mean(moved._tail(near, moved.maha_q) < moved.tail) <= 0.05  # the films themselves are accepted
+    _, outside = moved.distances(thumbs[300:310], shifted[300:310] + 30.0)
+    assert np.all(moved._tail(outside, moved.maha_q) < moved.tail)

@@ -7,7 +7,11 @@ def add_arguments(a) -> None:
     a.add_argument("data", metavar="DATA", help="the site's films: a folder with COVID/ and Normal/, or a manifest")
     a.add_argument("--out", metavar="SITE.keras", required=True, help="the adapted bundle to write")
     a.add_argument("--model", metavar="FROM", help="the bundle to adapt (default: the bundled one)")
-    a.add_argument("--epochs", type=int, default=8)
+    a.add_argument("--epochs", type=int, help="passes over the site's films (default: 10 for a pretrained "
+                                              "backbone, 8 for a pooled head alone)")
+    a.add_argument("--sensitivity", type=float, default=0.90,
+                   help="the sensitivity the default (balanced) point keeps on the site's films; among the thresholds "
+                        "that keep it, the one with the best balanced accuracy (default 0.90)")
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--original", metavar="MANIFEST",
                    help="the base model's own data: its test split is scored before and after, to show what changed")
@@ -37,7 +41,7 @@ def run(args) -> int:
     try:
         bundle, report = adapt(args.data, out.parent, out.stem, base=args.model, epochs=args.epochs, seed=args.seed,
                                on_event=session.emit, cancelled=session.stopping, overwrite=args.overwrite,
-                               original=args.original)
+                               original=args.original, sensitivity=args.sensitivity)
     finally:
         if previous is not None:
             import signal

@@ -73,6 +73,11 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
     if pair:
         row(tr("this model: your site's check films (unseen in adaptation)"), pair[1])
         row(tr("the model it was adapted from, on the same films"), pair[0])
+        original = (metrics.get("site") or {}).get("original") or {}
+        if original.get("after", {}).get("n"):  # what adapting may have cost the training sources
+            row(tr("this model: its base model's test films (unseen patients of the training sources)"),
+                original["after"])
+            row(tr("the model it was adapted from, on the same films"), original["before"])
     base = tr("the model it was adapted from") + ": " if pair else ""
     for split, label in (("test", tr("test films (unseen patients)")), ("val", tr("validation films")),
                          ("held_out", tr("held-out sources")), ("site", tr("your site"))):

@@ -49,7 +49,8 @@ def _job(w, session, kind, data, settings):
         from covidxray_desktop.training.adapt import adapt
 
         return adapt(data, settings["out"], settings["name"], base=settings["base"], epochs=settings["epochs"],
-                     seed=settings["seed"], on_event=session.emit, cancelled=session.stopping)
+                     seed=settings["seed"], on_event=session.emit, cancelled=session.stopping,
+                     sensitivity=settings["sensitivity"])
     from covidxray_desktop.training.job import train
 
     return train(data, arch=settings["arch"], epochs=settings["epochs"], out_dir=settings["out"],
@@ -175,6 +176,7 @@ class TrainingDialog(QDialog):
         name = f"site-adapted-{stamp}" if adapting else f"local-{self.arch()}-{stamp}"
         settings = {"out": self._out_dir or self._default_out_dir(), "name": name, "arch": self.arch(),
                     "epochs": self.epochs_spin.value(), "seed": self.setup.seed_spin.value(),
+                    "sensitivity": round(self.setup.sensitivity_spin.value(), 2),
                     "base": (self._current or {}).get("path")}
         self._session = Session(self._events.event.emit, BATCH_EVENTS_PER_S)
         self._bundle = None

@@ -2,7 +2,7 @@
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QSizePolicy,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -67,11 +67,18 @@ class TrainingSetup(QWidget):
         self.arch_combo.addItem(self.tr("default (from scratch: lung view, 160 px, 0.3 M parameters)"), "default")
         self.arch_combo.addItem(self.tr("article (2020 CNN: 224 px RGB, 97 M parameters)"), "article")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        # Adapting only: the default point keeps this sensitivity on the site's films, at the best
+        # balanced accuracy (the screening point keeps 0.95).
+        self.sensitivity_spin = QDoubleSpinBox(minimum=0.5, maximum=0.99, singleStep=0.01, decimals=2, value=0.90)
+        self.sensitivity_spin.setToolTip(self.tr("The share of COVID-19 films the adapted model's default threshold "
+                                                 "must find on your films; among the thresholds that do, the one "
+                                                 "that labels right the most films of both classes"))
         self.device_label = QLabel(self.tr("Checking the device…"), wordWrap=True)
         form = QFormLayout(settings_box)
         form.addRow(self.tr("Epochs:"), self.epochs_spin)
         form.addRow(self.tr("Architecture:"), self.arch_combo)
         form.addRow(self.tr("Seed (data split and weights):"), self.seed_spin)
+        form.addRow(self.tr("Sensitivity to keep (adapting):"), self.sensitivity_spin)
         form.addRow(self.tr("Device:"), self.device_label)
         self.epochs_spin.valueChanged.connect(self.changed)
         self.seed_spin.valueChanged.connect(self.splitChanged)
@@ -107,9 +114,10 @@ class TrainingSetup(QWidget):
 
     def set_enabled(self, idle: bool) -> None:
         for w in (self.data_edit, self.folder_button, self.manifest_button, self.epochs_spin, self.arch_combo,
-                  self.seed_spin, self.adapt_radio, self.train_radio):
+                  self.seed_spin, self.sensitivity_spin, self.adapt_radio, self.train_radio):
             w.setEnabled(idle and (w is not self.adapt_radio or self.adapt_radio.property("possible") is not False))
         self.arch_combo.setEnabled(idle and not self.adapting())
+        self.sensitivity_spin.setEnabled(idle and self.adapting())
 
     def fill_preview(self, counts: dict | None) -> None:
         adapt = self.adapting()
@@ -143,7 +151,8 @@ class TrainingSetup(QWidget):
             return
         n_train = sum(counts["train"].values())
         n_all = sum(sum(c.values()) for c in counts.values())
-        # Adapting trains the last layer only: a training image costs about a fifth.
+        # Adapting runs the frozen blocks once per copy and trains only the top on their outputs:
+        # a training image costs about a fifth.
         minutes = estimate_s(rate * (0.2 if self.adapting() else 1.0), self.epochs_spin.value(), n_train, n_all) / 60
         when = (self.tr("this will take less than a minute") if minutes < 1 else
                 self.tr("this will take about {0} minutes (timed on this PC; the estimate is refined as it runs)")
@@ -155,8 +164,9 @@ class TrainingSetup(QWidget):
         self.device_label.setText(text)
 
     def _mode_changed(self) -> None:
-        self.epochs_spin.setValue(8 if self.adapting() else 16)
+        self.epochs_spin.setValue(10 if self.adapting() else 16)
         self.arch_combo.setEnabled(not self.adapting())
+        self.sensitivity_spin.setEnabled(self.adapting())
         self.splitChanged.emit()
 
     def _choose_folder(self) -> None:

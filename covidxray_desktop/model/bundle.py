@@ -25,7 +25,8 @@ MAX_UNPACKED = 1024 * 2**20  # what a .keras archive may expand to (ours: 4 MB; 
 MAX_CONFIG = 4 * 2**20
 MAX_ONNX = 1024 * 2**20
 # What a save writes under the bundle's name (the ROC and report come after, beside it).
-WRITTEN_BESIDE = (".keras", ".json", ".classifier.onnx", ".lungs.onnx", ".roc.png", ".curves.png", ".report.json")
+WRITTEN_BESIDE = (".keras", ".json", ".classifier.onnx", ".lungs.onnx", ".roc.png", ".curves.png", ".report.json",
+                  ".rehearsal.npz")
 
 
 @dataclass

@@ -172,6 +172,26 @@ class Gate:
             self.view.block["threshold"] = self.view.threshold
             self.stats["view"] = self.view.to_card()
 
+    def moved(self, before, after, labels) -> "Gate":
+        """The same gate for a network whose features moved (an adapted one): `before` and `after`
+        are the same films' pooled features under the old and the new network. Each class centre
+        moves as those films' mean moved; the spread, fitted on thousands of films, stays; each
+        tail is made no stricter than these films' own distances. The thumbnail, orientation,
+        lung and view checks stay as fitted."""
+        before, after, y = np.asarray(before, np.float64), np.asarray(after, np.float64), np.asarray(labels)
+        drift = np.stack([after[y == c].mean(axis=0) - before[y == c].mean(axis=0) for c in sorted(set(y.tolist()))])
+        stats = dict(self.stats)
+        if self.basis is None:
+            stats["feature_means"] = self.class_means + drift
+        else:
+            stats["feature_means"] = self.class_means + drift @ self.basis.T
+            if self.centres is not None:
+                stats["feature_centres"] = (self.centres + drift).astype(np.float32)
+        gate = Gate(stats)
+        _, maha = gate.distances(np.tile(self.mean, (len(after), 1)), after)
+        stats["maha_quantiles"] = np.maximum(self.maha_q, np.quantile(maha, self.levels))
+        return Gate(stats)
+
     def distances(self, thumbs, pooled) -> tuple[np.ndarray, np.ndarray]:
         pca = self._residual(thumbs)
         full = np.asarray(pooled, np.float64)

@@ -62,17 +62,19 @@ def measure(p, y, threshold: float, sources=None, min_films: int = MIN_SOURCE_FI
             "worst_source": worst, "worst_source_right": _round(worst_share)}
 
 
-def screening(p, y, sources=None, where: str = "the validation split") -> dict:
-    """The highest threshold whose sensitivity on `where` still reaches SCREENING_SENSITIVITY."""
+def screening(p, y, sources=None, where: str = "the validation split",
+              sensitivity: float = SCREENING_SENSITIVITY) -> dict:
+    """The highest threshold whose sensitivity on `where` still reaches `sensitivity`."""
     from covidxray_desktop.model.calibration import threshold_for_sensitivity
 
-    threshold = float(np.clip(threshold_for_sensitivity(p, y, SCREENING_SENSITIVITY), LOWEST, HIGHEST))
-    return _point(threshold, f"sensitivity >= {SCREENING_SENSITIVITY} for COVID-19 on {where} (screening)",
+    threshold = float(np.clip(threshold_for_sensitivity(p, y, sensitivity), LOWEST, HIGHEST))
+    return _point(threshold, f"sensitivity >= {sensitivity} for COVID-19 on {where} (screening)",
                   p, y, sources)
 
 
-def balanced(p, y, sources=None, where: str = "the validation split") -> dict:
-    """Among thresholds keeping sensitivity >= BALANCED_SENSITIVITY on `where`, the one whose worst
+def balanced(p, y, sources=None, where: str = "the validation split",
+             sensitivity: float = BALANCED_SENSITIVITY) -> dict:
+    """Among thresholds keeping sensitivity >= `sensitivity` on `where`, the one whose worst
     population (of at least MIN_SOURCE_FILMS films) has the largest share labelled right; ties go
     to the better balanced accuracy, then to the higher threshold. Without sources (one site), the
     best balanced accuracy. When no threshold keeps that sensitivity: the screening threshold."""
@@ -80,7 +82,7 @@ def balanced(p, y, sources=None, where: str = "the validation split") -> dict:
     candidates = _candidates(p)
     positives, negatives = np.sort(p[y == 1]), np.sort(p[y == 0])
     if not len(positives):
-        return _fallback(p, y, sources, where)
+        return _fallback(p, y, sources, where, sensitivity)
     sens = _at_or_above(positives, candidates) / len(positives)
     spec = 1 - _at_or_above(negatives, candidates) / len(negatives) if len(negatives) else sens
     worst = np.full(len(candidates), np.inf)
@@ -89,14 +91,14 @@ def balanced(p, y, sources=None, where: str = "the validation split") -> dict:
         mine = np.sort(p[mask])
         called = _at_or_above(mine, candidates) / len(mine)
         worst = np.minimum(worst, called if y[mask][0] == 1 else 1 - called)
-    allowed = sens >= BALANCED_SENSITIVITY - 1e-12
+    allowed = sens >= sensitivity - 1e-12
     if not allowed.any():
-        return _fallback(p, y, sources, where)
+        return _fallback(p, y, sources, where, sensitivity)
     order = np.lexsort((candidates, (sens + spec) / 2, worst))  # the last key sorts first
     best = next(i for i in order[::-1] if allowed[i])
     how = ("then the largest share labelled right in the source served worst, of those with at least "
            f"{MIN_SOURCE_FILMS} films" if counted else "then the best balanced accuracy")
-    return _point(float(candidates[best]), f"sensitivity >= {BALANCED_SENSITIVITY} for COVID-19 on {where}, "
+    return _point(float(candidates[best]), f"sensitivity >= {sensitivity} for COVID-19 on {where}, "
                                            f"{how} (balanced)", p, y, sources)
 
 
@@ -158,9 +160,9 @@ def _at_or_above(ordered: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return len(ordered) - np.searchsorted(ordered, thresholds, side="left")
 
 
-def _fallback(p, y, sources, where: str) -> dict:
-    threshold = screening(p, y, sources, where)["threshold"]
-    return _point(threshold, f"the screening threshold: no threshold keeps sensitivity >= {BALANCED_SENSITIVITY} "
+def _fallback(p, y, sources, where: str, sensitivity: float = BALANCED_SENSITIVITY) -> dict:
+    threshold = screening(p, y, sources, where, max(sensitivity, SCREENING_SENSITIVITY))["threshold"]
+    return _point(threshold, f"the screening threshold: no threshold keeps sensitivity >= {sensitivity} "
                              f"for COVID-19 on {where} (balanced)", p, y, sources)
 
 

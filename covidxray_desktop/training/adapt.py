@@ -1,15 +1,21 @@
-"""Adapting a model to a site: its own labelled films teach the decision, not the features.
+"""Adapting a model to a site: its own labelled films teach the network, not only the decision.
 
-The site's films are split by patient into an adaptation part and a check part. On the
-adaptation part only the classifier's last layer (the pooled head) is trained again, from the
-current weights, with the usual augmentation; the lung segmenter and every convolution stay as
-they are. Why only the head: a site has tens of films, not thousands; the features, the gate and
-the shift test stay valid for every other site, so the model cannot forget them. Then the
-temperature and, with enough COVID films, both operating points are refitted on the site's films
-(screening: sensitivity >= 0.95; balanced: the best balanced accuracy with sensitivity >= 0.90,
-for one site is one population), the
-gate learns that the site's films are familiar, the site joins the shift test's sources, and the
-check part, which nothing was fitted on, gives the before/after table.
+The site's films are split by patient into an adaptation part and a check part. On a pretrained
+backbone, what the shipped recipe trains is fine-tuned again on the adaptation part: blocks 14-15,
+the head's convolution and the logit, from the current weights, with the usual augmentation
+(training/finetune.py). A site has tens of films, not thousands, so two guards keep what the
+training sources taught: every batch also holds films of the bundle's rehearsal store (the
+training sources as the frozen blocks see them, training/rehearsal.py), and an L2 pull towards
+the starting weights. Every pooled feature changes with those blocks, so the gate and the shift
+test are fitted again on the adapted network: on the store's films, then widened to the site's.
+A network without such blocks (this app's small CNN) trains its pooled head only, as its
+features, gate and shift test stay valid for every other site.
+
+Then the temperature and, with enough COVID films, both operating points are refitted on the
+site's films, each scored by a network trained without its patient (cross-fitting): balanced,
+the best balanced accuracy keeping the sensitivity the user asks for (default 0.90); screening,
+sensitivity >= 0.95 (or the one asked, when higher). The check part, which nothing was fitted
+on, gives the adapted model its own figures and the before/after table.
 """
 import time
 
@@ -20,13 +26,14 @@ from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import fit_temperature
-from covidxray_desktop.training import cache, dataset, fit
+from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled
 from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
 MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own operating points are kept
-LEARNING_RATE = 3e-3
+HEAD_LEARNING_RATE = 3e-3  # the pooled head alone (a network without backbone blocks)
+EPOCHS, HEAD_EPOCHS = 10, 8  # default epochs: fine-tuning the backbone's top, training the head alone
 FOLDS = 3  # cross-fitting for the site's temperature and threshold
 
 
@@ -36,16 +43,20 @@ def split(samples, seed: int) -> list:
     return dataset.patient_split(fresh, seed, fractions=(1 - CHECK_SHARE, 0.0, CHECK_SHARE))
 
 
-def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, on_event=lambda e: None,
-          cancelled=lambda: False, overwrite: bool = False, original=None):
+def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: int = 0, on_event=lambda e: None,
+          cancelled=lambda: False, overwrite: bool = False, original=None,
+          sensitivity: float = operating.BALANCED_SENSITIVITY):
     """-> (adapted bundle, report dict). `base`: the bundle to adapt (default: the bundled one);
-    `original`: the manifest the base model was tested on, to measure what it may have forgotten."""
+    `original`: the manifest the base model was tested on, to measure what it may have forgotten;
+    `sensitivity`: what the balanced point keeps on the site's films."""
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.network import Network
 
     keras = backend.load_keras()
-    if epochs < 1:
+    if epochs is not None and epochs < 1:
         raise UsageError("--epochs must be at least 1")
+    if not 0.5 <= sensitivity < 1:
+        raise UsageError("--sensitivity must be at least 0.5 and below 1")
     if not overwrite and bundles.taken(out_dir, name):  # before the work, not after it
         raise UsageError(f"{bundles.taken(out_dir, name)} exists already; choose another --out, or add --overwrite.")
     started = time.time()
@@ -56,6 +67,14 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     recipe = SPECS.get(base.card.get("arch"), {})
     if recipe.get("output") != "logit" or not base.card.get("head"):
         raise DataError(f"{base.ident} has no pooled head to adapt (only this app's own architecture has one).")
+    classifier = base.keras_part("classifier")
+    store = None
+    if rehearsal.supports(classifier):
+        store = rehearsal.load(base)
+        if store is None:
+            raise DataError(f"{base.ident} has no rehearsal store, which adapting its backbone needs; build it with "
+                            f"`covidxray rehearsal MANIFEST --model {base.path.name}` from its training data.")
+    epochs = epochs or (EPOCHS if store is not None else HEAD_EPOCHS)
     samples, described = dataset.discover(data)
     left_out = list(getattr(samples, "skipped", []))
     samples = split(samples, seed)
@@ -80,27 +99,22 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
     check_before = report(before, decoded["test"])
     network = Network(base, "keras")
     # Only the adaptation part becomes classifier inputs: the check part is scored by the Predictor.
-    views = {"train": network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)}
-    classifier = base.keras_part("classifier")
-    # A pretrained base runs its frozen layers once per augmented copy of each film (fit.py), as its
-    # own training did: every layer but the head is frozen here.
-    spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
-                learning_rate=LEARNING_RATE, batch=16,
-                cache_frozen=recipe.get("cache_frozen", False))
-
-    def head(samples, films, head_seed, events):
-        return _train_head(keras, classifier, spec, samples, films, epochs, head_seed, events, cancelled)
-
-    def score(model, idx):
-        return Network.from_keras(base.card, model, base.keras_part("lungs")).classify(views["train"][idx])[1]
-
-    history, model = head(parts["train"], views["train"], seed, on_event)
-    held = held_out_logits(head, parts["train"], views["train"], seed, on_event, cancelled, score)
-    card = _refit(base, model, decoded["train"], on_event, held)
+    views = network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)
+    y = np.array([s.label for s in parts["train"]])
+    if store is not None:
+        head, score = _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled)
+    else:
+        head, score = _pooled_head(keras, classifier, base, views, parts["train"], epochs, on_event, cancelled)
+    history, model = head(np.arange(len(y)), seed, on_event)
+    held = held_out_logits(head, parts["train"], seed, on_event, cancelled, score)
+    card = _refit(base, model, decoded["train"], on_event, held, sensitivity, store)
+    trained = (f"blocks {rehearsal.TRAINABLE_FROM}-15 and the head, beside {len(store['labels'])} rehearsal films, "
+               f"pulled towards the starting weights (L2-SP {finetune.L2SP})" if store is not None
+               else "the pooled head only")
     card["adapted_from"] = {"model": base.ident, "hash": base.hash, "data": described,
                             "counts": {k: {"covid": sum(s.label for s in v), "normal": sum(1 - s.label for s in v)}
                                        for k, v in parts.items()},
-                            "epochs": epochs, "seed": seed, "trained": "the pooled head only",
+                            "epochs": epochs, "seed": seed, "trained": trained, "sensitivity_asked": sensitivity,
                             "left_out": len(left_out),  # names stay off the card: they may hold patients' names
                             "wall_time_s": round(time.time() - started, 1)}
     card["history"] = history
@@ -111,22 +125,64 @@ def adapt(data, out_dir, name: str, base=None, epochs: int = 8, seed: int = 0, o
                            {"classifier": network.views(decoded["train"].first[:32].astype(np.float32),
                                                         None if segmenter is None else
                                                         network.masks(decoded["train"].first[:32]))})
+    if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
+        adapted = rehearsal.copy(base, adapted)
     after = Predictor(adapted, decode_limit_s=None)
     check_after = report(after, decoded["test"])
-    outcome = {"check": {"before": public(check_before), "after": public(check_after)}}
+    check = dict(public(check_after), part=f"the site's check films: {CHECK_SHARE:.0%} of its patients, set aside "
+                                           f"before adaptation and never fitted on (seed {seed})")
+    outcome = {"check": {"before": public(check_before), "after": check}}
     figures = _roc(adapted, {"before": check_before, "after": check_after})
     if original is not None:
         on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
         outcome["original"] = _original(original, base, adapted, before, after)
-    # The base model's trade-off was measured at its thresholds: the adapted model's, on the check films.
-    metrics = dict(base.card.get("metrics", {}), site=outcome,
-                   operating_points=trade_off(check_after, operating.points(adapted.card), "site check"))
+    # Its own figures only: the base model's test metrics belong to another network at another threshold.
+    metrics = {"site": outcome, "operating_points": trade_off(check_after, operating.points(adapted.card),
+                                                              "site check")}
     adapted = bundles.update_card(adapted, metrics=metrics)
     before.close()
     after.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
     return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
                      "figures": figures, "left_out": left_out}
+
+
+def _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled):
+    """(head, score) that fine-tune the backbone's top: the frozen blocks run once per augmented copy
+    of each adaptation film, for the final network and every cross-fitting part alike."""
+    from covidxray_desktop.model.architectures import SPECS
+
+    spec = dict(SPECS["efficientnet"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
+                acquisition=recipe.get("acquisition", True))
+    trunk = rehearsal.trunk(classifier)
+    copies = fit.cached_copies(trunk, views, spec, np.random.default_rng(seed), on_event, cancelled)
+    plain = fit.run_trunk(trunk, fit.as_input(views, spec["channels"]))
+
+    def head(idx, head_seed, events):
+        return finetune.tune(classifier, copies[:, idx], y[idx], store, epochs, head_seed, events, cancelled)
+
+    def score(model, idx):
+        return finetune.scores(model, plain[idx])[0]
+
+    return head, score
+
+
+def _pooled_head(keras, classifier, base, views, samples, epochs, on_event, cancelled):
+    """(head, score) that train the pooled head only, from the current weights."""
+    from covidxray_desktop.model.architectures import SPECS
+    from covidxray_desktop.model.network import Network
+
+    spec = dict(SPECS["default"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
+                learning_rate=HEAD_LEARNING_RATE, batch=16)
+
+    def head(idx, head_seed, events):
+        return _train_head(keras, classifier, spec, [samples[i] for i in idx], views[idx], epochs, head_seed, events,
+                           cancelled)
+
+    def score(model, idx):
+        return Network.from_keras(base.card, model, base.keras_part("lungs")).classify(views[idx])[1]
+
+    return head, score
 
 
 def _train_head(keras, classifier, spec, samples, views, epochs, seed, on_event, cancelled):
@@ -143,11 +199,12 @@ def _train_head(keras, classifier, spec, samples, views, epochs, seed, on_event,
     return history, model
 
 
-def held_out_logits(head, samples, views, seed, on_event, cancelled, score):
-    """Each adaptation film's logit from a head trained without its patient's films (FOLDS-fold
-    cross-fitting). Temperature and threshold fitted on these hold for films no head has seen;
-    fitted on the films the head learnt, they come out overconfident and too high. None when a
-    fold would lack a class (too few films) or the user cancels."""
+def held_out_logits(head, samples, seed, on_event, cancelled, score):
+    """Each adaptation film's logit from a network trained without its patient's films (FOLDS-fold
+    cross-fitting). Temperature and threshold fitted on these hold for films no network has seen;
+    fitted on the films it learnt, they come out overconfident and too high. None when a fold
+    would lack a class (too few films) or the user cancels. head(indices, seed, events) -> (history,
+    model); score(model, indices) -> logits."""
     patients = sorted({(s.source, s.patient_id) for s in samples})
     order = np.random.default_rng(seed).permutation(len(patients))
     fold_of = {patients[i]: k % FOLDS for k, i in enumerate(order)}
@@ -160,9 +217,8 @@ def held_out_logits(head, samples, views, seed, on_event, cancelled, score):
         if cancelled():
             return None
         on_event({"kind": "stage", "message": f"setting the threshold on held-out films: part {k + 1} of {FOLDS}"})
-        train = np.flatnonzero(folds != k)
         try:
-            _, model = head([samples[i] for i in train], views[train], seed + 1 + k, lambda e: None)
+            _, model = head(np.flatnonzero(folds != k), seed + 1 + k, lambda e: None)
         except Cancelled:
             return None
         held = np.flatnonzero(folds == k)
@@ -184,44 +240,62 @@ def _roc(bundle, reports: dict) -> dict:
     return {"roc": str(path)}
 
 
-def _refit(base, classifier, site, on_event, held=None) -> dict:
+def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BALANCED_SENSITIVITY,
+           store=None) -> dict:
     """The card of the adapted model: temperature, threshold, gate and shift test made to know the site.
-    `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own)."""
+    `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own);
+    `store`: the rehearsal arrays, when the features changed and the gate and shift test are refitted."""
+    from covidxray_desktop.model import shift
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.model.ood import Gate
+    from covidxray_desktop.training.finish import head
 
     card = {k: v for k, v in base.card.items() if k not in ("metrics", "runtime", "keras_sha256", "version",
-                                                            "name", "format_version")}
+                                                            "name", "format_version", "rehearsal")}
     adapted = Network.from_keras(base.card, classifier, base.keras_part("lungs"))
     y = np.array([s.label for s in site.samples])
     logits, pooled = adapted.logits_and_pooled(site.first)
     on_event({"kind": "stage", "message": "refitting calibration, threshold and gate on the site's films"})
     scored = logits if held is None else held
-    how = "" if held is None else f", each scored by a head trained without it ({FOLDS}-fold cross-fitting)"
+    how = "" if held is None else f", each scored by a network trained without it ({FOLDS}-fold cross-fitting)"
     temperature = fit_temperature(scored, y)
     calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
                        method="temperature scaling on the site's adaptation films" + how)
     p = 1 / (1 + np.exp(-scored / temperature))
-    points = _points(base.card, p, y, how)
+    points = _points(base.card, p, y, how, sensitivity)
     threshold = points["threshold"]
+    called = 1 / (1 + np.exp(-logits / temperature)) >= threshold
     gate = Gate.from_card(base.card["ood"])
-    gate.widen(site.thumbs, pooled)
-    from covidxray_desktop.model import shift
-    from covidxray_desktop.training.finish import head
-
-    card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier),
-                shift=shift.add_source(base.card.get("shift"), pooled, p >= threshold, "this site"))
+    if store is None:  # the features did not change: the site joins the base model's references
+        gate.widen(site.thumbs, pooled)
+        reference = shift.add_source(base.card.get("shift"), pooled, called, "this site")
+    else:  # new features: the store's films stand for the training sources, the site's join them
+        old_logits, old_pooled = finetune.scores(classifier, store["trunk"])
+        gate = gate.moved(finetune.scores(base.keras_part("classifier"), store["trunk"])[1], old_pooled,
+                          store["labels"])
+        gate.widen(site.thumbs, pooled)
+        fitted = store["splits"] == "train"
+        old_called = 1 / (1 + np.exp(-old_logits / temperature)) >= threshold
+        sources = [str(s) for s in store["sources"][~fitted]] + ["this site"] * len(y)
+        reference = shift.reference(np.concatenate([old_pooled[~fitted], pooled]),
+                                    np.concatenate([old_called[~fitted], called]), sources,
+                                    (old_pooled[fitted], old_called[fitted]))
+    card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier), shift=reference)
     return card
 
 
-def _points(card: dict, p, y, how: str) -> dict:
+def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_SENSITIVITY) -> dict:
     """The adapted card's operating-point fields: both points fitted on the site's films when they
-    hold enough COVID films, else the base model's kept (each rule saying so)."""
+    hold enough COVID films, else the base model's kept (each rule saying so). Balanced: the best
+    balanced accuracy keeping `sensitivity`; screening: the higher of that and SCREENING_SENSITIVITY."""
     covid = int(y.sum())
     if covid >= MIN_COVID_FOR_THRESHOLD:
+        screening = max(sensitivity, operating.SCREENING_SENSITIVITY)
         return operating.card_fields({
-            operating.BALANCED: operating.balanced(p, y, None, f"the site's {len(y)} adaptation films{how}"),
-            operating.SCREENING: operating.screening(p, y, None, f"the site's {covid} adaptation COVID films{how}")})
+            operating.BALANCED: operating.balanced(p, y, None, f"the site's {len(y)} adaptation films{how}",
+                                                   sensitivity),
+            operating.SCREENING: operating.screening(p, y, None, f"the site's {covid} adaptation COVID films{how}",
+                                                     screening)})
     why = f"{covid} adaptation COVID films are too few to set one (at least {MIN_COVID_FOR_THRESHOLD} are needed)"
     if not card.get("operating_points"):  # an older base model: its one threshold
         return {"threshold": float(card["threshold"]), "operating_point": f"the base model's threshold, kept: {why}"}

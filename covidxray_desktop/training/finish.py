@@ -11,7 +11,7 @@ from covidxray_desktop.model import operating, shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
-from covidxray_desktop.training import cache, dataset, ood_set, plots
+from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal
 from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
 from covidxray_desktop.training.metrics import roc_curve
 
@@ -92,6 +92,9 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
         parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
     cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
     bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
+    if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
+        on_event({"kind": "stage", "message": "keeping the rehearsal store"})
+        bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
     return assess_saved(bundle, decoded, history, out_dir, name, on_event, data)
 
 

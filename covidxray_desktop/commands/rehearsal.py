@@ -1,0 +1,29 @@
+"""`rehearsal MANIFEST --model BUNDLE`: keep a bundle's rehearsal store, which adapting its backbone needs."""
+
+
+def add_arguments(a) -> None:
+    a.add_argument("data", metavar="MANIFEST", help="the bundle's training data (its train and val films are read)")
+    a.add_argument("--model", metavar="BUNDLE", required=True, help="the .keras file of the bundle")
+
+
+def run(args) -> int:
+    from covidxray_desktop.model import bundle as bundles
+    from covidxray_desktop.training import cache, dataset, rehearsal
+    from covidxray_desktop.training.evaluate import route_of, split_as_trained
+
+    bundle = bundles.load(args.model, keras=True)
+    classifier = bundle.keras_part("classifier")
+    if not rehearsal.supports(classifier):
+        from covidxray_desktop.errors import UsageError
+
+        raise UsageError(f"{bundle.ident} has no backbone blocks to fine-tune: adapting it needs no store")
+    samples, _ = dataset.discover(args.data)
+    excluded = set(bundle.card.get("training", {}).get("excluded_sources") or [])
+    kept = [s for s in split_as_trained(samples, bundle) if s.split in ("train", "val") and s.source not in excluded]
+    chosen = [kept[i] for i in rehearsal.pick(kept)]
+    decoded, problems = cache.decode(chosen, route_of(bundle))
+    done = rehearsal.write(bundle, classifier, decoded)
+    block = done.card["rehearsal"]
+    print(f"{done.ident}: {block['films']} films kept in {block['file']}"
+          + (f" ({len(problems)} could not be read)" if problems else ""))
+    return 0
