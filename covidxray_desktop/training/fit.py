@@ -99,8 +99,10 @@ def with_augmentation(model, spec, seed: int):
 
     size = spec["size"]
     films = keras.Input((size, size, 1), name="films")
-    return keras.Model(films, model(augmenter(spec.get("acquisition", False), spec["channels"], seed)(films)),
-                       name="augmented_training")
+    x = augmenter(spec.get("acquisition", False), spec["channels"], seed)(films)
+    listed = isinstance(model.input, (list, tuple))  # a bundle's classifier takes a list of one
+    out = model([x] if listed else x)
+    return keras.Model(films, out[0] if isinstance(out, (list, tuple)) else out, name="augmented_training")
 
 
 def films(views) -> np.ndarray:
