@@ -12,6 +12,8 @@ from functools import lru_cache
 # GPU; TensorFlow on the processor when none has one. TensorFlow first: it is what the app ships
 # with. PyTorch next: its CUDA wheels are the GPU route on Windows, where TensorFlow has none.
 GPU_ORDER = ("tensorflow", "torch", "jax")
+# The user's own choice, read before anything here sets the variable (load_keras fills it in).
+USER_CHOICE = os.environ.get("KERAS_BACKEND") or None
 
 
 def name() -> str:
@@ -64,9 +66,9 @@ def pick_for_training() -> str:
     processor. Once keras is imported its backend is fixed: that one is kept."""
     global _why
     if "keras" in sys.modules:
-        _why = _why or ("KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "already loaded")
+        _why = _why or ("KERAS_BACKEND" if USER_CHOICE else "the one already loaded")
         return name()
-    chosen, _why = choose(installed, has_gpu, os.environ.get("KERAS_BACKEND"))
+    chosen, _why = choose(installed, has_gpu, USER_CHOICE)
     os.environ["KERAS_BACKEND"] = chosen
     return chosen
 
@@ -80,7 +82,7 @@ def chosen_because() -> str | None:
 
 
 def described() -> str:
-    """'Keras 3.15 on JAX' and the like, for events and the card."""
+    """'Keras on JAX' and the like, for events and the dialog."""
     label = {"tensorflow": "TensorFlow", "torch": "PyTorch", "jax": "JAX"}.get(name(), name())
     return f"Keras on {label}"
 
