@@ -10,8 +10,7 @@ step on a GPU (the step never waits for the processor), or once per cached copy 
 """
 import numpy as np
 
-BLUR_SIGMAS = (0.7, 1.4)  # a film's blur is one of these (Gaussian sigma, pixels)
-SHARPEN_SIGMA = 1.5
+BLUR_SIGMAS = (0.7, 1.4)  # a batch's blur is one of these (Gaussian sigma, pixels); sharpening subtracts it
 COARSE = (0.4, 0.55, 0.75)  # a coarser detector: down to this share of the size and back up
 STAMPS = 256  # drawn marks prepared per run, one of them (or its mirror image) per annotated film
 
@@ -36,16 +35,18 @@ def augment_batch(x, seed, acquisition: bool = True, marks=None):
 
     out = _pose(x, uniform, size)
     coarse = happens(0.4 if acquisition else 0.25)
-    out = out + coarse * (_coarser(out, uniform, size) - out)
+    out = out + coarse * (_coarser(out, seed, size) - out)
     out = ops.clip(out, 0.0, 1.0)
     out = ops.power(ops.maximum(out, 1e-6), ops.reshape(uniform(0.7, 1.4), (-1, 1, 1, 1)))  # exposure
     contrast, shift = ops.reshape(uniform(0.8, 1.2), (-1, 1, 1, 1)), ops.reshape(uniform(-0.07, 0.07), (-1, 1, 1, 1))
     out = (out - 0.5) * contrast + 0.5 + shift
     if acquisition:
-        blurred = _pick(uniform, [_blur(out, s) for s in BLUR_SIGMAS])
-        out = out + happens(0.2) * (blurred - out)
+        # One blur per batch (its width drawn per batch): blurring and sharpening both start from it.
+        blurred = _per_batch(seed, [lambda x, sigma=sigma: _blur(x, sigma) for sigma in BLUR_SIGMAS], out)
         amount = ops.reshape(uniform(0.5, 1.5), (-1, 1, 1, 1))
-        out = out + happens(0.2) * amount * (out - _blur(out, SHARPEN_SIGMA))
+        sharpened = out + amount * (out - blurred)
+        out = out + happens(0.2) * (blurred - out)
+        out = out + happens(0.2) * (sharpened - out)
     noise = random.normal(ops.shape(out), seed=seed) * ops.reshape(uniform(0.01, 0.04), (-1, 1, 1, 1))
     out = out + happens(0.3) * noise
     if acquisition:
@@ -129,26 +130,25 @@ def _bilinear(x, size: int, c, s, a2, b2):
     return ops.reshape(out, (-1, size, size, 1))
 
 
-def _pick(uniform, choices):
-    """One of `choices` (each a batch) per sample, uniformly."""
+def _per_batch(seed, branches, x):
+    """One of `branches` applied to the whole batch, drawn per batch: a third of the arithmetic of
+    computing each for every film and picking per film (what a CPU's cached copies pay for)."""
+    from keras import ops, random
+
+    k = ops.cast(ops.floor(random.uniform((), 0.0, len(branches) - 1e-3, seed=seed)), "int32")
+    return ops.switch(k, branches, x)
+
+
+def _coarser(x, seed, size: int):
+    """A coarser detector or a shrunk copy: down to a share of the size (drawn per batch) and back."""
     from keras import ops
 
-    k = ops.cast(ops.floor(uniform(0.0, len(choices) - 1e-3)), "int32")
-    out = choices[0]
-    for i, choice in enumerate(choices[1:], 1):
-        out = ops.where(ops.reshape(k == i, (-1, 1, 1, 1)), choice, out)
-    return out
-
-
-def _coarser(x, uniform, size: int):
-    from keras import ops
-
-    def through(share):
+    def through(y, share):
         small = max(8, int(size * share))
-        down = ops.image.resize(x, (small, small), interpolation="bilinear", antialias=True)
+        down = ops.image.resize(y, (small, small), interpolation="bilinear", antialias=True)
         return ops.image.resize(down, (size, size), interpolation="bilinear")
 
-    return _pick(uniform, [through(share) for share in COARSE])
+    return _per_batch(seed, [lambda y, share=share: through(y, share) for share in COARSE], x)
 
 
 def _gaussian(sigma: float) -> np.ndarray:
