@@ -13,7 +13,9 @@ from covidxray_desktop.training import dataset
 
 def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bundle):
     kinds = {e["kind"] for e in tiny_bundle.events}
-    assert {"stage", "batch", "epoch", "done"} <= kinds
+    assert {"device", "stage", "batch", "epoch", "done"} <= kinds
+    said = next(e for e in tiny_bundle.events if e["kind"] == "device")  # what trains, before it starts
+    assert said["backend"] == tiny_bundle.card["training"]["backend"] and "Keras on" in said["message"]
     epochs = [e for e in tiny_bundle.events if e["kind"] == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2]
     assert all(k in epochs[0] for k in ("loss", "accuracy", "val_auc", "images_per_s", "eta_s"))

@@ -77,6 +77,7 @@ class TrainingDialog(QDialog):
         self._preview: dict | None = None
         self._token = 0
         self._device: str | None = None
+        self._backend: str | None = None  # "Keras on PyTorch" and the like, once the check has run
         self._rates: dict[str, float] = {}  # arch -> seconds per training image
         self._probing: set[str] = set()
         self._session: Session | None = None
@@ -274,6 +275,7 @@ class TrainingDialog(QDialog):
     def _probed(self, result: dict) -> None:
         self._probing.discard(result["arch"])
         self._device = result["device"]
+        self._backend = result.get("backend")
         if result["seconds_per_image"] is not None:  # None: the check was stopped
             self._rates[result["arch"]] = result["seconds_per_image"]
         self._show_estimate()
@@ -289,7 +291,7 @@ class TrainingDialog(QDialog):
     def _show_estimate(self) -> None:
         if self._device is not None:
             rate = self._rates.get(self.arch())  # adapting: a fifth of it (training_setup)
-            self.setup.show_estimate(self._device, rate, (self._preview or {}).get("counts"))
+            self.setup.show_estimate(self._device, rate, (self._preview or {}).get("counts"), self._backend)
 
     # -- progress -------------------------------------------------------------------------
     def _on_event(self, event: dict) -> None:
@@ -312,6 +314,9 @@ class TrainingDialog(QDialog):
                                             "{4:.0f} images/s — {5} left").format(
                 event["epoch"], event["epochs"], event["val_auc"], event["best_epoch"], event["images_per_s"],
                 self._duration(event["eta_s"])))
+        elif kind == "device":  # what the job trains on, as the card will record it
+            self.device_label.setText(self.tr("Training on {0} with {1} ({2}).").format(
+                event["device"].replace("GPU: ", "GPU "), event["described"], event["precision"]))
         else:
             self.status_label.setText(event.get("message", ""))
             if "done" in event and "total" in event:  # decoding: a determinate bar of its own

@@ -138,14 +138,17 @@ class TrainingSetup(QWidget):
                 self.preview_table.setItem(r, c, item)
         self._fit_table()
 
-    def show_estimate(self, device: str, rate: float | None, counts: dict | None) -> None:
-        """The device, and a first estimate timed on this PC (the job refines it as it runs)."""
+    def show_estimate(self, device: str, rate: float | None, counts: dict | None, backend: str | None = None) -> None:
+        """The device (and the Keras backend on it), and a first estimate timed on this PC (the job
+        refines it as it runs)."""
         from covidxray_desktop.training.estimate import estimate_s
 
         device = device.replace("GPU: ", "GPU ")
         cores = re.fullmatch(r"CPU \((\d+) cores\)", device)
         if cores:
             device = self.tr("the processor (%1 cores)").replace("%1", cores.group(1))
+        if backend:
+            device = self.tr("%1 with %2").replace("%1", device).replace("%2", backend)
         if counts is None or rate is None:
             self.device_label.setText(self.tr("Trains on {0}.").format(device))
             return

@@ -69,6 +69,9 @@ class KerasPart:
     def __init__(self, net):
         self.net = net
         self.input_shape = tuple(net.inputs[0].shape)
+        # A network built on a list of one input (as bundles store the segmenter) is given a list:
+        # a bare array works too, but Keras on PyTorch warns about the mismatch on every call.
+        self.listed = isinstance(net.input, (list, tuple))
         self.output_shapes = [tuple(o.shape) for o in net.outputs]
 
     def run(self, x: np.ndarray) -> list:
@@ -76,6 +79,7 @@ class KerasPart:
         size = 1 << max(0, (n - 1).bit_length())
         if size > n:
             x = np.concatenate([x, np.zeros((size - n,) + x.shape[1:], x.dtype)])
-        out = self.net.predict_on_batch(np.asarray(x, np.float32))
+        x = np.asarray(x, np.float32)
+        out = self.net.predict_on_batch([x] if self.listed else x)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         return [np.asarray(a)[:n] for a in out]

@@ -30,9 +30,9 @@ def probe(arch: str, abort: threading.Event) -> dict:
 
     from covidxray_desktop import backend
     from covidxray_desktop.model.architectures import SPECS, build, compile_for_training
-    from covidxray_desktop.training.augment import augment
-    from covidxray_desktop.training.fit import COPIES, as_input, frozen_split
+    from covidxray_desktop.training.fit import COPIES, as_input, films, frozen_split, trunk_cached, with_augmentation
 
+    backend.pick_for_training()  # the backend the job will pick, before keras is imported
     backend.load_keras()
     device = backend.device()
     spec = SPECS[arch]
@@ -41,23 +41,26 @@ def probe(arch: str, abort: threading.Event) -> dict:
     y = np.zeros((len(images), 2 if spec["output"] == "softmax" else 1), np.float32)
     y[:, 0] = 1
     model = build(arch)
-    split = frozen_split(model) if spec.get("cache_frozen") else None
-    trained = split[1] if split else model
-    compile_for_training(trained, arch, epochs=16, steps_per_epoch=100)
+    split = frozen_split(model) if trunk_cached(spec) else None
+    if split:  # the trunk's pass over the copies is timed through the augmentation, as the job runs it
+        front = with_augmentation(split[0], spec, 0) if spec["augment"] else split[0]
+        stepper = split[1]
+    else:
+        front, stepper = None, with_augmentation(model, spec, 0) if spec["augment"] else model
+    compile_for_training(stepper, arch, epochs=16, steps_per_epoch=100)
+    x_in = films(images) if spec["augment"] else as_input(images, spec["channels"])
     times = []
     for _ in range(3):
         if abort.is_set():
-            return {"arch": arch, "device": device, "seconds_per_image": None}
+            return {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": None}
         t0 = time.perf_counter()
-        x = as_input(np.stack([augment(im, rng) for im in images]) if spec["augment"] else images, spec["channels"])
-        if split:
-            x = split[0].predict_on_batch(x)
+        x = np.asarray(front.predict_on_batch(x_in)) if front is not None else x_in
         t1 = time.perf_counter()
-        trained.train_on_batch(x, y)
-        # Augmenting (and a pretrained network's frozen layers) happen once per cached copy on the
-        # cached route, COPIES of them shared by the 16 epochs; in every epoch otherwise.
-        times.append((t1 - t0) * (COPIES / 16 if split else 1) + time.perf_counter() - t1)
-    return {"arch": arch, "device": device, "seconds_per_image": min(times[1:]) / len(images)}
+        stepper.train_on_batch(x, y)
+        # A pretrained network's frozen layers (and the augmentation before them) run once per
+        # cached copy on a CPU, COPIES of them shared by the 16 epochs; in every step otherwise.
+        times.append((t1 - t0) * (COPIES / 16) + time.perf_counter() - t1)
+    return {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": min(times[1:]) / len(images)}
 
 
 def estimate_s(seconds_per_image: float, epochs: int, n_train: int, n_all: int) -> float:

@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 
+from covidxray_desktop import backend
 from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import expected_calibration_error, sigmoid
 from covidxray_desktop.prepare import Route
@@ -19,9 +20,10 @@ def route_of(bundle) -> Route:
     return Route(int(bundle.card["input"]["size"]), bundle.card["preprocessing"])
 
 
-def score(predictor, decoded, batch: int = 64) -> dict:
+def score(predictor, decoded, batch: int | None = None) -> dict:
     """-> arrays over `decoded`: logits, calibrated p, gate scores, reasons, pooled features."""
     logits, scores, reasons, pooled = [], [], [], []
+    batch = batch or backend.scoring_batch()
     for i in range(0, len(decoded.samples), batch):
         out, s, r = predictor.assess(decoded.first[i:i + batch], decoded.thumbs[i:i + batch])
         logits.append(out.logits)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop import DISCLAIMER
+from covidxray_desktop import DISCLAIMER, backend
 from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating, shift
@@ -19,7 +19,7 @@ from covidxray_desktop.training.metrics import roc_curve
 def calibrate(network, decoded_val) -> tuple[float, dict, dict]:
     """(temperature, operating points, calibration facts) from the validation films."""
     y = np.array([s.label for s in decoded_val.samples])
-    logits, _ = network.logits_and_pooled(decoded_val.first)
+    logits, _ = network.logits_and_pooled(decoded_val.first, backend.scoring_batch())
     temperature = fit_temperature(logits, y)
     p = sigmoid(logits / temperature)
     points = operating.choose(p, y, [s.source for s in decoded_val.samples])
@@ -33,7 +33,8 @@ def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
     train, val = decoded["train"], decoded["val"]
 
     def passed(first):  # one pass per split: pooled features for the gate, masks for the view check
-        out = [network.forward(first[i:i + 64]) for i in range(0, len(first), 64)]
+        batch = backend.scoring_batch()
+        out = [network.forward(first[i:i + batch]) for i in range(0, len(first), batch)]
         return np.concatenate([o.pooled for o in out]), np.concatenate([o.masks for o in out]) if lung_check else None
 
     (pooled_train, masks_train), (pooled_val, masks_val) = passed(train.first), passed(val.first)

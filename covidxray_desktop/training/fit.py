@@ -1,26 +1,25 @@
-"""The epochs themselves: augmented batches prepared ahead, progress events, cancel, best-on-val.
+"""The epochs themselves: batches prepared ahead, progress events, cancel, best-on-val.
 
-A plain loop over `train_on_batch` rather than `fit`: the next batches are augmented in threads
-while the current one trains (on a GPU the step is faster than one core can augment), cancel is
-checked between batches, and no data adapter restarts at each epoch (which cost ~10 s per epoch).
+A plain loop over `train_on_batch` rather than `fit`: cancel is checked between batches, and no
+data adapter restarts at each epoch (which cost ~10 s per epoch). The films are decoded once per
+run (cache.py) and augmented by Keras layers (augment.py) where the network runs.
 
-A network whose early layers are frozen (the pretrained backbone) is trained in two parts: the
-frozen trunk runs once per augmented copy of each training film, before the epochs, and the
+A network whose early layers are frozen (the pretrained backbone) can be trained in two parts:
+the frozen trunk runs once per augmented copy of each training film, before the epochs, and the
 epochs train only the layers after it on those cached outputs. The frozen layers compute the same
 thing in every epoch (batch norm included, in inference mode), so this is the same training with
-a fixed set of COPIES augmentations per film, several times faster.
+a fixed set of COPIES augmentations per film. That is how a CPU trains it (see trunk_cached).
 """
-import os
 import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
-from itertools import repeat
 
 import numpy as np
 
+from covidxray_desktop import backend
 from covidxray_desktop.model.architectures import build, compile_for_training
 from covidxray_desktop.model.calibration import log_loss, sigmoid, to_logit
-from covidxray_desktop.training.augment import augment
+from covidxray_desktop.training.augment import augmenter
 from covidxray_desktop.training.metrics import auc
 from covidxray_desktop.training.session import Cancelled
 
@@ -40,17 +39,19 @@ def as_input(images: np.ndarray, channels: int) -> np.ndarray:
     return np.repeat(x, 3, axis=-1) if channels == 3 and x.shape[-1] == 1 else x
 
 
-def predict_logits(model, images, channels: int, output: str, batch: int = 64) -> np.ndarray:
+def predict_logits(model, images, channels: int, output: str) -> np.ndarray:
     """Logits of the model being trained, on cached classifier inputs (between epochs only: the
     finished model is scored through model.network like every other)."""
+    batch = backend.scoring_batch()
     out = [np.asarray(model.predict_on_batch(as_input(images[i:i + batch], channels)))
            for i in range(0, len(images), batch)]
     return to_logit(np.concatenate(out), output) if out else np.zeros(0)
 
 
-def averaged_weights(model) -> list:
-    """The model's weights with the optimizer's moving averages in place of trainable ones."""
-    opt = model.optimizer
+def averaged_weights(model, compiled=None) -> list:
+    """The model's weights with the optimizer's moving averages in place of trainable ones.
+    `compiled`: the model that holds the optimizer, when `model` trains inside another."""
+    opt = (compiled or model).optimizer
     averages = getattr(opt, "_model_variables_moving_average", None) if getattr(opt, "use_ema", False) else None
     if not averages:
         return model.get_weights()
@@ -72,18 +73,42 @@ def frozen_split(model):
         boundary = layer.input
         if boundary is model.inputs[0] or isinstance(boundary, (list, tuple)):
             return None
-        return keras.Model(model.inputs, boundary, name="frozen_trunk"), keras.Model(boundary, model.outputs,
-                                                                                     name="trained_top")
+        # Single tensors in and out, not lists of one: called with a bare batch, Keras on PyTorch
+        # would warn about the mismatch at every call.
+        return (keras.Model(model.inputs[0], boundary, name="frozen_trunk"),
+                keras.Model(boundary, model.outputs[0], name="trained_top"))
     return None
 
 
-def training_input(views, spec, rngs) -> np.ndarray:
-    """Cached views -> the network's input, augmented as the recipe says (view i with rngs[i])."""
-    imgs = views.astype(np.float32)
-    imgs = imgs[..., 0] if imgs.ndim == 4 else imgs
-    if spec["augment"]:
-        imgs = np.stack([augment(im, r, spec.get("acquisition", False)) for im, r in zip(imgs, rngs)])
-    return as_input(imgs, spec["channels"])
+def trunk_cached(spec) -> bool:
+    """Whether to run a frozen trunk once per cached copy (True) or in every step (False).
+
+    On a CPU the frozen trunk is most of a step's arithmetic: running it over COPIES copies once
+    instead of over every batch of 16 epochs keeps the 2-core job near 12 minutes. On a GPU the
+    whole network takes a few milliseconds a step, and the cached pass (its copies held in host
+    memory and copied to the device every step) would cost more than it saves; there every
+    epoch sees freshly augmented films instead of COPIES fixed ones.
+    """
+    return bool(spec.get("cache_frozen")) and not backend.on_gpu()
+
+
+def with_augmentation(model, spec, seed: int):
+    """The network behind the augmentation layer: what the steps train (its layers are the
+    network's own; the augmentation is never saved with it). Inputs: (B, S, S, 1) films."""
+    import keras
+
+    size = spec["size"]
+    films = keras.Input((size, size, 1), name="films")
+    x = augmenter(spec.get("acquisition", False), spec["channels"], seed)(films)
+    listed = isinstance(model.input, (list, tuple))  # a bundle's classifier takes a list of one
+    out = model([x] if listed else x)
+    return keras.Model(films, out[0] if isinstance(out, (list, tuple)) else out, name="augmented_training")
+
+
+def films(views) -> np.ndarray:
+    """Cached views (N x S x S) -> the augmentation layer's input (N x S x S x 1, float32)."""
+    x = views.astype(np.float32)
+    return x[..., None] if x.ndim == 3 else x
 
 
 def prepared_ahead(pool, make, jobs, depth: int):
@@ -94,11 +119,6 @@ def prepared_ahead(pool, make, jobs, depth: int):
         if k + depth < len(jobs):
             pending.append(pool.submit(make, *jobs[k + depth]))
         yield result
-
-
-def prep_workers() -> int:
-    """Threads that augment ahead: half the cores (the other half feed the backend), 1 to 8."""
-    return max(1, min(8, (os.cpu_count() or 2) // 2))
 
 
 def in_float32(model, arch: str):
@@ -144,39 +164,39 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
     steps = int(np.ceil(n / size))
     rng = np.random.default_rng(seed)
     model = model or build(arch, spec)
-    split = frozen_split(model) if spec.get("cache_frozen") else None
+    split = frozen_split(model) if trunk_cached(spec) else None
     trained, val_x, copies = model, as_input(arrays["val"][0], spec["channels"]), None
     if split is not None:
         trunk, trained = split
-        copies = cached_copies(trunk, images, spec, rng, on_event, cancelled)
+        copies = cached_copies(trunk, images, spec, int(rng.integers(2**31)), on_event, cancelled)
         val_x = run_trunk(trunk, val_x)
+    # What the steps train: the cached top, or the whole network behind the augmentation layer
+    # (one seed for the run: the layer's random draws follow the order of the steps).
+    stepper = trained if copies is not None or not spec["augment"] else \
+        with_augmentation(model, spec, int(rng.integers(2**31)))
     pick = np.zeros(n, np.intp)  # which cached copy of each film this epoch trains on
     offset = rng.permutation(n)  # each film goes through its copies in turn, from its own start
 
-    def make_batch(idx, batch_rng):
+    def make_batch(idx):
         y = y_train[idx]
         y = np.stack([1 - y, y], axis=1) if spec["output"] == "softmax" else y[:, None]
         w = None if weights is None else weights[idx]
         if copies is not None:
             return copies[pick[idx], idx].astype(np.float32), y, w
-        return training_input(images[idx], spec, repeat(batch_rng)), y, w
+        return (films(images[idx]) if spec["augment"] else as_input(images[idx], spec["channels"])), y, w
 
-    compile_for_training(trained, arch, epochs, steps, spec.get("learning_rate"))
+    compile_for_training(stepper, arch, epochs, steps, spec.get("learning_rate"))
     history, best = [], {"score": None, "weights": None, "epoch": 0}
-    workers = prep_workers()
     stopped = False
-    with ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(1) as pool:  # the next batches are gathered while this one trains
         for epoch in range(epochs):
             order = rng.permutation(n) if draw is None else rng.choice(n, size=n, p=draw)
             if copies is not None:  # each copy once before any comes back
                 pick[:] = (offset + epoch) % len(copies)
-            seeds = rng.integers(0, 2**31, steps)
-            batches = [order[i * size:(i + 1) * size] for i in range(steps)]
+            batches = [(order[i * size:(i + 1) * size],) for i in range(steps)]
             t0, seen, loss_sum, correct_sum = time.time(), 0, 0.0, 0.0
-            # Each batch has its own seed, so the result does not depend on the number of threads.
-            jobs = [(batches[i], np.random.default_rng(seeds[i])) for i in range(steps)]
-            for step, (x, y, w) in enumerate(prepared_ahead(pool, make_batch, jobs, workers + 1)):
-                logs = trained.train_on_batch(x, y, sample_weight=w, return_dict=True)  # this batch's values
+            for step, (x, y, w) in enumerate(prepared_ahead(pool, make_batch, batches, 2)):
+                logs = stepper.train_on_batch(x, y, sample_weight=w, return_dict=True)  # this batch's values
                 if cancelled():
                     if not history:
                         raise Cancelled()
@@ -197,7 +217,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
                 break
             seconds = time.time() - t0
             raw_weights = trained.get_weights()
-            candidate = averaged_weights(trained)
+            candidate = averaged_weights(trained, stepper)
             trained.set_weights(candidate)
             logits = predict_logits(trained, val_x, spec["channels"], spec["output"])
             val_auc = auc(y_val, logits) or 0.0
@@ -217,36 +237,38 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
     return history, model
 
 
-def run_trunk(trunk, x, batch: int = 64) -> np.ndarray:
+def run_trunk(trunk, x) -> np.ndarray:
+    batch = backend.scoring_batch()
     out = [np.asarray(trunk.predict_on_batch(x[i:i + batch])).astype(np.float16) for i in range(0, len(x), batch)]
     return np.concatenate(out)
 
 
-def cached_copies(trunk, images, spec, rng, on_event, cancelled) -> np.ndarray:
+def cached_copies(trunk, images, spec, seed: int, on_event, cancelled) -> np.ndarray:
     """COPIES augmented versions of every training film, through the frozen trunk:
-    (COPIES, n, ...) float16. Augmented in threads while the trunk runs; one seed per film and
-    copy, so the copies do not depend on the number of threads."""
+    (COPIES, n, ...) float16. The augmentation layer and the trunk run as one network, chunk
+    after chunk in order, so the copies follow from `seed` alone."""
+    import keras
+
     n, chunk = len(images), 64
     copies = COPIES if spec["augment"] else 1
-    seeds = rng.integers(0, 2**31, (copies, n))
-
-    def augmented(c, lo):
-        return training_input(images[lo:lo + chunk], spec, [np.random.default_rng(s) for s in seeds[c, lo:lo + chunk]])
-
+    if spec["augment"]:
+        inputs = keras.Input((spec["size"], spec["size"], 1))
+        through = keras.Model(inputs, trunk(augmenter(spec.get("acquisition", False), spec["channels"], seed)(inputs)))
+    else:
+        through = trunk
     jobs = [(c, lo) for c in range(copies) for lo in range(0, n, chunk)]
     out, t0 = None, time.time()
-    with ThreadPoolExecutor(prep_workers()) as pool:
-        for k, x in enumerate(prepared_ahead(pool, augmented, jobs, prep_workers() + 1)):
-            c, lo = jobs[k]
-            y = np.asarray(trunk.predict_on_batch(x)).astype(np.float16)
-            if out is None:
-                out = np.zeros((copies, n) + y.shape[1:], np.float16)
-            out[c, lo:lo + len(y)] = y
-            if cancelled():
-                raise Cancelled()
-            done = k + 1
-            on_event({"kind": "stage", "message": f"running the frozen layers on {copies} augmented copies of the "
-                                                  f"training films: {done}/{len(jobs)}",
-                      "done": done, "total": len(jobs),
-                      "eta_s": (time.time() - t0) / done * (len(jobs) - done)})
+    for k, (c, lo) in enumerate(jobs):
+        x = films(images[lo:lo + chunk]) if spec["augment"] else as_input(images[lo:lo + chunk], spec["channels"])
+        y = np.asarray(through.predict_on_batch(x)).astype(np.float16)
+        if out is None:
+            out = np.zeros((copies, n) + y.shape[1:], np.float16)
+        out[c, lo:lo + len(y)] = y
+        if cancelled():
+            raise Cancelled()
+        done = k + 1
+        on_event({"kind": "stage", "message": f"running the frozen layers on {copies} augmented copies of the "
+                                              f"training films: {done}/{len(jobs)}",
+                  "done": done, "total": len(jobs),
+                  "eta_s": (time.time() - t0) / done * (len(jobs) - done)})
     return out

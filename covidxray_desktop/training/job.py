@@ -56,6 +56,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
 
     `lungs_from`: a bundle whose segmenter to reuse when the data has too few lung masks
     (default: the bundled model's)."""
+    backend.pick_for_training()  # before keras is imported: its backend is fixed from then on
     keras = backend.load_keras()
     if epochs < 1:
         raise UsageError("--epochs must be at least 1")
@@ -77,7 +78,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     _check_target(out_dir, name or arch, overwrite)
     device = backend.device()
     policy = backend.precision(precision)
-    on_event({"kind": "stage", "message": f"{len(samples)} images from {described}; training on {device} ({policy})"})
+    on_event(device_event(device, policy))
+    on_event({"kind": "stage", "message": f"{len(samples)} images from {described}"})
     route = Route(spec["size"], spec["preprocessing"])
     decoded, problems = {}, []
     for k in dataset.SPLITS + ("held_out",):
@@ -105,7 +107,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     training = {
         "data": described, "data_fingerprint": dataset.fingerprint(samples), "epochs": epochs,
         "epochs_run": len(history), "cancelled_after_epoch": stopped_after,
-        "seed": seed, "backend": backend.name(), "device": device, "precision": policy,
+        "seed": seed, "backend": backend.name(), "backend_chosen_by": backend.chosen_because(), "device": device,
+        "precision": policy,
         "keras": keras.__version__, "wall_time_s": round(time.time() - started, 1),
         "trained_on": dt.datetime.now().isoformat(timespec="seconds"),
         "counts": {k: dict(Counter(dataset.CLASSES[s.label] for s in v)) for k, v in parts.items()},
@@ -122,6 +125,15 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         training["pretrained"] = PROVENANCE
     return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
                            lung_card, on_event, overwrite, data, cancelled=cancelled)
+
+
+def device_event(device: str, policy: str) -> dict:
+    """What trains, said once at the start (the CLI prints it, the dialog shows it)."""
+    why = backend.chosen_because()
+    return {"kind": "device", "device": device, "backend": backend.name(), "described": backend.described(),
+            "precision": policy, "why": why,
+            "message": f"training on {device} with {backend.described()} ({policy}"
+                       + (f"; backend: {why})" if why else ")")}
 
 
 def _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources):

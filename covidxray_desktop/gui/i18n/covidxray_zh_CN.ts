@@ -1276,6 +1276,10 @@
   <context>
     <name>TrainingDialog</name>
     <message>
+      <source>Training on {0} with {1} ({2}).</source>
+      <translation>正在 {0} 上训练，使用 {1}（{2}）。</translation>
+    </message>
+    <message>
       <source>Train or adapt a model</source>
       <translation>训练或适配模型</translation>
     </message>
@@ -1648,6 +1652,10 @@ Report: {5}</source>
     <message>
       <source>Trains on {0}.</source>
       <translation>在 {0} 上训练。</translation>
+    </message>
+    <message>
+      <source>%1 with %2</source>
+      <translation>%1（%2）</translation>
     </message>
     <message>
       <source>this will take less than a minute</source>

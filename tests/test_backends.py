@@ -1,0 +1,116 @@
+"""A data scientist trains where the GPU is: TensorFlow, PyTorch or JAX under the same Keras code,
+the backend picked by the devices unless she names one, and said on the terminal and the card."""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from factory import class_folders
+
+from covidxray_desktop import backend
+
+
+def gpus(*which):
+    return lambda name: name in which
+
+
+def test_the_first_backend_with_a_gpu_trains_and_tensorflow_on_the_processor_when_none_has_one():
+    everything = ("tensorflow", "torch", "jax")
+    assert backend.choose(everything, gpus("tensorflow", "torch")) == ("tensorflow", "the first with a GPU")
+    # A Windows PC: TensorFlow has no GPU build there, PyTorch's CUDA wheels do.
+    assert backend.choose(everything, gpus("torch", "jax"))[0] == "torch"
+    assert backend.choose(everything, gpus("jax"))[0] == "jax"
+    assert backend.choose(everything, gpus()) == ("tensorflow", "no GPU found")
+    # A GPU machine without TensorFlow (the rented kind): JAX or PyTorch even on its processor.
+    assert backend.choose(("jax",), gpus())[0] == "jax"
+
+
+def test_the_users_keras_backend_always_wins_and_nothing_is_probed_then():
+    def probe(name):
+        raise AssertionError("no device probed when the user has chosen")
+
+    assert backend.choose(lambda: probe("list"), probe, requested="jax") == ("jax", "KERAS_BACKEND")
+    assert backend.choose(("tensorflow", "torch"), gpus("torch"), requested="tensorflow")[0] == "tensorflow"
+
+
+def test_a_backend_whose_gpu_stack_is_broken_is_passed_over():
+    def broken(name):
+        return False if name == "torch" else name == "jax"
+
+    assert backend.choose(("torch", "jax"), broken)[0] == "jax"
+
+
+def test_the_augmentation_is_seeded_stays_in_range_and_varies_the_films():
+    import keras
+
+    from covidxray_desktop.training.augment import augment_batch, stamps
+
+    films = np.random.default_rng(0).random((6, 64, 64, 1)).astype(np.float32)
+    marks = keras.ops.convert_to_tensor(stamps(64, 0, count=8), "float16")
+
+    def run(seed):
+        return keras.ops.convert_to_numpy(augment_batch(films, keras.random.SeedGenerator(seed), True, marks))
+
+    a, b, c = run(1), run(1), run(2)
+    assert a.shape == films.shape and 0 <= a.min() and a.max() <= 1
+    assert np.array_equal(a, b)  # the same seed: the same films, so a run can be repeated
+    assert not np.allclose(a, c) and not np.allclose(a, films)
+
+
+def test_the_pytorch_route_samples_the_films_as_keras_affine_transform_does():
+    """Under PyTorch the pose is sampled by hand (Keras's own transform is too slow there): the
+    two agree to float precision, checked here on whatever backend runs the tests."""
+    import keras
+
+    from covidxray_desktop.training.augment import _bilinear
+
+    films = np.random.default_rng(1).random((3, 32, 32, 1)).astype(np.float32)
+    angle = np.array([0.1, -0.05, 0.13], np.float32)
+    c, s = np.cos(angle) / 1.05, np.sin(angle) / 1.05
+    a2, b2 = 16 - c * 16 - s * 16 - 1.5, 16 + s * 16 - c * 16 + 0.7
+    zero = np.zeros_like(c)
+    reference = keras.ops.image.affine_transform(films, np.stack([c, s, a2, -s, c, b2, zero, zero], 1),
+                                                 fill_value=0.0)
+    ours = _bilinear(films, 32, *(keras.ops.convert_to_tensor(v.astype(np.float32)) for v in (c, s, a2, b2)))
+    assert np.allclose(keras.ops.convert_to_numpy(reference), keras.ops.convert_to_numpy(ours), atol=1e-5)
+
+
+NAMES = {"torch": "PyTorch", "jax": "JAX"}
+
+
+@pytest.mark.parametrize("name", ["torch", "jax"])
+def test_a_tiny_run_under_another_backend_trains_quietly_and_exports_to_the_light_runtime(name, tmp_path):
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} is not installed here (pip install {'.[gpu]' if name == 'torch' else 'jax'})")
+    data = class_folders(tmp_path / "data", per_class=12)
+    env = dict(os.environ, KERAS_BACKEND=name, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-m", "covidxray_desktop", "train", str(data), "--arch", "default",
+                           "--epochs", "2", "--out", str(tmp_path / "models"), "--name", name],
+                          capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"with Keras on {NAMES[name]}" in proc.stderr  # what trains is said before it starts
+    noise = [line for line in proc.stderr.splitlines() if re.search(r"warn|oneDNN|absl|I0000", line, re.I)]
+    assert noise == []
+    card = json.loads((tmp_path / "models" / f"{name}.json").read_text())
+    assert card["training"]["backend"] == name and card["training"]["backend_chosen_by"] == "KERAS_BACKEND"
+    if importlib.util.find_spec("tensorflow") is None:
+        return
+    # The exporter runs on TensorFlow: the command exported the bundle after training, and the
+    # light runtime gives what Keras gives.
+    assert set(card["runtime"]) == {"classifier", "lungs"}, proc.stdout
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.model.calibration import sigmoid
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.prepare import Route
+    from covidxray_desktop.training import cache, dataset
+
+    path = tmp_path / "models" / f"{name}.keras"
+    samples, _ = dataset.discover(data)
+    decoded, _ = cache.decode(samples[:8], Route(card["input"]["size"], card["preprocessing"]))
+    light = Network(load(path), "onnx").forward(decoded.first)
+    heavy = Network(load(path, keras=True), "keras").forward(decoded.first)
+    assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
