@@ -155,7 +155,7 @@ def _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event,
     spec = dict(SPECS["efficientnet"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
                 acquisition=recipe.get("acquisition", True))
     trunk = rehearsal.trunk(classifier)
-    copies = fit.cached_copies(trunk, views, spec, np.random.default_rng(seed), on_event, cancelled)
+    copies = fit.cached_copies(trunk, views, spec, seed, on_event, cancelled)
     plain = fit.run_trunk(trunk, fit.as_input(views, spec["channels"]))
 
     def head(idx, head_seed, events):
