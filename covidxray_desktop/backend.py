@@ -6,6 +6,7 @@ on a clinic PC and under JAX (or PyTorch) on a GPU machine.
 import importlib.util
 import os
 import sys
+import threading
 from functools import lru_cache
 
 # Which backend trains when the user has not said (KERAS_BACKEND): the first of these that has a
@@ -14,6 +15,9 @@ from functools import lru_cache
 GPU_ORDER = ("tensorflow", "torch", "jax")
 # The user's own choice, read before anything here sets the variable (load_keras fills it in).
 USER_CHOICE = os.environ.get("KERAS_BACKEND") or None
+# Keras builds networks with process-wide state (layer names, seed generators): the training
+# dialog's device check and its job, each in a thread of its own, take turns through this lock.
+NETWORKS = threading.RLock()
 
 
 def name() -> str:

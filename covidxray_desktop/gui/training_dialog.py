@@ -44,6 +44,13 @@ class _Flag:
 
 
 def _job(w, session, kind, data, settings):
+    from covidxray_desktop import backend
+
+    with backend.NETWORKS:  # a device check still timing its network finishes first
+        return _run_job(session, kind, data, settings)
+
+
+def _run_job(session, kind, data, settings):
     session.running = True
     if kind == "adapt":
         from covidxray_desktop.training.adapt import adapt

@@ -26,14 +26,21 @@ def probe(arch: str, abort: threading.Event) -> dict:
     A network with a frozen trunk is timed as the job trains it: trunk once per copy, then the top.
     On a GPU this runs in float32, so it overstates a mixed-precision run a little.
     """
+    from covidxray_desktop import backend
+
+    backend.pick_for_training()  # the backend the job will pick, before keras is imported
+    backend.load_keras()
+    with backend.NETWORKS:  # not while a job builds its networks in another thread
+        return _timed(arch, abort)
+
+
+def _timed(arch: str, abort: threading.Event) -> dict:
     import numpy as np
 
     from covidxray_desktop import backend
     from covidxray_desktop.model.architectures import SPECS, build, compile_for_training
     from covidxray_desktop.training.fit import COPIES, as_input, films, frozen_split, trunk_cached, with_augmentation
 
-    backend.pick_for_training()  # the backend the job will pick, before keras is imported
-    backend.load_keras()
     device = backend.device()
     spec = SPECS[arch]
     rng = np.random.default_rng(0)
