@@ -25,7 +25,8 @@ def dialog(qtbot, tmp_path):
     qtbot.addWidget(dlg)
     dlg.show()
     yield dlg
-    dlg.close()  # a failed test's job is dropped; the widget's deletion then waits for its threads
+    dlg.close()  # a failed test's job is dropped, and the device check stops at its next step
+    qtbot.waitUntil(dlg.threads_idle, timeout=JOB_S)  # no thread outlives its test
 
 
 def ready(qtbot, dlg, data):

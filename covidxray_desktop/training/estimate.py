@@ -28,9 +28,11 @@ def probe(arch: str, abort: threading.Event) -> dict:
     """
     from covidxray_desktop import backend
 
-    backend.pick_for_training()  # the backend the job will pick, before keras is imported
-    backend.load_keras()
-    with backend.NETWORKS:  # not while a job builds its networks in another thread
+    # Not while a job imports or builds in another thread: two threads importing TensorFlow at
+    # once find its modules half made.
+    with backend.NETWORKS:
+        backend.pick_for_training()  # the backend the job will pick, before keras is imported
+        backend.load_keras()
         return _timed(arch, abort)
 
 
@@ -42,6 +44,9 @@ def _timed(arch: str, abort: threading.Event) -> dict:
     from covidxray_desktop.training.fit import COPIES, as_input, films, frozen_split, trunk_cached, with_augmentation
 
     device = backend.device()
+    stopped = {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": None}
+    if abort.is_set():  # the dialog closed while this waited for a job
+        return stopped
     spec = SPECS[arch]
     rng = np.random.default_rng(0)
     images = rng.random((spec["batch"], spec["size"], spec["size"]), dtype=np.float32)
@@ -54,12 +59,14 @@ def _timed(arch: str, abort: threading.Event) -> dict:
         stepper = split[1]
     else:
         front, stepper = None, with_augmentation(model, spec, 0) if spec["augment"] else model
+    if abort.is_set():  # building takes seconds: a closing dialog need not wait for the timing too
+        return stopped
     compile_for_training(stepper, arch, epochs=16, steps_per_epoch=100)
     x_in = films(images) if spec["augment"] else as_input(images, spec["channels"])
     times = []
     for _ in range(3):
         if abort.is_set():
-            return {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": None}
+            return stopped
         t0 = time.perf_counter()
         x = np.asarray(front.predict_on_batch(x_in)) if front is not None else x_in
         t1 = time.perf_counter()
