@@ -25,7 +25,7 @@ from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating
-from covidxray_desktop.model.calibration import fit_temperature
+from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled
 from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
@@ -261,10 +261,10 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     temperature = fit_temperature(scored, y)
     calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
                        method="temperature scaling on the site's adaptation films" + how)
-    p = 1 / (1 + np.exp(-scored / temperature))
+    p = sigmoid(scored / temperature)
     points = _points(base.card, p, y, how, sensitivity)
     threshold = points["threshold"]
-    called = 1 / (1 + np.exp(-logits / temperature)) >= threshold
+    called = sigmoid(logits / temperature) >= threshold
     gate = Gate.from_card(base.card["ood"])
     if store is None:  # the features did not change: the site joins the base model's references
         gate.widen(site.thumbs, pooled)
@@ -275,7 +275,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
                           store["labels"])
         gate.widen(site.thumbs, pooled)
         fitted = store["splits"] == "train"
-        old_called = 1 / (1 + np.exp(-old_logits / temperature)) >= threshold
+        old_called = sigmoid(old_logits / temperature) >= threshold
         sources = [str(s) for s in store["sources"][~fitted]] + ["this site"] * len(y)
         reference = shift.reference(np.concatenate([old_pooled[~fitted], pooled]),
                                     np.concatenate([old_called[~fitted], called]), sources,
