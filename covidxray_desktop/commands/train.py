@@ -49,10 +49,11 @@ def progress_printer(quiet: bool):
                   f"loss {event['loss']:.4f} acc {event['accuracy']:.3f} {event['images_per_s']:.0f} img/s "
                   f"{event['eta_s'] / 60:.1f} min left ", end="", file=sys.stderr, flush=True)
         elif kind == "epoch":
+            scored = ("" if event.get("val_auc") is None else  # adapting scores no validation split
+                      f"val AUC {event['val_auc']:.4f} val loss {event['val_loss']:.4f} ")
             print(f"\repoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f} acc {event['accuracy']:.3f} "
-                  f"val AUC {event['val_auc']:.4f} val loss {event['val_loss']:.4f} ({event['seconds']:.0f} s, "
-                  f"best epoch {event['best_epoch']}, {event['eta_s'] / 60:.1f} min left)      ",
-                  file=sys.stderr, flush=True)
+                  f"{scored}({event['seconds']:.0f} s, best epoch {event['best_epoch']}, "
+                  f"{event['eta_s'] / 60:.1f} min left)      ", file=sys.stderr, flush=True)
         else:
             transient = "decoding" in event["message"] and kind != "done"
             print(f"\r[{time.time() - started:4.0f} s] {event['message']}    ", end="" if transient else "\n",

@@ -317,6 +317,10 @@ class TrainingDialog(QDialog):
             self.progress.setValue(round(1000 * event["epoch"] / event["epochs"]))
             if event["epoch"] == event["epochs"]:
                 self.cancel_button.setEnabled(False)  # only calibration and scoring are left
+            if event["val_auc"] is None:  # adapting: no validation split to score each epoch on
+                self.rate_label.setText(self.tr("Epoch {0} of {1} done — {2:.0f} images/s — {3} left").format(
+                    event["epoch"], event["epochs"], event["images_per_s"], self._duration(event["eta_s"])))
+                return
             self.rate_label.setText(self.tr("Epoch {0} of {1} done: val AUC {2:.3f} (best: epoch {3}) — "
                                             "{4:.0f} images/s — {5} left").format(
                 event["epoch"], event["epochs"], event["val_auc"], event["best_epoch"], event["images_per_s"],

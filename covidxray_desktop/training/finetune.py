@@ -92,11 +92,14 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
             loss_sum += float(logs["loss"]) * len(x)
             right += float(logs.get("accuracy", np.nan)) * len(x)
             seen += len(x)
+        seconds = time.time() - t0
         history.append({"epoch": epoch + 1, "loss": loss_sum / seen, "accuracy": right / seen,
-                        "seconds": round(time.time() - t0, 2)})
-        on_event({"kind": "stage", "message": f"fine-tuning blocks {rehearsal.TRAINABLE_FROM}-15 and the head: "
-                                              f"epoch {epoch + 1}/{epochs}, loss {loss_sum / seen:.3f}",
-                  "done": epoch + 1, "total": epochs})
+                        "seconds": round(seconds, 2)})
+        # The same event as training's epochs, so the dialog draws its curves; no validation
+        # split here (the check part is scored once, at the end), hence no val_auc.
+        on_event({"kind": "epoch", "epochs": epochs, **history[-1], "val_auc": None, "best_epoch": epoch + 1,
+                  "images_per_s": seen / max(seconds, 1e-9),
+                  "eta_s": (epochs - epoch - 1) * float(np.mean([h["seconds"] for h in history]))})
     top.set_weights(averaged_weights(top))  # the top shares the model's layers: the model has them too
     for v in top.trainable_weights:
         v.regularizer = None
