@@ -572,6 +572,18 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>The films this model calls COVID-19 look unlike those it was checked on, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为 COVID-19 的影像与其检验时所用的影像不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>The films this model calls Normal look unlike those it was checked on, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为正常的影像与其检验时所用的影像不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>The films this model calls COVID-19 and those it calls Normal look unlike those it was checked on, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为 COVID-19 和判为正常的影像都与其检验时所用的影像不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
       <source>{name}: file not found.</source>
       <translation>{name}：找不到文件。</translation>
     </message>
@@ -1346,6 +1358,10 @@
     <message>
       <source>Epoch {0} of {1}, batch {2} of {3} — {4:.0f} images/s — {5} left</source>
       <translation>第 {0}/{1} 轮，第 {2}/{3} 批 — {4:.0f} 张/秒 — 剩余 {5}</translation>
+    </message>
+    <message>
+      <source>Epoch {0} of {1} done — {2:.0f} images/s — {3} left</source>
+      <translation>第 {0}/{1} 轮完成 — {2:.0f} 张/秒 — 剩余 {3}</translation>
     </message>
     <message>
       <source>Epoch {0} of {1} done: val AUC {2:.3f} (best: epoch {3}) — {4:.0f} images/s — {5} left</source>
