@@ -143,7 +143,10 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
         assert ok[0].path in [r.path for r in table(window)]
         assert f"showing {window.proxy.rowCount()} of 6" in window.summary_label.text()
         window.label_filter.setCurrentIndex(0)
-    window.points.box.setCurrentIndex(window.points.box.findData("model"))  # back to the model's own threshold
+    # back to the model's own threshold: its default operating point ("model" on a card with one threshold)
+    own = window.points.box.findData(default_bundle.card.get("default_operating_point", "model"))
+    assert own >= 0
+    window.points.box.setCurrentIndex(own)
 
     gui_csv = tmp_path / "gui.csv"
     window.export_csv(str(gui_csv), scope="all")
