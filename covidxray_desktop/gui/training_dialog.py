@@ -16,52 +16,10 @@ from covidxray_desktop.gui import worker
 from covidxray_desktop.gui.curves import Curves
 from covidxray_desktop.gui.training_report import TrainingReport, scrolled, worse_than
 from covidxray_desktop.gui.training_setup import TrainingSetup
-from covidxray_desktop.training.estimate import preview, probe
+from covidxray_desktop.gui.training_tasks import job_task, preview_task, probe_task
 from covidxray_desktop.training.session import Cancelled, Session
 
 BATCH_EVENTS_PER_S = 5  # more would only flood the GUI thread's queue on a fast GPU
-
-
-def _preview(w, data, seed, adapting, token):
-    try:
-        return dict(preview(data, seed, adapting), token=token)
-    except Exception as exc:  # shown in the preview, beside the token it belongs to
-        return {"token": token, "error": exc}
-
-
-def _probe(w, arch):
-    return probe(arch, _Flag(w))
-
-
-class _Flag:
-    """threading.Event's is_set() over a worker's abort request."""
-
-    def __init__(self, w):
-        self.w = w
-
-    def is_set(self):
-        return self.w.aborting()
-
-
-def _job(w, session, kind, data, settings):
-    from covidxray_desktop import backend
-
-    with backend.NETWORKS:  # a device check still timing its network finishes first
-        return _run_job(session, kind, data, settings)
-
-
-def _run_job(session, kind, data, settings):
-    session.running = True
-    if kind == "adapt":
-        from covidxray_desktop.training.adapt import adapt
-
-        return adapt(data, settings["out"], settings["name"], base=settings["base"], epochs=settings["epochs"],
-                     seed=settings["seed"], on_event=session.emit, cancelled=session.stopping,
-                     sensitivity=settings["sensitivity"])
-    from covidxray_desktop.training.job import train
-
-    return train(data, arch=settings["arch"], epochs=settings["epochs"], out_dir=settings["out"],
-                 name=settings["name"], seed=settings["seed"], on_event=session.emit, cancelled=session.stopping)
 
 
 class _Events(QObject):
@@ -195,7 +153,7 @@ class TrainingDialog(QDialog):
         self.report_box.hide()
         self.rate_label.clear()
         self.status_label.setText(self.tr("Starting…"))
-        self._job = self._start(_job, self._session, kind, self._data, settings, on_finish=self._trained,
+        self._job = self._start(job_task, self._session, kind, self._data, settings, on_finish=self._trained,
                                 on_error=self._training_failed, name="covidxray-training")
         self._update_state()
         return True
@@ -251,7 +209,7 @@ class TrainingDialog(QDialog):
             self._update_state()
             return
         self.preview_label.setText(self.tr("Counting images…"))
-        self._start(_preview, self._data, self.setup.seed_spin.value(), self.setup.adapting(), self._token,
+        self._start(preview_task, self._data, self.setup.seed_spin.value(), self.setup.adapting(), self._token,
                     on_finish=self._previewed, name="covidxray-preview")
         self._update_state()
 
@@ -277,7 +235,7 @@ class TrainingDialog(QDialog):
         if arch in self._rates or arch in self._probing:
             return
         self._probing.add(arch)
-        self._start(_probe, arch, on_finish=self._probed, on_error=self._probe_failed, name="covidxray-probe")
+        self._start(probe_task, arch, on_finish=self._probed, on_error=self._probe_failed, name="covidxray-probe")
 
     def _probed(self, result: dict) -> None:
         self._probing.discard(result["arch"])
