@@ -270,16 +270,16 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
         gate.widen(site.thumbs, pooled)
         reference = shift.add_source(base.card.get("shift"), pooled, called, "this site")
     else:  # new features: the store's films stand for the training sources, the site's join them
-        old_logits, old_pooled = finetune.scores(classifier, store["trunk"])
-        gate = gate.moved(finetune.scores(base.keras_part("classifier"), store["trunk"])[1], old_pooled,
+        stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])  # under the adapted network
+        gate = gate.moved(finetune.scores(base.keras_part("classifier"), store["trunk"])[1], stored_pooled,
                           store["labels"])
         gate.widen(site.thumbs, pooled)
         fitted = store["splits"] == "train"
-        old_called = sigmoid(old_logits / temperature) >= threshold
+        stored_called = sigmoid(stored_logits / temperature) >= threshold
         sources = [str(s) for s in store["sources"][~fitted]] + ["this site"] * len(y)
-        reference = shift.reference(np.concatenate([old_pooled[~fitted], pooled]),
-                                    np.concatenate([old_called[~fitted], called]), sources,
-                                    (old_pooled[fitted], old_called[fitted]))
+        reference = shift.reference(np.concatenate([stored_pooled[~fitted], pooled]),
+                                    np.concatenate([stored_called[~fitted], called]), sources,
+                                    (stored_pooled[fitted], stored_called[fitted]))
     card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier), shift=reference)
     return card
 
