@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from covidxray_desktop.errors import CovidXrayError
@@ -142,9 +143,20 @@ def replace_atomic(tmp, path, private: bool = False) -> None:
 
 def readable(path) -> None:
     """mkstemp makes owner-only files; models, cards and exports are for the user's usual readers."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(path, 0o666 & ~umask())
+
+
+_UMASK = threading.Lock()
+
+
+def umask() -> int:
+    """The process's umask. Reading it means setting it: meanwhile it is the strictest (077), never
+    000, so a file another thread creates then is private rather than open to all; and one reader
+    at a time, so that two heat-map threads cannot leave the process with the wrong umask."""
+    with _UMASK:
+        value = os.umask(0o077)
+        os.umask(value)
+    return value
 
 
 def fsync(path) -> None:

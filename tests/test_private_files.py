@@ -52,3 +52,29 @@ def test_the_settings_file_and_its_folders_are_private(tmp_path, umask_000, qapp
     settings.sync()
     assert mode(path) == 0o600
     assert mode(tmp_path / "config") == mode(tmp_path / "config" / "covidxray") == 0o700
+
+
+def test_writing_heat_maps_in_threads_never_loosens_the_umask_even_for_a_moment(tmp_path, monkeypatch):
+    """Reading the umask means setting it. Two threads doing that at once could leave the process at
+    000 (every later file open to all users), or let another thread create a file meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from covidxray_desktop import files
+
+    real = os.umask(0o022)
+    seen = []
+    original = os.umask
+
+    def watched(value):
+        seen.append(value)
+        return original(value)
+
+    monkeypatch.setattr(os, "umask", watched)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda k: files.write_bytes_atomic(tmp_path / f"map{k}.png", b"png"), range(200)))
+        assert original(0o022) == 0o022, "the process was left with another umask"
+        assert all(v & 0o077 == 0o077 or v == 0o022 for v in seen), sorted(set(seen))
+        assert {mode(f) for f in tmp_path.glob("map*.png")} == {0o644}
+    finally:
+        original(real)
