@@ -8,7 +8,8 @@ bootstrap interval), and the share of the held-out films labelled right at each 
 of that run, both chosen on that run's own validation split by model/operating.py (a bundle
 trained before the card kept both points gets them here, by the same rule). `--into` writes the
 rows, at each run's balanced point, into the shipped bundle's card (`metrics.held_out`), which the
-About page shows; the card's hash, and so the model's name, change with it.
+About page shows, beside the rows already there for other sources (a source run again is
+replaced); the card's hash, and so the model's name, change with it.
 """
 import argparse
 import json
@@ -60,7 +61,8 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
 def write_into(bundle, rows) -> None:
     from covidxray_desktop.model.bundle import update_card
 
-    per_source = {}
+    # Rows of sources not run this time stay: each source's run can be added when it is made.
+    per_source = dict(((bundle.card["metrics"].get("held_out") or {}).get("per_source") or {}))
     for r in rows:
         point = r["balanced"]
         share = "sensitivity" if r["class"] == "covid" else "specificity"
