@@ -97,6 +97,17 @@ def split_as_trained(samples, bundle) -> list:
     return dataset.patient_split(samples, bundle.card.get("training", {}).get("seed", 0))
 
 
+def decoded_as_trained(manifest, bundle, splits=("train", "val", "test")) -> tuple[dict, dict]:
+    """({split: decoded films}, {split: problems}) of a manifest, split as the bundle's training
+    split it and without the sources it left out: what refitting a card's parts starts from."""
+    excluded = set(bundle.card.get("training", {}).get("excluded_sources") or [])
+    samples = [s for s in split_as_trained(dataset.discover(manifest)[0], bundle) if s.source not in excluded]
+    decoded, problems = {}, {}
+    for split in splits:
+        decoded[split], problems[split] = cache.decode([s for s in samples if s.split == split], route_of(bundle))
+    return decoded, problems
+
+
 def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None, predictor=None) -> dict:
     """Metrics of `bundle` on labelled data. A folder of class sub-folders is scored whole (it is a
     clinic's own check: no split); a manifest by the split the bundle's training used."""

@@ -59,7 +59,7 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
 
     from covidxray_desktop import backend
     from covidxray_desktop.model.architectures import compile_for_training
-    from covidxray_desktop.training.fit import averaged_weights
+    from covidxray_desktop.training.fit import averaged_weights, time_left
 
     backend.make_deterministic(seed)
     model = keras.models.clone_model(classifier)
@@ -99,7 +99,7 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
         # split here (the check part is scored once, at the end), hence no val_auc.
         on_event({"kind": "epoch", "epochs": epochs, **history[-1], "val_auc": None, "best_epoch": epoch + 1,
                   "images_per_s": seen / max(seconds, 1e-9),
-                  "eta_s": (epochs - epoch - 1) * float(np.mean([h["seconds"] for h in history]))})
+                  "eta_s": time_left(history, epochs)})
     top.set_weights(averaged_weights(top))  # the top shares the model's layers: the model has them too
     for v in top.trainable_weights:
         v.regularizer = None

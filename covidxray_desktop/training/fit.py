@@ -231,10 +231,15 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
             trained.set_weights(raw_weights)  # training goes on from the raw weights
             entry["best_epoch"] = best["epoch"]
             on_event({"kind": "epoch", "epochs": epochs, **entry, "images_per_s": n / seconds,
-                      "eta_s": (epochs - epoch - 1) * float(np.mean([h["seconds"] for h in history]))})
+                      "eta_s": time_left(history, epochs)})
     if best["weights"] is not None:
         trained.set_weights(best["weights"])  # the top shares the model's layers: the model has them too
     return history, model
+
+
+def time_left(history: list, epochs: int) -> float:
+    """Seconds until the last epoch ends, at the finished epochs' mean pace."""
+    return (epochs - len(history)) * float(np.mean([h["seconds"] for h in history]))
 
 
 def run_trunk(trunk, x) -> np.ndarray:

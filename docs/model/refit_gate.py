@@ -20,20 +20,17 @@ from pathlib import Path
 from covidxray_desktop.inference import Predictor
 from covidxray_desktop.model.bundle import load, update_card
 from covidxray_desktop.model.network import Network
-from covidxray_desktop.training import cache, dataset, ood_set
-from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained
+from covidxray_desktop.training import ood_set
+from covidxray_desktop.training.evaluate import decoded_as_trained, public, report
 from covidxray_desktop.training.finish import fit_gate
 
 
 def refit(manifest: Path, bundle_path: str) -> dict:
     bundle = load(bundle_path)
-    excluded = set(bundle.card.get("training", {}).get("excluded_sources", []))
-    samples = [s for s in split_as_trained(dataset.discover(manifest)[0], bundle) if s.source not in excluded]
-    decoded = {}
-    for split in ("train", "val", "test"):
-        decoded[split], problems = cache.decode([s for s in samples if s.split == split], route_of(bundle))
-        if problems:
-            print(f"{split}: {len(problems)} films left out: {problems[:3]}", file=sys.stderr)
+    decoded, problems = decoded_as_trained(manifest, bundle)
+    for split, left_out in problems.items():
+        if left_out:
+            print(f"{split}: {len(left_out)} films left out: {left_out[:3]}", file=sys.stderr)
     gate = fit_gate(Network(bundle), decoded, bundle.has_lungs, manifest)
     bundle = update_card(bundle, ood=gate.to_card())
     predictor = Predictor(bundle, decode_limit_s=None)

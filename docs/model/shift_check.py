@@ -134,16 +134,11 @@ def tables(shipped: Path, loso: list) -> None:
 def refresh(manifest: Path, bundle_path: str) -> None:
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load, update_card
-    from covidxray_desktop.training import cache, dataset
-    from covidxray_desktop.training.evaluate import report, route_of
+    from covidxray_desktop.training.evaluate import decoded_as_trained, report
     from covidxray_desktop.training.finish import shift_false_alarms, shift_reference
 
     bundle = load(bundle_path)
-    excluded = set(bundle.card["training"].get("excluded_sources") or [])
-    samples = [s for s in dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
-               if s.source not in excluded]
-    decoded = {split: cache.decode([s for s in samples if s.split == split], route_of(bundle))[0]
-               for split in ("train", "val", "test")}
+    decoded, _ = decoded_as_trained(manifest, bundle)
     predictor = Predictor(bundle, decode_limit_s=None)
     block = shift_reference(predictor, decoded)
     block["false_alarms"] = shift_false_alarms(block, report(predictor, decoded["test"]), decoded["test"], predictor)
