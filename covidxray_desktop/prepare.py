@@ -15,7 +15,7 @@ from PIL import Image
 from covidxray_desktop.errors import CovidXrayError, brief
 from covidxray_desktop.files import display_name, sha256_bytes
 from covidxray_desktop.imaging import DECODE_SIDE, load
-from covidxray_desktop.imaging.preprocess import crop_fractions, first_stage
+from covidxray_desktop.imaging.preprocess import crop_box, crop_fractions, first_stage
 from covidxray_desktop.imaging.raster import shrink
 from covidxray_desktop.imaging.reader import Transient, read
 from covidxray_desktop.model.cam import OVERLAY_SIDE
@@ -66,9 +66,10 @@ def prepare(path, route: Route, mask=None) -> Prepared:
             item.picture = small_picture(xray.pixels, route.thumbnails)
         item.reason = cheap_reason(xray)
         if item.reason is None:
-            item.meta["crop"] = crop_fractions(xray.pixels)
-            item.input = first_stage(xray.pixels, route.size, route.method).astype(np.float16)
-            item.thumb = thumbnail(xray.pixels)
+            box = crop_box(xray.pixels)  # once: the crop, the first stage and the thumbnail all start from it
+            item.meta["crop"] = crop_fractions(xray.pixels, box)
+            item.input = first_stage(xray.pixels, route.size, route.method, box).astype(np.float16)
+            item.thumb = thumbnail(xray.pixels, box)
             if mask is not None:
                 item.mask = mask_target(mask, item.meta["crop"])
     except Transient as exc:

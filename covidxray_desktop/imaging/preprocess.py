@@ -11,25 +11,26 @@ KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE, LUNG_VIEW)
 BASE = 256  # side of the square film the lung stage starts from (the lungs' box is ~180 px of it)
 
 
-def first_stage(pixels: np.ndarray, size: int, method: str) -> np.ndarray:
+def first_stage(pixels: np.ndarray, size: int, method: str, box=None) -> np.ndarray:
     """What a decoding worker hands to the network stage: the model input itself for whole-film
-    methods, or the border-cropped square film (BASE px) that the lung stage crops further."""
-    return square(pixels, BASE) if method == LUNG_VIEW else preprocess(pixels, size, method)
+    methods, or the border-cropped square film (BASE px) that the lung stage crops further.
+    `box`: the film's crop_box, when the caller has it already."""
+    return square(pixels, BASE, box) if method == LUNG_VIEW else preprocess(pixels, size, method, box)
 
 
-def square(pixels: np.ndarray, side: int) -> np.ndarray:
+def square(pixels: np.ndarray, side: int, box=None) -> np.ndarray:
     """Uniform borders cropped, resized to side x side (float32, [0, 1])."""
-    return resize(crop_borders(pixels), side)
+    return resize(crop_borders(pixels, box), side)
 
 
-def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ) -> np.ndarray:
+def preprocess(pixels: np.ndarray, size: int, method: str = GRAY_EQ, box=None) -> np.ndarray:
     """Grayscale [0, 1] pixels (H x W) -> model input (size x size x channels, float32)."""
     if method == ARTICLE:
         small = resize(pixels, size)
         return np.repeat(small[..., None], 3, axis=-1)
     if method not in (GRAY_EQ, GRAY_STRETCH):
         raise ValueError(f"preprocessing {method!r} is not a whole-film method")
-    small = resize(crop_borders(pixels), size)
+    small = resize(crop_borders(pixels, box), size)
     return (equalise(small) if method == GRAY_EQ else stretch(small))[..., None]
 
 
@@ -40,16 +41,16 @@ def resize(pixels: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(im.resize((size, size), method), dtype=np.float32)
 
 
-def crop_fractions(pixels: np.ndarray) -> tuple[float, float, float, float]:
+def crop_fractions(pixels: np.ndarray, box=None) -> tuple[float, float, float, float]:
     """The border crop as fractions of the film (top, bottom, left, right): where the first
     stage, and so every heat map, sits in the decoded picture."""
     h, w = pixels.shape
-    top, bottom, left, right = crop_box(pixels)
+    top, bottom, left, right = box or crop_box(pixels)
     return top / h, bottom / h, left / w, right / w
 
 
-def crop_borders(pixels: np.ndarray) -> np.ndarray:
-    top, bottom, left, right = crop_box(pixels)
+def crop_borders(pixels: np.ndarray, box=None) -> np.ndarray:
+    top, bottom, left, right = box or crop_box(pixels)
     return pixels[top:bottom, left:right]
 
 

@@ -60,8 +60,8 @@ UNFAMILIAR = "outside what this model was trained on: it differs from every film
 NOT_FRONTAL = "not a frontal chest X-ray: it looks like a lateral view or a CT slice"
 
 
-def thumbnail(pixels: np.ndarray) -> np.ndarray:
-    return preprocess(pixels, THUMB, GRAY_EQ).reshape(-1)
+def thumbnail(pixels: np.ndarray, box=None) -> np.ndarray:
+    return preprocess(pixels, THUMB, GRAY_EQ, box).reshape(-1)
 
 
 def cheap_reason(xray) -> str | None:
