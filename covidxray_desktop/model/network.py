@@ -83,9 +83,10 @@ class Network:
         """Classifier inputs: the lung view for lung models, the first stage itself otherwise."""
         if masks is None:
             return np.asarray(bases, np.float32)
-        views = np.stack([lungs.classifier_view(np.asarray(b, np.float32), m, self.size, self.suppress)
-                          for b, m in zip(bases, masks)])
-        return views[..., None]
+        views = np.empty((len(bases), self.size, self.size, 1), np.float32)  # filled in place: no stacking copy
+        for k, (b, m) in enumerate(zip(bases, masks)):
+            views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), m, self.size, self.suppress)
+        return views
 
     def classify(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Classifier inputs -> (feature maps, COVID logits)."""
