@@ -16,10 +16,17 @@ from covidxray_desktop.training.evaluate import other_findings, public, report, 
 from covidxray_desktop.training.metrics import roc_curve
 
 
-def calibrate(network, decoded_val) -> tuple[float, dict, dict]:
-    """(temperature, operating points, calibration facts) from the validation films."""
+def passed(network, first, lung_check: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One pass of the network over films: (logits, pooled features, lung masks or None)."""
+    batch = backend.scoring_batch()
+    out = [network.forward(first[i:i + batch]) for i in range(0, len(first), batch)]
+    return (np.concatenate([o.logits for o in out]), np.concatenate([o.pooled for o in out]),
+            np.concatenate([o.masks for o in out]) if lung_check else None)
+
+
+def calibrate(logits, decoded_val) -> tuple[float, dict, dict]:
+    """(temperature, operating points, calibration facts) from the validation films' logits."""
     y = np.array([s.label for s in decoded_val.samples])
-    logits, _ = network.logits_and_pooled(decoded_val.first, backend.scoring_batch())
     temperature = fit_temperature(logits, y)
     p = sigmoid(logits / temperature)
     points = operating.choose(p, y, [s.source for s in decoded_val.samples])
@@ -29,15 +36,11 @@ def calibrate(network, decoded_val) -> tuple[float, dict, dict]:
     return temperature, points, facts
 
 
-def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
+def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None) -> Gate:
+    """`val_pass`: passed() of the validation films, when the caller has it already."""
     train, val = decoded["train"], decoded["val"]
-
-    def passed(first):  # one pass per split: pooled features for the gate, masks for the view check
-        batch = backend.scoring_batch()
-        out = [network.forward(first[i:i + batch]) for i in range(0, len(first), batch)]
-        return np.concatenate([o.pooled for o in out]), np.concatenate([o.masks for o in out]) if lung_check else None
-
-    (pooled_train, masks_train), (pooled_val, masks_val) = passed(train.first), passed(val.first)
+    _, pooled_train, masks_train = passed(network, train.first, lung_check)
+    _, pooled_val, masks_val = val_pass or passed(network, val.first, lung_check)
     labels = np.array([s.label for s in train.samples])
     gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
     others = ood_set.split_real(data)[0] if data is not None else []
@@ -48,7 +51,7 @@ def fit_gate(network, decoded, lung_check: bool, data=None) -> Gate:
         # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
         first_odd, thumbs_odd = ood_set.prepared_variants(others, Route(network.size, network.method))
         pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
-        pooled_odd, masks_odd = passed(first_odd)
+        _, pooled_odd, masks_odd = passed(network, first_odd, lung_check)
 
         def rows(thumbs, pooled, masks, first):
             return features(gate, thumbs, pooled, masks, first)
@@ -81,9 +84,10 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     }
     network = Network.from_keras(card, classifier, segmenter)
     on_event({"kind": "stage", "message": "calibrating on the validation split"})
-    temperature, points, facts = calibrate(network, decoded["val"])
+    val_pass = passed(network, decoded["val"].first, segmenter is not None)  # calibration and gate share it
+    temperature, points, facts = calibrate(val_pass[0], decoded["val"])
     on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
-    gate = fit_gate(network, decoded, segmenter is not None, data)
+    gate = fit_gate(network, decoded, segmenter is not None, data, val_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     parity = {"classifier": network.views(decoded["val"].first[:64].astype(np.float32), None if segmenter is None
                                           else network.masks(decoded["val"].first[:64]))}
