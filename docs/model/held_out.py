@@ -71,6 +71,7 @@ def write_into(bundle, rows) -> None:
                                    "threshold": point["threshold"], "operating_point": "balanced", "model": r["model"]}
     method = ("leave one source out: `covidxray train DATA --exclude-source S` (the same recipe and seed); S's "
               "films scored against the other class's test films, at that run's balanced point")
+    per_source = dict(sorted(per_source.items(), key=lambda kv: (kv[1]["class"], kv[0])))  # COVID sources first
     update_card(bundle, metrics=dict(bundle.card["metrics"], held_out={"method": method, "per_source": per_source}))
 
 
