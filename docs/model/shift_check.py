@@ -77,7 +77,7 @@ def power(f, held: str, second: list) -> dict:
     scores = shift.novelty(block, f["pooled"], f["predicted"])
     new = np.flatnonzero(f["source"] == held)
     test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
-    for n in SIZES:
+    for n in (n for n in SIZES if n <= len(new)):  # a small source (jsrt: 81 films) cannot fill the largest batch
         out[f"alone_{n}"] = _rate(block, scores, f["predicted"], lambda: rng.choice(new, n, replace=False))
         out[f"half_{n}"] = _rate(block, scores, f["predicted"], lambda: np.r_[
             rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)])
@@ -85,6 +85,8 @@ def power(f, held: str, second: list) -> dict:
         block = _fit(f, [held, other])
         scores = shift.novelty(block, f["pooled"], f["predicted"])
         theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
+        if len(new) < 41 or len(theirs) < 40:
+            continue
         out[f"with_{other}_81"] = _rate(block, scores, f["predicted"], lambda: np.r_[
             rng.choice(new, 41, replace=False), rng.choice(theirs, 40, replace=False)])
     return out
@@ -107,7 +109,9 @@ def adapted(f, site: str) -> dict:
 
 SECOND = {"covid_cxnet": ["ieee8023", "nih_darkcovidnet"], "ieee8023": ["covid_cxnet", "rsna_via_covid19radiography"],
           "nih_darkcovidnet": ["rsna_via_covid19radiography", "covid_cxnet"],
-          "rsna_via_covid19radiography": ["nih_darkcovidnet", "ieee8023"]}
+          "rsna_via_covid19radiography": ["nih_darkcovidnet", "ieee8023"],
+          "jsrt": ["openist", "covid_cxnet"], "openist": ["nih_darkcovidnet", "ieee8023"],
+          "hannover": ["ieee8023", "nih_darkcovidnet"], "kermany_darshan": ["rsna_via_covid19radiography", "covid_cxnet"]}
 
 
 def tables(shipped: Path, loso: list) -> None:
