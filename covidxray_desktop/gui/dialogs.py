@@ -57,6 +57,11 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
             + (f"<p><small>{e(caption)}</small></p>" if sources else "") + f"<ul>{rules}</ul>")
 
 
+LEFT_OUT = ("Left out of training: the same recipe trained without that source, then judged on all its films, "
+            "as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: "
+            "with the children's films left out, children were called COVID-19.")
+
+
 def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
     """The model card as HTML a clinician can read: what it is, how good, how it decides, limits.
     `in_force`: the (operating point, threshold) the window applies now (default: the card's default)."""
@@ -102,6 +107,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"<h3>{e(tr('How well it did'))}</h3>",
         "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
         f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
+        f"<p><small>{e(tr(LEFT_OUT))}</small></p>" if "n" not in held and held.get("per_source") else "",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
         f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(str(training.get('trained_on', '–')))} "
         f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",

@@ -71,6 +71,10 @@
       <translation>未参与训练的来源</translation>
     </message>
     <message>
+      <source>Left out of training: the same recipe trained without that source, then judged on all its films, as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: with the children's films left out, children were called COVID-19.</source>
+      <translation>未参与训练的来源：用同样的方法在不含该来源的数据上训练，再用该来源的全部影像评估，如同一家从未见过的医院。模型从未学过的人群可能被严重误判：训练时去掉儿童影像后，儿童被判为 COVID-19。</translation>
+    </message>
+    <message>
       <source>your site</source>
       <translation>本院</translation>
     </message>
