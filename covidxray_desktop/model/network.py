@@ -98,14 +98,14 @@ class Network:
         features, raw = self._classifier.run(x)
         return np.asarray(features, np.float32), to_logit(np.asarray(raw), self.output)
 
-    def logits_and_pooled(self, bases: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
-        """Many films, a batch at a time: (logits, pooled features)."""
-        logits, pooled = [np.zeros(0)], [np.zeros((0, 0))]
-        for i in range(0, len(bases), batch):
-            out = self.forward(bases[i:i + batch])
-            logits.append(out.logits)
-            pooled.append(out.pooled)
-        return np.concatenate(logits), (np.concatenate(pooled[1:]) if len(pooled) > 1 else np.zeros((0, 0)))
+    def passes(self, bases: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Many films, a batch at a time: (logits, pooled features, lung masks or None for a
+        whole-film model)."""
+        outs = [self.forward(bases[i:i + batch]) for i in range(0, len(bases), batch)]
+        if not outs:
+            return np.zeros(0), np.zeros((0, 0)), None
+        masks = None if outs[0].masks is None else np.concatenate([o.masks for o in outs])
+        return np.concatenate([o.logits for o in outs]), np.concatenate([o.pooled for o in outs]), masks
 
     def forward(self, bases: np.ndarray) -> Forward:
         masks, views = self.lung_views(bases)

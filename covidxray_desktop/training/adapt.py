@@ -254,7 +254,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
                                                             "name", "format_version", "rehearsal")}
     adapted = Network.from_keras(base.card, classifier, base.keras_part("lungs"))
     y = np.array([s.label for s in site.samples])
-    logits, pooled = adapted.logits_and_pooled(site.first)
+    logits, pooled, _ = adapted.passes(site.first)
     on_event({"kind": "stage", "message": "refitting calibration, threshold and gate on the site's films"})
     scored = logits if held is None else held
     how = "" if held is None else f", each scored by a network trained without it ({FOLDS}-fold cross-fitting)"

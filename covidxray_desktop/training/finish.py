@@ -16,14 +16,6 @@ from covidxray_desktop.training.evaluate import other_findings, public, report, 
 from covidxray_desktop.training.metrics import roc_curve
 
 
-def passed(network, first, lung_check: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """One pass of the network over films: (logits, pooled features, lung masks or None)."""
-    batch = backend.scoring_batch()
-    out = [network.forward(first[i:i + batch]) for i in range(0, len(first), batch)]
-    return (np.concatenate([o.logits for o in out]), np.concatenate([o.pooled for o in out]),
-            np.concatenate([o.masks for o in out]) if lung_check else None)
-
-
 def calibrate(logits, decoded_val) -> tuple[float, dict, dict]:
     """(temperature, operating points, calibration facts) from the validation films' logits."""
     y = np.array([s.label for s in decoded_val.samples])
@@ -37,10 +29,11 @@ def calibrate(logits, decoded_val) -> tuple[float, dict, dict]:
 
 
 def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None) -> Gate:
-    """`val_pass`: passed() of the validation films, when the caller has it already."""
+    """`val_pass`: network.passes() of the validation films, when the caller has it already."""
     train, val = decoded["train"], decoded["val"]
-    _, pooled_train, masks_train = passed(network, train.first, lung_check)
-    _, pooled_val, masks_val = val_pass or passed(network, val.first, lung_check)
+    batch = backend.scoring_batch()
+    _, pooled_train, masks_train = network.passes(train.first, batch)
+    _, pooled_val, masks_val = val_pass or network.passes(val.first, batch)
     labels = np.array([s.label for s in train.samples])
     gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
     others = ood_set.split_real(data)[0] if data is not None else []
@@ -51,15 +44,11 @@ def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None) -> Ga
         # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
         first_odd, thumbs_odd = ood_set.prepared_variants(others, Route(network.size, network.method))
         pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
-        _, pooled_odd, masks_odd = passed(network, first_odd, lung_check)
-
-        def rows(thumbs, pooled, masks, first):
-            return features(gate, thumbs, pooled, masks, first)
-
-        gate.learn_view(rows(train.thumbs[pick], pooled_train[pick], None if masks_train is None else masks_train[pick],
-                             train.first[pick]),
-                        rows(thumbs_odd, pooled_odd, masks_odd, first_odd),
-                        rows(val.thumbs, pooled_val, masks_val, val.first),
+        _, pooled_odd, masks_odd = network.passes(first_odd, batch)
+        gate.learn_view(features(gate, train.thumbs[pick], pooled_train[pick],
+                                 None if masks_train is None else masks_train[pick], train.first[pick]),
+                        features(gate, thumbs_odd, pooled_odd, masks_odd, first_odd),
+                        features(gate, val.thumbs, pooled_val, masks_val, val.first),
                         [s.source for s in val.samples], [p.name for p, _ in others], film_numbers=True)
     return gate
 
@@ -84,7 +73,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     }
     network = Network.from_keras(card, classifier, segmenter)
     on_event({"kind": "stage", "message": "calibrating on the validation split"})
-    val_pass = passed(network, decoded["val"].first, segmenter is not None)  # calibration and gate share it
+    val_pass = network.passes(decoded["val"].first, backend.scoring_batch())  # calibration and gate share it
     temperature, points, facts = calibrate(val_pass[0], decoded["val"])
     on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
     gate = fit_gate(network, decoded, segmenter is not None, data, val_pass)
@@ -130,7 +119,7 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
         keep = metrics["held_out"]["_accepted"]
         new = [s.source in {h.source for h in held.samples} for s, a in zip(joined.samples, keep) if a]
         reference["power"] = shift.power(reference, metrics["held_out"]["_pooled"][keep],
-                                         _predicted(metrics["held_out"], predictor), new)
+                                         _predicted(metrics["held_out"]["_p"], predictor), new)
     if data is not None and Path(data).is_file():
         films = dataset.others(data)
         if films:
@@ -149,10 +138,10 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
     return bundle, result
 
 
-def _predicted(scored: dict, predictor) -> np.ndarray:
-    """Predicted COVID among the accepted films, at the model's own threshold (as batch.Summary
-    splits a batch for the shift test, whatever point the user labels with)."""
-    return scored["_p"] >= float(predictor.bundle.card["threshold"])
+def _predicted(p, predictor) -> np.ndarray:
+    """Predicted COVID, at the model's own threshold (as batch.Summary splits a batch for the
+    shift test, whatever point the user labels with)."""
+    return np.asarray(p) >= float(predictor.bundle.card["threshold"])
 
 
 def shift_reference(predictor, decoded, val_report=None) -> dict:
@@ -162,16 +151,16 @@ def shift_reference(predictor, decoded, val_report=None) -> dict:
     train = score(predictor, decoded["train"])
     ok = np.array([r is None for r in train["reasons"]], bool)
     keep = val_report["_accepted"]
-    return shift.reference(val_report["_pooled"][keep], _predicted(val_report, predictor),
+    return shift.reference(val_report["_pooled"][keep], _predicted(val_report["_p"], predictor),
                            [s.source for s, a in zip(decoded["val"].samples, keep) if a],
-                           (train["pooled"][ok], train["p"][ok] >= float(predictor.bundle.card["threshold"])))
+                           (train["pooled"][ok], _predicted(train["p"][ok], predictor)))
 
 
 def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
     """The reference's false alarms on random batches of the test films (unseen patients of the
     training sources): any mix, one class only, each source alone."""
     keep = test_report["_accepted"]
-    return shift.calibration(reference, test_report["_pooled"][keep], _predicted(test_report, predictor),
+    return shift.calibration(reference, test_report["_pooled"][keep], _predicted(test_report["_p"], predictor),
                              [s.source for s, a in zip(decoded_test.samples, keep) if a], test_report["_y"])
 
 
