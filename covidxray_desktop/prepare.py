@@ -66,10 +66,7 @@ def prepare(path, route: Route, mask=None) -> Prepared:
             item.picture = small_picture(xray.pixels, route.thumbnails)
         item.reason = cheap_reason(xray)
         if item.reason is None:
-            box = crop_box(xray.pixels)  # once: the crop, the first stage and the thumbnail all start from it
-            item.meta["crop"] = crop_fractions(xray.pixels, box)
-            item.input = first_stage(xray.pixels, route.size, route.method, box).astype(np.float16)
-            item.thumb = thumbnail(xray.pixels, box)
+            item.input, item.thumb, item.meta["crop"] = network_inputs(xray.pixels, route)
             if mask is not None:
                 item.mask = mask_target(mask, item.meta["crop"])
     except Transient as exc:
@@ -82,6 +79,14 @@ def prepare(path, route: Route, mask=None) -> Prepared:
         item.error = f"{display_name(path)}: unexpected error while reading ({type(exc).__name__}: {brief(exc)})."
     item.seconds = time.perf_counter() - start
     return item
+
+
+def network_inputs(pixels: np.ndarray, route: Route) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(first-stage input as float16, the gate's thumbnail, the border crop as fractions) of a
+    decoded film. The border crop is found once: all three start from it."""
+    box = crop_box(pixels)
+    return (first_stage(pixels, route.size, route.method, box).astype(np.float16), thumbnail(pixels, box),
+            crop_fractions(pixels, box))
 
 
 def mask_target(path, crop) -> np.ndarray | None:

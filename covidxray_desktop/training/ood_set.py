@@ -76,8 +76,7 @@ def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarr
     """(first-stage inputs, thumbnails) of every variant of each film in `items` ((path, kind)),
     decoded in a worker process as every film is; films that cannot be read are left out."""
     from covidxray_desktop.errors import CovidXrayError
-    from covidxray_desktop.imaging.preprocess import first_stage
-    from covidxray_desktop.model.ood import thumbnail
+    from covidxray_desktop.prepare import network_inputs
 
     rng = np.random.default_rng(seed)
     firsts, thumbs = [], []
@@ -89,8 +88,9 @@ def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarr
             except CovidXrayError:
                 continue
             for a in variants(base, rng):
-                firsts.append(first_stage(a, route.size, route.method).astype(np.float16))
-                thumbs.append(thumbnail(a))
+                first, thumb, _ = network_inputs(a, route)
+                firsts.append(first)
+                thumbs.append(thumb)
     finally:
         films.close()
     if not firsts:
