@@ -203,17 +203,6 @@ class Gate:
             maha = maha + np.maximum(off, 0) / self.residual_variance
         return pca, np.sqrt(np.maximum(maha.min(axis=1), 0))
 
-    def orientation_margins(self, thumbs) -> np.ndarray:
-        """Correlation with the upright mean X-ray minus the best of its turned versions."""
-        mean = self.mean.reshape(THUMB, THUMB)
-        templates = [mean, np.rot90(mean, 1), np.rot90(mean, 2), np.rot90(mean, 3), mean[::-1]]
-        t = np.asarray(thumbs, np.float64).reshape(len(thumbs), -1)
-        t = t - t.mean(axis=1, keepdims=True)
-        t /= np.linalg.norm(t, axis=1, keepdims=True) + 1e-12
-        m = np.stack([(x - x.mean()).reshape(-1) / (np.linalg.norm(x - x.mean()) + 1e-12) for x in templates])
-        corr = t @ m.T
-        return corr[:, 0] - corr[:, 1:].max(axis=1)
-
     def assess(self, thumbs, forward, first=None) -> tuple[np.ndarray, list]:
         """(scores, reasons): a reason (str) for each film to refuse, None for the rest.
         first: the first-stage films, which a view check fitted on their own numbers reads."""

@@ -127,9 +127,9 @@ def _class_p(block: dict, scores, predicted) -> dict:
     return out
 
 
-def p_value(block: dict, pooled, predicted_covid) -> float | None:
-    found = class_p_values(block, pooled, predicted_covid)
-    return min(1.0, min(found.values()) * len(found)) if found else None
+def _combined(found: dict) -> float:
+    """The batch's p-value from its classes' (Bonferroni): the smallest times their number."""
+    return min(1.0, min(found.values()) * len(found))
 
 
 def test(block: dict | None, pooled, predicted_covid) -> dict:
@@ -146,7 +146,7 @@ def test(block: dict | None, pooled, predicted_covid) -> dict:
         return {"tested": False, "detected": False, "p_value": None,
                 "message": "not tested: too few films of each predicted class"}
     alpha = block.get("alpha", ALPHA)
-    p = min(1.0, min(found.values()) * len(found))
+    p = _combined(found)
     odd = tuple(sorted(name for name, q in found.items() if q * len(found) < alpha))
     return {"tested": True, "detected": bool(p < alpha), "p_value": round(float(p), 6),
             "message": f"{MESSAGES[odd]} {ADVICE}" if odd else NO_SHIFT}
@@ -181,7 +181,7 @@ def calibration(block: dict, pooled, predicted_covid, sources, labels, sizes=(30
 def _flagged(block, scores, predicted) -> bool:
     """p < alpha for a batch whose novelty scores are known (the simulations' shortcut)."""
     found = _class_p(block, scores, predicted)
-    return bool(found) and min(found.values()) * len(found) < block.get("alpha", ALPHA)
+    return bool(found) and _combined(found) < block.get("alpha", ALPHA)
 
 
 def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeats: int = 100, seed: int = 0) -> dict:

@@ -102,9 +102,6 @@ class ViewCheck:
         z = (x - self.mean) / self.scale
         return z @ self.weights + self.bias
 
-    def refuses(self, x) -> np.ndarray:
-        return self.scores(x) < self.threshold
-
     @classmethod
     def fit(cls, frontal, other, val_frontal, val_sources, fitted_on: list, tail: float = FRONTAL_TAIL,
             film_numbers: bool = False) -> "ViewCheck":
