@@ -31,20 +31,34 @@ def installed(candidates=GPU_ORDER) -> tuple:
 
 def has_gpu(backend: str) -> bool:
     """Whether this backend, as installed, sees a GPU (imports it: call before keras only)."""
+    return gpu_name(backend, keras_too=False) is not None
+
+
+def gpu_name(backend: str, keras_too: bool = True) -> str | None:
+    """The first GPU this backend sees, by name; None without one, or when a broken or half-installed
+    GPU stack cannot say (it trains nothing). keras_too=False: TensorFlow without Keras."""
     try:
         if backend == "tensorflow":
-            return bool(import_tensorflow(keras_too=False).config.list_physical_devices("GPU"))
+            tf = import_tensorflow(keras_too)
+            gpus = tf.config.list_physical_devices("GPU")
+            if not gpus:
+                return None
+            try:
+                return tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
+            except Exception:  # the device is there even when its details are not
+                return gpus[0].name
         if backend == "torch":
             import torch
 
-            return torch.cuda.is_available()
+            return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
         if backend == "jax":
             import jax
 
-            return any(d.platform != "cpu" for d in jax.devices())
-    except Exception:  # a broken or half-installed GPU stack trains nothing: look further
-        return False
-    return False
+            devs = [d for d in jax.devices() if d.platform != "cpu"]
+            return getattr(devs[0], "device_kind", devs[0].platform) if devs else None
+    except Exception:
+        return None
+    return None
 
 
 def choose(available, gpu=has_gpu, requested: str | None = None) -> tuple[str, str]:
@@ -94,29 +108,8 @@ def described() -> str:
 
 def device() -> str:
     """What will train or predict: 'GPU: <name>' or 'CPU (<n> cores)'."""
-    backend = name()
-    try:
-        if backend == "tensorflow":
-            tf = import_tensorflow()
-
-            gpus = tf.config.list_physical_devices("GPU")
-            if gpus:
-                details = tf.config.experimental.get_device_details(gpus[0])
-                return f"GPU: {details.get('device_name', gpus[0].name)}"
-        elif backend == "jax":
-            import jax
-
-            devs = [d for d in jax.devices() if d.platform != "cpu"]
-            if devs:
-                return f"GPU: {getattr(devs[0], 'device_kind', devs[0].platform)}"
-        elif backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                return f"GPU: {torch.cuda.get_device_name(0)}"
-    except Exception:
-        pass
-    return f"CPU ({os.cpu_count()} cores)"
+    gpu = gpu_name(name())
+    return f"GPU: {gpu}" if gpu else f"CPU ({os.cpu_count()} cores)"
 
 
 @lru_cache(maxsize=None)
