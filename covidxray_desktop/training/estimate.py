@@ -41,7 +41,7 @@ def _timed(arch: str, abort: threading.Event) -> dict:
 
     from covidxray_desktop import backend
     from covidxray_desktop.model.architectures import SPECS, build, compile_for_training
-    from covidxray_desktop.training.fit import COPIES, as_input, films, frozen_split, trunk_cached, with_augmentation
+    from covidxray_desktop.training.fit import COPIES, frozen_split, step_input, trunk_cached, with_augmentation
 
     device = backend.device()
     stopped = {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": None}
@@ -62,7 +62,7 @@ def _timed(arch: str, abort: threading.Event) -> dict:
     if abort.is_set():  # building takes seconds: a closing dialog need not wait for the timing too
         return stopped
     compile_for_training(stepper, arch, epochs=16, steps_per_epoch=100)
-    x_in = films(images) if spec["augment"] else as_input(images, spec["channels"])
+    x_in = step_input(images, spec)
     times = []
     for _ in range(3):
         if abort.is_set():

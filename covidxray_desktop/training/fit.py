@@ -111,6 +111,12 @@ def films(views) -> np.ndarray:
     return x[..., None] if x.ndim == 3 else x
 
 
+def step_input(views, spec) -> np.ndarray:
+    """Cached views -> what a training step (or the pass over the copies) is given: films for the
+    augmentation layer when the recipe augments, the network's own input otherwise."""
+    return films(views) if spec["augment"] else as_input(views, spec["channels"])
+
+
 def prepared_ahead(pool, make, jobs, depth: int):
     """make(*job) for each job, in order, the next `depth` of them prepared in `pool` meanwhile."""
     pending = deque(pool.submit(make, *job) for job in jobs[:depth])
@@ -183,7 +189,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
         w = None if weights is None else weights[idx]
         if copies is not None:
             return copies[pick[idx], idx].astype(np.float32), y, w
-        return (films(images[idx]) if spec["augment"] else as_input(images[idx], spec["channels"])), y, w
+        return step_input(images[idx], spec), y, w
 
     compile_for_training(stepper, arch, epochs, steps, spec.get("learning_rate"))
     history, best = [], {"score": None, "weights": None, "epoch": 0}
@@ -252,20 +258,13 @@ def cached_copies(trunk, images, spec, seed: int, on_event, cancelled) -> np.nda
     """COPIES augmented versions of every training film, through the frozen trunk:
     (COPIES, n, ...) float16. The augmentation layer and the trunk run as one network, chunk
     after chunk in order, so the copies follow from `seed` alone."""
-    import keras
-
     n, chunk = len(images), 64
     copies = COPIES if spec["augment"] else 1
-    if spec["augment"]:
-        inputs = keras.Input((spec["size"], spec["size"], 1))
-        through = keras.Model(inputs, trunk(augmenter(spec.get("acquisition", False), spec["channels"], seed)(inputs)))
-    else:
-        through = trunk
+    through = with_augmentation(trunk, spec, seed) if spec["augment"] else trunk
     jobs = [(c, lo) for c in range(copies) for lo in range(0, n, chunk)]
     out, t0 = None, time.time()
     for k, (c, lo) in enumerate(jobs):
-        x = films(images[lo:lo + chunk]) if spec["augment"] else as_input(images[lo:lo + chunk], spec["channels"])
-        y = np.asarray(through.predict_on_batch(x)).astype(np.float16)
+        y = np.asarray(through.predict_on_batch(step_input(images[lo:lo + chunk], spec))).astype(np.float16)
         if out is None:
             out = np.zeros((copies, n) + y.shape[1:], np.float16)
         out[c, lo:lo + len(y)] = y
