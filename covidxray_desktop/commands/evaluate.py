@@ -72,9 +72,7 @@ def run(args) -> int:
     refused = report.get("rejected_per_source", {})
     if refused:
         print("refused per source: " + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in refused.items()))
-        for name, entry in refused.items():
-            for reason, count in entry["reasons"].items():
-                print(f"  {name}: {count} x {reason}")
+        print_reasons(refused)
     if report["split"] == "all films":
         report["verdict"] = verdict(report, bundle.card)
         print()
@@ -92,9 +90,7 @@ def run(args) -> int:
         report["ood"] = ood = ood_set.refusals(bundle, items, predictor)
         print(f"out-of-distribution set: {ood['rejected_fraction']:.1%} of {ood['n']} rejected; "
               + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in ood["per_kind"].items()))
-        for kind, entry in ood["per_kind"].items():
-            for reason, count in entry["reasons"].items():
-                print(f"  {kind}: {count} x {reason}")
+        print_reasons(ood["per_kind"])
         if kept:  # the real lateral and CT films the gate's view check was not fitted on
             report["ood_real_unseen"] = unseen = ood_set.refusals(bundle, kept, predictor)
             print("  of them, real films the view check never saw: "
@@ -105,3 +101,10 @@ def run(args) -> int:
         write_json_atomic(args.json, report)  # whole or absent, and a failure names the file
     judged = report.get("n", 0) and report.get("verdict", {}).get("judged", True)
     return 0 if judged else NOTHING_JUDGED
+
+
+def print_reasons(groups: dict) -> None:
+    """Each group's refusals, one line per reason the gate gave (its own words)."""
+    for name, entry in groups.items():
+        for reason, count in entry["reasons"].items():
+            print(f"  {name}: {count} x {reason}")

@@ -96,6 +96,6 @@ class ShiftBanner(QWidget):
         self.hide()
 
     def show_for(self, batch: str, message: str) -> None:
-        """In words only: the p-value stays in the CSV, the summary and the report."""
+        """In words only: the p-value stays in the summary JSON, classify's closing line and the PDF report."""
         self.text.setText(f"<b>{batch}</b>: {message}")
         self.show()

@@ -30,10 +30,10 @@ def features(manifest: Path, bundle_path: str, out: Path) -> None:
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.training import cache, dataset
-    from covidxray_desktop.training.evaluate import route_of, score
+    from covidxray_desktop.training.evaluate import route_of, score, split_as_trained
 
     bundle = load(bundle_path)
-    samples = dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
+    samples = split_as_trained(dataset.discover(manifest)[0], bundle)  # every source, the held-out one too
     decoded, _ = cache.decode(samples, route_of(bundle))
     predictor = Predictor(bundle, decode_limit_s=None)
     s = score(predictor, decoded)
