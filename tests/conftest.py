@@ -6,9 +6,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The per-user results store and settings go to a throw-away folder, never the tester's own.
-os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="covidxray-test-data-")
-os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="covidxray-test-state-")  # the log
+# The per-user results store and settings go to a throw-away folder, never the tester's own; the
+# folders are removed when the run ends (a folder object's finaliser), not left behind run after run.
+_SCRATCH = [tempfile.TemporaryDirectory(prefix=f"covidxray-test-{kind}-") for kind in ("data", "state")]
+os.environ["XDG_DATA_HOME"], os.environ["XDG_STATE_HOME"] = (folder.name for folder in _SCRATCH)  # state: the log
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402
