@@ -44,7 +44,7 @@ class Summary:
         self.model_threshold = float(bundle.card["threshold"])
         self.counts = Counter()
         self.reused = 0
-        self._features, self._predicted = [], []
+        self._features, self._predicted, self._looks = [], [], []
 
     def add(self, result) -> None:
         self.counts["files"] += 1
@@ -56,13 +56,16 @@ class Summary:
                 self._features.append(np.asarray(result.features, np.float32))
                 # The test's reference is split by the model's own decision, whatever the user's threshold.
                 self._predicted.append(result.label(self.model_threshold) == "covid")
+            if result.look is not None:
+                self._looks.append(np.asarray(result.look, np.float32))
 
     def finish(self) -> dict:
         pooled = np.stack(self._features) if self._features else np.zeros((0, 1))
         return {"files": self.counts["files"], "ok": self.counts["ok"], "rejected": self.counts["rejected"],
                 "errors": self.counts["errors"], "covid": self.counts["covid"], "normal": self.counts["normal"],
                 "operating_point": self.point, "threshold": round(self.threshold, 4),
-                "shift": shift.test(self.block, pooled, np.array(self._predicted, bool))}
+                "shift": shift.test(self.block, pooled, np.array(self._predicted, bool),
+                                    np.stack(self._looks) if self._looks else None)}
 
     def line(self, summary: dict) -> str:
         s = summary["shift"]

@@ -166,7 +166,7 @@ class Predictor:
         row.seconds += per_item
         row.ood_score = round(score, 4)
         row.logit = float(out.logits[k])  # kept on rejected rows too, for evaluation; never shown
-        row.features = out.pooled[k]
+        row.features, row.look = out.pooled[k], item.thumb
         if reason is not None:
             row.status = "rejected"
             row.message = f"{reason}; no prediction."

@@ -20,7 +20,7 @@ from covidxray_desktop.errors import CovidXrayError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
 TABLES = {"results", "queue", "models", "batches"}
 _RESULTS = """
@@ -78,8 +78,12 @@ CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
     5: """
 ALTER TABLE results ADD COLUMN operating_point TEXT;
 """,
+    # The film's thumbnail, for the shift test's look part (model/look.py).
+    6: """
+ALTER TABLE results ADD COLUMN look BLOB;
+""",
 }
-COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features") + tuple(c for c in STORED if c != "path"))
+COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + tuple(c for c in STORED if c != "path"))
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -252,6 +256,7 @@ class Store:
         values.update(path=result.shown_path, path_raw=os.fsencode(str(result.path)), size=size, mtime=mtime,
                       heat=result.heat.to_bytes() if result.heat is not None else None,
                       features=None if result.features is None else np.asarray(result.features, np.float16).tobytes(),
+                      look=None if result.look is None else np.asarray(result.look, np.float16).tobytes(),
                       seconds=round(result.seconds, 4), batch=result.batch)
         if result.reused:
             values["created_at"] = now()
@@ -337,7 +342,7 @@ def _result(row) -> Result:
     from covidxray_desktop.model.cam import HeatMap
 
     values = dict(zip(_COLUMN_NAMES, row))
-    raw, heat, features = values.pop("path_raw"), values.pop("heat"), values.pop("features")
+    raw, heat, features, look = values.pop("path_raw"), values.pop("heat"), values.pop("features"), values.pop("look")
     try:
         values["path"] = os.fsdecode(raw) if isinstance(raw, bytes) and raw else str(values["path"])
         values = {k: ("" if v is None and k in _TEXT else v) for k, v in values.items()}
@@ -356,6 +361,11 @@ def _result(row) -> Result:
             result.features = np.frombuffer(features, np.float16).astype(np.float32)
         except (ValueError, TypeError):
             result.features = None  # the shift test goes without this film
+    if look:
+        try:
+            result.look = np.frombuffer(look, np.float16).astype(np.float32)
+        except (ValueError, TypeError):
+            result.look = None  # the look part goes without this film
     if heat:
         try:
             result.heat = HeatMap.from_bytes(heat)

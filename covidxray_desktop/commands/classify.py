@@ -75,7 +75,7 @@ def run(args) -> int:
             written(lambda: writer.write(result, picture), args.csv, progress.done)
             summary.add(result)
             if kept is not None:
-                kept.append(result.with_changes(pixels=None, thumbnail=None, features=None))
+                kept.append(result.with_changes(pixels=None, thumbnail=None, features=None, look=None))
             progress.step()
         report = summary.finish()
         store.batch_finish(batch_id, report)

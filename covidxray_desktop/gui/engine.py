@@ -318,7 +318,7 @@ class Engine(QObject):
                 finished = True
                 break
             entry.summary.add(result)
-            chunk.append(result.with_changes(pixels=None, features=None))
+            chunk.append(result.with_changes(pixels=None, features=None, look=None))
         entry.done += len(chunk)
         entry.computed += sum(not r.reused for r in chunk)
         entry.active_s += time.perf_counter() - began  # paused time does not lower the rate

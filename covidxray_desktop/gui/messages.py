@@ -61,6 +61,26 @@ TEMPLATES = [
                                   "it was checked on, so its results on them may be wrong here. Check the model on "
                                   "about 100 of this site's labelled films (Tools ▸ Check the model on my films) "
                                   "before relying on it."),
+    QT_TRANSLATE_NOOP("Messages", "These films, taken together, look unlike every collection of films this "
+                                  "model learnt from (other machines, other processing or other patients), so "
+                                  "its results on them may be wrong here. Check the model on about 100 of this "
+                                  "site's labelled films (Tools ▸ Check the model on my films) before relying "
+                                  "on it."),
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls COVID-19 look unlike those it was checked on, and"
+                                  " these films taken together look unlike every collection it learnt from, so "
+                                  "its results on them may be wrong here. Check the model on about 100 of this "
+                                  "site's labelled films (Tools ▸ Check the model on my films) before relying "
+                                  "on it."),
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls Normal look unlike those it was checked on, and "
+                                  "these films taken together look unlike every collection it learnt from, so "
+                                  "its results on them may be wrong here. Check the model on about 100 of this "
+                                  "site's labelled films (Tools ▸ Check the model on my films) before relying "
+                                  "on it."),
+    QT_TRANSLATE_NOOP("Messages", "The films this model calls COVID-19 and those it calls Normal look unlike "
+                                  "those it was checked on, and these films taken together look unlike every "
+                                  "collection it learnt from, so its results on them may be wrong here. Check "
+                                  "the model on about 100 of this site's labelled films (Tools ▸ Check the "
+                                  "model on my films) before relying on it."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, below the {card} the model card reports."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card}, which is "
                                   "within this interval: more films would tell."),

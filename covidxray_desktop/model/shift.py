@@ -10,12 +10,15 @@ or of normals only, is no shift; a clinic whose films sit away from all of them 
 
 The p-value of one class is the largest, over the known sources, chance that a batch of that
 source's films of this size would score this high (normal law of a mean, with the uncertainty of
-the source's own mean); the batch's p-value is the smallest over its tested classes times their
-number (Bonferroni).
+the source's own mean). A second part (model/look.py) asks whether the batch's films, taken
+together, look like some mix of the known collections. The batch's p-value is the smallest over
+its tested parts times their number (Bonferroni).
 """
 from math import erfc, sqrt
 
 import numpy as np
+
+from covidxray_desktop.model import look
 
 MIN_FILMS = 30  # a batch smaller than this is not tested
 MIN_PER_CLASS = 10  # a predicted class with fewer films in the batch is left out of the test
@@ -31,18 +34,30 @@ MESSAGES = {
                  "them may be wrong here.",
     ("covid", "normal"): "The films this model calls COVID-19 and those it calls Normal look unlike those it "
                          "was checked on, so its results on them may be wrong here.",
+    ("look",): "These films, taken together, look unlike every collection of films this model learnt from (other "
+               "machines, other processing or other patients), so its results on them may be wrong here.",
+    ("covid", "look"): "The films this model calls COVID-19 look unlike those it was checked on, and these films "
+                       "taken together look unlike every collection it learnt from, so its results on them may be "
+                       "wrong here.",
+    ("look", "normal"): "The films this model calls Normal look unlike those it was checked on, and these films "
+                        "taken together look unlike every collection it learnt from, so its results on them may be "
+                        "wrong here.",
+    ("covid", "look", "normal"): "The films this model calls COVID-19 and those it calls Normal look unlike those "
+                                 "it was checked on, and these films taken together look unlike every collection "
+                                 "it learnt from, so its results on them may be wrong here.",
 }
 ADVICE = ("Check the model on about 100 of this site's labelled films (Tools ▸ Check the model on my films) "
           "before relying on it.")
 NO_SHIFT = "these films look like the ones this model was checked on"
 
 
-def reference(pooled, predicted_covid, sources, others=None) -> dict:
+def reference(pooled, predicted_covid, sources, others=None, looks=None) -> dict:
     """The card's `shift` block. `pooled`, `predicted_covid`, `sources`: films that set each known
     source's level (the validation films the gate accepted); `others`: (pooled, predicted COVID) of
     other films of those sources that the directions are fitted on (the training films the gate
     accepted). Without `others` the directions come from the level films themselves, which then
-    look more familiar than new films of their sources: more false alarms."""
+    look more familiar than new films of their sources: more false alarms. `looks`: (thumbnails of
+    the level films, thumbnails of the fitted films, their sources) for the look part."""
     fit_pooled, fit_predicted = others if others is not None else (pooled, predicted_covid)
     fit_pooled, fit_predicted = _features(fit_pooled), np.asarray(fit_predicted, bool)
     out = {"method": METHOD, "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS,
@@ -56,6 +71,9 @@ def reference(pooled, predicted_covid, sources, others=None) -> dict:
         basis = vectors[:, np.argsort(values)[::-1][:DIMENSIONS]]
         out["classes"][name] = {"mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
                                 "fitted_on": int(len(x)), "sources": []}
+    if looks is not None:
+        level_thumbs, fit_thumbs, fit_sources = looks
+        out["look"] = look.reference(fit_thumbs, fit_sources, level_thumbs, sources)
     scores = novelty(out, pooled, predicted_covid)
     predicted, sources = np.asarray(predicted_covid, bool), np.asarray(sources)
     for name in sorted(set(sources.tolist())):
@@ -89,14 +107,17 @@ def novelty(block: dict, pooled, predicted_covid) -> np.ndarray:
     return out
 
 
-def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None) -> dict | None:
+def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None, thumbs=None) -> dict | None:
     """The reference with one more known source (a site's adaptation films): batches like its films
-    are no shift from then on. `scores`: the films' novelty, when already computed."""
+    are no shift from then on. `scores`: the films' novelty, when already computed; `thumbs`: their
+    thumbnails, for the look part."""
     if not usable(block):
         return block
     predicted = np.asarray(predicted_covid, bool)
     scores = novelty(block, pooled, predicted) if scores is None else np.asarray(scores, np.float64)
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
+    if thumbs is not None and block.get("look"):
+        out["look"] = look.add_source(block["look"], thumbs, name)
     for c, label in ((False, "normal"), (True, "covid")):
         ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
@@ -106,11 +127,6 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
             {"name": name, "n": int(k.sum()), "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
     return out
-
-
-def class_p_values(block: dict, pooled, predicted_covid) -> dict:
-    """{class: p-value} for each predicted class with enough films in the batch and known sources."""
-    return _class_p(block, novelty(block, pooled, predicted_covid), np.asarray(predicted_covid, bool))
 
 
 def _class_p(block: dict, scores, predicted) -> dict:
@@ -128,12 +144,29 @@ def _class_p(block: dict, scores, predicted) -> dict:
 
 
 def _combined(found: dict) -> float:
-    """The batch's p-value from its classes' (Bonferroni): the smallest times their number."""
+    """The batch's p-value from its parts' (Bonferroni): the smallest times their number."""
     return min(1.0, min(found.values()) * len(found))
 
 
-def test(block: dict | None, pooled, predicted_covid) -> dict:
-    """{"tested", "detected", "p_value", "message"} for one batch of accepted films."""
+def looks(block: dict, thumbs):
+    """The films' looks (model/look.py), or None where the block or the thumbnails lack them."""
+    if thumbs is None or not block.get("look"):
+        return None
+    thumbs = np.asarray(thumbs, np.float64)
+    return look.coordinates(block["look"], thumbs) if len(thumbs) else np.zeros((0, block["look"]["dimensions"]))
+
+
+def _parts_p(block: dict, scores, predicted, coords) -> dict:
+    """{part: p-value}: each predicted class with enough films, and the look of the batch."""
+    found = _class_p(block, scores, predicted)
+    if coords is not None and len(coords) >= block.get("min_films", MIN_FILMS):
+        found["look"] = look.p_value(block["look"], coords)
+    return found
+
+
+def test(block: dict | None, pooled, predicted_covid, thumbs=None) -> dict:
+    """{"tested", "detected", "p_value", "message"} for one batch of accepted films. `thumbs`: their
+    gate thumbnails (films without one are left out of the look part)."""
     n = len(pooled)
     if not usable(block):
         why = "carries no reference for a shift test" if not block else "carries an older kind of shift reference"
@@ -141,7 +174,8 @@ def test(block: dict | None, pooled, predicted_covid) -> dict:
     if n < block.get("min_films", MIN_FILMS):
         return {"tested": False, "detected": False, "p_value": None,
                 "message": f"not tested: {n} accepted films, fewer than {block.get('min_films', MIN_FILMS)}"}
-    found = class_p_values(block, pooled, predicted_covid)
+    found = _parts_p(block, novelty(block, pooled, predicted_covid), np.asarray(predicted_covid, bool),
+                     looks(block, thumbs))
     if not found:
         return {"tested": False, "detected": False, "p_value": None,
                 "message": "not tested: too few films of each predicted class"}
@@ -157,12 +191,12 @@ def _upper_tail(z: float) -> float:
 
 
 def calibration(block: dict, pooled, predicted_covid, sources, labels, sizes=(30, 100, 300), repeats: int = 200,
-                seed: int = 0) -> dict:
+                seed: int = 0, thumbs=None) -> dict:
     """False-alarm rates on random batches of films the reference was not fitted on: any mix,
     normals only, COVID only, and each source alone, per batch size (the whole source once as well)."""
     rng = np.random.default_rng(seed)
     predicted, sources, labels = np.asarray(predicted_covid, bool), np.asarray(sources), np.asarray(labels)
-    scores = novelty(block, pooled, predicted)
+    scores, coords = novelty(block, pooled, predicted), looks(block, thumbs)
     pools = {"any": np.arange(len(labels)), "normal": np.flatnonzero(labels == 0),
              "covid": np.flatnonzero(labels == 1)}
     pools.update({s: np.flatnonzero(sources == s) for s in sorted(set(sources.tolist()))})
@@ -173,23 +207,24 @@ def calibration(block: dict, pooled, predicted_covid, sources, labels, sizes=(30
             if size > len(pool) or size < block.get("min_films", MIN_FILMS):
                 continue
             picks = [pool] if n == "all" else [rng.choice(pool, size, replace=False) for _ in range(repeats)]
-            flags = [_flagged(block, scores[i], predicted[i]) for i in picks]
+            flags = [_flagged(block, scores[i], predicted[i], None if coords is None else coords[i]) for i in picks]
             out[f"{mix}_{size if n == 'all' else n}{'_all' if n == 'all' else ''}"] = round(float(np.mean(flags)), 4)
     return out
 
 
-def _flagged(block, scores, predicted) -> bool:
-    """p < alpha for a batch whose novelty scores are known (the simulations' shortcut)."""
-    found = _class_p(block, scores, predicted)
+def _flagged(block, scores, predicted, coords=None) -> bool:
+    """p < alpha for a batch whose novelty scores (and looks) are known (the simulations' shortcut)."""
+    found = _parts_p(block, scores, predicted, coords)
     return bool(found) and _combined(found) < block.get("alpha", ALPHA)
 
 
-def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeats: int = 100, seed: int = 0) -> dict:
+def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeats: int = 100, seed: int = 0,
+          thumbs=None) -> dict:
     """Share of batches flagged when they hold films of an unseen source: `new` marks those; the
     rest of each batch (half) comes from the other films."""
     rng = np.random.default_rng(seed)
     predicted, new = np.asarray(predicted_covid, bool), np.asarray(new, bool)
-    scores = novelty(block, pooled, predicted)
+    scores, coords = novelty(block, pooled, predicted), looks(block, thumbs)
     fresh, known = np.flatnonzero(new), np.flatnonzero(~new)
     out = {}
     for n in sizes:
@@ -200,6 +235,6 @@ def power(block: dict, pooled, predicted_covid, new, sizes=(30, 60, 100), repeat
             flags = []
             for _ in range(repeats):
                 i = np.r_[rng.choice(fresh, k, replace=False), rng.choice(known, n - k, replace=False)]
-                flags.append(_flagged(block, scores[i], predicted[i]))
+                flags.append(_flagged(block, scores[i], predicted[i], None if coords is None else coords[i]))
             out[f"{n}_films_{int(share * 100)}pct_new"] = round(float(np.mean(flags)), 3)
     return out

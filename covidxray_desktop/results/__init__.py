@@ -45,6 +45,7 @@ class Result:
     # In memory only, never stored:
     logit: float | None = None
     features: object = None  # pooled network features, for the batch shift test
+    look: object = None  # the gate's thumbnail of the film, for the shift test's look part
     pixels: object = None  # the decoded film, when a heat-map overlay is to be drawn
     thumbnail: object = None  # small uint8 picture, for the window's table
 
@@ -67,4 +68,4 @@ class Result:
 
 
 STORED = tuple(f.name for f in fields(Result) if f.name not in
-               ("transient", "reused", "logit", "features", "pixels", "thumbnail", "heat", "path", "batch"))
+               ("transient", "reused", "logit", "features", "look", "pixels", "thumbnail", "heat", "path", "batch"))

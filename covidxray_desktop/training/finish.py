@@ -119,7 +119,8 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
         keep = metrics["held_out"]["_accepted"]
         new = [s.source in {h.source for h in held.samples} for s, a in zip(joined.samples, keep) if a]
         reference["power"] = shift.power(reference, metrics["held_out"]["_pooled"][keep],
-                                         _predicted(metrics["held_out"]["_p"], predictor), new)
+                                         _predicted(metrics["held_out"]["_p"], predictor), new,
+                                         thumbs=joined.thumbs[keep])
     if data is not None and Path(data).is_file():
         films = dataset.others(data)
         if films:
@@ -153,7 +154,9 @@ def shift_reference(predictor, decoded, val_report=None) -> dict:
     keep = val_report["_accepted"]
     return shift.reference(val_report["_pooled"][keep], _predicted(val_report["_p"], predictor),
                            [s.source for s, a in zip(decoded["val"].samples, keep) if a],
-                           (train["pooled"][ok], _predicted(train["p"][ok], predictor)))
+                           (train["pooled"][ok], _predicted(train["p"][ok], predictor)),
+                           (decoded["val"].thumbs[keep], decoded["train"].thumbs[ok],
+                            [s.source for s, a in zip(decoded["train"].samples, ok) if a]))
 
 
 def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
@@ -161,7 +164,8 @@ def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
     training sources): any mix, one class only, each source alone."""
     keep = test_report["_accepted"]
     return shift.calibration(reference, test_report["_pooled"][keep], _predicted(test_report["_p"], predictor),
-                             [s.source for s, a in zip(decoded_test.samples, keep) if a], test_report["_y"])
+                             [s.source for s, a in zip(decoded_test.samples, keep) if a], test_report["_y"],
+                             thumbs=decoded_test.thumbs[keep])
 
 
 def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:

@@ -10,6 +10,10 @@ Usage:
       source (that source's films alone, half mixed with the model's test films, and with a second
       collection the reference is refitted without); a site after adaptation (the reference given
       half the site's patients, batches of the other half).
+  python docs/model/shift_check.py looks SHIPPED.npz [--parts N]
+      the look part alone (model/look.py; it reads the films, not the network, so no model trained
+      without a source is needed): each source left out of its reference in turn, at the level
+      0.02 / N (N parts tested: 3 with both predicted classes, the strictest; 2 with one).
   python docs/model/shift_check.py refresh MANIFEST BUNDLE
       rebuilds the bundle's `shift` block as training does (training/finish.py) and writes it into
       its card, with the false alarms on the test split.
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.model import shift
+from covidxray_desktop.model import look, shift
 
 SIZES = (30, 60, 81, 100)
 REPEATS = 200
@@ -42,24 +46,32 @@ def features(manifest: Path, bundle_path: str, out: Path) -> None:
     np.savez(out, pooled=s["pooled"].astype(np.float32), p=s["p"], accepted=np.array([r is None for r in s["reasons"]]),
              predicted=s["p"] >= float(bundle.card["threshold"]), source=np.array([x.source for x in kept]),
              split=np.array([x.split for x in kept]), label=np.array([x.label for x in kept]),
-             patient=np.array([x.patient_id for x in kept]))
+             patient=np.array([x.patient_id for x in kept]), thumbs=decoded.thumbs.astype(np.float32))
 
 
 def _load(path):
     d = np.load(path)
     a = d["accepted"]
-    return {k: d[k][a] for k in ("pooled", "predicted", "source", "split", "label", "patient")}
+    return {k: d[k][a] for k in ("pooled", "predicted", "source", "split", "label", "patient", "thumbs") if k in d}
 
 
 def _fit(f, drop=()):
     """The reference as training fits it, without the sources in `drop`."""
     known = ~np.isin(f["source"], list(drop))
     tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
-    return shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va], (f["pooled"][tr], f["predicted"][tr]))
+    looks = (f["thumbs"][va], f["thumbs"][tr], f["source"][tr]) if "thumbs" in f else None
+    return shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va], (f["pooled"][tr], f["predicted"][tr]),
+                           looks)
 
 
-def _rate(block, scores, predicted, draw, repeats=REPEATS) -> float:
-    return float(np.mean([shift._flagged(block, scores[i], predicted[i]) for i in (draw() for _ in range(repeats))]))
+def _scores(block, f):
+    return shift.novelty(block, f["pooled"], f["predicted"]), shift.looks(block, f.get("thumbs"))
+
+
+def _rate(block, scored, predicted, draw, repeats=REPEATS) -> float:
+    scores, coords = scored
+    return float(np.mean([shift._flagged(block, scores[i], predicted[i], None if coords is None else coords[i])
+                          for i in (draw() for _ in range(repeats))]))
 
 
 def false_alarms(f, drop=()) -> dict:
@@ -67,14 +79,14 @@ def false_alarms(f, drop=()) -> dict:
     block = _fit(f, drop)
     te = (f["split"] == "test") & ~np.isin(f["source"], list(drop))
     return shift.calibration(block, f["pooled"][te], f["predicted"][te], f["source"][te], f["label"][te],
-                             repeats=REPEATS)
+                             repeats=REPEATS, thumbs=f["thumbs"][te] if "thumbs" in f else None)
 
 
 def power(f, held: str, second: list) -> dict:
     rng = np.random.default_rng(0)
     out = {}
     block = _fit(f, [held])
-    scores = shift.novelty(block, f["pooled"], f["predicted"])
+    scores = _scores(block, f)
     new = np.flatnonzero(f["source"] == held)
     test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
     for n in (n for n in SIZES if n <= len(new)):  # a small source (jsrt: 81 films) cannot fill the largest batch
@@ -83,7 +95,7 @@ def power(f, held: str, second: list) -> dict:
             rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)])
     for other in second:  # a second collection the reference does not know (the network did see it)
         block = _fit(f, [held, other])
-        scores = shift.novelty(block, f["pooled"], f["predicted"])
+        scores = _scores(block, f)
         theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
         if len(new) < 41 or len(theirs) < 40:
             continue
@@ -100,8 +112,9 @@ def adapted(f, site: str) -> dict:
     patients = np.unique(f["patient"][mine])
     first = set(rng.permutation(patients)[:len(patients) // 2].tolist())
     half = mine & np.isin(f["patient"], list(first))
-    block = shift.add_source(block, f["pooled"][half], f["predicted"][half], "this site")
-    scores = shift.novelty(block, f["pooled"], f["predicted"])
+    block = shift.add_source(block, f["pooled"][half], f["predicted"][half], "this site",
+                             thumbs=f["thumbs"][half] if "thumbs" in f else None)
+    scores = _scores(block, f)
     rest = np.flatnonzero(mine & ~half)
     return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False))
             for n in (30, 60, 100) if n <= len(rest)}
@@ -135,6 +148,60 @@ def tables(shipped: Path, loso: list) -> None:
         print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held).items()))
 
 
+def looks(shipped: Path, parts: int = 3) -> None:
+    """The look part alone, each source left out of its reference in turn, at its share 0.02 / parts
+    of the level (3: both predicted classes tested beside it, the strictest)."""
+    f = _load(shipped)
+    for held in sorted(set(f["source"].tolist())):
+        def fit(drop):
+            known = ~np.isin(f["source"], drop)
+            tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
+            block = {"classes": {}, "alpha": shift.ALPHA / parts, "min_films": shift.MIN_FILMS,
+                     "look": look.reference(f["thumbs"][tr], f["source"][tr], f["thumbs"][va], f["source"][va])}
+            return block, (np.zeros(len(f["source"])), np.zeros(len(f["source"]), bool),
+                           look.coordinates(block["look"], f["thumbs"]))
+
+        def rate(block, scored, draw):
+            zeros, none, coords = scored
+            return float(np.mean([shift._flagged(block, zeros[i], none[i], coords[i])
+                                  for i in (draw() for _ in range(REPEATS))]))
+
+        rng = np.random.default_rng(0)
+        block, scored = fit([held])
+        new = np.flatnonzero(f["source"] == held)
+        test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
+        out = {}
+        for n in (n for n in SIZES if n <= len(new)):
+            out[f"alone_{n}"] = rate(block, scored, lambda: rng.choice(new, n, replace=False))
+            out[f"half_{n}"] = rate(block, scored, lambda: np.r_[rng.choice(new, n // 2, replace=False),
+                                                               rng.choice(test, n - n // 2, replace=False)])
+        alarms = {}
+        for name, pool in [("any", test), ("normal", test[f["label"][test] == 0]), ("covid", test[f["label"][test] == 1])] + [
+                (t, test[f["source"][test] == t]) for t in sorted(set(f["source"][test].tolist()))]:
+            for n in (n for n in (30, 100, 300) if n <= len(pool)):
+                alarms[f"{name}_{n}"] = rate(block, scored, lambda: rng.choice(pool, n, replace=False))
+        mine = f["source"] == held
+        patients = np.unique(f["patient"][mine])
+        first = set(np.random.default_rng(1).permutation(patients)[:len(patients) // 2].tolist())
+        half = mine & np.isin(f["patient"], list(first))
+        site = {**block, "look": look.add_source(block["look"], f["thumbs"][half], "this site")}
+        site_scored = scored[:2] + (look.coordinates(site["look"], f["thumbs"]),)
+        rest = np.flatnonzero(mine & ~half)
+        after = {f"site_{n}": rate(site, site_scored, lambda: rng.choice(rest, n, replace=False))
+                 for n in (30, 60, 100) if n <= len(rest)}
+        for other in SECOND.get(held, []):
+            block2, scored2 = fit([held, other])
+            theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
+            if len(new) >= 41 and len(theirs) >= 40:
+                out[f"with_{other}_81"] = rate(block2, scored2, lambda: np.r_[rng.choice(new, 41, replace=False),
+                                                                            rng.choice(theirs, 40, replace=False)])
+        print(f"\nWithout {held} ({len(new)} films; tau2 {block['look']['tau2']:.3f}): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in out.items()))
+        print(f"  false alarms on the other sources' test films: highest {max(alarms.values()):.3f} over "
+              f"{len(alarms)} kinds of batch; " + ", ".join(f"{k} {v:.3f}" for k, v in alarms.items() if v > 0))
+        print("  after adaptation: " + ", ".join(f"{k} {v:.2f}" for k, v in after.items()))
+
+
 def refresh(manifest: Path, bundle_path: str) -> None:
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load, update_card
@@ -162,6 +229,9 @@ def main(argv=None) -> int:
     b = sub.add_parser("tables")
     b.add_argument("shipped", type=Path)
     b.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=FEATURES")
+    d = sub.add_parser("looks")
+    d.add_argument("shipped", type=Path)
+    d.add_argument("--parts", type=int, default=3, choices=(1, 2, 3))
     c = sub.add_parser("refresh")
     c.add_argument("manifest", type=Path)
     c.add_argument("bundle")
@@ -170,6 +240,8 @@ def main(argv=None) -> int:
         features(args.manifest, args.bundle, args.out)
     elif args.what == "tables":
         tables(args.shipped, args.loso)
+    elif args.what == "looks":
+        looks(args.shipped, args.parts)
     else:
         refresh(args.manifest, args.bundle)
     return 0

@@ -588,6 +588,22 @@
       <translation>此模型判为 COVID-19 和判为正常的影像都与其检验时所用的影像不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
     </message>
     <message>
+      <source>These films, taken together, look unlike every collection of films this model learnt from (other machines, other processing or other patients), so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>这批影像整体看来与此模型学习过的每一批影像都不同（可能来自其他设备、其他处理方式或其他人群），因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>The films this model calls COVID-19 look unlike those it was checked on, and these films taken together look unlike every collection it learnt from, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为 COVID-19 的影像与其检验时所用的影像不同，且这批影像整体看来与它学习过的每一批影像都不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>The films this model calls Normal look unlike those it was checked on, and these films taken together look unlike every collection it learnt from, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为正常的影像与其检验时所用的影像不同，且这批影像整体看来与它学习过的每一批影像都不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>The films this model calls COVID-19 and those it calls Normal look unlike those it was checked on, and these films taken together look unlike every collection it learnt from, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
+      <translation>此模型判为 COVID-19 和判为正常的影像都与其检验时所用的影像不同，且这批影像整体看来与它学习过的每一批影像都不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
       <source>{name}: file not found.</source>
       <translation>{name}：找不到文件。</translation>
     </message>

@@ -1,0 +1,113 @@
+"""Does a batch of films, taken together, look like some mix of the collections the model learnt from?
+
+The shift test's second part, on the gate's 32 px thumbnail of each film (the whole film,
+equalised) instead of the network's features. Each collection (source) has its own look: its
+machines, processing and patients. A film's look is its thumbnail on the 12 leading principal
+directions of the training films, whitened by the spread of films within one source. A batch's
+mean look is compared with the nearest mix of the known sources' mean looks (validation films):
+a batch of one known source, or of any mix of them, lies near that mix; a batch from a collection
+unlike all of them (children's films when the model never saw a child's, films digitised from
+print) does not, however familiar each film looks to the network.
+
+The batch mean's distance from the nearest mix is tested against its chance spread: films within
+a source (1/n), the uncertainty of each source's own mean (1/n_s), and `tau2`, how much patients
+of one source differ from other patients of it (the mean excess between each source's training
+and validation films). Its square over that spread is chi-square with 12 degrees of freedom.
+"""
+from math import exp
+
+import numpy as np
+
+DIMENSIONS = 12  # even: the chi-square tail below is exact for even degrees of freedom
+MIN_PER_SOURCE = 10  # a source with fewer films does not set a look of its own
+
+
+def reference(fit_thumbs, fit_sources, level_thumbs, level_sources) -> dict | None:
+    """The card's `shift.look` block: directions and spread from `fit_thumbs` (the training films),
+    each source's mean look from `level_thumbs` (validation films, which the directions never saw)."""
+    x, fit_sources = np.asarray(fit_thumbs, np.float64), np.asarray(fit_sources)
+    level, level_sources = np.asarray(level_thumbs, np.float64), np.asarray(level_sources)
+    names = sorted(set(fit_sources.tolist()))
+    if len(x) <= 4 * DIMENSIONS or not names:
+        return None
+    mean = x.mean(axis=0)
+    basis = np.linalg.svd(x - mean, full_matrices=False)[2][:DIMENSIONS]
+    z = (x - mean) @ basis.T
+    within = np.concatenate([z[fit_sources == s] - z[fit_sources == s].mean(axis=0) for s in names])
+    whiten = np.linalg.inv(np.linalg.cholesky(within.T @ within / max(len(within) - 1, 1)))
+    block = {"dimensions": DIMENSIONS, "mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
+             "whiten": np.round(whiten, 7).tolist(), "tau2": 0.0, "sources": []}
+    coords, excess = _coords(block, level), []
+    for name in sorted(set(level_sources.tolist())):
+        k, fit = level_sources == name, fit_sources == name
+        if k.sum() < MIN_PER_SOURCE:
+            continue
+        block = add_source(block, None, name, coords=coords[k])
+        if fit.sum() >= MIN_PER_SOURCE:  # other patients of the same source: how far apart they sit
+            d = coords[k].mean(axis=0) - (z[fit].mean(axis=0) @ whiten.T)
+            excess.append(max(0.0, (d @ d - DIMENSIONS * (1 / k.sum() + 1 / fit.sum())) / DIMENSIONS))
+    block["tau2"] = round(float(np.mean(excess)) if excess else 0.0, 6)
+    return block if block["sources"] else None
+
+
+def _coords(block: dict, thumbs) -> np.ndarray:
+    t = np.asarray(thumbs, np.float64) - np.asarray(block["mean"])
+    return (t @ np.asarray(block["basis"]).T) @ np.asarray(block["whiten"]).T
+
+
+def coordinates(block: dict, thumbs) -> np.ndarray:
+    """Each film's look: whitened coordinates on the leading directions."""
+    return _coords(block, thumbs)
+
+
+def add_source(block: dict | None, thumbs, name: str, coords=None) -> dict | None:
+    """The block with one more known source (a site's adaptation films); fewer than 10 films set none."""
+    if not block:
+        return block
+    coords = _coords(block, thumbs) if coords is None else np.asarray(coords, np.float64)
+    if len(coords) < MIN_PER_SOURCE:
+        return block
+    centre = {"name": name, "n": int(len(coords)), "centre": np.round(coords.mean(axis=0), 6).tolist()}
+    return {**block, "sources": [s for s in block["sources"] if s["name"] != name] + [centre]}
+
+
+def p_value(block: dict, coords) -> float:
+    """Chance that a batch of known films of this size would lie this far from the nearest mix of
+    the known sources' looks."""
+    coords = np.asarray(coords, np.float64)
+    centres = np.array([s["centre"] for s in block["sources"]]).T  # dimensions x sources
+    counts = np.array([s["n"] for s in block["sources"]], np.float64)
+    target = coords.mean(axis=0)
+    w = nearest_mix(centres, target)
+    r = centres @ w - target
+    spread = 1 / len(coords) + float(np.sum(w ** 2 / counts)) + float(block.get("tau2", 0.0))
+    return chi2_tail(float(r @ r) / spread, int(block["dimensions"]))
+
+
+def nearest_mix(centres: np.ndarray, target: np.ndarray, steps: int = 500) -> np.ndarray:
+    """Weights w >= 0, sum 1, with centres @ w nearest `target` (projected gradient descent: a
+    handful of sources, so it is cheap and needs no solver library)."""
+    w = np.full(centres.shape[1], 1 / centres.shape[1])
+    step = 1 / max(float(np.linalg.norm(centres, 2)) ** 2, 1e-12)
+    for _ in range(steps):
+        moved = _onto_simplex(w - step * centres.T @ (centres @ w - target))
+        if np.abs(moved - w).max() < 1e-10:
+            return moved
+        w = moved
+    return w
+
+
+def _onto_simplex(v: np.ndarray) -> np.ndarray:
+    u = np.sort(v)[::-1]
+    cumulative = np.cumsum(u) - 1
+    last = np.flatnonzero(u * np.arange(1, len(v) + 1) > cumulative)[-1]
+    return np.maximum(v - cumulative[last] / (last + 1), 0)
+
+
+def chi2_tail(x: float, dof: int) -> float:
+    """P(chi-square with an even number of degrees of freedom > x), exactly."""
+    half, term, total = x / 2, 1.0, 1.0
+    for i in range(1, dof // 2):
+        term *= half / i
+        total += term
+    return min(1.0, exp(-half) * total)
