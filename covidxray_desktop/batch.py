@@ -45,6 +45,7 @@ class Summary:
         self.counts = Counter()
         self.reused = 0
         self._features, self._predicted, self._looks = [], [], []
+        self._look_size = len(((self.block or {}).get("look") or {}).get("mean", []))  # 0: this card has no look part
 
     def add(self, result) -> None:
         self.counts["files"] += 1
@@ -56,8 +57,9 @@ class Summary:
                 self._features.append(np.asarray(result.features, np.float32))
                 # The test's reference is split by the model's own decision, whatever the user's threshold.
                 self._predicted.append(result.label(self.model_threshold) == "covid")
-            if result.look is not None:
-                self._looks.append(np.asarray(result.look, np.float32))
+            look = None if result.look is None else np.asarray(result.look, np.float32)
+            if look is not None and look.size == self._look_size and np.isfinite(look).all():
+                self._looks.append(look)  # one of another size or damaged is left out
 
     def finish(self) -> dict:
         pooled = np.stack(self._features) if self._features else np.zeros((0, 1))

@@ -84,6 +84,9 @@ ALTER TABLE results ADD COLUMN look BLOB;
 """,
 }
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + tuple(c for c in STORED if c != "path"))
+# What history shows never needs a film's features or thumbnail (kept for the shift test of a batch
+# served from the store): thousands of rows would hold megabytes of them in the window for nothing.
+_SHOWN = COLUMNS.replace("features, look", "NULL, NULL")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -282,7 +285,7 @@ class Store:
     def history(self, since: str | None = None) -> list[Result]:
         """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it)."""
         day = parse_day(since) if since else "0000-01-01"
-        rows = self._read(f"SELECT {COLUMNS} FROM results WHERE date(created_at) >= date(?) "
+        rows = self._read(f"SELECT {_SHOWN} FROM results WHERE date(created_at) >= date(?) "
                           f"ORDER BY created_at, path", (day,))
         return [_result(r) for r in rows]
 
@@ -366,6 +369,8 @@ def _result(row) -> Result:
             result.look = np.frombuffer(look, np.float16).astype(np.float32)
         except (ValueError, TypeError):
             result.look = None  # the look part goes without this film
+        if result.look is not None and not np.isfinite(result.look).all():
+            result.look = None  # a damaged thumbnail: the same
     if heat:
         try:
             result.heat = HeatMap.from_bytes(heat)

@@ -121,3 +121,24 @@ def test_on_real_films_the_shipped_cards_look_tells_a_collection_it_does_not_kno
     assert look.p_value(unknown, look.coordinates(unknown, thumbs[:40])) < strictest
     assert look.p_value(block["look"], look.coordinates(block["look"], thumbs[:40])) > strictest
     assert look.p_value(block["look"], look.coordinates(block["look"], thumbs[40:])) > strictest
+
+
+def test_a_damaged_or_foreign_thumbnail_from_the_store_leaves_only_that_film_out_of_the_look(tmp_path):
+    from covidxray_desktop.batch import Summary
+    from covidxray_desktop.results import Result
+
+    block, (pooled, predicted, names) = fitted()
+    block = {**block, "look": reference()}
+    bundle = type("Bundle", (), {"card": {"shift": block, "threshold": 0.5,
+                                          "operating_points": {"balanced": {"threshold": 0.5}},
+                                          "default_operating_point": "balanced"}})()
+    summary = Summary(bundle, 0.5, "balanced")
+    k = np.flatnonzero(names == "hannover")[:40]
+    thumbs = unseen_collection(40)
+    thumbs[3] = np.nan  # a damaged blob read back
+    for i, row in enumerate(k):
+        look_ = thumbs[i][:50] if i == 5 else thumbs[i]  # a thumbnail of another size
+        summary.add(Result(f"f{i}.png", "ok", p_covid=0.9, threshold=0.5, features=pooled[row], look=look_))
+    result = summary.finish()["shift"]
+    assert result["tested"] and result["detected"] and "look unlike every collection" in result["message"]
+    assert look.chi2_tail(float("inf"), 12) == 0.0

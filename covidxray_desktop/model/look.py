@@ -1,7 +1,7 @@
 """Does a batch of films, taken together, look like some mix of the collections the model learnt from?
 
-The shift test's second part, on the gate's 32 px thumbnail of each film (the whole film,
-equalised) instead of the network's features. Each collection (source) has its own look: its
+The shift test's second part, on the gate's 32 px thumbnail of each film (the film within its
+blank borders, equalised) instead of the network's features. Each collection (source) has its own look: its
 machines, processing and patients. A film's look is its thumbnail on the 12 leading principal
 directions of the training films, whitened by the spread of films within one source. A batch's
 mean look is compared with the nearest mix of the known sources' mean looks (validation films):
@@ -12,9 +12,10 @@ print) does not, however familiar each film looks to the network.
 The batch mean's distance from the nearest mix is tested against its chance spread: films within
 a source (1/n), the uncertainty of each source's own mean (1/n_s), and `tau2`, how much patients
 of one source differ from other patients of it (the mean excess between each source's training
-and validation films). Its square over that spread is chi-square with 12 degrees of freedom.
+and validation films' mean looks; that gap holds two patient samples' spread, so the estimate errs
+towards no alarm). Its square over that spread is chi-square with 12 degrees of freedom.
 """
-from math import exp
+from math import exp, isfinite
 
 import numpy as np
 
@@ -34,7 +35,10 @@ def reference(fit_thumbs, fit_sources, level_thumbs, level_sources) -> dict | No
     basis = np.linalg.svd(x - mean, full_matrices=False)[2][:DIMENSIONS]
     z = (x - mean) @ basis.T
     within = np.concatenate([z[fit_sources == s] - z[fit_sources == s].mean(axis=0) for s in names])
-    whiten = np.linalg.inv(np.linalg.cholesky(within.T @ within / max(len(within) - 1, 1)))
+    try:  # too few films beside their sources' means leave the spread singular: no look part then
+        whiten = np.linalg.inv(np.linalg.cholesky(within.T @ within / max(len(within) - 1, 1)))
+    except np.linalg.LinAlgError:
+        return None
     block = {"dimensions": DIMENSIONS, "mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
              "whiten": np.round(whiten, 7).tolist(), "tau2": 0.0, "sources": []}
     coords, excess = _coords(block, level), []
@@ -75,6 +79,8 @@ def p_value(block: dict, coords) -> float:
     """Chance that a batch of known films of this size would lie this far from the nearest mix of
     the known sources' looks."""
     coords = np.asarray(coords, np.float64)
+    if not np.isfinite(coords).all():
+        raise ValueError("a film's look is not a number")
     centres = np.array([s["centre"] for s in block["sources"]]).T  # dimensions x sources
     counts = np.array([s["n"] for s in block["sources"]], np.float64)
     target = coords.mean(axis=0)
@@ -84,7 +90,7 @@ def p_value(block: dict, coords) -> float:
     return chi2_tail(float(r @ r) / spread, int(block["dimensions"]))
 
 
-def nearest_mix(centres: np.ndarray, target: np.ndarray, steps: int = 500) -> np.ndarray:
+def nearest_mix(centres: np.ndarray, target: np.ndarray, steps: int = 20000) -> np.ndarray:
     """Weights w >= 0, sum 1, with centres @ w nearest `target` (projected gradient descent: a
     handful of sources, so it is cheap and needs no solver library)."""
     w = np.full(centres.shape[1], 1 / centres.shape[1])
@@ -106,6 +112,8 @@ def _onto_simplex(v: np.ndarray) -> np.ndarray:
 
 def chi2_tail(x: float, dof: int) -> float:
     """P(chi-square with an even number of degrees of freedom > x), exactly."""
+    if not isfinite(x):
+        return 0.0 if x > 0 else 1.0
     half, term, total = x / 2, 1.0, 1.0
     for i in range(1, dof // 2):
         term *= half / i
