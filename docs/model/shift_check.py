@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.model import look, shift
+from covidxray_desktop.model import shift
 
 SIZES = (30, 60, 81, 100)
 REPEATS = 200
@@ -55,13 +55,16 @@ def _load(path):
     return {k: d[k][a] for k in ("pooled", "predicted", "source", "split", "label", "patient", "thumbs") if k in d}
 
 
-def _fit(f, drop=()):
-    """The reference as training fits it, without the sources in `drop`."""
+def _fit(f, drop=(), parts=None):
+    """The reference as training fits it, without the sources in `drop`. `parts`: the look part
+    alone, at the level 0.02 / parts (its share when `parts` parts are tested): every class part
+    is left untested."""
     known = ~np.isin(f["source"], list(drop))
     tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
     looks = (f["thumbs"][va], f["thumbs"][tr], f["source"][tr]) if "thumbs" in f else None
-    return shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va], (f["pooled"][tr], f["predicted"][tr]),
-                           looks)
+    block = shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va],
+                            (f["pooled"][tr], f["predicted"][tr]), looks)
+    return {**block, "min_per_class": 10 ** 9, "alpha": shift.ALPHA / parts} if parts else block
 
 
 def _scores(block, f):
@@ -74,18 +77,18 @@ def _rate(block, scored, predicted, draw, repeats=REPEATS) -> float:
                           for i in (draw() for _ in range(repeats))]))
 
 
-def false_alarms(f, drop=()) -> dict:
+def false_alarms(f, drop=(), parts=None) -> dict:
     """On batches of the test films (unseen patients of the sources the reference knows)."""
-    block = _fit(f, drop)
+    block = _fit(f, drop, parts)
     te = (f["split"] == "test") & ~np.isin(f["source"], list(drop))
     return shift.calibration(block, f["pooled"][te], f["predicted"][te], f["source"][te], f["label"][te],
                              repeats=REPEATS, thumbs=f["thumbs"][te] if "thumbs" in f else None)
 
 
-def power(f, held: str, second: list) -> dict:
+def power(f, held: str, second: list, parts=None) -> dict:
     rng = np.random.default_rng(0)
     out = {}
-    block = _fit(f, [held])
+    block = _fit(f, [held], parts)
     scores = _scores(block, f)
     new = np.flatnonzero(f["source"] == held)
     test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
@@ -94,7 +97,7 @@ def power(f, held: str, second: list) -> dict:
         out[f"half_{n}"] = _rate(block, scores, f["predicted"], lambda: np.r_[
             rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)])
     for other in second:  # a second collection the reference does not know (the network did see it)
-        block = _fit(f, [held, other])
+        block = _fit(f, [held, other], parts)
         scores = _scores(block, f)
         theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
         if len(new) < 41 or len(theirs) < 40:
@@ -104,10 +107,10 @@ def power(f, held: str, second: list) -> dict:
     return out
 
 
-def adapted(f, site: str) -> dict:
+def adapted(f, site: str, parts=None) -> dict:
     """The site's patients halved: one half joins the reference (as adapt does), batches of the other."""
     rng = np.random.default_rng(1)
-    block = _fit(f, [site])
+    block = _fit(f, [site], parts)
     mine = f["source"] == site
     patients = np.unique(f["patient"][mine])
     first = set(rng.permutation(patients)[:len(patients) // 2].tolist())
@@ -138,14 +141,18 @@ def tables(shipped: Path, loso: list) -> None:
         print(f"| {mix} | " + " | ".join(cells) + f" | {whole[0] if whole else '-'} |")
     for item in loso:
         held, path = item.split("=", 1)
-        f = _load(path)
-        p = power(f, held, SECOND.get(held, []))
-        print(f"\nWithout {held} ({int((f['source'] == held).sum())} films): " +
-              ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
-        fa = false_alarms(f, [held])
-        print(f"  false alarms on that model's test films: highest {max(fa.values()):.3f} over {len(fa)} kinds of "
-              f"batch; " + ", ".join(f"{k} {v:.3f}" for k, v in fa.items() if v > 0))
-        print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held).items()))
+        _held_out(_load(path), held)
+
+
+def _held_out(f, held: str, parts=None) -> None:
+    """Power, false alarms and the site after adaptation, with `held` left out of the reference."""
+    p = power(f, held, SECOND.get(held, []), parts)
+    print(f"\nWithout {held} ({int((f['source'] == held).sum())} films): " +
+          ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
+    fa = false_alarms(f, [held], parts)
+    print(f"  false alarms on the known sources' test films: highest {max(fa.values()):.3f} over {len(fa)} kinds "
+          f"of batch; " + ", ".join(f"{k} {v:.3f}" for k, v in fa.items() if v > 0))
+    print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held, parts).items()))
 
 
 def looks(shipped: Path, parts: int = 3) -> None:
@@ -153,53 +160,7 @@ def looks(shipped: Path, parts: int = 3) -> None:
     of the level (3: both predicted classes tested beside it, the strictest)."""
     f = _load(shipped)
     for held in sorted(set(f["source"].tolist())):
-        def fit(drop):
-            known = ~np.isin(f["source"], drop)
-            tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
-            block = {"classes": {}, "alpha": shift.ALPHA / parts, "min_films": shift.MIN_FILMS,
-                     "look": look.reference(f["thumbs"][tr], f["source"][tr], f["thumbs"][va], f["source"][va])}
-            return block, (np.zeros(len(f["source"])), np.zeros(len(f["source"]), bool),
-                           look.coordinates(block["look"], f["thumbs"]))
-
-        def rate(block, scored, draw):
-            zeros, none, coords = scored
-            return float(np.mean([shift._flagged(block, zeros[i], none[i], coords[i])
-                                  for i in (draw() for _ in range(REPEATS))]))
-
-        rng = np.random.default_rng(0)
-        block, scored = fit([held])
-        new = np.flatnonzero(f["source"] == held)
-        test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
-        out = {}
-        for n in (n for n in SIZES if n <= len(new)):
-            out[f"alone_{n}"] = rate(block, scored, lambda: rng.choice(new, n, replace=False))
-            out[f"half_{n}"] = rate(block, scored, lambda: np.r_[rng.choice(new, n // 2, replace=False),
-                                                               rng.choice(test, n - n // 2, replace=False)])
-        alarms = {}
-        for name, pool in [("any", test), ("normal", test[f["label"][test] == 0]), ("covid", test[f["label"][test] == 1])] + [
-                (t, test[f["source"][test] == t]) for t in sorted(set(f["source"][test].tolist()))]:
-            for n in (n for n in (30, 100, 300) if n <= len(pool)):
-                alarms[f"{name}_{n}"] = rate(block, scored, lambda: rng.choice(pool, n, replace=False))
-        mine = f["source"] == held
-        patients = np.unique(f["patient"][mine])
-        first = set(np.random.default_rng(1).permutation(patients)[:len(patients) // 2].tolist())
-        half = mine & np.isin(f["patient"], list(first))
-        site = {**block, "look": look.add_source(block["look"], f["thumbs"][half], "this site")}
-        site_scored = scored[:2] + (look.coordinates(site["look"], f["thumbs"]),)
-        rest = np.flatnonzero(mine & ~half)
-        after = {f"site_{n}": rate(site, site_scored, lambda: rng.choice(rest, n, replace=False))
-                 for n in (30, 60, 100) if n <= len(rest)}
-        for other in SECOND.get(held, []):
-            block2, scored2 = fit([held, other])
-            theirs = np.flatnonzero((f["source"] == other) & (f["split"] != "train"))
-            if len(new) >= 41 and len(theirs) >= 40:
-                out[f"with_{other}_81"] = rate(block2, scored2, lambda: np.r_[rng.choice(new, 41, replace=False),
-                                                                            rng.choice(theirs, 40, replace=False)])
-        print(f"\nWithout {held} ({len(new)} films; tau2 {block['look']['tau2']:.3f}): "
-              + ", ".join(f"{k} {v:.2f}" for k, v in out.items()))
-        print(f"  false alarms on the other sources' test films: highest {max(alarms.values()):.3f} over "
-              f"{len(alarms)} kinds of batch; " + ", ".join(f"{k} {v:.3f}" for k, v in alarms.items() if v > 0))
-        print("  after adaptation: " + ", ".join(f"{k} {v:.2f}" for k, v in after.items()))
+        _held_out(f, held, parts)
 
 
 def refresh(manifest: Path, bundle_path: str) -> None:
