@@ -368,9 +368,7 @@ def _result(row) -> Result:
         try:
             result.look = np.frombuffer(look, np.float16).astype(np.float32)
         except (ValueError, TypeError):
-            result.look = None  # the look part goes without this film
-        if result.look is not None and not np.isfinite(result.look).all():
-            result.look = None  # a damaged thumbnail: the same
+            result.look = None  # the look part goes without this film (batch.Summary also leaves out a damaged one)
     if heat:
         try:
             result.heat = HeatMap.from_bytes(heat)

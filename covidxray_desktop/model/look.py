@@ -29,7 +29,7 @@ def reference(fit_thumbs, fit_sources, level_thumbs, level_sources) -> dict | No
     x, fit_sources = np.asarray(fit_thumbs, np.float64), np.asarray(fit_sources)
     level, level_sources = np.asarray(level_thumbs, np.float64), np.asarray(level_sources)
     names = sorted(set(fit_sources.tolist()))
-    if len(x) <= 4 * DIMENSIONS or not names:
+    if len(x) <= 4 * DIMENSIONS:
         return None
     mean = x.mean(axis=0)
     basis = np.linalg.svd(x - mean, full_matrices=False)[2][:DIMENSIONS]
@@ -41,7 +41,7 @@ def reference(fit_thumbs, fit_sources, level_thumbs, level_sources) -> dict | No
         return None
     block = {"dimensions": DIMENSIONS, "mean": np.round(mean, 6).tolist(), "basis": np.round(basis, 7).tolist(),
              "whiten": np.round(whiten, 7).tolist(), "tau2": 0.0, "sources": []}
-    coords, excess = _coords(block, level), []
+    coords, excess = coordinates(block, level), []
     for name in sorted(set(level_sources.tolist())):
         k, fit = level_sources == name, fit_sources == name
         if k.sum() < MIN_PER_SOURCE:
@@ -54,21 +54,17 @@ def reference(fit_thumbs, fit_sources, level_thumbs, level_sources) -> dict | No
     return block if block["sources"] else None
 
 
-def _coords(block: dict, thumbs) -> np.ndarray:
-    t = np.asarray(thumbs, np.float64) - np.asarray(block["mean"])
-    return (t @ np.asarray(block["basis"]).T) @ np.asarray(block["whiten"]).T
-
-
 def coordinates(block: dict, thumbs) -> np.ndarray:
     """Each film's look: whitened coordinates on the leading directions."""
-    return _coords(block, thumbs)
+    t = np.asarray(thumbs, np.float64) - np.asarray(block["mean"])
+    return (t @ np.asarray(block["basis"]).T) @ np.asarray(block["whiten"]).T
 
 
 def add_source(block: dict | None, thumbs, name: str, coords=None) -> dict | None:
     """The block with one more known source (a site's adaptation films); fewer than 10 films set none."""
     if not block:
         return block
-    coords = _coords(block, thumbs) if coords is None else np.asarray(coords, np.float64)
+    coords = coordinates(block, thumbs) if coords is None else np.asarray(coords, np.float64)
     if len(coords) < MIN_PER_SOURCE:
         return block
     centre = {"name": name, "n": int(len(coords)), "centre": np.round(coords.mean(axis=0), 6).tolist()}

@@ -152,8 +152,7 @@ def looks(block: dict, thumbs):
     """The films' looks (model/look.py), or None where the block or the thumbnails lack them."""
     if thumbs is None or not block.get("look"):
         return None
-    thumbs = np.asarray(thumbs, np.float64)
-    return look.coordinates(block["look"], thumbs) if len(thumbs) else np.zeros((0, block["look"]["dimensions"]))
+    return look.coordinates(block["look"], thumbs)
 
 
 def _parts_p(block: dict, scores, predicted, coords) -> dict:

@@ -61,10 +61,15 @@ def _fit(f, drop=(), parts=None):
     is left untested."""
     known = ~np.isin(f["source"], list(drop))
     tr, va = known & (f["split"] == "train"), known & (f["split"] == "val")
-    looks = (f["thumbs"][va], f["thumbs"][tr], f["source"][tr]) if "thumbs" in f else None
+    looks = (_thumbs(f, va), _thumbs(f, tr), f["source"][tr]) if "thumbs" in f else None
     block = shift.reference(f["pooled"][va], f["predicted"][va], f["source"][va],
                             (f["pooled"][tr], f["predicted"][tr]), looks)
     return {**block, "min_per_class": 10 ** 9, "alpha": shift.ALPHA / parts} if parts else block
+
+
+def _thumbs(f, pick):
+    """The picked films' thumbnails, or None for a features file made before they were kept."""
+    return f["thumbs"][pick] if "thumbs" in f else None
 
 
 def _scores(block, f):
@@ -82,7 +87,7 @@ def false_alarms(f, drop=(), parts=None) -> dict:
     block = _fit(f, drop, parts)
     te = (f["split"] == "test") & ~np.isin(f["source"], list(drop))
     return shift.calibration(block, f["pooled"][te], f["predicted"][te], f["source"][te], f["label"][te],
-                             repeats=REPEATS, thumbs=f["thumbs"][te] if "thumbs" in f else None)
+                             repeats=REPEATS, thumbs=_thumbs(f, te))
 
 
 def power(f, held: str, second: list, parts=None) -> dict:
@@ -116,7 +121,7 @@ def adapted(f, site: str, parts=None) -> dict:
     first = set(rng.permutation(patients)[:len(patients) // 2].tolist())
     half = mine & np.isin(f["patient"], list(first))
     block = shift.add_source(block, f["pooled"][half], f["predicted"][half], "this site",
-                             thumbs=f["thumbs"][half] if "thumbs" in f else None)
+                             thumbs=_thumbs(f, half))
     scores = _scores(block, f)
     rest = np.flatnonzero(mine & ~half)
     return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False))
