@@ -52,6 +52,26 @@ def test_the_frozen_blocks_run_once_per_augmented_copy_and_the_epochs_train_only
     assert np.allclose(whole, np.asarray(top2.predict_on_batch(trunk2.predict_on_batch(x))), atol=1e-5)
 
 
+def test_the_frozen_pass_runs_on_the_light_runtime_and_falls_back_to_keras_when_the_export_disagrees():
+    from covidxray_desktop.model.architectures import build
+    from covidxray_desktop.training import fit
+    from covidxray_desktop.training.trunk import Trunk
+
+    trunk_net, _ = fit.frozen_split(build("efficientnet"))
+    x = np.random.default_rng(1).random((3, 224, 224, 1)).astype(np.float32)
+    keras_out = np.asarray(trunk_net.predict_on_batch(x))
+    scale = np.abs(keras_out).max()
+    trunk = Trunk(trunk_net)
+    first, second = trunk(x), trunk(x[::-1])
+    assert trunk.runtime == "onnx" and first.dtype == np.float16
+    assert np.abs(first - keras_out).max() <= 2e-3 * scale  # float16 rounding, not a different network
+    assert np.abs(second[::-1] - first).max() <= 2e-3 * scale
+    broken = Trunk(trunk_net)
+    broken._onnx.run = lambda batch: [np.zeros_like(keras_out)]  # an export that computes something else
+    assert np.abs(broken(x) - keras_out).max() <= 2e-3 * scale
+    assert broken.runtime == "keras" and np.abs(broken(x) - keras_out).max() <= 2e-3 * scale
+
+
 def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp_path):
     from covidxray_desktop.model.bundle import card_path, load
     from covidxray_desktop.model.calibration import sigmoid

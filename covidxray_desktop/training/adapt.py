@@ -28,6 +28,7 @@ from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled
+from covidxray_desktop.training.trunk import Trunk
 from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
@@ -154,7 +155,7 @@ def _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event,
 
     spec = dict(SPECS["efficientnet"], size=base.card["input"]["size"], preprocessing=base.card["preprocessing"],
                 acquisition=recipe.get("acquisition", True))
-    trunk = rehearsal.trunk(classifier)
+    trunk = Trunk(rehearsal.trunk(classifier))
     copies = fit.cached_copies(trunk, views, spec, seed, on_event, cancelled)
     plain = fit.run_trunk(trunk, fit.as_input(views, spec["channels"]))
 

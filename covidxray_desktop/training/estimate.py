@@ -41,7 +41,9 @@ def _timed(arch: str, abort: threading.Event) -> dict:
 
     from covidxray_desktop import backend
     from covidxray_desktop.model.architectures import SPECS, build, compile_for_training
-    from covidxray_desktop.training.fit import COPIES, frozen_split, step_input, trunk_cached, with_augmentation
+    from covidxray_desktop.training.fit import (COPIES, augmentation, frozen_split, step_input, trunk_cached,
+                                                with_augmentation)
+    from covidxray_desktop.training.trunk import Trunk
 
     device = backend.device()
     stopped = {"arch": arch, "device": device, "backend": backend.described(), "seconds_per_image": None}
@@ -54,11 +56,10 @@ def _timed(arch: str, abort: threading.Event) -> dict:
     y[:, 0] = 1
     model = build(arch)
     split = frozen_split(model) if trunk_cached(spec) else None
-    if split:  # the trunk's pass over the copies is timed through the augmentation, as the job runs it
-        front = with_augmentation(split[0], spec, 0) if spec["augment"] else split[0]
-        stepper = split[1]
+    if split:  # the trunk's pass over the copies is timed after the augmentation, as the job runs it
+        augmented, trunk, stepper = augmentation(spec, 0) if spec["augment"] else None, Trunk(split[0]), split[1]
     else:
-        front, stepper = None, with_augmentation(model, spec, 0) if spec["augment"] else model
+        augmented, trunk, stepper = None, None, with_augmentation(model, spec, 0) if spec["augment"] else model
     if abort.is_set():  # building takes seconds: a closing dialog need not wait for the timing too
         return stopped
     compile_for_training(stepper, arch, epochs=16, steps_per_epoch=100)
@@ -68,7 +69,8 @@ def _timed(arch: str, abort: threading.Event) -> dict:
         if abort.is_set():
             return stopped
         t0 = time.perf_counter()
-        x = np.asarray(front.predict_on_batch(x_in)) if front is not None else x_in
+        x = x_in if augmented is None else np.asarray(augmented.predict_on_batch(x_in))
+        x = x if trunk is None else trunk(x).astype(np.float32)
         t1 = time.perf_counter()
         stepper.train_on_batch(x, y)
         # A pretrained network's frozen layers (and the augmentation before them) run once per

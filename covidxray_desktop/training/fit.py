@@ -22,6 +22,7 @@ from covidxray_desktop.model.calibration import log_loss, sigmoid, to_logit
 from covidxray_desktop.training.augment import augmenter
 from covidxray_desktop.training.metrics import auc
 from covidxray_desktop.training.session import Cancelled
+from covidxray_desktop.training.trunk import Trunk
 
 
 def source_weights(samples) -> np.ndarray:
@@ -97,12 +98,25 @@ def with_augmentation(model, spec, seed: int):
     network's own; the augmentation is never saved with it). Inputs: (B, S, S, 1) films."""
     import keras
 
-    size = spec["size"]
-    films = keras.Input((size, size, 1), name="films")
-    x = augmenter(spec.get("acquisition", False), spec["channels"], seed)(films)
+    films, x = _augmenting(spec, seed)
     listed = isinstance(model.input, (list, tuple))  # a bundle's classifier takes a list of one
     out = model([x] if listed else x)
     return keras.Model(films, out[0] if isinstance(out, (list, tuple)) else out, name="augmented_training")
+
+
+def augmentation(spec, seed: int):
+    """The augmentation layer alone, as a network: films in, augmented network inputs out."""
+    import keras
+
+    return keras.Model(*_augmenting(spec, seed), name="augmentation")
+
+
+def _augmenting(spec, seed: int):
+    import keras
+
+    size = spec["size"]
+    films = keras.Input((size, size, 1), name="films")
+    return films, augmenter(spec.get("acquisition", False), spec["channels"], seed)(films)
 
 
 def films(views) -> np.ndarray:
@@ -174,6 +188,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
     trained, val_x, copies = model, as_input(arrays["val"][0], spec["channels"]), None
     if split is not None:
         trunk, trained = split
+        trunk = Trunk(trunk)
         copies = cached_copies(trunk, images, spec, int(rng.integers(2**31)), on_event, cancelled)
         val_x = run_trunk(trunk, val_x)
     # What the steps train: the cached top, or the whole network behind the augmentation layer
@@ -248,23 +263,23 @@ def time_left(history: list, epochs: int) -> float:
     return (epochs - len(history)) * float(np.mean([h["seconds"] for h in history]))
 
 
-def run_trunk(trunk, x) -> np.ndarray:
+def run_trunk(trunk: Trunk, x) -> np.ndarray:
     batch = backend.scoring_batch()
-    out = [np.asarray(trunk.predict_on_batch(x[i:i + batch])).astype(np.float16) for i in range(0, len(x), batch)]
-    return np.concatenate(out)
+    return np.concatenate([trunk(x[i:i + batch]) for i in range(0, len(x), batch)])
 
 
-def cached_copies(trunk, images, spec, seed: int, on_event, cancelled) -> np.ndarray:
+def cached_copies(trunk: Trunk, images, spec, seed: int, on_event, cancelled) -> np.ndarray:
     """COPIES augmented versions of every training film, through the frozen trunk:
-    (COPIES, n, ...) float16. The augmentation layer and the trunk run as one network, chunk
-    after chunk in order, so the copies follow from `seed` alone."""
+    (COPIES, n, ...) float16. The augmentation layer runs chunk after chunk in order, so the
+    copies follow from `seed` alone; the trunk runs where it is fastest (training/trunk.py)."""
     n, chunk = len(images), 64
     copies = COPIES if spec["augment"] else 1
-    through = with_augmentation(trunk, spec, seed) if spec["augment"] else trunk
+    augmented = augmentation(spec, seed) if spec["augment"] else None
     jobs = [(c, lo) for c in range(copies) for lo in range(0, n, chunk)]
     out, t0 = None, time.time()
     for k, (c, lo) in enumerate(jobs):
-        y = np.asarray(through.predict_on_batch(step_input(images[lo:lo + chunk], spec))).astype(np.float16)
+        x = step_input(images[lo:lo + chunk], spec)
+        y = trunk(x if augmented is None else augmented.predict_on_batch(x))
         if out is None:
             out = np.zeros((copies, n) + y.shape[1:], np.float16)
         out[c, lo:lo + len(y)] = y
