@@ -24,6 +24,13 @@ class Forward:
     def pooled(self) -> np.ndarray:
         return self.features.mean(axis=(1, 2))
 
+    @classmethod
+    def kept(cls, logits, pooled, masks) -> "Forward":
+        """A pass as `Network.passes` keeps it (no views, no feature maps): what the gate reads."""
+        out = cls(masks, None, None, logits)
+        out.__dict__["pooled"] = pooled  # the value the feature maps gave, before they were dropped
+        return out
+
 
 def light_runtime_available() -> bool:
     import importlib.util

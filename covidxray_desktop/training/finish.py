@@ -9,7 +9,7 @@ from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating, shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
-from covidxray_desktop.model.network import Network
+from covidxray_desktop.model.network import Forward, Network
 from covidxray_desktop.model.ood import Gate
 from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal
 from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
@@ -28,11 +28,12 @@ def calibrate(logits, decoded_val) -> tuple[float, dict, dict]:
     return temperature, points, facts
 
 
-def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None) -> Gate:
-    """`val_pass`: network.passes() of the validation films, when the caller has it already."""
+def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None, train_pass=None) -> Gate:
+    """`val_pass`, `train_pass`: network.passes() of the validation and training films, when the
+    caller has them already."""
     train, val = decoded["train"], decoded["val"]
     batch = backend.scoring_batch()
-    _, pooled_train, masks_train = network.passes(train.first, batch)
+    _, pooled_train, masks_train = train_pass or network.passes(train.first, batch)
     _, pooled_val, masks_val = val_pass or network.passes(val.first, batch)
     labels = np.array([s.label for s in train.samples])
     gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
@@ -76,7 +77,8 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     val_pass = network.passes(decoded["val"].first, backend.scoring_batch())  # calibration and gate share it
     temperature, points, facts = calibrate(val_pass[0], decoded["val"])
     on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
-    gate = fit_gate(network, decoded, segmenter is not None, data, val_pass)
+    train_pass = network.passes(decoded["train"].first, backend.scoring_batch())  # the gate and the shift test's
+    gate = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     parity = {"classifier": network.views(decoded["val"].first[:64].astype(np.float32), None if segmenter is None
                                           else network.masks(decoded["val"].first[:64]))}
@@ -89,18 +91,19 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
         on_event({"kind": "stage", "message": "keeping the rehearsal store"})
         bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
-    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data)
+    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data, train_pass)
 
 
-def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None):
+def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, train_pass=None):
     """Scores through the saved bundle on the light runtime (what `classify` runs), the shift
-    test's reference, then the card's metrics and the report."""
+    test's reference, then the card's metrics and the report. `train_pass`: the training films'
+    network.passes(), when the caller has them from the network just exported."""
     from covidxray_desktop.inference import Predictor
 
     predictor = Predictor(bundle, decode_limit_s=None)
     on_event({"kind": "stage", "message": "fitting the batch shift test on the validation split"})
     val_report = report(predictor, decoded["val"])
-    reference = shift_reference(predictor, decoded, val_report)
+    reference = shift_reference(predictor, decoded, val_report, train_pass)
     metrics, extra = {"val": val_report}, {}
     if decoded.get("test") is not None and len(decoded["test"].samples):
         on_event({"kind": "stage", "message": "scoring the test split"})
@@ -145,11 +148,11 @@ def _predicted(p, predictor) -> np.ndarray:
     return np.asarray(p) >= float(predictor.bundle.card["threshold"])
 
 
-def shift_reference(predictor, decoded, val_report=None) -> dict:
+def shift_reference(predictor, decoded, val_report=None, train_pass=None) -> dict:
     """The shift test's reference: its directions from the training films, its per-source levels
     from the validation films (each the films the gate accepted)."""
     val_report = report(predictor, decoded["val"]) if val_report is None else val_report
-    train = score(predictor, decoded["train"])
+    train = score(predictor, decoded["train"]) if train_pass is None else judged(predictor, decoded["train"], train_pass)
     ok = np.array([r is None for r in train["reasons"]], bool)
     keep = val_report["_accepted"]
     return shift.reference(val_report["_pooled"][keep], _predicted(val_report["_p"], predictor),
@@ -157,6 +160,19 @@ def shift_reference(predictor, decoded, val_report=None) -> dict:
                            (train["pooled"][ok], _predicted(train["p"][ok], predictor)),
                            (decoded["val"].thumbs[keep], decoded["train"].thumbs[ok],
                             [s.source for s, a in zip(decoded["train"].samples, ok) if a]))
+
+
+def judged(predictor, decoded, passed) -> dict:
+    """What score() gives, from a pass already made (Network.passes) by the network the predictor
+    runs as exported (checked equal when saved): the predictor's gate judges it, a batch at a time,
+    instead of a second pass over the same films."""
+    logits, pooled, masks = passed
+    batch, reasons = backend.scoring_batch(), []
+    for i in range(0, len(logits), batch):
+        part = slice(i, i + batch)
+        kept = Forward.kept(logits[part], pooled[part], None if masks is None else masks[part])
+        reasons += predictor.gate.assess(decoded.thumbs[part], kept, decoded.first[part])[1]
+    return {"p": predictor.probability(logits), "pooled": pooled, "reasons": reasons}
 
 
 def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
