@@ -47,7 +47,16 @@ def test_known_collections_alone_or_mixed_look_familiar_and_an_unseen_one_does_n
 def test_the_nearest_mix_of_sources_is_found_and_the_chi_square_tail_is_exact():
     centres = np.array([[0.0, 4.0, 0.0], [0.0, 0.0, 4.0]])
     w = look.nearest_mix(centres, np.array([1.0, 1.0]))
-    assert np.allclose(w, [0.5, 0.25, 0.25], atol=1e-3) and abs(w.sum() - 1) < 1e-9
+    assert np.allclose(w, [0.5, 0.25, 0.25], atol=1e-9) and abs(w.sum() - 1) < 1e-12
+    # Two collections that look alike, a batch beyond every one of them: no mix of the simplex is nearer.
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(12, 6))
+    centres[:, 4] = centres[:, 3]
+    target = rng.normal(size=12) * 3
+    w = look.nearest_mix(centres, target)
+    assert (w >= 0).all() and abs(w.sum() - 1) < 1e-12
+    tried = rng.dirichlet(np.full(6, 0.3), 20000)
+    assert np.sum((centres @ w - target) ** 2) <= np.min(np.sum((tried @ centres.T - target) ** 2, axis=1))
     assert abs(look.chi2_tail(2.0, 2) - np.exp(-1)) < 1e-12  # two degrees of freedom: exp(-x/2)
     assert abs(look.chi2_tail(21.026, 12) - 0.05) < 1e-3  # the tabled 95th percentile of chi-square(12)
 

@@ -86,24 +86,48 @@ def p_value(block: dict, coords) -> float:
     return chi2_tail(float(r @ r) / spread, int(block["dimensions"]))
 
 
-def nearest_mix(centres: np.ndarray, target: np.ndarray, steps: int = 20000) -> np.ndarray:
-    """Weights w >= 0, sum 1, with centres @ w nearest `target` (projected gradient descent: a
-    handful of sources, so it is cheap and needs no solver library)."""
-    w = np.full(centres.shape[1], 1 / centres.shape[1])
-    step = 1 / max(float(np.linalg.norm(centres, 2)) ** 2, 1e-12)
-    for _ in range(steps):
-        moved = _onto_simplex(w - step * centres.T @ (centres @ w - target))
-        if np.abs(moved - w).max() < 1e-10:
-            return moved
-        w = moved
+def nearest_mix(centres: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Weights w >= 0, sum 1, with centres @ w nearest `target`, exactly: an active-set method
+    (Lawson and Hanson's, on the simplex). A handful of sources: a few small linear solves, no
+    solver library; the shift test's simulations call it thousands of times in training."""
+    centres, target = np.asarray(centres, np.float64), np.asarray(target, np.float64)
+    gram, lin = centres.T @ centres, centres.T @ target
+    w = np.zeros(centres.shape[1])
+    w[int(np.argmin(((centres - target[:, None]) ** 2).sum(axis=0)))] = 1.0  # the nearest source
+    free = w > 0
+    for _ in range(10 * len(w) + 10):
+        grad = gram @ w - lin
+        slack = grad - grad[free].mean()  # what moving weight onto each source would gain (< 0: it helps)
+        slack[free] = 0.0
+        j = int(np.argmin(slack))
+        if slack[j] >= -1e-12 * max(1.0, float(np.abs(grad).max())):
+            return w  # no source left out would bring the mix nearer: optimal
+        free[j] = True
+        while True:  # the best mix of the free sources; where it leaves the simplex, go to its edge
+            z = _best_on(gram, lin, free)
+            if (z[free] > 0).all():
+                w = z
+                break
+            leaving = np.flatnonzero(free & (z <= 0))
+            steps = w[leaving] / (w[leaving] - z[leaving])
+            w = w + float(steps.min()) * (z - w)
+            free[leaving[int(np.argmin(steps))]] = False
+            free &= w > 0
+            w[~free] = 0.0
     return w
 
 
-def _onto_simplex(v: np.ndarray) -> np.ndarray:
-    u = np.sort(v)[::-1]
-    cumulative = np.cumsum(u) - 1
-    last = np.flatnonzero(u * np.arange(1, len(v) + 1) > cumulative)[-1]
-    return np.maximum(v - cumulative[last] / (last + 1), 0)
+def _best_on(gram, lin, free) -> np.ndarray:
+    """The least-squares mix of the free sources with weights summing to 1 (signs unconstrained)."""
+    idx = np.flatnonzero(free)
+    m = len(idx)
+    kkt = np.zeros((m + 1, m + 1))
+    kkt[:m, :m] = gram[np.ix_(idx, idx)]
+    kkt[:m, m] = kkt[m, :m] = 1.0
+    solved = np.linalg.lstsq(kkt, np.r_[lin[idx], 1.0], rcond=None)[0]
+    z = np.zeros(len(lin))
+    z[idx] = solved[:m]
+    return z
 
 
 def chi2_tail(x: float, dof: int) -> float:
