@@ -24,3 +24,16 @@ def test_onnx_and_keras_agree_on_every_test_film(default_bundle, shared_data):
         for fa, fb in zip(a.features, b.features):
             ga, gb = cam.grid(fa, weights, bias), cam.grid(fb, weights, bias)
             assert np.max(np.abs(ga - gb)) <= 0.01 * max(np.max(np.abs(gb)), cam.FLOOR)
+
+
+def test_a_large_batch_runs_in_chunks_and_gives_each_film_what_it_gets_alone(default_bundle):
+    from covidxray_desktop.model.runtime import CHUNK, OnnxPart
+
+    part = OnnxPart(default_bundle.part_bytes("classifier"))
+    films = np.random.default_rng(2).random((CHUNK + 5, 224, 224, 1)).astype(np.float32)
+    features, logits = part.run(films)
+    assert features.shape[0] == logits.shape[0] == CHUNK + 5
+    for k in (0, CHUNK - 1, CHUNK, CHUNK + 4):  # either side of the chunk's edge
+        alone_features, alone_logit = part.run(films[k:k + 1])
+        assert np.allclose(logits[k], alone_logit[0], atol=1e-5)
+        assert np.allclose(features[k], alone_features[0], atol=1e-4 * np.abs(alone_features).max())

@@ -11,6 +11,9 @@ import numpy as np
 from covidxray_desktop.errors import ModelError, brief
 
 
+CHUNK = 16  # films per run of a network (see OnnxPart.run)
+
+
 def threads() -> int:
     """Intra-op threads: the cores, at most 4 (the decoding workers and the window need the rest)."""
     return max(1, min(4, os.cpu_count() or 1))
@@ -47,7 +50,14 @@ class OnnxPart:
         self.output_shapes = [tuple(o.shape) for o in self.session.get_outputs()]
 
     def run(self, x: np.ndarray) -> list:
-        return self.session.run(None, {self.input: np.ascontiguousarray(x, np.float32)})
+        """Outputs for a batch of any size, run CHUNK films at a time: on a CPU larger runs are slower
+        per film (4.4 ms at 16 films, 4.9 at 64, the classifier on 2 cores) and hold more memory
+        (ONNX Runtime keeps its largest run's working memory: 190 MB at 16 films, 770 MB at 64)."""
+        x = np.ascontiguousarray(x, np.float32)
+        if len(x) <= CHUNK:
+            return self.session.run(None, {self.input: x})
+        runs = [self.session.run(None, {self.input: x[i:i + CHUNK]}) for i in range(0, len(x), CHUNK)]
+        return [np.concatenate(parts) for parts in zip(*runs)]
 
 
 def external_data(model: bytes) -> bool:
