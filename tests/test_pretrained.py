@@ -72,17 +72,28 @@ def test_the_frozen_pass_runs_on_the_light_runtime_and_falls_back_to_keras_when_
     assert broken.runtime == "keras" and np.abs(broken(x) - keras_out).max() <= 2e-3 * scale
 
 
-def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp_path):
+def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp_path, monkeypatch):
     from covidxray_desktop.model.bundle import card_path, load
     from covidxray_desktop.model.calibration import sigmoid
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.prepare import Route
-    from covidxray_desktop.training import cache, dataset
+    from covidxray_desktop.training import cache, dataset, finish
     from covidxray_desktop.training.job import train
 
+    seen, runnable = {}, finish.runnable
+
+    def watched(*args):
+        network, combined, exported = runnable(*args)
+        seen.update(runtime=network.runtime, exported=exported)
+        return network, combined, exported
+
+    monkeypatch.setattr(finish, "runnable", watched)
     data = class_folders(tmp_path / "site", per_class=16)
     bundle, _ = train(data, arch="efficientnet", epochs=1, out_dir=tmp_path / "m", name="pretrained")
     card = bundle.card
+    # Calibration, the gate and the shift test were fitted on the very export the bundle holds.
+    assert seen["runtime"] == "onnx" and set(seen["exported"]) == {"classifier", "lungs"}
+    assert all(bundle.part_bytes(part) == data_ for part, data_ in seen["exported"].items())
     assert card["arch"] == "efficientnet" and card["input"]["size"] == 224
     # The gate works on the 1,280 pooled features projected to at most 64 directions (fewer here: a
     # few films span fewer): a card of a few MB, not 20.

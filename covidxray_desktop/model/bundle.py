@@ -119,12 +119,14 @@ def load(path=None, keras: bool = False) -> ModelBundle:
     return bundle
 
 
-def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_inputs=None) -> ModelBundle:
+def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_inputs=None,
+         exported: dict | None = None) -> ModelBundle:
     """Write the bundle: `name.keras`, its light-runtime export and the card, as one change (see commit).
 
     An existing bundle of that name (or its report) is refused unless `overwrite`; an overwritten one
     keeps working until the new one is whole. The export is checked against
-    Keras on `parity_inputs` (a dict part -> inputs) before anything is kept.
+    Keras on `parity_inputs` (a dict part -> inputs) before anything is kept. `exported`: the
+    export export.light() made of this very model already (training runs on it before saving).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,27 +143,22 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
         digest = sha256_file(tmp)
         card = dict(card, format_version=FORMAT_VERSION, name=name, keras_sha256=digest,
                     version=f"{dt.date.today():%Y-%m-%d}+{digest[:8]}")
-        from covidxray_desktop import backend
         from covidxray_desktop.model import export
 
-        # The exporter runs on TensorFlow; a bundle trained under another backend (a GPU machine)
-        # is saved without it and exported later on a PC (`covidxray export`).
-        exportable = backend.name() == "tensorflow" and export.too_large(plain) is None
-        parts = export.parts(plain) if exportable else {}
-        runtime, exported = {}, {}
-        for part, net in parts.items():
+        if exported is None:
+            exported = export.light(plain, parity_inputs) if export.exportable(plain) else {}
+        runtime, written = {}, {}
+        for part, data in exported.items():
             file = f"{name}.{part}.onnx"
             tmp_part = _temp(out_dir, f"{name}.{part}", ".onnx", temps)
-            export.to_onnx(net, tmp_part)
-            export.check_parity(net, tmp_part, (parity_inputs or {}).get(part), part)
-            runtime[part] = {"file": file, "sha256": sha256_file(tmp_part), "format": "onnx",
-                             "opset": export.OPSET}
-            exported[part] = tmp_part
+            Path(tmp_part).write_bytes(data)
+            runtime[part] = {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET}
+            written[part] = tmp_part
         if runtime:
             card["runtime"] = runtime
         cards.validate(card, f"{name}.json")
         files = {target.name: tmp, card_path(target).name: _card_temp(out_dir, name, card, temps)}
-        files.update({runtime[part]["file"]: tmp_part for part, tmp_part in exported.items()})
+        files.update({runtime[part]["file"]: tmp_part for part, tmp_part in written.items()})
         commit.together(out_dir, name, files)  # the old bundle stays whole until the new one is
     finally:
         _remove(temps)
@@ -183,12 +180,11 @@ def export_runtime(bundle: ModelBundle) -> ModelBundle:
     runtime, files, temps = {}, {}, []
     folder, name = bundle.path.parent, bundle.path.stem
     try:
-        for part, net in export.parts(model).items():
+        for part, data in export.light(model).items():
             file = f"{bundle.card['name']}.{part}.onnx"
             files[file] = tmp = _temp(folder, f"{name}.{part}", ".onnx", temps)
-            export.to_onnx(net, tmp)
-            export.check_parity(net, tmp, None, part)
-            runtime[part] = {"file": file, "sha256": sha256_file(tmp), "format": "onnx", "opset": export.OPSET}
+            Path(tmp).write_bytes(data)
+            runtime[part] = {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET}
         card = cards.validate(dict(bundle.card, runtime=runtime), card_path(bundle.path).name)
         files[card_path(bundle.path).name] = _card_temp(folder, name, card, temps)
         commit.together(folder, name, files)  # networks and card change together or not at all

@@ -39,6 +39,30 @@ def parts(model) -> dict:
     return out
 
 
+def exportable(model) -> bool:
+    """Whether `model` is exported here: the exporter runs on TensorFlow (a bundle trained under
+    another backend is exported later on a PC: `covidxray export`), and not for huge networks."""
+    from covidxray_desktop import backend
+
+    return backend.name() == "tensorflow" and too_large(model) is None
+
+
+def light(model, parity_inputs=None) -> dict:
+    """part -> the ONNX bytes of that part of `model` (a bundle's combined network), each checked
+    against Keras on `parity_inputs` (part -> inputs; random films where none are given)."""
+    import tempfile
+    from pathlib import Path
+
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for part, net in parts(model).items():
+            path = Path(folder) / f"{part}.onnx"
+            to_onnx(net, path)
+            check_parity(net, path, (parity_inputs or {}).get(part), part)
+            out[part] = path.read_bytes()
+    return out
+
+
 def to_onnx(net, path) -> None:
     import warnings
 

@@ -67,6 +67,16 @@ class Network:
                    _keras_part(segmenter), "keras")
         return net
 
+    @classmethod
+    def from_exports(cls, card: dict, exported: dict) -> "Network":
+        """Networks being trained, on the light runtime: `exported` is export.light()'s part -> bytes."""
+        from covidxray_desktop.model.runtime import OnnxPart
+
+        net = cls.__new__(cls)
+        parts = {part: OnnxPart(data, name=f"the {part} export") for part, data in exported.items()}
+        net._setup(card, parts["classifier"], parts.get("lungs"), "onnx")
+        return net
+
     def _setup(self, card, classifier, segmenter, runtime) -> None:
         self.size, self.channels = int(card["input"]["size"]), int(card["input"]["channels"])
         self.method, self.output = card["preprocessing"], card["output"]

@@ -72,7 +72,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
         "lungs": lung_card, "training": training, "history": history, "disclaimer": DISCLAIMER,
         "intended_use": "Research on COVID-19 vs normal frontal chest X-rays; not for diagnosis.",
     }
-    network = Network.from_keras(card, classifier, segmenter)
+    network, combined, exported = runnable(card, classifier, segmenter, decoded["val"].first[:64])
     on_event({"kind": "stage", "message": "calibrating on the validation split"})
     val_pass = network.passes(decoded["val"].first, backend.scoring_batch())  # calibration and gate share it
     temperature, points, facts = calibrate(val_pass[0], decoded["val"])
@@ -80,18 +80,35 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     train_pass = network.passes(decoded["train"].first, backend.scoring_batch())  # the gate and the shift test's
     gate = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
-    parity = {"classifier": network.views(decoded["val"].first[:64].astype(np.float32), None if segmenter is None
-                                          else network.masks(decoded["val"].first[:64]))}
-    if segmenter is not None:
-        from covidxray_desktop.model.lungs import segmenter_input
-
-        parity["lungs"] = np.stack([segmenter_input(b.astype(np.float32)) for b in decoded["val"].first[:64]])[..., None]
     cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
-    bundle = bundles.save(bundles.combine(classifier, segmenter), card, out_dir, name, overwrite, parity)
+    bundle = bundles.save(combined, card, out_dir, name, overwrite, exported=exported)
+    del network  # its runtime's working memory goes before the saved bundle's runtime starts
     if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
         on_event({"kind": "stage", "message": "keeping the rehearsal store"})
         bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
     return assess_saved(bundle, decoded, history, out_dir, name, on_event, data, train_pass)
+
+
+def runnable(card, classifier, segmenter, films) -> tuple:
+    """(network, combined model, its export or None): the trained networks as `classify` will run
+    them, exported now and checked against Keras on `films` (first-stage films), so that
+    calibration, the gate and the shift test are fitted on what the bundle will hold, at the light
+    runtime's speed. Where the model is not exported here, Keras runs them."""
+    from covidxray_desktop.model import export
+
+    combined = bundles.combine(classifier, segmenter)
+    keras_network = Network.from_keras(card, classifier, segmenter)
+    if not export.exportable(combined):
+        return keras_network, combined, None
+    films = np.asarray(films, np.float32)
+    masks = None if segmenter is None else keras_network.masks(films)
+    parity = {"classifier": keras_network.views(films, masks)}
+    if segmenter is not None:
+        from covidxray_desktop.model.lungs import segmenter_input
+
+        parity["lungs"] = np.stack([segmenter_input(b) for b in films])[..., None]
+    exported = export.light(combined, parity)
+    return Network.from_exports(card, exported), combined, exported
 
 
 def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, train_pass=None):
@@ -163,9 +180,9 @@ def shift_reference(predictor, decoded, val_report=None, train_pass=None) -> dic
 
 
 def judged(predictor, decoded, passed) -> dict:
-    """What score() gives, from a pass already made (Network.passes) by the network the predictor
-    runs as exported (checked equal when saved): the predictor's gate judges it, a batch at a time,
-    instead of a second pass over the same films."""
+    """What score() gives, from a pass already made (Network.passes) by the networks the predictor
+    runs (training's are the very export the bundle holds): the predictor's gate judges it, a
+    batch at a time, instead of a second pass over the same films."""
     logits, pooled, masks = passed
     batch, reasons = backend.scoring_batch(), []
     for i in range(0, len(logits), batch):
