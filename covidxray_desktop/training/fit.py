@@ -85,7 +85,7 @@ def trunk_cached(spec) -> bool:
     """Whether to run a frozen trunk once per cached copy (True) or in every step (False).
 
     On a CPU the frozen trunk is most of a step's arithmetic: running it over COPIES copies once
-    instead of over every batch of 16 epochs keeps the 2-core job near 12 minutes. On a GPU the
+    instead of over every batch of 16 epochs keeps the 2-core job under 10 minutes. On a GPU the
     whole network takes a few milliseconds a step, and the cached pass (its copies held in host
     memory and copied to the device every step) would cost more than it saves; there every
     epoch sees freshly augmented films instead of COPIES fixed ones.
