@@ -57,6 +57,9 @@ def test_the_nearest_mix_of_sources_is_found_and_the_chi_square_tail_is_exact():
     assert (w >= 0).all() and abs(w.sum() - 1) < 1e-12
     tried = rng.dirichlet(np.full(6, 0.3), 20000)
     assert np.sum((centres @ w - target) ** 2) <= np.min(np.sum((tried @ centres.T - target) ** 2, axis=1))
+    # The same mix whatever the units and wherever the looks sit.
+    assert np.allclose(look.nearest_mix(centres * 1e4 + 3e3, target * 1e4 + 3e3), w, atol=1e-9)
+    assert np.allclose(look.nearest_mix(centres * 1e-6, target * 1e-6), w, atol=1e-9)
     assert abs(look.chi2_tail(2.0, 2) - np.exp(-1)) < 1e-12  # two degrees of freedom: exp(-x/2)
     assert abs(look.chi2_tail(21.026, 12) - 0.05) < 1e-3  # the tabled 95th percentile of chi-square(12)
 

@@ -125,8 +125,8 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
 
     An existing bundle of that name (or its report) is refused unless `overwrite`; an overwritten one
     keeps working until the new one is whole. The export is checked against
-    Keras on `parity_inputs` (a dict part -> inputs) before anything is kept. `exported`: the
-    export export.light() made of this very model already (training runs on it before saving).
+    Keras on `parity_inputs` (a dict part -> inputs) before anything is kept; or `exported` is
+    what export.light() made of this very model, checked there (training runs on it before saving).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -50,17 +50,22 @@ def exportable(model) -> bool:
 def light(model, parity_inputs=None) -> dict:
     """part -> the ONNX bytes of that part of `model` (a bundle's combined network), each checked
     against Keras on `parity_inputs` (part -> inputs; random films where none are given)."""
+    out = {}
+    for part, net in parts(model).items():
+        out[part] = onnx_bytes(net)
+        check_parity(net, out[part], (parity_inputs or {}).get(part), part)
+    return out
+
+
+def onnx_bytes(net) -> bytes:
+    """One Keras network as ONNX bytes (the exporter writes a file: a temporary one)."""
     import tempfile
     from pathlib import Path
 
-    out = {}
     with tempfile.TemporaryDirectory() as folder:
-        for part, net in parts(model).items():
-            path = Path(folder) / f"{part}.onnx"
-            to_onnx(net, path)
-            check_parity(net, path, (parity_inputs or {}).get(part), part)
-            out[part] = path.read_bytes()
-    return out
+        path = Path(folder) / "network.onnx"
+        to_onnx(net, path)
+        return path.read_bytes()
 
 
 def to_onnx(net, path) -> None:
@@ -77,7 +82,8 @@ def to_onnx(net, path) -> None:
 
 
 def check_parity(net, onnx_path, inputs, part: str) -> None:
-    """Keras and ONNX Runtime on the same inputs: the same P(COVID), features and lung logits."""
+    """Keras and ONNX Runtime on the same inputs: the same P(COVID), features and lung logits.
+    `onnx_path`: the export's file, or its bytes."""
     from covidxray_desktop.model.runtime import OnnxPart
 
     shape = tuple(net.inputs[0].shape[1:])
@@ -85,7 +91,7 @@ def check_parity(net, onnx_path, inputs, part: str) -> None:
         inputs = np.random.default_rng(0).random((8,) + shape, dtype=np.float32)
     inputs = np.asarray(inputs, np.float32)[:64]
     expected = [np.asarray(a, np.float32) for a in _as_list(net.predict_on_batch(inputs))]
-    got = OnnxPart(onnx_path).run(inputs)
+    got = OnnxPart(onnx_path, name=f"the {part}'s export").run(inputs)
     if part == "classifier":
         softmax = expected[1].ndim == 2 and expected[1].shape[-1] == 2
         p_keras, p_onnx = (expected[1], got[1]) if softmax else (_p(expected[1]), _p(got[1]))

@@ -89,8 +89,16 @@ def p_value(block: dict, coords) -> float:
 def nearest_mix(centres: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Weights w >= 0, sum 1, with centres @ w nearest `target`, exactly: an active-set method
     (Lawson and Hanson's, on the simplex). A handful of sources: a few small linear solves, no
-    solver library; the shift test's simulations call it thousands of times in training."""
+    solver library; the shift test's simulations call it thousands of times in training. Where two
+    sources' looks coincide, any split between them is as near; the weight goes to one of them."""
     centres, target = np.asarray(centres, np.float64), np.asarray(target, np.float64)
+    # Solved about the first centre, in units of the spread: the same mix whatever the scale, and
+    # the weights' sum stays exact in the linear solves.
+    origin = centres[:, 0]
+    scale = max(float(np.abs(centres - origin[:, None]).max()), float(np.abs(target - origin).max()))
+    if scale == 0:
+        return np.full(centres.shape[1], 1 / centres.shape[1])
+    centres, target = (centres - origin[:, None]) / scale, (target - origin) / scale
     gram, lin = centres.T @ centres, centres.T @ target
     w = np.zeros(centres.shape[1])
     w[int(np.argmin(((centres - target[:, None]) ** 2).sum(axis=0)))] = 1.0  # the nearest source
@@ -100,8 +108,8 @@ def nearest_mix(centres: np.ndarray, target: np.ndarray) -> np.ndarray:
         slack = grad - grad[free].mean()  # what moving weight onto each source would gain (< 0: it helps)
         slack[free] = 0.0
         j = int(np.argmin(slack))
-        if slack[j] >= -1e-12 * max(1.0, float(np.abs(grad).max())):
-            return w  # no source left out would bring the mix nearer: optimal
+        if slack[j] >= -1e-12:
+            break  # no source left out would bring the mix nearer: optimal
         free[j] = True
         while True:  # the best mix of the free sources; where it leaves the simplex, go to its edge
             z = _best_on(gram, lin, free)
@@ -109,12 +117,14 @@ def nearest_mix(centres: np.ndarray, target: np.ndarray) -> np.ndarray:
                 w = z
                 break
             leaving = np.flatnonzero(free & (z <= 0))
-            steps = w[leaving] / (w[leaving] - z[leaving])
+            gone = w[leaving] - z[leaving]
+            steps = np.where(gone > 0, w[leaving] / np.where(gone > 0, gone, 1), 0.0)
             w = w + float(steps.min()) * (z - w)
             free[leaving[int(np.argmin(steps))]] = False
             free &= w > 0
             w[~free] = 0.0
-    return w
+    w = np.maximum(w, 0.0)
+    return w / w.sum()
 
 
 def _best_on(gram, lin, free) -> np.ndarray:

@@ -105,6 +105,18 @@ class Network:
             views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), m, self.size, self.suppress)
         return views
 
+    def parity_inputs(self, bases: np.ndarray) -> dict:
+        """part -> what an export of these networks is checked on, from first-stage films: the
+        classifier's views, and the segmenter's own inputs where there is one."""
+        from covidxray_desktop.model.lungs import segmenter_input
+
+        bases = np.asarray(bases, np.float32)
+        masks, views = self.lung_views(bases)
+        out = {"classifier": views}
+        if self._lungs is not None:
+            out["lungs"] = np.stack([segmenter_input(b) for b in bases])[..., None]
+        return out
+
     def classify(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Classifier inputs -> (feature maps, COVID logits)."""
         x = np.asarray(views, np.float32)

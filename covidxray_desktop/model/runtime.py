@@ -35,7 +35,7 @@ class OnnxPart:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1")
         options.add_session_config_entry("session.force_spinning_stop", "1")
         options.log_severity_level = 3
-        name = name or Path(str(model)).name
+        name = name or ("the network" if isinstance(model, bytes) else Path(str(model)).name)
         if isinstance(model, bytes) and external_data(model):
             raise ModelError(f"{name}: the network keeps its weights in other files, which its model card does "
                              f"not cover; it is refused. Export the bundle again with this app.")

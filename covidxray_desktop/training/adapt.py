@@ -123,9 +123,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     on_event({"kind": "stage", "message": "saving the adapted model"})
     segmenter = base.keras_part("lungs")
     adapted = bundles.save(bundles.combine(model, segmenter), card, out_dir, name, overwrite,
-                           {"classifier": network.views(decoded["train"].first[:32].astype(np.float32),
-                                                        None if segmenter is None else
-                                                        network.masks(decoded["train"].first[:32]))})
+                           network.parity_inputs(decoded["train"].first[:32]))
     if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
         adapted = rehearsal.copy(base, adapted)
     after = Predictor(adapted, decode_limit_s=None)

@@ -4,9 +4,10 @@ Every source here holds one class, so whatever marks a source (sharpness, noise,
 resolution, burnt-in letters, the arrows and boxes of publication figures) would otherwise be
 learnt as disease. Each of those is randomised here, for both classes alike.
 
-Written in keras.ops on whole batches, so it runs where the network runs: inside the training
-step on a GPU (the step never waits for the processor), or once per cached copy on a CPU
-(fit.py). Random draws come from a keras SeedGenerator: the same seed gives the same films.
+Written in keras.ops on whole batches: inside the training step on a GPU (the step never waits
+for the processor), or on a CPU once per cached copy, as a network of its own ahead of the
+frozen blocks (fit.py). Random draws come from a keras SeedGenerator: the same seed gives the
+same films.
 """
 import numpy as np
 

@@ -93,21 +93,14 @@ def runnable(card, classifier, segmenter, films) -> tuple:
     """(network, combined model, its export or None): the trained networks as `classify` will run
     them, exported now and checked against Keras on `films` (first-stage films), so that
     calibration, the gate and the shift test are fitted on what the bundle will hold, at the light
-    runtime's speed. Where the model is not exported here, Keras runs them."""
+    runtime's speed. Where the model is not exported here, and on a GPU, Keras runs them."""
     from covidxray_desktop.model import export
 
     combined = bundles.combine(classifier, segmenter)
     keras_network = Network.from_keras(card, classifier, segmenter)
-    if not export.exportable(combined):
+    if not export.exportable(combined) or backend.on_gpu():  # on a GPU Keras scores faster; save exports
         return keras_network, combined, None
-    films = np.asarray(films, np.float32)
-    masks = None if segmenter is None else keras_network.masks(films)
-    parity = {"classifier": keras_network.views(films, masks)}
-    if segmenter is not None:
-        from covidxray_desktop.model.lungs import segmenter_input
-
-        parity["lungs"] = np.stack([segmenter_input(b) for b in films])[..., None]
-    exported = export.light(combined, parity)
+    exported = export.light(combined, keras_network.parity_inputs(films))
     return Network.from_exports(card, exported), combined, exported
 
 

@@ -191,6 +191,7 @@ def _epochs(arch, spec, parts, arrays, epochs, seed, on_event, cancelled, model=
         trunk = Trunk(trunk)
         copies = cached_copies(trunk, images, spec, int(rng.integers(2**31)), on_event, cancelled)
         val_x = run_trunk(trunk, val_x)
+        del trunk  # its runtime's working memory is not needed in the epochs
     # What the steps train: the cached top, or the whole network behind the augmentation layer
     # (one seed for the run: the layer's random draws follow the order of the steps).
     stepper = trained if copies is not None or not spec["augment"] else \

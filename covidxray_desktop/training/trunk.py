@@ -4,12 +4,9 @@ The frozen pass (six augmented copies of every training film through the pretrai
 never change) is the largest part of the job on a CPU. ONNX Runtime runs those blocks in half the
 time TensorFlow does on a 2-core PC (4.3 against 8.4 ms a film at 224 px), so the trunk is
 exported once per run (two seconds) and checked against Keras on the first batch. Without the
-exporter (Keras on JAX or PyTorch: bundles are exported on TensorFlow only), or should the two
-ever disagree, Keras runs it, as before.
+exporter (Keras on JAX or PyTorch: bundles are exported on TensorFlow only), on a GPU, or should
+the two ever disagree, Keras runs it, as before.
 """
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 from covidxray_desktop import backend
@@ -43,17 +40,15 @@ class Trunk:
 
 
 def _exported(net):
-    """The trunk on ONNX Runtime, or None where it cannot be exported here."""
-    if backend.name() != "tensorflow":
+    """The trunk on ONNX Runtime, or None where it cannot be exported here, or where a GPU runs
+    Keras faster than the processor runs ONNX Runtime."""
+    if backend.name() != "tensorflow" or backend.on_gpu():
         return None
     from covidxray_desktop.errors import ModelError
-    from covidxray_desktop.model.export import to_onnx
+    from covidxray_desktop.model.export import onnx_bytes
     from covidxray_desktop.model.runtime import OnnxPart
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "trunk.onnx"
-        try:
-            to_onnx(net, path)
-            return OnnxPart(path.read_bytes(), name="the frozen trunk")
-        except (ModelError, ImportError):  # no exporter installed: Keras runs the trunk
-            return None
+    try:
+        return OnnxPart(onnx_bytes(net), name="the frozen trunk")
+    except (ModelError, ImportError):  # no exporter installed: Keras runs the trunk
+        return None
