@@ -78,3 +78,26 @@ def test_a_damaged_store_gets_a_sentence_instead_of_a_window_that_never_comes(tm
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "r.db: not a usable results store" in done.stderr
+
+
+def test_a_worker_still_finishing_when_the_application_quits_ends_quietly(qtbot, monkeypatch):
+    """At quit Qt deletes every object, the workers' voices too; a thread finishing then (a training
+    estimate exporting its network, say) has nobody to tell, and prints no traceback."""
+    import threading
+
+    import shiboken6
+
+    from covidxray_desktop.gui import worker as workers
+
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    go, voices = threading.Event(), []
+    real = workers._Voice
+    monkeypatch.setattr(workers, "_Voice", lambda: voices.append(real()) or voices[-1])
+    job = workers.Worker(lambda w: go.wait(30))
+    job.start()
+    thread = job._thread
+    shiboken6.delete(voices[0])  # what the application's end does to it
+    go.set()
+    thread.join(30)
+    assert crashes == []

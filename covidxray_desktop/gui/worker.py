@@ -71,25 +71,34 @@ class Worker(QObject):
 def _run(voice: _Voice, abort: threading.Event, function, args) -> None:
     """The thread: it touches only `voice` and `abort`, never the Worker, which may be gone.
     Every emit is queued to the GUI thread, in order."""
-    voice.started.emit()
+    _say(voice.started)
     try:
         result = function(*args)
         if hasattr(result, "__next__"):
             try:
                 while True:
-                    voice.yielded.emit(next(result))
+                    _say(voice.yielded, next(result))
             except StopIteration as stop:
                 result = stop.value
     except Aborted:
-        voice.aborted.emit()
+        _say(voice.aborted)
         return
     except BaseException as exc:  # reaches the user as a message, never lost in a thread
-        voice.errored.emit(exc)
+        _say(voice.errored, exc)
         return
     if abort.is_set():
-        voice.aborted.emit()
+        _say(voice.aborted)
     else:
-        voice.finished.emit(result)
+        _say(voice.finished, result)
+
+
+def _say(signal, *args) -> None:
+    """Emit, unless the application has quit while this thread finished (Qt then deleted the voice
+    with everything else): there is no one left to tell, and no traceback belongs on the terminal."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        pass
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
