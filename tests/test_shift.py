@@ -63,6 +63,28 @@ def test_after_adaptation_the_sites_own_films_are_no_shift_but_another_site_stil
     assert "this site" not in [r["name"] for r in block["classes"]["covid"]["sources"]]  # the base is left as it was
 
 
+def patients_in_series(seed, patients=24, per=6):
+    """A site that films each patient several times (an intensive-care unit): one patient's films
+    share that patient's look. -> (pooled, predicted COVID, patient of each film)."""
+    rng = np.random.default_rng(seed)
+    own = 0.4 * rng.normal(size=(patients, DIM))
+    x = np.repeat(own, per, axis=0) + 0.2 * rng.normal(size=(patients * per, DIM))
+    return (x + 6) ** 2, np.full(patients * per, True), np.repeat(np.arange(patients), per)
+
+
+def test_a_site_that_films_its_patients_in_series_is_not_flagged_on_its_other_patients_after_adaptation():
+    block, _ = fitted()
+    flagged = {"patients": [], "films": []}
+    for seed in range(40):  # forty such sites, each adapted on half its patients
+        pooled, predicted, who = patients_in_series(seed)
+        half = who < 12
+        for counted, patients in (("patients", who[half]), ("films", None)):
+            adapted = shift.add_source(block, pooled[half], predicted[half], "this site", patients=patients)
+            flagged[counted].append(shift.test(adapted, pooled[~half][:60], predicted[~half][:60])["detected"])
+    assert np.mean(flagged["patients"]) <= 0.1
+    assert np.mean(flagged["films"]) >= 0.2  # counting films, one patient's six look like six patients
+
+
 def test_a_small_batch_or_an_older_cards_reference_is_not_tested_and_says_why():
     block, (pooled, predicted, _) = fitted()
     small = shift.test(block, pooled[:12], predicted[:12])

@@ -51,13 +51,14 @@ ADVICE = ("Check the model on about 100 of this site's labelled films (Tools ▸
 NO_SHIFT = "these films look like the ones this model was checked on"
 
 
-def reference(pooled, predicted_covid, sources, others=None, looks=None) -> dict:
+def reference(pooled, predicted_covid, sources, others=None, looks=None, patients=None) -> dict:
     """The card's `shift` block. `pooled`, `predicted_covid`, `sources`: films that set each known
     source's level (the validation films the gate accepted); `others`: (pooled, predicted COVID) of
     other films of those sources that the directions are fitted on (the training films the gate
     accepted). Without `others` the directions come from the level films themselves, which then
     look more familiar than new films of their sources: more false alarms. `looks`: (thumbnails of
-    the level films, thumbnails of the fitted films, their sources) for the look part."""
+    the level films, thumbnails of the fitted films, their sources) for the look part. `patients`:
+    each level film's patient, where known (see add_source)."""
     fit_pooled, fit_predicted = others if others is not None else (pooled, predicted_covid)
     fit_pooled, fit_predicted = _features(fit_pooled), np.asarray(fit_predicted, bool)
     out = {"method": METHOD, "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS,
@@ -78,7 +79,8 @@ def reference(pooled, predicted_covid, sources, others=None, looks=None) -> dict
     predicted, sources = np.asarray(predicted_covid, bool), np.asarray(sources)
     for name in sorted(set(sources.tolist())):
         k = sources == name
-        out = add_source(out, None, predicted[k], name, scores=scores[k])
+        out = add_source(out, None, predicted[k], name, scores=scores[k],
+                         patients=None if patients is None else np.asarray(patients)[k])
     return out
 
 
@@ -107,10 +109,14 @@ def novelty(block: dict, pooled, predicted_covid) -> np.ndarray:
     return out
 
 
-def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None, thumbs=None) -> dict | None:
+def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None, thumbs=None,
+               patients=None) -> dict | None:
     """The reference with one more known source (a site's adaptation films): batches like its films
     are no shift from then on. `scores`: the films' novelty, when already computed; `thumbs`: their
-    thumbnails, for the look part."""
+    thumbnails, for the look part; `patients`: each film's patient, where known. A site's films come
+    in patients' series (an intensive-care unit films its patients day after day), and one
+    patient's films are alike: the uncertainty of the source's level counts its patients, not its
+    films, or the site's other patients would be flagged as a shift (measured: see the README)."""
     if not usable(block):
         return block
     predicted = np.asarray(predicted_covid, bool)
@@ -123,8 +129,9 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
         if ref is None or k.sum() < MIN_PER_SOURCE:
             continue
         x = scores[k]
+        units = int(k.sum()) if patients is None else len(set(np.asarray(patients)[k].tolist()))
         ref["sources"] = [r for r in ref["sources"] if r["name"] != name] + [
-            {"name": name, "n": int(k.sum()), "mean": round(float(x.mean()), 6),
+            {"name": name, "n": units, "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
     return out
 

@@ -265,9 +265,11 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     threshold = points["threshold"]
     called = sigmoid(logits / temperature) >= threshold
     gate = Gate.from_card(base.card["ood"])
+    patients = [s.patient_id for s in site.samples]
     if store is None:  # the features did not change: the site joins the base model's references
         gate.widen(site.thumbs, pooled)
-        reference = shift.add_source(base.card.get("shift"), pooled, called, "this site", thumbs=site.thumbs)
+        reference = shift.add_source(base.card.get("shift"), pooled, called, "this site", thumbs=site.thumbs,
+                                     patients=patients)
     else:  # new features: the store's films stand for the training sources, the site's join them
         stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])  # under the adapted network
         gate = gate.moved(finetune.scores(base.keras_part("classifier"), store["trunk"])[1], stored_pooled,
@@ -276,9 +278,10 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
         fitted = store["splits"] == "train"
         stored_called = sigmoid(stored_logits / temperature) >= threshold
         sources = [str(s) for s in store["sources"][~fitted]] + ["this site"] * len(y)
+        films = [f"stored film {i}" for i in range(int((~fitted).sum()))]  # one film each, as trained
         reference = shift.reference(np.concatenate([stored_pooled[~fitted], pooled]),
                                     np.concatenate([stored_called[~fitted], called]), sources,
-                                    (stored_pooled[fitted], stored_called[fitted]))
+                                    (stored_pooled[fitted], stored_called[fitted]), patients=films + patients)
         base_look = (base.card.get("shift") or {}).get("look")
         if reference.get("classes") and base_look:  # the look is the films', not the network's: it carries over
             reference["look"] = look.add_source(base_look, site.thumbs, "this site")

@@ -112,8 +112,9 @@ def power(f, held: str, second: list, parts=None) -> dict:
     return out
 
 
-def adapted(f, site: str, parts=None) -> dict:
-    """The site's patients halved: one half joins the reference (as adapt does), batches of the other."""
+def adapted(f, site: str, parts=None, by_film: bool = False) -> dict:
+    """The site's patients halved: one half joins the reference (as adapt does), batches of the other.
+    `by_film`: its level's uncertainty counts films, not patients (as adapt did before)."""
     rng = np.random.default_rng(1)
     block = _fit(f, [site], parts)
     mine = f["source"] == site
@@ -121,7 +122,7 @@ def adapted(f, site: str, parts=None) -> dict:
     first = set(rng.permutation(patients)[:len(patients) // 2].tolist())
     half = mine & np.isin(f["patient"], list(first))
     block = shift.add_source(block, f["pooled"][half], f["predicted"][half], "this site",
-                             thumbs=_thumbs(f, half))
+                             thumbs=_thumbs(f, half), patients=None if by_film else f["patient"][half])
     scores = _scores(block, f)
     rest = np.flatnonzero(mine & ~half)
     return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False))
