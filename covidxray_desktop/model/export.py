@@ -98,9 +98,14 @@ def check_parity(net, onnx_path, inputs, part: str) -> None:
         if np.max(np.abs(p_keras - p_onnx)) > P_TOLERANCE:
             raise ModelError(f"the light-runtime export differs from Keras (P(COVID) by "
                              f"{np.max(np.abs(p_keras - p_onnx)):.2g}); it was not saved.")
-    scale = max(float(np.max(np.abs(expected[0]))), 1e-6)
-    if np.max(np.abs(expected[0] - got[0])) / scale > FEATURE_TOLERANCE:
+    if not features_agree(expected[0], got[0]):
         raise ModelError(f"the light-runtime export of the {part} differs from Keras; it was not saved.")
+
+
+def features_agree(expected, got) -> bool:
+    """Keras' feature map (or lung logits) and the export's, equal within FEATURE_TOLERANCE of its scale."""
+    scale = max(float(np.max(np.abs(expected))), 1e-6)
+    return float(np.max(np.abs(np.asarray(expected) - np.asarray(got)))) / scale <= FEATURE_TOLERANCE
 
 
 def _as_list(out):

@@ -111,8 +111,7 @@ class Network:
         from covidxray_desktop.model.lungs import segmenter_input
 
         bases = np.asarray(bases, np.float32)
-        masks, views = self.lung_views(bases)
-        out = {"classifier": views}
+        out = {"classifier": self.lung_views(bases)[1]}
         if self._lungs is not None:
             out["lungs"] = np.stack([segmenter_input(b) for b in bases])[..., None]
         return out

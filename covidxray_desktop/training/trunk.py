@@ -10,7 +10,7 @@ the two ever disagree, Keras runs it, as before.
 import numpy as np
 
 from covidxray_desktop import backend
-from covidxray_desktop.model.export import FEATURE_TOLERANCE
+from covidxray_desktop.model.export import exportable, features_agree
 
 
 class Trunk:
@@ -28,8 +28,7 @@ class Trunk:
             self._checked = True
             expected = np.asarray(self.net.predict_on_batch(x))
             got = self._onnx.run(x)[0]
-            scale = max(float(np.max(np.abs(expected))), 1e-6)
-            if float(np.max(np.abs(expected - got))) / scale <= FEATURE_TOLERANCE:
+            if features_agree(expected, got):
                 self.runtime = "onnx"
                 return got.astype(np.float16)
             self._onnx = None
@@ -42,7 +41,7 @@ class Trunk:
 def _exported(net):
     """The trunk on ONNX Runtime, or None where it cannot be exported here, or where a GPU runs
     Keras faster than the processor runs ONNX Runtime."""
-    if backend.name() != "tensorflow" or backend.on_gpu():
+    if not exportable(net) or backend.on_gpu():
         return None
     from covidxray_desktop.errors import ModelError
     from covidxray_desktop.model.export import onnx_bytes
