@@ -38,3 +38,32 @@ def test_the_maps_zero_is_the_decision_threshold_whatever_the_calibration():
     z = float(h.grid.mean())
     assert abs(cam.boundary(h, 0.30, 0.226) - z / LOGIT(0.30) * LOGIT(0.226)) < 1e-6
     assert abs(cam.boundary(h, 0.30, 0.30) - z) < 1e-5  # at its own P the film sits on the boundary
+
+
+def test_the_saved_picture_is_the_picture_drawn_pixel_for_pixel(tmp_path):
+    from PIL import Image
+
+    film = np.linspace(0, 1, 300 * 240, dtype=np.float32).reshape(300, 240)
+    drawn = cam.overlay(film, heat(LOGIT(0.9), spot=4.0), "covid", "COVID-19  P(COVID) 0.90", p_covid=0.9,
+                        threshold=0.5)
+    target = tmp_path / "map.png"
+    cam.save_overlay(drawn, target)
+    with Image.open(target) as saved:
+        assert saved.format == "PNG" and saved.mode == "RGB"
+        assert saved.info["Software"].startswith("covidxray heat map")  # how the app knows its own maps
+        assert np.array_equal(np.asarray(saved), np.asarray(drawn))
+
+
+def test_any_picture_survives_the_png_writer():
+    import io
+
+    from PIL import Image
+
+    from covidxray_desktop.imaging import png
+
+    rng = np.random.default_rng(0)
+    for shape in [(1, 1, 3), (1, 9, 3), (7, 1, 3), (33, 17, 3)]:  # differences wrap around 0 and 255
+        picture = rng.integers(0, 256, shape, dtype=np.uint8)
+        with Image.open(io.BytesIO(png.encode_rgb(picture, {"Title": "café"}))) as back:
+            back.load()
+            assert np.array_equal(np.asarray(back), picture) and back.info["Title"] == "café"

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from covidxray_desktop.files import display_name, write_through
+from covidxray_desktop.imaging import png
 from covidxray_desktop.imaging.raster import OVERLAY_MARK
 from covidxray_desktop.model import lungs as lung_fields
 
@@ -220,10 +221,9 @@ def overlay_name(path) -> str:
 
 
 def save_overlay(image: Image.Image, target) -> None:
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"{OVERLAY_MARK} (not an X-ray)")
+    data = png.encode_rgb(np.asarray(image.convert("RGB")), {"Software": f"{OVERLAY_MARK} (not an X-ray)"})
     # Atomic: a link planted under the predictable name is replaced, never written through.
-    write_through(target, lambda fh: image.save(fh, "PNG", pnginfo=info, compress_level=1))
+    write_through(target, lambda fh: fh.write(data))
 
 
 def write_overlay(result, folder, threshold=None) -> str:

@@ -1,0 +1,38 @@
+"""RGB pictures to PNG bytes, fast: one fixed row filter and quick deflate.
+
+Pillow's PNG writer tries the filters on every row and keeps the best; on a 512-px heat-map
+picture that choice costs as much as the compression itself (about half of its 12 ms a picture
+here). The 'Up' filter alone packs these smooth pictures as small (within a few per cent), so
+`classify --heatmaps` spends half as long on each picture. The format is PNG's own
+(ISO/IEC 15948): signature, IHDR, tEXt, IDAT, IEND, each chunk with its CRC.
+"""
+import struct
+import zlib
+
+import numpy as np
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+UP = 2  # PNG filter type: each byte minus the byte above it (the first row: minus zero)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+
+
+def encode_rgb(rgb: np.ndarray, text: dict[str, str] | None = None, level: int = 1) -> bytes:
+    """A PNG file's bytes for an H x W x 3 uint8 picture; `text`: Latin-1 keyword -> value notes."""
+    rgb = np.ascontiguousarray(rgb, np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
+        raise ValueError(f"encode_rgb needs an H x W x 3 picture, not {rgb.shape}")
+    h, w, _ = rgb.shape
+    rows = rgb.reshape(h, w * 3)
+    lines = np.empty((h, w * 3 + 1), np.uint8)
+    lines[:, 0] = UP
+    lines[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=lines[1:, 1:])  # modulo 256, as PNG defines it
+    parts = [SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))]
+    for key, value in (text or {}).items():
+        parts.append(_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1")))
+    parts.append(_chunk(b"IDAT", zlib.compress(lines, level)))  # zlib lets go of the GIL
+    parts.append(_chunk(b"IEND", b""))
+    return b"".join(parts)
