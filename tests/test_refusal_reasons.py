@@ -64,7 +64,7 @@ def test_ct_slices_are_refused_as_a_lateral_view_or_a_ct_slice_or_as_no_x_ray(de
     slices = _real(shared_data, "ct")
     reasons = [_reason(r) for r in Predictor(default_bundle).run(slices)]
     refused = [r for r in reasons if r]
-    assert len(refused) >= 0.75 * len(reasons), reasons  # the README names the ones that get through
+    assert len(refused) >= 0.85 * len(reasons), reasons  # the README names the one that gets through
     # a CT slice is not a chest X-ray either; it is never called turned or merely unfamiliar
     assert all(r in (ood.NOT_FRONTAL, ood.NO_LUNGS, ood.NOT_XRAY) for r in refused), refused
     assert refused.count(ood.NOT_FRONTAL) > len(refused) / 2, refused
@@ -101,3 +101,34 @@ def test_features_beyond_every_training_film_are_refused_as_unfamiliar_and_famil
     _, strange = gate.assess(thumbs[700:], Seen(far))
     assert all(r == ood.UNFAMILIAR for r in strange), strange
     assert sum(r is not None for r in familiar) <= 1, familiar
+
+
+def _lungs_64(inside):
+    """A 64 x 64 mask of two lung fields, as the segmenter gives, from a test of (x, y) in 0..1."""
+    y, x = np.mgrid[0:64, 0:64] / 64
+    return inside(x, y)
+
+
+def test_a_ct_slice_in_a_lung_window_has_near_black_sharp_lungs_and_a_film_grey_soft_ones():
+    from factory import chest_like
+
+    from covidxray_desktop.model.view import lung_numbers
+
+    in_film = lambda x, y: sum(((x - cx) / 0.12) ** 2 + ((y - 0.45) / 0.22) ** 2 < 1 for cx in (0.32, 0.68))  # noqa: E731
+    film = chest_like(256)
+    # An axial slice in a lung window: a bright body on black, the lungs black with bright specks of vessels.
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:256, 0:256] / 256
+    body = ((x - 0.5) / 0.6) ** 2 + ((y - 0.5) / 0.5) ** 2 < 1  # cropped close, as journals print them
+    ct_lungs = sum(((x - cx) / 0.16) ** 2 + ((y - 0.5) / 0.25) ** 2 < 1 for cx in (0.3, 0.7)) > 0
+    ct = np.where(body, 0.8, 0.0) - 0.77 * ct_lungs
+    specks = np.kron(rng.random((128, 128)) < 0.03, np.ones((2, 2))) > 0  # vessels a few pixels across
+    ct[specks & ct_lungs] = 0.7
+    in_ct = lambda x, y: sum(((x - cx) / 0.15) ** 2 + ((y - 0.5) / 0.23) ** 2 < 1 for cx in (0.3, 0.7)) > 0  # noqa: E731
+    (film_dark, film_contrast, film_sharp, _), (ct_dark, ct_contrast, ct_sharp, _) = lung_numbers(
+        np.stack([film, ct.astype(np.float32)]), np.stack([_lungs_64(in_film) > 0, _lungs_64(in_ct)]))
+    assert ct_dark > 0.8 and film_dark < 0.3  # near-black lungs
+    assert ct_contrast > film_contrast + 0.2  # far darker than the body around them
+    assert ct_sharp > 2 * film_sharp  # sharp specks, not soft shadows
+    empty = lung_numbers(np.stack([film]), np.zeros((1, 64, 64), bool))
+    assert not empty.any()  # no lung fields: nothing to measure, the lung-shape numbers speak
