@@ -45,6 +45,7 @@ class Summary:
         self.counts = Counter()
         self.reused = 0
         self._features, self._predicted, self._looks = [], [], []
+        self._patients, self._look_patients = [], []  # a DICOM's PatientID, '' where unknown
         self._look_size = len(((self.block or {}).get("look") or {}).get("mean", []))  # 0: this card has no look part
 
     def add(self, result) -> None:
@@ -57,9 +58,11 @@ class Summary:
                 self._features.append(np.asarray(result.features, np.float32))
                 # The test's reference is split by the model's own decision, whatever the user's threshold.
                 self._predicted.append(result.label(self.model_threshold) == "covid")
+                self._patients.append(result.patient_id or "")
             look = None if result.look is None else np.asarray(result.look, np.float32)
             if look is not None and look.size == self._look_size and np.isfinite(look).all():
                 self._looks.append(look)  # one of another size or damaged is left out
+                self._look_patients.append(result.patient_id or "")
 
     def finish(self) -> dict:
         pooled = np.stack(self._features) if self._features else np.zeros((0, 1))
@@ -67,7 +70,8 @@ class Summary:
                 "errors": self.counts["errors"], "covid": self.counts["covid"], "normal": self.counts["normal"],
                 "operating_point": self.point, "threshold": round(self.threshold, 4),
                 "shift": shift.test(self.block, pooled, np.array(self._predicted, bool),
-                                    np.stack(self._looks) if self._looks else None)}
+                                    np.stack(self._looks) if self._looks else None,
+                                    self._patients, self._look_patients)}
 
     def line(self, summary: dict) -> str:
         s = summary["shift"]

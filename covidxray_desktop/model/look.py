@@ -60,20 +60,23 @@ def coordinates(block: dict, thumbs) -> np.ndarray:
     return (t @ np.asarray(block["basis"]).T) @ np.asarray(block["whiten"]).T
 
 
-def add_source(block: dict | None, thumbs, name: str, coords=None) -> dict | None:
-    """The block with one more known source (a site's adaptation films); fewer than 10 films set none."""
+def add_source(block: dict | None, thumbs, name: str, coords=None, films: float | None = None) -> dict | None:
+    """The block with one more known source (a site's adaptation films); fewer than 10 films set none.
+    `films`: what they are worth in films, where fewer than they are (patients filmed in series)."""
     if not block:
         return block
     coords = coordinates(block, thumbs) if coords is None else np.asarray(coords, np.float64)
     if len(coords) < MIN_PER_SOURCE:
         return block
-    centre = {"name": name, "n": int(len(coords)), "centre": np.round(coords.mean(axis=0), 6).tolist()}
+    n = len(coords) if films is None else round(float(films), 1)
+    centre = {"name": name, "n": n, "centre": np.round(coords.mean(axis=0), 6).tolist()}
     return {**block, "sources": [s for s in block["sources"] if s["name"] != name] + [centre]}
 
 
-def p_value(block: dict, coords) -> float:
+def p_value(block: dict, coords, films: float | None = None) -> float:
     """Chance that a batch of known films of this size would lie this far from the nearest mix of
-    the known sources' looks."""
+    the known sources' looks. `films`: what the batch is worth in films, where fewer than it holds
+    (one patient's films are alike)."""
     coords = np.asarray(coords, np.float64)
     if not np.isfinite(coords).all():
         raise ValueError("a film's look is not a number")
@@ -82,7 +85,7 @@ def p_value(block: dict, coords) -> float:
     target = coords.mean(axis=0)
     w = nearest_mix(centres, target)
     r = centres @ w - target
-    spread = 1 / len(coords) + float(np.sum(w ** 2 / counts)) + float(block.get("tau2", 0.0))
+    spread = 1 / (films or len(coords)) + float(np.sum(w ** 2 / counts)) + float(block.get("tau2", 0.0))
     return chi2_tail(float(r @ r) / spread, int(block["dimensions"]))
 
 

@@ -12,7 +12,8 @@ The p-value of one class is the largest, over the known sources, chance that a b
 source's films of this size would score this high (normal law of a mean, with the uncertainty of
 the source's own mean). A second part (model/look.py) asks whether the batch's films, taken
 together, look like some mix of the known collections. The batch's p-value is the smallest over
-its tested parts times their number (Bonferroni).
+its tested parts times their number (Bonferroni). Where films name their patients, a batch's films
+and a site's are counted as what they are worth (`worth`): one patient's films are alike.
 """
 from math import erfc, sqrt
 
@@ -23,6 +24,7 @@ from covidxray_desktop.model import look
 MIN_FILMS = 30  # a batch smaller than this is not tested
 MIN_PER_CLASS = 10  # a predicted class with fewer films in the batch is left out of the test
 MIN_PER_SOURCE = 10  # a source with fewer level-setting films of a class does not set that class's level
+ALIKE = 0.5  # how alike one patient's films are (intra-class correlation of novelty; Hannover's series: see README)
 DIMENSIONS = 16  # leading directions of the training films that count as familiar
 ALPHA = 0.02  # a batch is flagged below this p-value (chosen on the test films: see the README)
 METHOD = "novelty-outside-principal-directions"
@@ -115,35 +117,67 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     are no shift from then on. `scores`: the films' novelty, when already computed; `thumbs`: their
     thumbnails, for the look part; `patients`: each film's patient, where known. A site's films come
     in patients' series (an intensive-care unit films its patients day after day), and one
-    patient's films are alike: the uncertainty of the source's level counts its patients, not its
-    films, or the site's other patients would be flagged as a shift (measured: see the README)."""
+    patient's films are alike: the uncertainty of the source's level counts what its films are
+    worth (see _effective), or the site's other patients would be flagged as a shift (measured: see
+    the README)."""
     if not usable(block):
         return block
     predicted = np.asarray(predicted_covid, bool)
     scores = novelty(block, pooled, predicted) if scores is None else np.asarray(scores, np.float64)
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
     if thumbs is not None and block.get("look"):
-        out["look"] = look.add_source(block["look"], thumbs, name)
+        out["look"] = look.add_source(block["look"], thumbs, name, films=None if patients is None else worth(patients))
     for c, label in ((False, "normal"), (True, "covid")):
         ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
             continue
         x = scores[k]
-        units = int(k.sum()) if patients is None else len(set(np.asarray(patients)[k].tolist()))
+        n = int(k.sum()) if patients is None else round(worth(np.asarray(patients, object)[k].tolist()), 1)
         ref["sources"] = [r for r in ref["sources"] if r["name"] != name] + [
-            {"name": name, "n": units, "mean": round(float(x.mean()), 6),
+            {"name": name, "n": n, "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
     return out
 
 
-def _class_p(block: dict, scores, predicted) -> dict:
+def units(patients) -> np.ndarray | None:
+    """Per film, what counts once in a batch: its patient where known (a DICOM's PatientID), else
+    the film itself. One patient's films are alike (an intensive-care unit films its patients day
+    after day): counted as many, a site's ordinary series would look surer a shift than it is
+    (a batch's mean stays the films' mean; what it is worth counts patients: see _effective).
+    One ID on every film (an anonymiser's constant, or truly one patient) tells nothing: films count."""
+    if patients is None:
+        return None
+    named = [p is not None and str(p) != "" for p in patients]
+    if len({str(p) for p, k in zip(patients, named) if k}) < 2:
+        return None
+    return np.array([f"patient:{p}" if k else f"film:{i}" for i, (p, k) in enumerate(zip(patients, named))], object)
+
+
+def worth(patients) -> float:
+    """What films of these patients (one entry a film, '' where unknown) are worth in films."""
+    return _effective(units(patients), len(patients))
+
+
+def _effective(keys, n: int) -> float:
+    """How many films' worth of evidence a batch's mean holds: n where each film counts on its own;
+    with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a patient
+    (the design effect of films in series: a patient with most of the batch's films makes it worth
+    little more than a few films)."""
+    if keys is None:
+        return float(n)
+    counts = np.unique(keys, return_counts=True)[1].astype(np.float64)
+    m = float((counts ** 2).sum() / counts.sum())
+    return float(counts.sum() / (1 + (m - 1) * ALIKE))
+
+
+def _class_p(block: dict, scores, predicted, keys=None) -> dict:
     out = {}
     for c, name in ((False, "normal"), (True, "covid")):
         ref, k = block["classes"].get(name), predicted == c
         n = int(k.sum())
         if ref is None or not ref["sources"] or n < block.get("min_per_class", MIN_PER_CLASS):
             continue
-        m = float(scores[k].mean())
+        m, n = float(scores[k].mean()), _effective(None if keys is None else keys[k], n)
         # The most novel-looking known source is the one the batch must exceed.
         out[name] = max(_upper_tail((m - r["mean"]) / (max(r["sd"], 1e-6) * sqrt(1 / n + 1 / r["n"])))
                         for r in ref["sources"])
@@ -162,17 +196,20 @@ def looks(block: dict, thumbs):
     return look.coordinates(block["look"], thumbs)
 
 
-def _parts_p(block: dict, scores, predicted, coords) -> dict:
-    """{part: p-value}: each predicted class with enough films, and the look of the batch."""
-    found = _class_p(block, scores, predicted)
+def _parts_p(block: dict, scores, predicted, coords, keys=None, look_keys=None) -> dict:
+    """{part: p-value}: each predicted class with enough films, and the look of the batch.
+    `keys`, `look_keys`: units() of the scored films and of those with looks (None: films)."""
+    found = _class_p(block, scores, predicted, keys)
     if coords is not None and len(coords) >= block.get("min_films", MIN_FILMS):
-        found["look"] = look.p_value(block["look"], coords)
+        found["look"] = look.p_value(block["look"], coords, _effective(look_keys, len(coords)))
     return found
 
 
-def test(block: dict | None, pooled, predicted_covid, thumbs=None) -> dict:
+def test(block: dict | None, pooled, predicted_covid, thumbs=None, patients=None, thumb_patients=None) -> dict:
     """{"tested", "detected", "p_value", "message"} for one batch of accepted films. `thumbs`: their
-    gate thumbnails (films without one are left out of the look part)."""
+    gate thumbnails (films without one are left out of the look part); `patients`, `thumb_patients`:
+    the patient of each film and of each thumbnail ('' where unknown), so that a patient's films
+    count once (see units)."""
     n = len(pooled)
     if not usable(block):
         why = "carries no reference for a shift test" if not block else "carries an older kind of shift reference"
@@ -181,7 +218,7 @@ def test(block: dict | None, pooled, predicted_covid, thumbs=None) -> dict:
         return {"tested": False, "detected": False, "p_value": None,
                 "message": f"not tested: {n} accepted films, fewer than {block.get('min_films', MIN_FILMS)}"}
     found = _parts_p(block, novelty(block, pooled, predicted_covid), np.asarray(predicted_covid, bool),
-                     looks(block, thumbs))
+                     looks(block, thumbs), units(patients), units(thumb_patients))
     if not found:
         return {"tested": False, "detected": False, "p_value": None,
                 "message": "not tested: too few films of each predicted class"}
@@ -218,9 +255,11 @@ def calibration(block: dict, pooled, predicted_covid, sources, labels, sizes=(30
     return out
 
 
-def _flagged(block, scores, predicted, coords=None) -> bool:
-    """p < alpha for a batch whose novelty scores (and looks) are known (the simulations' shortcut)."""
-    found = _parts_p(block, scores, predicted, coords)
+def _flagged(block, scores, predicted, coords=None, patients=None) -> bool:
+    """p < alpha for a batch whose novelty scores (and looks) are known (the simulations' shortcut);
+    `patients`: each film's, where a batch counts them (every film has a look there)."""
+    keys = units(patients)
+    found = _parts_p(block, scores, predicted, coords, keys, keys)
     return bool(found) and _combined(found) < block.get("alpha", ALPHA)
 
 

@@ -284,7 +284,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
                                     (stored_pooled[fitted], stored_called[fitted]), patients=films + patients)
         base_look = (base.card.get("shift") or {}).get("look")
         if reference.get("classes") and base_look:  # the look is the films', not the network's: it carries over
-            reference["look"] = look.add_source(base_look, site.thumbs, "this site")
+            reference["look"] = look.add_source(base_look, site.thumbs, "this site", films=shift.worth(patients))
     card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier), shift=reference)
     return card
 

@@ -76,9 +76,11 @@ def _scores(block, f):
     return shift.novelty(block, f["pooled"], f["predicted"]), shift.looks(block, f.get("thumbs"))
 
 
-def _rate(block, scored, predicted, draw, repeats=REPEATS) -> float:
+def _rate(block, scored, predicted, draw, repeats=REPEATS, patients=None) -> float:
+    """`patients`: each film's, for batches that count them (DICOMs with a PatientID)."""
     scores, coords = scored
-    return float(np.mean([shift._flagged(block, scores[i], predicted[i], None if coords is None else coords[i])
+    return float(np.mean([shift._flagged(block, scores[i], predicted[i], None if coords is None else coords[i],
+                                         None if patients is None else patients[i])
                           for i in (draw() for _ in range(repeats))]))
 
 
@@ -90,17 +92,22 @@ def false_alarms(f, drop=(), parts=None) -> dict:
                              repeats=REPEATS, thumbs=_thumbs(f, te))
 
 
-def power(f, held: str, second: list, parts=None) -> dict:
+def power(f, held: str, second: list, parts=None, batch_patients: bool = False) -> dict:
+    """`batch_patients`: the batches count their patients (films that carry a PatientID)."""
     rng = np.random.default_rng(0)
     out = {}
     block = _fit(f, [held], parts)
     scores = _scores(block, f)
+    ids = f["patient"].astype(str) if batch_patients else None
     new = np.flatnonzero(f["source"] == held)
     test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
     for n in (n for n in SIZES if n <= len(new)):  # a small source (jsrt: 81 films) cannot fill the largest batch
-        out[f"alone_{n}"] = _rate(block, scores, f["predicted"], lambda: rng.choice(new, n, replace=False))
+        out[f"alone_{n}"] = _rate(block, scores, f["predicted"], lambda: rng.choice(new, n, replace=False),
+                                  patients=ids)
         out[f"half_{n}"] = _rate(block, scores, f["predicted"], lambda: np.r_[
-            rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)])
+            rng.choice(new, n // 2, replace=False), rng.choice(test, n - n // 2, replace=False)], patients=ids)
+    if batch_patients:
+        return out
     for other in second:  # a second collection the reference does not know (the network did see it)
         block = _fit(f, [held, other], parts)
         scores = _scores(block, f)
@@ -112,9 +119,10 @@ def power(f, held: str, second: list, parts=None) -> dict:
     return out
 
 
-def adapted(f, site: str, parts=None, by_film: bool = False) -> dict:
+def adapted(f, site: str, parts=None, by_film: bool = False, batch_patients: bool = False) -> dict:
     """The site's patients halved: one half joins the reference (as adapt does), batches of the other.
-    `by_film`: its level's uncertainty counts films, not patients (as adapt did before)."""
+    `by_film`: its level's uncertainty counts films, not patients (as adapt did before);
+    `batch_patients`: the batches count their patients too (films that carry a PatientID)."""
     rng = np.random.default_rng(1)
     block = _fit(f, [site], parts)
     mine = f["source"] == site
@@ -125,7 +133,8 @@ def adapted(f, site: str, parts=None, by_film: bool = False) -> dict:
                              thumbs=_thumbs(f, half), patients=None if by_film else f["patient"][half])
     scores = _scores(block, f)
     rest = np.flatnonzero(mine & ~half)
-    return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False))
+    ids = f["patient"].astype(str) if batch_patients else None
+    return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False), patients=ids)
             for n in (30, 60, 100) if n <= len(rest)}
 
 
@@ -155,10 +164,14 @@ def _held_out(f, held: str, parts=None) -> None:
     p = power(f, held, SECOND.get(held, []), parts)
     print(f"\nWithout {held} ({int((f['source'] == held).sum())} films): " +
           ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
+    print("  the same, batches counting their patients: " +
+          ", ".join(f"{k} {v:.2f}" for k, v in power(f, held, [], parts, batch_patients=True).items()))
     fa = false_alarms(f, [held], parts)
     print(f"  false alarms on the known sources' test films: highest {max(fa.values()):.3f} over {len(fa)} kinds "
           f"of batch; " + ", ".join(f"{k} {v:.3f}" for k, v in fa.items() if v > 0))
     print(f"  after adaptation to {held}: " + ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held, parts).items()))
+    print("  the same, batches counting their patients: " +
+          ", ".join(f"{k} {v:.2f}" for k, v in adapted(f, held, parts, batch_patients=True).items()))
 
 
 def looks(shipped: Path, parts: int = 3) -> None:
