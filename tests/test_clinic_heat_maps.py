@@ -67,3 +67,16 @@ def test_any_picture_survives_the_png_writer():
         with Image.open(io.BytesIO(png.encode_rgb(picture, {"Title": "café"}))) as back:
             back.load()
             assert np.array_equal(np.asarray(back), picture) and back.info["Title"] == "café"
+
+
+def test_the_png_writer_refuses_what_a_png_cannot_hold():
+    import pytest
+
+    from covidxray_desktop.imaging import png
+
+    picture = np.zeros((2, 2, 3), np.uint8)
+    for text in ({"": "x"}, {"k" * 80: "x"}, {"Soft\0ware": "x"}, {"Title": "肺"}):
+        with pytest.raises(ValueError):
+            png.encode_rgb(picture, text)
+    with pytest.raises(ValueError):
+        png.encode_rgb(picture.astype(np.float32))  # never truncated in silence

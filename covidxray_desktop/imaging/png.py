@@ -21,9 +21,10 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 
 def encode_rgb(rgb: np.ndarray, text: dict[str, str] | None = None, level: int = 1) -> bytes:
     """A PNG file's bytes for an H x W x 3 uint8 picture; `text`: Latin-1 keyword -> value notes."""
-    rgb = np.ascontiguousarray(rgb, np.uint8)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
-        raise ValueError(f"encode_rgb needs an H x W x 3 picture, not {rgb.shape}")
+    rgb = np.asarray(rgb)
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
+        raise ValueError(f"encode_rgb needs an H x W x 3 uint8 picture, not {rgb.shape} {rgb.dtype}")
+    rgb = np.ascontiguousarray(rgb)
     h, w, _ = rgb.shape
     rows = rgb.reshape(h, w * 3)
     lines = np.empty((h, w * 3 + 1), np.uint8)
@@ -32,6 +33,8 @@ def encode_rgb(rgb: np.ndarray, text: dict[str, str] | None = None, level: int =
     np.subtract(rows[1:], rows[:-1], out=lines[1:, 1:])  # modulo 256, as PNG defines it
     parts = [SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))]
     for key, value in (text or {}).items():
+        if not 1 <= len(key) <= 79 or "\0" in key + value or max(map(ord, key + value)) > 255:
+            raise ValueError(f"a PNG text note needs a 1-79 character Latin-1 keyword and Latin-1 text: {key!r}")
         parts.append(_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1")))
     parts.append(_chunk(b"IDAT", zlib.compress(lines, level)))  # zlib lets go of the GIL
     parts.append(_chunk(b"IEND", b""))

@@ -15,6 +15,7 @@ together, look like some mix of the known collections. The batch's p-value is th
 its tested parts times their number (Bonferroni). Where films name their patients, a batch's films
 and a site's are counted as what they are worth (`worth`): one patient's films are alike.
 """
+from collections import Counter
 from math import erfc, sqrt
 
 import numpy as np
@@ -24,7 +25,10 @@ from covidxray_desktop.model import look
 MIN_FILMS = 30  # a batch smaller than this is not tested
 MIN_PER_CLASS = 10  # a predicted class with fewer films in the batch is left out of the test
 MIN_PER_SOURCE = 10  # a source with fewer level-setting films of a class does not set that class's level
-ALIKE = 0.5  # how alike one patient's films are (intra-class correlation of novelty; Hannover's series: see README)
+# How alike one patient's films are (intra-class correlation), for both parts: Hannover's ICU series
+# show 0.14 for the novelty score (95 % interval [0, 0.29]) and 0.31 for the look's coordinates (up to
+# 0.68 on its leading directions). 0.3 and 0.7, one for each part, flagged more and found less (README).
+ALIKE = 0.5
 DIMENSIONS = 16  # leading directions of the training films that count as familiar
 ALPHA = 0.02  # a batch is flagged below this p-value (chosen on the test films: see the README)
 METHOD = "novelty-outside-principal-directions"
@@ -126,13 +130,15 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     scores = novelty(block, pooled, predicted) if scores is None else np.asarray(scores, np.float64)
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
     if thumbs is not None and block.get("look"):
-        out["look"] = look.add_source(block["look"], thumbs, name, films=None if patients is None else worth(patients))
+        out["look"] = look.add_source(block["look"], thumbs, name,
+                                      films=None if patients is None else worth(patients))
+    keys = units(patients)  # over all the site's films, as a batch's are (not per predicted class)
     for c, label in ((False, "normal"), (True, "covid")):
         ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
             continue
         x = scores[k]
-        n = int(k.sum()) if patients is None else round(worth(np.asarray(patients, object)[k].tolist()), 1)
+        n = int(k.sum()) if keys is None else round(_effective(keys[k], int(k.sum())), 1)
         ref["sources"] = [r for r in ref["sources"] if r["name"] != name] + [
             {"name": name, "n": n, "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
@@ -143,14 +149,17 @@ def units(patients) -> np.ndarray | None:
     """Per film, what counts once in a batch: its patient where known (a DICOM's PatientID), else
     the film itself. One patient's films are alike (an intensive-care unit films its patients day
     after day): counted as many, a site's ordinary series would look surer a shift than it is
-    (a batch's mean stays the films' mean; what it is worth counts patients: see _effective).
-    One ID on every film (an anonymiser's constant, or truly one patient) tells nothing: films count."""
+    (a batch's mean stays the films' mean; what it is worth counts patients: see _effective). An ID
+    on more than half of the films (an anonymiser's constant) tells nothing: those films count one
+    each, as do films without one; None where no film is left to share a patient with another."""
     if patients is None:
         return None
-    named = [p is not None and str(p) != "" for p in patients]
-    if len({str(p) for p, k in zip(patients, named) if k}) < 2:
+    ids = ["" if p is None else str(p) for p in patients]
+    counts = Counter(i for i in ids if i)
+    named = [bool(i) and 2 * counts[i] <= len(ids) for i in ids]
+    if not any(named[k] and counts[i] > 1 for k, i in enumerate(ids)):
         return None
-    return np.array([f"patient:{p}" if k else f"film:{i}" for i, (p, k) in enumerate(zip(patients, named))], object)
+    return np.array([f"patient:{i}" if k else f"film:{n}" for n, (i, k) in enumerate(zip(ids, named))], object)
 
 
 def worth(patients) -> float:
@@ -159,10 +168,10 @@ def worth(patients) -> float:
 
 
 def _effective(keys, n: int) -> float:
-    """How many films' worth of evidence a batch's mean holds: n where each film counts on its own;
-    with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a patient
-    (the design effect of films in series: a patient with most of the batch's films makes it worth
-    little more than a few films)."""
+    """How many films' worth of evidence a mean of n films holds: n where each film counts on its
+    own; with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a
+    patient (the design effect of films in series: a patient with most of the films makes them
+    worth little more than a few)."""
     if keys is None:
         return float(n)
     counts = np.unique(keys, return_counts=True)[1].astype(np.float64)

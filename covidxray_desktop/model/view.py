@@ -99,7 +99,7 @@ def lung_numbers(first, masks) -> np.ndarray:
         skew = float((centred ** 3).mean() / (inside.std() ** 3 + 1e-6))
         sharp = detail[k][np.repeat(np.repeat(mask, 2, 0), 2, 1)[1:-1, 1:-1]].mean()
         rows[k] = [(inside < 0.15).mean(), np.median(outside) - np.median(inside), sharp, np.clip(skew, -5, 5)]
-    return rows
+    return np.nan_to_num(rows)
 
 
 def _halved(films):

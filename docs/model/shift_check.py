@@ -72,6 +72,11 @@ def _thumbs(f, pick):
     return f["thumbs"][pick] if "thumbs" in f else None
 
 
+def _patients(f):
+    """Each film's patient, named with its source: two collections may number patients alike."""
+    return np.char.add(np.char.add(f["source"].astype(str), ":"), f["patient"].astype(str))
+
+
 def _scores(block, f):
     return shift.novelty(block, f["pooled"], f["predicted"]), shift.looks(block, f.get("thumbs"))
 
@@ -98,7 +103,7 @@ def power(f, held: str, second: list, parts=None, batch_patients: bool = False) 
     out = {}
     block = _fit(f, [held], parts)
     scores = _scores(block, f)
-    ids = f["patient"].astype(str) if batch_patients else None
+    ids = _patients(f) if batch_patients else None
     new = np.flatnonzero(f["source"] == held)
     test = np.flatnonzero((f["split"] == "test") & (f["source"] != held))
     for n in (n for n in SIZES if n <= len(new)):  # a small source (jsrt: 81 films) cannot fill the largest batch
@@ -133,7 +138,7 @@ def adapted(f, site: str, parts=None, by_film: bool = False, batch_patients: boo
                              thumbs=_thumbs(f, half), patients=None if by_film else f["patient"][half])
     scores = _scores(block, f)
     rest = np.flatnonzero(mine & ~half)
-    ids = f["patient"].astype(str) if batch_patients else None
+    ids = _patients(f) if batch_patients else None
     return {f"site_{n}": _rate(block, scores, f["predicted"], lambda: rng.choice(rest, n, replace=False), patients=ids)
             for n in (30, 60, 100) if n <= len(rest)}
 
