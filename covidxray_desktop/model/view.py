@@ -45,61 +45,85 @@ def features(gate, thumbs, pooled, masks, first=None) -> np.ndarray:
 
 
 def film_numbers(first) -> np.ndarray:
-    """Plain numbers of first-stage films (N x S x S, raw grey levels, borders cropped)."""
-    rows = []
-    for film in np.asarray(first, np.float32):
-        film = film.reshape(film.shape[0], film.shape[1])
-        n = 64
-        s = _pooled_to(film, n)
-        r = n // 12
-        ring = np.concatenate([s[:r].ravel(), s[-r:].ravel(), s[:, :r].ravel(), s[:, -r:].ravel()])
-        centre = s[n // 4:3 * n // 4, n // 4:3 * n // 4]
-        corners = [s[:8, :8].mean(), s[:8, -8:].mean(), s[-8:, :8].mean(), s[-8:, -8:].mean()]
-        z = s - s.mean()
-        energy = float((z * z).sum()) + 1e-9
-        col = s.mean(axis=0) - s.mean()
-        row = s.mean(axis=1) - s.mean()
-        half_a, half_b = row[:n // 2], row[n // 2:][::-1]
-        rows_alike = float(np.corrcoef(half_a, half_b)[0, 1]) if half_a.std() > 0 and half_b.std() > 0 else 0.0
-        edges = np.abs(np.diff(s, axis=1)).mean() + np.abs(np.diff(s, axis=0)).mean()
-        rows.append([(film > 0.9).mean(), (film < 0.1).mean(), ((film > 0.3) & (film < 0.7)).mean(), film.std(),
-                     film.mean(), ring.mean(), centre.mean(), max(corners), min(corners),
-                     float((z * z[:, ::-1]).sum()) / energy, float((z * z[::-1]).sum()) / energy,
-                     float((col * col[::-1]).sum() / ((col ** 2).sum() + 1e-9)), edges, rows_alike])
-    return np.nan_to_num(np.array(rows, np.float64).reshape(-1, 14))
+    """Plain numbers of first-stage films (N x S x S, raw grey levels, borders cropped), whole
+    batches at once: every classified film pays for these."""
+    first = np.asarray(first, np.float32)
+    first = first.reshape(len(first), first.shape[1], first.shape[2])
+    n, r, e = 64, 64 // 12, 8
+    s = _pooled(first, n)
+    whole = (1, 2)
+    ring = (s[:, :r].sum(whole) + s[:, -r:].sum(whole) + s[:, :, :r].sum(whole) + s[:, :, -r:].sum(whole)) / (4 * r * n)
+    centre = s[:, n // 4:3 * n // 4, n // 4:3 * n // 4].mean(whole)
+    corners = np.stack([s[:, :e, :e].mean(whole), s[:, :e, -e:].mean(whole), s[:, -e:, :e].mean(whole),
+                        s[:, -e:, -e:].mean(whole)], axis=1)
+    mean = s.mean(whole)
+    z = s - mean[:, None, None]
+    energy = (z * z).sum(whole, dtype=np.float64) + 1e-9
+    col = s.mean(axis=1) - mean[:, None]
+    row = s.mean(axis=2) - mean[:, None]
+    edges = np.abs(np.diff(s, axis=2)).mean(whole) + np.abs(np.diff(s, axis=1)).mean(whole)
+    columns = [(first > 0.9).mean(whole), (first < 0.1).mean(whole), ((first > 0.3) & (first < 0.7)).mean(whole),
+               first.std(whole), first.mean(whole), ring, centre, corners.max(axis=1), corners.min(axis=1),
+               (z * z[:, :, ::-1]).sum(whole, dtype=np.float64) / energy,
+               (z * z[:, ::-1]).sum(whole, dtype=np.float64) / energy,
+               (col * col[:, ::-1]).sum(axis=1, dtype=np.float64) / ((col ** 2).sum(axis=1, dtype=np.float64) + 1e-9),
+               edges, _alike(row[:, :n // 2], row[:, n // 2:][:, ::-1])]
+    return np.nan_to_num(np.stack([np.asarray(c, np.float64) for c in columns], axis=1).reshape(-1, 14))
+
+
+def _alike(a, b) -> np.ndarray:
+    """Correlation of each row of a with the same row of b; 0 where either is constant."""
+    a, b = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
+    scale = np.sqrt((a * a).sum(axis=1, dtype=np.float64) * (b * b).sum(axis=1, dtype=np.float64))
+    flat = (a.std(axis=1) == 0) | (b.std(axis=1) == 0)
+    return np.where(flat, 0.0, (a * b).sum(axis=1, dtype=np.float64) / np.where(flat, 1.0, scale))
 
 
 def lung_numbers(first, masks) -> np.ndarray:
     """Per film, inside its lung mask, on the film's own grey scale (2nd..98th percentile as 0..1):
     the share of near-black pixels, how much darker the lungs are than the rest, the sharpness of
-    their detail (mean absolute Laplacian at 128 px) and the skew of their grey levels."""
+    their detail (mean absolute Laplacian at 128 px) and the skew of their grey levels. Whole
+    batches at once, but the two medians: every classified film pays for these."""
     first = np.asarray(first, np.float32)
     n = len(first)
-    first = first.reshape(n, first.shape[1], first.shape[2])
-    fine = _halved(first) if first.shape[1:] == (256, 256) else \
-        np.stack([_pooled_to(f, 128) for f in first]).reshape(n, 128, 128)
-    coarse = _halved(fine)
     rows = np.zeros((n, 4), np.float64)
     if not n:
         return rows
+    first = first.reshape(n, first.shape[1], first.shape[2])
+    fine = _pooled(first, 128)
+    coarse = _halved(fine)
     lo, hi = np.percentile(coarse.reshape(n, -1), [2, 98], axis=1)
-    span = np.maximum(hi - lo, 1e-3)[:, None, None]
-    coarse = (coarse - lo[:, None, None]) / span
-    fine = (fine - lo[:, None, None]) / span
-    detail = np.abs(4 * fine[:, 1:-1, 1:-1] - fine[:, :-2, 1:-1] - fine[:, 2:, 1:-1] - fine[:, 1:-1, :-2]
-                    - fine[:, 1:-1, 2:])
-    for k in range(n):
-        mask = np.asarray(masks[k], bool)
-        if mask.shape != (64, 64):
-            mask = _pooled_to(mask.astype(np.float32), 64) > 0.5
-        if not 0.02 < mask.mean() < 0.98:  # no lung fields to speak of: the lung-shape numbers tell
-            continue
-        inside, outside = coarse[k][mask], coarse[k][~mask]
-        centred = inside - inside.mean()
-        skew = float((centred ** 3).mean() / (inside.std() ** 3 + 1e-6))
-        sharp = detail[k][np.repeat(np.repeat(mask, 2, 0), 2, 1)[1:-1, 1:-1]].mean()
-        rows[k] = [(inside < 0.15).mean(), np.median(outside) - np.median(inside), sharp, np.clip(skew, -5, 5)]
+    span = np.maximum(hi - lo, 1e-3)
+    coarse -= lo[:, None, None]
+    coarse /= span[:, None, None]
+    detail = 4 * fine[:, 1:-1, 1:-1]  # the Laplacian of the rescaled film is the film's own over its span
+    for shifted in (fine[:, :-2, 1:-1], fine[:, 2:, 1:-1], fine[:, 1:-1, :-2], fine[:, 1:-1, 2:]):
+        detail -= shifted
+    np.abs(detail, out=detail)
+    mask = np.stack([np.asarray(m, bool) if np.shape(m) == (64, 64) else _pooled_to(np.asarray(m, np.float32), 64) > 0.5
+                     for m in masks])
+    lungs = mask.sum(axis=(1, 2)).astype(np.float64)
+    big = mask.repeat(2, axis=1).repeat(2, axis=2)[:, 1:-1, 1:-1]
+    sharp = (detail * big).sum(axis=(1, 2), dtype=np.float64) / np.maximum(big.sum(axis=(1, 2)), 1) / span
+    inside = np.where(mask, coarse, 0.0)
+    count = np.maximum(lungs, 1)
+    dark = ((coarse < 0.15) & mask).sum(axis=(1, 2)) / count
+    centred = np.where(mask, coarse - (inside.sum(axis=(1, 2), dtype=np.float64) / count)[:, None, None], 0.0)
+    spread = np.sqrt((centred ** 2).sum(axis=(1, 2)) / count)
+    skew = (centred ** 3).sum(axis=(1, 2)) / count / (spread ** 3 + 1e-6)
+    for k in np.flatnonzero((lungs > 0.02 * 64 * 64) & (lungs < 0.98 * 64 * 64)):  # else: no lung fields to speak of
+        darker = np.median(coarse[k][~mask[k]]) - np.median(coarse[k][mask[k]])
+        rows[k] = [dark[k], darker, sharp[k], np.clip(skew[k], -5, 5)]
     return np.nan_to_num(rows)
+
+
+def _pooled(films, n):
+    """N x S x S -> N x n x n, each pixel the mean of its block (halving where S is n times 2 or 4)."""
+    if films.shape[1:] == (2 * n, 2 * n):
+        return _halved(films)
+    if films.shape[1:] == (4 * n, 4 * n):
+        return _halved(_halved(films))
+    return np.stack([_pooled_to(f, n) for f in films]).reshape(len(films), n, n)
 
 
 def _halved(films):
