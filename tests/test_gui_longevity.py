@@ -91,13 +91,44 @@ def test_a_worker_still_finishing_when_the_application_quits_ends_quietly(qtbot,
 
     crashes = []
     monkeypatch.setattr(threading, "excepthook", crashes.append)
-    go, voices = threading.Event(), []
+    inside, go, voices = threading.Event(), threading.Event(), []
     real = workers._Voice
     monkeypatch.setattr(workers, "_Voice", lambda: voices.append(real()) or voices[-1])
-    job = workers.Worker(lambda w: go.wait(30))
+    job = workers.Worker(lambda w: inside.set() or go.wait(30))
     job.start()
     thread = job._thread
+    assert inside.wait(30)  # at work: its start was told; its end will have nobody to tell
     shiboken6.delete(voices[0])  # what the application's end does to it
     go.set()
     thread.join(30)
+    assert crashes == []
+
+
+def test_a_worker_telling_its_progress_while_the_application_quits_never_crashes_it(qtbot, monkeypatch):
+    """The end of the application can come in the middle of an emit: the voice's deletion waits
+    for it, and no emit starts after (before, this crashed the process now and then)."""
+    import threading
+
+    import shiboken6
+
+    from covidxray_desktop.gui import worker as workers
+
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    real, voices = workers._Voice, []
+    monkeypatch.setattr(workers, "_Voice", lambda: voices.append(real()) or voices[-1])
+    for round_ in range(20):
+        busy = threading.Event()
+
+        def chatter(w):
+            for k in range(100000):
+                busy.set()
+                yield k  # an emit per step, as fast as the thread can
+
+        job = workers.Worker(chatter)
+        job.start()
+        assert busy.wait(30)
+        shiboken6.delete(voices[-1])  # while it speaks
+        job._thread.join(30)
+        assert not job._thread.is_alive()
     assert crashes == []

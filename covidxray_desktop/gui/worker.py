@@ -27,6 +27,20 @@ class _Voice(QObject):
     aborted = Signal()
 
 
+class _Life:
+    """Whether the voice is still there, and a lock that its deletion (at the application's end,
+    on the GUI thread) and an emit (on the worker's thread) take in turn: an emit is never halfway
+    through when the voice goes (that crashed the process, now and then), and none starts after."""
+
+    def __init__(self):
+        self.lock = threading.RLock()  # re-entrant: the voice may go on its own thread, mid-emit
+        self.gone = False
+
+    def end(self, *_) -> None:
+        with self.lock:
+            self.gone = True
+
+
 class Worker(QObject):
     started = Signal()
     yielded = Signal(object)
@@ -38,11 +52,12 @@ class Worker(QObject):
         """`function(worker, *args)`: a generator function (or a plain one) doing the work."""
         super().__init__(parent)
         self._abort = threading.Event()
-        voice = _Voice()
+        voice, self._life = _Voice(), _Life()
         for signal in ("started", "yielded", "finished", "errored", "aborted"):
             getattr(voice, signal).connect(getattr(self, signal))  # cut by Qt when this worker goes
-        self._thread = threading.Thread(target=_run, args=(voice, self._abort, function, (self, *args)), name=name,
-                                        daemon=True)
+        voice.destroyed.connect(self._life.end)  # on the deleting thread, before the object is gone
+        self._thread = threading.Thread(target=_run, args=(voice, self._life, self._abort, function, (self, *args)),
+                                        name=name, daemon=True)
 
     def start(self) -> "Worker":
         self._thread.start()
@@ -68,37 +83,40 @@ class Worker(QObject):
         return not self._thread.is_alive()
 
 
-def _run(voice: _Voice, abort: threading.Event, function, args) -> None:
-    """The thread: it touches only `voice` and `abort`, never the Worker, which may be gone.
+def _run(voice: _Voice, life: _Life, abort: threading.Event, function, args) -> None:
+    """The thread: it touches only `voice`, `life` and `abort`, never the Worker, which may be gone.
     Every emit is queued to the GUI thread, in order."""
-    _say(voice.started)
+    _say(voice, life, "started")
     try:
         result = function(*args)
         if hasattr(result, "__next__"):
             try:
                 while True:
-                    _say(voice.yielded, next(result))
+                    _say(voice, life, "yielded", next(result))
             except StopIteration as stop:
                 result = stop.value
     except Aborted:
-        _say(voice.aborted)
+        _say(voice, life, "aborted")
         return
     except BaseException as exc:  # reaches the user as a message, never lost in a thread
-        _say(voice.errored, exc)
+        _say(voice, life, "errored", exc)
         return
     if abort.is_set():
-        _say(voice.aborted)
+        _say(voice, life, "aborted")
     else:
-        _say(voice.finished, result)
+        _say(voice, life, "finished", result)
 
 
-def _say(signal, *args) -> None:
+def _say(voice: _Voice, life: _Life, signal: str, *args) -> None:
     """Emit, unless the application has quit while this thread finished (Qt then deleted the voice
     with everything else): there is no one left to tell, and no traceback belongs on the terminal."""
-    try:
-        signal.emit(*args)
-    except RuntimeError:
-        pass
+    with life.lock:
+        if life.gone:
+            return
+        try:
+            getattr(voice, signal).emit(*args)
+        except RuntimeError:  # deleted by a way that did not say so
+            pass
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
