@@ -129,10 +129,10 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     predicted = np.asarray(predicted_covid, bool)
     scores = novelty(block, pooled, predicted) if scores is None else np.asarray(scores, np.float64)
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
+    keys = units(patients)  # over all the site's films, as a batch's are (not per predicted class)
     if thumbs is not None and block.get("look"):
         out["look"] = look.add_source(block["look"], thumbs, name,
-                                      films=None if patients is None else worth(patients))
-    keys = units(patients)  # over all the site's films, as a batch's are (not per predicted class)
+                                      films=None if patients is None else _effective(keys, len(patients)))
     for c, label in ((False, "normal"), (True, "covid")):
         ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
