@@ -6,39 +6,27 @@ GUI thread as `yielded`, then `finished` (its return value), `errored` (the exce
 where it can stop. Plain long-lived threads rather than QThreadPool: TensorFlow keeps
 per-thread state that must outlive each task (a pool thread gets a new Python thread state per
 task, and a training job after a device check on the same pool thread was seen to crash).
-"""
-import threading
 
-from PySide6.QtCore import QObject, Signal
+The thread touches no Qt object. It puts what it says in a queue and rings a socket (the way
+asyncio wakes its loop from another thread); the GUI thread hears the ring through a
+QSocketNotifier and emits. A thread that emitted through a QObject of its own crashed the process
+now and then when the application's end deleted that object mid-emit, a lock around the emits
+notwithstanding; a queue and a socket cannot be half-deleted.
+"""
+import queue
+import socket
+import threading
+import time
+
+import shiboken6
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+
+SLICE_S = 0.03  # emit at most this long in one go, then let the window draw and take clicks
+_ENDS = ("finished", "errored", "aborted")
 
 
 class Aborted(Exception):
     """Raised inside the work by `checkpoint()` once an abort was asked."""
-
-
-class _Voice(QObject):
-    """What the thread speaks through. It has no parent, and the thread holds it: closing a window
-    deletes the window's workers, and a thread still running then must never touch a deleted
-    object (that raised "Signal source has been deleted", or crashed the process)."""
-    started = Signal()
-    yielded = Signal(object)
-    finished = Signal(object)
-    errored = Signal(object)
-    aborted = Signal()
-
-
-class _Life:
-    """Whether the voice is still there, and a lock that its deletion (at the application's end,
-    on the GUI thread) and an emit (on the worker's thread) take in turn: an emit is never halfway
-    through when the voice goes (that crashed the process, now and then), and none starts after."""
-
-    def __init__(self):
-        self.lock = threading.RLock()  # re-entrant: the voice may go on its own thread, mid-emit
-        self.gone = False
-
-    def end(self, *_) -> None:
-        with self.lock:
-            self.gone = True
 
 
 class Worker(QObject):
@@ -52,11 +40,16 @@ class Worker(QObject):
         """`function(worker, *args)`: a generator function (or a plain one) doing the work."""
         super().__init__(parent)
         self._abort = threading.Event()
-        voice, self._life = _Voice(), _Life()
-        for signal in ("started", "yielded", "finished", "errored", "aborted"):
-            getattr(voice, signal).connect(getattr(self, signal))  # cut by Qt when this worker goes
-        voice.destroyed.connect(self._life.end)  # on the deleting thread, before the object is gone
-        self._thread = threading.Thread(target=_run, args=(voice, self._life, self._abort, function, (self, *args)),
+        self._inbox = queue.SimpleQueue()
+        self._ear, bell = socket.socketpair()  # the GUI thread listens on one end, the thread rings the other
+        for end in (self._ear, bell):
+            end.setblocking(False)
+        self._notifier = QSocketNotifier(self._ear.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._deliver)
+        self._more = QTimer(self, singleShot=True, interval=0)  # what one slice left for the next
+        self._more.timeout.connect(self._deliver)
+        self.destroyed.connect(self._ear.close)  # the thread's next ring then fails, quietly
+        self._thread = threading.Thread(target=_run, args=(self._inbox, bell, self._abort, function, (self, *args)),
                                         name=name, daemon=True)
 
     def start(self) -> "Worker":
@@ -82,41 +75,58 @@ class Worker(QObject):
             self._thread.join(timeout)
         return not self._thread.is_alive()
 
-
-def _run(voice: _Voice, life: _Life, abort: threading.Event, function, args) -> None:
-    """The thread: it touches only `voice`, `life` and `abort`, never the Worker, which may be gone.
-    Every emit is queued to the GUI thread, in order."""
-    _say(voice, life, "started")
-    try:
-        result = function(*args)
-        if hasattr(result, "__next__"):
-            try:
-                while True:
-                    _say(voice, life, "yielded", next(result))
-            except StopIteration as stop:
-                result = stop.value
-    except Aborted:
-        _say(voice, life, "aborted")
-        return
-    except BaseException as exc:  # reaches the user as a message, never lost in a thread
-        _say(voice, life, "errored", exc)
-        return
-    if abort.is_set():
-        _say(voice, life, "aborted")
-    else:
-        _say(voice, life, "finished", result)
-
-
-def _say(voice: _Voice, life: _Life, signal: str, *args) -> None:
-    """Emit, unless the application has quit while this thread finished (Qt then deleted the voice
-    with everything else): there is no one left to tell, and no traceback belongs on the terminal."""
-    with life.lock:
-        if life.gone:
-            return
+    def _deliver(self, *_) -> None:
+        """On the GUI thread: emit what the thread has said, in order. The rings are heard before the
+        queue is read, so a ring that comes while it is read finds at worst an empty queue."""
         try:
-            getattr(voice, signal).emit(*args)
-        except RuntimeError:  # deleted by a way that did not say so
+            while self._ear.recv(4096):
+                pass
+        except OSError:  # nothing more to hear (or the end closed below)
             pass
+        until = time.monotonic() + SLICE_S
+        while time.monotonic() < until:
+            try:
+                signal, args = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if signal in _ENDS:  # the thread's last word: stop listening before anyone hears it
+                self._notifier.setEnabled(False)
+                self._ear.close()
+            getattr(self, signal).emit(*args)
+            if not shiboken6.isValid(self):  # a slot closed what owns this worker: nobody is left to tell
+                return
+        self._more.start()
+
+
+def _run(inbox: queue.SimpleQueue, bell: socket.socket, abort: threading.Event, function, args) -> None:
+    """The thread: it touches only `inbox`, `bell` and `abort`, never the Worker, which may be gone."""
+    def say(signal: str, *said) -> None:
+        inbox.put((signal, said))
+        try:
+            bell.send(b"!", _QUIET)
+        except OSError:  # full (a ring is already waiting), or nobody listens any more
+            pass
+
+    try:
+        say("started")
+        try:
+            result = function(*args)
+            if hasattr(result, "__next__"):
+                try:
+                    while True:
+                        say("yielded", next(result))
+                except StopIteration as stop:
+                    result = stop.value
+        except Aborted:
+            return say("aborted")
+        except BaseException as exc:  # reaches the user as a message, never lost in a thread
+            return say("errored", exc)
+        say("aborted") if abort.is_set() else say("finished", result)
+    finally:
+        bell.close()
+
+
+_QUIET = getattr(socket, "MSG_NOSIGNAL", 0)  # a closed listener gives an error, not SIGPIPE
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
