@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from covidxray_desktop.gui.qtguard import emit_drops_references
 
 SESSION = textwrap.dedent("""
@@ -81,11 +83,14 @@ def test_a_damaged_store_gets_a_sentence_instead_of_a_window_that_never_comes(tm
 
 
 QUIT_MID_WORK = textwrap.dedent("""
-    import os, threading
+    import os, sys, threading
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
+
+    worker.LOCAL_PAIR = sys.argv[1] == "pair"
 
     app = QApplication([])
     crashes = []
@@ -115,21 +120,28 @@ def test_workers_still_talking_when_the_application_quits_never_crash_it():
     """At quit Qt deletes every object, the workers too, while their threads go on: a training
     estimate finishing, a batch telling its progress. The process ends quietly (an emit from the
     thread through an object the quit deleted crashed it now and then, a lock notwithstanding)."""
-    for _ in range(5):
-        done = subprocess.run([sys.executable, "-c", QUIT_MID_WORK], capture_output=True, text=True, timeout=120)
+    for wake in ["pair", "poll"] * 3:  # the GUI thread woken by a socket pair, or looking (Windows)
+        done = subprocess.run([sys.executable, "-c", QUIT_MID_WORK, wake], capture_output=True, text=True,
+                              timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
         assert "Traceback" not in done.stderr and "Fatal" not in done.stderr, done.stderr[-2000:]
         assert done.stdout.split() == ["heard", "True", "crashes", "0"]
 
 
-def test_a_worker_deleted_while_its_thread_talks_leaves_the_thread_to_end_quietly(qtbot, monkeypatch):
+WAKES = pytest.mark.parametrize("pair", [True, False], ids=["socket pair", "polling (Windows)"])
+
+
+@WAKES
+def test_a_worker_deleted_while_its_thread_talks_leaves_the_thread_to_end_quietly(qtbot, monkeypatch, pair):
     """Closing the window deletes its workers mid-chatter; the threads never touch them."""
     import threading
 
     import shiboken6
 
+    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
+    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     crashes = []
     monkeypatch.setattr(threading, "excepthook", crashes.append)
     for round_ in range(20):
@@ -151,9 +163,14 @@ def test_a_worker_deleted_while_its_thread_talks_leaves_the_thread_to_end_quietl
     assert crashes == []
 
 
-def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot):
+@WAKES
+def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot, monkeypatch, pair):
+    import socket
+
+    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
+    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     def counting(w):
         for k in range(5000):
             yield k
@@ -161,6 +178,7 @@ def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot)
 
     heard, ends = [], []
     job = Worker(counting)
+    assert (job._ear is not None and job._ear.family == socket.AF_UNIX) == pair  # never a network socket
     job.yielded.connect(heard.append)
     job.finished.connect(lambda result: ends.append((result, len(heard))))
     with qtbot.waitSignal(job.finished, timeout=60_000):
@@ -168,13 +186,16 @@ def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot)
     assert heard == list(range(5000)) and ends == [("counted", 5000)]
 
 
-def test_a_slot_that_closes_the_workers_owner_stops_the_delivery_quietly(qtbot):
+@WAKES
+def test_a_slot_that_closes_the_workers_owner_stops_the_delivery_quietly(qtbot, monkeypatch, pair):
     """A window closed from a progress slot takes its worker with it; what the thread said after is dropped."""
     import shiboken6
     from PySide6.QtCore import QObject
 
+    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
+    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     owner = QObject()
     heard = []
 

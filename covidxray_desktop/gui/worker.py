@@ -7,11 +7,13 @@ where it can stop. Plain long-lived threads rather than QThreadPool: TensorFlow 
 per-thread state that must outlive each task (a pool thread gets a new Python thread state per
 task, and a training job after a device check on the same pool thread was seen to crash).
 
-The thread touches no Qt object. It puts what it says in a queue and rings a socket (the way
-asyncio wakes its loop from another thread); the GUI thread hears the ring through a
+The thread touches no Qt object. It puts what it says in a queue and rings a local socket pair
+(the way asyncio wakes its loop from another thread); the GUI thread hears the ring through a
 QSocketNotifier and emits. A thread that emitted through a QObject of its own crashed the process
 now and then when the application's end deleted that object mid-emit, a lock around the emits
-notwithstanding; a queue and a socket cannot be half-deleted.
+notwithstanding; a queue and a socket cannot be half-deleted. Where the system has no local
+socket pair (Windows: Python's pair there is a loopback TCP connection, and this app opens none)
+the GUI thread looks at the queue every POLL_MS while the thread lives.
 """
 import queue
 import socket
@@ -22,6 +24,8 @@ import shiboken6
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 SLICE_S = 0.03  # emit at most this long in one go, then let the window draw and take clicks
+POLL_MS = 15  # where there is no bell: how often the GUI thread looks
+LOCAL_PAIR = True  # use a local socket pair where the system has one (tests turn it off)
 _ENDS = ("finished", "errored", "aborted")
 
 
@@ -41,19 +45,23 @@ class Worker(QObject):
         super().__init__(parent)
         self._abort = threading.Event()
         self._inbox = queue.SimpleQueue()
-        self._ear, bell = socket.socketpair()  # the GUI thread listens on one end, the thread rings the other
-        for end in (self._ear, bell):
-            end.setblocking(False)
-        self._notifier = QSocketNotifier(self._ear.fileno(), QSocketNotifier.Type.Read, self)
-        self._notifier.activated.connect(self._deliver)
         self._more = QTimer(self, singleShot=True, interval=0)  # what one slice left for the next
         self._more.timeout.connect(self._deliver)
-        self.destroyed.connect(self._ear.close)  # the thread's next ring then fails, quietly
+        self._ear, bell = _local_pair()  # the GUI thread listens on one end, the thread rings the other
+        if self._ear is not None:
+            self._listen = QSocketNotifier(self._ear.fileno(), QSocketNotifier.Type.Read, self)
+            self._listen.activated.connect(self._deliver)
+            self.destroyed.connect(self._ear.close)  # the thread's next ring then fails, quietly
+        else:
+            self._listen = QTimer(self, interval=POLL_MS)
+            self._listen.timeout.connect(self._deliver)
         self._thread = threading.Thread(target=_run, args=(self._inbox, bell, self._abort, function, (self, *args)),
                                         name=name, daemon=True)
 
     def start(self) -> "Worker":
         self._thread.start()
+        if isinstance(self._listen, QTimer):
+            self._listen.start()
         return self
 
     def abort(self) -> None:
@@ -79,7 +87,7 @@ class Worker(QObject):
         """On the GUI thread: emit what the thread has said, in order. The rings are heard before the
         queue is read, so a ring that comes while it is read finds at worst an empty queue."""
         try:
-            while self._ear.recv(4096):
+            while self._ear is not None and self._ear.recv(4096):
                 pass
         except OSError:  # nothing more to hear (or the end closed below)
             pass
@@ -90,18 +98,40 @@ class Worker(QObject):
             except queue.Empty:
                 return
             if signal in _ENDS:  # the thread's last word: stop listening before anyone hears it
-                self._notifier.setEnabled(False)
-                self._ear.close()
+                self._stop_listening()
             getattr(self, signal).emit(*args)
             if not shiboken6.isValid(self):  # a slot closed what owns this worker: nobody is left to tell
                 return
         self._more.start()
 
+    def _stop_listening(self) -> None:
+        if isinstance(self._listen, QTimer):
+            self._listen.stop()
+        else:
+            self._listen.setEnabled(False)
+            self._ear.close()
 
-def _run(inbox: queue.SimpleQueue, bell: socket.socket, abort: threading.Event, function, args) -> None:
+
+def _local_pair() -> tuple:
+    """Two connected non-blocking sockets that never touch the network, or (None, None) where the
+    system has none (Python's pair on Windows is a loopback TCP connection)."""
+    if not LOCAL_PAIR or not hasattr(socket, "AF_UNIX"):
+        return None, None
+    try:
+        pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    except (OSError, ValueError):
+        return None, None
+    for end in pair:
+        end.setblocking(False)
+    return pair
+
+
+def _run(inbox: queue.SimpleQueue, bell: socket.socket | None, abort: threading.Event, function, args) -> None:
     """The thread: it touches only `inbox`, `bell` and `abort`, never the Worker, which may be gone."""
     def say(signal: str, *said) -> None:
         inbox.put((signal, said))
+        if bell is None:
+            return
         try:
             bell.send(b"!", _QUIET)
         except OSError:  # full (a ring is already waiting), or nobody listens any more
@@ -123,7 +153,8 @@ def _run(inbox: queue.SimpleQueue, bell: socket.socket, abort: threading.Event, 
             return say("errored", exc)
         say("aborted") if abort.is_set() else say("finished", result)
     finally:
-        bell.close()
+        if bell is not None:
+            bell.close()
 
 
 _QUIET = getattr(socket, "MSG_NOSIGNAL", 0)  # a closed listener gives an error, not SIGPIPE
