@@ -495,8 +495,8 @@ def test_closing_the_window_while_the_engine_still_has_news_writes_nothing_to_a_
     window.enqueue([tmp_path / "one"])
     wait_rows(qtbot, window, 1)
     entry = window.queue.entries[0]
-    late = threading.Thread(target=window.engine._worker.yielded.emit, args=(("entryState", entry["id"], "done"),))
-    late.start()  # emitted from another thread: queued for the GUI thread, not yet delivered
+    late = threading.Thread(target=window.engine._worker._job.tell, args=(("entryState", entry["id"], "done"),))
+    late.start()  # said on another thread, as the engine's own says it: not yet heard by the window
     late.join()
     window.close()
     qtbot.wait(50)  # were it delivered now: "Cannot operate on a closed database" in the slot

@@ -101,8 +101,11 @@ class Engine(QObject):
         self._ask(lambda: self._exports.append(job))
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop between rows and join the thread, then hear what it said before it stopped (the window
+        closes its store next: nothing said later is heard)."""
         self._ask(lambda: setattr(self, "_stop", True))
         self._worker.wait(timeout)
+        self._worker.flush()
 
     def _ask(self, change) -> None:
         with self._wake:

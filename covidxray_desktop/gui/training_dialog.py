@@ -9,7 +9,7 @@ model looks worse than the current one on its own report.
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout
 
 from covidxray_desktop.gui import worker
@@ -20,11 +20,6 @@ from covidxray_desktop.gui.training_tasks import job_task, preview_task, probe_t
 from covidxray_desktop.training.session import Cancelled, Session
 
 BATCH_EVENTS_PER_S = 5  # more would only flood the GUI thread's queue on a fast GPU
-
-
-class _Events(QObject):
-    """Carries the session's events from the job's thread to the dialog (queued)."""
-    event = Signal(object)
 
 
 class TrainingDialog(QDialog):
@@ -50,8 +45,6 @@ class TrainingDialog(QDialog):
         self._workers: list[worker.Worker] = []
         self._close_when_idle = False
         self._bundle = None
-        self._events = _Events(self)
-        self._events.event.connect(self._on_event)
         self._build()
         self._update_state()
         self._probe(self.arch())  # the recipe offered first: the shipped one
@@ -144,7 +137,7 @@ class TrainingDialog(QDialog):
                     "epochs": self.epochs_spin.value(), "seed": self.setup.seed_spin.value(),
                     "sensitivity": round(self.setup.sensitivity_spin.value(), 2),
                     "base": (self._current or {}).get("path")}
-        self._session = Session(self._events.event.emit, BATCH_EVENTS_PER_S)
+        self._session = Session(batch_events_per_s=BATCH_EVENTS_PER_S)  # its events: the job's words
         self._bundle = None
         self.curves.clear()
         self.curves.set_epochs(settings["epochs"])
@@ -153,8 +146,8 @@ class TrainingDialog(QDialog):
         self.report_box.hide()
         self.rate_label.clear()
         self.status_label.setText(self.tr("Starting…"))
-        self._job = self._start(job_task, self._session, kind, self._data, settings, on_finish=self._trained,
-                                on_error=self._training_failed, name="covidxray-training")
+        self._job = self._start(job_task, self._session, kind, self._data, settings, on_yield=self._on_event,
+                                on_finish=self._trained, on_error=self._training_failed, name="covidxray-training")
         self._update_state()
         return True
 

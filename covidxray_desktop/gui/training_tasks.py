@@ -1,6 +1,6 @@
 """What the training dialog's worker threads run: the data preview, the device check and the job.
 
-Calls into the core, no widgets: each takes its gui.worker first and returns a value.
+Calls into the core, no widgets: each takes its gui.worker.Job first and returns a value.
 """
 from covidxray_desktop.training.estimate import preview, probe
 
@@ -29,6 +29,7 @@ class _Flag:
 def job_task(w, session, kind, data, settings):
     from covidxray_desktop import backend
 
+    session.on_event = w.tell  # the job's events travel with its end, in order, and never touch a widget
     with backend.NETWORKS:  # a device check still timing its network finishes first
         return _run_job(session, kind, data, settings)
 

@@ -5,7 +5,7 @@ in gui/menus.py, exports in gui/exports.py, the smaller dialogs in gui/dialogs.p
 """
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel(self.tr("loading model…"))
         self.statusBar().addPermanentWidget(self.model_label)
 
-        self.engine = Engine(self.db_path)
+        self.engine = Engine(self.db_path, parent=self)  # deleted with the window, on this thread
         e = self.engine
         e.modelLoading.connect(self.hint.set_loading)
         e.modelLoaded.connect(self._model_loaded)
@@ -337,10 +337,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         session_io.save(self)
-        self.engine.stop()  # cancels the batch between rows and joins the worker
-        # What the engine said before it stopped is still queued for this thread: hear it while the
-        # store is open, then ignore anything later (a worker that outlived its join).
-        QCoreApplication.sendPostedEvents(self.engine, QEvent.Type.MetaCall)
+        self.engine.stop()  # cancels the batch between rows, joins the worker and hears its last words
         self._closed = True
         for e in self.queue.entries:  # what is left stays for "resume" next time
             if e["state"] in ("queued", "running", "paused") and e.get("store_id"):
