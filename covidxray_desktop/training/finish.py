@@ -11,7 +11,7 @@ from covidxray_desktop.model import operating, shift
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Forward, Network
 from covidxray_desktop.model.ood import Gate
-from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal
+from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal, view_check
 from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
 from covidxray_desktop.training.metrics import roc_curve
 
@@ -28,30 +28,18 @@ def calibrate(logits, decoded_val) -> tuple[float, dict, dict]:
     return temperature, points, facts
 
 
-def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None, train_pass=None) -> Gate:
-    """`val_pass`, `train_pass`: network.passes() of the validation and training films, when the
-    caller has them already."""
+def fit_gate(network, decoded, lung_check: bool, data=None, val_pass=None, train_pass=None) -> tuple:
+    """(the gate, the view check's leave-one-patient-out refusals of the data's real lateral and CT
+    films, or None). `val_pass`, `train_pass`: network.passes() of the validation and training
+    films, when the caller has them already."""
     train, val = decoded["train"], decoded["val"]
     batch = backend.scoring_batch()
-    _, pooled_train, masks_train = train_pass or network.passes(train.first, batch)
-    _, pooled_val, masks_val = val_pass or network.passes(val.first, batch)
+    train_pass = train_pass or network.passes(train.first, batch)
+    val_pass = val_pass or network.passes(val.first, batch)
     labels = np.array([s.label for s in train.samples])
-    gate = Gate.fit(train.thumbs, pooled_train, labels, val.thumbs, pooled_val, lung_check)
-    others = ood_set.split_real(data)[0] if data is not None else []
-    if others:  # the learned view check: training films against half the lateral and CT films
-        from covidxray_desktop.model.view import features
-        from covidxray_desktop.prepare import Route
-
-        # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
-        first_odd, thumbs_odd = ood_set.prepared_variants(others, Route(network.size, network.method))
-        pick = np.random.default_rng(0).permutation(len(train.samples))[:1500]
-        _, pooled_odd, masks_odd = network.passes(first_odd, batch)
-        gate.learn_view(features(gate, train.thumbs[pick], pooled_train[pick],
-                                 None if masks_train is None else masks_train[pick], train.first[pick]),
-                        features(gate, thumbs_odd, pooled_odd, masks_odd, first_odd),
-                        features(gate, val.thumbs, pooled_val, masks_val, val.first),
-                        [s.source for s in val.samples], [p.name for p, _ in others], film_numbers=True)
-    return gate
+    gate = Gate.fit(train.thumbs, train_pass[1], labels, val.thumbs, val_pass[1], lung_check)
+    unseen = view_check.teach(gate, network, train, val, train_pass, val_pass, data, batch)
+    return gate, unseen
 
 
 def head(classifier) -> dict | None:
@@ -78,7 +66,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     temperature, points, facts = calibrate(val_pass[0], decoded["val"])
     on_event({"kind": "stage", "message": "fitting the out-of-distribution gate"})
     train_pass = network.passes(decoded["train"].first, backend.scoring_batch())  # the gate and the shift test's
-    gate = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
+    gate, view_unseen = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
     bundle = bundles.save(combined, card, out_dir, name, overwrite, exported=exported)
@@ -86,7 +74,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
         on_event({"kind": "stage", "message": "keeping the rehearsal store"})
         bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
-    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data, train_pass)
+    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data, train_pass, view_unseen)
 
 
 def runnable(card, classifier, segmenter, films) -> tuple:
@@ -104,10 +92,11 @@ def runnable(card, classifier, segmenter, films) -> tuple:
     return Network.from_exports(card, exported), combined, exported
 
 
-def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, train_pass=None):
+def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, train_pass=None, view_unseen=None):
     """Scores through the saved bundle on the light runtime (what `classify` runs), the shift
     test's reference, then the card's metrics and the report. `train_pass`: the training films'
-    network.passes(), when the caller has them from the network just exported."""
+    network.passes(), when the caller has them from the network just exported; `view_unseen`:
+    fit_gate's leave-one-patient-out refusals of the real lateral and CT films."""
     from covidxray_desktop.inference import Predictor
 
     predictor = Predictor(bundle, decode_limit_s=None)
@@ -139,11 +128,12 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, t
         if films:
             on_event({"kind": "stage", "message": f"scoring {len(films)} films of other findings"})
             extra["other_findings"] = other_findings(predictor, films)
-        fitted, kept = ood_set.split_real(data)
-        if kept:
-            on_event({"kind": "stage", "message": f"checking the gate on {len(fitted) + len(kept)} lateral and CT films"})
-            extra["ood_real"] = ood_set.refusals(bundle, fitted + kept, predictor)
-            extra["ood_real_unseen"] = ood_set.refusals(bundle, kept, predictor)  # never fitted on
+        real = ood_set.real(data)
+        if real:
+            on_event({"kind": "stage", "message": f"checking the gate on {len(real)} lateral and CT films"})
+            extra["ood_real"] = ood_set.refusals(bundle, real, predictor)  # what its view check learned from
+    if view_unseen is not None:
+        extra["ood_real_unseen"] = view_unseen  # each patient judged by a check fitted without them
     predictor.close()
     bundle = bundles.update_card(bundle, metrics={**{k: public(v) for k, v in metrics.items()}, **extra},
                                  shift=reference)

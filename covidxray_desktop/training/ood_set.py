@@ -1,6 +1,7 @@
 """An out-of-distribution test set made on the spot: things that are not frontal chest X-rays.
 
-None of it is used to fit the gate (which only ever sees training and validation X-rays).
+None of the made-up images is used to fit the gate; the data's real lateral views and CT slices
+(`real`) teach its view check (training/view_check.py).
 Kinds: noise, blank, rendered text and screenshots, photographs and other pictures shipped by
 scikit-image (when installed), CT-like slices, other-body-part images, rotated / upside-down
 X-rays, corner crops, and DICOM files whose tags say CT or lateral.
@@ -24,7 +25,8 @@ SKIMAGE_COLOUR = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field
 
 def real(data) -> list[tuple[Path, str]]:
     """The real films the data keeps for this purpose (`ood/manifest.csv`: lateral views, CT
-    slices), as (path, kind); none when absent. The gate is never fitted on them."""
+    slices), as (path, kind); none when absent. The gate's view check learns from them
+    (training/view_check.py); its statistics never see them."""
     folder = Path(data).parent if Path(data).is_file() else Path(data)
     manifest = folder / "ood" / "manifest.csv"
     if not manifest.exists():
@@ -33,19 +35,12 @@ def real(data) -> list[tuple[Path, str]]:
         return [(folder / "ood" / r["file"], r["kind"]) for r in csv.DictReader(fh) if r.get("file")]
 
 
-def split_real(data) -> tuple[list, list]:
-    """The real non-frontal films as (half to fit the gate's view check on, half kept to test it),
-    split by patient, the same way every time."""
-    items = real(data) if data is not None else []
-    if not items:
-        return [], []
+def patients(data) -> dict:
+    """path -> "kind-patient" of each real non-frontal film: the groups left out together."""
     folder = Path(data).parent if Path(data).is_file() else Path(data)
     with open(folder / "ood" / "manifest.csv", newline="", encoding="utf-8") as fh:
-        patient = {folder / "ood" / r["file"]: f"{r['kind']}-{r.get('patient_id', r['file'])}" for r in csv.DictReader(fh)}
-    groups = sorted(set(patient.values()))
-    order = np.random.default_rng(0).permutation(len(groups))
-    fit = {groups[i] for i in order[: len(groups) // 2]}
-    return ([i for i in items if patient[i[0]] in fit], [i for i in items if patient[i[0]] not in fit])
+        return {folder / "ood" / r["file"]: f"{r['kind']}-{r.get('patient_id') or r['file']}"
+                for r in csv.DictReader(fh) if r.get("file")}
 
 
 VARIANTS = 6  # made copies of each real non-frontal film, besides the film and its mirror image
@@ -72,17 +67,18 @@ def variants(pixels: np.ndarray, rng) -> list[np.ndarray]:
     return out
 
 
-def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(first-stage inputs, thumbnails) of every variant of each film in `items` ((path, kind)),
-    decoded in a worker process as every film is; films that cannot be read are left out."""
+def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first-stage inputs, thumbnails, index in `items` of the film each came from) of every
+    variant of each film in `items` ((path, kind)), the film itself first, decoded in a worker
+    process as every film is; films that cannot be read are left out."""
     from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.prepare import network_inputs
 
     rng = np.random.default_rng(seed)
-    firsts, thumbs = [], []
+    firsts, thumbs, owners = [], [], []
     films = Isolated(film)
     try:
-        for path, _ in items:
+        for k, (path, _) in enumerate(items):
             try:
                 base = films(path, DECODE_SIDE)
             except CovidXrayError:
@@ -91,11 +87,12 @@ def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarr
                 first, thumb, _ = network_inputs(a, route)
                 firsts.append(first)
                 thumbs.append(thumb)
+                owners.append(k)
     finally:
         films.close()
     if not firsts:
-        return np.zeros((0, 1, 1), np.float16), np.zeros((0, 1024), np.float32)
-    return np.stack(firsts), np.stack(thumbs)
+        return np.zeros((0, 1, 1), np.float16), np.zeros((0, 1024), np.float32), np.zeros(0, int)
+    return np.stack(firsts), np.stack(thumbs), np.array(owners)
 
 
 def refusals(bundle, items, predictor=None) -> dict:

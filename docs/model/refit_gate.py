@@ -5,11 +5,11 @@ Usage: python docs/model/refit_gate.py MANIFEST BUNDLE [--json OUT]
 Decodes the training and validation films of the split the bundle was trained on, runs them
 through the bundle's own networks (the classify route), fits the gate as training does
 (training/finish.py fit_gate: statistics from training films, tails from training and validation
-films, the view check on half of the data's lateral and CT films), and writes the new `ood` block
-into the card. Then it scores, through the refitted gate: the validation and test splits (the
-card's `metrics.val` / `metrics.test`, refusals per source with their reasons) and the real lateral
-and CT films, all of them and the half the view check was not fitted on (`metrics.ood_real`,
-`metrics.ood_real_unseen`). The card's hash, and so the model's name, change with it; the batch
+films, the view check on all of the data's lateral and CT films, and what it refuses of films it
+never saw, each patient left out in turn), and writes the new `ood` block into the card. Then it
+scores, through the refitted gate: the validation and test splits (the card's `metrics.val` /
+`metrics.test`, refusals per source with their reasons) and the real lateral and CT films
+(`metrics.ood_real`; the leave-one-patient-out count is `metrics.ood_real_unseen`). The card's hash, and so the model's name, change with it; the batch
 shift test's reference is left as it was.
 """
 import argparse
@@ -31,17 +31,18 @@ def refit(manifest: Path, bundle_path: str) -> dict:
     for split, left_out in problems.items():
         if left_out:
             print(f"{split}: {len(left_out)} films left out: {left_out[:3]}", file=sys.stderr)
-    gate = fit_gate(Network(bundle), decoded, bundle.has_lungs, manifest)
+    gate, unseen = fit_gate(Network(bundle), decoded, bundle.has_lungs, manifest)
     bundle = update_card(bundle, ood=gate.to_card())
     predictor = Predictor(bundle, decode_limit_s=None)
     try:
         metrics = dict(bundle.card.get("metrics", {}))
         for split in ("val", "test"):
             metrics[split] = public(report(predictor, decoded[split]))
-        fitted, kept = ood_set.split_real(manifest)
-        if kept:
-            metrics["ood_real"] = ood_set.refusals(bundle, fitted + kept, predictor)
-            metrics["ood_real_unseen"] = ood_set.refusals(bundle, kept, predictor)
+        real = ood_set.real(manifest)
+        if real:
+            metrics["ood_real"] = ood_set.refusals(bundle, real, predictor)
+        if unseen is not None:
+            metrics["ood_real_unseen"] = unseen
     finally:
         predictor.close()
     bundle = update_card(bundle, metrics=metrics)

@@ -1,0 +1,71 @@
+"""Teaching the gate's view check on the data's real lateral views and CT slices, and counting
+honestly what it refuses.
+
+The check learns from every real non-frontal film the data keeps (more films, more kinds of slice
+and projection than half of them). What it refuses of films it never saw is measured by leaving
+one patient out at a time: each patient's films are judged by a check fitted without them, on the
+same frontal films and validation threshold rule as the shipped one.
+"""
+import numpy as np
+
+from covidxray_desktop.model.view import features
+from covidxray_desktop.prepare import Route
+from covidxray_desktop.training import ood_set
+from covidxray_desktop.training.metrics import wilson
+
+FRONTAL_ROWS = 1500  # training films the check compares the non-frontal ones with
+
+
+def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> dict | None:
+    """Give `gate` its view check, fitted on every real non-frontal film of `data`; return the
+    leave-one-patient-out refusals (shaped as ood_set.refusals), or None where the data has none."""
+    items = ood_set.real(data) if data is not None else []
+    if not items:
+        return None
+    _, pooled_train, masks_train = train_pass
+    _, pooled_val, masks_val = val_pass
+    pick = np.random.default_rng(0).permutation(len(train.samples))[:FRONTAL_ROWS]
+    frontal = features(gate, train.thumbs[pick], pooled_train[pick],
+                       None if masks_train is None else masks_train[pick], train.first[pick])
+    val_rows = features(gate, val.thumbs, pooled_val, masks_val, val.first)
+    val_sources = [s.source for s in val.samples]
+    # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
+    first, thumbs, owner = ood_set.prepared_variants(items, Route(network.size, network.method))
+    _, pooled, masks = network.passes(first, batch)
+    rows = features(gate, thumbs, pooled, masks, first)
+    names = [p.name for p, _ in items]
+
+    def learn(keep: np.ndarray) -> None:
+        fitted_on = sorted({names[k] for k in owner[keep]})
+        gate.learn_view(frontal, rows[keep], val_rows, val_sources, fitted_on, film_numbers=True)
+
+    own = np.array([np.flatnonzero(owner == k)[0] if (owner == k).any() else -1 for k in range(len(items))])
+    patient = ood_set.patients(data)
+    reasons = {}
+    for group in sorted({patient[p] for p, _ in items}):
+        out = [k for k, (p, _) in enumerate(items) if patient[p] == group and own[k] >= 0]
+        learn(~np.isin(owner, out))
+        films = own[out]  # each film as it is (its first variant), judged by the whole gate
+        _, said = gate.assess(thumbs[films], network.forward(first[films]), first[films])
+        reasons.update(zip(out, said))
+    learn(np.ones(len(owner), bool))  # the shipped check: every film
+    return _tally(items, reasons)
+
+
+def _tally(items, reasons: dict) -> dict:
+    per_kind, why, accepted = {}, {}, []
+    for k, reason in sorted(reasons.items()):
+        path, kind = items[k]
+        done = per_kind.setdefault(kind, [0, 0])
+        done[0] += reason is not None
+        done[1] += 1
+        if reason is None:
+            accepted.append(path.name)
+        else:
+            why.setdefault(kind, {})[reason] = why.get(kind, {}).get(reason, 0) + 1
+    refused, n = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
+    return {"method": "leave one patient out: each patient's films judged by a view check fitted without them",
+            "rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
+            "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1]), "reasons": why.get(k, {})}
+                         for k, v in sorted(per_kind.items())},
+            "accepted": accepted}
