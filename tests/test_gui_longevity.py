@@ -230,3 +230,27 @@ def test_a_slot_that_closes_the_workers_owner_stops_the_delivery_quietly(qtbot, 
     qtbot.waitUntil(lambda: not shiboken6.isValid(job), timeout=30_000)
     qtbot.wait(50)
     assert heard == [0, 1, 2, 3]
+
+
+def test_without_a_socket_pair_an_idle_worker_is_looked_at_less_often_and_a_word_brings_it_back(qtbot, monkeypatch):
+    """On Windows the window looks at each worker's queue; the engine's waits all day for films."""
+    import threading
+
+    from covidxray_desktop.gui import worker
+    from covidxray_desktop.gui.worker import Worker
+
+    monkeypatch.setattr(worker, "LOCAL_PAIR", False)
+    films, closing = threading.Event(), threading.Event()
+
+    def engine(job):
+        films.wait(30)  # idle: no films
+        yield "a batch"
+        closing.wait(30)
+
+    job = Worker(engine).start()
+    qtbot.waitUntil(lambda: job._listen.interval() == worker.POLL_IDLE_MS, timeout=30_000)
+    with qtbot.waitSignal(job.yielded, timeout=30_000):
+        films.set()
+    assert job._listen.interval() == worker.POLL_MS
+    closing.set()
+    qtbot.waitUntil(lambda: not job._listen.isActive(), timeout=30_000)  # its last word heard: no more looking
