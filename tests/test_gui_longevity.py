@@ -254,3 +254,25 @@ def test_without_a_socket_pair_an_idle_worker_is_looked_at_less_often_and_a_word
     assert job._listen.interval() == worker.POLL_MS
     closing.set()
     qtbot.waitUntil(lambda: not job._listen.isActive(), timeout=30_000)  # its last word heard: no more looking
+
+
+@WAKES
+def test_when_a_workers_end_is_heard_its_thread_has_ended(qtbot, monkeypatch, pair):
+    """A dialog that closes once its job's thread has ended checks running() when the end arrives."""
+    from covidxray_desktop.gui import worker
+    from covidxray_desktop.gui.worker import Worker
+
+    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
+    for ending in ("finished", "errored"):
+        def work(job):
+            yield 1
+            if ending == "errored":
+                raise ValueError("the job failed")
+            return 2
+
+        job = Worker(work)
+        seen = []
+        getattr(job, ending).connect(lambda *_: seen.append(job.running()))
+        with qtbot.waitSignal(getattr(job, ending), timeout=30_000):
+            job.start()
+        assert seen == [False]

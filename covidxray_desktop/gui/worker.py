@@ -140,6 +140,7 @@ class Worker(QObject):
             heard += 1
             if signal in _ENDS:  # the thread's last word: stop listening before anyone hears it
                 self._stop_listening()
+                self._thread.join(1.0)  # it only closes its bell now: when the end is heard, running() is False
             getattr(self, signal).emit(*args)
             if not shiboken6.isValid(self):  # a slot closed what owns this worker: nobody is left to tell
                 return
