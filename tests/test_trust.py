@@ -164,3 +164,26 @@ def test_a_real_film_as_png16_monochrome1_dicom_and_jpeg_gets_the_same_answer(tm
         save_jpeg(tmp_path / f"{n}.jpg", img, quality=92)
         p = [r.p_covid for r in Predictor(default_bundle).run([tmp_path / f"{n}.{e}" for e in ("png", "dcm", "jpg")])]
         assert None not in p and max(p) - min(p) <= 0.02, (film.name, p)
+
+
+def test_evaluate_with_an_ood_folder_reports_every_kind_the_real_films_and_the_cards_unseen_count(
+        tmp_path, default_bundle, shared_data, capsys):
+    """`covidxray evaluate MANIFEST --ood DIR`: the made-up set and the data's real lateral and CT
+    films, refused per kind, and the view check's leave-one-patient-out count from the card."""
+    import json
+
+    from covidxray_desktop.cli import main
+
+    real = [kind for _, kind in ood_set.real(shared_data / "manifest.csv")]
+    if not real:
+        pytest.skip("the shared data has no ood/ folder")
+    out = tmp_path / "report.json"
+    assert main(["evaluate", str(shared_data / "manifest.csv"), "--model", str(default_bundle.path),
+                 "--ood", str(tmp_path / "ood"), "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    kinds = report["ood"]["per_kind"]
+    assert kinds["ct"]["n"] == real.count("ct") and kinds["lateral"]["n"] == real.count("lateral")
+    assert kinds["noise"]["rejected"] == kinds["noise"]["n"]
+    assert report["ood_real_unseen"] == default_bundle.card["metrics"]["ood_real_unseen"]
+    said = capsys.readouterr().out
+    assert "each patient judged by a view check fitted without them" in said

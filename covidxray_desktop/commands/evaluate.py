@@ -92,6 +92,7 @@ def run(args) -> int:
         print_reasons(ood["per_kind"])
         unseen = bundle.card.get("metrics", {}).get("ood_real_unseen")
         if unseen and unseen.get("method"):  # measured when the view check was fitted: it learned from all of them
+            report["ood_real_unseen"] = unseen
             print("  real lateral and CT films, each patient judged by a view check fitted without them "
                   "(the card's): " + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in unseen["per_kind"].items()))
         for name in ood["accepted"]:
