@@ -82,8 +82,9 @@ class Worker(QObject):
     def __init__(self, function, *args, name: str = "covidxray-worker", parent=None):
         """`function(job, *args)`: a generator function (or a plain one) doing the work."""
         super().__init__(parent)
-        self._more = QTimer(self, singleShot=True, interval=0)  # what one slice left for the next
+        self._more = QTimer(self, singleShot=True)  # what one slice left for the next, or an end not yet due
         self._more.timeout.connect(self._deliver)
+        self._held = None  # the word being delivered (an end waits here for its thread to end)
         self._ear, bell = _local_pair()  # the GUI thread listens on one end, the thread rings the other
         self._job = job = Job(bell)
         if self._ear is not None:
@@ -133,27 +134,34 @@ class Worker(QObject):
         until = None if slice_s is None else time.monotonic() + slice_s
         heard = 0
         while until is None or time.monotonic() < until:
-            try:
-                signal, args = self._job.inbox.get_nowait()
-            except queue.Empty:
-                break
-            heard += 1
+            if self._held is None:
+                try:
+                    self._held = self._job.inbox.get_nowait()
+                except queue.Empty:
+                    break
+            signal, args = self._held
             if signal in _ENDS:  # the thread's last word: stop listening before anyone hears it
                 self._stop_listening()
-                self._thread.join(1.0)  # it only closes its bell now: when the end is heard, running() is False
+                # By now it only closes its bell and ends (a training thread's teardown can take a
+                # moment): its end is heard once it has ended, so running() is False then.
+                if not self.wait(0.02):
+                    self._more.start(10)
+                    return
+                _LIVE.pop(id(self), None)  # nobody need hold it after this (this frame does, while it is told)
+            self._held = None
+            heard += 1
             getattr(self, signal).emit(*args)
             if not shiboken6.isValid(self):  # a slot closed what owns this worker: nobody is left to tell
                 return
         else:
-            self._more.start()
+            self._more.start(0)
         if isinstance(self._listen, QTimer) and self._listen.isActive():  # quiet work is looked at less often
             self._listen.setInterval(POLL_MS if heard else min(2 * self._listen.interval(), POLL_IDLE_MS))
 
     def _stop_listening(self) -> None:
-        _LIVE.pop(id(self), None)
         if isinstance(self._listen, QTimer):
             self._listen.stop()
-        else:
+        elif self._ear is not None:
             self._listen.setEnabled(False)
             self._ear.close()
             self._ear = None
