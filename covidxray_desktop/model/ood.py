@@ -18,7 +18,7 @@ In order, each with a message that says only what the check knows:
    mean) than every training and validation film -> "outside what this model was trained on".
 A model without a view check refuses on the lung fields alone (before appearance).
 Thresholds come from training and validation films; only the view check has also seen non-frontal
-films: half of the lateral views and CT slices kept with the data (the other half tests it).
+films: the lateral views and CT slices kept with the data (training/view_check.py).
 """
 import numpy as np
 

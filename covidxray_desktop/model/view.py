@@ -9,9 +9,9 @@ mostly pure black and pure white; an axial slice is a round body on black, symme
 bottom; a lateral view is not symmetric left to right) and of its lung fields (a CT slice's lungs
 are near black with sharp specks of vessels, far darker than the body around them; a film's
 lungs are grey, crossed by ribs and blurred shadows). It is fitted on training films against
-half of the lateral and CT films the data keeps for this (by patient), each also flipped,
-cropped, shrunk, framed and re-contrasted, so that a few dozen films stand for many; the other
-half is kept to test it. Its threshold comes from validation films of every source, so that a
+the lateral and CT films the data keeps for this, each also flipped, cropped, shrunk, framed
+and re-contrasted, so that a few dozen films stand for many; what it refuses of films it never
+saw is counted by leaving one patient out at a time (training/view_check.py). Its threshold comes from validation films of every source, so that a
 frontal film is refused only as rarely as the gate promises for each source.
 """
 import numpy as np

@@ -36,11 +36,11 @@ def real(data) -> list[tuple[Path, str]]:
 
 
 def patients(data) -> dict:
-    """path -> "kind-patient" of each real non-frontal film: the groups left out together."""
+    """path -> patient of each real non-frontal film (its file where none is named): the groups left
+    out together, whatever their kind (one patient's lateral view and CT slice go together)."""
     folder = Path(data).parent if Path(data).is_file() else Path(data)
     with open(folder / "ood" / "manifest.csv", newline="", encoding="utf-8") as fh:
-        return {folder / "ood" / r["file"]: f"{r['kind']}-{r.get('patient_id') or r['file']}"
-                for r in csv.DictReader(fh) if r.get("file")}
+        return {folder / "ood" / r["file"]: r.get("patient_id") or r["file"] for r in csv.DictReader(fh) if r.get("file")}
 
 
 VARIANTS = 6  # made copies of each real non-frontal film, besides the film and its mirror image

@@ -31,6 +31,8 @@ def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> 
     val_sources = [s.source for s in val.samples]
     # Each film also flipped, cropped, shrunk and re-contrasted: a few dozen stand for many.
     first, thumbs, owner = ood_set.prepared_variants(items, Route(network.size, network.method))
+    if not len(owner):  # none could be read: no check, rather than one that never saw a non-frontal film
+        return None
     _, pooled, masks = network.passes(first, batch)
     rows = features(gate, thumbs, pooled, masks, first)
     names = [p.name for p, _ in items]
@@ -44,15 +46,17 @@ def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> 
     reasons = {}
     for group in sorted({patient[p] for p, _ in items}):
         out = [k for k, (p, _) in enumerate(items) if patient[p] == group and own[k] >= 0]
+        if not out:  # none of this patient's films could be read
+            continue
         learn(~np.isin(owner, out))
         films = own[out]  # each film as it is (its first variant), judged by the whole gate
         _, said = gate.assess(thumbs[films], network.forward(first[films]), first[films])
         reasons.update(zip(out, said))
     learn(np.ones(len(owner), bool))  # the shipped check: every film
-    return _tally(items, reasons)
+    return _tally(items, reasons, unread=[names[k] for k in range(len(items)) if own[k] < 0])
 
 
-def _tally(items, reasons: dict) -> dict:
+def _tally(items, reasons: dict, unread=()) -> dict:
     per_kind, why, accepted = {}, {}, []
     for k, reason in sorted(reasons.items()):
         path, kind = items[k]
@@ -68,4 +72,4 @@ def _tally(items, reasons: dict) -> dict:
             "rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
             "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1]), "reasons": why.get(k, {})}
                          for k, v in sorted(per_kind.items())},
-            "accepted": accepted}
+            "accepted": accepted, "unread": list(unread)}
