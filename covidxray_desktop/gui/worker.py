@@ -47,6 +47,9 @@ class Job:
         self._abort = threading.Event()
         self.deaf = False  # nobody listens any more: words are dropped, not kept
 
+    def abort(self) -> None:
+        self._abort.set()
+
     def aborting(self) -> bool:
         return self._abort.is_set()
 
@@ -70,6 +73,11 @@ class Job:
             pass
         except OSError:  # the listening end is closed: the Worker is gone
             self.deaf = True
+
+    def hang_up(self) -> None:
+        """The thread's last act: its end of the bell closes (the GUI thread reads what is left)."""
+        if self._bell is not None:
+            self._bell.close()
 
 
 class Worker(QObject):
@@ -95,7 +103,7 @@ class Worker(QObject):
             self._listen.timeout.connect(self._deliver)
         ear, key = self._ear, id(self)
         self.destroyed.connect(lambda *_: _gone(job, ear, key))
-        self._thread = threading.Thread(target=_run, args=(job, bell, function, args), name=name, daemon=True)
+        self._thread = threading.Thread(target=_run, args=(job, function, args), name=name, daemon=True)
 
     def start(self) -> "Worker":
         _LIVE[id(self)] = self
@@ -105,10 +113,7 @@ class Worker(QObject):
         return self
 
     def abort(self) -> None:
-        self._job._abort.set()
-
-    def aborting(self) -> bool:
-        return self._job.aborting()
+        self._job.abort()
 
     def running(self) -> bool:
         return self._thread.is_alive()
@@ -189,7 +194,7 @@ def _local_pair() -> tuple:
     return pair
 
 
-def _run(job: Job, bell: socket.socket | None, function, args) -> None:
+def _run(job: Job, function, args) -> None:
     """The thread: it touches only `job` (and the bell, through it), never the Worker."""
     try:
         job.say("started")
@@ -212,8 +217,7 @@ def _run(job: Job, bell: socket.socket | None, function, args) -> None:
         else:
             job.say("finished", result)
     finally:
-        if bell is not None:
-            bell.close()
+        job.hang_up()
 
 
 def start(function, *args, name: str = "covidxray-worker", parent=None, on_yield=None, on_finish=None,
