@@ -11,8 +11,9 @@ are near black with sharp specks of vessels, far darker than the body around the
 lungs are grey, crossed by ribs and blurred shadows). It is fitted on training films against
 the lateral and CT films the data keeps for this, each also flipped, cropped, shrunk, framed
 and re-contrasted, so that a few dozen films stand for many; what it refuses of films it never
-saw is counted by leaving one patient out at a time (training/view_check.py). Its threshold comes from validation films of every source, so that a
-frontal film is refused only as rarely as the gate promises for each source.
+saw is counted by leaving one patient out at a time (training/view_check.py). Its threshold
+comes from validation films of every source, so that a frontal film is refused only as rarely
+as the gate promises for each source.
 """
 import numpy as np
 

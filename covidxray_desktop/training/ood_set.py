@@ -98,20 +98,28 @@ def prepared_variants(items, route, seed: int = 1) -> tuple[np.ndarray, np.ndarr
 def refusals(bundle, items, predictor=None) -> dict:
     """Share refused per kind, with 95 % intervals and the reasons given, through `classify`'s own route."""
     from covidxray_desktop.inference import Predictor
-    from covidxray_desktop.training.metrics import wilson
 
     predictor = predictor or Predictor(bundle, decode_limit_s=None)
+    return tally([(kind, None if row.status == "ok" else row.message.removesuffix("; no prediction."),
+                   f"{Path(path).name} (score {row.ood_score})")
+                  for (path, kind), row in zip(items, predictor.run([p for p, _ in items]))])
+
+
+def tally(judged) -> dict:
+    """judged: (kind, reason refused or None, how to name it if accepted) per film -> share refused
+    per kind, with 95 % intervals, the reasons given and the films accepted."""
+    from covidxray_desktop.training.metrics import wilson
+
     per_kind, reasons, accepted = {}, {}, []
-    for (path, kind), row in zip(items, predictor.run([p for p, _ in items])):
+    for kind, reason, name in judged:
         done = per_kind.setdefault(kind, [0, 0])
-        done[0] += row.status != "ok"
+        done[0] += reason is not None
         done[1] += 1
         why = reasons.setdefault(kind, {})
-        if row.status == "ok":
-            accepted.append(f"{Path(path).name} (score {row.ood_score})")
+        if reason is None:
+            accepted.append(name)
         else:
-            message = row.message.removesuffix("; no prediction.")
-            why[message] = why.get(message, 0) + 1
+            why[reason] = why.get(reason, 0) + 1
     refused, n = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
     return {"rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
             "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1]), "reasons": reasons[k]}

@@ -8,10 +8,10 @@ same frontal films and validation threshold rule as the shipped one.
 """
 import numpy as np
 
+from covidxray_desktop.model.network import Forward
 from covidxray_desktop.model.view import features
 from covidxray_desktop.prepare import Route
 from covidxray_desktop.training import ood_set
-from covidxray_desktop.training.metrics import wilson
 
 FRONTAL_ROWS = 1500  # training films the check compares the non-frontal ones with
 
@@ -33,7 +33,7 @@ def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> 
     first, thumbs, owner = ood_set.prepared_variants(items, Route(network.size, network.method))
     if not len(owner):  # none could be read: no check, rather than one that never saw a non-frontal film
         return None
-    _, pooled, masks = network.passes(first, batch)
+    logits, pooled, masks = network.passes(first, batch)
     rows = features(gate, thumbs, pooled, masks, first)
     names = [p.name for p, _ in items]
 
@@ -50,26 +50,10 @@ def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> 
             continue
         learn(~np.isin(owner, out))
         films = own[out]  # each film as it is (its first variant), judged by the whole gate
-        _, said = gate.assess(thumbs[films], network.forward(first[films]), first[films])
+        kept = Forward.kept(logits[films], pooled[films], None if masks is None else masks[films])
+        _, said = gate.assess(thumbs[films], kept, first[films])
         reasons.update(zip(out, said))
     learn(np.ones(len(owner), bool))  # the shipped check: every film
-    return _tally(items, reasons, unread=[names[k] for k in range(len(items)) if own[k] < 0])
-
-
-def _tally(items, reasons: dict, unread=()) -> dict:
-    per_kind, why, accepted = {}, {}, []
-    for k, reason in sorted(reasons.items()):
-        path, kind = items[k]
-        done = per_kind.setdefault(kind, [0, 0])
-        done[0] += reason is not None
-        done[1] += 1
-        if reason is None:
-            accepted.append(path.name)
-        else:
-            why.setdefault(kind, {})[reason] = why.get(kind, {}).get(reason, 0) + 1
-    refused, n = sum(v[0] for v in per_kind.values()), sum(v[1] for v in per_kind.values())
+    report = ood_set.tally([(items[k][1], reason, names[k]) for k, reason in sorted(reasons.items())])
     return {"method": "leave one patient out: each patient's films judged by a view check fitted without them",
-            "rejected_fraction": round(refused / max(n, 1), 4), "rejected_ci95": wilson(refused, n), "n": n,
-            "per_kind": {k: {"rejected": v[0], "n": v[1], "ci95": wilson(v[0], v[1]), "reasons": why.get(k, {})}
-                         for k, v in sorted(per_kind.items())},
-            "accepted": accepted, "unread": list(unread)}
+            **report, "unread": [names[k] for k in range(len(items)) if own[k] < 0]}

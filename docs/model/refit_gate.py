@@ -9,8 +9,8 @@ films, the view check on all of the data's lateral and CT films, and what it ref
 never saw, each patient left out in turn), and writes the new `ood` block into the card. Then it
 scores, through the refitted gate: the validation and test splits (the card's `metrics.val` /
 `metrics.test`, refusals per source with their reasons) and the real lateral and CT films
-(`metrics.ood_real`; the leave-one-patient-out count is `metrics.ood_real_unseen`). The card's hash, and so the model's name, change with it; the batch
-shift test's reference is left as it was.
+(`metrics.ood_real`; the leave-one-patient-out count is `metrics.ood_real_unseen`). The card's
+hash, and so the model's name, change with it; the batch shift test's reference is left as it was.
 """
 import argparse
 import json
