@@ -130,20 +130,23 @@ def test_workers_still_talking_when_the_application_quits_never_crash_it():
         assert done.stderr.strip() == "", done.stderr[-2000:]  # no traceback, no Qt warning of a foreign thread
 
 
-WAKES = pytest.mark.parametrize("pair", [True, False], ids=["socket pair", "polling (Windows)"])
+@pytest.fixture(params=[True, False], ids=["socket pair", "polling (Windows)"])
+def pair(request, monkeypatch):
+    """The GUI thread woken by a local socket pair, or looking at the queue (Windows)."""
+    from covidxray_desktop.gui import worker
+
+    monkeypatch.setattr(worker, "LOCAL_PAIR", request.param)
+    return request.param
 
 
-@WAKES
 def test_a_worker_deleted_while_its_thread_talks_leaves_the_thread_to_end_quietly(qtbot, monkeypatch, pair):
     """Closing the window deletes its workers mid-chatter; the threads never touch them."""
     import threading
 
     import shiboken6
 
-    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
-    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     crashes = []
     monkeypatch.setattr(threading, "excepthook", crashes.append)
     for round_ in range(20):
@@ -165,16 +168,15 @@ def test_a_worker_deleted_while_its_thread_talks_leaves_the_thread_to_end_quietl
     assert crashes == []
 
 
-@WAKES
-def test_words_of_a_deleted_worker_are_dropped_not_kept(qtbot, monkeypatch, pair):
+def test_words_of_a_deleted_worker_are_dropped_not_kept(qtbot, pair):
     """A thread that goes on talking for hours after its window closed must not fill the memory."""
+    import threading
+
     import shiboken6
 
-    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
-    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
-    go = __import__("threading").Event()
+    go = threading.Event()
     job = Worker(lambda j: go.wait(30)).start()
     said = job._job
     shiboken6.delete(job)
@@ -184,14 +186,11 @@ def test_words_of_a_deleted_worker_are_dropped_not_kept(qtbot, monkeypatch, pair
     assert said.deaf and said.inbox.qsize() <= 1  # at most its first word, said before the window went
 
 
-@WAKES
-def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot, monkeypatch, pair):
+def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot, pair):
     import socket
 
-    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
-    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     def counting(w):
         for k in range(5000):
             yield k
@@ -207,16 +206,13 @@ def test_everything_a_worker_says_arrives_in_order_and_its_last_word_last(qtbot,
     assert heard == list(range(5000)) and ends == [("counted", 5000)]
 
 
-@WAKES
-def test_a_slot_that_closes_the_workers_owner_stops_the_delivery_quietly(qtbot, monkeypatch, pair):
+def test_a_slot_that_closes_the_workers_owner_stops_the_delivery_quietly(qtbot, pair):
     """A window closed from a progress slot takes its worker with it; what the thread said after is dropped."""
     import shiboken6
     from PySide6.QtCore import QObject
 
-    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
-    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     owner = QObject()
     heard = []
 
@@ -256,13 +252,10 @@ def test_without_a_socket_pair_an_idle_worker_is_looked_at_less_often_and_a_word
     qtbot.waitUntil(lambda: not job._listen.isActive(), timeout=30_000)  # its last word heard: no more looking
 
 
-@WAKES
-def test_when_a_workers_end_is_heard_its_thread_has_ended(qtbot, monkeypatch, pair):
+def test_when_a_workers_end_is_heard_its_thread_has_ended(qtbot, pair):
     """A dialog that closes once its job's thread has ended checks running() when the end arrives."""
-    from covidxray_desktop.gui import worker
     from covidxray_desktop.gui.worker import Worker
 
-    monkeypatch.setattr(worker, "LOCAL_PAIR", pair)
     for ending in ("finished", "errored"):
         def work(job):
             yield 1
