@@ -13,6 +13,7 @@ import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError
 from covidxray_desktop.imaging.isolate import Isolated
+from covidxray_desktop.imaging.preprocess import LUNG_VIEW
 from covidxray_desktop.model import cam, operating
 from covidxray_desktop.model.calibration import sigmoid
 from covidxray_desktop.model.network import Network
@@ -177,7 +178,7 @@ class Predictor:
         if self._head is not None:
             mask = None if out.masks is None else out.masks[k]
             crop = item.meta.get("crop") or (0.0, 1.0, 0.0, 1.0)
-            row.heat = cam.make(out.features[k], *self._head, tuple(crop), mask)
+            row.heat = cam.make(out.features[k], *self._head, tuple(crop), mask, self.route.method == LUNG_VIEW)
             row.outside_share = cam.outside_share(row.heat, row.label(), row.p_covid, row.threshold)
         return row
 

@@ -357,10 +357,10 @@ def _blank(predictor):
     import numpy as np
 
     size = predictor.route.size
-    from covidxray_desktop.imaging.preprocess import BASE, LUNG_VIEW
+    from covidxray_desktop.imaging.preprocess import BASE, LUNG_STAGE
 
-    side = BASE if predictor.route.method == LUNG_VIEW else size
-    shape = (1, side, side) if predictor.route.method == LUNG_VIEW else (1, size, size, predictor.network.channels)
+    side = BASE if predictor.route.method in LUNG_STAGE else size
+    shape = (1, side, side) if predictor.route.method in LUNG_STAGE else (1, size, size, predictor.network.channels)
     return np.full(shape, 0.5, np.float32)
 
 

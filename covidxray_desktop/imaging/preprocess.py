@@ -7,7 +7,11 @@ GRAY_EQ = "cxr-gray-eq-v1"  # ours: crop uniform borders, resize, histogram-equa
 GRAY_STRETCH = "cxr-gray-pct-v1"  # as GRAY_EQ but a 1-99 percentile stretch instead of equalisation
 ARTICLE = "article-rgb-v1"  # the 2020 article: resize, scale to [0, 1], 3 identical channels
 LUNG_VIEW = "cxr-lungs-v1"  # crop uniform borders, square BASE px; the network stage then crops to the lungs
-KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE, LUNG_VIEW)
+# The same first stage and lung segmenter, but the classifier sees the whole square film, equalised:
+# the lungs serve the gate and the heat maps' outline only.
+FILM_LUNGS = "cxr-film-lungs-v1"
+KNOWN = (GRAY_EQ, GRAY_STRETCH, ARTICLE, LUNG_VIEW, FILM_LUNGS)
+LUNG_STAGE = (LUNG_VIEW, FILM_LUNGS)  # methods whose first stage is the square film the segmenter reads
 BASE = 256  # side of the square film the lung stage starts from (the lungs' box is ~180 px of it)
 
 
@@ -15,7 +19,7 @@ def first_stage(pixels: np.ndarray, size: int, method: str, box=None) -> np.ndar
     """What a decoding worker hands to the network stage: the model input itself for whole-film
     methods, or the border-cropped square film (BASE px) that the lung stage crops further.
     `box`: the film's crop_box, when the caller has it already."""
-    return square(pixels, BASE, box) if method == LUNG_VIEW else preprocess(pixels, size, method, box)
+    return square(pixels, BASE, box) if method in LUNG_STAGE else preprocess(pixels, size, method, box)
 
 
 def square(pixels: np.ndarray, side: int, box=None) -> np.ndarray:

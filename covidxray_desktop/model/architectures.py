@@ -1,6 +1,6 @@
 """The networks: ours ('default'), an ImageNet-pretrained EfficientNet-Lite0 ('efficientnet'), and
 the 2020 article's ('article'), reproduced exactly."""
-from covidxray_desktop.imaging.preprocess import ARTICLE, GRAY_EQ, LUNG_VIEW
+from covidxray_desktop.imaging.preprocess import ARTICLE, FILM_LUNGS, GRAY_EQ, LUNG_VIEW
 
 # name -> input size, channels, preprocessing id, output kind, batch size, training recipe
 SPECS = {
@@ -22,6 +22,8 @@ ABLATIONS = {"lungs": {"preprocessing": GRAY_EQ}, "augment": {"augment": False},
              "acquisition": {"acquisition": False}, "source-weights": {"source_weights": False}}
 # Variants that `train --variant` can switch on, for experiments beside the shipped recipe.
 VARIANTS = {"balanced-sampling": {"balanced_sampling": True},
+            # the classifier sees the whole film; the segmenter still serves the gate and heat maps
+            "whole-film": {"preprocessing": FILM_LUNGS},
             # the pretrained backbone's last five blocks fine-tuned, not only its last one
             "tune-5-blocks": {"trainable_from": 11}}
 FEATURES = "features"  # the last conv block: class activation maps are taken here

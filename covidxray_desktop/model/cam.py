@@ -62,9 +62,11 @@ def grid(features: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
     return (features @ weights.reshape(-1) + bias).astype(np.float32)
 
 
-def make(features, weights, bias, pixels_shape_box, lung_mask=None) -> HeatMap:
-    """The heat map of one film. `pixels_shape_box`: the decoded film's border crop as fractions."""
-    frame = lung_fields.box(lung_mask) if lung_mask is not None else (0.0, 1.0, 0.0, 1.0)
+def make(features, weights, bias, pixels_shape_box, lung_mask=None, on_lungs: bool = True) -> HeatMap:
+    """The heat map of one film. `pixels_shape_box`: the decoded film's border crop as fractions;
+    `on_lungs`: the classifier saw the lungs' box (the grid covers it), else the whole film; the
+    lung mask outlines the map either way."""
+    frame = lung_fields.box(lung_mask) if lung_mask is not None and on_lungs else (0.0, 1.0, 0.0, 1.0)
     return HeatMap(grid(features, weights, bias), frame, pixels_shape_box, lung_mask)
 
 

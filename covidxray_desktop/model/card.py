@@ -12,7 +12,7 @@ import math
 import re
 
 from covidxray_desktop.errors import ModelError
-from covidxray_desktop.imaging.preprocess import KNOWN, LUNG_VIEW
+from covidxray_desktop.imaging.preprocess import KNOWN, LUNG_STAGE
 
 FORMATS = (1, 2)  # 1: a whole-film model; 2: adds the lung segmenter and the light runtime export
 MAX_CARD_BYTES = 32 * 2**20  # the gate's statistics are the bulk; 32 MB is far above any real card
@@ -87,8 +87,8 @@ def validate(card: dict, where: str) -> dict:
         raise ModelError(f"{where}: input.channels must be 1 or 3 and input.size a whole number; the card is damaged.")
     if card.get("preprocessing") not in KNOWN:
         raise ModelError(f"{where}: preprocessing {card.get('preprocessing')!r} is unknown to this app; update it.")
-    if card["preprocessing"] == LUNG_VIEW and not isinstance(card.get("lungs"), dict):
-        raise ModelError(f"{where}: preprocessing {LUNG_VIEW} needs the lungs block (the segmenter); the card is "
+    if card["preprocessing"] in LUNG_STAGE and not isinstance(card.get("lungs"), dict):
+        raise ModelError(f"{where}: preprocessing {card['preprocessing']} needs the lungs block (the segmenter); the card is "
                          f"damaged or incomplete.")
     if card.get("output") not in ("logit", "softmax"):
         raise ModelError(f"{where}: output {card.get('output')!r} must be logit or softmax; the card is damaged.")

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from covidxray_desktop.imaging.preprocess import LUNG_VIEW
+from covidxray_desktop.imaging.preprocess import LUNG_STAGE, LUNG_VIEW
 from covidxray_desktop.model import lungs, shapes
 from covidxray_desktop.model.calibration import to_logit
 
@@ -83,8 +83,8 @@ class Network:
         self.suppress = bool((card.get("lungs") or {}).get("suppress", True))
         self.runtime = runtime
         self._classifier, self._lungs = classifier, segmenter
-        if self.method == LUNG_VIEW and self._lungs is None:
-            raise ValueError("a lung-view model needs its segmenter")
+        if self.method in LUNG_STAGE and self._lungs is None:
+            raise ValueError("a model with a lung stage needs its segmenter")
 
     def masks(self, bases: np.ndarray) -> np.ndarray:
         """First-stage films (N x BASE x BASE) -> boolean lung masks (N x 64 x 64)."""
@@ -93,16 +93,19 @@ class Network:
     def lung_views(self, bases: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         """(masks, classifier inputs) of first-stage films."""
         bases = np.asarray(bases, np.float32)
-        masks = self.masks(bases) if self.method == LUNG_VIEW else None
+        masks = self.masks(bases) if self.method in LUNG_STAGE else None
         return masks, self.views(bases, masks)
 
     def views(self, bases: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
-        """Classifier inputs: the lung view for lung models, the first stage itself otherwise."""
+        """Classifier inputs: the lung view for lung-view models, the whole square film equalised for
+        FILM_LUNGS models, the first stage itself otherwise."""
         if masks is None:
             return np.asarray(bases, np.float32)
+        crop = self.method == LUNG_VIEW
         views = np.empty((len(bases), self.size, self.size, 1), np.float32)  # filled in place: no stacking copy
         for k, (b, m) in enumerate(zip(bases, masks)):
-            views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), m, self.size, self.suppress)
+            views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), m if crop else None, self.size,
+                                                     self.suppress)
         return views
 
     def parity_inputs(self, bases: np.ndarray) -> dict:

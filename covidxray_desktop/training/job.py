@@ -15,7 +15,7 @@ import numpy as np
 
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError, ModelError, UsageError
-from covidxray_desktop.imaging.preprocess import LUNG_VIEW
+from covidxray_desktop.imaging.preprocess import LUNG_STAGE
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model.architectures import ABLATIONS, SPECS, VARIANTS
 from covidxray_desktop.prepare import Route
@@ -97,7 +97,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     _check_both_classes(parts, after_decoding=True)
     backend.make_deterministic(seed)
     segmenter, lung_card = None, None
-    if spec["preprocessing"] == LUNG_VIEW:
+    if spec["preprocessing"] in LUNG_STAGE:
         segmenter, lung_card = _segmenter(decoded, seed, on_event, cancelled, lungs_from, exclude_sources)
     # Only these two parts are trained on; the test and held-out films are scored by the Predictor.
     views = _views(spec, {k: decoded[k] for k in ("train", "val")}, segmenter, on_event)
