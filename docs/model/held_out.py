@@ -50,12 +50,19 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
     label = next(iter(classes))
     row = {"source": ", ".join(sorted(excluded)), "class": dataset.CLASSES[label], "films": len(held),
            "refused": refused, "auc": round(auc(y, p), 4), "auc_ci95": auc_interval(y, p),
-           "against": int((~mine).sum()), "model": bundle.ident}
+           "against": int((~mine).sum()), "model": bundle.ident, "recipe": recipe(bundle.card)}
     for point, threshold in points.items():
         right, n = operating.share_right(p, y, mine, threshold)
         row[point] = {"threshold": round(float(threshold), 4), "right": right, "n": n,
                       "share": round(right / max(n, 1), 4), "ci95": wilson(right, n)}
     return row
+
+
+def recipe(card: dict) -> str:
+    """The run's departures from the recipe `train` had then, as train's own options."""
+    training = card.get("training", {})
+    return " ".join([f"--ablate {a}" for a in training.get("ablations", [])]
+                    + [f"--variant {v}" for v in training.get("variants", [])]) or "as it was"
 
 
 def write_into(bundle, rows) -> None:
@@ -68,9 +75,11 @@ def write_into(bundle, rows) -> None:
         share = "sensitivity" if r["class"] == "covid" else "specificity"
         per_source[r["source"]] = {"n": point["n"], "auc": r["auc"], "auc_ci95": r["auc_ci95"], share: point["share"],
                                    f"{share}_ci95": point["ci95"], "class": r["class"], "refused": r["refused"],
-                                   "threshold": point["threshold"], "operating_point": "balanced", "model": r["model"]}
-    method = ("leave one source out: `covidxray train DATA --exclude-source S` (the same recipe and seed); S's "
-              "films scored against the other class's test films, at that run's balanced point")
+                                   "threshold": point["threshold"], "operating_point": "balanced", "model": r["model"],
+                                   "recipe": r.get("recipe", "as it was")}
+    method = ("leave one source out: `covidxray train DATA --exclude-source S` (the same seed; each row names its "
+              "run's model and recipe); S's films scored against the other class's test films, at that run's "
+              "balanced point")
     per_source = dict(sorted(per_source.items(), key=lambda kv: (kv[1]["class"], kv[0])))  # COVID sources first
     update_card(bundle, metrics=dict(bundle.card["metrics"], held_out={"method": method, "per_source": per_source}))
 
