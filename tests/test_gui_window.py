@@ -463,8 +463,10 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     assert held  # the sources its leave-one-source-out runs left out
     for source, m in held.items():
         assert f"left out of training: {source}" in page and f"{m['auc']:.3f}" in page
-    # ... and says what those rows mean, once: the children's row reads 0.012 with no other word
-    assert page.count("Left out of training: the same recipe trained without that source") == 1
+    # ... and says what those rows mean, once: the children's row reads 0.04 with no other word
+    assert page.count("Left out of training: the same network trained without that source") == 1
+    # how it looks at a film, as the shipped recipe does: the whole film, the lungs for the gate and the map
+    assert "It judges the whole film; it finds the lung fields" in page and "judges only them" not in page
     assert "Left out of training:" not in model_page({"card": {**card, "metrics": {}}, "ident": "x@1", "path": "x"},
                                                      lambda text: text)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMe
 
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.gui.points import shown_name
+from covidxray_desktop.imaging.preprocess import FILM_LUNGS, LUNG_VIEW
 from covidxray_desktop.model import figures, operating
 
 
@@ -57,7 +58,7 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
             + (f"<p><small>{e(caption)}</small></p>" if sources else "") + f"<ul>{rules}</ul>")
 
 
-LEFT_OUT = ("Left out of training: the same recipe trained without that source, then judged on all its films, "
+LEFT_OUT = ("Left out of training: the same network trained without that source, then judged on all its films, "
             "as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: "
             "with the children's films left out, children were called COVID-19.")
 
@@ -95,7 +96,6 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         for source, m in (held.get("per_source") or {}).items():
             row(f"{base}{tr('left out of training')}: {source}", m)
     sources = ", ".join(training.get("sources", [])) or "–"
-    lungs = card.get("lungs") or {}
     adapted = card.get("adapted_from")
     parts = [
         f"<h2>{e(info['ident'])}</h2>",
@@ -113,8 +113,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
         f"<p><small>{e(training.get('provenance', ''))}</small></p>",
         f"<h3>{e(tr('How it looks at a film'))}</h3><p>",
-        e(tr("It finds the lung fields first and judges only them; markers, text and borders outside the "
-             "lungs are dimmed.") if lungs else tr("It judges the whole film.")),
+        e(looks(card, tr)),
         " " + e(tr("Films it cannot judge (not two lung fields, unlike anything it learnt from, rotated) are "
                    "refused, not labelled.")) + "</p>",
     ]
@@ -123,6 +122,17 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
                      f"{e(tr('on the films of'))} {e(adapted.get('data', ''))}.</p>")
     parts.append(f"<p><small>{e(tr('File'))}: {e(info['path'])}</small></p>")
     return "".join(parts)
+
+
+def looks(card: dict, tr) -> str:
+    """How the model looks at a film, from its preprocessing."""
+    if card.get("preprocessing") == LUNG_VIEW:
+        return tr("It finds the lung fields first and judges only them; markers, text and borders outside the "
+                  "lungs are dimmed.")
+    if card.get("preprocessing") == FILM_LUNGS:
+        return tr("It judges the whole film; it finds the lung fields to check that the film is a frontal chest "
+                  "X-ray and to outline where it looked.")
+    return tr("It judges the whole film.")
 
 
 def show_model(parent, info: dict, tr, in_force: tuple | None = None) -> QDialog:

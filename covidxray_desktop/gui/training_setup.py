@@ -63,7 +63,7 @@ class TrainingSetup(QWidget):
         settings_box = QGroupBox(self.tr("Settings"))
         self.epochs_spin = QSpinBox(minimum=1, maximum=500, value=16)
         self.arch_combo = QComboBox()
-        self.arch_combo.addItem(self.tr("efficientnet (shipped: ImageNet start, lung view, 224 px)"), "efficientnet")
+        self.arch_combo.addItem(self.tr("efficientnet (shipped: ImageNet start, whole film, 224 px)"), "efficientnet")
         self.arch_combo.addItem(self.tr("default (from scratch: lung view, 160 px, 0.3 M parameters)"), "default")
         self.arch_combo.addItem(self.tr("article (2020 CNN: 224 px RGB, 97 M parameters)"), "article")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)

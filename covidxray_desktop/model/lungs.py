@@ -1,7 +1,7 @@
 """Lung fields: the small segmenter, and what the app makes of its mask.
 
 The segmenter sees the equalised film at LUNG_SIZE px and says, per pixel of a coarser grid,
-whether it is lung. From that mask come: the classifier's view (the lungs' box with a margin,
+whether it is lung. From that mask come: the lung-view classifier's input (the lungs' box, a margin,
 everything outside the dilated lungs dimmed), the heat map's footprint, and the shape checks
 of the out-of-distribution gate ("two plausible lung fields").
 """

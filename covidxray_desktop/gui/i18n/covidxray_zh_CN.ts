@@ -71,8 +71,8 @@
       <translation>未参与训练的来源</translation>
     </message>
     <message>
-      <source>Left out of training: the same recipe trained without that source, then judged on all its films, as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: with the children's films left out, children were called COVID-19.</source>
-      <translation>未参与训练的来源：用同样的方法在不含该来源的数据上训练，再用该来源的全部影像评估，如同一家从未见过的医院。模型从未学过的人群可能被严重误判：训练时去掉儿童影像后，儿童被判为 COVID-19。</translation>
+      <source>Left out of training: the same network trained without that source, then judged on all its films, as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: with the children's films left out, children were called COVID-19.</source>
+      <translation>未参与训练的来源：同样的网络在不含该来源的数据上训练，再用该来源的全部影像评估，如同一家从未见过的医院。模型从未学过的人群可能被严重误判：训练时去掉儿童影像后，儿童被判为 COVID-19。</translation>
     </message>
     <message>
       <source>your site</source>
@@ -81,6 +81,10 @@
     <message>
       <source>It finds the lung fields first and judges only them; markers, text and borders outside the lungs are dimmed.</source>
       <translation>它先找出肺野，只依据肺野作判断；肺野以外的标记、文字和边框会被调暗。</translation>
+    </message>
+    <message>
+      <source>It judges the whole film; it finds the lung fields to check that the film is a frontal chest X-ray and to outline where it looked.</source>
+      <translation>它依据整张影像作判断；它找出肺野，用来确认影像是正位胸片，并勾勒出它所看的位置。</translation>
     </message>
     <message>
       <source>It judges the whole film.</source>
@@ -1630,8 +1634,8 @@ Report: {5}</source>
       <translation>设置</translation>
     </message>
     <message>
-      <source>efficientnet (shipped: ImageNet start, lung view, 224 px)</source>
-      <translation>efficientnet（随附模型：ImageNet 预训练起点，肺野视图，224 像素）</translation>
+      <source>efficientnet (shipped: ImageNet start, whole film, 224 px)</source>
+      <translation>efficientnet（随附模型：ImageNet 预训练起点，整张胸片，224 像素）</translation>
     </message>
     <message>
       <source>default (from scratch: lung view, 160 px, 0.3 M parameters)</source>
