@@ -473,7 +473,7 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
 
 def test_a_new_threshold_relabels_the_film_on_screen_without_reading_it_again(make_window, shared_data, qtbot):
     window = make_window()
-    window.enqueue([shared_data / "images/kermany_darshan/NonAugmentedTrain_10.jpg"])  # Normal, P about 0.004
+    window.enqueue([shared_data / "images/nih_darkcovidnet/00001470_003.jpg"])  # Normal, P about 0.03
     wait_rows(qtbot, window, 1)
     window.table.selectRow(0)
     qtbot.waitUntil(lambda: window.viewer.has_image(), timeout=LONG)

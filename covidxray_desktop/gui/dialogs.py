@@ -131,7 +131,7 @@ def looks(card: dict, tr) -> str:
                   "lungs are dimmed.")
     if card.get("preprocessing") == FILM_LUNGS:
         return tr("It judges the whole film; it finds the lung fields to check that the film is a frontal chest "
-                  "X-ray and to outline where it looked.")
+                  "X-ray and to draw its heat map on them.")
     return tr("It judges the whole film.")
 
 

@@ -19,7 +19,8 @@ SPECS = {
                 "augment": False, "source_weights": False},  # as the article ran it
 }
 # Parts of our recipe that `train --ablate` can switch off, to measure what each one buys.
-# lungs: the whole film (border-cropped, equalised) instead of the lungs' view, and no segmenter.
+# lungs: no segmenter, so the gate loses its lung-field checks and the heat map its outline; the
+# classifier sees the whole film (border-cropped, equalised), which the efficientnet recipe does anyway.
 ABLATIONS = {"lungs": {"preprocessing": GRAY_EQ}, "augment": {"augment": False},
              "acquisition": {"acquisition": False}, "source-weights": {"source_weights": False}}
 # Variants that `train --variant` can switch on, for experiments beside the shipped recipe.

@@ -117,9 +117,15 @@ def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | No
         mask = np.asarray(small.resize((cw, ch), Image.BILINEAR), np.float32) / 255
         sign = 1 if label == "covid" else -1 if label == "normal" else 0
         if sign:
-            evidence = np.maximum(sign * cropped, 0)
+            # Counted within the lungs' box (with its margin), as for a lung-view map: on a map of the
+            # whole film, neck, shoulders and belly would otherwise make 'most of the evidence lies
+            # outside the lungs' true of evenly spread evidence (4 films in 10 of the test split).
+            bt, bb, bl, br = lung_fields.box(heat.lungs)
+            inside = (slice(round(bt * ch), max(round(bb * ch), round(bt * ch) + 1)),
+                      slice(round(bl * cw), max(round(br * cw), round(bl * cw) + 1)))
+            evidence = np.maximum(sign * cropped[inside], 0)
             total = float(evidence.sum())
-            share = float((evidence * (1 - mask)).sum() / total) if total > 0 else 0.0
+            share = float((evidence * (1 - mask[inside])).sum() / total) if total > 0 else 0.0
         cropped *= mask
     if label == "normal":
         np.minimum(cropped, 0, out=cropped)

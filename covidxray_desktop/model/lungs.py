@@ -109,7 +109,7 @@ def classifier_view(base: np.ndarray, mask: np.ndarray | None, size: int, suppre
     """What the classifier sees: the lungs' box of the border-cropped film, equalised, at size px,
     with what lies outside the dilated lungs dimmed to OUTSIDE (markers, text, shoulders, borders).
 
-    `mask` None: the whole film, as a model without a segmenter sees it.
+    `mask` None: the whole square film, as a whole-film model sees it (with or without a segmenter).
     """
     if mask is None:
         return equalise(resize(base, size))

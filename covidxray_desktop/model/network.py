@@ -15,7 +15,7 @@ from covidxray_desktop.model.calibration import to_logit
 
 @dataclass
 class Forward:
-    masks: np.ndarray | None  # N x 64 x 64 bool lung masks (None: a whole-film model)
+    masks: np.ndarray | None  # N x 64 x 64 bool lung masks (None: a model without a segmenter)
     views: np.ndarray  # N x S x S x C, what the classifier saw
     features: np.ndarray  # N x h x w x F, its last convolution block
     logits: np.ndarray  # N, the COVID logit before temperature scaling

@@ -39,6 +39,9 @@ __all__ = ["Cancelled", "train", "recipe"]
 
 
 def recipe(arch: str, ablate=(), variants=()) -> dict:
+    if "lungs" in ablate and any("preprocessing" in VARIANTS[v] for v in variants):
+        raise UsageError("--ablate lungs removes the lung segmenter; it cannot be combined with "
+                         f"--variant {', '.join(v for v in variants if 'preprocessing' in VARIANTS[v])}.")
     spec = dict(SPECS[arch])
     for part in ablate:
         spec.update(ABLATIONS[part])

@@ -27,7 +27,7 @@ def boundary(classifier):
 
 
 def trunk(classifier):
-    """The frozen blocks as their own model: lung view in, the top's input out."""
+    """The frozen blocks as their own model: the classifier's view in, the top's input out."""
     import keras
 
     return keras.Model(classifier.inputs, boundary(classifier), name="frozen_trunk")

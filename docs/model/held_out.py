@@ -50,7 +50,8 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
     label = next(iter(classes))
     row = {"source": ", ".join(sorted(excluded)), "class": dataset.CLASSES[label], "films": len(held),
            "refused": refused, "auc": round(auc(y, p), 4), "auc_ci95": auc_interval(y, p),
-           "against": int((~mine).sum()), "model": bundle.ident, "recipe": recipe(bundle.card)}
+           "against": int((~mine).sum()), "model": bundle.ident, "recipe": recipe(bundle.card),
+           "preprocessing": bundle.card["preprocessing"]}
     for point, threshold in points.items():
         right, n = operating.share_right(p, y, mine, threshold)
         row[point] = {"threshold": round(float(threshold), 4), "right": right, "n": n,
@@ -76,7 +77,7 @@ def write_into(bundle, rows) -> None:
         per_source[r["source"]] = {"n": point["n"], "auc": r["auc"], "auc_ci95": r["auc_ci95"], share: point["share"],
                                    f"{share}_ci95": point["ci95"], "class": r["class"], "refused": r["refused"],
                                    "threshold": point["threshold"], "operating_point": "balanced", "model": r["model"],
-                                   "recipe": r.get("recipe", "as it was")}
+                                   "recipe": r.get("recipe", "as it was"), "preprocessing": r.get("preprocessing")}
     method = ("leave one source out: `covidxray train DATA --exclude-source S` (the same seed; each row names its "
               "run's model and recipe); S's films scored against the other class's test films, at that run's "
               "balanced point")

@@ -83,8 +83,8 @@
       <translation>它先找出肺野，只依据肺野作判断；肺野以外的标记、文字和边框会被调暗。</translation>
     </message>
     <message>
-      <source>It judges the whole film; it finds the lung fields to check that the film is a frontal chest X-ray and to outline where it looked.</source>
-      <translation>它依据整张影像作判断；它找出肺野，用来确认影像是正位胸片，并勾勒出它所看的位置。</translation>
+      <source>It judges the whole film; it finds the lung fields to check that the film is a frontal chest X-ray and to draw its heat map on them.</source>
+      <translation>它依据整张影像作判断；它找出肺野，用来确认影像是正位胸片，并把热图画在肺野上。</translation>
     </message>
     <message>
       <source>It judges the whole film.</source>
