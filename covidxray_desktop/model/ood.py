@@ -197,23 +197,26 @@ class Gate:
         full = np.asarray(pooled, np.float64)
         f = full if self.basis is None else full @ self.basis.T
         d = f[:, None, :] - self.class_means[None, :, :]
-        maha = np.einsum("ncd,de,nce->nc", d, self.precision, d)
+        maha = np.sum((d @ self.precision) * d, axis=2)
         if self.centres is not None:  # the squared distance off the basis, per left-out direction
-            off = np.sum((full[:, None, :] - self.centres[None, :, :]) ** 2, axis=2) - np.sum(d ** 2, axis=2)
+            centres = np.asarray(self.centres, np.float64)  # |f - c|^2 from norms: no N x classes x 1,280 array
+            whole = (np.sum(full ** 2, axis=1)[:, None] - 2 * full @ centres.T + np.sum(centres ** 2, axis=1)[None, :])
+            off = whole - np.sum(d ** 2, axis=2)
             maha = maha + np.maximum(off, 0) / self.residual_variance
         return pca, np.sqrt(np.maximum(maha.min(axis=1), 0))
 
     def assess(self, thumbs, forward, first=None) -> tuple[np.ndarray, list]:
         """(scores, reasons): a reason (str) for each film to refuse, None for the rest.
         first: the first-stage films, which a view check fitted on their own numbers reads."""
-        pca, maha = self.distances(thumbs, forward.pooled)
+        distances = self.distances(thumbs, forward.pooled)  # computed once: every check below reads them
+        pca, maha = distances
         scores = self._tail(maha, self.maha_q)
-        turned = self.turned(thumbs)
+        turned = self.turned(thumbs, pca)
         masks = forward.masks if self.checks_lungs else None
         no_lungs = (np.array([lung_problem(m) for m in masks], bool) if masks is not None
                     else np.zeros(len(scores), bool))
-        odd = (self.view_scores(thumbs, forward.pooled, masks, first) < self.view.threshold if self.view is not None
-               else np.zeros(len(scores), bool))
+        odd = (self.view_scores(thumbs, forward.pooled, masks, first, distances) < self.view.threshold
+               if self.view is not None else np.zeros(len(scores), bool))
         worst = self.pca_limit / APPEARANCE_FACTOR  # the training film the principal components fit worst
         reasons = []
         for i, score in enumerate(scores):
@@ -233,11 +236,11 @@ class Gate:
                 reasons.append(None)
         return scores, reasons
 
-    def turned(self, thumbs) -> np.ndarray:
+    def turned(self, thumbs, own=None) -> np.ndarray:
         """Films that look like a training film once turned or mirrored top to bottom, and
-        clearly less so as they are."""
+        clearly less so as they are. `own`: the thumbnails' residuals, where already known."""
         t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
-        own = self._residual(t.reshape(len(t), -1))
+        own = self._residual(t.reshape(len(t), -1)) if own is None else own
         turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
         residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
         best = residuals.min(axis=1)
@@ -247,14 +250,20 @@ class Gate:
                 & (_likeness(picked, self.mean) >= TURN_LIKENESS))
 
     def _residual(self, thumbs) -> np.ndarray:
+        """Mean squared error of each thumbnail rebuilt from the principal components. They are
+        orthonormal rows, so it is the thumbnail's energy less its coefficients' (no rebuilding:
+        five of these run per film)."""
         t = np.asarray(thumbs, np.float32) - self.mean
-        return np.mean((t - (t @ self.components.T) @ self.components) ** 2, axis=1)
+        c = t @ self.components.T
+        energy = np.einsum("nd,nd->n", t, t, dtype=np.float64) - np.einsum("nk,nk->n", c, c, dtype=np.float64)
+        return np.maximum(energy, 0.0) / t.shape[1]
 
-    def view_scores(self, thumbs, pooled, masks, first=None) -> np.ndarray:
-        """The view check's logit of 'frontal chest film' per film (higher: more frontal-like)."""
+    def view_scores(self, thumbs, pooled, masks, first=None, distances=None) -> np.ndarray:
+        """The view check's logit of 'frontal chest film' per film (higher: more frontal-like).
+        `distances`: `self.distances(thumbs, pooled)`, where already known."""
         if self.view.needs_film and first is None:
             raise ValueError("this gate's view check needs the first-stage films")
-        rows = view_features(self, thumbs, pooled, masks, first if self.view.needs_film else None)
+        rows = view_features(self, thumbs, pooled, masks, first if self.view.needs_film else None, distances)
         return self.view.scores(rows)
 
     def _tail(self, values, quantiles):

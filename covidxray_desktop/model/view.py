@@ -25,33 +25,37 @@ FRONTAL_TAIL = 0.01  # of each source's validation films, at most this share fal
 L2 = 1e-2
 
 
-def features(gate, thumbs, pooled, masks, first=None) -> np.ndarray:
+def features(gate, thumbs, pooled, masks, first=None, distances=None) -> np.ndarray:
     """Per film: PCA coefficients, PCA residual, feature distance, lung-shape numbers, then (with
     the first-stage films) the film's own numbers and the features' leading directions.
-    A check fitted before the last two existed reads only the columns it knows (ViewCheck)."""
+    A check fitted before the last two existed reads only the columns it knows (ViewCheck).
+    `distances`: the gate's (residuals, distances) of these films, where already known."""
     t = np.asarray(thumbs, np.float32) - gate.mean
     coefficients = t @ gate.components[:COMPONENTS].T
-    pca, maha = gate.distances(thumbs, pooled)
+    pca, maha = gate.distances(thumbs, pooled) if distances is None else distances
     columns = [coefficients, pca[:, None], maha[:, None]]
     if masks is not None:
         shapes = [_shape_numbers(m) for m in masks]
         columns.append(np.array(shapes, np.float32))
     if first is not None:
-        columns.append(film_numbers(first))
+        first = np.asarray(first, np.float32)
+        first = first.reshape(len(first), first.shape[1], first.shape[2])
+        fine = _pooled(first, 128)  # both sets of numbers start from it: pooled once
+        columns.append(film_numbers(first, fine))
         if gate.basis is not None:
             columns.append(np.asarray(pooled, np.float64) @ gate.basis[:DIRECTIONS].T)
         if masks is not None:  # last, so that a check fitted before them reads what it knows
-            columns.append(lung_numbers(first, masks))
+            columns.append(lung_numbers(first, masks, fine))
     return np.concatenate(columns, axis=1).astype(np.float64)
 
 
-def film_numbers(first) -> np.ndarray:
+def film_numbers(first, fine=None) -> np.ndarray:
     """Plain numbers of first-stage films (N x S x S, raw grey levels, borders cropped), whole
-    batches at once: every classified film pays for these."""
+    batches at once: every classified film pays for these. `fine`: the films pooled to 128 px."""
     first = np.asarray(first, np.float32)
     first = first.reshape(len(first), first.shape[1], first.shape[2])
     n, r, e = 64, 64 // 12, 8
-    s = _pooled(first, n)
+    s = _halved(fine) if fine is not None else _pooled(first, n)
     whole = (1, 2)
     ring = (s[:, :r].sum(whole) + s[:, -r:].sum(whole) + s[:, :, :r].sum(whole) + s[:, :, -r:].sum(whole)) / (4 * r * n)
     centre = s[:, n // 4:3 * n // 4, n // 4:3 * n // 4].mean(whole)
@@ -80,18 +84,19 @@ def _alike(a, b) -> np.ndarray:
     return np.where(flat, 0.0, (a * b).sum(axis=1, dtype=np.float64) / np.where(flat, 1.0, scale))
 
 
-def lung_numbers(first, masks) -> np.ndarray:
+def lung_numbers(first, masks, fine=None) -> np.ndarray:
     """Per film, inside its lung mask, on the film's own grey scale (2nd..98th percentile as 0..1):
     the share of near-black pixels, how much darker the lungs are than the rest, the sharpness of
     their detail (mean absolute Laplacian at 128 px) and the skew of their grey levels. Whole
-    batches at once, but the two medians: every classified film pays for these."""
+    batches at once, but the two medians: every classified film pays for these. `fine`: the films
+    pooled to 128 px."""
     first = np.asarray(first, np.float32)
     n = len(first)
     rows = np.zeros((n, 4), np.float64)
     if not n:
         return rows
     first = first.reshape(n, first.shape[1], first.shape[2])
-    fine = _pooled(first, 128)
+    fine = _pooled(first, 128) if fine is None else fine
     coarse = _halved(fine)
     lo, hi = np.percentile(coarse.reshape(n, -1), [2, 98], axis=1)
     span = np.maximum(hi - lo, 1e-3)
