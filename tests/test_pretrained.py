@@ -157,6 +157,28 @@ def test_the_gate_on_wide_features_refuses_a_film_that_differs_only_off_the_kept
                        rtol=0.2)
 
 
+def test_the_gate_measures_a_card_read_back_as_it_would_by_rebuilding_each_film():
+    """The gate takes its residuals and off-basis distances from norms, not by rebuilding each
+    thumbnail and feature row: on a gate read back from its (rounded) card, the same numbers."""
+    from covidxray_desktop.model.ood import THUMB, Gate
+
+    rng = np.random.default_rng(1)
+    pooled = rng.normal(size=(400, 320)) * np.linspace(3, 0.1, 320)
+    thumbs = rng.random((400, THUMB * THUMB)).astype(np.float32)
+    gate = Gate(Gate.fit(thumbs[:300], pooled[:300], np.arange(300) % 2, thumbs[300:], pooled[300:],
+                         lung_check=False).to_card())
+    t = thumbs[300:] - gate.mean
+    rebuilt = np.mean((t - (t @ gate.components.T) @ gate.components) ** 2, axis=1)
+    assert np.allclose(gate._residual(thumbs[300:]), rebuilt, rtol=1e-4)
+    full = pooled[300:]
+    d = full @ gate.basis.T
+    d = d[:, None, :] - gate.class_means[None]
+    maha = np.einsum("ncd,de,nce->nc", d, gate.precision, d)
+    off = np.sum((full[:, None, :] - gate.centres[None]) ** 2, axis=2) - np.sum(d ** 2, axis=2)
+    expected = np.sqrt(np.maximum((maha + np.maximum(off, 0) / gate.residual_variance).min(axis=1), 0))
+    assert np.allclose(gate.distances(thumbs[300:], full)[1], expected, rtol=1e-6)
+
+
 def test_adapting_the_backbone_trains_blocks_14_15_and_the_head_only_and_the_pull_keeps_them_near():
     from covidxray_desktop.model.architectures import build
     from covidxray_desktop.training import finetune, rehearsal
