@@ -1,6 +1,6 @@
 """The README's leave-one-source-out table, from the bundles of `train --exclude-source S`.
 
-Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT] [--into SHIPPED]
+Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT] [--into SHIPPED] [--scores DIR]
 
 For each bundle (trained without the sources its card lists as excluded), through the classify
 route: the held-out source's films against the test films of the other class (AUC with a
@@ -9,7 +9,9 @@ of that run, both chosen on that run's own validation split by model/operating.p
 trained before the card kept both points gets them here, by the same rule). `--into` writes the
 rows, at each run's balanced point, into the shipped bundle's card (`metrics.held_out`), which the
 About page shows, beside the rows already there for other sources (a source run again is
-replaced); the card's hash, and so the model's name, change with it.
+replaced); the card's hash, and so the model's name, change with it. `--scores` keeps each run's
+calibrated P(COVID), labels and sources of its validation and held-out films (DIR/NAME.npz), so
+that operating-point rules can be compared across the runs without scoring them again.
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ from covidxray_desktop.training.evaluate import report, route_of
 from covidxray_desktop.training.metrics import auc, auc_interval, wilson
 
 
-def held_out_row(manifest: Path, bundle_path: str) -> dict:
+def held_out_row(manifest: Path, bundle_path: str, scores: Path | None = None) -> dict:
     bundle = load(bundle_path)
     excluded = set(bundle.card["training"]["excluded_sources"])
     samples = dataset.patient_split(dataset.discover(manifest)[0], bundle.card["training"]["seed"])
@@ -42,6 +44,11 @@ def held_out_row(manifest: Path, bundle_path: str) -> dict:
         kept = [s for s, a in zip(decoded.samples, r["_accepted"]) if a]
         scored[name] = (r["_p"], r["_y"], np.array([s.source for s in kept]), len(decoded.samples) - len(kept))
     predictor.close()
+    if scores is not None:
+        scores.mkdir(parents=True, exist_ok=True)
+        np.savez(scores / f"{Path(bundle_path).stem}.npz", excluded=np.array(sorted(excluded)),
+                 **{f"{k}_{name}": np.asarray(v) for name, got in scored.items()
+                    for k, v in zip(("p", "y", "source"), got[:3])})
     p_val, y_val, src_val, _ = scored["val"]
     points = {name: point["threshold"] for name, point in operating.choose(p_val, y_val, src_val).items()}
     p, y, src, _ = scored["held"]
@@ -91,8 +98,9 @@ def main(argv=None) -> int:
     ap.add_argument("bundles", nargs="+")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--into", metavar="BUNDLE", help="the shipped bundle whose card gets these rows")
+    ap.add_argument("--scores", type=Path, metavar="DIR", help="keep each run's scores here")
     args = ap.parse_args(argv)
-    rows = [held_out_row(args.manifest, b) for b in args.bundles]
+    rows = [held_out_row(args.manifest, b, args.scores) for b in args.bundles]
     if args.into:
         write_into(load(args.into), rows)
     print("| held-out source | class | films (refused) | AUC [95 % CI] against the other class's test films "
