@@ -92,9 +92,27 @@ def test_with_too_few_covid_films_the_base_models_points_are_kept_and_say_why():
     assert {k: v["threshold"] for k, v in fields["operating_points"].items()} == {"balanced": 0.3, "screening": 0.1}
     assert fields["threshold"] == 0.3 and fields["default_operating_point"] == "balanced"
     assert fields["operating_points"]["screening"]["rule"].startswith("the base model's screening threshold, kept: 19")
+    # Fine-tuned, the network's scores move: each kept point is carried over to the new scale.
+    carried = adapt._points(base, np.linspace(0, 1, len(y)), y, "", carry=lambda t: round(t + 0.2, 6))
+    assert {k: v["threshold"] for k, v in carried["operating_points"].items()} == {"balanced": 0.5, "screening": 0.3}
+    assert "carried over to the adapted network" in carried["operating_points"]["balanced"]["rule"]
     older = adapt._points({"threshold": 0.2}, np.linspace(0, 1, len(y)), y, "")  # a card with one threshold
     assert set(older) == {"threshold", "operating_point"} and older["threshold"] == 0.2
     assert "kept" in older["operating_point"]
+
+
+def test_a_kept_threshold_calls_the_stored_films_covid_in_the_same_share_under_the_adapted_network():
+    """Adapted on 50 films, a network's P(COVID) for the same films rose: the base model's 0.12,
+    kept as a number, called 3 in 10 of a site's normals COVID-19. Carried over, it calls the stored
+    validation films as the base model did."""
+    rng = np.random.default_rng(0)
+    before = rng.random(96)
+    after = np.clip(before ** 0.5, 0, 1)  # the same order, every score higher
+    t = adapt.carried(before, after, 0.3)
+    assert np.sum(after >= t) == np.sum(before >= 0.3)
+    assert t > 0.3
+    assert adapt.carried(before, after, 0.999999) > after.max() and adapt.carried(before, after, 0.0) < after.min()
+    assert adapt.carried(before, [], 0.3) == 0.3
 
 
 def test_the_site_asks_for_a_sensitivity_and_its_default_point_keeps_it_at_the_best_balanced_accuracy():

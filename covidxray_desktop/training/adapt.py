@@ -17,6 +17,7 @@ the best balanced accuracy keeping the sensitivity the user asks for (default 0.
 sensitivity >= 0.95 (or the one asked, when higher). The check part, which nothing was fitted
 on, gives the adapted model its own figures and the before/after table.
 """
+import functools
 import time
 
 import numpy as np
@@ -261,7 +262,15 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
                        method="temperature scaling on the site's adaptation films" + how)
     p = sigmoid(scored / temperature)
-    points = _points(base.card, p, y, how, sensitivity)
+    carry = None
+    if store is not None:  # the stored films under both networks: what a kept threshold means now
+        stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])
+        base_logits, base_pooled = finetune.scores(base.keras_part("classifier"), store["trunk"])
+        checked = store["splits"] != "train"
+        before = sigmoid(base_logits[checked] / float(base.card["calibration"]["temperature"]))
+        after = sigmoid(stored_logits[checked] / temperature)
+        carry = functools.partial(carried, before, after)
+    points = _points(base.card, p, y, how, sensitivity, carry)
     threshold = points["threshold"]
     called = sigmoid(logits / temperature) >= threshold
     gate = Gate.from_card(base.card["ood"])
@@ -271,9 +280,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
         reference = shift.add_source(base.card.get("shift"), pooled, called, "this site", thumbs=site.thumbs,
                                      patients=patients)
     else:  # new features: the store's films stand for the training sources, the site's join them
-        stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])  # under the adapted network
-        gate = gate.moved(finetune.scores(base.keras_part("classifier"), store["trunk"])[1], stored_pooled,
-                          store["labels"])
+        gate = gate.moved(base_pooled, stored_pooled, store["labels"])
         gate.widen(site.thumbs, pooled)
         fitted = store["splits"] == "train"
         stored_called = sigmoid(stored_logits / temperature) >= threshold
@@ -289,10 +296,11 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     return card
 
 
-def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_SENSITIVITY) -> dict:
+def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_SENSITIVITY, carry=None) -> dict:
     """The adapted card's operating-point fields: both points fitted on the site's films when they
     hold enough COVID films, else the base model's kept (each rule saying so). Balanced: the best
-    balanced accuracy keeping `sensitivity`; screening: the higher of that and SCREENING_SENSITIVITY."""
+    balanced accuracy keeping `sensitivity`; screening: the higher of that and SCREENING_SENSITIVITY.
+    `carry(threshold)`: a base threshold as the adapted network's (None: the same number)."""
     covid = int(y.sum())
     if covid >= MIN_COVID_FOR_THRESHOLD:
         screening = max(sensitivity, operating.SCREENING_SENSITIVITY)
@@ -304,9 +312,33 @@ def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_
     why = f"{covid} adaptation COVID films are too few to set one (at least {MIN_COVID_FOR_THRESHOLD} are needed)"
     if not card.get("operating_points"):  # an older base model: its one threshold
         return {"threshold": float(card["threshold"]), "operating_point": f"the base model's threshold, kept: {why}"}
-    kept = {name: {"threshold": point["threshold"], "rule": f"the base model's {name} threshold, kept: {why}"}
-            for name, point in card["operating_points"].items()}
+    if carry is None:
+        kept = {name: {"threshold": point["threshold"], "rule": f"the base model's {name} threshold, kept: {why}"}
+                for name, point in card["operating_points"].items()}
+    else:  # fine-tuning moved the network's scores: the same number would no longer mean the same point
+        kept = {name: {"threshold": carry(point["threshold"]),
+                       "rule": f"the base model's {name} threshold, carried over to the adapted network (it labels "
+                               f"the stored validation films of the training sources COVID-19 in the same share): "
+                               f"{why}"}
+                for name, point in card["operating_points"].items()}
     return operating.card_fields(kept, card["default_operating_point"])
+
+
+def carried(before, after, threshold: float) -> float:
+    """The threshold on `after` (the same films' P under the adapted network) that calls as many of
+    them COVID-19 as `threshold` calls of `before`: the base model's point on the new network's scale."""
+    after = np.sort(np.asarray(after, np.float64))
+    n = len(after)
+    k = int(np.sum(np.asarray(before, np.float64) >= threshold))  # films the base model called COVID-19
+    if not n:
+        return float(threshold)
+    if k == 0:
+        cut = after[-1] + (1 - after[-1]) / 2
+    elif k >= n:
+        cut = after[0] / 2
+    else:
+        cut = (after[n - k - 1] + after[n - k]) / 2
+    return round(float(np.clip(cut, operating.LOWEST, operating.HIGHEST)), 6)
 
 
 def _original(manifest, base, adapted, before, after) -> dict:
