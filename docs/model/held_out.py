@@ -1,6 +1,7 @@
 """The README's leave-one-source-out table, from the bundles of `train --exclude-source S`.
 
 Usage: python docs/model/held_out.py MANIFEST BUNDLE [BUNDLE ...] [--json OUT] [--into SHIPPED] [--scores DIR]
+       python docs/model/held_out.py MANIFEST --rows ROWS.json [ROWS.json ...] --into SHIPPED
 
 For each bundle (trained without the sources its card lists as excluded), through the classify
 route: the held-out source's films against the test films of the other class (AUC with a
@@ -11,7 +12,8 @@ rows, at each run's balanced point, into the shipped bundle's card (`metrics.hel
 About page shows, beside the rows already there for other sources (a source run again is
 replaced); the card's hash, and so the model's name, change with it. `--scores` keeps each run's
 calibrated P(COVID), labels and sources of its validation and held-out films (DIR/NAME.npz), so
-that operating-point rules can be compared across the runs without scoring them again.
+that operating-point rules can be compared across the runs without scoring them again. `--rows`
+takes rows that earlier runs of this script wrote with `--json`, instead of scoring bundles again.
 """
 import argparse
 import json
@@ -95,12 +97,16 @@ def write_into(bundle, rows) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("manifest", type=Path)
-    ap.add_argument("bundles", nargs="+")
+    ap.add_argument("bundles", nargs="*")
+    ap.add_argument("--rows", type=Path, nargs="+", default=[], metavar="ROWS.json", help="rows kept by --json")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--into", metavar="BUNDLE", help="the shipped bundle whose card gets these rows")
     ap.add_argument("--scores", type=Path, metavar="DIR", help="keep each run's scores here")
     args = ap.parse_args(argv)
-    rows = [held_out_row(args.manifest, b, args.scores) for b in args.bundles]
+    if not args.bundles and not args.rows:
+        ap.error("give the bundles to score, or --rows")
+    rows = [row for path in args.rows for row in json.loads(path.read_text(encoding="utf-8"))]
+    rows += [held_out_row(args.manifest, b, args.scores) for b in args.bundles]
     if args.into:
         write_into(load(args.into), rows)
     print("| held-out source | class | films (refused) | AUC [95 % CI] against the other class's test films "
