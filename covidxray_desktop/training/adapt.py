@@ -266,9 +266,8 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     if store is not None:  # the stored films under both networks: what a kept threshold means now
         stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])
         base_logits, base_pooled = finetune.scores(base.keras_part("classifier"), store["trunk"])
-        checked = store["splits"] != "train"
-        before = sigmoid(base_logits[checked] / float(base.card["calibration"]["temperature"]))
-        after = sigmoid(stored_logits[checked] / temperature)
+        before = sigmoid(base_logits / float(base.card["calibration"]["temperature"]))
+        after = sigmoid(stored_logits / temperature)
         carry = functools.partial(carried, before, after)
     points = _points(base.card, p, y, how, sensitivity, carry)
     threshold = points["threshold"]
@@ -318,27 +317,22 @@ def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_
     else:  # fine-tuning moved the network's scores: the same number would no longer mean the same point
         kept = {name: {"threshold": carry(point["threshold"]),
                        "rule": f"the base model's {name} threshold, carried over to the adapted network (it labels "
-                               f"the stored validation films of the training sources COVID-19 in the same share): "
+                               f"the stored films of the training sources COVID-19 in the same share): "
                                f"{why}"}
                 for name, point in card["operating_points"].items()}
     return operating.card_fields(kept, card["default_operating_point"])
 
 
 def carried(before, after, threshold: float) -> float:
-    """The threshold on `after` (the same films' P under the adapted network) that calls as many of
-    them COVID-19 as `threshold` calls of `before`: the base model's point on the new network's scale."""
-    after = np.sort(np.asarray(after, np.float64))
-    n = len(after)
-    k = int(np.sum(np.asarray(before, np.float64) >= threshold))  # films the base model called COVID-19
-    if not n:
+    """The threshold on `after` (the same films' P under the adapted network) at the rank that
+    `threshold` holds among `before`: the base model's point on the new network's scale, calling
+    as many of them COVID-19. Ranks are interpolated between neighbouring films, so that two
+    thresholds between the same two films stay two (a few hundred stored films)."""
+    before, after = np.sort(np.asarray(before, np.float64)), np.sort(np.asarray(after, np.float64))
+    if not len(before) or len(before) != len(after):
         return float(threshold)
-    if k == 0:
-        cut = after[-1] + (1 - after[-1]) / 2
-    elif k >= n:
-        cut = after[0] / 2
-    else:
-        cut = (after[n - k - 1] + after[n - k]) / 2
-    return round(float(np.clip(cut, operating.LOWEST, operating.HIGHEST)), 6)
+    rank = np.interp(threshold, before, np.arange(len(before)))
+    return round(float(np.clip(np.interp(rank, np.arange(len(after)), after), operating.LOWEST, operating.HIGHEST)), 6)
 
 
 def _original(manifest, base, adapted, before, after) -> dict:
