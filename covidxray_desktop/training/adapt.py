@@ -14,8 +14,9 @@ features, gate and shift test stay valid for every other site.
 Then the temperature and, with enough COVID films, both operating points are refitted on the
 site's films, each scored by a network trained without its patient (cross-fitting): balanced,
 the best balanced accuracy keeping the sensitivity the user asks for (default 0.90); screening,
-sensitivity >= 0.95 (or the one asked, when higher). The check part, which nothing was fitted
-on, gives the adapted model its own figures and the before/after table.
+sensitivity >= 0.95 (or the one asked, when higher). With fewer COVID films the base model's
+points are carried over to the fine-tuned network's scale (`carried`). The check part, which
+nothing was fitted on, gives the adapted model its own figures and the before/after table.
 """
 import functools
 import time
