@@ -72,24 +72,18 @@ def _evaluate(data: Path, model: Path, out: Path) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def _shift(data: Path, model: Path) -> dict:
+def _shift(files, model: Path) -> dict:
     from covidxray_desktop import batch
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
 
     bundle = load(model)
-    files = [r["file"] for r in _rows_plain(data)]
     predictor = Predictor(bundle, decode_limit_s=None)
     summary = batch.Summary(bundle)
     for result in predictor.run(files):
         summary.add(result)
     predictor.close()
     return summary.finish()["shift"]
-
-
-def _rows_plain(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def main(argv=None) -> int:
@@ -120,7 +114,8 @@ def main(argv=None) -> int:
         files = {r["file"] for r in used}
         tag = f"n{n}"
         adapt_csv = _write(args.out / f"{tag}.adapt.csv", used)
-        rest_csv = _write(args.out / f"{tag}.rest.csv", [r for r in site if r["file"] not in files])
+        rest = [r for r in site if r["file"] not in files]
+        rest_csv = _write(args.out / f"{tag}.rest.csv", rest)
         unseen_csv = _write(args.out / f"{tag}.unseen.csv", [r for r in unseen if r["file"] not in files])
         adapted = args.out / f"{tag}.keras"
         start = time.perf_counter()
@@ -129,7 +124,7 @@ def main(argv=None) -> int:
         got = {(which, kind): _evaluate(csv_path, model, args.out / f"{tag}.{which}.{kind}.json")
                for which, model in (("before", args.base), ("after", adapted))
                for kind, csv_path in (("rest", rest_csv), ("unseen", unseen_csv))}
-        shift = _shift(rest_csv, adapted)
+        shift = _shift([r["file"] for r in rest], adapted)
 
         def pair(kind, key, fmt="{:.3f}"):
             return " → ".join(fmt.format(got[(w, kind)][key]) if got[(w, kind)].get(key) is not None else "-"
@@ -139,7 +134,7 @@ def main(argv=None) -> int:
             return sum(got[(which, "rest")]["rejected"].values())
 
         covid = sum(r["label"] == "covid" for r in used)
-        print(f"| {n} ({covid} + {len(used) - covid}) | {len(site) - len(used)} | {pair('rest', 'auc')} "
+        print(f"| {n} ({covid} + {len(used) - covid}) | {len(rest)} | {pair('rest', 'auc')} "
               f"| {pair('rest', 'balanced_accuracy')} | {pair('rest', 'sensitivity')} | {pair('rest', 'specificity')} "
               f"| {refused('before')} → {refused('after')} | {pair('unseen', 'auc')} | {wall:.0f} s "
               f"| p = {shift.get('p_value', float('nan')):.3g}{' (flagged)' if shift.get('detected') else ''} |",

@@ -28,7 +28,8 @@ def rows(scores: Path, at) -> list[dict]:
         chosen = operating.balanced(d["p_val"], d["y_val"], d["source_val"])["threshold"]
         row = {"source": ", ".join(sorted(held)), "class": "covid" if label else "normal", "chosen": chosen}
         for t in list(at) + [chosen]:
-            row[t] = (float(((p[mine] >= t) == (label == 1)).mean()), float(((p[~mine] >= t) == (y[~mine] == 1)).mean()))
+            shares = [operating.share_right(p, y, part, t) for part in (mine, ~mine)]
+            row[t] = tuple(right / max(n, 1) for right, n in shares)
         out.append(row)
     return out
 
