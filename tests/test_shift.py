@@ -54,6 +54,31 @@ def test_a_new_hospitals_covid_films_are_flagged_in_words_naming_the_class_and_w
     assert set(result) == {"tested", "detected", "p_value", "message"}
 
 
+def test_healthy_adults_with_a_few_false_covid_calls_are_no_shift_once_the_reference_knows_such_calls():
+    # Every batch of healthy adults holds a few films the model wrongly calls COVID-19; they lie far off
+    # the directions of true COVID-19 films, so without a level of their own they look like a new site.
+    def with_false_calls(draw, calls=8):  # fewer than a source needs to set a level alone
+        pooled, predicted, names = draw
+        predicted = predicted.copy()
+        for name in ("nih", "rsna"):
+            predicted[np.flatnonzero(names == name)[:calls]] = True
+        return pooled, predicted, names
+
+    train = sources(np.random.default_rng(1))
+    pooled, predicted, names = with_false_calls(sources(np.random.default_rng(2)))
+    labels = np.isin(names, ("ieee", "hannover")).astype(int)
+    plain = shift.reference(pooled, predicted, names, others=train[:2])
+    knowing = shift.reference(pooled, predicted, names, others=train[:2], labels=labels)
+    assert shift.FALSE_CALLS in [r["name"] for r in knowing["classes"]["covid"]["sources"]]
+
+    test_pooled, test_predicted, test_names = with_false_calls(sources(np.random.default_rng(3)), calls=6)
+    healthy = np.isin(test_names, ("nih", "rsna"))
+    assert test_predicted[healthy].sum() == 12  # enough for the films called COVID-19 to be tested
+    assert shift.test(plain, test_pooled[healthy], test_predicted[healthy])["detected"]
+    assert not shift.test(knowing, test_pooled[healthy], test_predicted[healthy])["detected"]
+    # What the level costs in power is measured on real films, each source left out (README).
+
+
 def test_after_adaptation_the_sites_own_films_are_no_shift_but_another_site_still_is():
     block, _ = fitted()
     site, predicted = new_hospital(120, seed=9)

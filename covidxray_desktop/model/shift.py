@@ -32,6 +32,11 @@ ALIKE = 0.5
 DIMENSIONS = 16  # leading directions of the training films that count as familiar
 ALPHA = 0.02  # a batch is flagged below this p-value (chosen on the test films: see the README)
 METHOD = "novelty-outside-principal-directions"
+# Healthy films that a model calls COVID-19 lie further off the directions of COVID-19 films than
+# true COVID-19 films of any source do: a clinic's batch of healthy adults, with its few such calls,
+# was flagged (measured: see the README). Such films, of every source together, are one more level
+# for the films called COVID-19; no source has enough of them alone.
+FALSE_CALLS = "normal films called COVID-19"
 CLASS_NAMES = {"normal": "Normal", "covid": "COVID-19"}
 MESSAGES = {
     ("covid",): "The films this model calls COVID-19 look unlike those it was checked on, so its results on "
@@ -57,14 +62,16 @@ ADVICE = ("Check the model on about 100 of this site's labelled films (Tools ▸
 NO_SHIFT = "these films look like the ones this model was checked on"
 
 
-def reference(pooled, predicted_covid, sources, others=None, looks=None, patients=None) -> dict:
+def reference(pooled, predicted_covid, sources, others=None, looks=None, patients=None, labels=None) -> dict:
     """The card's `shift` block. `pooled`, `predicted_covid`, `sources`: films that set each known
     source's level (the validation films the gate accepted); `others`: (pooled, predicted COVID) of
     other films of those sources that the directions are fitted on (the training films the gate
     accepted). Without `others` the directions come from the level films themselves, which then
     look more familiar than new films of their sources: more false alarms. `looks`: (thumbnails of
     the level films, thumbnails of the fitted films, their sources) for the look part. `patients`:
-    each level film's patient, where known (see add_source)."""
+    each level film's patient, where known (see add_source). `labels`: each level film's true class
+    (1: COVID-19), where known: the normal films called COVID-19, of all sources together, then set
+    a level of their own (see FALSE_CALLS)."""
     fit_pooled, fit_predicted = others if others is not None else (pooled, predicted_covid)
     fit_pooled, fit_predicted = _features(fit_pooled), np.asarray(fit_predicted, bool)
     out = {"method": METHOD, "dimensions": DIMENSIONS, "alpha": ALPHA, "min_films": MIN_FILMS,
@@ -83,8 +90,10 @@ def reference(pooled, predicted_covid, sources, others=None, looks=None, patient
         out["look"] = look.reference(fit_thumbs, fit_sources, level_thumbs, sources)
     scores = novelty(out, pooled, predicted_covid)
     predicted, sources = np.asarray(predicted_covid, bool), np.asarray(sources)
-    for name in sorted(set(sources.tolist())):
-        k = sources == name
+    groups = [(name, sources == name) for name in sorted(set(sources.tolist()))]
+    if labels is not None:
+        groups.append((FALSE_CALLS, predicted & (np.asarray(labels) == 0)))
+    for name, k in groups:
         out = add_source(out, None, predicted[k], name, scores=scores[k],
                          patients=None if patients is None else np.asarray(patients)[k])
     return out

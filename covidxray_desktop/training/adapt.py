@@ -288,7 +288,8 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
         films = [f"stored film {i}" for i in range(int((~fitted).sum()))]  # one film each, as trained
         reference = shift.reference(np.concatenate([stored_pooled[~fitted], pooled]),
                                     np.concatenate([stored_called[~fitted], called]), sources,
-                                    (stored_pooled[fitted], stored_called[fitted]), patients=films + patients)
+                                    (stored_pooled[fitted], stored_called[fitted]), patients=films + patients,
+                                    labels=np.concatenate([store["labels"][~fitted], y]))
         base_look = (base.card.get("shift") or {}).get("look")
         if reference.get("classes") and base_look:  # the look is the films', not the network's: it carries over
             reference["look"] = look.add_source(base_look, site.thumbs, "this site", films=shift.worth(patients))

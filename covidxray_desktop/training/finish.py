@@ -159,7 +159,8 @@ def shift_reference(predictor, decoded, val_report=None, train_pass=None) -> dic
                            [s.source for s, a in zip(decoded["val"].samples, keep) if a],
                            (train["pooled"][ok], _predicted(train["p"][ok], predictor)),
                            (decoded["val"].thumbs[keep], decoded["train"].thumbs[ok],
-                            [s.source for s, a in zip(decoded["train"].samples, ok) if a]))
+                            [s.source for s, a in zip(decoded["train"].samples, ok) if a]),
+                           labels=[s.label for s, a in zip(decoded["val"].samples, keep) if a])
 
 
 def judged(predictor, decoded, passed) -> dict:
