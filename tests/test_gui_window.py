@@ -359,6 +359,11 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         from covidxray_desktop.gui.messages import translated
 
         assert translated("a.png: file not found.") == "a.png：找不到文件。"
+        from covidxray_desktop.model import ood
+
+        assert "侧位" in translated(f"{ood.NO_LUNGS}; no prediction.")
+        assert "侧位" in translated(f"{ood.NOT_FRONTAL}; no prediction.")
+        # a result stored by an earlier release, in its words
         assert "侧位" in translated("not a frontal chest X-ray: no two lung fields side by side were found "
                                    "(a lateral view shows one); no prediction.")
     finally:

@@ -41,9 +41,14 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels"),
     QT_TRANSLATE_NOOP("Messages", "a blank image"),
     QT_TRANSLATE_NOOP("Messages", "it looks rotated or upside down"),
+    QT_TRANSLATE_NOOP("Messages", "not judged: no two lung fields side by side were found, as in a lateral view "
+                                  "(a white-out lung can hide one too)"),
+    QT_TRANSLATE_NOOP("Messages", "it does not look like a chest X-ray"),
+    QT_TRANSLATE_NOOP("Messages", "not judged: it looks like a lateral view or a CT slice rather than a frontal "
+                                  "chest X-ray (an unusual frontal film can look so too)"),
+    # The same two as results stored by earlier releases said them.
     QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: no two lung fields side by side were found "
                                   "(a lateral view shows one)"),
-    QT_TRANSLATE_NOOP("Messages", "it does not look like a chest X-ray"),
     QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: it looks like a lateral view or a CT slice"),
     QT_TRANSLATE_NOOP("Messages", "outside what this model was trained on: it differs from every film the "
                                   "model learnt from"),

@@ -54,10 +54,14 @@ LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
 # Given only when the view check also finds the film non-frontal, so the lateral view it names is its guess.
-NO_LUNGS = "not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)"
+# Both view reasons say what the film looks like, not what it is: an unseen hospital's frontal films
+# (a white-out lung, an intensive-care film framed or turned) are refused by them too, if rarely.
+NO_LUNGS = ("not judged: no two lung fields side by side were found, as in a lateral view "
+            "(a white-out lung can hide one too)")
 NOT_XRAY = "it does not look like a chest X-ray"
 UNFAMILIAR = "outside what this model was trained on: it differs from every film the model learnt from"
-NOT_FRONTAL = "not a frontal chest X-ray: it looks like a lateral view or a CT slice"
+NOT_FRONTAL = ("not judged: it looks like a lateral view or a CT slice rather than a frontal chest X-ray "
+               "(an unusual frontal film can look so too)")
 
 
 def thumbnail(pixels: np.ndarray, box=None) -> np.ndarray:

@@ -720,16 +720,24 @@
       <translation>影像似乎被旋转或上下颠倒</translation>
     </message>
     <message>
+      <source>not judged: no two lung fields side by side were found, as in a lateral view (a white-out lung can hide one too)</source>
+      <translation>未判读：未找到左右并列的两侧肺野，如同侧位片（一侧肺完全变白时也可能如此）</translation>
+    </message>
+    <message>
       <source>not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)</source>
       <translation>不是正位胸部 X 光片：未找到左右并列的两侧肺野（侧位片只显示一个）</translation>
+    </message>
+    <message>
+      <source>not a frontal chest X-ray: it looks like a lateral view or a CT slice</source>
+      <translation>不是正位胸部 X 光片：看起来像侧位片或 CT 断层图像</translation>
     </message>
     <message>
       <source>it does not look like a chest X-ray</source>
       <translation>看起来不像胸部 X 光片</translation>
     </message>
     <message>
-      <source>not a frontal chest X-ray: it looks like a lateral view or a CT slice</source>
-      <translation>不是正位胸部 X 光片：看起来像侧位片或 CT 断层图像</translation>
+      <source>not judged: it looks like a lateral view or a CT slice rather than a frontal chest X-ray (an unusual frontal film can look so too)</source>
+      <translation>未判读：看起来像侧位片或 CT 断层图像，而不是正位胸部 X 光片（少见的正位片也可能如此）</translation>
     </message>
     <message>
       <source>outside what this model was trained on: it differs from every film the model learnt from</source>
