@@ -313,15 +313,12 @@ def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_
     why = f"{covid} adaptation COVID films are too few to set one (at least {MIN_COVID_FOR_THRESHOLD} are needed)"
     if not card.get("operating_points"):  # an older base model: its one threshold
         return {"threshold": float(card["threshold"]), "operating_point": f"the base model's threshold, kept: {why}"}
-    if carry is None:
-        kept = {name: {"threshold": point["threshold"], "rule": f"the base model's {name} threshold, kept: {why}"}
-                for name, point in card["operating_points"].items()}
-    else:  # fine-tuning moved the network's scores: the same number would no longer mean the same point
-        kept = {name: {"threshold": carry(point["threshold"]),
-                       "rule": f"the base model's {name} threshold, carried over to the adapted network (it labels "
-                               f"the stored films of the training sources COVID-19 in the same share): "
-                               f"{why}"}
-                for name, point in card["operating_points"].items()}
+    # Fine-tuning moves the network's scores: there the same number would no longer mean the same point.
+    done = "kept" if carry is None else ("carried over to the adapted network (it labels the stored films of the "
+                                         "training sources COVID-19 in the same share)")
+    kept = {name: {"threshold": point["threshold"] if carry is None else carry(point["threshold"]),
+                   "rule": f"the base model's {name} threshold, {done}: {why}"}
+            for name, point in card["operating_points"].items()}
     return operating.card_fields(kept, card["default_operating_point"])
 
 
