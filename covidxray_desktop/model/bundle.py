@@ -120,13 +120,14 @@ def load(path=None, keras: bool = False) -> ModelBundle:
 
 
 def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_inputs=None,
-         exported: dict | None = None) -> ModelBundle:
+         exported: dict | None = None, keep: dict | None = None) -> ModelBundle:
     """Write the bundle: `name.keras`, its light-runtime export and the card, as one change (see commit).
 
     An existing bundle of that name (or its report) is refused unless `overwrite`; an overwritten one
     keeps working until the new one is whole. The export is checked against
     Keras on `parity_inputs` (a dict part -> inputs) before anything is kept; or `exported` is
-    what export.light() made of this very model, checked there (training runs on it before saving).
+    what export.light() made of this very model, checked there (training runs on it before saving);
+    `keep`: part -> an export taken over as it is (see export.light).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -146,13 +147,13 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
         from covidxray_desktop.model import export
 
         if exported is None:
-            exported = export.light(plain, parity_inputs) if export.exportable(plain) else {}
+            exported = export.light(plain, parity_inputs, keep) if export.exportable(plain) else {}
         runtime, written = {}, {}
         for part, data in exported.items():
             file = f"{name}.{part}.onnx"
             tmp_part = _temp(out_dir, f"{name}.{part}", ".onnx", temps)
             Path(tmp_part).write_bytes(data)
-            runtime[part] = {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET}
+            runtime[part] = _runtime_entry(file, data)
             written[part] = tmp_part
         if runtime:
             card["runtime"] = runtime
@@ -165,13 +166,22 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
     return load(target)
 
 
+def _runtime_entry(file: str, data: bytes) -> dict:
+    from covidxray_desktop.model import export
+
+    return {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET,
+            "precision": export.precision(data)}
+
+
 def taken(out_dir, name: str) -> Path | None:
     """The first file a save of `name` into `out_dir` would replace, or None."""
     return next((p for p in (Path(out_dir) / f"{name}{s}" for s in WRITTEN_BESIDE) if p.exists()), None)
 
 
-def export_runtime(bundle: ModelBundle) -> ModelBundle:
-    """Add (or redo) the light-runtime export of a saved bundle, checked against Keras."""
+def export_runtime(bundle: ModelBundle, parity_inputs=None, keep: dict | None = None) -> ModelBundle:
+    """Add (or redo) the light-runtime export of a saved bundle, checked against Keras (on
+    `parity_inputs`, part -> inputs, where given: real films also make the segmenter int8);
+    `keep`: part -> an export taken over as it is (see export.light)."""
     from covidxray_desktop.model import export
 
     model = bundle.keras()
@@ -180,11 +190,11 @@ def export_runtime(bundle: ModelBundle) -> ModelBundle:
     runtime, files, temps = {}, {}, []
     folder, name = bundle.path.parent, bundle.path.stem
     try:
-        for part, data in export.light(model).items():
+        for part, data in export.light(model, parity_inputs, keep).items():
             file = f"{bundle.card['name']}.{part}.onnx"
             files[file] = tmp = _temp(folder, f"{name}.{part}", ".onnx", temps)
             Path(tmp).write_bytes(data)
-            runtime[part] = {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET}
+            runtime[part] = _runtime_entry(file, data)
         card = cards.validate(dict(bundle.card, runtime=runtime), card_path(bundle.path).name)
         files[card_path(bundle.path).name] = _card_temp(folder, name, card, temps)
         commit.together(folder, name, files)  # networks and card change together or not at all

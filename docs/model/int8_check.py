@@ -14,7 +14,6 @@ again on the int8 copy's validation logits. Needs the `onnx` package (installed 
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,31 +22,11 @@ import numpy as np
 from covidxray_desktop.model import operating
 from covidxray_desktop.model.bundle import load
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
+from covidxray_desktop.model.export import quantised
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.runtime import OnnxPart
 from covidxray_desktop.training.evaluate import decoded_as_trained
 from covidxray_desktop.training.metrics import auc
-
-
-def quantised(model: bytes, calibration: np.ndarray) -> bytes:
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Films(CalibrationDataReader):
-        def __init__(self, name):
-            self.batches = iter([{name: calibration[i:i + 16]} for i in range(0, len(calibration), 16)])
-
-        def get_next(self):
-            return next(self.batches, None)
-
-    with tempfile.TemporaryDirectory() as folder:
-        plain, ready, out = (Path(folder) / name for name in ("float.onnx", "ready.onnx", "int8.onnx"))
-        plain.write_bytes(model)
-        quant_pre_process(str(plain), str(ready), skip_symbolic_shape=True)
-        name = OnnxPart(model).input
-        quantize_static(str(ready), str(out), Films(name), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-        return out.read_bytes()
 
 
 def views(network, decoded) -> np.ndarray:
