@@ -1,0 +1,43 @@
+"""The lung segmenter runs in int8 (a third of its time) where real films set its ranges, and only
+while it still finds the lungs Keras finds; the classifier stays in float."""
+import numpy as np
+
+from covidxray_desktop.model import export
+from covidxray_desktop.model.bundle import load
+from covidxray_desktop.model.lungs import segmenter_input
+from covidxray_desktop.training import cache, dataset
+from covidxray_desktop.training.evaluate import route_of
+
+
+def _films(bundle, data, split: str, n: int) -> np.ndarray:
+    samples, _ = dataset.discover(data / "manifest.csv")
+    picked = [s for s in samples if s.split == split][:n]
+    decoded, _ = cache.decode(picked, route_of(bundle))
+    return np.stack([segmenter_input(np.asarray(b, np.float32)) for b in decoded.first])[..., None]
+
+
+def test_the_shipped_segmenter_is_int8_and_finds_the_lungs_keras_finds_on_test_films(default_bundle, shared_data):
+    runtime = default_bundle.card["runtime"]
+    assert runtime["lungs"]["precision"] == "int8" and runtime["classifier"]["precision"] == "float32"
+    films = _films(default_bundle, shared_data, "test", 64)
+    from covidxray_desktop.model.runtime import OnnxPart
+
+    quick = OnnxPart(default_bundle.part_bytes("lungs")).run(films)[0] > 0
+    keras = np.asarray(load(default_bundle.path, keras=True).keras_part("lungs").predict_on_batch(films)) > 0
+    agree = (quick == keras).reshape(len(films), -1).mean(axis=1)
+    assert agree.min() >= export.MASK_AGREEMENT
+
+
+def test_a_fresh_export_goes_int8_with_enough_real_films_and_stays_float_with_few_or_when_masks_differ(
+        default_bundle, shared_data, monkeypatch):
+    model = load(default_bundle.path, keras=True).keras()
+    keep = {"classifier": default_bundle.part_bytes("classifier")}  # taken as it is: only the segmenter is exported
+    films = _films(default_bundle, shared_data, "val", 32)
+    made = export.light(model, {"lungs": films}, keep)
+    assert made["classifier"] is keep["classifier"]
+    assert export.precision(made["lungs"]) == "int8"
+    few = export.light(model, {"lungs": films[:export.MIN_FILMS - 1]}, keep)  # too few to set ranges and check them
+    assert export.precision(few["lungs"]) == "float32"
+    assert export.precision(export.light(model, None, keep)["lungs"]) == "float32"  # no real films at all
+    monkeypatch.setattr(export, "MASK_AGREEMENT", 1.0 + 1e-9)  # no int8 copy can be this exact: float is kept
+    assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
