@@ -41,3 +41,15 @@ def test_a_fresh_export_goes_int8_with_enough_real_films_and_stays_float_with_fe
     assert export.precision(export.light(model, None, keep)["lungs"]) == "float32"  # no real films at all
     monkeypatch.setattr(export, "MASK_AGREEMENT", 1.0 + 1e-9)  # no int8 copy can be this exact: float is kept
     assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
+
+
+def test_a_quantiser_that_fails_leaves_the_segmenter_in_float_and_the_save_goes_on(default_bundle, shared_data,
+                                                                                   monkeypatch):
+    def broken(data, films):
+        raise RuntimeError("this graph cannot be quantised")
+
+    monkeypatch.setattr(export, "quantised", broken)
+    model = load(default_bundle.path, keras=True).keras()
+    made = export.light(model, {"lungs": _films(default_bundle, shared_data, "val", 32)},
+                        {"classifier": default_bundle.part_bytes("classifier")})
+    assert export.precision(made["lungs"]) == "float32"
