@@ -187,7 +187,7 @@ def epoch_time(bundle, files, labels) -> tuple[float, float, float | None]:
         samples = [Sample(Path(f), y, "bench", Path(f).name, split) for f, y in chosen]
         decoded, _ = cache.decode(samples, Route(spec["size"], spec["preprocessing"]))
         parts[split] = decoded.samples
-        arrays[split] = (network.lung_views(decoded.first)[1], None)
+        arrays[split] = (network.views(decoded.first), None)
     seconds, started, first_batch = [], time.perf_counter(), []
 
     def on_event(e):

@@ -66,7 +66,7 @@ def compare(bundle, files, work: Path) -> dict:
     samples = [Sample(Path(f), 0, "bench", Path(f).name) for f in files[:96]]
     decoded, _ = cache.decode(samples, route_of(bundle))
     network = Network(bundle, "keras")
-    views = network.lung_views(decoded.first)[1].astype(np.float32)
+    views = network.views(decoded.first).astype(np.float32)
     data = work / "views.npy"
     np.save(data, views)
     expected = np.asarray(network.classify(views[:64])[1])

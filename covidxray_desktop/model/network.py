@@ -96,16 +96,20 @@ class Network:
         masks = self.masks(bases) if self.method in LUNG_STAGE else None
         return masks, self.views(bases, masks)
 
-    def views(self, bases: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+    def views(self, bases: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
         """Classifier inputs: the lung view for lung-view models, the whole square film equalised for
-        FILM_LUNGS models, the first stage itself otherwise."""
-        if masks is None:
+        FILM_LUNGS models, the first stage itself otherwise. `masks`: the films' lung masks, found
+        here where the view needs them and none are given (only the lung view crops to the lungs:
+        training a whole-film model finds no lungs for its inputs)."""
+        if self.method not in LUNG_STAGE:
             return np.asarray(bases, np.float32)
         crop = self.method == LUNG_VIEW
+        if crop and masks is None:
+            masks = self.masks(np.asarray(bases, np.float32))
         views = np.empty((len(bases), self.size, self.size, 1), np.float32)  # filled in place: no stacking copy
-        for k, (b, m) in enumerate(zip(bases, masks)):
-            views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), m if crop else None, self.size,
-                                                     self.suppress)
+        for k, b in enumerate(bases):
+            views[k, ..., 0] = lungs.classifier_view(np.asarray(b, np.float32), masks[k] if crop else None,
+                                                     self.size, self.suppress)
         return views
 
     def parity_inputs(self, bases: np.ndarray) -> dict:
@@ -114,7 +118,7 @@ class Network:
         from covidxray_desktop.model.lungs import segmenter_input
 
         bases = np.asarray(bases, np.float32)
-        out = {"classifier": self.lung_views(bases)[1]}
+        out = {"classifier": self.views(bases)}
         if self._lungs is not None:
             out["lungs"] = np.stack([segmenter_input(b) for b in bases])[..., None]
         return out

@@ -102,7 +102,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     check_before = report(before, decoded["test"])
     network = Network(base, "keras")
     # Only the adaptation part becomes classifier inputs: the check part is scored by the Predictor.
-    views = network.lung_views(decoded["train"].first)[1][..., 0].astype(np.float16)
+    views = network.views(decoded["train"].first)[..., 0].astype(np.float16)
     y = np.array([s.label for s in parts["train"]])
     if store is not None:
         head, score = _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled)

@@ -15,7 +15,7 @@ import numpy as np
 
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError, ModelError, UsageError
-from covidxray_desktop.imaging.preprocess import LUNG_STAGE
+from covidxray_desktop.imaging.preprocess import LUNG_STAGE, LUNG_VIEW
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model.architectures import ABLATIONS, SPECS, VARIANTS
 from covidxray_desktop.prepare import Route
@@ -187,8 +187,9 @@ def _views(spec, decoded, segmenter, on_event) -> dict:
                                  segmenter=segmenter)
     out = {}
     for k, d in decoded.items():
-        on_event({"kind": "stage", "message": f"finding the lungs in the {k.replace('_', '-')} images"})
-        views = [network.lung_views(d.first[i:i + 64])[1][..., 0].astype(np.float16) for i in range(0, len(d.first), 64)]
+        doing = "finding the lungs in" if spec["preprocessing"] == LUNG_VIEW else "equalising"
+        on_event({"kind": "stage", "message": f"{doing} the {k.replace('_', '-')} images for the classifier"})
+        views = [network.views(d.first[i:i + 64])[..., 0].astype(np.float16) for i in range(0, len(d.first), 64)]
         out[k] = np.concatenate(views) if views else np.zeros((0, spec["size"], spec["size"]), np.float16)
     return out
 

@@ -74,7 +74,7 @@ def trunk_outputs(classifier, network, firsts, batch: int = 32) -> np.ndarray:
     model = trunk(classifier)
     out = []
     for i in range(0, len(firsts), batch):
-        views = network.lung_views(firsts[i:i + batch])[1]
+        views = network.views(firsts[i:i + batch])
         out.append(np.asarray(model.predict_on_batch(as_input(views, network.channels))).astype(np.float16))
     return np.concatenate(out)
 

@@ -30,7 +30,7 @@ from covidxray_desktop.training.metrics import auc
 
 
 def views(network, decoded) -> np.ndarray:
-    x = network.lung_views(np.asarray(decoded.first, np.float32))[1]
+    x = network.views(np.asarray(decoded.first, np.float32))
     return np.repeat(x, 3, axis=-1) if network.channels == 3 and x.shape[-1] == 1 else x
 
 
