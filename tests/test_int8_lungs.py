@@ -43,13 +43,46 @@ def test_a_fresh_export_goes_int8_with_enough_real_films_and_stays_float_with_fe
     assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
 
 
-def test_a_quantiser_that_fails_leaves_the_segmenter_in_float_and_the_save_goes_on(default_bundle, shared_data,
-                                                                                   monkeypatch):
+def test_a_quantiser_that_fails_or_makes_what_onnx_runtime_refuses_leaves_the_segmenter_in_float(
+        default_bundle, shared_data, monkeypatch):
+    model = load(default_bundle.path, keras=True).keras()
+    films = _films(default_bundle, shared_data, "val", 32)
+    keep = {"classifier": default_bundle.part_bytes("classifier")}
+
     def broken(data, films):
         raise RuntimeError("this graph cannot be quantised")
 
-    monkeypatch.setattr(export, "quantised", broken)
-    model = load(default_bundle.path, keras=True).keras()
-    made = export.light(model, {"lungs": _films(default_bundle, shared_data, "val", 32)},
-                        {"classifier": default_bundle.part_bytes("classifier")})
-    assert export.precision(made["lungs"]) == "float32"
+    for quantiser in (broken, lambda data, films: b"not a network"):  # the save goes on either way
+        monkeypatch.setattr(export, "quantised", quantiser)
+        assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
+
+
+def test_a_whole_film_model_finds_no_lungs_to_make_its_classifier_views(default_bundle, monkeypatch):
+    """Training and adapting a whole-film model make its views for thousands of films: the
+    segmenter's masks would be thrown away, so they are never computed; the lung view needs them."""
+    from covidxray_desktop.imaging.preprocess import FILM_LUNGS, LUNG_VIEW
+    from covidxray_desktop.model.network import Network
+
+    network = Network(default_bundle)
+    assert network.method == FILM_LUNGS
+    films = np.random.default_rng(0).random((3, 256, 256)).astype(np.float32)
+    expected = network.views(films)
+    found = []
+    monkeypatch.setattr(network, "masks", lambda bases: found.append(len(bases)) or np.ones((len(bases), 64, 64), bool))
+    assert np.array_equal(network.views(films), expected) and found == []
+    assert np.array_equal(network.lung_views(films)[1], expected) and found == [3]  # the gate's route still has them
+    network.method = LUNG_VIEW
+    network.views(films)
+    assert found == [3, 3]
+
+
+def test_info_says_whether_a_model_trained_here_saves_its_segmenter_in_int8(capsys, monkeypatch):
+    import sys
+
+    from covidxray_desktop.cli import main
+
+    assert main(["info"]) == 0
+    assert "saves its lung segmenter: in int8 where its masks match" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "onnxruntime.quantization.shape_inference", None)  # as in a frozen app missing it
+    assert main(["info"]) == 0
+    assert "saves its lung segmenter: in float (ONNX Runtime's quantiser cannot be loaded" in capsys.readouterr().out

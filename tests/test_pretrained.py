@@ -110,13 +110,19 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     # A clinic adapts it to its own films as it adapts any model of the app.
     from covidxray_desktop.training.adapt import adapt
 
+    from covidxray_desktop.model import export
+
     site = class_folders(tmp_path / "clinic", per_class=12)
+    light, kept = export.light, []
+    monkeypatch.setattr(export, "light",
+                        lambda model, inputs=None, keep=None: kept.append(keep) or light(model, inputs, keep))
     adapted, _ = adapt(site, tmp_path / "site", "site", base=load(bundle.path, keras=True), epochs=1)
     assert adapted.card["arch"] == "efficientnet" and adapted.card["adapted_from"]["model"] == bundle.ident
     # Training kept the rehearsal store, which let adaptation fine-tune blocks 14-15 beside it.
     assert card["rehearsal"]["films"] > 0 and "blocks 14-15" in adapted.card["adapted_from"]["trained"]
     assert set(adapted.card["metrics"]) == {"site", "operating_points"}  # its own figures, none of its base's
     # The segmenter is not adapted: the adapted model runs its base's export, the one its gate was fitted on.
+    assert kept == [{"lungs": bundle.part_bytes("lungs")}]
     assert load(adapted.path).part_bytes("lungs") == bundle.part_bytes("lungs")
     # A bundle whose store went missing is refused with the way out, which rebuilds it.
     from covidxray_desktop.cli import main

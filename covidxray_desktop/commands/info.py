@@ -27,6 +27,10 @@ def run(args) -> int:
     print(f"classifies with: ONNX Runtime {have('onnxruntime')} on the CPU")
     print(f"trains with: Keras {have('keras')} on {backend.name()}"
           + (f", device: {backend.device()}" if getattr(args, "devices", False) else " (loaded only to train)"))
+    from covidxray_desktop.model.export import quantiser_missing
+
+    missing = quantiser_missing()
+    print(f"saves its lung segmenter: {'in float (' + missing + ')' if missing else 'in int8 where its masks match'}")
     print(f"default model: {default_model()}")
     try:
         bundle = load(default_model())

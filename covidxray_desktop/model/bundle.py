@@ -126,7 +126,8 @@ def save(model, card: dict, out_dir, name: str, overwrite: bool = False, parity_
     An existing bundle of that name (or its report) is refused unless `overwrite`; an overwritten one
     keeps working until the new one is whole. The export is checked against
     Keras on `parity_inputs` (a dict part -> inputs) before anything is kept; or `exported` is
-    what export.light() made of this very model, checked there (training runs on it before saving);
+    what export.light() made of this very model, checked there (P(COVID) and features to their
+    tolerances; an int8 segmenter on its masks), as training runs on it before saving;
     `keep`: part -> an export taken over as it is (see export.light).
     """
     out_dir = Path(out_dir)
@@ -180,7 +181,8 @@ def taken(out_dir, name: str) -> Path | None:
 
 def export_runtime(bundle: ModelBundle, parity_inputs=None, keep: dict | None = None) -> ModelBundle:
     """Add (or redo) the light-runtime export of a saved bundle, checked against Keras (on
-    `parity_inputs`, part -> inputs, where given: real films also make the segmenter int8);
+    `parity_inputs`, part -> inputs, where given: at least export.MIN_FILMS real films also make the
+    segmenter int8 where its masks agree);
     `keep`: part -> an export taken over as it is (see export.light)."""
     from covidxray_desktop.model import export
 

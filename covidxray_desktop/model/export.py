@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.errors import ModelError
+from covidxray_desktop.errors import ModelError, brief
 from covidxray_desktop.model.architectures import CLASSIFIER, FEATURES, LUNGS
 from covidxray_desktop.model.calibration import sigmoid
 
@@ -77,21 +77,39 @@ def light(model, parity_inputs=None, keep: dict | None = None) -> dict:
 
 def int8_lungs(net, data: bytes, films: np.ndarray) -> bytes | None:
     """The segmenter's export in int8 (ONNX Runtime's static quantisation, per channel, QDQ), its
-    activation ranges set on every other film of `films` (its own inputs); None where the quantiser
-    fails or, on the films in between, any film's mask differs from Keras' in more than
-    1 - MASK_AGREEMENT of it."""
+    activation ranges set on every other film of the first 128 of `films` (its own inputs); None,
+    said in the log, where the quantiser is missing or fails, or where on the films in between any
+    film's mask differs from Keras' in more than 1 - MASK_AGREEMENT of it. An optimisation only:
+    nothing here may fail the save of a model trained for ten minutes."""
+    from covidxray_desktop.logs import log
     from covidxray_desktop.model.runtime import OnnxPart
 
     films = films[:128]
     try:
         quick = quantised(data, films[0::2])
-    except Exception:  # an optimisation only: a quantiser that cannot handle the graph leaves it in float
+        check = films[1::2]
+        expected = np.asarray(_as_list(net.predict_on_batch(check))[0]) > 0
+        got = np.asarray(OnnxPart(quick, name="the segmenter's int8 export").run(check)[0]) > 0
+    except Exception as exc:
+        log.warning("segmenter export kept in float: the int8 copy could not be made or run (%s)", brief(exc))
         return None
-    check = films[1::2]
-    expected = np.asarray(_as_list(net.predict_on_batch(check))[0]) > 0
-    got = np.asarray(OnnxPart(quick, name="the segmenter's int8 export").run(check)[0]) > 0
     agree = (expected == got).reshape(len(check), -1).mean(axis=1)
-    return quick if agree.min() >= MASK_AGREEMENT else None
+    if agree.min() < MASK_AGREEMENT:
+        log.warning("segmenter export kept in float: its int8 copy's mask matched Keras' on %.1f %% of a film",
+                    100 * agree.min())
+        return None
+    return quick
+
+
+def quantiser_missing() -> str | None:
+    """Why this installation cannot make int8 exports, or None when it can (`covidxray info`)."""
+    import importlib
+
+    try:
+        importlib.import_module("onnxruntime.quantization.shape_inference")  # the quantiser and its helpers
+    except Exception as exc:  # a frozen app missing part of the package, say
+        return f"ONNX Runtime's quantiser cannot be loaded ({brief(exc)})"
+    return None
 
 
 def quantised(data: bytes, films: np.ndarray) -> bytes:
@@ -122,7 +140,8 @@ def precision(data: bytes) -> str:
     """'int8' for a quantised export, else 'float32' (recorded in the card)."""
     import onnx
 
-    quantised_ops = {"QuantizeLinear", "DequantizeLinear", "QLinearConv"}
+    quantised_ops = {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
+                     "ConvInteger", "MatMulInteger"}
     return "int8" if any(n.op_type in quantised_ops for n in onnx.load_from_string(data).graph.node) else "float32"
 
 

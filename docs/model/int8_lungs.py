@@ -8,9 +8,10 @@ parity films, every other one of them sets the int8 segmenter's activation range
 check its masks against Keras. Then, on
 the test split: how much of each film's lung mask the int8 export gives as the float one did
 (median and lowest share of pixels, and films below 99 %), Dice of both on the films with lung
-masks, per source, and the segmenter's milliseconds a film, float and int8 alternating, R rounds, in runs of the app's chunk size (medians). The gate
-was fitted on the float masks: refit it next (`refit_gate.py`). Needs TensorFlow and the `onnx`
-package (installed with tf2onnx).
+masks, per source, and the segmenter's milliseconds a film, float and int8 alternating, R
+rounds, in runs of the app's chunk size (medians). The gate was fitted on the float masks: refit
+it next (`refit_gate.py`). Needs TensorFlow and the `onnx` package (installed with tf2onnx); a
+bundle whose segmenter is int8 already, or has no export, is refused.
 """
 import argparse
 import json
@@ -38,6 +39,10 @@ def ms_per_film(part: OnnxPart, x: np.ndarray) -> float:
 
 def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     bundle = load(bundle_path, keras=True)
+    lungs = (bundle.card.get("runtime") or {}).get("lungs")
+    if not lungs or lungs.get("precision") == "int8":
+        sys.exit(f"{bundle_path}: needs a bundle whose segmenter has a float export (this one has "
+                 f"{'an int8 one' if lungs else 'none'})")
     decoded, _ = decoded_as_trained(manifest, bundle, splits=("val", "test"))
     before = Network(bundle, runtime="onnx")
     float_lungs = OnnxPart(bundle.part_bytes("lungs"))
@@ -52,7 +57,7 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     test, has = decoded["test"], decoded["test"].has_mask
     if has is not None and has.any():
         sources = np.array([s.source for s in test.samples])[has]
-        for name, masks in (("float32", old), (precision, new)):
+        for name, masks in (("float32", old), ("new export, " + precision, new)):
             dice[name] = {source: round(mean_dice(masks[has][sources == source], test.masks[has][sources == source]), 4)
                           for source in sorted(set(sources))}
     x = np.stack([segmenter_input(b) for b in first])[..., None]
