@@ -86,3 +86,13 @@ def test_info_says_whether_a_model_trained_here_saves_its_segmenter_in_int8(caps
     monkeypatch.setitem(sys.modules, "onnxruntime.quantization.shape_inference", None)  # as in a frozen app missing it
     assert main(["info"]) == 0
     assert "saves its lung segmenter: in float (ONNX Runtime's quantiser cannot be loaded" in capsys.readouterr().out
+
+
+def test_exporting_a_bundle_again_keeps_its_int8_segmenter_export_which_its_gate_was_fitted_on(own_model):
+    from covidxray_desktop.cli import main
+
+    before = load(own_model).part_bytes("lungs")
+    assert main(["export", str(own_model)]) == 0
+    again = load(own_model)
+    assert again.part_bytes("lungs") == before and again.card["runtime"]["lungs"]["precision"] == "int8"
+    assert again.card["runtime"]["classifier"]["precision"] == "float32"
