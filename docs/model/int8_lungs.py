@@ -53,20 +53,20 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     first = np.asarray(decoded["test"].first, np.float32)
     old, new = before.masks(first), after.masks(first)
     agree = (old == new).reshape(len(first), -1).mean(axis=1)
+    names = ("float32", "new export, " + precision)
     dice = {}
     test, has = decoded["test"], decoded["test"].has_mask
     if has is not None and has.any():
         sources = np.array([s.source for s in test.samples])[has]
-        for name, masks in (("float32", old), ("new export, " + precision, new)):
+        for name, masks in zip(names, (old, new)):
             dice[name] = {source: round(mean_dice(masks[has][sources == source], test.masks[has][sources == source]), 4)
                           for source in sorted(set(sources))}
     x = np.stack([segmenter_input(b) for b in first])[..., None]
-    int8_lungs = OnnxPart(done.part_bytes("lungs"))
-    times = {"float32": [], precision: []} if precision != "float32" else {"float32": []}
-    for _ in range(rounds):
-        times["float32"].append(ms_per_film(float_lungs, x))
-        if precision != "float32":
-            times[precision].append(ms_per_film(int8_lungs, x))
+    timed = dict(zip(names, (float_lungs, OnnxPart(done.part_bytes("lungs")))))
+    times = {name: [] for name in timed}
+    for _ in range(rounds):  # alternating
+        for name, part in timed.items():
+            times[name].append(ms_per_film(part, x))
     return {"model": done.ident, "lungs_precision": precision, "test_films": len(first),
             "mask_agreement": {"median": round(float(np.median(agree)), 5), "lowest": round(float(agree.min()), 5),
                                "films_below_0.99": int((agree < 0.99).sum())},
