@@ -94,6 +94,10 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     # Calibration, the gate and the shift test were fitted on the very export the bundle holds.
     assert seen["runtime"] == "onnx" and set(seen["exported"]) == {"classifier", "lungs"}
     assert all(bundle.part_bytes(part) == data_ for part, data_ in seen["exported"].items())
+    import onnx
+
+    entry = [n.op_type for n in onnx.load_from_string(bundle.part_bytes("classifier")).graph.node]
+    assert "Concat" not in entry  # the grey film is read channels-first (model/graph.py)
     assert card["arch"] == "efficientnet" and card["input"]["size"] == 224
     # The gate works on the 1,280 pooled features projected to at most 64 directions (fewer here: a
     # few films span fewer): a card of a few MB, not 20.
