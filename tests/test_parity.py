@@ -26,7 +26,7 @@ def test_onnx_and_keras_agree_on_every_test_film(default_bundle, shared_data):
             assert np.max(np.abs(ga - gb)) <= 0.01 * max(np.max(np.abs(gb)), cam.FLOOR)
 
 
-def test_a_large_batch_runs_in_chunks_and_gives_each_film_what_it_gets_alone(default_bundle):
+def test_a_large_batch_runs_in_chunks_and_gives_each_film_what_it_gets_alone_on_its_own_session(default_bundle):
     from covidxray_desktop.model.runtime import CHUNK, OnnxPart
 
     part = OnnxPart(default_bundle.part_bytes("classifier"))
@@ -37,3 +37,8 @@ def test_a_large_batch_runs_in_chunks_and_gives_each_film_what_it_gets_alone(def
         alone_features, alone_logit = part.run(films[k:k + 1])
         assert np.allclose(logits[k], alone_logit[0], atol=1e-5)
         assert np.allclose(features[k], alone_features[0], atol=1e-4 * np.abs(alone_features).max())
+    # One film runs with its threads spinning (a sooner answer); batches on a session whose threads
+    # sleep between operators, leaving the cores to decoding and drawing.
+    spinning = lambda session: session.get_session_options().get_session_config_entry(  # noqa: E731
+        "session.intra_op.allow_spinning")
+    assert spinning(part.session) == "1" and spinning(part._batches) == "0"
