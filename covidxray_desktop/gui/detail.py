@@ -33,7 +33,7 @@ def show(w, row, pixels, problem: str, units=None) -> None:
 
     label = w.results.label(row)
     heat = None if row.heat is None or row.status != "ok" else \
-        cam.signed_map(row.heat, pixels.shape, label, row.p_covid, w.results.threshold_of(row))[0]
+        cam.signed_map(row.heat, pixels.shape, label, row.p_covid, w.results.threshold_of(row), share=False)[0]
     w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label), units)
     w.viewer.set_overlay_visible(w.heat_action.isChecked())
 
@@ -47,8 +47,8 @@ def relabel(w, row) -> None:
     if shape is not None and row.heat is not None and row.status == "ok":
         from covidxray_desktop.model import cam
 
-        w.viewer.set_heat(cam.signed_map(row.heat, shape, label, row.p_covid, w.results.threshold_of(row))[0],
-                          legend(w, label))
+        signed, _ = cam.signed_map(row.heat, shape, label, row.p_covid, w.results.threshold_of(row), share=False)
+        w.viewer.set_heat(signed, legend(w, label))
     else:
         w.viewer.set_legend(legend(w, label))
 

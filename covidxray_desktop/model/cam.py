@@ -91,8 +91,9 @@ def boundary(heat: HeatMap, p_covid: float | None, threshold: float | None) -> f
 
 
 def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | None = None,
-               threshold: float | None = None) -> tuple[np.ndarray, float | None]:
-    """(map in [-1, 1] at `shape`, share of the answer's evidence outside the lungs or None).
+               threshold: float | None = None, *, share: bool = True) -> tuple[np.ndarray, float | None]:
+    """(map in [-1, 1] at `shape`, share of the answer's evidence outside the lungs or None; None
+    too where `share` is False: a picture does not need it, and it is a fifth of the drawing).
 
     Centred on the decision threshold (see boundary), smoothly upsampled, limited to the lungs
     when the model gave lung fields, scaled so that the strongest location is +-1 unless the whole
@@ -110,7 +111,7 @@ def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | No
     cropped = np.zeros((ch, cw), np.float32)
     top, left = round(ft * ch), round(fl * cw)
     cropped[top:top + fh, left:left + fw] = inner[: ch - top, : cw - left]
-    share = None
+    outside = None
     if heat.lungs is not None:
         # Feathered edges, blurred at the mask's own size (a hundredth of its side) and then
         # enlarged: the same look as blurring at film size, at a fraction of the cost.
@@ -118,7 +119,7 @@ def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | No
         small = small.filter(ImageFilter.GaussianBlur(max(1.0, 0.01 * max(small.size))))
         mask = np.asarray(small.resize((cw, ch), Image.BILINEAR), np.float32) / 255
         sign = 1 if label == "covid" else -1 if label == "normal" else 0
-        if sign:
+        if sign and share:
             # Counted within the lungs' box (with its margin), as for a lung-view map: on a map of the
             # whole film, neck, shoulders and belly would otherwise make 'most of the evidence lies
             # outside the lungs' true of evenly spread evidence (4 films in 10 of the test split).
@@ -127,14 +128,14 @@ def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | No
                       slice(round(bl * cw), max(round(br * cw), round(bl * cw) + 1)))
             evidence = np.maximum(sign * cropped[inside], 0)
             total = float(evidence.sum())
-            share = float((evidence * (1 - mask[inside])).sum() / total) if total > 0 else 0.0
+            outside = float((evidence * (1 - mask[inside])).sum() / total) if total > 0 else 0.0
         cropped *= mask
     if label == "normal":
         np.minimum(cropped, 0, out=cropped)
     out = np.zeros((h, w), np.float32)
     t, l = round(ct * h), round(cl * w)
     out[t:t + ch, l:l + cw] = cropped[: h - t, : w - l]
-    return out, share
+    return out, outside
 
 
 def outside_share(heat: HeatMap, label: str, p_covid: float | None = None,
@@ -225,7 +226,7 @@ def overlay(pixels: np.ndarray, heat: HeatMap, label: str, caption: str, opacity
         small = Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
         pixels = np.asarray(small)
-    signed, _ = signed_map(heat, pixels.shape, label, p_covid, threshold)
+    signed, _ = signed_map(heat, pixels.shape, label, p_covid, threshold, share=False)
     image = Image.fromarray(blend(pixels, signed, opacity), "RGB")
     draw = ImageDraw.Draw(image)
     font = _font(max(11, image.height // 36))

@@ -215,7 +215,7 @@ def _film_page(page, i, result, info, threshold, point, anonymise, message_tr, f
         h, w = pixels.shape
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * 512 / max(h, w))), max(1, round(h * 512 / max(h, w)))), Image.BILINEAR))
-        signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
+        signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold, share=False)
         heat_h = min(left_w * small.shape[0] / small.shape[1], y - page.margin - 70)
         heat_w = heat_h * small.shape[1] / small.shape[0]
         page.c.drawImage(ImageReader(_png(Image.fromarray(cam.blend(small, signed, 0.55), "RGB"))),
@@ -283,7 +283,7 @@ def _compact_cell(page, i, total, result, info, threshold, point, anonymise, mes
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(
             (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
         if result.status == "ok" and result.heat is not None:
-            signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold)
+            signed, _ = cam.signed_map(result.heat, small.shape, label, result.p_covid, threshold, share=False)
             picture = Image.fromarray(cam.blend(small, signed, 0.55), "RGB")
         else:
             picture = Image.fromarray((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), "L")
