@@ -96,7 +96,7 @@ notices_ok() {
   [ -s "$NOTICES" ] || return 1
   local word
   for word in "MIT License" "PySide6" "GNU LESSER GENERAL PUBLIC LICENSE" "TensorFlow" "keras" "pydicom" \
-              "pylibjpeg-openjpeg" "python-gdcm" "numpy" "pillow" "onnxruntime" "reportlab" \
+              "pylibjpeg-openjpeg" "python-gdcm" "numpy" "pillow" "onnxruntime" "reportlab" "isal" \
               "Python Software Foundation" "research use"; do
     grep -qi -- "$word" "$NOTICES" || { echo "      notices lack '$word'"; return 1; }
   done

@@ -26,7 +26,7 @@ class OnnxPart:
     Two sessions of the same network: one film at a time runs with its threads spinning between
     operators (its answer comes 15-30 % sooner than when each operator wakes them); batches run on a
     second session, made at the first batch, whose threads sleep instead, so that the decoding
-    workers and the heat-map drawing get the cores (classify +5 % films/s, with heat maps +5 %).
+    workers and the heat-map drawing get the cores (classify +6 % films/s, with heat maps +7 %).
     Either stops the moment a run returns: spinning between runs would hold both cores of a small
     PC, and the window with them."""
 
