@@ -91,16 +91,25 @@ def equalise(small: np.ndarray, bins: int = 256) -> np.ndarray:
 
     The CDF at the bins' centres, linearly interpolated (what np.interp gives), computed from each
     pixel's bin position directly: the bins are uniform, so no search is needed (4x faster, and
-    this runs twice per film on every route)."""
+    this runs twice per film on every route); in place where it can be, a fifth faster again,
+    the same float32 operations in the same order, so the same values to the bit."""
     small = np.asarray(small, np.float32)
     lo, hi = float(small.min()), float(small.max())
     if hi - lo < 1e-6:
         return np.zeros_like(small, dtype=np.float32)
-    pos = (small - np.float32(lo)) * np.float32(bins / (hi - lo))  # 0 .. bins
-    hist = np.bincount(np.minimum(pos.astype(np.intp), bins - 1).ravel(), minlength=bins)
-    cdf = np.cumsum(hist).astype(np.float64)
+    pos = small - np.float32(lo)
+    pos *= np.float32(bins / (hi - lo))  # 0 .. bins
+    bin_of = pos.astype(np.int32)
+    np.minimum(bin_of, bins - 1, out=bin_of)
+    cdf = np.cumsum(np.bincount(bin_of.ravel(), minlength=bins)).astype(np.float64)
     cdf = ((cdf - cdf[0]) / max(cdf[-1] - cdf[0], 1.0)).astype(np.float32)
+    step = cdf[1:] - cdf[:-1]  # per bin: the same float32 difference as per pixel, computed once
     pos -= np.float32(0.5)  # position among the bins' centres
-    i = np.clip(pos.astype(np.intp), 0, bins - 2)  # truncation is floor here: pos < 0 clips to 0 anyway
-    frac = np.clip(pos - i.astype(np.float32), 0, 1)
-    return cdf[i] + (cdf[i + 1] - cdf[i]) * frac
+    i = pos.astype(np.int32)  # truncation is floor here: pos < 0 clips to 0 anyway
+    np.clip(i, 0, bins - 2, out=i)
+    pos -= i.astype(np.float32)  # now the fraction of the way to the next centre
+    np.clip(pos, 0, 1, out=pos)
+    out = step[i]
+    out *= pos
+    out += cdf[i]
+    return out
