@@ -93,7 +93,7 @@ def boundary(heat: HeatMap, p_covid: float | None, threshold: float | None) -> f
 def signed_map(heat: HeatMap, shape: tuple, label: str = "", p_covid: float | None = None,
                threshold: float | None = None, *, share: bool = True) -> tuple[np.ndarray, float | None]:
     """(map in [-1, 1] at `shape`, share of the answer's evidence outside the lungs or None; None
-    too where `share` is False: a picture does not need it, and it is a fifth of the drawing).
+    too where `share` is False: a picture does not need it, and it is a sixth of the map's cost).
 
     Centred on the decision threshold (see boundary), smoothly upsampled, limited to the lungs
     when the model gave lung fields, scaled so that the strongest location is +-1 unless the whole
