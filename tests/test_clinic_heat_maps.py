@@ -85,3 +85,9 @@ def test_the_png_writer_refuses_what_a_png_cannot_hold():
             png.encode_rgb(picture, text)
     with pytest.raises(ValueError):
         png.encode_rgb(picture.astype(np.float32))  # never truncated in silence
+
+
+def test_a_damaged_map_is_drawn_clear_not_as_evidence():
+    signed = np.array([[np.nan, 0.0, 0.05, 1.0, -1.0]], np.float32)
+    alpha = cam.colourise(signed)[..., 3]
+    assert list(alpha[0, :3]) == [0, 0, 0] and alpha[0, 3] == alpha[0, 4] > 100

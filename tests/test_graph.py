@@ -10,7 +10,7 @@ from covidxray_desktop.model import graph
 SCALE, SHIFT = np.array([4.37, 4.46, 4.44], np.float32), np.array([-2.12, -2.04, -1.80], np.float32)
 
 
-def _entry(branch: bool = False, scale=SCALE) -> bytes:
+def _entry(branch: bool = False, scale=SCALE, dtype=np.float32) -> bytes:
     """A grey film (N x 8 x 8 x 1) made three normalised colour channels as Keras exports it
     (Concat, Mul, Add on the last axis, Transpose), then a convolution; `branch`: the colour copy
     is also an output of its own, so it cannot be dropped."""
@@ -19,13 +19,14 @@ def _entry(branch: bool = False, scale=SCALE) -> bytes:
              helper.make_node("Add", ["scaled", "shift"], ["normed"]),
              helper.make_node("Transpose", ["normed"], ["nchw"], perm=[0, 3, 1, 2]),
              helper.make_node("Conv", ["nchw", "w"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])]
-    weights = np.random.default_rng(0).normal(size=(4, 3, 3, 3)).astype(np.float32)
-    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4, 4, 4])]
+    weights = np.random.default_rng(0).normal(size=(4, 3, 3, 3)).astype(dtype)
+    kind = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    outputs = [helper.make_tensor_value_info("y", kind, ["n", 4, 4, 4])]
     if branch:
-        outputs.append(helper.make_tensor_value_info("rgb", TensorProto.FLOAT, ["n", 8, 8, 3]))
-    g = helper.make_graph(nodes, "entry", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 8, 8, 1])],
-                          outputs, [numpy_helper.from_array(scale, "scale"),
-                                    numpy_helper.from_array(SHIFT.reshape(1, 1, 1, 3), "shift"),
+        outputs.append(helper.make_tensor_value_info("rgb", kind, ["n", 8, 8, 3]))
+    g = helper.make_graph(nodes, "entry", [helper.make_tensor_value_info("x", kind, ["n", 8, 8, 1])],
+                          outputs, [numpy_helper.from_array(scale.astype(dtype), "scale"),
+                                    numpy_helper.from_array(SHIFT.reshape(1, 1, 1, 3).astype(dtype), "shift"),
                                     numpy_helper.from_array(weights, "w")])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
@@ -49,10 +50,13 @@ def test_the_grey_entry_is_transposed_first_and_every_output_value_is_unchanged(
     assert not {"scale", "shift"} & names  # the old constants are gone, not left for ONNX Runtime to warn about
 
 
-@pytest.mark.parametrize("kind", ["branch", "four channels"])
+@pytest.mark.parametrize("kind", ["branch", "four channels", "half precision"])
 def test_a_graph_with_the_entry_in_another_form_is_left_exactly_as_it_was(kind):
-    data = _entry(branch=True) if kind == "branch" else _entry(scale=np.ones(4, np.float32))
+    data = {"branch": lambda: _entry(branch=True), "four channels": lambda: _entry(scale=np.ones(4, np.float32)),
+            "half precision": lambda: _entry(dtype=np.float16)}[kind]()
     assert graph.faster(data) == data
+    if kind == "half precision":  # rewritten with float32 constants, it would not even load
+        assert _run(data, np.zeros((1, 8, 8, 1), np.float16))[0].dtype == np.float16
 
 
 def test_a_rewrite_that_fails_leaves_the_export_as_it_was(monkeypatch):

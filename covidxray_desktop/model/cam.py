@@ -158,8 +158,9 @@ def _alpha(signed: np.ndarray, opacity: float) -> np.ndarray:
     ((|m| - 0.1) / 0.9) ** 0.8, looked up rather than computed (a power per pixel was a seventh of
     a heat-map picture's time)."""
     index = np.abs(signed, dtype=np.float32)
+    np.nan_to_num(index, copy=False, nan=0.0)  # a damaged map is drawn clear, never as evidence
     index *= STEPS
-    np.fmin(index, STEPS, out=index)  # fmin: a NaN takes the bound, never an index out of range
+    np.minimum(index, STEPS, out=index)
     index += 0.5
     return (_RAMP * (opacity * 255)).astype(np.uint8)[index.astype(np.intp)]
 
@@ -278,7 +279,7 @@ def write_overlay(result, folder, threshold=None) -> str:
 
 def with_overlays(results, folder, threshold=None, workers: int = 2, window: int = 32):
     """Yield (result, picture path or '') in order; pictures are drawn and encoded in threads
-    (Pillow and zlib let go of the GIL) while the network works on later films."""
+    (Pillow and the deflate, ISA-L's or zlib's, let go of the GIL) while the network works on later films."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 

@@ -24,7 +24,7 @@ def faster(data: bytes) -> bytes:
         model = onnx.load_from_string(data)
         if not _grey_entry_first(model.graph):
             return data
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(model, full_check=True)  # types and shapes too: a mixed-type Mul is refused here
         return model.SerializeToString()
     except Exception as exc:
         log.warning("export kept as the exporter wrote it: its grey entry could not be rewritten (%s)", brief(exc))
@@ -55,9 +55,9 @@ def _grey_entry_first(graph) -> bool:
     def per_channel(node, previous):
         other = [name for name in node.input if name != previous.output[0]]
         value = consts.get(other[0]) if len(other) == 1 else None
-        if value is None or value.size != 3 or value.shape[-1] != 3:
-            return None
-        return value.reshape(1, 3, 1, 1).astype(np.float32)
+        if value is None or value.dtype != np.float32 or value.size != 3 or value.shape[-1] != 3:
+            return None  # float32 only: the new constants keep the old ones' type, never a mixed Mul
+        return value.reshape(1, 3, 1, 1)
 
     for concat in graph.node:
         attrs = {a.name: helper.get_attribute_value(a) for a in concat.attribute}

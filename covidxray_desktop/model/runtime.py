@@ -4,6 +4,7 @@ Importing onnxruntime takes a fifth of a second where TensorFlow takes five: the
 `classify` answer on a slow PC because of this module.
 """
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ class OnnxPart:
         self._model, self._threads, self._name = model, n_threads or threads(), name
         self.session = self._session(spinning=True)
         self._batches = None
+        self._making = threading.Lock()  # two threads' first batches make one session, not two
         self.input = self.session.get_inputs()[0].name
         self.input_shape = tuple(self.session.get_inputs()[0].shape)
         self.output_shapes = [tuple(o.shape) for o in self.session.get_outputs()]
@@ -67,7 +69,9 @@ class OnnxPart:
         if len(x) <= 1:
             return self.session.run(None, {self.input: x})
         if self._batches is None:
-            self._batches = self._session(spinning=False)
+            with self._making:
+                if self._batches is None:
+                    self._batches = self._session(spinning=False)
         runs = [self._batches.run(None, {self.input: x[i:i + CHUNK]}) for i in range(0, len(x), CHUNK)]
         return runs[0] if len(runs) == 1 else [np.concatenate(parts) for parts in zip(*runs)]
 
