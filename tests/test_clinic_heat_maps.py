@@ -91,3 +91,13 @@ def test_a_damaged_map_is_drawn_clear_not_as_evidence():
     signed = np.array([[np.nan, 0.0, 0.05, 1.0, -1.0]], np.float32)
     alpha = cam.colourise(signed)[..., 3]
     assert list(alpha[0, :3]) == [0, 0, 0] and alpha[0, 3] == alpha[0, 4] > 100
+
+
+def test_info_says_which_deflate_writes_the_heat_map_pictures(capsys):
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.imaging import png
+
+    assert main(["info"]) == 0
+    said = capsys.readouterr().out
+    assert f"writes heat-map PNGs with: {png.DEFLATE}" in said
+    assert ("ISA-L" in png.DEFLATE) == png.deflate.__module__.startswith("isal")

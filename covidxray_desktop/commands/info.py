@@ -31,6 +31,9 @@ def run(args) -> int:
 
     missing = quantiser_missing()
     print(f"saves its lung segmenter: {'in float (' + missing + ')' if missing else 'in int8 where its masks match'}")
+    from covidxray_desktop.imaging.png import DEFLATE
+
+    print(f"writes heat-map PNGs with: {DEFLATE}")
     print(f"default model: {default_model()}")
     try:
         bundle = load(default_model())
