@@ -74,6 +74,17 @@ def classify_rate(bundle, files, heatmaps: bool, repeats: int = 3) -> float:
     return statistics.median(rates)
 
 
+def ms_per_film(part, films: np.ndarray) -> float:
+    """Milliseconds a film of one light-runtime network (an OnnxPart) over `films`, in runs of the
+    app's chunk size: how the model scripts in docs/model compare two exports of a network."""
+    from covidxray_desktop.model.runtime import CHUNK
+
+    start = time.perf_counter()
+    for i in range(0, len(films), CHUNK):
+        part.run(films[i:i + CHUNK])
+    return (time.perf_counter() - start) * 1000 / len(films)
+
+
 def in_fresh_process(timer: str, bundle_path: Path, files, **kwargs) -> float:
     """One of this module's timers, run in a new interpreter as `classify` runs: the app's own
     process never loads TensorFlow, while bench's does (for the epoch and the article's network)."""

@@ -17,24 +17,17 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
+from covidxray_desktop.bench import ms_per_film
 from covidxray_desktop.model.bundle import export_runtime, load
 from covidxray_desktop.model.lungs import segmenter_input
 from covidxray_desktop.model.network import Network
-from covidxray_desktop.model.runtime import CHUNK, OnnxPart
+from covidxray_desktop.model.runtime import OnnxPart
 from covidxray_desktop.training.evaluate import decoded_as_trained
 from covidxray_desktop.training.lungs import mean_dice
-
-
-def ms_per_film(part: OnnxPart, x: np.ndarray) -> float:
-    start = time.perf_counter()
-    for i in range(0, len(x), CHUNK):
-        part.run(x[i:i + CHUNK])
-    return (time.perf_counter() - start) * 1000 / len(x)
 
 
 def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
