@@ -103,6 +103,28 @@ def test_features_beyond_every_training_film_are_refused_as_unfamiliar_and_famil
     assert sum(r is not None for r in familiar) <= 1, familiar
 
 
+def test_no_film_the_tails_were_set_on_is_refused_as_unfamiliar_and_farther_never_looks_more_familiar():
+    """'Outside what this model was trained on' means farther than every training and validation
+    film: the farthest of them is not refused, and a film a little beyond it is not let through
+    where the farthest one would be refused."""
+    rng = np.random.default_rng(1)
+    thumbs = rng.normal(0, 0.1, (700, ood.THUMB * ood.THUMB)).astype(np.float32)
+    pooled = rng.normal(0, 1, (700, 32))
+    gate = ood.Gate.fit(thumbs[:600], pooled[:600], np.arange(600) % 2, thumbs[600:], pooled[600:], lung_check=False)
+
+    class Seen:
+        def __init__(self, pooled):
+            self.pooled, self.masks = pooled, None
+
+    _, reasons = gate.assess(thumbs, Seen(pooled))
+    assert ood.UNFAMILIAR not in reasons
+    top = gate.maha_q[-1]
+    distances = np.linspace(0.5 * top, 3 * top, 400)
+    tails = gate._tail(distances, gate.maha_q)
+    assert np.all(np.diff(tails) <= 0), "a farther film must never look more familiar"
+    assert tails[distances <= top].min() >= gate.tail > tails[-1]
+
+
 def _lungs_64(inside):
     """A 64 x 64 mask of two lung fields, as the segmenter gives, from a test of (x, y) in 0..1."""
     y, x = np.mgrid[0:64, 0:64] / 64

@@ -271,16 +271,19 @@ class Gate:
         return self.view.scores(rows)
 
     def _tail(self, values, quantiles):
-        # 1 - empirical CDF of the reference films, made strictly decreasing beyond the largest.
-        tail = 1.0 - np.interp(values, quantiles, self.levels)
+        # 1 - empirical CDF of the reference films, made strictly decreasing beyond the largest. Within
+        # their range it stays at least where the decrease beyond starts: a CDF that reached 0 at the
+        # farthest reference film refused that film, while films a little beyond it got through.
+        edge = (1 - self.levels[-2]) * 0.5
+        tail = np.maximum(1.0 - np.interp(values, quantiles, self.levels), edge)
         top, spread = quantiles[-1], max(quantiles[-1] - quantiles[len(quantiles) // 2], 1e-9)
         beyond = values > top
-        tail[beyond] = (1 - self.levels[-2]) * 0.5 * np.exp(-(values[beyond] - top) / spread)
+        tail[beyond] = edge * np.exp(-(values[beyond] - top) / spread)
         return tail
 
-    def learn_view(self, frontal, other, val_frontal, val_sources, fitted_on, film_numbers: bool = False) -> None:
+    def learn_view(self, frontal, other, unseen_frontal, unseen_sources, fitted_on, film_numbers: bool = False) -> None:
         """Add the learned frontal-view check (see model/view.py), from feature rows of each."""
-        self.view = ViewCheck.fit(frontal, other, val_frontal, val_sources, fitted_on, film_numbers=film_numbers)
+        self.view = ViewCheck.fit(frontal, other, unseen_frontal, unseen_sources, fitted_on, film_numbers=film_numbers)
         self.stats["view"] = self.view.to_card()
 
     def to_card(self) -> dict:
