@@ -92,3 +92,43 @@ def test_training_teaches_the_view_check_on_every_real_non_frontal_film_and_coun
     assert unseen["n"] == 8 and set(unseen["per_kind"]) == {"ct", "lateral"}
     assert unseen["method"].startswith("leave one patient out")
     assert unseen["unread"] == []
+
+
+def test_the_threshold_is_set_on_every_frontal_film_the_check_did_not_learn_from(monkeypatch):
+    """A small source has few validation films: the training films left out of the check's fit
+    count too, so its threshold does not fall at a source's single lowest film, and no film the
+    check learned from sets it."""
+    films = [(Path("ood/a.jpg"), "ct"), (Path("ood/b.jpg"), "lateral")]
+    monkeypatch.setattr(ood_set, "real", lambda data: films)
+    monkeypatch.setattr(ood_set, "patients", lambda data: {p: p.stem for p, _ in films})
+    monkeypatch.setattr(ood_set, "prepared_variants",
+                        lambda items, route: (np.array([[-1.0], [-2.0]]), np.zeros((2, 1)), np.array([0, 1])))
+    monkeypatch.setattr(view_check, "features", lambda gate, thumbs, pooled, masks, first: np.asarray(first))
+    monkeypatch.setattr(view_check, "Route", lambda *a: None)
+    monkeypatch.setattr(view_check, "FRONTAL_ROWS", 4)
+    calls = []
+
+    class Gate:
+        def learn_view(self, frontal, other, unseen_rows, unseen_sources, fitted_on, film_numbers):
+            calls.append((np.asarray(frontal).ravel(), np.asarray(unseen_rows).ravel(), list(unseen_sources)))
+
+        def assess(self, thumbs, forward, first):
+            return None, ["not frontal"] * len(thumbs)
+
+    def split(values, sources):
+        return SimpleNamespace(samples=[SimpleNamespace(source=s) for s in sources], thumbs=np.zeros((len(values), 1)),
+                               first=np.array(values, float)[:, None])
+
+    train = split(range(10), ["big"] * 7 + ["small"] * 3)  # film k's features: the number k
+    val = split([100, 101], ["big", "small"])
+    network = SimpleNamespace(size=8, method="x", passes=lambda first, batch: (first[:, 0], first, None))
+    view_check.teach(Gate(), network, train, val, (None, np.zeros((10, 1)), None), (None, np.zeros((2, 1)), None),
+                     "manifest.csv", 16)
+
+    frontal, unseen, sources = calls[-1]
+    assert len(frontal) == 4 and set(frontal) <= set(range(10))  # the fit: four training films
+    assert sorted(unseen) == sorted([100.0, 101.0] + sorted(set(range(10)) - set(frontal)))  # all the others
+    assert not set(frontal) & set(unseen)
+    by_film = dict(zip(unseen, sources))
+    assert by_film[100.0] == "big" and by_film[101.0] == "small"
+    assert all(by_film[k] == ("big" if k < 7 else "small") for k in unseen if k < 10)

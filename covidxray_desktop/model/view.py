@@ -12,8 +12,9 @@ lungs are grey, crossed by ribs and blurred shadows). It is fitted on training f
 the lateral and CT films the data keeps for this, each also flipped, cropped, shrunk, framed
 and re-contrasted, so that a few dozen films stand for many; what it refuses of films it never
 saw is counted by leaving one patient out at a time (training/view_check.py). Its threshold
-comes from validation films of every source, so that a frontal film is refused only as rarely
-as the gate promises for each source.
+comes from frontal films of every source that it did not learn from (validation films and the
+training films left out of its fit), so that a frontal film is refused only as rarely as the gate
+promises for each source.
 """
 import numpy as np
 
@@ -21,7 +22,7 @@ from covidxray_desktop.model import lungs
 
 COMPONENTS = 16  # leading principal components of the thumbnail used as features
 DIRECTIONS = 16  # leading directions of the classifier's features (within-class spread)
-FRONTAL_TAIL = 0.01  # of each source's validation films, at most this share falls below the threshold
+FRONTAL_TAIL = 0.01  # of each source's frontal films unseen by the fit, at most this share falls below the threshold
 L2 = 1e-2
 
 
@@ -175,10 +176,11 @@ class ViewCheck:
         return z @ self.weights + self.bias
 
     @classmethod
-    def fit(cls, frontal, other, val_frontal, val_sources, fitted_on: list, tail: float = FRONTAL_TAIL,
+    def fit(cls, frontal, other, unseen_frontal, unseen_sources, fitted_on: list, tail: float = FRONTAL_TAIL,
             film_numbers: bool = False) -> "ViewCheck":
         """frontal / other: feature rows of training films and of the non-frontal films kept for fitting;
-        film_numbers: whether the rows hold the first-stage film's own numbers."""
+        unseen_frontal / unseen_sources: rows of frontal films the fit does not see, and their sources,
+        which set the threshold; film_numbers: whether the rows hold the first-stage film's own numbers."""
         frontal, other = np.asarray(frontal, np.float64), np.asarray(other, np.float64)
         mean, scale = frontal.mean(axis=0), frontal.std(axis=0) + 1e-6
         x = (np.concatenate([frontal, other]) - mean) / scale
@@ -194,7 +196,7 @@ class ViewCheck:
         block = {"mean": mean, "scale": scale, "weights": weights, "bias": bias, "threshold": -np.inf,
                  "fitted_on": sorted(fitted_on), "frontal_tail": tail, "film_numbers": film_numbers}
         check = cls(block)
-        block["threshold"] = threshold_for(check.scores(val_frontal), val_sources, tail)
+        block["threshold"] = threshold_for(check.scores(unseen_frontal), unseen_sources, tail)
         return cls(block)
 
     def to_card(self) -> dict:

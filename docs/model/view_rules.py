@@ -3,14 +3,16 @@
 Usage: python docs/model/view_rules.py MANIFEST BUNDLE [BUNDLE ...]
 
 The shipped rule takes, per source, the 1 % quantile of the check's scores on that source's
-validation films, and the lowest of them. The other rule scores each source's validation films by
-a check fitted without that source's training films, as a new hospital's films would be scored.
-For each bundle (the shipped one, or one of `train --exclude-source S`), both rules are applied to
+frontal films the check was not fitted on (validation films and the training films left out of its
+fit), and the lowest of them. The rule before it took validation films only. The third rule scores
+each source's validation films by a check fitted without that source's training films, as a new
+hospital's films would be scored.
+For each bundle (the shipped one, or one of `train --exclude-source S`), every rule is applied to
 the same check, fitted as training fits it (training/view_check.py), and this prints the films each
 rule refuses: per split and source, the held-out source's films where the bundle has one, and the
 real lateral films and CT slices, each patient's judged by a check fitted without them (with that
 check's own threshold by the same rule). The view check alone is counted: the gate's other checks
-refuse a few films more, the same under both rules.
+refuse a few films more, the same under every rule.
 """
 import argparse
 import sys
@@ -27,7 +29,7 @@ from covidxray_desktop.training import cache, dataset, ood_set
 from covidxray_desktop.training.evaluate import decoded_as_trained, route_of
 from covidxray_desktop.training.view_check import FRONTAL_ROWS
 
-RULES = ("validation films", "sources left out")
+RULES = ("validation and unfitted training films", "validation films", "sources left out")
 
 
 def rows(manifest: Path, bundle_path: str) -> dict:
@@ -43,6 +45,9 @@ def rows(manifest: Path, bundle_path: str) -> dict:
     out = {split: of(decoded[split]) for split in ("train", "val", "test")}
     pick = np.random.default_rng(0).permutation(len(decoded["train"].samples))[:FRONTAL_ROWS]  # as training picks
     out["frontal"] = (out["train"][0][pick], out["train"][1][pick])
+    rest = np.setdiff1d(np.arange(len(decoded["train"].samples)), pick)
+    out["unfitted"] = (np.concatenate([out["val"][0], out["train"][0][rest]]),
+                       np.concatenate([out["val"][1], out["train"][1][rest]]))
     excluded = set(bundle.card.get("training", {}).get("excluded_sources") or [])
     if excluded:
         held, _ = cache.decode([s for s in dataset.discover(manifest)[0] if s.source in excluded], route_of(bundle))
@@ -56,10 +61,11 @@ def rows(manifest: Path, bundle_path: str) -> dict:
     return out
 
 
-def threshold(rule: str, check: ViewCheck, frontal, other, val) -> float:
-    rows_, sources = val
-    if rule == RULES[0]:
+def threshold(rule: str, check: ViewCheck, frontal, other, val, unfitted) -> float:
+    if rule != RULES[2]:
+        rows_, sources = unfitted if rule == RULES[0] else val
         return threshold_for(check.scores(rows_), sources, FRONTAL_TAIL)
+    rows_, sources = val
     cuts = []
     for source in sorted(set(sources.tolist())):
         mine = sources == source
@@ -75,7 +81,7 @@ def compare(r: dict) -> dict:
     first = {k: int(np.flatnonzero(owner == k)[0]) for k in set(owner.tolist())}  # each film as it is
     out = {}
     for rule in RULES:
-        cut = threshold(rule, check, frontal, other, val)
+        cut = threshold(rule, check, frontal, other, val, r["unfitted"])
         line = {"threshold": round(cut, 2)}
         for split in ("train", "val", "test", "held out"):
             if split in r:
@@ -90,7 +96,7 @@ def compare(r: dict) -> dict:
                 continue
             keep = ~np.isin(owner, films)
             loo = ViewCheck.fit(frontal[0], other[keep], val[0], val[1], [], film_numbers=True)
-            loo_cut = threshold(rule, loo, frontal, other[keep], val)
+            loo_cut = threshold(rule, loo, frontal, other[keep], val, r["unfitted"])
             for k, score in zip(films, loo.scores(other[[first[k] for k in films]])):
                 caught[r["items"][k][0]][0] += int(score < loo_cut)
                 caught[r["items"][k][0]][1] += 1
