@@ -1,0 +1,204 @@
+"""Ideas for the trained top of the network, each judged by leaving every source out in turn.
+
+Usage: python docs/model/loso_heads.py MANIFEST BUNDLE OUT_DIR [--recipes baseline,adversarial]
+                                       [--sources S ...] [--epochs 16]
+
+The frozen ImageNet blocks do not learn, so their outputs on six augmented copies of every training
+film (the shipped recipe's cache, training/fit.py) serve every leave-one-source-out run: one frozen
+pass (kept in OUT_DIR/cache.npz) instead of one per run, and a run is then only its 16 epochs. Each
+run trains the last two blocks and the head from ImageNet's weights on the training films of the
+other sources (source weights, AdamW with weight averaging, the best epoch by validation AUC), as
+`train` does, and is judged as `docs/model/held_out.py` judges a bundle: the held-out source's films
+(every split) against the other class's test films of the training sources (AUC, 95 % bootstrap
+interval), and the share of them labelled right at the run's balanced point chosen on its own
+validation split (model/operating.py; on P = sigmoid(logit), as calibration keeps the order).
+It differs from `train --exclude-source S` in the augmentation draws (one cache for all runs) and
+in leaving the gate out: no film is refused.
+
+Recipes:
+- baseline: the shipped recipe's top.
+- adversarial: the same, plus a source-adversarial head (gradient reversal on the pooled features):
+  two small heads guess each film's source among the sources of its own class, and the trained
+  blocks are pushed to make that guess fail, so that what tells one hospital's normal films from
+  another's is not learnt; the source is guessed within a class only, since across classes it
+  would be the label itself.
+One line of JSON per run is printed and appended to OUT_DIR/results.jsonl.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REVERSAL, ADVERSARY_WEIGHT = 1.0, 0.5
+
+
+def prepare(manifest: Path, bundle_path: str, out: Path) -> dict:
+    """The trunk's outputs: six augmented copies of each training film, each split as it is."""
+    cached = out / "cache.npz"
+    if cached.exists():
+        with np.load(cached) as d:
+            return {k: d[k] for k in d.files}
+    from covidxray_desktop.model.architectures import SPECS, build
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.training.evaluate import decoded_as_trained
+    from covidxray_desktop.training.fit import as_input, cached_copies, frozen_split, run_trunk
+    from covidxray_desktop.training.trunk import Trunk
+
+    bundle = load(bundle_path)
+    decoded, _ = decoded_as_trained(manifest, bundle)
+    network = Network(bundle)
+    views = {k: np.concatenate([network.views(d.first[i:i + 64])[..., 0].astype(np.float16)
+                                for i in range(0, len(d.first), 64)]) for k, d in decoded.items()}
+    trunk = Trunk(frozen_split(build("efficientnet", SPECS["efficientnet"]))[0])
+    data = {"copies": cached_copies(trunk, views["train"], SPECS["efficientnet"], 12345, lambda e: None, lambda: False)}
+    for split, d in decoded.items():
+        data[f"{split}_x"] = run_trunk(trunk, as_input(views[split], 1))
+        data[f"{split}_y"] = np.array([s.label for s in d.samples])
+        data[f"{split}_src"] = np.array([s.source for s in d.samples])
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(cached, **data)
+    return data
+
+
+def networks(recipe: str, normal_sources: list, covid_sources: list):
+    """(top, what the steps train): the top alone, or the top with the adversary's heads."""
+    import keras
+    from keras import layers, ops
+
+    from covidxray_desktop.model.architectures import SPECS, build
+    from covidxray_desktop.training.fit import frozen_split
+
+    class Reversal(layers.Layer):
+        """The identity going forward; the gradient, reversed and scaled, going back."""
+
+        def call(self, x):
+            return ops.stop_gradient((1 + REVERSAL) * x) - REVERSAL * x
+
+    model = build("efficientnet", SPECS["efficientnet"])
+    _, top = frozen_split(model)
+    if recipe == "baseline":
+        return top, top
+    boundary = next(layer for layer in model.layers if layer.weights and layer.trainable).input
+    pooled = Reversal()(model.get_layer("pooled").output)
+    heads = [layers.Dense(n, name=f"source_among_{name}")(layers.Dense(64, activation="relu")(pooled))
+             for name, n in (("normal", len(normal_sources)), ("covid", len(covid_sources)))]
+    return top, keras.Model(boundary, [model.outputs[0]] + heads)
+
+
+def compiled(stepper, steps: int, epochs: int, adversarial: bool) -> None:
+    """As compile_for_training compiles the shipped recipe, with the adversary's losses beside."""
+    import keras
+
+    peak = 3e-4
+    schedule = keras.optimizers.schedules.CosineDecay(peak / 10, decay_steps=epochs * steps, warmup_target=peak,
+                                                      warmup_steps=steps, alpha=0.02)
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=True, ema_momentum=0.99)
+    label = keras.losses.BinaryCrossentropy(from_logits=True)
+    if not adversarial:
+        stepper.compile(optimizer=optimizer, loss=label)
+        return
+    source = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    stepper.compile(optimizer=optimizer, loss=[label, source, source],
+                    loss_weights=[1.0, ADVERSARY_WEIGHT, ADVERSARY_WEIGHT])
+
+
+def run(data: dict, held: str, recipe: str, epochs: int, seed: int = 0) -> dict:
+    import keras
+
+    from covidxray_desktop.model import operating
+    from covidxray_desktop.training.fit import averaged_weights, source_weights
+    from covidxray_desktop.training.metrics import auc, auc_interval, wilson
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    films = np.flatnonzero(data["train_src"] != held)
+    y, sources = data["train_y"][films].astype(np.float32), data["train_src"][films]
+    weights = source_weights([_Sample(a, b) for a, b in zip(y, sources)])
+    normal_sources, covid_sources = sorted(set(sources[y == 0])), sorted(set(sources[y == 1]))
+    among_normal = np.array([normal_sources.index(s) if c == 0 else 0 for s, c in zip(sources, y)])
+    among_covid = np.array([covid_sources.index(s) if c == 1 else 0 for s, c in zip(sources, y)])
+    top, stepper = networks(recipe, normal_sources, covid_sources)
+    size, n = 32, len(films)
+    steps = int(np.ceil(n / size))
+    compiled(stepper, steps, epochs, stepper is not top)
+    known_val = data["val_src"] != held
+    val_x, val_y = data["val_x"][known_val].astype(np.float32), data["val_y"][known_val]
+    offset, best = rng.permutation(n), (None, None, 0)
+    for epoch in range(epochs):
+        order, pick = rng.permutation(n), (offset + epoch) % len(data["copies"])
+        for i in range(steps):
+            b = order[i * size:(i + 1) * size]
+            x = data["copies"][pick[b], films[b]].astype(np.float32)
+            if stepper is top:
+                stepper.train_on_batch(x, y[b][:, None], sample_weight=weights[b])
+            else:
+                stepper.train_on_batch(x, [y[b][:, None], among_normal[b], among_covid[b]],
+                                       sample_weight=[weights[b], weights[b] * (y[b] == 0), weights[b] * (y[b] == 1)])
+        raw = top.get_weights()
+        top.set_weights(averaged_weights(top, stepper))
+        score = auc(val_y, _logits(top, val_x))
+        if best[0] is None or score > best[0]:
+            best = (score, top.get_weights(), epoch + 1)
+        top.set_weights(raw)
+    top.set_weights(best[1])
+
+    def p(x):
+        return 1 / (1 + np.exp(-_logits(top, x)))
+
+    threshold = operating.balanced(p(val_x), val_y, data["val_src"][known_val])["threshold"]
+    mine = {s: data[f"{s}_src"] == held for s in ("train", "val", "test")}
+    held_p = p(np.concatenate([data[f"{s}_x"][mine[s]] for s in mine]))
+    label = int(data["test_y"][mine["test"]][0] if mine["test"].any() else data["train_y"][mine["train"]][0])
+    other = (data["test_y"] != label) & ~mine["test"]
+    both_y = np.r_[np.full(len(held_p), label), np.full(int(other.sum()), 1 - label)]
+    both_p = np.r_[held_p, p(data["test_x"][other])]
+    right = int(((held_p >= threshold) == (label == 1)).sum())
+    known = ~mine["test"]
+    return {"held_out": held, "class": "covid" if label else "normal", "recipe": recipe, "films": len(held_p),
+            "auc": round(auc(both_y, both_p), 4), "auc_ci95": auc_interval(both_y, both_p),
+            "right_at_balanced": round(right / len(held_p), 3), "right_ci95": wilson(right, len(held_p)),
+            "threshold": round(float(threshold), 3), "best_epoch": best[2], "val_auc": round(best[0], 4),
+            "unseen_patients_auc": round(auc(data["test_y"][known], p(data["test_x"][known])), 4)}
+
+
+class _Sample:  # what source_weights reads of a film
+    def __init__(self, label, source):
+        self.label, self.source = label, source
+
+
+def _logits(model, x) -> np.ndarray:
+    return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=256, verbose=0)).ravel()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("bundle")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--recipes", default="baseline,adversarial")
+    parser.add_argument("--sources", nargs="*")
+    parser.add_argument("--epochs", type=int, default=16)
+    args = parser.parse_args()
+    from covidxray_desktop import backend
+
+    backend.make_deterministic(0)
+    data = prepare(args.manifest, args.bundle, args.out)
+    for held in args.sources or sorted(set(data["train_src"].tolist())):
+        for recipe in args.recipes.split(","):
+            t0 = time.time()
+            row = {**run(data, held, recipe, args.epochs), "seconds": round(time.time() - t0)}
+            print(json.dumps(row), flush=True)
+            with open(args.out / "results.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
