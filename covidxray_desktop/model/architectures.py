@@ -55,15 +55,22 @@ def compile_for_training(model, arch: str, epochs: int, steps_per_epoch: int, pe
         model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=1.0),
                       loss="categorical_crossentropy", metrics=["accuracy"])
     else:
-        peak = peak or 1e-3
-        schedule = keras.optimizers.schedules.CosineDecay(
-            peak / 10, decay_steps=max(1, epochs * steps_per_epoch), warmup_target=peak,
-            warmup_steps=max(1, steps_per_epoch), alpha=0.02)
-        # Weight averaging (EMA) smooths the epoch-to-epoch swings of a small-batch, augmented run.
-        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=True, ema_momentum=0.99),
+        model.compile(optimizer=optimizer_for_training(epochs, steps_per_epoch, peak),
                       loss=keras.losses.BinaryCrossentropy(from_logits=True),
                       metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
     return model
+
+
+def optimizer_for_training(epochs: int, steps_per_epoch: int, peak: float | None = None):
+    """Our recipes' optimizer: warm-up, cosine decay, AdamW with weight averaging."""
+    import keras
+
+    peak = peak or 1e-3
+    schedule = keras.optimizers.schedules.CosineDecay(
+        peak / 10, decay_steps=max(1, epochs * steps_per_epoch), warmup_target=peak,
+        warmup_steps=max(1, steps_per_epoch), alpha=0.02)
+    # Weight averaging (EMA) smooths the epoch-to-epoch swings of a small-batch, augmented run.
+    return keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=True, ema_momentum=0.99)
 
 
 def _conv(x, filters, kernel=3, strides=1, name=None):

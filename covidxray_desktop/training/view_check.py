@@ -16,6 +16,12 @@ from covidxray_desktop.training import ood_set
 FRONTAL_ROWS = 1500  # training films the check compares the non-frontal ones with
 
 
+def frontal_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training films the check is fitted on, the rest): the same draw wherever it is made again."""
+    order = np.random.default_rng(0).permutation(n)
+    return order[:FRONTAL_ROWS], np.sort(order[FRONTAL_ROWS:])
+
+
 def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> dict | None:
     """Give `gate` its view check, fitted on every real non-frontal film of `data`; return the
     leave-one-patient-out refusals (shaped as ood_set.refusals), or None where the data has none."""
@@ -24,8 +30,7 @@ def teach(gate, network, train, val, train_pass, val_pass, data, batch: int) -> 
         return None
     _, pooled_train, masks_train = train_pass
     _, pooled_val, masks_val = val_pass
-    order = np.random.default_rng(0).permutation(len(train.samples))
-    pick, rest = order[:FRONTAL_ROWS], np.sort(order[FRONTAL_ROWS:])
+    pick, rest = frontal_rows(len(train.samples))
     frontal = features(gate, train.thumbs[pick], pooled_train[pick],
                        None if masks_train is None else masks_train[pick], train.first[pick])
     # The threshold is a low quantile per source: validation films alone are 47-84 for the smaller

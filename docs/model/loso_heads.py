@@ -30,6 +30,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -93,19 +94,18 @@ def networks(recipe: str, normal_sources: list, covid_sources: list):
 
 
 def compiled(stepper, steps: int, epochs: int, adversarial: bool) -> None:
-    """As compile_for_training compiles the shipped recipe, with the adversary's losses beside."""
+    """As `train` compiles the shipped recipe, with the adversary's losses beside."""
     import keras
 
-    peak = 3e-4
-    schedule = keras.optimizers.schedules.CosineDecay(peak / 10, decay_steps=epochs * steps, warmup_target=peak,
-                                                      warmup_steps=steps, alpha=0.02)
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=True, ema_momentum=0.99)
-    label = keras.losses.BinaryCrossentropy(from_logits=True)
+    from covidxray_desktop.model.architectures import SPECS, compile_for_training, optimizer_for_training
+
+    peak = SPECS["efficientnet"]["learning_rate"]
     if not adversarial:
-        stepper.compile(optimizer=optimizer, loss=label)
+        compile_for_training(stepper, "efficientnet", epochs, steps, peak)
         return
-    source = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    stepper.compile(optimizer=optimizer, loss=[label, source, source],
+    label, source = (keras.losses.BinaryCrossentropy(from_logits=True),
+                     keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    stepper.compile(optimizer=optimizer_for_training(epochs, steps, peak), loss=[label, source, source],
                     loss_weights=[1.0, ADVERSARY_WEIGHT, ADVERSARY_WEIGHT])
 
 
@@ -120,7 +120,7 @@ def run(data: dict, held: str, recipe: str, epochs: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     films = np.flatnonzero(data["train_src"] != held)
     y, sources = data["train_y"][films].astype(np.float32), data["train_src"][films]
-    weights = source_weights([_Sample(a, b) for a, b in zip(y, sources)])
+    weights = source_weights([SimpleNamespace(label=a, source=b) for a, b in zip(y, sources)])
     normal_sources, covid_sources = sorted(set(sources[y == 0])), sorted(set(sources[y == 1]))
     among_normal = np.array([normal_sources.index(s) if c == 0 else 0 for s, c in zip(sources, y)])
     among_covid = np.array([covid_sources.index(s) if c == 1 else 0 for s, c in zip(sources, y)])
@@ -166,11 +166,6 @@ def run(data: dict, held: str, recipe: str, epochs: int, seed: int = 0) -> dict:
             "right_at_balanced": round(right / len(held_p), 3), "right_ci95": wilson(right, len(held_p)),
             "threshold": round(float(threshold), 3), "best_epoch": best[2], "val_auc": round(best[0], 4),
             "unseen_patients_auc": round(auc(data["test_y"][known], p(data["test_x"][known])), 4)}
-
-
-class _Sample:  # what source_weights reads of a film
-    def __init__(self, label, source):
-        self.label, self.source = label, source
 
 
 def _logits(model, x) -> np.ndarray:

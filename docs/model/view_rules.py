@@ -27,7 +27,7 @@ from covidxray_desktop.model.view import FRONTAL_TAIL, ViewCheck, features, thre
 from covidxray_desktop.prepare import Route
 from covidxray_desktop.training import cache, dataset, ood_set
 from covidxray_desktop.training.evaluate import decoded_as_trained, route_of
-from covidxray_desktop.training.view_check import FRONTAL_ROWS
+from covidxray_desktop.training.view_check import frontal_rows
 
 RULES = ("validation and unfitted training films", "validation films", "sources left out")
 
@@ -43,9 +43,8 @@ def rows(manifest: Path, bundle_path: str) -> dict:
 
     decoded, _ = decoded_as_trained(manifest, bundle)
     out = {split: of(decoded[split]) for split in ("train", "val", "test")}
-    pick = np.random.default_rng(0).permutation(len(decoded["train"].samples))[:FRONTAL_ROWS]  # as training picks
+    pick, rest = frontal_rows(len(decoded["train"].samples))  # as training picks
     out["frontal"] = (out["train"][0][pick], out["train"][1][pick])
-    rest = np.setdiff1d(np.arange(len(decoded["train"].samples)), pick)
     out["unfitted"] = (np.concatenate([out["val"][0], out["train"][0][rest]]),
                        np.concatenate([out["val"][1], out["train"][1][rest]]))
     excluded = set(bundle.card.get("training", {}).get("excluded_sources") or [])
