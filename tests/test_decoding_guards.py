@@ -278,3 +278,21 @@ def test_a_small_deflated_dicom_that_inflates_past_any_film_is_refused_before_pa
     item = decode_isolated(tmp_path / "bomb.dcm")
     assert item.error == ("bomb.dcm: its deflated data set inflates to more than 256 MB, more than any film "
                           "needs; it was not read."), item.error
+
+
+def test_a_tiff_with_a_damaged_tag_is_read_and_nothing_but_the_table_reaches_the_terminal(tmp_path, default_bundle):
+    film = tmp_path / "ward.tif"
+    Image.fromarray((chest_like(128) * 255).astype(np.uint8)).save(film, tiffinfo={305: "scanner software " * 4})
+    raw = bytearray(film.read_bytes())
+    ifd = struct.unpack_from("<I", raw, 4)[0]
+    for i in range(struct.unpack_from("<H", raw, ifd)[0]):  # the Software tag's value now lies past the file's end
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", raw, entry)[0] == 305:
+            struct.pack_into("<I", raw, entry + 8, len(raw) + 1000)
+    film.write_bytes(bytes(raw))
+    assert load(film).pixels.shape == (128, 128)  # the pixels are intact: the film is still read
+
+    out = run_app("classify", "--quiet", "--model", default_bundle.path, "--db", tmp_path / "r.db", film)
+    assert out.returncode == 0, out.stderr
+    assert "ward.tif" in out.stdout
+    assert "Warning" not in out.stderr and "PIL" not in out.stderr, out.stderr  # no library chatter for staff

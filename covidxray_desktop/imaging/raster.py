@@ -12,6 +12,9 @@ from covidxray_desktop.imaging.xray import XRay
 # Pillow's guard at the X-ray limit rather than its default (~89 Mpx), so a small file claiming a
 # huge picture is refused while its header is read, before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pillow warns on the terminal about each damaged tag of a file it still reads (with a line of its
+# own source): the row's message, or the gate, says what matters to the user.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\..*)?$")
 
 
 OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
