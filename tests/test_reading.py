@@ -146,6 +146,17 @@ def test_truncated_jpeg_is_an_error_not_a_crash(tmp_path):
         load(tmp_path / "cut.jpg")
 
 
+def test_a_png_with_a_broken_chunk_is_called_a_damaged_png_not_some_other_file(tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray((IMG * 255).astype(np.uint8)).save(buf, "PNG")
+    raw = bytearray(buf.getvalue())
+    raw[raw.index(b"IDAT") + 3] ^= 0xFF  # the pixel chunk's name garbled: Pillow cannot tell what the file is
+    (tmp_path / "film.png").write_bytes(bytes(raw))
+    with pytest.raises(ImagingError) as info:
+        load(tmp_path / "film.png")
+    assert str(info.value) == "film.png: a damaged PNG file; its structure cannot be read."
+
+
 def test_dicom_without_pixels_and_dicom_bomb(tmp_path):
     with pytest.raises(ImagingError, match="no pixel data"):
         load(write_dicom(tmp_path / "sr.dcm", IMG, pixel_data=False))

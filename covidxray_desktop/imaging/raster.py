@@ -20,8 +20,9 @@ warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\..*)?$")
 OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
 
 
-def read_raster(source, name: str, max_side: int | None = None) -> XRay:
-    """`source`: a path or a file object (the bytes already read); `name`: for messages."""
+def read_raster(source, name: str, max_side: int | None = None, kind: str | None = None) -> XRay:
+    """`source`: a path or a file object (the bytes already read); `name`: for messages; `kind`: the
+    format the file's first bytes announce (imaging/detect.py), where known."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -50,6 +51,8 @@ def read_raster(source, name: str, max_side: int | None = None) -> XRay:
         raise ImagingError(f"{name}: image claims more pixels than the {MAX_PIXELS // 1_000_000} Mpx limit "
                            f"(decompression-bomb guard); reduce it before classifying.")
     except UnidentifiedImageError:
+        if kind:  # it starts as one of these formats do, so it is not some other kind of file
+            raise ImagingError(f"{name}: a damaged {kind.upper()} file; its structure cannot be read.")
         raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
     except Exception as exc:  # Pillow's decoders raise many types on damaged data; all mean this
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")

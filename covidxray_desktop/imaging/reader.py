@@ -73,7 +73,7 @@ def load(path, max_side: int | None = None, data: bytes | None = None) -> XRay:
     if kind == "dicom" or (kind is None and suffix in (".dcm", ".dicom", ".dic")):
         xray = read_dicom(io.BytesIO(data), name)
     elif kind is not None:
-        xray = read_raster(io.BytesIO(data), name, max_side)
+        xray = read_raster(io.BytesIO(data), name, max_side, kind)
     elif suffix in IMAGE_EXTENSIONS:
         raise ImagingError(f"{name}: the content is not an image despite its {path.suffix} name.")
     else:

@@ -640,6 +640,10 @@
       <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP 或 TIFF）。</translation>
     </message>
     <message>
+      <source>{name}: a damaged {kind} file; its structure cannot be read.</source>
+      <translation>{name}：{kind} 文件已损坏，无法读取其结构。</translation>
+    </message>
+    <message>
       <source>{name}: the image is damaged or truncated ({why}).</source>
       <translation>{name}：影像已损坏或不完整（{why}）。</translation>
     </message>
