@@ -2,9 +2,10 @@
 
 Usage: python docs/model/adapt_check.py MANIFEST BASE.keras OUT_DIR [--films 25 50 100 300] [--seed 0]
 
-BASE is a model trained without one COVID-19 source S (`train --exclude-source S`). The "site" is
-every film of S and the adult normals of the test split (`nih_darkcovidnet`,
-`rsna_via_covid19radiography`): patients BASE never saw. For each N, whole patients are drawn
+BASE is a model trained without one source S (`train --exclude-source S`). The "site" is every film
+of S with, for a COVID-19 source, the adult normals of the test split (`nih_darkcovidnet`,
+`rsna_via_covid19radiography`), for a normal source the COVID-19 films of the test split: patients
+BASE never saw. For each N, whole patients are drawn
 until N / 2 films of each class; `covidxray adapt` runs on them (timed), and `covidxray evaluate`
 judges the site's remaining films and the training sources' unseen patients (BASE's test split,
 less the films used to adapt) under BASE and under the adapted model. The shift test is run on the
@@ -99,11 +100,14 @@ def main(argv=None) -> int:
     card = load(args.base).card
     held = set(card["training"]["excluded_sources"])
     rows = _rows(args.manifest.resolve())
-    site = [r for r in rows if (r["source"] in held and r["label"] == "covid")
-            or (r["source"] in ADULT_NORMALS and r["split"] == "test")]
+    held_class = {r["label"] for r in rows if r["source"] in held}
+    if held_class == {"covid"}:
+        site = [r for r in rows if r["source"] in held or (r["source"] in ADULT_NORMALS and r["split"] == "test")]
+    else:  # a normal source: the test split's COVID-19 films beside it
+        site = [r for r in rows if r["source"] in held or (r["label"] == "covid" and r["split"] == "test")]
     unseen = [r for r in rows if r["split"] == "test" and r["source"] not in held]
     args.out.mkdir(parents=True, exist_ok=True)
-    print(f"site: {len(site)} films ({sum(r['label'] == 'covid' for r in site)} COVID-19 of {', '.join(sorted(held))}); "
+    print(f"site: {len(site)} films ({sum(r['label'] == 'covid' for r in site)} COVID-19; held out: {', '.join(sorted(held))}); "
           f"unseen patients: {len(unseen)} films")
     print("| films to adapt (COVID + normal) | remaining site films | AUC before → after | balanced accuracy "
           "before → after | sensitivity before → after | specificity before → after | refused before → after "
