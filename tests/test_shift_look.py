@@ -87,6 +87,27 @@ def test_after_adaptation_the_sites_own_look_is_known_and_the_base_reference_is_
     assert not shift.test(adapted, pooled[k[60:]], predicted[k[60:]], site[60:])["detected"]
 
 
+def test_a_site_that_adapted_on_both_classes_then_sends_mostly_normal_films_is_not_warned():
+    """A children's clinic adapts on 30 of its healthy children and 30 COVID-19 films like a known
+    collection's, then sends its usual batches: nearly all children. Its look is known per class."""
+    block, (pooled, predicted, names) = fitted()
+    block = {**block, "look": reference()}
+    known = collections(np.random.default_rng(4))
+    children, covid = unseen_collection(90, seed=11), known[0][known[1] == "hannover"][:40]
+    k = np.flatnonzero(names == "hannover")[:120]  # the network part: features like a known source's
+    labels = np.r_[np.zeros(30), np.ones(30)]
+    adapted = shift.add_source(block, pooled[k[:60]], predicted[k[:60]], "this site",
+                               thumbs=np.r_[children[:30], covid[:30]], labels=labels)
+    assert {"this site (normal)", "this site (COVID-19)"} <= {s["name"] for s in adapted["look"]["sources"]}
+    usual = np.r_[children[30:87], covid[30:33]]  # 57 children, 3 COVID-19 films
+    assert not shift.test(adapted, pooled[k[60:120]], predicted[k[60:120]], usual)["detected"]
+    # Another hospital is still told apart from this site and from the training collections.
+    patterns, centre = np.random.default_rng(0).normal(size=(20, PIXELS)), 2.0 * np.random.default_rng(99).normal(size=20)
+    noise = np.random.default_rng(12)
+    other = 0.5 + (centre + noise.normal(size=(60, 20))) @ patterns / 20 + 0.02 * noise.normal(size=(60, PIXELS))
+    assert shift.test(adapted, pooled[k[60:120]], predicted[k[60:120]], other)["detected"]
+
+
 def test_films_without_a_thumbnail_leave_the_look_part_out_and_the_rest_is_tested_as_before():
     block, _ = fitted()
     with_look = {**block, "look": reference()}

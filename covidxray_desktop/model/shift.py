@@ -125,10 +125,11 @@ def novelty(block: dict, pooled, predicted_covid) -> np.ndarray:
 
 
 def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=None, thumbs=None,
-               patients=None) -> dict | None:
+               patients=None, labels=None) -> dict | None:
     """The reference with one more known source (a site's adaptation films): batches like its films
     are no shift from then on. `scores`: the films' novelty, when already computed; `thumbs`: their
-    thumbnails, for the look part; `patients`: each film's patient, where known. A site's films come
+    thumbnails, for the look part; `patients`: each film's patient, where known; `labels`: each
+    film's class (1 COVID-19), where known, for the look part (see site_look). A site's films come
     in patients' series (an intensive-care unit films its patients day after day), and one
     patient's films are alike: the uncertainty of the source's level counts what its films are
     worth (see _effective), or the site's other patients would be flagged as a shift (measured: see
@@ -140,8 +141,7 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     out = {**block, "classes": {k: dict(v) for k, v in block["classes"].items()}}
     keys = units(patients)  # over all the site's films, as a batch's are (not per predicted class)
     if thumbs is not None and block.get("look"):
-        out["look"] = look.add_source(block["look"], thumbs, name,
-                                      films=None if patients is None else _effective(keys, len(patients)))
+        out["look"] = site_look(block["look"], thumbs, name, patients, labels)
     for c, label in ((False, "normal"), (True, "covid")):
         ref, k = out["classes"].get(label), predicted == c
         if ref is None or k.sum() < MIN_PER_SOURCE:
@@ -152,6 +152,27 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
             {"name": name, "n": n, "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
     return out
+
+
+def site_look(block: dict | None, thumbs, name: str, patients=None, labels=None) -> dict | None:
+    """The look block with a site's films as known looks: one for each class of its labelled films
+    that has enough of them, all its films as one where none has (or the classes are not known).
+    A site adapts on about as many COVID-19 films as normal ones and then sends mostly normal
+    films: one look for both would lie between its two kinds of film, and its own later batches
+    would be flagged as unlike it (measured: see the README)."""
+    thumbs = np.asarray(thumbs)
+    keys = units(patients)
+    parts = []
+    if labels is not None:
+        labels = np.asarray(labels).astype(bool)
+        parts = [(f"{name} ({kind})", labels == c) for c, kind in ((False, "normal"), (True, "COVID-19"))]
+        parts = [(part, k) for part, k in parts if k.sum() >= look.MIN_PER_SOURCE]
+    if not parts:
+        parts = [(name, np.ones(len(thumbs), bool))]
+    for part, k in parts:
+        films = None if patients is None else _effective(None if keys is None else keys[k], int(k.sum()))
+        block = look.add_source(block, thumbs[k], part, films=films)
+    return block
 
 
 def units(patients) -> np.ndarray | None:
