@@ -22,6 +22,10 @@ Recipes:
   blocks are pushed to make that guess fail, so that what tells one hospital's normal films from
   another's is not learnt; the source is guessed within a class only, since across classes it
   would be the label itself.
+- mixsources: the same top, but each training film's cached trunk output is mixed with that of a
+  film of the same class from another source (a source drawn evenly, then a film and a copy of
+  it; weight λ ~ Beta(0.4, 0.4) for the film's own), label unchanged: what is left to tell the
+  class by is what the sources of a class share, not what one of them looks like.
 One line of JSON per run is printed and appended to OUT_DIR/results.jsonl.
 """
 import argparse
@@ -37,6 +41,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REVERSAL, ADVERSARY_WEIGHT = 1.0, 0.5
+MIX_ALPHA = 0.4
 
 
 def prepare(manifest: Path, bundle_path: str, out: Path) -> dict:
@@ -84,7 +89,7 @@ def networks(recipe: str, normal_sources: list, covid_sources: list):
 
     model = build("efficientnet", SPECS["efficientnet"])
     _, top = frozen_split(model)
-    if recipe == "baseline":
+    if recipe in ("baseline", "mixsources"):
         return top, top
     boundary = next(layer for layer in model.layers if layer.weights and layer.trainable).input
     pooled = Reversal()(model.get_layer("pooled").output)
@@ -131,11 +136,14 @@ def run(data: dict, held: str, recipe: str, epochs: int, seed: int = 0) -> dict:
     known_val = data["val_src"] != held
     val_x, val_y = data["val_x"][known_val].astype(np.float32), data["val_y"][known_val]
     offset, best = rng.permutation(n), (None, None, 0)
+    partners = _partners(y, sources) if recipe == "mixsources" else None
     for epoch in range(epochs):
         order, pick = rng.permutation(n), (offset + epoch) % len(data["copies"])
         for i in range(steps):
             b = order[i * size:(i + 1) * size]
             x = data["copies"][pick[b], films[b]].astype(np.float32)
+            if partners is not None:
+                x = _mixed(x, b, partners, data["copies"], films, rng)
             if stepper is top:
                 stepper.train_on_batch(x, y[b][:, None], sample_weight=weights[b])
             else:
@@ -168,6 +176,26 @@ def run(data: dict, held: str, recipe: str, epochs: int, seed: int = 0) -> dict:
             "unseen_patients_auc": round(auc(data["test_y"][known], p(data["test_x"][known])), 4)}
 
 
+def _partners(y: np.ndarray, sources: np.ndarray) -> list:
+    """Per training film, the films of its class from each other source (one array per source)."""
+    by = {(c, s): np.flatnonzero((y == c) & (sources == s)) for c, s in set(zip(y.tolist(), sources.tolist()))}
+    return [[f for (c, s), f in by.items() if c == yi and s != si] for yi, si in zip(y.tolist(), sources.tolist())]
+
+
+def _mixed(x: np.ndarray, batch: np.ndarray, partners: list, copies: np.ndarray, films: np.ndarray, rng) -> np.ndarray:
+    """The batch mixed with a film of its class from another source (films of a one-source class stay)."""
+    out = x.copy()
+    for row, film in enumerate(batch):
+        others = partners[film]
+        if not others:
+            continue
+        group = others[rng.integers(len(others))]
+        mate = films[group[rng.integers(len(group))]]
+        lam = rng.beta(MIX_ALPHA, MIX_ALPHA)
+        out[row] = lam * x[row] + (1 - lam) * copies[rng.integers(len(copies)), mate].astype(np.float32)
+    return out
+
+
 def _logits(model, x) -> np.ndarray:
     return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=256, verbose=0)).ravel()
 
@@ -183,6 +211,7 @@ def main() -> int:
     args = parser.parse_args()
     from covidxray_desktop import backend
 
+    backend.import_tensorflow()  # its start-up lines kept off the terminal, as the app's commands do
     backend.make_deterministic(0)
     data = prepare(args.manifest, args.bundle, args.out)
     for held in args.sources or sorted(set(data["train_src"].tolist())):
