@@ -130,7 +130,7 @@ def test_a_batch_whose_films_name_their_patients_counts_each_patient_once():
 
 def test_one_id_on_every_film_or_none_at_all_leaves_the_films_counted():
     assert shift.units(["ANONYMOUS"] * 5) is None and shift.units(["", "", ""]) is None
-    assert shift.worth(["ANONYMOUS"] * 29 + ["Smith"]) == 30  # an anonymiser's constant beside one named file
+    assert shift.worth(shift.units(["ANONYMOUS"] * 29 + ["Smith"]), 30) == 30  # an anonymiser's constant beside one named file
     keys = shift.units(["A", "", "A", "B", ""])
     assert keys[0] == keys[2] and len(set(keys.tolist())) == 4  # an unnamed film counts on its own
 

@@ -132,7 +132,7 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     film's class (1 COVID-19), where known, for the look part (see site_look). A site's films come
     in patients' series (an intensive-care unit films its patients day after day), and one
     patient's films are alike: the uncertainty of the source's level counts what its films are
-    worth (see _effective), or the site's other patients would be flagged as a shift (measured: see
+    worth (`worth`), or the site's other patients would be flagged as a shift (measured: see
     the README)."""
     if not usable(block):
         return block
@@ -147,7 +147,7 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
         if ref is None or k.sum() < MIN_PER_SOURCE:
             continue
         x = scores[k]
-        n = int(k.sum()) if keys is None else round(_effective(keys[k], int(k.sum())), 1)
+        n = int(k.sum()) if keys is None else round(worth(keys[k], int(k.sum())), 1)
         ref["sources"] = [r for r in ref["sources"] if r["name"] != name] + [
             {"name": name, "n": n, "mean": round(float(x.mean()), 6),
              "sd": round(float(x.std(ddof=1)), 6)}]
@@ -170,7 +170,7 @@ def site_look(block: dict | None, thumbs, name: str, patients=None, labels=None)
     if not parts:
         parts = [(name, np.ones(len(thumbs), bool))]
     for part, k in parts:
-        films = None if patients is None else _effective(None if keys is None else keys[k], int(k.sum()))
+        films = None if patients is None else worth(None if keys is None else keys[k], int(k.sum()))
         block = look.add_source(block, thumbs[k], part, films=films)
     return block
 
@@ -179,7 +179,7 @@ def units(patients) -> np.ndarray | None:
     """Per film, what counts once in a batch: its patient where known (a DICOM's PatientID), else
     the film itself. One patient's films are alike (an intensive-care unit films its patients day
     after day): counted as many, a site's ordinary series would look surer a shift than it is
-    (a batch's mean stays the films' mean; what it is worth counts patients: see _effective). An ID
+    (a batch's mean stays the films' mean; what it is worth counts patients: see `worth`). An ID
     on more than half of the films (an anonymiser's constant) tells nothing: those films count one
     each, as do films without one; None where no film is left to share a patient with another."""
     if patients is None:
@@ -192,14 +192,9 @@ def units(patients) -> np.ndarray | None:
     return np.array([f"patient:{i}" if k else f"film:{n}" for n, (i, k) in enumerate(zip(ids, named))], object)
 
 
-def worth(patients) -> float:
-    """What films of these patients (one entry a film, '' where unknown) are worth in films."""
-    return _effective(units(patients), len(patients))
-
-
-def _effective(keys, n: int) -> float:
-    """How many films' worth of evidence a mean of n films holds: n where each film counts on its
-    own; with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a
+def worth(keys, n: int) -> float:
+    """How many films' worth of evidence a mean of n films holds (`keys`: their units(), or None):
+    n where each film counts on its own; with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a
     patient (the design effect of films in series: a patient with most of the films makes them
     worth little more than a few)."""
     if keys is None:
@@ -216,7 +211,7 @@ def _class_p(block: dict, scores, predicted, keys=None) -> dict:
         n = int(k.sum())
         if ref is None or not ref["sources"] or n < block.get("min_per_class", MIN_PER_CLASS):
             continue
-        m, n = float(scores[k].mean()), _effective(None if keys is None else keys[k], n)
+        m, n = float(scores[k].mean()), worth(None if keys is None else keys[k], n)
         # The most novel-looking known source is the one the batch must exceed.
         out[name] = max(_upper_tail((m - r["mean"]) / (max(r["sd"], 1e-6) * sqrt(1 / n + 1 / r["n"])))
                         for r in ref["sources"])
@@ -240,7 +235,7 @@ def _parts_p(block: dict, scores, predicted, coords, keys=None, look_keys=None) 
     `keys`, `look_keys`: units() of the scored films and of those with looks (None: films)."""
     found = _class_p(block, scores, predicted, keys)
     if coords is not None and len(coords) >= block.get("min_films", MIN_FILMS):
-        found["look"] = look.p_value(block["look"], coords, _effective(look_keys, len(coords)))
+        found["look"] = look.p_value(block["look"], coords, worth(look_keys, len(coords)))
     return found
 
 
