@@ -22,11 +22,13 @@ def collections(noise, films=120, names=("nih", "rsna", "ieee", "hannover")):
     return np.concatenate(thumbs), np.array(sources)
 
 
-def unseen_collection(films, seed=7):
-    """Films of a collection no source resembles: the last of the made-up looks, never used above."""
+def unseen_collection(films, seed=7, centre=None):
+    """Films of a collection no source resembles: the last of the made-up looks, never used above
+    (or `centre`, a look of 20 numbers, for one more such collection)."""
     rng, noise = np.random.default_rng(0), np.random.default_rng(seed)
     patterns, looks = rng.normal(size=(20, PIXELS)), 2.0 * rng.normal(size=(5, 20))
-    return 0.5 + (looks[4] + noise.normal(size=(films, 20))) @ patterns / 20 + 0.02 * noise.normal(size=(films, PIXELS))
+    centre = looks[4] if centre is None else centre
+    return 0.5 + (centre + noise.normal(size=(films, 20))) @ patterns / 20 + 0.02 * noise.normal(size=(films, PIXELS))
 
 
 def reference():
@@ -102,9 +104,7 @@ def test_a_site_that_adapted_on_both_classes_then_sends_mostly_normal_films_is_n
     usual = np.r_[children[30:87], covid[30:33]]  # 57 children, 3 COVID-19 films
     assert not shift.test(adapted, pooled[k[60:120]], predicted[k[60:120]], usual)["detected"]
     # Another hospital is still told apart from this site and from the training collections.
-    patterns, centre = np.random.default_rng(0).normal(size=(20, PIXELS)), 2.0 * np.random.default_rng(99).normal(size=20)
-    noise = np.random.default_rng(12)
-    other = 0.5 + (centre + noise.normal(size=(60, 20))) @ patterns / 20 + 0.02 * noise.normal(size=(60, PIXELS))
+    other = unseen_collection(60, seed=12, centre=2.0 * np.random.default_rng(99).normal(size=20))
     assert shift.test(adapted, pooled[k[60:120]], predicted[k[60:120]], other)["detected"]
 
 
