@@ -45,6 +45,21 @@ def test_sixteen_bit_png_keeps_its_depth(tmp_path):
     assert np.abs(xray.pixels - IMG).max() < 1e-3
 
 
+@pytest.mark.parametrize("fmt", ["png", "tiff"])
+@pytest.mark.parametrize("bits", [10, 12, 14])
+def test_a_detectors_film_written_unscaled_into_sixteen_bits_reads_as_that_film(tmp_path, fmt, bits):
+    # Exports from a PACS often put a 12-bit detector's values into a 16-bit PNG or TIFF as they are.
+    # Against 65,535 such a film was all but black, and the gate refused it as "a blank image".
+    from covidxray_desktop.model.ood import cheap_reason
+
+    path = tmp_path / f"film.{fmt}"
+    Image.fromarray(np.round(IMG * (2 ** bits - 1)).astype(np.uint16)).save(path)
+    xray = load(path)
+    assert xray.meta["bits"] == bits
+    assert np.abs(xray.pixels - IMG).max() < 1e-3
+    assert cheap_reason(xray) is None
+
+
 def test_exif_orientation_is_honoured(tmp_path):
     im = Image.fromarray((IMG * 255).astype(np.uint8), "L").rotate(-90, expand=True)  # stored sideways
     exif = Image.Exif()

@@ -93,12 +93,13 @@ def _cmyk_to_rgb(im: Image.Image, plain: bool) -> Image.Image:
 
 def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
     """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        return np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 16
-    if im.mode == "I":
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if a.max(initial=0) <= 65535 else float(a.max())
-        return np.clip(a / top, 0, 1).astype(np.float32), 0.0, 16 if top == 65535.0 else 32
+        high = float(a.max(initial=0))
+        if high > 65535:  # 32-bit integers: the file's own range
+            return np.clip(a / high, 0, 1).astype(np.float32), 0.0, 32
+        bits = significant_bits(high)
+        return np.clip(a / (2 ** bits - 1), 0, 1).astype(np.float32), 0.0, bits
     if im.mode == "F":
         return float_to_unit(np.asarray(im, dtype=np.float32)), 0.0, 32
     if im.mode in ("1", "L"):
@@ -107,6 +108,13 @@ def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
         return np.asarray(im.getchannel("L"), dtype=np.float32) / 255.0, 0.0, 8
     rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
     return luminance(rgb), colourfulness(rgb), 8
+
+
+def significant_bits(high: float) -> int:
+    """The bits a 16-bit film's values use: a detector's 10, 12 or 14 bits are often written into a
+    16-bit PNG or TIFF unscaled (as DICOM's BitsStored would say), and read against 65,535 such a
+    film is all but black. The fewest bits, 8 to 16, that hold its brightest value."""
+    return min(16, max(8, int(high).bit_length()))
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
