@@ -81,6 +81,22 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     return Path(target)
 
 
+def distinct(named) -> None:
+    """Refuse (UsageError) two outputs of one command given the same file: the second would replace
+    the first without a word. `named`: (option, target) pairs; None or "-" (standard output) skipped."""
+    seen = []  # (option, resolved path, identity of an existing file)
+    for option, target in named:
+        if not target or target == "-":
+            continue
+        where = _real(target)
+        same = _identity(where)
+        for first, path, ident in seen:
+            if path == where or (same is not None and same == ident):
+                raise UsageError(f"{option} and {first} are both {display_path(target)}; one would replace the "
+                                 f"other. Give each its own file.")
+        seen.append((option, where, same))
+
+
 def open_stream(target, option: str):
     """A text file to write rows into as they come, opened without following a final symbolic link.
 

@@ -67,6 +67,20 @@ def test_a_csv_onto_a_hard_link_of_the_store_leaves_the_store_whole(films, tmp_p
     assert db.read_bytes() == kept
 
 
+def test_two_outputs_given_one_file_are_refused_and_an_earlier_report_there_is_kept(films, tmp_path, capsys):
+    # "--csv out --pdf out" wrote the CSV, then the PDF over it: the table was gone and the run said nothing.
+    db = tmp_path / "r.db"
+    report = tmp_path / "report.out"
+    report.write_text("yesterday's report")
+    os.link(report, tmp_path / "same report.out")
+    for first, second in (("--csv", "--pdf"), ("--csv", "--summary"), ("--pdf", "--summary")):
+        for other in (report, tmp_path / "same report.out"):
+            err = refused(["classify", "--quiet", "--db", db, first, report, second, other, films], capsys, other)
+            assert first in err and second in err
+    refused(["history", "--db", db, "--csv", report, "--pdf", report], capsys, report)
+    assert report.read_text() == "yesterday's report" and not db.exists()
+
+
 def test_a_csv_onto_a_planted_link_is_refused_and_its_target_kept(films, tmp_path, capsys):
     victim = tmp_path / "notes.txt"
     victim.write_text("the clinic's notes")

@@ -48,12 +48,14 @@ def run(args) -> int:
         require(args.lang)  # before any film is read
     if not math.isfinite(args.decode_limit) or args.decode_limit < 0:  # nan or inf: every file would time out
         raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
+    named = (("--csv", args.csv, False), ("--pdf", args.pdf, False), ("--summary", args.summary, False),
+             ("--heatmaps", args.heatmaps, True))
+    outputs.distinct((option, target) for option, target, _ in named)
     db = Path(args.db) if args.db else default_path()
     found = walk(args.paths)
     bundle = load(args.model)
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
-    for option, target, folder in (("--csv", args.csv, False), ("--pdf", args.pdf, False),
-                                   ("--summary", args.summary, False), ("--heatmaps", args.heatmaps, True)):
+    for option, target, folder in named:
         if target and target != "-":
             outputs.check(target, option, args.paths, found.files, db, folder_output=folder, protected=bundle.files)
             writable(target, option, folder)  # now, not after the whole batch
