@@ -274,10 +274,12 @@ def test_a_small_deflated_dicom_that_inflates_past_any_film_is_refused_before_pa
     squeeze = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     body = b"".join(squeeze.compress(bytes(1 << 24)) for _ in range(20)) + squeeze.flush()  # 320 MB of zeros
     (tmp_path / "bomb.dcm").write_bytes(raw[:meta_end] + body)
-    assert (tmp_path / "bomb.dcm").stat().st_size < 1_000_000
-    item = decode_isolated(tmp_path / "bomb.dcm")
-    assert item.error == ("bomb.dcm: its deflated data set inflates to more than 256 MB, more than any film "
-                          "needs; it was not read."), item.error
+    (tmp_path / "bare bomb.dcm").write_bytes(raw[132:meta_end] + body)  # the same without preamble and "DICM"
+    for name in ("bomb.dcm", "bare bomb.dcm"):
+        assert (tmp_path / name).stat().st_size < 1_000_000
+        item = decode_isolated(tmp_path / name)
+        assert item.error == (f"{name}: its deflated data set inflates to more than 256 MB, more than any film "
+                              f"needs; it was not read."), item.error
 
 
 def test_a_tiff_with_a_damaged_tag_is_read_and_nothing_but_the_table_reaches_the_terminal(tmp_path, default_bundle):

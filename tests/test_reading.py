@@ -122,6 +122,30 @@ def test_compressed_dicom_decodes(tmp_path, syntax):
     assert close_to_reference(xray)
 
 
+def test_dicom_files_an_older_system_wrote_without_the_preamble_are_read_and_found_in_folders(tmp_path):
+    # Without the 128-byte preamble and "DICM" the reader said "not a readable DICOM file (... Use
+    # force=True ...)", an option no user has; pydicom reads them when told they are DICOM.
+    import pydicom
+
+    from covidxray_desktop.imaging.detect import walk
+
+    write_dicom(tmp_path / "full.dcm", IMG)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "IM0001").write_bytes((tmp_path / "full.dcm").read_bytes()[132:])  # file meta first
+    ds = pydicom.dcmread(tmp_path / "full.dcm")
+    del ds.file_meta  # no file meta, so no transfer syntax named: implicit encoding, as ACR-NEMA wrote
+    ds.save_as(folder / "IM0002", implicit_vr=True, little_endian=True, enforce_file_format=False)  # "DICM" kept
+    ds.preamble = None
+    ds.save_as(folder / "IM0003", implicit_vr=True, little_endian=True, enforce_file_format=False)
+    assert (folder / "IM0003").read_bytes().startswith(b"\x08\x00")
+    assert sorted(f.name for f in walk([folder]).files) == ["IM0001", "IM0002", "IM0003"]
+    for name in ("IM0001", "IM0002", "IM0003"):
+        xray = load(folder / name)
+        assert xray.meta["format"] == "dicom" and xray.meta["patient_id"] == "TEST-0001"
+        assert close_to_reference(xray)
+
+
 def test_multiframe_dicom_uses_the_first_frame_and_says_so(tmp_path):
     xray = load(write_dicom(tmp_path / "mf.dcm", IMG, frames=3))
     assert xray.pixels.shape == IMG.shape

@@ -35,8 +35,15 @@ def sniff(path) -> str | None:
     return sniff_bytes(head)
 
 
+# Value representations of DICOM's explicit encoding, and the groups a data set without the 128-byte
+# preamble and "DICM" begins with (file meta, then identification): older systems write such files.
+_VRS = set(b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV"
+           .split())
+_FIRST_GROUPS = (b"\x02\x00", b"\x08\x00")
+
+
 def sniff_bytes(head: bytes) -> str | None:
-    if len(head) >= 132 and head[128:132] == b"DICM":
+    if (len(head) >= 132 and head[128:132] == b"DICM") or bare_dicom(head):
         return "dicom"
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
@@ -45,6 +52,16 @@ def sniff_bytes(head: bytes) -> str | None:
                 return None
             return kind
     return None
+
+
+def bare_dicom(head: bytes) -> bool:
+    """Whether bytes begin as a DICOM data set without its preamble: a group 0002 or 0008 element,
+    with an explicit value representation, or (group 0008, implicit encoding) a short length."""
+    if len(head) < 8 or head[:2] not in _FIRST_GROUPS or head[128:132] == b"DICM":
+        return False
+    if head[4:6] in _VRS:
+        return True
+    return head[:2] == b"\x08\x00" and int.from_bytes(head[4:8], "little") < 256
 
 
 def is_candidate(path) -> bool:

@@ -8,6 +8,7 @@ import numpy as np
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.codestream import claimed_size
+from covidxray_desktop.imaging.detect import bare_dicom
 from covidxray_desktop.imaging.limits import MAX_INFLATED_BYTES, check_size
 from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
 from covidxray_desktop.imaging.xray import XRay
@@ -45,8 +46,10 @@ def _read(source, name: str) -> XRay:
     from pydicom.errors import InvalidDicomError
 
     _check_deflated(source, name)
+    bare = bare_dicom(_head(source))
     try:
-        ds = pydicom.dcmread(source)
+        ds = pydicom.dcmread(source, force=bare)  # only a file that begins as a data set is read without "DICM"
+        _assume_syntax(ds)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImagingError(f"{name}: not a readable DICOM file ({brief(exc)}).")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
@@ -71,6 +74,29 @@ def _read(source, name: str) -> XRay:
     return XRay(gray, meta)
 
 
+def _head(source) -> bytes:
+    if hasattr(source, "getbuffer"):
+        with source.getbuffer() as view:
+            return bytes(view[:132])
+    with open(source, "rb") as fh:
+        return fh.read(132)
+
+
+def _assume_syntax(ds) -> None:
+    """A data set written without file meta (older systems; with or without the preamble) names no
+    transfer syntax: its pixels are then uncompressed, in the encoding its elements were found in."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        meta = ds.file_meta = FileMetaDataset()
+    if "TransferSyntaxUID" not in meta:
+        implicit, little = ds.original_encoding
+        meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
+                                  ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+
+
 def _check_deflated(source, name: str) -> None:
     """pydicom inflates a deflated data set whole, unbounded: a 1 MB file can claim gigabytes of
     elements. Count what it inflates to first, a megabyte at a time."""
@@ -79,10 +105,14 @@ def _check_deflated(source, name: str) -> None:
     view = source.getbuffer()
     try:
         head = bytes(view[:144])
-        if head[128:132] != b"DICM" or head[132:138] != b"\x02\x00\x00\x00UL":
+        start = 132 if head[128:132] == b"DICM" else 0  # file meta after the preamble, or first (no preamble)
+        if head[start:start + 6] != b"\x02\x00\x00\x00UL":
+            if start == 0 and b"1.2.840.10008.1.2.1.99" in bytes(view[:1024]):  # its meta's end unknown
+                raise ImagingError(f"{name}: a deflated DICOM file without its preamble; save it again with "
+                                   f"a DICOM tool (which writes the preamble) to classify it.")
             return
-        meta_end = 144 + struct.unpack_from("<I", head, 140)[0]
-        if b"1.2.840.10008.1.2.1.99" not in bytes(view[132:meta_end]):  # Deflated Explicit VR Little Endian
+        meta_end = start + 12 + struct.unpack_from("<I", head, start + 8)[0]
+        if b"1.2.840.10008.1.2.1.99" not in bytes(view[start:meta_end]):  # Deflated Explicit VR Little Endian
             return
         inflater, rest, total = zlib.decompressobj(-zlib.MAX_WBITS), view[meta_end:], 0
         while rest:
