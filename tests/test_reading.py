@@ -146,6 +146,16 @@ def test_dicom_files_an_older_system_wrote_without_the_preamble_are_read_and_fou
         assert close_to_reference(xray)
 
 
+def test_a_film_stored_as_a_negative_with_an_inverse_presentation_reads_as_the_film(tmp_path):
+    # MONOCHROME2 with Presentation LUT Shape INVERSE is shown inverted by every viewer; the reader
+    # ignored the tag, and the negative was refused as "a lateral view or a CT slice".
+    write_dicom(tmp_path / "negative.dcm", 1.0 - IMG, tags={"PresentationLUTShape": "INVERSE"})
+    assert close_to_reference(load(tmp_path / "negative.dcm"))
+    # DX requires INVERSE beside MONOCHROME1: that names the one inversion, not a second
+    write_dicom(tmp_path / "dx.dcm", IMG, photometric="MONOCHROME1", tags={"PresentationLUTShape": "INVERSE"})
+    assert close_to_reference(load(tmp_path / "dx.dcm"))
+
+
 def test_multiframe_dicom_uses_the_first_frame_and_says_so(tmp_path):
     xray = load(write_dicom(tmp_path / "mf.dcm", IMG, frames=3))
     assert xray.pixels.shape == IMG.shape

@@ -1,4 +1,4 @@
-"""DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 inversion, first frame."""
+"""DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 or INVERSE inversion, first frame."""
 import logging
 import struct
 import warnings
@@ -209,7 +209,10 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]
         except Exception:
             pass  # a broken window is no reason to refuse the image: fall back to min/max
     gray = float_to_unit(data.astype(np.float32))
-    if photometric == "MONOCHROME1":  # after VOI, as the standard says
+    # After VOI, as the standard says. A Presentation LUT Shape of INVERSE asks for the same one
+    # inversion: DX requires it with MONOCHROME1 (not a second one), and other modalities write it
+    # with MONOCHROME2 for a film stored as a negative.
+    if photometric == "MONOCHROME1" or str(ds.get("PresentationLUTShape", "")).strip().upper() == "INVERSE":
         gray = 1.0 - gray
     return gray, 0.0, values
 
