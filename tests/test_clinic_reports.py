@@ -123,6 +123,31 @@ def test_an_anonymised_report_names_files_and_counts_one_film_in_the_singular(tm
     assert "Image 1" not in page and "12680710" in page and "/clinic" not in page
 
 
+def test_two_patients_films_of_one_name_are_told_apart_and_a_deep_folder_stays_on_the_page(tmp_path):
+    # A PACS export names every patient's first film IM000001: the summary listed two identical lines.
+    pixels = chest_like(200, 3).astype(np.float32)
+    deep = "/clinic/" + "/".join(f"export-{k:02d}-radiology-department-archive" for k in range(6))
+    films = [Result(path=f"/clinic/{folder}/IM000001", status="ok", p_covid=p, threshold=0.3, model="m@1",
+                    model_hash="a", patient_id=pid, pixels=pixels)
+             for folder, p, pid in (("PAT-1", 0.9, "PAT-1"), ("PAT-2", 0.1, "PAT-2"), (deep[8:], 0.2, "X" * 120))]
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, films, {})
+    summary, *pages = text_of(pdf)
+    assert "1. PAT-1/IM000001" in summary and "2. PAT-2/IM000001" in summary
+    assert pages[0].startswith("1. PAT-1/IM000001") and pages[1].startswith("2. PAT-2/IM000001")
+    document = pdfium.PdfDocument(str(pdf))
+    width = document[3].get_width()
+    text = document[3].get_textpage()
+    right = max(text.get_charbox(k)[2] for k in range(text.count_chars()))
+    assert right <= width - 30  # the folder's path and the Patient ID wrap inside the margin
+    assert "radiology-department-archive" in pages[2].replace("\r\n", "").replace("\n", "")
+
+    anonymous = tmp_path / "anonymous.pdf"
+    pdf_report.write(anonymous, films, {}, anonymise=True)
+    summary, *pages = text_of(anonymous)
+    assert "1. IM000001" in summary and "2. IM000001" in summary and "PAT-" not in "".join([summary, *pages])
+
+
 def test_a_large_batch_can_be_printed_compactly_and_says_how_far_it_got(tmp_path):
     pixels = chest_like(200, 3).astype(np.float32)
     done = []

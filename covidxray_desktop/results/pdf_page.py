@@ -3,6 +3,7 @@ the header and footer with "page n of N" (N known only at the end), wrapped and 
 import datetime as dt
 import locale
 import os
+import re
 
 from covidxray_desktop import DISCLAIMER
 
@@ -138,7 +139,7 @@ class Page:
         width = width or (self.w - self.margin - x)
         for paragraph in str(text).split("\n"):
             line = ""
-            for word in _words(paragraph):
+            for word in (piece for w in _words(paragraph) for piece in self._pieces(w, width, size, bold)):
                 trial = line + word
                 if f.width(trial, size, bold) > width and line:
                     f.draw(self.c, x, y, line.rstrip(), size, bold)
@@ -151,6 +152,28 @@ class Page:
         self.c.setFillColorRGB(0, 0, 0)
         self.c.setStrokeColorRGB(0, 0, 0)
         return y + size - 0.3 * size
+
+
+    def _pieces(self, word: str, width: float, size: float, bold: bool) -> list:
+        """A word wider than the line (a deep folder's path, a long Patient ID) cut where it fits,
+        after a folder separator where there is one, else between characters: never past the edge."""
+        f = self.fonts
+        if f.width(word, size, bold) <= width:
+            return [word]
+        pieces, piece = [], ""
+        for part in re.findall(r"[^/\\]*[/\\]|[^/\\]+", word):
+            if f.width(piece + part, size, bold) <= width:
+                piece += part
+                continue
+            if piece:
+                pieces.append(piece)
+            piece = ""
+            for ch in part:  # a part alone too wide
+                if piece and f.width(piece + ch, size, bold) > width:
+                    pieces.append(piece)
+                    piece = ""
+                piece += ch
+        return pieces + [piece] if piece else pieces
 
 
 def _words(text: str) -> list:

@@ -61,15 +61,17 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         c.setAuthor("covidxray")
         c.setCreator("covidxray")
         page = Page(c, size, Fonts(), tr)
-        _summary(page, results, models, thresholds, points, summary, message_tr)
+        titles = _titles(results, anonymise)
+        _summary(page, results, titles, models, thresholds, points, summary, message_tr)
         for i, result in enumerate(results, 1):
             if stopped():
                 raise InterruptedError("the report was stopped")
             info, t = models.get(result.model_hash, {}), thresholds(result)
             if compact:
-                _compact_cell(page, i, len(results), result, info, t, points(result), anonymise, message_tr, films)
+                _compact_cell(page, i, len(results), result, titles[i - 1], info, t, points(result), anonymise,
+                              message_tr, films)
             else:
-                _film_page(page, i, result, info, t, points(result), anonymise, message_tr, films)
+                _film_page(page, i, result, titles[i - 1], info, t, points(result), anonymise, message_tr, films)
             progress(i, len(results))
         if compact and results and (len(results) % COMPACT):
             page.end()
@@ -108,7 +110,27 @@ def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
     return tr("P(COVID) = {0:.3f}; operating point: {1} (threshold {2:.3f})").format(p_covid, tr(point), threshold)
 
 
-def _summary(page, results, models, thresholds, points, summary, message_tr) -> None:
+def _titles(results, anonymise: bool) -> list:
+    """What each film is called: its file name, and where two films share one (IM000001 of two
+    patients' folders), as many of its folders as tell them apart. Anonymised: the name alone, the
+    film's number telling them apart (folder names can carry a patient's)."""
+    names = [r.name for r in results]
+    if anonymise:
+        return names
+    parts = [Path(display_path(r.path)).parts for r in results]
+    shown = list(names)
+    for name in {n for n in names if names.count(n) > 1}:
+        same = [k for k, n in enumerate(names) if n == name]
+        for depth in range(2, max(len(parts[k]) for k in same) + 1):
+            tails = [str(Path(*parts[k][-depth:])) for k in same]
+            if len(set(tails)) == len(tails) or depth == max(len(parts[k]) for k in same):
+                for k, tail in zip(same, tails):
+                    shown[k] = tail
+                break
+    return shown
+
+
+def _summary(page, results, titles, models, thresholds, points, summary, message_tr) -> None:
     tr = page.tr
     y = page.start(tr("Chest X-ray report: summary"))
     labels = [r.label(thresholds(r)) for r in results]
@@ -145,11 +167,11 @@ def _summary(page, results, models, thresholds, points, summary, message_tr) -> 
         y = page.text(page.margin, y, text + f" (p = {shift['p_value']:.3g})", size=10, bold=shift.get("detected"),
                       colour=(0.7, 0.1, 0.05) if shift.get("detected") else (0, 0, 0))
     page.y = y - 16  # the table header is drawn on its baseline: room for its height
-    _film_list(page, results, models, thresholds, len(used) > 1)
+    _film_list(page, results, titles, models, thresholds, len(used) > 1)
     page.end()
 
 
-def _film_list(page, results, models, thresholds, several_models: bool) -> None:
+def _film_list(page, results, titles, models, thresholds, several_models: bool) -> None:
     """Every film, one line each; with a Model column when more than one model ran."""
     tr, f, m = page.tr, page.fonts, page.margin
     y = page.y
@@ -157,7 +179,7 @@ def _film_list(page, results, models, thresholds, several_models: bool) -> None:
     film_w = width - 230 - (110 if several_models else 0)
     columns = [m, m + film_w + 8, m + film_w + 88, m + film_w + 140] + ([m + film_w + 205] if several_models else [])
     heads = [tr("Film"), tr("Result"), "P(COVID)", tr("Status")] + ([tr("Model")] if several_models else [])
-    rows = list(enumerate(results, 1))
+    rows = list(enumerate(zip(results, titles), 1))
     first = True
     while rows:
         if not first:
@@ -167,9 +189,9 @@ def _film_list(page, results, models, thresholds, several_models: bool) -> None:
             f.draw(page.c, x, y, head, 9, True)
         y -= 14
         fit = int((y - m) // 13)
-        for i, r in rows[:fit]:
+        for i, (r, title) in rows[:fit]:
             label = r.label(thresholds(r))
-            cells = [f.fit(f"{i}. {r.name}", film_w, 9),
+            cells = [f.fit(f"{i}. {title}", film_w, 9),
                      _label_text(tr, label) if r.status == "ok" else "-",
                      f"{r.p_covid:.3f}" if r.status == "ok" and r.p_covid is not None else "",
                      {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}.get(r.status, r.status)]
@@ -183,13 +205,13 @@ def _film_list(page, results, models, thresholds, several_models: bool) -> None:
         first = False
 
 
-def _film_page(page, i, result, info, threshold, point, anonymise, message_tr, films) -> None:
+def _film_page(page, i, result, title, info, threshold, point, anonymise, message_tr, films) -> None:
     from reportlab.lib.utils import ImageReader
 
     from covidxray_desktop.model import cam
 
     tr = page.tr
-    y = page.start(result.name)  # anonymised too: a file name, never a path
+    y = page.start(f"{i}. {title}")  # its number in the summary's list; anonymised, a file name, never a path
     m, width = page.margin, page.w - 2 * page.margin
     pixels, problem = None, ""
     try:
@@ -258,7 +280,7 @@ def _film_page(page, i, result, info, threshold, point, anonymise, message_tr, f
     page.end()
 
 
-def _compact_cell(page, i, total, result, info, threshold, point, anonymise, message_tr, films) -> None:
+def _compact_cell(page, i, total, result, title, info, threshold, point, anonymise, message_tr, films) -> None:
     """One of COMPACT films on a page: the film with its heat map, the answer, P(COVID), the model."""
     from reportlab.lib.utils import ImageReader
 
@@ -292,7 +314,7 @@ def _compact_cell(page, i, total, result, info, threshold, point, anonymise, mes
     except Exception:  # the film is gone or unreadable now: its row's words still print
         pass
     tx, tw = x + side + 8, cell_w - side - 16
-    y = page.text(tx, top, f.fit(f"{i}. {result.name}", tw, 9, True), size=9, bold=True, width=tw + 40) - 2
+    y = page.text(tx, top, f.fit(f"{i}. {title}", tw, 9, True), size=9, bold=True, width=tw + 40) - 2
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
         y = page.text(tx, y, _label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
