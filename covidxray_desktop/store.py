@@ -247,7 +247,9 @@ class Store:
         """Store a result; False when it is not one to keep (an error of the moment, or nothing read).
 
         A result reused from the store gets a row of its own under a new name (a copy, a renamed
-        file), dated now; under a name it already has, the first row stays."""
+        file), dated now; under a name it already has, its row takes the threshold, operating point,
+        batch and date of this run (the answer itself is the same), so the history says what the
+        latest report said."""
         if result.transient or not result.sha256:
             return False
         try:
@@ -264,8 +266,12 @@ class Store:
         if result.reused:
             values["created_at"] = now()
         names, marks = ", ".join(values), ", ".join("?" * len(values))
-        verb = "INSERT OR IGNORE" if result.reused else "INSERT OR REPLACE"
-        self._write(f"{verb} INTO results ({names}) VALUES ({marks})", tuple(values.values()))
+        if result.reused:
+            relabel = ", ".join(f"{c} = excluded.{c}" for c in ("threshold", "operating_point", "batch", "created_at"))
+            self._write(f"INSERT INTO results ({names}) VALUES ({marks}) "
+                        f"ON CONFLICT (sha256, model_hash, path) DO UPDATE SET {relabel}", tuple(values.values()))
+        else:
+            self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
     def lookup(self, sha256: str, model_hash: str) -> Result | None:

@@ -38,6 +38,21 @@ def test_a_second_run_reuses_stored_results_even_for_a_renamed_file(tmp_path, ti
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 4
 
 
+def test_the_history_says_what_the_latest_report_of_a_film_said(tmp_path, tiny_bundle, capsys):
+    # A film first run at a custom threshold, then again at the default point, is served from the
+    # store: the second report said "balanced", and the history kept saying "custom".
+    save_png8(tmp_path / "a.png", chest_like(128, 1))
+    db = str(tmp_path / "r.sqlite3")
+    base = ["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", db, str(tmp_path / "a.png")]
+    _, (first,), _ = run(base + ["--threshold", "0.001"], capsys)
+    _, (second,), _ = run(base, capsys)
+    assert (first["operating_point"], first["label"]) == ("custom", "covid")
+    assert second["operating_point"] != "custom" and second["p_covid"] == first["p_covid"]
+    _, (stored,), _ = run(["history", "--db", db], capsys)
+    assert {k: stored[k] for k in ("label", "p_covid", "threshold", "operating_point")} == \
+        {k: second[k] for k in ("label", "p_covid", "threshold", "operating_point")}
+
+
 def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
     save_png8(tmp_path / "a.png", chest_like(128, 1))
     db = str(tmp_path / "r.sqlite3")
