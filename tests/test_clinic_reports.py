@@ -148,6 +148,23 @@ def test_two_patients_films_of_one_name_are_told_apart_and_a_deep_folder_stays_o
     assert "1. IM000001" in summary and "2. IM000001" in summary and "PAT-" not in "".join([summary, *pages])
 
 
+def test_an_unreadable_films_page_says_why_once(tmp_path):
+    from factory import write_dicom
+
+    from covidxray_desktop.errors import ImagingError
+    from covidxray_desktop.imaging import load
+
+    cut = write_dicom(tmp_path / "cut.dcm", chest_like(128))
+    cut.write_bytes(cut.read_bytes()[:-5000])
+    with pytest.raises(ImagingError) as error:
+        load(cut)
+    pdf = tmp_path / "r.pdf"
+    pdf_report.write(pdf, [Result(path=str(cut), status="error", message=str(error.value), model="m@1")], {},
+                     decode_limit_s=None)
+    page = text_of(pdf)[1]
+    assert "Not readable" in page and page.count("cut short") == 1, page  # not again as "could not be read again"
+
+
 def test_a_large_batch_can_be_printed_compactly_and_says_how_far_it_got(tmp_path):
     pixels = chest_like(200, 3).astype(np.float32)
     done = []

@@ -19,8 +19,36 @@ def test_a_damaged_compressed_dicom_does_not_blame_an_installed_plugin(tmp_path,
         load(path)
     message = str(error.value)
     assert message.startswith("ward3.dcm: ") and "install" not in message
-    # Said as damage: the decoder failed, or the stream's own header (checked first) holds no picture.
-    assert "could not be decoded" in message or "no pixels" in message
+    # Said as damage: the decoders failed, or the stream's own header (checked first) holds no picture.
+    assert "damaged or cut short" in message or "could not be decoded" in message or "no pixels" in message
+    assert "plugins" not in message and "NoneType" not in message  # pydicom's own list of its decoders' errors
+
+
+def test_a_cut_short_or_video_dicom_is_explained_in_words_in_both_languages(tmp_path):
+    import pydicom
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import MPEG2MPML
+
+    from covidxray_desktop.results.language import message_translator
+
+    cut = write_dicom(tmp_path / "cut.dcm", chest_like(128))
+    cut.write_bytes(cut.read_bytes()[:-5000])  # a copy that stopped part way
+    video = write_dicom(tmp_path / "clip.dcm", chest_like(128))
+    ds = pydicom.dcmread(video)
+    ds.file_meta.TransferSyntaxUID = MPEG2MPML
+    ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(200)])  # an MPEG-2 sequence's first bytes
+    ds.save_as(video)
+    said = {}
+    for path in (cut, video):
+        with pytest.raises(ImagingError) as error:
+            load(path)
+        said[path.name] = str(error.value)
+    assert said["cut.dcm"] == ("cut.dcm: its pixel data is shorter than its image size needs (27,768 of 32,768 "
+                               "bytes); the file is cut short or damaged.")
+    assert said["clip.dcm"] == "clip.dcm: its pixel data is in MPEG2 Main Profile / Main Level, which this app cannot decode."
+    chinese = message_translator("zh_CN")
+    assert chinese(said["cut.dcm"]).startswith("cut.dcm：像素数据短于") and "27,768 / 32,768" in chinese(said["cut.dcm"])
+    assert chinese(said["clip.dcm"]) == "clip.dcm：像素数据为 MPEG2 Main Profile / Main Level 格式，本程序无法解码。"
 
 
 def test_a_syntax_with_no_decoder_installed_names_the_plugin(tmp_path, monkeypatch):

@@ -23,6 +23,14 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: not a readable DICOM file ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: DICOM file holds no image (no pixel data); nothing to classify."),
     QT_TRANSLATE_NOOP("Messages", "{name}: {syntax} DICOM needs a decoder plugin - install {plugin}."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is shorter than its image size needs ({have} of {need} "
+                                  "bytes); the file is cut short or damaged."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: its {syntax} pixel data is damaged or cut short and cannot be decoded."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is in {syntax}, which this app cannot decode."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: a deflated DICOM file without its preamble; save it again with a DICOM tool "
+                                  "(which writes the preamble) to classify it."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: its deflated data set inflates to more than {mb} MB, more than any film "
+                                  "needs; it was not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: DICOM pixel data could not be decoded ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: decoding took longer than {seconds} s and was abandoned "
                                   "(a damaged or hostile file?)."),

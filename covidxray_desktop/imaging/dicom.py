@@ -1,5 +1,6 @@
 """DICOM through pydicom: modality LUT, VOI LUT or window, MONOCHROME1 or INVERSE inversion, first frame."""
 import logging
+import re
 import struct
 import warnings
 import zlib
@@ -238,14 +239,24 @@ def _tags(ds) -> dict:
 
 
 def _decode_message(name: str, ds, exc: Exception) -> str:
+    """The decoder's failure in the user's words: pydicom's own names its plugins and their errors."""
+    from pydicom.uid import UID
+
     uid = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     hint = _PLUGIN_HINT.get(uid)
-    detail = brief(exc).lower()
+    text = str(exc)
+    detail = text.lower()
     if hint and not _decodable(uid) and ("plugin" in detail or "decod" in detail or "missing" in detail
                                          or "unable" in detail):
-        from pydicom.uid import UID
-
         return f"{name}: {UID(uid).name} DICOM needs a decoder plugin - install {hint}."
+    short = re.search(r"less than expected \((\d+) vs (\d+) bytes\)", text)
+    if short:
+        return (f"{name}: its pixel data is shorter than its image size needs ({int(short[1]):,} of "
+                f"{int(short[2]):,} bytes); the file is cut short or damaged.")
+    if "raised by all available plugins" in detail:
+        return f"{name}: its {UID(uid).name} pixel data is damaged or cut short and cannot be decoded."
+    if "is not supported" in detail and uid:
+        return f"{name}: its pixel data is in {UID(uid).name}, which this app cannot decode."
     return f"{name}: DICOM pixel data could not be decoded ({brief(exc)})."
 
 

@@ -214,8 +214,9 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
     y = page.start(f"{i}. {title}")  # its number in the summary's list; anonymised, a file name, never a path
     m, width = page.margin, page.w - 2 * page.margin
     pixels, problem = None, ""
-    try:
-        pixels = result.pixels if result.pixels is not None else films(result.path, FILM_SIDE)
+    try:  # an unreadable file's page says why once, below, not a second time here
+        pixels = (result.pixels if result.pixels is not None else
+                  None if result.status == "error" else films(result.path, FILM_SIDE))
     except Exception as exc:
         problem = tr("The film could not be read again for this page: {0}").format(
             message_tr(str(exc)) if not anonymise else type(exc).__name__)
@@ -229,7 +230,7 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
         film = film.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
         page.c.drawImage(ImageReader(_png(film)), m + (width - film_w) / 2, y - film_h, film_w, film_h)
         y -= film_h + 12
-    else:
+    elif problem:
         y = page.text(m, y, problem, size=11, colour=(0.6, 0.1, 0.05)) - 6
     left_w = width * 0.42
     top = y

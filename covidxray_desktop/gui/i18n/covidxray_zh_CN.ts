@@ -660,6 +660,26 @@
       <translation>{name}：{syntax} 格式的 DICOM 需要解码插件——请安装 {plugin}。</translation>
     </message>
     <message>
+      <source>{name}: its pixel data is shorter than its image size needs ({have} of {need} bytes); the file is cut short or damaged.</source>
+      <translation>{name}：像素数据短于图像尺寸所需（{have} / {need} 字节）；文件不完整或已损坏。</translation>
+    </message>
+    <message>
+      <source>{name}: its {syntax} pixel data is damaged or cut short and cannot be decoded.</source>
+      <translation>{name}：其 {syntax} 像素数据已损坏或不完整，无法解码。</translation>
+    </message>
+    <message>
+      <source>{name}: its pixel data is in {syntax}, which this app cannot decode.</source>
+      <translation>{name}：像素数据为 {syntax} 格式，本程序无法解码。</translation>
+    </message>
+    <message>
+      <source>{name}: a deflated DICOM file without its preamble; save it again with a DICOM tool (which writes the preamble) to classify it.</source>
+      <translation>{name}：缺少前导的 deflate 压缩 DICOM 文件；请用 DICOM 工具重新保存（会写入前导）后再分类。</translation>
+    </message>
+    <message>
+      <source>{name}: its deflated data set inflates to more than {mb} MB, more than any film needs; it was not read.</source>
+      <translation>{name}：其 deflate 压缩数据解压后超过 {mb} MB，超出任何胸片所需；未读取。</translation>
+    </message>
+    <message>
       <source>{name}: DICOM pixel data could not be decoded ({why}).</source>
       <translation>{name}：无法解码 DICOM 像素数据（{why}）。</translation>
     </message>
