@@ -87,6 +87,10 @@ def main(argv=None) -> int:
         print(f"covidxray: {exc}", file=sys.stderr)
         log.warning("command %s stopped: %s", args.command, type(exc).__name__)
         return 2
+    except BrokenPipeError:  # standard output's reader has gone (`covidxray history | head`): not an error
+        _drop_stdout()
+        log.info("command %s stopped: its output's reader had gone", args.command)
+        return 141  # as a shell reports a command ended by SIGPIPE
     except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
         name = getattr(exc, "filename", None)
         reason = getattr(exc, "strerror", None) or exc
@@ -98,6 +102,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("covidxray: interrupted", file=sys.stderr)
         return 130
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush at exit does not
+    fail a second time on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def which(argv) -> Command | None:

@@ -53,6 +53,28 @@ def test_the_history_says_what_the_latest_report_of_a_film_said(tmp_path, tiny_b
         {k: second[k] for k in ("label", "p_covid", "threshold", "operating_point")}
 
 
+def test_a_history_piped_into_a_reader_that_has_gone_ends_quietly(tmp_path, tiny_bundle, capsys):
+    # `covidxray history | head -2` printed "standard output: cannot be written (Broken pipe)" and exit 2.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_png8(tmp_path / "a.png", chest_like(128, 1))
+    db = str(tmp_path / "r.sqlite3")
+    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", db, str(tmp_path / "a.png")], capsys)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has stopped before the first line
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root), XDG_STATE_HOME=str(tmp_path / "state"))
+    try:
+        done = subprocess.run([sys.executable, "-m", "covidxray_desktop", "history", "--db", db], stdout=writer,
+                              stderr=subprocess.PIPE, env=env, cwd=root)
+    finally:
+        os.close(writer)
+    assert done.returncode == 141 and done.stderr == b"", done.stderr
+
+
 def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
     save_png8(tmp_path / "a.png", chest_like(128, 1))
     db = str(tmp_path / "r.sqlite3")

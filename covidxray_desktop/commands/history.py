@@ -50,7 +50,9 @@ def run(args) -> int:
                 writer = csv_export.Writer(sys.stdout, anonymise=args.anonymise)
                 for result in results:
                     writer.write(result)
-            except OSError as exc:  # a full disk or a closed pipe behind a redirection
+            except BrokenPipeError:
+                raise  # the reader has gone (`| head`): stop quietly, as other tools do
+            except OSError as exc:  # a full disk behind a redirection
                 raise CovidXrayError(f"standard output: cannot be written ({exc.strerror or exc}); the list "
                                      f"is incomplete.") from None
     finally:
