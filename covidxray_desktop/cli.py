@@ -13,6 +13,7 @@ from pathlib import Path
 
 from covidxray_desktop import DISCLAIMER, __version__
 from covidxray_desktop.errors import CovidXrayError
+from covidxray_desktop.files import printable
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
     try:
         return command.module.run(args)
     except CovidXrayError as exc:
-        print(f"covidxray: {exc}", file=sys.stderr)
+        print(printable(f"covidxray: {exc}"), file=sys.stderr)
         log.warning("command %s stopped: %s", args.command, type(exc).__name__)
         return 2
     except BrokenPipeError:  # standard output's reader has gone (`covidxray history | head`): not an error
@@ -94,7 +95,7 @@ def main(argv=None) -> int:
     except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
         name = getattr(exc, "filename", None)
         reason = getattr(exc, "strerror", None) or exc
-        print(f"covidxray: {name + ': ' if name else ''}{reason}", file=sys.stderr)
+        print(printable(f"covidxray: {name + ': ' if name else ''}{reason}"), file=sys.stderr)
         return 2
     except Cancelled:  # a second Ctrl+C in train or adapt: the run is given up
         print("covidxray: stopped; nothing was saved", file=sys.stderr)

@@ -25,6 +25,12 @@ def display_path(path) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def printable(text) -> str:
+    """Text to print on a terminal: control characters shown escaped (a file name can hold an escape
+    sequence, which a terminal would obey: recolour, move the cursor, retitle the window)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
 def inside(child: str, folder: str) -> bool:
     """Is `child` the folder itself or below it (paths as the OS spells them, already resolved)?"""
     return child == folder or child.startswith(folder.rstrip(os.sep) + os.sep)

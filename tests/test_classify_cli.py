@@ -53,6 +53,20 @@ def test_csv_contract_files_folders_and_junk(tmp_path, tiny_bundle, capsys):
     assert "3 other files skipped" in summary and "notes.txt: neither an image nor DICOM" in summary
 
 
+def test_a_file_name_holding_a_terminal_escape_is_printed_escaped_not_obeyed(tmp_path, tiny_bundle, capsys):
+    folder = tmp_path / "share"
+    folder.mkdir()
+    save_png8(folder / "a.png", chest_like(200, 1))
+    (folder / "b\x1b]0;pwned\x07\x1b[31m.txt").write_text("a note")  # would retitle and recolour the terminal
+    summary = main_summary(tmp_path, tiny_bundle, folder, capsys)
+    assert "\x1b" not in summary and "\x07" not in summary
+    assert "skipped " in summary and "b\\x1b]0;pwned\\x07\\x1b[31m.txt" in summary
+    gone = folder / "gone\x1b[2J" / "out.csv"  # a refusal names the folder: escaped too
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--csv", str(gone), str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "gone\\x1b[2J" in err
+
+
 def main_summary(tmp_path, bundle, folder, capsys):
     main(["classify", "--model", str(bundle.path), "--csv", str(tmp_path / "out.csv"), str(folder)])
     return capsys.readouterr().err

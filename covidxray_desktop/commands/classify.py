@@ -5,6 +5,7 @@ from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
 from covidxray_desktop.commands.writing import writable, written
+from covidxray_desktop.files import printable
 
 NOTHING_CLASSIFIED = 3  # exit status when not one file could be judged (all errors, or none found)
 
@@ -113,12 +114,15 @@ def run(args) -> int:
         print(f"{summary.line(report)}; {len(found.skipped)} other files skipped; {rate:.1f} images/s; "
               f"model {bundle.ident}", file=sys.stderr)
         for path, reason in found.skipped[:10]:
-            print(f"  skipped {path}: {reason}", file=sys.stderr)
+            print(printable(f"  skipped {path}: {reason}"), file=sys.stderr)
         if len(found.skipped) > 10:
             print(f"  ... and {len(found.skipped) - 10} more", file=sys.stderr)
         if summary.reused:
-            print(f"{summary.reused} files were already classified with this model; their stored results were "
-                  f"reused (--force runs them again). Results store: {store.path}", file=sys.stderr)
+            print(printable(f"{summary.reused} files were already classified with this model; their stored results "
+                            f"were reused (--force runs them again). Results store: {store.path}"
+                            if summary.reused > 1 else
+                            f"1 file was already classified with this model; its stored result was reused (--force "
+                            f"runs it again). Results store: {store.path}"), file=sys.stderr)
         if report["shift"]["detected"]:
             print(f"WARNING: {report['shift']['message']} (p = {report['shift']['p_value']:.2g})", file=sys.stderr)
     return 0 if report["ok"] + report["rejected"] else NOTHING_CLASSIFIED
