@@ -81,6 +81,13 @@ def test_two_outputs_given_one_file_are_refused_and_an_earlier_report_there_is_k
     assert report.read_text() == "yesterday's report" and not db.exists()
 
 
+def test_a_store_in_a_mistyped_folder_is_refused_not_started_afresh(films, tmp_path, capsys):
+    # "--db /clinic/resluts/x.db" made the folders and an empty store, and the day's results went there.
+    db = tmp_path / "resluts" / "clinic.db"
+    err = refused(["classify", "--quiet", "--db", db, films], capsys, db.parent)
+    assert "does not exist" in err and not db.parent.exists()
+
+
 def test_a_csv_onto_a_planted_link_is_refused_and_its_target_kept(films, tmp_path, capsys):
     victim = tmp_path / "notes.txt"
     victim.write_text("the clinic's notes")

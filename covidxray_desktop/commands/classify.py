@@ -5,7 +5,7 @@ from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress
 from covidxray_desktop.commands.writing import writable, written
-from covidxray_desktop.files import printable
+from covidxray_desktop.files import display_path, printable
 
 NOTHING_CLASSIFIED = 3  # exit status when not one file could be judged (all errors, or none found)
 
@@ -53,6 +53,9 @@ def run(args) -> int:
              ("--heatmaps", args.heatmaps, True))
     outputs.distinct((option, target) for option, target, _ in named)
     db = Path(args.db) if args.db else default_path()
+    if args.db and not db.expanduser().absolute().parent.is_dir():  # a mistyped --db must not start a new store
+        raise UsageError(f"--db {display_path(db)}: the folder {display_path(db.expanduser().absolute().parent)} "
+                         f"does not exist; a new store is made only in a folder that does.")
     found = walk(args.paths)
     bundle = load(args.model)
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
