@@ -100,8 +100,8 @@ def main(argv=None) -> int:
     except Cancelled:  # a second Ctrl+C in train or adapt: the run is given up
         print("covidxray: stopped; nothing was saved", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:
-        print("covidxray: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # it may say what the command left behind
+        print(printable(f"covidxray: interrupted{'; ' + str(exc) if str(exc) else ''}"), file=sys.stderr)
         return 130
 
 

@@ -67,6 +67,36 @@ def test_a_file_name_holding_a_terminal_escape_is_printed_escaped_not_obeyed(tmp
     assert "\x1b" not in err and "gone\\x1b[2J" in err
 
 
+def test_a_batch_stopped_with_ctrl_c_says_which_outputs_are_partial_or_earlier(tmp_path, tiny_bundle, capsys,
+                                                                                monkeypatch):
+    from covidxray_desktop.commands import progress
+
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    for i in range(4):
+        save_png8(folder / f"{i}.png", chest_like(128, i))
+    (tmp_path / "day.pdf").write_bytes(b"%PDF yesterday's report")
+    steps = []
+
+    def step(self, n=1):
+        steps.append(n)
+        self.done += n
+        if len(steps) == 2:
+            raise KeyboardInterrupt  # staff press Ctrl+C after the second film
+
+    monkeypatch.setattr(progress.Progress, "step", step)
+    code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--csv", str(tmp_path / "day.csv"), "--pdf", str(tmp_path / "day.pdf"),
+                 "--summary", str(tmp_path / "day.json"), str(folder)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert "interrupted; stopped after 2 of 4 files" in err and "day.csv holds those 2 rows only" in err
+    assert "no pdf was written to" in err and "(the file there is an earlier run's)" in err
+    assert "no summary was written to" in err and "the same command again runs only the rest" in err
+    assert len((tmp_path / "day.csv").read_text().splitlines()) == 3  # the header and two rows
+    assert (tmp_path / "day.pdf").read_bytes() == b"%PDF yesterday's report" and not (tmp_path / "day.json").exists()
+
+
 def main_summary(tmp_path, bundle, folder, capsys):
     main(["classify", "--model", str(bundle.path), "--csv", str(tmp_path / "out.csv"), str(folder)])
     return capsys.readouterr().err

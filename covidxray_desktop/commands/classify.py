@@ -87,6 +87,9 @@ def run(args) -> int:
         store.batch_finish(batch_id, report)
         if out is not sys.stdout:
             written(out.close, args.csv, progress.done)
+    except KeyboardInterrupt:
+        progress.close()
+        raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
     finally:
         if out is not sys.stdout and not out.closed:
             try:
@@ -104,9 +107,12 @@ def run(args) -> int:
 
         from covidxray_desktop.results.language import message_translator, translator
 
-        pdf_report.write(args.pdf, kept, store.models(), anonymise=args.anonymise,
-                         summary=report, tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
-                         compact=args.compact, decode_limit_s=args.decode_limit or None)
+        try:
+            pdf_report.write(args.pdf, kept, store.models(), anonymise=args.anonymise, summary=report,
+                             tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
+                             compact=args.compact, decode_limit_s=args.decode_limit or None)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files), summarised=True)) from None
     store.close()
     from covidxray_desktop.logs import log
 
@@ -129,6 +135,20 @@ def run(args) -> int:
         if report["shift"]["detected"]:
             print(f"WARNING: {report['shift']['message']} (p = {report['shift']['p_value']:.2g})", file=sys.stderr)
     return 0 if report["ok"] + report["rejected"] else NOTHING_CLASSIFIED
+
+
+def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
+    """What a run stopped by Ctrl+C leaves, output by output: a file there may be an earlier run's."""
+    said = [f"stopped after {done} of {total} files"]
+    if args.csv and args.csv != "-":
+        said.append(f"{display_path(args.csv)} holds those {done} rows only")
+    for option, target in (("--summary", None if summarised else args.summary), ("--pdf", args.pdf)):
+        if target and target != "-":
+            earlier = " (the file there is an earlier run's)" if Path(target).exists() else ""
+            said.append(f"no {option[2:]} was written to {display_path(target)}{earlier}")
+    said.append("every result so far is in the results store" +
+                ("" if args.force else ": the same command again runs only the rest"))
+    return "; ".join(said) + "."
 
 
 def _heatmap_dir(target) -> Path:
