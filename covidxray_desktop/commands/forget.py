@@ -13,7 +13,9 @@ def run(args) -> int:
     store = Store(args.db or default_path(), create=False)
     try:
         n = store.forget(day)
-        print(f"deleted {n} stored results recorded before {day} from {store.path}")
+        print(f"deleted {n} stored results recorded before {day} (that day's own are kept) from {store.path}. "
+              f"Files written from them (CSV, PDF reports, heat-map pictures, which are named after the films) "
+              f"are not touched: delete those where they were saved.")
     finally:
         store.close()
     return 0
