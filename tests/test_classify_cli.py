@@ -125,6 +125,9 @@ def test_bad_model_and_bad_arguments_exit_non_zero_with_one_line(tmp_path, capsy
     assert main(["classify", "--model", str(bogus), str(tmp_path)]) != 0
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "model card not found" in err
+    assert main(["classify", "--model", str(tmp_path / "mistyped.keras"), str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "mistyped.keras: no such model" in err  # not "mistyped.json: card not found"
     proc = subprocess.run([sys.executable, "-m", "covidxray_desktop", "classify"], capture_output=True, text=True,
                           cwd=ROOT)
     assert proc.returncode != 0 and "PATH" in proc.stderr

@@ -262,6 +262,9 @@ def _remove(temps) -> None:
 
 def _read_card(path: Path) -> tuple[dict, str]:
     card_file = card_path(path)
+    if not path.exists() and not card_file.exists():
+        raise ModelError(f"{path.name}: no such model; give the path of a .keras model file (its card "
+                         f"{card_file.name} lies beside it).")
     if not card_file.exists():
         raise ModelError(f"{card_file.name}: model card not found next to {path.name}.")
     try:
