@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMe
 
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.gui.points import shown_name
+from covidxray_desktop.gui.sizing import fit_to_screen
 from covidxray_desktop.imaging.preprocess import FILM_LUNGS, LUNG_VIEW
 from covidxray_desktop.model import figures, operating
 
@@ -145,7 +146,7 @@ def show_model(parent, info: dict, tr, in_force: tuple | None = None) -> QDialog
     layout = QVBoxLayout(dialog)
     layout.addWidget(browser)
     layout.addWidget(buttons)
-    dialog.resize(640, 560)
+    fit_to_screen(dialog, 640, 560)
     dialog.setAttribute(Qt.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -3,12 +3,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from covidxray_desktop.gui.sizing import fit_to_screen
+
 
 def restore(w) -> None:
     if w.settings.value("geometry") is not None:
         w.restoreGeometry(w.settings.value("geometry"))
     else:
-        w.resize(1320, 820)
+        fit_to_screen(w, 1320, 820)
     for splitter, key in ((w.split, "split"), (w.left, "left")):
         if w.settings.value(key) is not None:
             splitter.restoreState(w.settings.value(key))

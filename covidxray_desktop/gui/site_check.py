@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineE
                                QTextBrowser, QVBoxLayout)
 
 from covidxray_desktop.gui import messages, worker
+from covidxray_desktop.gui.sizing import fit_to_screen
 
 ROC_SIDE = 440  # pixels: the curve readable at a glance
 
@@ -84,7 +85,7 @@ class SiteCheckDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
-        self.resize(1100, 640)
+        fit_to_screen(self, 1100, 640)
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Your labelled films"), self.folder.text())

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QProgre
 
 from covidxray_desktop.gui import worker
 from covidxray_desktop.gui.curves import Curves
+from covidxray_desktop.gui.sizing import fit_to_screen
 from covidxray_desktop.gui.training_report import TrainingReport, scrolled, worse_than
 from covidxray_desktop.gui.training_setup import TrainingSetup
 from covidxray_desktop.gui.training_tasks import job_task, preview_task, probe_task
@@ -98,7 +99,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.rate_label)
         layout.addWidget(scrolled(self.curves, self.report_box), 1)  # the dialog fits the screen: Close stays on it
         layout.addLayout(bottom)
-        self.resize(1000, 760)
+        fit_to_screen(self, 1000, 760)
 
     # -- public API -----------------------------------------------------------------------
     def arch(self) -> str:

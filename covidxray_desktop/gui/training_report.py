@@ -53,7 +53,7 @@ def scrolled(*widgets) -> QScrollArea:
         column.addWidget(widget, 1)
     area = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
     area.setWidget(inner)
-    area.setMinimumHeight(220)
+    area.setMinimumHeight(150)  # with the settings above and Close below, within a laptop's 614-point height
     return area
 
 

@@ -66,6 +66,10 @@ class TrainingSetup(QWidget):
         self.arch_combo.addItem(self.tr("efficientnet (shipped: ImageNet start, whole film, 224 px)"), "efficientnet")
         self.arch_combo.addItem(self.tr("default (from scratch: lung view, 160 px, 0.3 M parameters)"), "default")
         self.arch_combo.addItem(self.tr("article (2020 CNN: 224 px RGB, 97 M parameters)"), "article")
+        # Its long items cut short on a narrow screen rather than widening the dialog past it; the list
+        # shows them whole.
+        self.arch_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.arch_combo.setMinimumContentsLength(24)
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         # Adapting only: the default point keeps this sensitivity on the site's films, at the best
         # balanced accuracy (the screening point keeps 0.95).
@@ -84,13 +88,15 @@ class TrainingSetup(QWidget):
         self.seed_spin.valueChanged.connect(self.splitChanged)
         self.arch_combo.currentIndexChanged.connect(self.changed)
 
-        top = QHBoxLayout(self)
-        top.setContentsMargins(0, 0, 0, 0)
-        left = QVBoxLayout()
-        left.addWidget(mode_box)
-        left.addWidget(data_box)
-        top.addLayout(left, 3)
-        top.addWidget(settings_box, 2)
+        # What to do across the top (its first choice is a long line), the data and the settings side by
+        # side under it: beside both, that line held the dialog wider than a laptop's screen.
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(mode_box)
+        below = QHBoxLayout()
+        below.addWidget(data_box, 3)
+        below.addWidget(settings_box, 2)
+        column.addLayout(below)
         # Never squeezed by the curves and the report below: the counts must stay readable.
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self._mode_changed()

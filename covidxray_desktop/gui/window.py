@@ -6,7 +6,7 @@ in gui/menus.py, exports in gui/exports.py, the smaller dialogs in gui/dialogs.p
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
 from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, window_parts
@@ -47,8 +47,10 @@ class MainWindow(QMainWindow):
         self._build_table()
         self._build_layout()
         menus.build(self)
-        self.model_label = QLabel(self.tr("loading model…"))
-        self.statusBar().addPermanentWidget(self.model_label)
+        self.model_label = window_parts.ElidedLabel(self.tr("loading model…"))
+        self.statusBar().addPermanentWidget(self.model_label, 1)
+        # A message (a skipped file's name, an export's path) takes the whole line while it shows.
+        self.statusBar().messageChanged.connect(lambda message: self.model_label.setVisible(not message))
 
         self.engine = Engine(self.db_path, parent=self)  # deleted with the window, on this thread
         e = self.engine

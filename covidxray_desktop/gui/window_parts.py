@@ -1,8 +1,8 @@
 """The main window's parts, built once: the results table and the layout around it (filters, the
 summary line, the queue, the viewer). The window wires them to its behaviour."""
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from covidxray_desktop.gui.overlays import DropHint
 from covidxray_desktop.gui.points import PointChooser
@@ -78,16 +78,21 @@ def build_layout(w) -> None:
     bar = QHBoxLayout()
     for widget in (w.label_filter, w.status_filter, w.search, w.latest):
         bar.addWidget(widget, 1 if widget is w.search else 0)  # the search box takes the room left
-    bar.addWidget(QLabel(w.tr("Operating point")))
-    bar.addWidget(w.points.box)
-    bar.addWidget(QLabel(w.tr("Threshold")))
-    bar.addWidget(w.threshold)
+    # What labels the films, on a row of its own: beside the filters it held the window wider than a
+    # 1366-px screen at 125 %.
+    point_row = QHBoxLayout()
+    point_row.addWidget(QLabel(w.tr("Operating point")))
+    point_row.addWidget(w.points.box)
+    point_row.addWidget(QLabel(w.tr("Threshold")))
+    point_row.addWidget(w.threshold)
+    point_row.addStretch(1)
     w.summary_label = QLabel(wordWrap=True)  # two models make a long line: it wraps, never widens the window
     table_box = QWidget()
     box = QVBoxLayout(table_box)
     box.setContentsMargins(0, 0, 0, 0)
     box.addWidget(w.banner)
     box.addLayout(bar)
+    box.addLayout(point_row)
     box.addWidget(w.table)
     box.addWidget(w.summary_label)
     w.left = QSplitter(Qt.Vertical)
@@ -99,3 +104,35 @@ def build_layout(w) -> None:
     w.split.addWidget(w.viewer)
     w.split.setSizes([760, 520])
     w.setCentralWidget(w.split)
+
+
+class ElidedLabel(QLabel):
+    """The status bar's model line: it gives way to a narrow window (cut with "…", whole in its
+    tooltip) instead of holding the window wider than the screen; `text()` is the whole line."""
+
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self._whole = ""
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802  (Qt's name)
+        self._whole = text
+        self.setToolTip(text)
+        self._fit()
+
+    def text(self) -> str:
+        return self._whole
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._whole) + 8, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance("M" * 8), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._whole, Qt.ElideRight, max(self.width() - 4, 0)))

@@ -1,0 +1,52 @@
+"""A clinic's laptop: 1366 x 768 at 125 % scaling leaves about 1093 x 614 points (taskbar aside).
+The window and its dialogs can shrink to that, and open no larger than the screen they are on."""
+import pytest
+from PySide6.QtCore import QSettings
+
+from covidxray_desktop.gui.site_check import SiteCheckDialog
+from covidxray_desktop.gui.training_dialog import TrainingDialog
+from covidxray_desktop.gui.window import MainWindow
+
+LAPTOP = (1093, 614)
+TITLE_BAR = 32  # the window manager's, above the window's own height
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, default_bundle):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)  # a first start: default layout
+    w = MainWindow(None, tmp_path / "results.sqlite3", settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=120_000)
+    yield w
+    w.close()
+
+
+def fits(widget, share: float = 1.0) -> bool:
+    need = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+    return need.width() <= LAPTOP[0] * share and need.height() <= (LAPTOP[1] - TITLE_BAR) * share
+
+
+def test_the_window_and_its_dialogs_fit_a_laptop_at_125_percent(window, qtbot):
+    # The model line in the status bar, the filters and the viewer's six controls in one row held the
+    # window at 1,164 points, and the training dialog at 1,238 x 598: Close was off the screen.
+    assert fits(window), window.minimumSizeHint()
+    area = window.screen().availableGeometry()
+    assert window.width() <= area.width() and window.height() <= area.height()  # opened within the screen
+    for dialog in (TrainingDialog(window, current=window.model_info), SiteCheckDialog(window.model_info, window)):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert fits(dialog, 0.95), (type(dialog).__name__, dialog.minimumSizeHint())
+        need = dialog.minimumSizeHint()  # opened no larger than the screen, or than it must be
+        assert dialog.width() <= max(area.width(), need.width()) and dialog.height() <= max(area.height(), need.height())
+        dialog.close()
+
+
+def test_a_status_message_gets_the_whole_line_and_the_model_line_comes_back(window, qtbot):
+    line = window.model_label.text()
+    assert line.startswith("Model ") and window.model_label.isVisible()
+    window.statusBar().showMessage("Ward 3: 1 file(s) skipped (not images, links or unreadable): notes.txt")
+    assert not window.model_label.isVisible()
+    window.statusBar().clearMessage()
+    assert window.model_label.isVisible() and window.model_label.text() == line  # whole, however narrow
+    assert window.model_label.toolTip() == line
