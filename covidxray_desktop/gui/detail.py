@@ -2,6 +2,7 @@
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.points import shown_name
+from covidxray_desktop.results import probability
 
 OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
 
@@ -10,8 +11,8 @@ def caption(w, row) -> str:
     label = w.results.label(row)
     if row.status == "ok":
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
-        text = (f"{row.name}\n{shown}   P(COVID) = {row.p_covid:.3f}\n"
-                + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.4f}")
+        text = (f"{row.name}\n{shown}   P(COVID) = {probability(row.p_covid)}\n"
+                + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.3f}")  # as its box
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
         if row.outside_share is not None and row.outside_share >= OUTSIDE_WARN:  # the map shows the lungs only
@@ -26,8 +27,9 @@ def caption(w, row) -> str:
 
 def show(w, row, pixels, problem: str, units=None) -> None:
     """`units`: [offset, scale] back to the DICOM's own values, for the window/level readout."""
-    if pixels is None:
-        w.viewer.clear(caption(w, row) + "\n\n" + messages.translated(problem))
+    if pixels is None:  # why it cannot be shown, unless the caption says it already (an unreadable file)
+        again = problem and problem != row.message
+        w.viewer.clear(caption(w, row) + ("\n\n" + messages.translated(problem) if again else ""))
         return
     from covidxray_desktop.model import cam
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 
 from covidxray_desktop.files import display_path
 from covidxray_desktop.gui import messages
+from covidxray_desktop.results import probability
 
 THUMB = 48  # thumbnail side in pixels
 # The model beside the answer: with two models' rows for one film (Classify again) it tells them apart.
@@ -194,7 +195,7 @@ class ResultsModel(QAbstractTableModel):
             return {"covid": translate("ResultsModel", "COVID-19"), "normal": translate("ResultsModel", "Normal"),
                     "": ""}[self.label(row)]
         if column == "p_covid":
-            return "" if row.p_covid is None or row.status != "ok" else f"{row.p_covid:.3f}"
+            return "" if row.p_covid is None or row.status != "ok" else probability(row.p_covid)
         if column == "status":
             return {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "refused"),
                     "error": translate("ResultsModel", "error")}.get(row.status, row.status)

@@ -53,6 +53,9 @@ def _bar_pixmap(width: int = 180, height: int = 10) -> QPixmap:
     return QPixmap.fromImage(QImage(a.data, width, height, 3 * width, QImage.Format_RGB888).copy())
 
 
+ROW_KEYS = (Qt.Key_Up, Qt.Key_Down, Qt.Key_PageUp, Qt.Key_PageDown)
+
+
 class _View(QGraphicsView):
     """Wheel zooms around the cursor, left-drag pans, right-drag sets window/level."""
 
@@ -65,6 +68,13 @@ class _View(QGraphicsView):
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setBackgroundBrush(Qt.black)
         self.viewport().setContextMenuPolicy(Qt.PreventContextMenu)  # right button is window/level
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() in ROW_KEYS and event.modifiers() == Qt.NoModifier:
+            self._owner.rowKey.emit(event.key())  # the film was clicked last: the rows still move
+            event.accept()
+        else:
+            super().keyPressEvent(event)  # Left and Right still pan a zoomed film
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120
@@ -104,6 +114,7 @@ class _View(QGraphicsView):
 class Viewer(QWidget):
     opacityChanged = Signal(float)  # the user moved the opacity slider (0..1)
     overlayToggled = Signal(bool)   # the user toggled the heat map
+    rowKey = Signal(int)  # Up, Down, Page Up or Page Down pressed over the film: the table's keys
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -224,15 +235,17 @@ class Viewer(QWidget):
     def set_caption(self, text: str) -> None:
         self._caption.setText(breakable(text))
 
-    def clear(self, message: str = "") -> None:
-        """No picture: the message, however long, wraps beside the empty view."""
+    def clear(self, message: str = "", loading: bool = False) -> None:
+        """No picture: the message, however long, wraps beside the empty view; `loading`: the film
+        is on its way (not "No picture", which reads as an unreadable file)."""
         self._pixels = self._heat = None
         self._image.setPixmap(QPixmap())
         self._overlay.setPixmap(QPixmap())
         self._caption.setText(breakable(message))
         self._legend.hide()
         self._readout.clear()
-        self._message.setText(self.tr("No picture") if message else self.tr("Select a row to see its film here"))
+        self._message.setText(self.tr("Loading…") if loading else self.tr("No picture") if message else
+                              self.tr("Select a row to see its film here"))
         self._message.show()
         self._scene.setSceneRect(self._message.boundingRect())  # the view centres a small scene
         self._view.resetTransform()

@@ -5,7 +5,8 @@ in gui/menus.py, exports in gui/exports.py, the smaller dialogs in gui/dialogs.p
 """
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         e.problem.connect(self._problem)
         self.queue_panel.stateRequested.connect(self.engine.set_state)
         self.viewer.opacityChanged.connect(lambda v: self.settings.setValue("opacity", v))
+        self.viewer.rowKey.connect(lambda key: QCoreApplication.sendEvent(
+            self.table, QKeyEvent(QEvent.KeyPress, key, Qt.NoModifier)))  # as if pressed in the table
         self._store = Store(self.db_path)  # the GUI thread's own connection: the queue and model tables
         self.models = self._store.models()
         self._unfinished = self._store.queue_unfinished()  # read before this session queues anything
@@ -193,7 +196,7 @@ class MainWindow(QMainWindow):
             return
         row = self.proxy.row_at(current.row())
         self._detail_path = row.path
-        self.viewer.clear(self.tr("Loading…"))
+        self.viewer.clear(loading=True)
         self.viewer.set_caption(detail.caption(self, row))
         self.engine.request_detail(row.path)
 

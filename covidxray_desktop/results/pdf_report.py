@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from covidxray_desktop.files import display_name, display_path, replace_atomic
+from covidxray_desktop.results import probability
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
@@ -106,8 +107,9 @@ def _metrics_text(tr, info: dict) -> str:
 def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
     """P(COVID) with the operating point and threshold that made the answer."""
     if not point:  # a result stored before operating points had names
-        return tr("P(COVID) = {0:.3f}; threshold {1:.3f}").format(p_covid, threshold)
-    return tr("P(COVID) = {0:.3f}; operating point: {1} (threshold {2:.3f})").format(p_covid, tr(point), threshold)
+        return tr("P(COVID) = {0}; threshold {1:.3f}").format(probability(p_covid), threshold)
+    return tr("P(COVID) = {0}; operating point: {1} (threshold {2:.3f})").format(probability(p_covid), tr(point),
+                                                                             threshold)
 
 
 def _titles(results, anonymise: bool) -> list:
@@ -193,7 +195,7 @@ def _film_list(page, results, titles, models, thresholds, several_models: bool) 
             label = r.label(thresholds(r))
             cells = [f.fit(f"{i}. {title}", film_w, 9),
                      _label_text(tr, label) if r.status == "ok" else "-",
-                     f"{r.p_covid:.3f}" if r.status == "ok" and r.p_covid is not None else "",
+                     probability(r.p_covid) if r.status == "ok" and r.p_covid is not None else "",
                      {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}.get(r.status, r.status)]
             if several_models:
                 ident = models.get(r.model_hash, {}).get("ident") or r.model or "-"

@@ -974,7 +974,7 @@
     </message>
     <message>
       <source>ok</source>
-      <translation>正常完成</translation>
+      <translation>已判读</translation>
     </message>
     <message>
       <source>refused</source>
@@ -993,8 +993,8 @@
       <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：{0}。</translation>
     </message>
     <message>
-      <source>P(COVID) = {0:.3f}; threshold {1:.3f}</source>
-      <translation>P(COVID) = {0:.3f}；阈值 {1:.3f}</translation>
+      <source>P(COVID) = {0}; threshold {1:.3f}</source>
+      <translation>P(COVID) = {0}；阈值 {1:.3f}</translation>
     </message>
     <message>
       <source>(the model's own threshold is {0:.3f})</source>
@@ -1061,8 +1061,8 @@
       <translation>{0}，阈值 {1:.3f}</translation>
     </message>
     <message>
-      <source>P(COVID) = {0:.3f}; operating point: {1} (threshold {2:.3f})</source>
-      <translation>P(COVID) = {0:.3f}；工作点：{1}（阈值 {2:.3f}）</translation>
+      <source>P(COVID) = {0}; operating point: {1} (threshold {2:.3f})</source>
+      <translation>P(COVID) = {0}；工作点：{1}（阈值 {2:.3f}）</translation>
     </message>
     <message>
       <source>balanced</source>
@@ -1618,6 +1618,14 @@ Report: {5}</source>
   <context>
     <name>TrainingSetup</name>
     <message>
+      <source>Sensitivity to keep (adapting):</source>
+      <translation>适配时保持的灵敏度：</translation>
+    </message>
+    <message>
+      <source>The share of COVID-19 films the adapted model's default threshold must find on your films; among the thresholds that do, the one that labels right the most films of both classes</source>
+      <translation>适配后模型的默认阈值在本院影像中须检出的新冠影像比例；在满足该比例的阈值中，取两类影像判对最多的一个</translation>
+    </message>
+    <message>
       <source>What to do</source>
       <translation>要做什么</translation>
     </message>
@@ -1772,6 +1780,10 @@ Report: {5}</source>
   </context>
   <context>
     <name>Viewer</name>
+    <message>
+      <source>Loading…</source>
+      <translation>加载中…</translation>
+    </message>
     <message>
       <source>Wheel: zoom · drag: pan · right-drag: brightness/contrast (window/level)</source>
       <translation>滚轮：缩放 · 拖动：平移 · 右键拖动：亮度/对比度（窗宽/窗位）</translation>

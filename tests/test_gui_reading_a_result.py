@@ -1,0 +1,64 @@
+"""A radiographer reads one result in the window: the numbers as the controls show them, a film on
+its way said to be on its way, an unreadable file's reason once, and the rows moved from the film."""
+import pytest
+from factory import chest_like, save_png8
+from PySide6.QtCore import QSettings, Qt
+
+from covidxray_desktop.gui import detail
+from covidxray_desktop.gui.window import MainWindow
+from covidxray_desktop.results import Result, probability
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, default_bundle):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = MainWindow(None, tmp_path / "results.sqlite3", settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=120_000)
+    yield w
+    w.close()
+
+
+def test_a_probability_near_certainty_is_never_printed_as_certainty():
+    # "P(COVID) = 1.000" read as certain; a calibrated model's 0.99996 is not.
+    assert [probability(p) for p in (0.99996, 0.9994, 0.5, 0.0012, 0.0004, 0.0)] == \
+        [">0.999", "0.999", "0.500", "0.001", "<0.001", "<0.001"]
+
+
+def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_certainty(window):
+    row = Result("/ward/IM0001.png", "ok", p_covid=0.99996, threshold=0.315738, operating_point="balanced",
+                 model="default@1", model_hash=window.model_info["hash"])
+    window.results.add_rows([row])
+    text = detail.caption(window, window.results.rows[0])
+    assert "P(COVID) = >0.999" in text and "threshold 0.316" in text and "0.3157" not in text
+    assert window.results.index(0, 4).data() == ">0.999"  # the table's P(COVID) column
+
+
+def test_a_film_on_its_way_says_loading_and_an_unreadable_files_reason_is_said_once(window, qtbot, tmp_path):
+    save_png8(tmp_path / "a.png", chest_like(160, 1))
+    (tmp_path / "b.png").write_text("this is a note, not a film")
+    window.enqueue([str(tmp_path / "a.png"), str(tmp_path / "b.png")])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 2 and not window.queue.busy(), timeout=120_000)
+    window.viewer.clear(loading=True)
+    assert window.viewer._message.text() == "Loading…"  # not "No picture", which reads as unreadable
+    broken = next(i for i, r in enumerate(window.visible_rows()) if r.path.endswith("b.png"))
+    window.table.selectRow(broken)
+    qtbot.waitUntil(lambda: "b.png" in window.viewer._caption.text().replace("\u200b", ""), timeout=60_000)
+    qtbot.wait(300)  # the decoder's answer has come back
+    caption = window.viewer._caption.text().replace("\u200b", "")
+    reason = window.visible_rows()[broken].message
+    assert caption.count(reason) == 1, caption
+
+
+def test_up_and_down_over_the_film_move_through_the_rows(window, qtbot, tmp_path):
+    for i in range(3):
+        save_png8(tmp_path / f"{i}.png", chest_like(160, i))
+    window.enqueue([str(tmp_path / f"{i}.png") for i in range(3)])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 3 and not window.queue.busy(), timeout=120_000)
+    window.table.selectRow(0)
+    window.viewer._view.setFocus()
+    qtbot.keyClick(window.viewer._view, Qt.Key_Down)
+    assert window.table.currentIndex().row() == 1
+    qtbot.keyClick(window.viewer._view, Qt.Key_Up)
+    assert window.table.currentIndex().row() == 0
