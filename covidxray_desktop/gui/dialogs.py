@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMe
                                QVBoxLayout)
 
 from covidxray_desktop import DISCLAIMER
+from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.points import shown_name
 from covidxray_desktop.gui.sizing import fit_to_screen
 from covidxray_desktop.imaging.preprocess import FILM_LUNGS, LUNG_VIEW
@@ -15,7 +16,7 @@ from covidxray_desktop.model import figures, operating
 
 def plain(point: str) -> str:
     """A card's operating point in a clinic's words (the card keeps the method's name for engineers)."""
-    return re.sub(r", each scored by a head trained without it \(\d+-fold cross-fitting\)",
+    return re.sub(r", each scored by a (?:head|network) trained without it \(\d+-fold cross-fitting\)",
                   ", each film scored by a version of the model that had not learnt from its patient", point or "")
 
 
@@ -51,7 +52,7 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
     split = next((t.get("split") for t in trade.values() if t.get("split")), "test")
     caption = (tr("Share of the films labelled right, per population, on the site's check films") if split != "test"
                else tr("Share of the films labelled right, per population, on the test films"))
-    rules = "".join(f"<li><b>{e(shown_name(p, tr))}</b>: {e(plain(point.get('rule', '')))}</li>"
+    rules = "".join(f"<li><b>{e(shown_name(p, tr))}</b>: {e(messages.translated(plain(point.get('rule', ''))))}</li>"
                     for p, point in points.items())
     now = tr("In force now: %1 (threshold %2).").replace("%1", shown_name(name, tr)).replace("%2", _f(threshold))
     return (f"<h3>{e(tr('Operating points'))}</h3><p>{e(now)}</p>"

@@ -10,6 +10,19 @@ from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from covidxray_desktop.results.language import translate_message
 
 TEMPLATES = [
+    # The operating points' rules (a card's words), as the About page shows them.
+    QT_TRANSLATE_NOOP("Messages", "sensitivity >= {n} for COVID-19 on {films}, then the largest share labelled "
+                                  "right in the source served worst, of those with at least {count} films (balanced)"),
+    QT_TRANSLATE_NOOP("Messages", "sensitivity >= {n} for COVID-19 on {films}, then the best balanced accuracy "
+                                  "(balanced)"),
+    QT_TRANSLATE_NOOP("Messages", "sensitivity >= {n} for COVID-19 on {films} (screening)"),
+    QT_TRANSLATE_NOOP("Messages", "the screening threshold: no threshold keeps sensitivity >= {n} for COVID-19 on "
+                                  "{films} (balanced)"),
+    QT_TRANSLATE_NOOP("Messages", "{films}, each film scored by a version of the model that had not learnt from "
+                                  "its patient"),
+    QT_TRANSLATE_NOOP("Messages", "the validation split"),
+    QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation films"),
+    QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation COVID films"),
     QT_TRANSLATE_NOOP("Messages", "{name}: file not found."),
     QT_TRANSLATE_NOOP("Messages", "{name}: permission denied; check the file's access rights."),
     QT_TRANSLATE_NOOP("Messages", "{name}: cannot be read ({why})."),

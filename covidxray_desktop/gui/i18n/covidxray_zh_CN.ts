@@ -580,6 +580,38 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the largest share labelled right in the source served worst, of those with at least {count} films (balanced)</source>
+      <translation>{films}上新冠灵敏度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
+    </message>
+    <message>
+      <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the best balanced accuracy (balanced)</source>
+      <translation>{films}上新冠灵敏度 ≥ {n}，并取均衡准确率最高者（均衡）</translation>
+    </message>
+    <message>
+      <source>sensitivity &gt;= {n} for COVID-19 on {films} (screening)</source>
+      <translation>{films}上新冠灵敏度 ≥ {n}（筛查）</translation>
+    </message>
+    <message>
+      <source>the screening threshold: no threshold keeps sensitivity &gt;= {n} for COVID-19 on {films} (balanced)</source>
+      <translation>取筛查阈值：{films}上没有阈值能保持新冠灵敏度 ≥ {n}（均衡）</translation>
+    </message>
+    <message>
+      <source>{films}, each film scored by a version of the model that had not learnt from its patient</source>
+      <translation>{films}（每张影像由未学过该患者的模型版本评分）</translation>
+    </message>
+    <message>
+      <source>the validation split</source>
+      <translation>验证集</translation>
+    </message>
+    <message>
+      <source>the site's {n} adaptation films</source>
+      <translation>本院的 {n} 张适配影像</translation>
+    </message>
+    <message>
+      <source>the site's {n} adaptation COVID films</source>
+      <translation>本院的 {n} 张新冠适配影像</translation>
+    </message>
+    <message>
       <source>The films this model calls COVID-19 look unlike those it was checked on, so its results on them may be wrong here. Check the model on about 100 of this site&apos;s labelled films (Tools ▸ Check the model on my films) before relying on it.</source>
       <translation>此模型判为 COVID-19 的影像与其检验时所用的影像不同，因此它对这些影像的结果在本院可能有误。依赖此模型之前，请先用本院约 100 张已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
     </message>
