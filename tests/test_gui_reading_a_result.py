@@ -31,7 +31,7 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
                  model="default@1", model_hash=window.model_info["hash"])
     window.results.add_rows([row])
     text = detail.caption(window, window.results.rows[0])
-    assert "P(COVID) = >0.999" in text and "threshold 0.316" in text and "0.3157" not in text
+    assert "P(COVID) > 0.999" in text and "threshold 0.316" in text and "0.3157" not in text
     assert window.results.index(0, 4).data() == ">0.999"  # the table's P(COVID) column
 
 

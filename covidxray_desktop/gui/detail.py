@@ -2,7 +2,7 @@
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.points import shown_name
-from covidxray_desktop.results import probability
+from covidxray_desktop.results import stated
 
 OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
 
@@ -11,7 +11,7 @@ def caption(w, row) -> str:
     label = w.results.label(row)
     if row.status == "ok":
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
-        text = (f"{row.name}\n{shown}   P(COVID) = {probability(row.p_covid)}\n"
+        text = (f"{row.name}\n{shown}   {stated(row.p_covid)}\n"
                 + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.3f}")  # as its box
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))

@@ -26,6 +26,12 @@ def probability(p: float) -> str:
     return f"{p:.3f}"
 
 
+def stated(p: float) -> str:
+    """The same as a statement: "P(COVID) = 0.892", "P(COVID) > 0.999"."""
+    text = probability(p)
+    return f"P(COVID) {text[0]} {text[1:]}" if text[0] in "<>" else f"P(COVID) = {text}"
+
+
 def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 

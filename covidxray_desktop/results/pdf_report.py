@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from covidxray_desktop.files import display_name, display_path, replace_atomic
-from covidxray_desktop.results import probability
+from covidxray_desktop.results import probability, stated
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
@@ -107,9 +107,8 @@ def _metrics_text(tr, info: dict) -> str:
 def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
     """P(COVID) with the operating point and threshold that made the answer."""
     if not point:  # a result stored before operating points had names
-        return tr("P(COVID) = {0}; threshold {1:.3f}").format(probability(p_covid), threshold)
-    return tr("P(COVID) = {0}; operating point: {1} (threshold {2:.3f})").format(probability(p_covid), tr(point),
-                                                                             threshold)
+        return tr("{0}; threshold {1:.3f}").format(stated(p_covid), threshold)
+    return tr("{0}; operating point: {1} (threshold {2:.3f})").format(stated(p_covid), tr(point), threshold)
 
 
 def _titles(results, anonymise: bool) -> list:

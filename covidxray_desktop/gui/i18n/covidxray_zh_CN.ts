@@ -1025,8 +1025,8 @@
       <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：{0}。</translation>
     </message>
     <message>
-      <source>P(COVID) = {0}; threshold {1:.3f}</source>
-      <translation>P(COVID) = {0}；阈值 {1:.3f}</translation>
+      <source>{0}; threshold {1:.3f}</source>
+      <translation>{0}；阈值 {1:.3f}</translation>
     </message>
     <message>
       <source>(the model's own threshold is {0:.3f})</source>
@@ -1093,8 +1093,8 @@
       <translation>{0}，阈值 {1:.3f}</translation>
     </message>
     <message>
-      <source>P(COVID) = {0}; operating point: {1} (threshold {2:.3f})</source>
-      <translation>P(COVID) = {0}；工作点：{1}（阈值 {2:.3f}）</translation>
+      <source>{0}; operating point: {1} (threshold {2:.3f})</source>
+      <translation>{0}；工作点：{1}（阈值 {2:.3f}）</translation>
     </message>
     <message>
       <source>balanced</source>
