@@ -61,3 +61,18 @@ def tiny_bundle(tmp_path_factory):
     bundle.events, bundle.report, bundle.data = events, report, manifest
     bundle.folder = manifest.parent / "images"
     return bundle
+
+
+@pytest.fixture
+def first_window(qtbot, tmp_path, default_bundle):
+    """The window as at a first start (default layout, an empty store), its bundled model loaded."""
+    from PySide6.QtCore import QSettings
+
+    from covidxray_desktop.gui.window import MainWindow
+
+    w = MainWindow(None, tmp_path / "results.sqlite3", QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=120_000)
+    yield w
+    w.close()

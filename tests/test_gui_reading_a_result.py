@@ -2,22 +2,15 @@
 its way said to be on its way, an unreadable file's reason once, and the rows moved from the film."""
 import pytest
 from factory import chest_like, save_png8
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from covidxray_desktop.gui import detail
-from covidxray_desktop.gui.window import MainWindow
 from covidxray_desktop.results import Result, probability
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, default_bundle):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(None, tmp_path / "results.sqlite3", settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None, timeout=120_000)
-    yield w
-    w.close()
+def window(first_window):
+    return first_window
 
 
 def test_a_probability_near_certainty_is_never_printed_as_certainty():

@@ -1,25 +1,17 @@
 """A clinic's laptop: 1366 x 768 at 125 % scaling leaves about 1093 x 614 points (taskbar aside).
 The window and its dialogs can shrink to that, and open no larger than the screen they are on."""
 import pytest
-from PySide6.QtCore import QSettings
 
 from covidxray_desktop.gui.site_check import SiteCheckDialog
 from covidxray_desktop.gui.training_dialog import TrainingDialog
-from covidxray_desktop.gui.window import MainWindow
 
 LAPTOP = (1093, 614)
 TITLE_BAR = 32  # the window manager's, above the window's own height
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, default_bundle):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)  # a first start: default layout
-    w = MainWindow(None, tmp_path / "results.sqlite3", settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None, timeout=120_000)
-    yield w
-    w.close()
+def window(first_window):
+    return first_window
 
 
 def fits(widget, share: float = 1.0) -> bool:
