@@ -155,13 +155,14 @@ class Page:
 
 
     def _pieces(self, word: str, width: float, size: float, bold: bool) -> list:
-        """A word wider than the line (a deep folder's path, a long Patient ID) cut where it fits,
-        after a folder separator where there is one, else between characters: never past the edge."""
+        """A word wider than the line (a deep folder's path, a long Patient ID, a model's name) cut
+        where it fits, after a separator (/ \\ @ + _ - .) where there is one, else between characters:
+        never past the edge."""
         f = self.fonts
         if f.width(word, size, bold) <= width:
             return [word]
         pieces, piece = [], ""
-        for part in re.findall(r"[^/\\]*[/\\]|[^/\\]+", word):
+        for part in re.findall(r"[^/\\@+_.-]*[/\\@+_.-]|[^/\\@+_.-]+", word):
             if f.width(piece + part, size, bold) <= width:
                 piece += part
                 continue

@@ -316,7 +316,8 @@ def _compact_cell(page, i, total, result, title, info, threshold, point, anonymi
     except Exception:  # the film is gone or unreadable now: its row's words still print
         pass
     tx, tw = x + side + 8, cell_w - side - 16
-    y = page.text(tx, top, f.fit(f"{i}. {title}", tw, 9, True), size=9, bold=True, width=tw + 40) - 2
+    # The name over up to three lines, cut in its middle only beyond that: "Nor…-9892.jpg" hid which film.
+    y = page.text(tx, top, f.fit(f"{i}. {title}", 2.6 * tw, 9, True), size=9, bold=True, width=tw) - 2
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
         y = page.text(tx, y, _label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
