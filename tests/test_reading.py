@@ -60,6 +60,17 @@ def test_a_detectors_film_written_unscaled_into_sixteen_bits_reads_as_that_film(
     assert cheap_reason(xray) is None
 
 
+def test_a_sixteen_bit_films_brightness_does_not_depend_on_the_size_it_is_read_at(tmp_path):
+    # Its bits were once judged after the picture was reduced: one bright pixel averaged away made
+    # the same film twice as bright when read for the network as when read whole.
+    film = np.full((1100, 1100), 20000, np.uint16)
+    film[5, 5] = 33000  # one value past 15 bits
+    Image.fromarray(film).save(tmp_path / "film.png")
+    whole, reduced = load(tmp_path / "film.png"), load(tmp_path / "film.png", max_side=256)
+    assert whole.meta["bits"] == reduced.meta["bits"] == 16
+    assert abs(float(reduced.pixels.mean()) - float(whole.pixels.mean())) < 0.01
+
+
 def test_exif_orientation_is_honoured(tmp_path):
     im = Image.fromarray((IMG * 255).astype(np.uint8), "L").rotate(-90, expand=True)  # stored sideways
     exif = Image.Exif()
@@ -139,6 +150,7 @@ def test_dicom_files_an_older_system_wrote_without_the_preamble_are_read_and_fou
     ds.preamble = None
     ds.save_as(folder / "IM0003", implicit_vr=True, little_endian=True, enforce_file_format=False)
     assert (folder / "IM0003").read_bytes().startswith(b"\x08\x00")
+    (folder / "records.bin").write_bytes(struct.pack("<II", 8, 3) + bytes(range(200)))  # one plausible length
     assert sorted(f.name for f in walk([folder]).files) == ["IM0001", "IM0002", "IM0003"]
     for name in ("IM0001", "IM0002", "IM0003"):
         xray = load(folder / name)

@@ -55,13 +55,20 @@ def sniff_bytes(head: bytes) -> str | None:
 
 
 def bare_dicom(head: bytes) -> bool:
-    """Whether bytes begin as a DICOM data set without its preamble: a group 0002 or 0008 element,
-    with an explicit value representation, or (group 0008, implicit encoding) a short length."""
+    """Whether bytes begin as a DICOM data set without its preamble: a group 0002 or 0008 element
+    with an explicit value representation, or two group 0008 elements in implicit encoding."""
     if len(head) < 8 or head[:2] not in _FIRST_GROUPS or head[128:132] == b"DICM":
         return False
     if head[4:6] in _VRS:
         return True
-    return head[:2] == b"\x08\x00" and int.from_bytes(head[4:8], "little") < 256
+    # Implicit encoding: an element of group 0008 with a short value, then another of that group
+    # with a higher element number (one plausible length alone is any binary file's chance).
+    length = int.from_bytes(head[4:8], "little")
+    following = 8 + length
+    if head[:2] != b"\x08\x00" or length >= 100 or following + 4 > len(head):
+        return False
+    return (head[following:following + 2] == b"\x08\x00"
+            and int.from_bytes(head[following + 2:following + 4], "little") > int.from_bytes(head[2:4], "little"))
 
 
 def is_candidate(path) -> bool:

@@ -41,10 +41,13 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
+                # A 16-bit film's scale from its brightest value in the whole picture, before reducing
+                # (averaged, it would differ with the size read, and so would the film's brightness).
+                high = float(im.getextrema()[1]) if mode.startswith("I") else None
                 im = _reduced(im, max_side)
                 if im.mode == "CMYK":
                     im = _cmyk_to_rgb(im, plain_cmyk)
-                gray, colourfulness, bits = _to_gray(im)
+                gray, colourfulness, bits = _to_gray(im, high)
     except ImagingError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -91,11 +94,12 @@ def _cmyk_to_rgb(im: Image.Image, plain: bool) -> Image.Image:
     return Image.fromarray((rgb * 255.0 + 0.5).astype(np.uint8), "RGB")
 
 
-def _to_gray(im: Image.Image) -> tuple[np.ndarray, float, int]:
-    """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth."""
+def _to_gray(im: Image.Image, high: float | None = None) -> tuple[np.ndarray, float, int]:
+    """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth. `high`: a
+    16-bit or integer picture's brightest value before it was reduced."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.float64)
-        high = float(a.max(initial=0))
+        high = float(a.max(initial=0)) if high is None else high
         if high > 65535:  # 32-bit integers: the file's own range
             return np.clip(a / high, 0, 1).astype(np.float32), 0.0, 32
         bits = significant_bits(high)
