@@ -130,10 +130,11 @@ def test_two_patients_films_of_one_name_are_told_apart_and_a_deep_folder_stays_o
     films = [Result(path=f"/clinic/{folder}/IM000001", status="ok", p_covid=p, threshold=0.3, model="m@1",
                     model_hash="a", patient_id=pid, pixels=pixels)
              for folder, p, pid in (("PAT-1", 0.9, "PAT-1"), ("PAT-2", 0.1, "PAT-2"), (deep[8:], 0.2, "X" * 120))]
+    again = films[0].with_changes(model="site@1", model_hash="b")  # Classify again: a second model's row
     pdf = tmp_path / "r.pdf"
-    pdf_report.write(pdf, films, {})
+    pdf_report.write(pdf, [*films, again], {})
     summary, *pages = text_of(pdf)
-    assert "1. PAT-1/IM000001" in summary and "2. PAT-2/IM000001" in summary
+    assert "1. PAT-1/IM000001" in summary and "2. PAT-2/IM000001" in summary and "4. PAT-1/IM000001" in summary
     assert pages[0].startswith("1. PAT-1/IM000001") and pages[1].startswith("2. PAT-2/IM000001")
     document = pdfium.PdfDocument(str(pdf))
     width = document[3].get_width()

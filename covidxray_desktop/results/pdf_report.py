@@ -9,13 +9,14 @@ function serves `classify --pdf`, `history --pdf` and the window (which passes i
 import io
 import os
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from covidxray_desktop.files import display_name, display_path, replace_atomic
-from covidxray_desktop.results import probability, stated
+from covidxray_desktop.model.calibration import probability, stated
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
@@ -118,14 +119,20 @@ def _titles(results, anonymise: bool) -> list:
     names = [r.name for r in results]
     if anonymise:
         return names
-    parts = [Path(display_path(r.path)).parts for r in results]
+    by_name = defaultdict(list)
+    for k, r in enumerate(results):
+        by_name[names[k]].append(k)
     shown = list(names)
-    for name in {n for n in names if names.count(n) > 1}:
-        same = [k for k, n in enumerate(names) if n == name]
-        for depth in range(2, max(len(parts[k]) for k in same) + 1):
-            tails = [str(Path(*parts[k][-depth:])) for k in same]
-            if len(set(tails)) == len(tails) or depth == max(len(parts[k]) for k in same):
-                for k, tail in zip(same, tails):
+    for same in by_name.values():
+        parts = {k: Path(display_path(results[k].path)).parts for k in same}
+        films = len({parts[k] for k in same})  # one film's rows (two models') share one title
+        if films < 2:
+            continue
+        deepest = max(len(p) for p in parts.values())
+        for depth in range(2, deepest + 1):
+            tails = {k: str(Path(*parts[k][-depth:])) for k in same}
+            if len(set(tails.values())) == films or depth == deepest:
+                for k, tail in tails.items():
                     shown[k] = tail
                 break
     return shown
