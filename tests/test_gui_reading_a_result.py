@@ -5,7 +5,8 @@ from factory import chest_like, save_png8
 from PySide6.QtCore import Qt
 
 from covidxray_desktop.gui import detail
-from covidxray_desktop.results import Result, probability
+from covidxray_desktop.model.calibration import probability
+from covidxray_desktop.results import Result
 
 
 @pytest.fixture
@@ -26,6 +27,10 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     text = detail.caption(window, window.results.rows[0])
     assert "P(COVID) > 0.999" in text and "threshold 0.316" in text and "0.3157" not in text
     assert window.results.index(0, 4).data() == ">0.999"  # the table's P(COVID) column
+    close = row.with_changes(path="/ward/IM0002.png", p_covid=0.4371, threshold=0.437291, model_hash="other")
+    window.results.add_rows([close])
+    text = detail.caption(window, window.results.rows[1])  # "0.437 ... threshold 0.437" beside "Normal"
+    assert "P(COVID) = 0.4371" in text and "threshold 0.4373" in text
 
 
 def test_a_film_on_its_way_says_loading_and_an_unreadable_files_reason_is_said_once(window, qtbot, tmp_path):
@@ -55,3 +60,5 @@ def test_up_and_down_over_the_film_move_through_the_rows(window, qtbot, tmp_path
     assert window.table.currentIndex().row() == 1
     qtbot.keyClick(window.viewer._view, Qt.Key_Up)
     assert window.table.currentIndex().row() == 0
+    qtbot.keyClick(window.viewer._view, Qt.Key_Down, Qt.KeypadModifier)  # as macOS sends arrows
+    assert window.table.currentIndex().row() == 1

@@ -2,7 +2,7 @@
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.points import shown_name
-from covidxray_desktop.results import stated
+from covidxray_desktop.model.calibration import stated
 
 OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
 
@@ -11,8 +11,11 @@ def caption(w, row) -> str:
     label = w.results.label(row)
     if row.status == "ok":
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
-        text = (f"{row.name}\n{shown}   {stated(row.p_covid)}\n"
-                + w.tr("threshold %1").replace("%1", f"{w.results.threshold_of(row):.3f}")  # as its box
+        threshold = w.results.threshold_of(row)
+        # Three decimals, as the threshold's box; four where three would show P and threshold equal.
+        digits = 4 if round(row.p_covid, 3) == round(threshold, 3) else 3
+        text = (f"{row.name}\n{shown}   {stated(row.p_covid, digits)}\n"
+                + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
         if row.outside_share is not None and row.outside_share >= OUTSIDE_WARN:  # the map shows the lungs only

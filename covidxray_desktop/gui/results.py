@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 
 from covidxray_desktop.files import display_path
 from covidxray_desktop.gui import messages
-from covidxray_desktop.results import probability
+from covidxray_desktop.model.calibration import probability
 
 THUMB = 48  # thumbnail side in pixels
 # The model beside the answer: with two models' rows for one film (Classify again) it tells them apart.

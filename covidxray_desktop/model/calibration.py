@@ -64,3 +64,20 @@ def threshold_for_sensitivity(p: np.ndarray, y: np.ndarray, target: float = 0.95
     below = neg[neg < cut]
     # Sit halfway into the gap below the cut: sensitivity is kept, and fewer normals flip.
     return float((cut + below.max()) / 2) if len(below) else float(cut)
+
+
+def probability(p: float, digits: int = 3) -> str:
+    """P(COVID) as the window, the reports and the heat-map pictures print it: three decimals, but
+    never "1.000" or "0.000", which read as certainty a calibrated model does not have."""
+    edge = 10 ** -digits
+    if p >= 1 - edge / 2:
+        return f">{1 - edge:.{digits}f}"
+    if p < edge / 2:
+        return f"<{edge:.{digits}f}"
+    return f"{p:.{digits}f}"
+
+
+def stated(p: float, digits: int = 3) -> str:
+    """The same as a statement: "P(COVID) = 0.892", "P(COVID) > 0.999"."""
+    text = probability(p, digits)
+    return f"P(COVID) {text[0]} {text[1:]}" if text[0] in "<>" else f"P(COVID) = {text}"

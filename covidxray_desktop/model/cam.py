@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from covidxray_desktop.files import display_name, write_through
 from covidxray_desktop.imaging import png
 from covidxray_desktop.imaging.raster import OVERLAY_MARK
+from covidxray_desktop.model.calibration import stated
 from covidxray_desktop.model import lungs as lung_fields
 
 FLOOR = 1.0  # logits: a map whose strongest location is weaker than this is drawn faint
@@ -267,7 +268,7 @@ def write_overlay(result, folder, threshold=None) -> str:
     label = result.label(threshold)
     target = Path(folder) / overlay_name(result.path)
     try:
-        caption = f"{'COVID-19' if label == 'covid' else 'Normal'}  P(COVID) {result.p_covid:.2f}"
+        caption = f"{'COVID-19' if label == 'covid' else 'Normal'}  {stated(result.p_covid, 2)}"
         save_overlay(overlay(result.pixels, result.heat, label, caption, p_covid=result.p_covid,
                              threshold=result.threshold if threshold is None else threshold), target)
         return str(target)

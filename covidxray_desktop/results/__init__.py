@@ -16,22 +16,6 @@ def decide(p_covid: float | None, threshold: float | None) -> str:
     return "covid" if p_covid >= threshold else "normal"
 
 
-def probability(p: float) -> str:
-    """P(COVID) as the window and the report print it: three decimals, but never "1.000" or "0.000",
-    which read as certainty a calibrated model does not have."""
-    if p >= 0.9995:
-        return ">0.999"
-    if p < 0.0005:
-        return "<0.001"
-    return f"{p:.3f}"
-
-
-def stated(p: float) -> str:
-    """The same as a statement: "P(COVID) = 0.892", "P(COVID) > 0.999"."""
-    text = probability(p)
-    return f"P(COVID) {text[0]} {text[1:]}" if text[0] in "<>" else f"P(COVID) = {text}"
-
-
 def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
