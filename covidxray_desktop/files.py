@@ -8,6 +8,7 @@ import os
 import stat
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 
 from covidxray_desktop.errors import CovidXrayError
@@ -26,9 +27,11 @@ def display_path(path) -> str:
 
 
 def printable(text) -> str:
-    """Text to print on a terminal: control characters shown escaped (a file name can hold an escape
-    sequence, which a terminal would obey: recolour, move the cursor, retitle the window)."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+    """Text to print on a terminal: control and format characters shown escaped (a file name can hold
+    an escape sequence, which a terminal would obey: recolour, move the cursor, retitle the window;
+    or a right-to-left override that disguises it). Other spaces, as Chinese names use, are kept."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf") else ch
+                   for ch in str(text))
 
 
 def inside(child: str, folder: str) -> bool:

@@ -58,7 +58,9 @@ def test_a_file_name_holding_a_terminal_escape_is_printed_escaped_not_obeyed(tmp
     folder.mkdir()
     save_png8(folder / "a.png", chest_like(200, 1))
     (folder / "b\x1b]0;pwned\x07\x1b[31m.txt").write_text("a note")  # would retitle and recolour the terminal
+    (folder / "病历\u3000说明.txt").write_text("a note")  # an ideographic space is a name's, kept
     summary = main_summary(tmp_path, tiny_bundle, folder, capsys)
+    assert "病历\u3000说明.txt" in summary
     assert "\x1b" not in summary and "\x07" not in summary
     assert "skipped " in summary and "b\\x1b]0;pwned\\x07\\x1b[31m.txt" in summary
     gone = folder / "gone\x1b[2J" / "out.csv"  # a refusal names the folder: escaped too

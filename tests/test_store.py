@@ -73,6 +73,17 @@ def test_a_history_piped_into_a_reader_that_has_gone_ends_quietly(tmp_path, tiny
     finally:
         os.close(writer)
     assert done.returncode == 141 and done.stderr == b"", done.stderr
+    # classify's --pdf is then not written: that is said, on the terminal still open
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([sys.executable, "-m", "covidxray_desktop", "classify", "--db", db, "--pdf",
+                               str(tmp_path / "day.pdf"), str(tmp_path / "a.png")], stdout=writer,
+                              stderr=subprocess.PIPE, env=env, cwd=root, text=True)
+    finally:
+        os.close(writer)
+    assert done.returncode == 141 and "no pdf was written to" in done.stderr, done.stderr
+    assert not (tmp_path / "day.pdf").exists()
 
 
 def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):

@@ -90,6 +90,11 @@ def run(args) -> int:
     except KeyboardInterrupt:
         progress.close()
         raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
+    except BrokenPipeError:  # `| head` stops reading: quiet, unless files asked for are now not written
+        if args.pdf or args.summary:
+            print(printable(f"covidxray: the reader of standard output has gone; "
+                            f"{_left_behind(args, progress.done, len(found.files))}"), file=sys.stderr)
+        raise
     finally:
         if out is not sys.stdout and not out.closed:
             try:
@@ -141,7 +146,8 @@ def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
     """What a run stopped by Ctrl+C leaves, output by output: a file there may be an earlier run's."""
     said = [f"stopped after {done} of {total} files"]
     if args.csv and args.csv != "-":
-        said.append(f"{display_path(args.csv)} holds those {done} rows only")
+        said.append(f"{display_path(args.csv)} holds those {done} rows only" if done < total else
+                    f"{display_path(args.csv)} is complete")
     for option, target in (("--summary", None if summarised else args.summary), ("--pdf", args.pdf)):
         if target and target != "-":
             earlier = " (the file there is an earlier run's)" if Path(target).exists() else ""

@@ -70,7 +70,8 @@ class _View(QGraphicsView):
         self.viewport().setContextMenuPolicy(Qt.PreventContextMenu)  # right button is window/level
 
     def keyPressEvent(self, event):  # noqa: N802
-        if event.key() in ROW_KEYS and event.modifiers() == Qt.NoModifier:
+        pressed = event.modifiers() & (Qt.ShiftModifier | Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier)
+        if event.key() in ROW_KEYS and not pressed:  # macOS adds the keypad flag to arrows: not pressed
             self._owner.rowKey.emit(event.key())  # the film was clicked last: the rows still move
             event.accept()
         else:

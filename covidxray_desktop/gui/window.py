@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
 
     def _export_done(self, path: str, problem: str, count: int) -> None:
         if problem:
+            self.statusBar().clearMessage()  # "Writing the report…" has no time limit of its own
             QMessageBox.warning(self, self.tr("Export"), problem)
         else:
             self.statusBar().showMessage(self.tr("Report written: %1 (%n film page(s))", "", count)
