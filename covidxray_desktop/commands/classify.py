@@ -53,9 +53,10 @@ def run(args) -> int:
              ("--heatmaps", args.heatmaps, True))
     outputs.distinct((option, target) for option, target, _ in named)
     db = Path(args.db) if args.db else default_path()
-    if args.db and not db.expanduser().absolute().parent.is_dir():  # a mistyped --db must not start a new store
-        raise UsageError(f"--db {display_path(db)}: the folder {display_path(db.expanduser().absolute().parent)} "
-                         f"does not exist; a new store is made only in a folder that does.")
+    db_folder = db.expanduser().absolute().parent
+    if args.db and not db_folder.is_dir():  # a mistyped --db must not start a new store
+        raise UsageError(f"--db {display_path(db)}: the folder {display_path(db_folder)} does not exist; a new store "
+                         f"is made only in a folder that does.")
     found = walk(args.paths)
     bundle = load(args.model)
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)

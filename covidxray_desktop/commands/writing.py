@@ -30,13 +30,9 @@ def written(write, target, done: int):
     """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file."""
     try:
         return write()
-    except BrokenPipeError:
-        if not target or target == "-":
-            raise  # the reader of standard output has gone (`| head`): stop quietly, as other tools do
-        raise CovidXrayError(f"{display_path(target)}: cannot be written (its reader has gone); the batch stopped "
-                             f"after {done} files and this CSV is incomplete. Every result so far is in the "
-                             f"results store (covidxray history lists them).") from None
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and (not target or target == "-"):
+            raise  # the reader of standard output has gone (`| head`): stop quietly, as other tools do
         where = display_path(target) if target and target != "-" else "standard output"
         raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
                              f"{done} files and this CSV is incomplete. Every result so far is in the results "

@@ -194,9 +194,9 @@ def units(patients) -> np.ndarray | None:
 
 def worth(keys, n: int) -> float:
     """How many films' worth of evidence a mean of n films holds (`keys`: their units(), or None):
-    n where each film counts on its own; with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted mean number of films a
-    patient (the design effect of films in series: a patient with most of the films makes them
-    worth little more than a few)."""
+    n where each film counts on its own; with patients, n / (1 + (m - 1) * ALIKE), m the films-weighted
+    mean number of films a patient (the design effect of films in series: a patient with most of the
+    films makes them worth little more than a few)."""
     if keys is None:
         return float(n)
     counts = np.unique(keys, return_counts=True)[1].astype(np.float64)
