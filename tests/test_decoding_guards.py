@@ -258,7 +258,7 @@ def test_the_out_of_distribution_set_decodes_its_real_films_in_a_worker(tmp_path
 
     monkeypatch.setattr("covidxray_desktop.imaging.reader.read_raster", here)  # a worker keeps the real one
     kinds = {kind for _, kind in ood_set.build(tmp_path / "ood", [tmp_path / "film.png"])}
-    assert {"rotated", "flipped", "crop", "ct_tagged", "lateral_tagged"} <= kinds
+    assert {"rotated", "flipped", "negative", "crop", "ct_tagged", "lateral_tagged"} <= kinds
 
 
 def test_a_small_deflated_dicom_that_inflates_past_any_film_is_refused_before_parsing(tmp_path):

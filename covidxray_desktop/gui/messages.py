@@ -63,6 +63,8 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels"),
     QT_TRANSLATE_NOOP("Messages", "a blank image"),
     QT_TRANSLATE_NOOP("Messages", "it looks rotated or upside down"),
+    QT_TRANSLATE_NOOP("Messages", "it looks like a negative, with bones dark and lungs light; "
+                                  "save it again as a positive"),
     QT_TRANSLATE_NOOP("Messages", "not judged: no two lung fields side by side were found, as in a lateral view "
                                   "(a white-out lung can hide one too)"),
     QT_TRANSLATE_NOOP("Messages", "it does not look like a chest X-ray"),

@@ -2,10 +2,11 @@
 
 In order, each with a message that says only what the check knows:
 1. cheap checks on tags and pixels (a CT or lateral DICOM, a colour photo, a strip, a blank);
-2. orientation: a quarter turn, half turn or mirror image of the thumbnail is reconstructed
-   from the training films' principal components clearly better than the thumbnail itself, and
-   as well as nearly every training film and resembles the mean film, while as it is it fits
-   worse than most -> "it looks rotated or upside down";
+2. greys and orientation: the thumbnail's inverse (1 - t, equalised) is reconstructed from the
+   training films' principal components clearly better than the thumbnail, as well as nearly every
+   training film, and resembles the mean film -> "it looks like a negative"; a quarter turn, half
+   turn or mirror image of the thumbnail is, in the same way, while as it is it fits worse than
+   most -> "it looks rotated or upside down";
 3. appearance: the thumbnail is reconstructed far worse from the training films' principal
    components than any training film -> "it does not look like a chest X-ray";
 4. view (learned, model/view.py): the film's thumbnail, distances, lung shape and plain pixel
@@ -43,6 +44,10 @@ APPEARANCE_FACTOR = 1.5  # appearance: refused only well beyond the worst traini
 # while the thumbnail itself fits worse than half of them (a smooth gradient fits any way round), and
 # the turned thumbnail resembles the mean film as most films do (a turned face or clock need not).
 TURN_GAIN, TURN_TYPICAL, TURN_OWN, TURN_LIKENESS = 0.3, 0.99, 0.5, 0.45
+# A negative (greys inverted, untagged): its inverse must resemble the mean film at least this much.
+# Real films' inverses correlate with it at most 0.11 (one negative among the RSNA training films aside);
+# the test films written as negatives, 0.13 to 0.9, 625 of 628 above this.
+NEGATIVE_LIKENESS = 0.3
 MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
 MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
 MIN_SIDE = 0.02  # each lung field at least this share of the film
@@ -53,6 +58,7 @@ CHEST_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "BREAST", "TORSO", "CHEST_LAT
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
+NEGATIVE = "it looks like a negative, with bones dark and lungs light; save it again as a positive"
 # Given only when the view check also finds the film non-frontal, so the lateral view it names is its guess.
 # Both view reasons say what the film looks like, not what it is: an unseen hospital's frontal films
 # (a white-out lung, an intensive-care film framed or turned) are refused by them too, if rarely.
@@ -215,7 +221,8 @@ class Gate:
         distances = self.distances(thumbs, forward.pooled)  # computed once: every check below reads them
         pca, maha = distances
         scores = self._tail(maha, self.maha_q)
-        turned = self.turned(thumbs, pca)
+        best_turn = self.best_turn(thumbs)
+        turned, negative = self.turned(thumbs, pca, best_turn), self.negative(thumbs, pca, best_turn)
         masks = forward.masks if self.checks_lungs else None
         no_lungs = (np.array([lung_problem(m) for m in masks], bool) if masks is not None
                     else np.zeros(len(scores), bool))
@@ -224,7 +231,9 @@ class Gate:
         worst = self.pca_limit / APPEARANCE_FACTOR  # the training film the principal components fit worst
         reasons = []
         for i, score in enumerate(scores):
-            if turned[i]:
+            if negative[i]:
+                reasons.append(NEGATIVE)
+            elif turned[i]:
                 reasons.append(ROTATED)
             elif self.view is None and no_lungs[i]:  # without a view check the lung fields decide alone
                 reasons.append(NO_LUNGS)
@@ -240,18 +249,37 @@ class Gate:
                 reasons.append(None)
         return scores, reasons
 
-    def turned(self, thumbs, own=None) -> np.ndarray:
+    def turned(self, thumbs, own=None, best_turn=None) -> np.ndarray:
         """Films that look like a training film once turned or mirrored top to bottom, and
-        clearly less so as they are. `own`: the thumbnails' residuals, where already known."""
-        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
-        own = self._residual(t.reshape(len(t), -1)) if own is None else own
-        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
-        residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
-        best = residuals.min(axis=1)
-        picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
+        clearly less so as they are. `own`: the thumbnails' residuals, `best_turn`: `self.best_turn`
+        of them, where already known."""
+        own = self._residual(thumbs) if own is None else own
+        best, picked = self.best_turn(thumbs) if best_turn is None else best_turn
         typical, middle = np.interp([TURN_TYPICAL, TURN_OWN], self.levels, self.pca_q)
         return ((np.log((own + 1e-9) / (best + 1e-9)) > TURN_GAIN) & (best <= typical) & (own > middle)
                 & (_likeness(picked, self.mean) >= TURN_LIKENESS))
+
+    def negative(self, thumbs, own=None, best_turn=None) -> np.ndarray:
+        """Films whose greys look inverted: the inverse of the thumbnail (equalised, so 1 - t) fits
+        the principal components clearly better, as well as 99 % of the training films and better
+        than any turn of the film (an upside-down film's inverse is light below, as films are),
+        and resembles the mean film. `own`, `best_turn`: as for `turned`."""
+        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), -1)
+        own = self._residual(t) if own is None else own
+        best = (self.best_turn(t) if best_turn is None else best_turn)[0]
+        inverse = 1.0 - t
+        fit = self._residual(inverse)
+        typical = np.interp(TURN_TYPICAL, self.levels, self.pca_q)
+        return ((np.log((own + 1e-9) / (fit + 1e-9)) > TURN_GAIN) & (fit <= typical) & (fit < best)
+                & (_likeness(inverse, self.mean) >= NEGATIVE_LIKENESS))
+
+    def best_turn(self, thumbs) -> tuple[np.ndarray, np.ndarray]:
+        """(residual, thumbnail) of each film's best-fitting quarter turn, half turn or top-to-bottom mirror."""
+        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
+        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
+        residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
+        picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
+        return residuals.min(axis=1), picked
 
     def _residual(self, thumbs) -> np.ndarray:
         """Mean squared error of each thumbnail rebuilt from the principal components. They are

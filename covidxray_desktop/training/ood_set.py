@@ -4,7 +4,7 @@ None of the made-up images is used to fit the gate; the data's real lateral view
 (`real`) teach its view check (training/view_check.py).
 Kinds: noise, blank, rendered text and screenshots, photographs and other pictures shipped by
 scikit-image (when installed), CT-like slices, other-body-part images, rotated / upside-down
-X-rays, corner crops, and DICOM files whose tags say CT or lateral.
+X-rays, negatives (greys inverted), corner crops, and DICOM files whose tags say CT or lateral.
 """
 import csv
 from pathlib import Path
@@ -159,6 +159,7 @@ def build(out_dir, xray_files, seed: int = 0) -> list[tuple[Path, str]]:
             for k, turned in ((1, np.rot90(base, 1)), (2, np.rot90(base, 2)), (3, np.rot90(base, 3))):
                 save("rotated", f"{n}-rot{90 * k}", turned)
             save("flipped", f"{n}-upside-down", base[::-1])
+            save("negative", f"{n}-negative", 1.0 - base)  # greys inverted, with nothing to say so
             h, w = base.shape
             save("crop", f"{n}-corner", base[: h // 3, : w // 3])
         items += _tagged_dicoms(out_dir, xray_files[:2], films)

@@ -776,6 +776,10 @@
       <translation>影像似乎被旋转或上下颠倒</translation>
     </message>
     <message>
+      <source>it looks like a negative, with bones dark and lungs light; save it again as a positive</source>
+      <translation>影像似乎是负片（骨骼暗、肺野亮）；请重新保存为正片</translation>
+    </message>
+    <message>
       <source>not judged: no two lung fields side by side were found, as in a lateral view (a white-out lung can hide one too)</source>
       <translation>未判读：未找到左右并列的两侧肺野，如同侧位片（一侧肺完全变白时也可能如此）</translation>
     </message>
