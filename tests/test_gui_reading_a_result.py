@@ -62,3 +62,27 @@ def test_up_and_down_over_the_film_move_through_the_rows(window, qtbot, tmp_path
     assert window.table.currentIndex().row() == 0
     qtbot.keyClick(window.viewer._view, Qt.Key_Down, Qt.KeypadModifier)  # as macOS sends arrows
     assert window.table.currentIndex().row() == 1
+
+
+def test_rows_taken_off_the_list_with_delete_stay_in_the_store_and_the_next_film_is_shown(window, qtbot, tmp_path):
+    # A morning's batch is read; staff clear the finished films off the list before the next ward's.
+    for i in range(4):
+        save_png8(tmp_path / f"{i}.png", chest_like(160, i))
+    window.enqueue([str(tmp_path / f"{i}.png") for i in range(4)])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 4 and not window.queue.busy(), timeout=120_000)
+    window.table.sortByColumn(1, Qt.AscendingOrder)  # by file name
+    window.table.selectRow(1)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key_Delete)
+    names = [r.path.rsplit("/", 1)[-1] for r in window.visible_rows()]
+    assert names == ["0.png", "2.png", "3.png"]
+    assert window.current_row().path.endswith("2.png")  # the row below, as in a file list
+    qtbot.waitUntil(lambda: "2.png" in window.viewer._caption.text().replace("\u200b", ""), timeout=60_000)
+    assert "store keeps" in window.statusBar().currentMessage()
+    assert len(window._store.history()) == 4  # taken off the list, not forgotten
+
+    window.remove_rows("all")
+    assert window.results.rowCount() == 0 and window.viewer._caption.text() == ""
+    window.enqueue([str(tmp_path / "1.png")])  # dropped again: served from the store, not run again
+    qtbot.waitUntil(lambda: window.results.rowCount() == 1 and not window.queue.busy(), timeout=120_000)
+    assert window.results.rows[0].path.endswith("1.png") and window.results.rows[0].reused

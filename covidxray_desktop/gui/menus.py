@@ -27,6 +27,9 @@ def build(w) -> None:
                           checkable=True)
     w.anonymise.setChecked(w.settings.value("anonymise", "false") in (True, "true"))
     m.addSeparator()
+    w.table.addAction(_action(w, m, tr("Remove the selected rows from the list"), lambda: w.remove_rows(),
+                              QKeySequence.Delete))
+    _action(w, m, tr("Clear the list"), lambda: w.remove_rows("all"))
     _action(w, m, tr("Forget stored results before…"), w.forget_results)
     _action(w, m, tr("Quit"), w.close, QKeySequence.Quit)
 

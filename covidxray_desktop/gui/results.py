@@ -89,13 +89,18 @@ class ResultsModel(QAbstractTableModel):
             self._pixmaps.pop(i, None)
             self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
 
-    def clear_all(self) -> None:
-        """Empty the table (the store keeps every result)."""
-        self.beginResetModel()
-        self.rows.clear()
-        self._where.clear()
-        self._pixmaps.clear()
-        self.endResetModel()
+    def remove(self, rows) -> int:
+        """Take these rows off the table (the store keeps every result); how many went."""
+        gone = {id(r) for r in rows}
+        keep = [r for r in self.rows if id(r) not in gone]
+        removed = len(self.rows) - len(keep)
+        if removed:
+            self.beginResetModel()
+            self.rows = keep
+            self._where = {(r.path, r.model_hash): i for i, r in enumerate(keep)}
+            self._pixmaps.clear()
+            self.endResetModel()
+        return removed
 
     def set_threshold(self, threshold: float, current: str | None = None, point: str | None = None) -> None:
         self.threshold = threshold

@@ -244,6 +244,21 @@ class MainWindow(QMainWindow):
         if rows and self.model_info:
             self.enqueue([r.path for r in rows], self.tr("%n film(s) again", "", len(rows)), force=True)
 
+    def remove_rows(self, scope: str = "selected") -> None:
+        """Take the selected (or all) rows off the list; the results store keeps them, and a film
+        dropped again is served from there."""
+        rows = self.results.rows if scope == "all" else self.selected_rows()
+        if not rows:
+            return
+        chosen = self.table.selectionModel().selectedRows()
+        at = min((i.row() for i in chosen), default=0)
+        removed = self.results.remove(list(rows))
+        if self.proxy.rowCount():  # the row below the removed ones becomes the current one, as in a file list
+            self.table.selectRow(min(at, self.proxy.rowCount() - 1))
+        self.statusBar().showMessage(self.tr("%n row(s) taken off the list; the results store keeps them "
+                                             "(File › Forget stored results before… deletes them)", "",
+                                             removed), 10000)
+
     # --- exports --------------------------------------------------------------------------
     def export_csv(self, path: str | None = None, scope: str | None = None) -> None:
         session_io.export(self, "csv", path, scope)

@@ -131,6 +131,20 @@
       <translation>匿名化导出</translation>
     </message>
     <message>
+      <source>Remove the selected rows from the list</source>
+      <translation>从列表中移除所选行</translation>
+    </message>
+    <message>
+      <source>Clear the list</source>
+      <translation>清空列表</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n row(s) taken off the list; the results store keeps them (File › Forget stored results before… deletes them)</source>
+      <translation>
+        <numerusform>已从列表中移除 %n 行；结果库仍保留它们（可用“文件 › 删除此日期之前保存的结果…”删除）</numerusform>
+      </translation>
+    </message>
+    <message>
       <source>Forget stored results before…</source>
       <translation>删除此日期之前保存的结果…</translation>
     </message>
