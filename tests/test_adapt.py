@@ -117,6 +117,26 @@ def test_a_kept_threshold_calls_the_stored_films_covid_in_the_same_share_under_t
     assert adapt.carried(before, [], 0.3) == 0.3
 
 
+def test_a_site_whose_two_classes_the_network_tells_apart_perfectly_still_gets_probabilities_not_zeros_and_ones():
+    """16 COVID-19 films of one collection and 30 normals of another, told apart without a miss:
+    fitted on them alone the temperature fell to the search's floor, every P(COVID) became 0 or 1,
+    and both carried thresholds landed on 0.001. The stored films of the training sources, which the
+    network still errs on at times, share the fit."""
+    from covidxray_desktop.model.calibration import fit_temperature
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(16), np.zeros(30)]
+    site = np.r_[rng.uniform(0.5, 6, 16), rng.uniform(-6, -0.5, 30)]
+    assert fit_temperature(site, y) < 0.06  # the floor
+    stored_y = np.r_[np.ones(100), np.zeros(100)].astype(np.uint8)
+    stored = np.r_[rng.normal(2, 1.5, 100), rng.normal(-2, 1.5, 100)]  # they overlap, as films do
+    store = {"labels": np.r_[stored_y, stored_y], "splits": np.array(["val"] * 200 + ["train"] * 200)}
+    t = adapt._temperature(site, y, np.r_[stored, stored * 10], store)
+    assert 0.25 < t < 2.0  # the site alone: 0.05
+    assert t == fit_temperature(np.r_[site, stored], np.r_[y, stored_y],
+                                np.r_[np.full(46, 0.5 / 46), np.full(200, 0.5 / 200)])  # the training films: not used
+
+
 def test_the_site_asks_for_a_sensitivity_and_its_default_point_keeps_it_at_the_best_balanced_accuracy():
     rng = np.random.default_rng(0)
     y = np.r_[np.ones(60), np.zeros(60)].astype(int)

@@ -73,6 +73,24 @@ def test_when_no_threshold_reaches_sensitivity_090_balanced_falls_back_to_screen
     assert points["balanced"]["rule"].startswith("the screening threshold: no threshold keeps sensitivity >= 0.9")
 
 
+def test_screening_never_calls_fewer_films_covid_19_than_balanced():
+    # A model trained without one COVID-19 source: the source served worst is another COVID-19 source,
+    # and balanced lowers its threshold for it, below the highest one keeping sensitivity 0.95.
+    covid_a = np.linspace(0.30, 0.99, 60)
+    covid_b = np.r_[np.linspace(0.05, 0.30, 12), np.linspace(0.40, 0.95, 18)]
+    normals = np.linspace(0.001, 0.10, 80)
+    p = np.r_[covid_a, covid_b, normals]
+    y = np.r_[np.ones(90), np.zeros(80)].astype(int)
+    sources = ["web"] * 60 + ["journal"] * 30 + ["adults"] * 80
+    chosen = operating.choose(p, y, sources)
+    assert chosen["balanced"]["threshold"] < chosen["screening"]["threshold"]  # as chosen, each by its rule
+    points = operating.card_fields(chosen)["operating_points"]
+    assert points["screening"]["threshold"] == points["balanced"]["threshold"]
+    assert points["screening"]["val"]["sensitivity"] >= 0.95
+    assert "lowered to the balanced threshold" in points["screening"]["rule"]
+    assert points["balanced"] == chosen["balanced"]
+
+
 def test_the_card_keeps_one_threshold_for_older_readers_the_default_points():
     p, y, sources = validation_films()
     fields = operating.card_fields(operating.choose(p, y, sources))

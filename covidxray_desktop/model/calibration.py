@@ -15,17 +15,17 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
 
-def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+def log_loss(p: np.ndarray, y: np.ndarray, weights=None) -> float:
     p = np.clip(p, 1e-7, 1 - 1e-7)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return float(-np.average(y * np.log(p) + (1 - y) * np.log(1 - p), weights=weights))
 
 
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """Temperature T minimising the log-loss of sigmoid(logit / T) (golden-section on log T)."""
+def fit_temperature(logits: np.ndarray, y: np.ndarray, weights=None) -> float:
+    """Temperature T minimising the (weighted) log-loss of sigmoid(logit / T) (golden-section on log T)."""
     lo, hi = np.log(0.05), np.log(20.0)
 
     def loss(log_t):
-        return log_loss(sigmoid(logits / np.exp(log_t)), y)
+        return log_loss(sigmoid(logits / np.exp(log_t)), y, weights)
 
     g = (np.sqrt(5) - 1) / 2
     a, b = lo, hi

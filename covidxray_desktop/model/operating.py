@@ -110,8 +110,21 @@ def choose(p, y, sources=None, where: str = "the validation split") -> dict:
 def card_fields(points: dict, default: str = DEFAULT) -> dict:
     """The card's fields for these points: the block, its default, and the default's threshold and
     rule as the card's one `threshold` and `operating_point` (what older readers and the store use)."""
+    points = ordered(points)
     return {"operating_points": points, "default_operating_point": default,
             "threshold": points[default]["threshold"], "operating_point": points[default]["rule"]}
+
+
+def ordered(points: dict) -> dict:
+    """Screening never calls fewer films COVID-19 than balanced. Balanced may choose a threshold
+    below screening's, when the population served worst is a source of COVID-19 films (a model
+    trained without one source did): there screening takes balanced's threshold."""
+    screen, bal = points.get(SCREENING), points.get(BALANCED)
+    if screen is None or bal is None or screen["threshold"] <= bal["threshold"]:
+        return points
+    rule = (f"{screen['rule']}; lowered to the balanced threshold, since that keeps a higher "
+            f"sensitivity already")
+    return dict(points, **{SCREENING: dict(bal, rule=rule)})
 
 
 def points(card: dict) -> dict:

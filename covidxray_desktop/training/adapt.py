@@ -263,14 +263,18 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     on_event({"kind": "stage", "message": "refitting calibration, threshold and gate on the site's films"})
     scored = logits if held is None else held
     how = "" if held is None else f", each scored by a network trained without it ({FOLDS}-fold cross-fitting)"
-    temperature = fit_temperature(scored, y)
-    calibration = dict(base.card["calibration"], temperature=round(temperature, 6),
-                       method="temperature scaling on the site's adaptation films" + how)
+    method = "temperature scaling on the site's adaptation films" + how
+    if store is None:
+        temperature = fit_temperature(scored, y)
+    else:
+        stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])
+        base_logits, base_pooled = finetune.scores(base.keras_part("classifier"), store["trunk"])
+        temperature = _temperature(scored, y, stored_logits, store)
+        method += ", with the training sources' stored validation films at equal weight"
+    calibration = dict(base.card["calibration"], temperature=round(temperature, 6), method=method)
     p = sigmoid(scored / temperature)
     carry = None
     if store is not None:  # the stored films under both networks: what a kept threshold means now
-        stored_logits, stored_pooled = finetune.scores(classifier, store["trunk"])
-        base_logits, base_pooled = finetune.scores(base.keras_part("classifier"), store["trunk"])
         before = sigmoid(base_logits / float(base.card["calibration"]["temperature"]))
         after = sigmoid(stored_logits / temperature)
         carry = functools.partial(carried, before, after)
@@ -299,6 +303,20 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
             reference["look"] = shift.site_look(base_look, site.thumbs, "this site", patients, y)
     card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier), shift=reference)
     return card
+
+
+def _temperature(site_logits, y, stored_logits, store) -> float:
+    """The adapted network's temperature. A site's few dozen films, its two classes often from two
+    collections, are told apart perfectly, and then the smaller the temperature the better: it fell
+    to the search's floor and made every P 0 or 1. The training sources' stored validation films
+    (rehearsed, never fitted on by the base model), which the network still errs on at times,
+    share the fit at equal weight with the site's."""
+    kept = store["splits"] != "train"
+    stored_y = store["labels"][kept].astype(np.float64)
+    if not len(stored_y):
+        return fit_temperature(site_logits, y)
+    weights = np.concatenate([np.full(len(y), 0.5 / len(y)), np.full(len(stored_y), 0.5 / len(stored_y))])
+    return fit_temperature(np.concatenate([site_logits, stored_logits[kept]]), np.concatenate([y, stored_y]), weights)
 
 
 def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_SENSITIVITY, carry=None) -> dict:
