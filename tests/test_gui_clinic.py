@@ -339,3 +339,21 @@ def test_the_about_page_shows_what_adapting_did_to_the_base_models_own_test_film
     after = page.index("test films (unseen patients of the training sources)")
     assert "0.981" in page[after:page.index("the model it was adapted from, on the same films", after)]
     assert "0.973" in page[after:] and "the model it was adapted from: test films" not in page
+
+
+def test_counts_in_the_window_read_as_english_not_with_brackets_in_any_language_without_its_own_words(qtbot):
+    # "1 row(s) taken off the list" read as a half-finished sentence; a German desktop gets the English words.
+    from PySide6.QtWidgets import QApplication
+
+    from covidxray_desktop.gui.app import install_translations
+
+    app = QApplication.instance()
+    for language in ("en_GB", "de_DE"):
+        translators = install_translations(app, language)
+        try:
+            one = app.translate("MainWindow", "%n film(s) again", "", 1)
+            many = app.translate("MainWindow", "Exported %n row(s) to %1", "", 12)
+            assert (one, many) == ("1 film again", "Exported 12 rows to %1"), language
+        finally:
+            for t in translators:
+                app.removeTranslator(t)

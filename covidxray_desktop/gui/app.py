@@ -33,7 +33,9 @@ def install_translations(app, language: str | None) -> list:
     kept = []
     for name, folder in (("covidxray", str(I18N)), ("qtbase", QLibraryInfo.path(QLibraryInfo.TranslationsPath))):
         translator = QTranslator(app)
-        if translator.load(locale, name, "_", folder):
+        # A language we have no words for reads English, with English plurals ("1 row", not "1 row(s)").
+        if translator.load(locale, name, "_", folder) or (name == "covidxray"
+                                                           and translator.load(f"{name}_en", folder)):
             app.installTranslator(translator)
             kept.append(translator)
     return kept

@@ -16,7 +16,7 @@ _FIELDS = re.compile(r"\{(\w+)\}")
 
 
 def available() -> list:
-    return ["en"] + sorted(p.stem.split("_", 1)[1] for p in FOLDER.glob("covidxray_*.ts"))
+    return ["en"] + sorted({p.stem.split("_", 1)[1] for p in FOLDER.glob("covidxray_*.ts")} - {"en"})
 
 
 def require(language: str | None) -> None:
