@@ -206,3 +206,23 @@ def test_a_chart_with_chinese_labels_prints_them_in_the_shipped_chinese_font(tmp
     ImageDraw.Draw(words).text((0, 0), "敏感度", fill=0, font=_chinese())
     drawn = chart[40 - 22:40 - 22 + 24, 8:8 + 80]
     assert np.abs(drawn.astype(int) - np.asarray(words, int)).mean() < np.abs(drawn.astype(int) - np.asarray(boxes, int)).mean()
+
+
+def test_the_shift_tests_p_value_on_the_report_says_what_it_is_and_where_a_warning_starts(tmp_path):
+    # "(p = 1)" at the end of a sentence about the films meant nothing to the doctor reading it.
+    calm = {"tested": True, "detected": False, "p_value": 0.87, "message": "no shift"}
+    from covidxray_desktop.model.shift import ADVICE, MESSAGES
+
+    alarm = {"tested": True, "detected": True, "p_value": 0.0031,
+             "message": f"{MESSAGES[('covid',)]} {ADVICE}"}
+    for language, said, warned in (
+            (None, "(batch shift test: p = 0.87; it warns below 0.02).", "(shift test: p = 0.0031; it warns below 0.02)"),
+            ("zh_CN", "（批次偏移检验：p = 0.87；低于 0.02 时发出警告）。", "（偏移检验：p = 0.0031；低于 0.02 时发出警告）")):
+        for shift, words in ((calm, said), (alarm, warned)):
+            pdf = tmp_path / f"r-{language}.pdf"
+            pdf_report.write(pdf, rows(2), {}, summary={"files": 2, "shift": shift}, tr=translator(language, "Report"),
+                             message_tr=message_translator(language))
+            lines = text_of(pdf)[0].splitlines()
+            text = ("" if language else " ").join(lines)  # Chinese breaks between characters, English at spaces
+            assert words in text and text.count("p = ") == 1, (language, text)
+            assert not [line for line in lines if line[:1] in "，。；：、！？）"], lines  # as Chinese is set

@@ -177,15 +177,30 @@ class Page:
         return pieces + [piece] if piece else pieces
 
 
+# Chinese typesetting: these never begin a line, and these never end one.
+_NO_LINE_START = "，。；：、！？）」』】》〉”’…"
+_NO_LINE_END = "（「『【《〈“‘"
+
+
 def _words(text: str) -> list:
-    """Words with their spaces; CJK text breaks between any two characters."""
+    """Words with their spaces; CJK text breaks between any two characters, but not before its
+    closing punctuation or after its opening one."""
     out, word = [], ""
     for ch in text:
-        if ord(ch) > 0x2E80:
+        if ch in _NO_LINE_START and (word or out):
             if word:
+                word += ch
+            else:
+                out[-1] += ch
+        elif ord(ch) > 0x2E80:
+            if word and word[-1] not in _NO_LINE_END:
                 out.append(word)
                 word = ""
-            out.append(ch)
+            if ch in _NO_LINE_END:
+                word += ch
+            else:
+                out.append(word + ch)
+                word = ""
         elif ch == " ":
             out.append(word + " ")
             word = ""

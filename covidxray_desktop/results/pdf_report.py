@@ -17,6 +17,7 @@ from PIL import Image
 
 from covidxray_desktop.files import display_name, display_path, replace_atomic
 from covidxray_desktop.model.calibration import probability, stated
+from covidxray_desktop.model.shift import ALPHA
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
@@ -168,11 +169,15 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
         if not shift.get("tested"):
             continue
         y -= 2
-        text = (message_tr(shift["message"]) if shift.get("detected")
-                else tr("The films look like the ones the model was checked on (batch shift test)."))
+        # The p-value says nothing to a reader without what it is and where the warning starts.
+        numbers = (f"{shift['p_value']:.3g}", f"{shift.get('alpha', ALPHA):g}")
+        text = (message_tr(shift["message"]) + " " + tr("(shift test: p = {0}; it warns below {1})").format(*numbers)
+                if shift.get("detected") else
+                tr("The films look like the ones the model was checked on (batch shift test: p = {0}; it warns "
+                   "below {1}).").format(*numbers))
         if one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
-        y = page.text(page.margin, y, text + f" (p = {shift['p_value']:.3g})", size=10, bold=shift.get("detected"),
+        y = page.text(page.margin, y, text, size=10, bold=shift.get("detected"),
                       colour=(0.7, 0.1, 0.05) if shift.get("detected") else (0, 0, 0))
     page.y = y - 16  # the table header is drawn on its baseline: room for its height
     _film_list(page, results, titles, models, thresholds, len(used) > 1)

@@ -1003,8 +1003,12 @@
       <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
     </message>
     <message>
-      <source>The films look like the ones the model was checked on (batch shift test).</source>
-      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验）。</translation>
+      <source>The films look like the ones the model was checked on (batch shift test: p = {0}; it warns below {1}).</source>
+      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验：p = {0}；低于 {1} 时发出警告）。</translation>
+    </message>
+    <message>
+      <source>(shift test: p = {0}; it warns below {1})</source>
+      <translation>（偏移检验：p = {0}；低于 {1} 时发出警告）</translation>
     </message>
     <message>
       <source>Chest X-ray report: summary (continued)</source>
