@@ -226,3 +226,18 @@ def test_the_shift_tests_p_value_on_the_report_says_what_it_is_and_where_a_warni
             text = ("" if language else " ").join(lines)  # Chinese breaks between characters, English at spaces
             assert words in text and text.count("p = ") == 1, (language, text)
             assert not [line for line in lines if line[:1] in "，。；：、！？）"], lines  # as Chinese is set
+
+
+def test_a_summary_never_leaves_one_film_alone_on_its_last_page(tmp_path):
+    # On Letter paper a batch of one film more than a page holds put that film alone under a new heading.
+    for country in ("US", "DE"):
+        spilled = []
+        for n in range(44, 62):
+            pdf = tmp_path / f"r-{country}-{n}.pdf"
+            films = [r.with_changes(status="error", p_covid=None, message="unreadable") for r in rows(n)]
+            pdf_report.write(pdf, films, {}, country=country, compact=True)
+            summaries = [page for page in text_of(pdf) if "summary" in page]
+            counts = [page.count(".dcm") for page in summaries]
+            assert sum(counts) == n
+            spilled += counts[1:]
+        assert spilled and min(spilled) >= 2, (country, spilled)

@@ -202,6 +202,8 @@ def _film_list(page, results, titles, models, thresholds, several_models: bool) 
             f.draw(page.c, x, y, head, 9, True)
         y -= 14
         fit = int((y - m) // 13)
+        if len(rows) - fit == 1 and fit > 2:  # never one film alone under a "(continued)" heading
+            fit -= 1
         for i, (r, title) in rows[:fit]:
             label = r.label(thresholds(r))
             cells = [f.fit(f"{i}. {title}", film_w, 9),
