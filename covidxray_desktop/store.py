@@ -20,7 +20,7 @@ from covidxray_desktop.errors import CovidXrayError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
 TABLES = {"results", "queue", "models", "batches"}
 _RESULTS = """
@@ -81,6 +81,10 @@ ALTER TABLE results ADD COLUMN operating_point TEXT;
     # The film's thumbnail, for the shift test's look part (model/look.py).
     6: """
 ALTER TABLE results ADD COLUMN look BLOB;
+""",
+    # 0: taken off the window's list (Delete, Clear the list): kept, but not shown there at the next start.
+    7: """
+ALTER TABLE results ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
 """,
 }
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + tuple(c for c in STORED if c != "path"))
@@ -262,12 +266,13 @@ class Store:
                       heat=result.heat.to_bytes() if result.heat is not None else None,
                       features=None if result.features is None else np.asarray(result.features, np.float16).tobytes(),
                       look=None if result.look is None else np.asarray(result.look, np.float16).tobytes(),
-                      seconds=round(result.seconds, 4), batch=result.batch)
+                      seconds=round(result.seconds, 4), batch=result.batch, listed=1)
         if result.reused:
             values["created_at"] = now()
         names, marks = ", ".join(values), ", ".join("?" * len(values))
         if result.reused:
-            relabel = ", ".join(f"{c} = excluded.{c}" for c in ("threshold", "operating_point", "batch", "created_at"))
+            relabel = ", ".join(f"{c} = excluded.{c}"
+                                for c in ("threshold", "operating_point", "batch", "created_at", "listed"))
             self._write(f"INSERT INTO results ({names}) VALUES ({marks}) "
                         f"ON CONFLICT (sha256, model_hash, path) DO UPDATE SET {relabel}", tuple(values.values()))
         else:
@@ -288,12 +293,23 @@ class Store:
         return sum(n for (n,) in self._read_in("SELECT COUNT(DISTINCT path_raw) FROM results WHERE path_raw IN ({})",
                                                raw))
 
-    def history(self, since: str | None = None) -> list[Result]:
-        """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it)."""
+    def history(self, since: str | None = None, listed: bool = False) -> list[Result]:
+        """Stored results, oldest first; `since` a YYYY-MM-DD date (recorded on or after it);
+        `listed`: only those not taken off the window's list."""
         day = parse_day(since) if since else "0000-01-01"
         rows = self._read(f"SELECT {_SHOWN} FROM results WHERE date(created_at) >= date(?) "
-                          f"ORDER BY created_at, path", (day,))
+                          f"{'AND listed = 1 ' if listed else ''}ORDER BY created_at, path", (day,))
         return [_result(r) for r in rows]
+
+    def unlist(self, results) -> None:
+        """Take these results off the window's list for good (they stay stored, and come back on
+        it when their film is classified or dropped again)."""
+        keys = [(r.sha256, r.model_hash, r.shown_path) for r in results if r.sha256]
+        try:
+            with self.db:
+                self.db.executemany("UPDATE results SET listed = 0 WHERE sha256=? AND model_hash=? AND path=?", keys)
+        except sqlite3.DatabaseError as exc:
+            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
 
     def forget(self, before: str) -> int:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the

@@ -73,7 +73,7 @@ def main(data: str, out: str, language: str = "en") -> int:
         window.grab().save(str(out / "running.png"))
         wait(app, lambda: not window.queue.busy(), 300)
         window.queue_panel.clear_button.click()
-        window.results.clear_all()
+        window.results.remove(list(window.results.rows))
     window.enqueue([ward])
     wait(app, lambda: not window.queue.busy() and window.results.rowCount() >= len(films), 300)
     wait(app, lambda: False, 1.0)  # late updates (thumbnails) may still move rows

@@ -2,6 +2,7 @@
 its way said to be on its way, an unreadable file's reason once, and the rows moved from the film."""
 import pytest
 from factory import chest_like, save_png8
+from test_gui_window import make_window  # noqa: F401  (a fixture)
 from PySide6.QtCore import Qt
 
 from covidxray_desktop.gui import detail
@@ -64,25 +65,52 @@ def test_up_and_down_over_the_film_move_through_the_rows(window, qtbot, tmp_path
     assert window.table.currentIndex().row() == 1
 
 
-def test_rows_taken_off_the_list_with_delete_stay_in_the_store_and_the_next_film_is_shown(window, qtbot, tmp_path):
+def test_rows_taken_off_the_list_stay_off_it_at_the_next_start_but_stay_in_the_store(qtbot, tmp_path,
+                                                                                     make_window):
     # A morning's batch is read; staff clear the finished films off the list before the next ward's.
     for i in range(4):
         save_png8(tmp_path / f"{i}.png", chest_like(160, i))
+    window = make_window()
     window.enqueue([str(tmp_path / f"{i}.png") for i in range(4)])
     qtbot.waitUntil(lambda: window.results.rowCount() == 4 and not window.queue.busy(), timeout=120_000)
     window.table.sortByColumn(1, Qt.AscendingOrder)  # by file name
     window.table.selectRow(1)
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key_Delete)
-    names = [r.path.rsplit("/", 1)[-1] for r in window.visible_rows()]
-    assert names == ["0.png", "2.png", "3.png"]
+    assert "store keeps" in window.statusBar().currentMessage()
+    assert [r.path.rsplit("/", 1)[-1] for r in window.visible_rows()] == ["0.png", "2.png", "3.png"]
     assert window.current_row().path.endswith("2.png")  # the row below, as in a file list
     qtbot.waitUntil(lambda: "2.png" in window.viewer._caption.text().replace("\u200b", ""), timeout=60_000)
-    assert "store keeps" in window.statusBar().currentMessage()
-    assert len(window._store.history()) == 4  # taken off the list, not forgotten
+    window.queue_panel.view.setFocus()
+    qtbot.keyClick(window.queue_panel.view, Qt.Key_Delete)  # Delete in the queue is not meant for the results
+    assert window.results.rowCount() == 3
+    window.close()
 
-    window.remove_rows("all")
-    assert window.results.rowCount() == 0 and window.viewer._caption.text() == ""
-    window.enqueue([str(tmp_path / "1.png")])  # dropped again: served from the store, not run again
-    qtbot.waitUntil(lambda: window.results.rowCount() == 1 and not window.queue.busy(), timeout=120_000)
-    assert window.results.rows[0].path.endswith("1.png") and window.results.rows[0].reused
+    again = make_window()  # the next morning, the same store
+    qtbot.waitUntil(lambda: again.results.rowCount() == 3, timeout=60_000)
+    qtbot.wait(300)
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in again.results.rows) == ["0.png", "2.png", "3.png"]
+    assert len(again._store.history()) == 4  # taken off the list, not forgotten
+    again.remove_rows("all")
+    assert again.results.rowCount() == 0 and again.viewer._caption.text() == ""
+    again.enqueue([str(tmp_path / "1.png")])  # dropped again: served from the store, and listed again
+    qtbot.waitUntil(lambda: again.results.rowCount() == 1 and not again.queue.busy(), timeout=120_000)
+    assert again.results.rows[0].path.endswith("1.png") and again.results.rows[0].reused
+    assert [r.path.rsplit("/", 1)[-1] for r in again._store.history(listed=True)] == ["1.png"]
+
+
+def test_taking_a_films_newest_row_off_the_list_shows_its_older_one_under_latest_result_per_film(window):
+    old = Result("/ward/IM1.png", "ok", p_covid=0.2, threshold=0.3, model="old@1", model_hash="old",
+                 created_at="2026-12-01T08:00:00")
+    other = Result("/ward/IM2.png", "ok", p_covid=0.9, threshold=0.3, model="old@1", model_hash="old",
+                   created_at="2026-12-01T08:00:01")
+    new = old.with_changes(p_covid=0.7, model="new@1", model_hash="new", created_at="2026-12-02T08:00:00")
+    window.results.add_rows([other, old, new])
+    window.latest.setChecked(True)
+    assert [(r.path, r.model_hash) for r in window.visible_rows()] == [("/ward/IM2.png", "old"), ("/ward/IM1.png", "new")]
+    window.table.selectRow(0)
+    window.remove_rows()  # IM2 goes; the rows after it are renumbered
+    assert [(r.path, r.model_hash) for r in window.visible_rows()] == [("/ward/IM1.png", "new")]
+    window.table.selectRow(0)
+    window.remove_rows()
+    assert [(r.path, r.model_hash) for r in window.visible_rows()] == [("/ward/IM1.png", "old")]

@@ -258,7 +258,7 @@ class Engine(QObject):
             predictor.use(point, known[point]["threshold"])
 
     def _send_history(self, store):
-        rows = store.history()
+        rows = store.history(listed=True)
         for i in range(0, len(rows), 500):
             chunk = rows[i:i + 500]
             self._thumbs.extend((r.path, r.model_hash) for r in chunk)

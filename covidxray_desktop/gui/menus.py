@@ -1,4 +1,5 @@
 """The main window's menus and shortcuts."""
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
@@ -27,8 +28,9 @@ def build(w) -> None:
                           checkable=True)
     w.anonymise.setChecked(w.settings.value("anonymise", "false") in (True, "true"))
     m.addSeparator()
-    w.table.addAction(_action(w, m, tr("Remove the selected rows from the list"), lambda: w.remove_rows(),
-                              QKeySequence.Delete))
+    remove = _action(w, m, tr("Remove the selected rows from the list"), lambda: w.remove_rows(), QKeySequence.Delete)
+    remove.setShortcutContext(Qt.WidgetWithChildrenShortcut)  # Delete in the queue or a text box is theirs
+    w.table.addAction(remove)
     _action(w, m, tr("Clear the list"), lambda: w.remove_rows("all"))
     _action(w, m, tr("Forget stored results before…"), w.forget_results)
     _action(w, m, tr("Quit"), w.close, QKeySequence.Quit)

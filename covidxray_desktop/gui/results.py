@@ -245,7 +245,8 @@ class ResultsFilter(QSortFilterProxyModel):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.label, self.status, self.text = "", "", ""
-        self.latest, self._latest, self._known = False, set(), 0
+        # Rows by identity, not number: rows taken off the list renumber the ones after them.
+        self.latest, self._latest, self._known = False, set(), set()
 
     def set_filter(self, label: str | None = None, status: str | None = None, text: str | None = None,
                    latest: bool | None = None) -> None:
@@ -254,13 +255,15 @@ class ResultsFilter(QSortFilterProxyModel):
         self.status = self.status if status is None else status
         self.text = self.text if text is None else text.lower()
         self.latest = self.latest if latest is None else latest
-        self._latest = self.sourceModel().latest_rows() if self.latest else set()
-        self._known = self.sourceModel().rowCount()
+        rows = self.sourceModel().rows
+        self._latest = {id(rows[i]) for i in self.sourceModel().latest_rows()} if self.latest else set()
+        self._known = {id(r) for r in rows} if self.latest else set()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         self.filterChanged.emit()
 
     def rows_added(self) -> None:
-        """New rows may make older ones of the same film no longer the latest."""
+        """New rows may make older ones of the same film no longer the latest (and rows taken off,
+        older ones the latest again)."""
         if self.latest:
             self.set_filter()
 
@@ -270,8 +273,8 @@ class ResultsFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row, source_parent):
         model = self.sourceModel()
         row = model.rows[source_row]
-        if self.latest and source_row < self._known and source_row not in self._latest:
-            return False  # an older row of a film that has a newer one (rows beyond _known: just added)
+        if self.latest and id(row) in self._known and id(row) not in self._latest:
+            return False  # an older row of a film that has a newer one (rows not known yet: just added)
         if self.label and model.label(row) != self.label:
             return False
         if self.status and row.status != self.status:

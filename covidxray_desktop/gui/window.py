@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
+from covidxray_desktop.errors import CovidXrayError
 from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, window_parts
 from covidxray_desktop.gui.engine import Engine
 from covidxray_desktop.gui.overlays import ShiftBanner, drops_anywhere
@@ -245,14 +246,20 @@ class MainWindow(QMainWindow):
             self.enqueue([r.path for r in rows], self.tr("%n film(s) again", "", len(rows)), force=True)
 
     def remove_rows(self, scope: str = "selected") -> None:
-        """Take the selected (or all) rows off the list; the results store keeps them, and a film
-        dropped again is served from there."""
-        rows = self.results.rows if scope == "all" else self.selected_rows()
+        """Take the selected (or all) rows off the list, now and at later starts; the results store
+        keeps them, and a film dropped again is served from there and listed again."""
+        rows = list(self.results.rows if scope == "all" else self.selected_rows())
         if not rows:
+            return
+        try:
+            self._store.unlist(rows)
+        except CovidXrayError as exc:
+            QMessageBox.warning(self, self.tr("Remove from the list"), messages.translated(str(exc)))
             return
         chosen = self.table.selectionModel().selectedRows()
         at = min((i.row() for i in chosen), default=0)
-        removed = self.results.remove(list(rows))
+        removed = self.results.remove(rows)
+        self.proxy.rows_added()  # "Latest result per film": an older row of a film may be its latest now
         if self.proxy.rowCount():  # the row below the removed ones becomes the current one, as in a file list
             self.table.selectRow(min(at, self.proxy.rowCount() - 1))
         self.statusBar().showMessage(self.tr("%n row(s) taken off the list; the results store keeps them "

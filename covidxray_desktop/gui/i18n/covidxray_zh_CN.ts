@@ -138,6 +138,10 @@
       <source>Clear the list</source>
       <translation>清空列表</translation>
     </message>
+    <message>
+      <source>Remove from the list</source>
+      <translation>从列表中移除</translation>
+    </message>
     <message numerus="yes">
       <source>%n row(s) taken off the list; the results store keeps them (File › Forget stored results before… deletes them)</source>
       <translation>
