@@ -213,18 +213,21 @@ def test_the_shift_tests_p_value_on_the_report_says_what_it_is_and_where_a_warni
     calm = {"tested": True, "detected": False, "p_value": 0.87, "message": "no shift"}
     from covidxray_desktop.model.shift import ADVICE, MESSAGES
 
-    alarm = {"tested": True, "detected": True, "p_value": 0.0031,
+    alarm = {"tested": True, "detected": True, "p_value": 1e-06,
              "message": f"{MESSAGES[('covid',)]} {ADVICE}"}
     for language, said, warned in (
-            (None, "(batch shift test: p = 0.87; it warns below 0.02).", "(shift test: p = 0.0031; it warns below 0.02)"),
-            ("zh_CN", "（批次偏移检验：p = 0.87；低于 0.02 时发出警告）。", "（偏移检验：p = 0.0031；低于 0.02 时发出警告）")):
+            (None, "(batch shift test: p = 0.87; it warns below 0.02).",
+             "(batch shift test: p < 0.001; it warns below 0.02)"),
+            ("zh_CN", "（批次偏移检验：p = 0.87；低于 0.02 时发出警告）。",
+             "（批次偏移检验：p < 0.001；低于 0.02 时发出警告）")):
         for shift, words in ((calm, said), (alarm, warned)):
             pdf = tmp_path / f"r-{language}.pdf"
             pdf_report.write(pdf, rows(2), {}, summary={"files": 2, "shift": shift}, tr=translator(language, "Report"),
                              message_tr=message_translator(language))
             lines = text_of(pdf)[0].splitlines()
-            text = ("" if language else " ").join(lines)  # Chinese breaks between characters, English at spaces
-            assert words in text and text.count("p = ") == 1, (language, text)
+            text = "".join(lines).replace(" ", "")  # Chinese breaks between characters, English at spaces
+            assert words.replace(" ", "") in text and text.count("p<") + text.count("p=") == 1, (language, text)
+            assert "1e-06" not in text
             assert not [line for line in lines if line[:1] in "，。；：、！？）"], lines  # as Chinese is set
 
 

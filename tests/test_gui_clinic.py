@@ -106,7 +106,7 @@ def test_a_store_of_many_results_says_how_many_came_back_and_what_is_left_to_res
     qtbot.waitUntil(lambda: window.results.rowCount() == 523, timeout=LONG)
     assert "523 earlier result" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: getattr(window, "resume_box", None) is not None, timeout=LONG)
-    assert "4 film(s) in 1 batch(es)" in window.resume_box.text() and "3 are classified, 1 are left" in window.resume_box.text()
+    assert "films 4 (classified 3, left 1), batches 1" in window.resume_box.text()
 
 
 def test_the_queue_shows_a_thousand_films_whole_and_time_left_to_the_end(qtbot):

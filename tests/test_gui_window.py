@@ -203,7 +203,7 @@ def test_earlier_results_come_back_and_an_unfinished_queue_is_offered(make_windo
     assert "3 earlier result" in second.statusBar().currentMessage()
     qtbot.waitUntil(lambda: getattr(second, "resume_box", None) is not None, timeout=10_000)
     assert "resume" in second.resume_box.text().lower()
-    assert "3 film(s) in 1 batch(es)" in second.resume_box.text()  # films counted, not folders
+    assert "films 3 (classified" in second.resume_box.text()  # films counted, not folders
     second.enqueue([tmp_path / "day1"])  # the same films again: their rows update, none is added
     qtbot.waitUntil(lambda: not second.queue.busy(), timeout=LONG)
     assert second.results.rowCount() == 3 + sum(Path(r.path).parent.name == "never-run" for r in second.results.rows)

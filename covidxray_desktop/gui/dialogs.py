@@ -179,8 +179,8 @@ def offer_resume(w, unfinished: list):
 def _resume_box(w, unfinished: list, counted: tuple) -> QMessageBox:
     """Only once answered do the old entries leave the store, so a crash before keeps the offer."""
     films, done = counted
-    text = (w.tr("%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, "
-                 "%4 are left. Resume them? The classified ones are taken from the results store.")
+    text = (w.tr("Not finished when the app last closed: films %1 (classified %3, left %4), batches %2. "
+                 "Resume them? The classified films are taken from the results store.")
             .replace("%1", str(films)).replace("%2", str(len(unfinished))).replace("%3", str(done))
             .replace("%4", str(films - done)))
     box = QMessageBox(QMessageBox.Question, w.tr("Unfinished queue"), text, QMessageBox.Yes | QMessageBox.No, w)

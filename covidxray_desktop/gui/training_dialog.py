@@ -217,7 +217,7 @@ class TrainingDialog(QDialog):
         self._preview = result
         self.setup.fill_preview(result["counts"])
         sources = result["sources"]
-        self.preview_label.setText(self.tr("{0}; {1} source(s): {2}. Split by patient with seed {3}.").format(
+        self.preview_label.setText(self.tr("{0}; sources ({1}): {2}. Split by patient with seed {3}.").format(
             self.setup.described(result["described"]), len(sources),
             ", ".join(sources[:6]) + (" …" if len(sources) > 6 else ""),
             self.setup.seed_spin.value()))

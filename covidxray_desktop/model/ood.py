@@ -284,7 +284,7 @@ class Gate:
     def _residual(self, thumbs) -> np.ndarray:
         """Mean squared error of each thumbnail rebuilt from the principal components. They are
         orthonormal rows, so it is the thumbnail's energy less its coefficients' (no rebuilding:
-        five of these run per film)."""
+        six of these run per film)."""
         t = np.asarray(thumbs, np.float32) - self.mean
         c = t @ self.components.T
         energy = np.einsum("nd,nd->n", t, t, dtype=np.float64) - np.einsum("nk,nk->n", c, c, dtype=np.float64)

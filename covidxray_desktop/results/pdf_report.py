@@ -170,10 +170,11 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
             continue
         y -= 2
         # The p-value says nothing to a reader without what it is and where the warning starts.
-        numbers = (f"{shift['p_value']:.3g}", f"{shift.get('alpha', ALPHA):g}")
-        text = (message_tr(shift["message"]) + " " + tr("(shift test: p = {0}; it warns below {1})").format(*numbers)
-                if shift.get("detected") else
-                tr("The films look like the ones the model was checked on (batch shift test: p = {0}; it warns "
+        p_value = float(shift["p_value"])
+        numbers = ("< 0.001" if p_value < 0.001 else f"= {p_value:.3g}", f"{ALPHA:g}")
+        text = (f"{message_tr(shift['message'])} "
+                f"{tr('(batch shift test: p {0}; it warns below {1})').format(*numbers)}" if shift.get("detected") else
+                tr("The films look like the ones the model was checked on (batch shift test: p {0}; it warns "
                    "below {1}).").format(*numbers))
         if one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
@@ -202,6 +203,7 @@ def _film_list(page, results, titles, models, thresholds, several_models: bool) 
             f.draw(page.c, x, y, head, 9, True)
         y -= 14
         fit = int((y - m) // 13)
+        fit = max(fit, 1)  # at least one row a page, however tall what came before
         if len(rows) - fit == 1 and fit > 2:  # never one film alone under a "(continued)" heading
             fit -= 1
         for i, (r, title) in rows[:fit]:

@@ -531,7 +531,7 @@
       <translation>其来源模型</translation>
     </message>
     <message>
-      <source>%1 film(s) in %2 batch(es) were not finished when the app last closed: %3 are classified, %4 are left. Resume them? The classified ones are taken from the results store.</source>
+      <source>Not finished when the app last closed: films %1 (classified %3, left %4), batches %2. Resume them? The classified films are taken from the results store.</source>
       <translation>上次关闭程序时，%2 个批次中的 %1 张影像尚未完成：%3 张已分类，还剩 %4 张。是否继续？已分类的影像从结果库中取回。</translation>
     </message>
     <message>
@@ -1007,12 +1007,12 @@
       <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
     </message>
     <message>
-      <source>The films look like the ones the model was checked on (batch shift test: p = {0}; it warns below {1}).</source>
-      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验：p = {0}；低于 {1} 时发出警告）。</translation>
+      <source>The films look like the ones the model was checked on (batch shift test: p {0}; it warns below {1}).</source>
+      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验：p {0}；低于 {1} 时发出警告）。</translation>
     </message>
     <message>
-      <source>(shift test: p = {0}; it warns below {1})</source>
-      <translation>（偏移检验：p = {0}；低于 {1} 时发出警告）</translation>
+      <source>(batch shift test: p {0}; it warns below {1})</source>
+      <translation>（批次偏移检验：p {0}；低于 {1} 时发出警告）</translation>
     </message>
     <message>
       <source>Chest X-ray report: summary (continued)</source>
@@ -1458,7 +1458,7 @@
       <translation>正在统计图像…</translation>
     </message>
     <message>
-      <source>{0}; {1} source(s): {2}. Split by patient with seed {3}.</source>
+      <source>{0}; sources ({1}): {2}. Split by patient with seed {3}.</source>
       <translation>{0}；{1} 个来源：{2}。按患者划分，随机种子 {3}。</translation>
     </message>
     <message>
