@@ -308,9 +308,9 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
 def _temperature(site_logits, y, stored_logits, store) -> float:
     """The adapted network's temperature. A site's few dozen films, its two classes often from two
     collections, are told apart perfectly, and then the smaller the temperature the better: it fell
-    to the search's floor and made every P 0 or 1. The training sources' stored validation films,
-    which neither network trained on (fine-tuning rehearses the training-split ones) and which it
-    still errs on at times, share the fit at equal weight with the site's."""
+    to the search's floor and made every P 0 or 1. The training sources' stored validation films
+    (rehearsed, never fitted on by the base model), which the network still errs on at times,
+    share the fit at equal weight with the site's."""
     kept = store["splits"] != "train"
     stored_y = store["labels"][kept].astype(np.float64)
     if not len(stored_y):

@@ -3,10 +3,8 @@
 What trains is what the shipped recipe trains: blocks 14-15, the head's convolution and the
 logit (batch norm statistics stay as they are: a few dozen films cannot estimate them). The
 frozen blocks run once per augmented copy of each site film (as fit.py caches them); each batch
-is half site films, half training-split films of the rehearsal store (training sources, as the
-frozen blocks saw them), so the sources keep being seen; its validation-split films are never
-trained on, so that the adapted network's temperature and shift reference can be fitted on films
-it has not learnt (training/adapt.py); and an L2 pull towards the starting weights (L2-SP) keeps
+is half site films, half films of the rehearsal store (training sources, as the frozen blocks saw
+them), so the sources keep being seen; and an L2 pull towards the starting weights (L2-SP) keeps
 the network near what learnt those sources from thousands of films.
 """
 import time
@@ -75,12 +73,8 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
     rng = np.random.default_rng(seed)
     n, y = copies.shape[1], np.asarray(y, np.float32)
     w_site = class_weights(y)
-    splits = store.get("splits")
-    rehearsed = np.flatnonzero(np.asarray(splits) == "train") if splits is not None else []
-    rehearsed = rehearsed if len(rehearsed) else np.arange(len(store["labels"]))
     stored_y = store["labels"].astype(np.float32)
-    w_store = np.zeros(len(stored_y), np.float32)
-    w_store[rehearsed] = class_weights(stored_y[rehearsed])
+    w_store = class_weights(stored_y)
     steps = int(np.ceil(n / HALF_BATCH))
     compile_for_training(top, "efficientnet", epochs, steps, LEARNING_RATE)
     offset, history = rng.permutation(n), []
@@ -89,7 +83,7 @@ def tune(classifier, copies, y, store, epochs: int, seed: int, on_event=lambda e
         order = rng.permutation(n)
         for step in range(steps):
             idx = order[step * HALF_BATCH:(step + 1) * HALF_BATCH]
-            old = rng.choice(rehearsed, len(idx), replace=len(rehearsed) < len(idx))
+            old = rng.choice(len(stored_y), len(idx), replace=len(stored_y) < len(idx))
             x = np.concatenate([copies[(offset[idx] + epoch) % len(copies), idx], store["trunk"][old]])
             logs = top.train_on_batch(x.astype(np.float32), np.concatenate([y[idx], stored_y[old]])[:, None],
                                       sample_weight=np.concatenate([w_site[idx], w_store[old]]), return_dict=True)
