@@ -174,3 +174,33 @@ def test_a_ct_slice_in_a_lung_window_has_near_black_sharp_lungs_and_a_film_grey_
     assert ct_sharp > 2 * film_sharp  # sharp specks, not soft shadows
     empty = lung_numbers(np.stack([film]), np.zeros((1, 64, 64), bool))
     assert not empty.any()  # no lung fields: nothing to measure, the lung-shape numbers speak
+
+
+def test_a_sites_own_frontal_films_that_the_view_check_doubted_are_accepted_once_it_is_widened_to_them(
+        default_bundle, shared_data):
+    # An adapted model's gate is widened to the site's films; its view check used to be left as it was
+    # (no lung masks were passed), and after adapting on 300 films 8 of the site's other films were
+    # called "a lateral view or a CT slice". Laterals and CT slices stay refused.
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.prepare import Route, network_inputs
+
+    network = Network(default_bundle, "auto")
+    route = Route(int(default_bundle.card["input"]["size"]), default_bundle.card["preprocessing"])
+
+    def seen(paths):
+        made = [network_inputs(load(p, max_side=DECODE_SIDE).pixels, route) for p in paths]
+        first = np.stack([m[0] for m in made]).astype(np.float32)
+        thumbs = np.stack([m[1] for m in made])
+        return first, thumbs, network.forward(first)
+
+    site = _test_films(shared_data, "covid_cxnet", 40)
+    first, thumbs, forward = seen(site)
+    gate = ood.Gate.from_card(default_bundle.card["ood"])
+    scores = gate.view_scores(thumbs, forward.pooled, forward.masks, first)
+    gate.view.threshold = float(np.quantile(scores, 0.5))  # a gate that doubts half of this site's films
+    assert sum(r is not None for r in gate.assess(thumbs, forward, first)[1]) >= 15
+    gate.widen(thumbs, forward.pooled, forward.masks, first)
+    assert sum(r is not None for r in gate.assess(thumbs, forward, first)[1]) <= 1
+    others = _real(shared_data, "lateral") + _real(shared_data, "ct")
+    first, thumbs, forward = seen(others)
+    assert all(r is not None for r in gate.assess(thumbs, forward, first)[1])
