@@ -264,7 +264,7 @@ class Gate:
         the principal components clearly better, as well as 99 % of the training films and better
         than any turn of the film (an upside-down film's inverse is light below, as films are),
         and resembles the mean film. `own`, `best_turn`: as for `turned`."""
-        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), -1)
+        t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB * THUMB)
         own = self._residual(t) if own is None else own
         best = (self.best_turn(t) if best_turn is None else best_turn)[0]
         inverse = 1.0 - t
@@ -276,7 +276,7 @@ class Gate:
     def best_turn(self, thumbs) -> tuple[np.ndarray, np.ndarray]:
         """(residual, thumbnail) of each film's best-fitting quarter turn, half turn or top-to-bottom mirror."""
         t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
-        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, -1)
+        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, THUMB * THUMB)
         residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
         picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
         return residuals.min(axis=1), picked
