@@ -276,7 +276,8 @@ class Gate:
     def best_turn(self, thumbs) -> tuple[np.ndarray, np.ndarray]:
         """(residual, thumbnail) of each film's best-fitting quarter turn, half turn or top-to-bottom mirror."""
         t = np.asarray(thumbs, np.float32).reshape(len(thumbs), THUMB, THUMB)
-        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1).reshape(len(t), 4, THUMB * THUMB)
+        turns = np.stack([np.rot90(t, k, axes=(1, 2)) for k in (1, 2, 3)] + [t[:, ::-1]], axis=1)
+        turns = turns.reshape(len(t), 4, THUMB * THUMB)
         residuals = np.stack([self._residual(turns[:, k]) for k in range(4)], axis=1)
         picked = turns[np.arange(len(t)), residuals.argmin(axis=1)] if len(t) else turns[:, 0]
         return residuals.min(axis=1), picked
