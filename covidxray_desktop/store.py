@@ -304,10 +304,12 @@ class Store:
     def unlist(self, results) -> None:
         """Take these results off the window's list for good (they stay stored, and come back on
         it when their film is classified or dropped again)."""
-        keys = [(r.sha256, r.model_hash, r.shown_path) for r in results if r.sha256]
+        # The window's own key: a file overwritten under its name (a reused export name) shows its
+        # newest answer there, and its older ones must not come back in its place.
+        keys = [(r.model_hash, r.shown_path) for r in results]
         try:
             with self.db:
-                self.db.executemany("UPDATE results SET listed = 0 WHERE sha256=? AND model_hash=? AND path=?", keys)
+                self.db.executemany("UPDATE results SET listed = 0 WHERE model_hash=? AND path=?", keys)
         except sqlite3.DatabaseError as exc:
             raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
 

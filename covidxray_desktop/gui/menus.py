@@ -31,7 +31,7 @@ def build(w) -> None:
     remove = _action(w, m, tr("Remove the selected rows from the list"), lambda: w.remove_rows(), QKeySequence.Delete)
     remove.setShortcutContext(Qt.WidgetWithChildrenShortcut)  # Delete in the queue or a text box is theirs
     w.table.addAction(remove)
-    _action(w, m, tr("Clear the list"), lambda: w.remove_rows("all"))
+    _action(w, m, tr("Clear the list…"), w.clear_list)
     _action(w, m, tr("Forget stored results before…"), w.forget_results)
     _action(w, m, tr("Quit"), w.close, QKeySequence.Quit)
 

@@ -245,6 +245,16 @@ class MainWindow(QMainWindow):
         if rows and self.model_info:
             self.enqueue([r.path for r in rows], self.tr("%n film(s) again", "", len(rows)), force=True)
 
+    def clear_list(self) -> None:
+        """Every row off the list, once the user agrees (the stored results stay)."""
+        n = self.results.rowCount()
+        if n and QMessageBox.question(
+                self, self.tr("Clear the list"),
+                self.tr("Take all %n row(s) off the list, including those the filter hides? The results store "
+                        "keeps them (covidxray history lists them); a film dropped again comes back.", "", n)
+        ) == QMessageBox.Yes:
+            self.remove_rows("all")
+
     def remove_rows(self, scope: str = "selected") -> None:
         """Take the selected (or all) rows off the list, now and at later starts; the results store
         keeps them, and a film dropped again is served from there and listed again."""

@@ -48,6 +48,7 @@ TURN_GAIN, TURN_TYPICAL, TURN_OWN, TURN_LIKENESS = 0.3, 0.99, 0.5, 0.45
 # Real films' inverses correlate with it at most 0.11 (one negative among the RSNA training films aside);
 # the test films written as negatives, 0.13 to 0.9, 625 of 628 above this.
 NEGATIVE_LIKENESS = 0.3
+WIDEN_KEEPS = 2  # widening the view check to a site's films, at least this many of them stay below it
 MIN_BALANCE = 0.4  # the smaller lung field's area over the larger one's
 MAX_GAP = 0.25  # lung across the middle column, over the fullest column: a lateral view's single field
 MIN_SIDE = 0.02  # each lung field at least this share of the film
@@ -174,11 +175,15 @@ class Gate:
             self.maha_q = np.maximum(self.maha_q, np.quantile(maha, self.levels))
             self.pca_limit = max(self.pca_limit, float(pca.max()) * APPEARANCE_FACTOR)
             self.stats.update(maha_quantiles=self.maha_q, pca_limit=self.pca_limit)
+        masks = masks if self.checks_lungs else None  # as `assess` reads them
         if len(maha) and self.view is not None and (first is not None or not self.view.needs_film) \
                 and (masks is not None or not self.checks_lungs):
-            scores = self.view_scores(thumbs, pooled, masks, first)
+            scores = np.sort(self.view_scores(thumbs, pooled, masks, first))
             tail = float(self.view.block.get("frontal_tail", 0.01))
-            self.view.threshold = min(self.view.threshold, float(np.quantile(scores, tail)))
+            # At least the site's two lowest films stay below: a stray lateral view or CT slice among
+            # a few dozen films must not open the gate to its kind.
+            self.view.threshold = min(self.view.threshold, float(scores[min(len(scores) - 1,
+                                                                           max(WIDEN_KEEPS, int(tail * len(scores))))]))
             self.view.block["threshold"] = self.view.threshold
             self.stats["view"] = self.view.to_card()
 

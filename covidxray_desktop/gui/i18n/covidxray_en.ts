@@ -4,6 +4,13 @@
   <context>
     <name>MainWindow</name>
     <message numerus="yes">
+      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</source>
+      <translation>
+        <numerusform>Take the %n row off the list, even if the filter hides it? The results store keeps it (covidxray history lists it); a film dropped again comes back.</numerusform>
+        <numerusform>Take all %n rows off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
       <source>%n row(s) taken off the list; the results store keeps them (File › Forget stored results before… deletes them)</source>
       <translation>
         <numerusform>%n row taken off the list; the results store keeps it (File › Forget stored results before… deletes it)</numerusform>

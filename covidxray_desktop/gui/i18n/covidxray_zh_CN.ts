@@ -135,6 +135,16 @@
       <translation>从列表中移除所选行</translation>
     </message>
     <message>
+      <source>Clear the list…</source>
+      <translation>清空列表…</translation>
+    </message>
+    <message numerus="yes">
+      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</source>
+      <translation>
+        <numerusform>要从列表中移除全部 %n 行（包括被筛选隐藏的行）吗？结果库仍保留它们（covidxray history 可列出）；再次拖入的影像会重新出现。</numerusform>
+      </translation>
+    </message>
+    <message>
       <source>Clear the list</source>
       <translation>清空列表</translation>
     </message>
