@@ -304,8 +304,7 @@ class Store:
     def unlist(self, results) -> None:
         """Take these results off the window's list for good (they stay stored, and come back on
         it when their film is classified or dropped again)."""
-        # The window's own key: a file overwritten under its name (a reused export name) shows its
-        # newest answer there, and its older ones must not come back in its place.
+        # The window's key: a file overwritten under its name must not come back with an older answer.
         keys = [(r.model_hash, r.shown_path) for r in results]
         try:
             with self.db:

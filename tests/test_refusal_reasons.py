@@ -3,6 +3,7 @@
 One story per reason: an input that truly has the problem gets that reason, and the same or a
 similar real frontal film does not."""
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -196,6 +197,7 @@ def test_a_sites_own_frontal_films_that_the_view_check_doubted_are_accepted_once
     others = _real(shared_data, "lateral") + _real(shared_data, "ct")
     site = _test_films(shared_data, "covid_cxnet", 40) + others[:1]  # a stray lateral view in the site's folder
     first, thumbs, forward = seen(site)
+    card = json.dumps(default_bundle.card["ood"], sort_keys=True)
     gate = ood.Gate.from_card(default_bundle.card["ood"])
     scores = gate.view_scores(thumbs, forward.pooled, forward.masks, first)
     gate.view.threshold = float(np.quantile(scores[:-1], 0.5))  # a gate that doubts half of this site's films
@@ -203,5 +205,7 @@ def test_a_sites_own_frontal_films_that_the_view_check_doubted_are_accepted_once
     gate.widen(thumbs, forward.pooled, forward.masks, first)
     reasons = gate.assess(thumbs, forward, first)[1]
     assert sum(r is not None for r in reasons) <= ood.WIDEN_KEEPS and reasons[-1] is not None
+    # The card it was read from is untouched: the model in use keeps refusing what it refused.
+    assert json.dumps(default_bundle.card["ood"], sort_keys=True) == card
     first, thumbs, forward = seen(others)
     assert all(r is not None for r in gate.assess(thumbs, forward, first)[1])

@@ -107,7 +107,7 @@ def lung_problem(mask: np.ndarray) -> bool:
 
 class Gate:
     def __init__(self, stats: dict):
-        self.stats = stats
+        self.stats = dict(stats)  # its own: widening or moving this gate never edits the card it came from
         self.mean = np.asarray(stats["pca_mean"], np.float32)
         self.components = np.asarray(stats["pca_components"], np.float32)
         self.class_means = np.asarray(stats["feature_means"], np.float64)

@@ -157,7 +157,7 @@ def _shape_numbers(mask) -> list:
 
 class ViewCheck:
     def __init__(self, block: dict):
-        self.block = block
+        self.block = dict(block)  # its own: widening one gate never edits the card it was read from
         self.mean = np.asarray(block["mean"], np.float64)
         self.scale = np.asarray(block["scale"], np.float64)
         self.weights = np.asarray(block["weights"], np.float64)
