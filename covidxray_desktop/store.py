@@ -189,10 +189,11 @@ class Store:
         finally:
             self.db.isolation_level = level
 
-    def _write(self, sql: str, args=()) -> sqlite3.Cursor:
+    def _write(self, sql: str, args=(), many: bool = False) -> sqlite3.Cursor:
+        """One statement, or with `many` one per row of `args`, in one transaction."""
         try:
             with self.db:
-                return self.db.execute(sql, args)
+                return (self.db.executemany if many else self.db.execute)(sql, args)
         except sqlite3.DatabaseError as exc:  # locked, full disk, or damaged since it was opened
             raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
 
@@ -305,12 +306,8 @@ class Store:
         """Take these results off the window's list for good (they stay stored, and come back on
         it when their film is classified or dropped again)."""
         # The window's key: a file overwritten under its name must not come back with an older answer.
-        keys = [(r.model_hash, r.shown_path) for r in results]
-        try:
-            with self.db:
-                self.db.executemany("UPDATE results SET listed = 0 WHERE model_hash=? AND path=?", keys)
-        except sqlite3.DatabaseError as exc:
-            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
+        self._write("UPDATE results SET listed = 0 WHERE model_hash=? AND path=?",
+                    [(r.model_hash, r.shown_path) for r in results], many=True)
 
     def forget(self, before: str) -> int:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the

@@ -246,7 +246,7 @@ class ResultsFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.label, self.status, self.text = "", "", ""
         # Rows by identity, not number: rows taken off the list renumber the ones after them.
-        self.latest, self._latest, self._known = False, set(), {}
+        self.latest, self._older = False, {}
 
     def set_filter(self, label: str | None = None, status: str | None = None, text: str | None = None,
                    latest: bool | None = None) -> None:
@@ -255,9 +255,10 @@ class ResultsFilter(QSortFilterProxyModel):
         self.status = self.status if status is None else status
         self.text = self.text if text is None else text.lower()
         self.latest = self.latest if latest is None else latest
-        rows = self.sourceModel().rows
-        self._latest = {id(rows[i]) for i in self.sourceModel().latest_rows()} if self.latest else set()
-        self._known = {id(r): r for r in rows} if self.latest else {}  # the rows held: their ids stay theirs
+        self._older = {}
+        if self.latest:  # the older rows themselves are held, so that their ids stay theirs
+            newest = self.sourceModel().latest_rows()
+            self._older = {id(r): r for i, r in enumerate(self.sourceModel().rows) if i not in newest}
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         self.filterChanged.emit()
 
@@ -273,8 +274,8 @@ class ResultsFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row, source_parent):
         model = self.sourceModel()
         row = model.rows[source_row]
-        if self.latest and self._known.get(id(row)) is row and id(row) not in self._latest:
-            return False  # an older row of a film that has a newer one (rows not known yet: just added)
+        if self.latest and self._older.get(id(row)) is row:
+            return False  # an older row of a film that has a newer one (rows added since: not yet known)
         if self.label and model.label(row) != self.label:
             return False
         if self.status and row.status != self.status:

@@ -172,10 +172,12 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
         # The p-value says nothing to a reader without what it is and where the warning starts.
         p_value = float(shift["p_value"])
         numbers = ("< 0.001" if p_value < 0.001 else f"= {p_value:.3g}", f"{ALPHA:g}")
-        text = (f"{message_tr(shift['message'])} "
-                f"{tr('(batch shift test: p {0}; it warns below {1})').format(*numbers)}" if shift.get("detected") else
-                tr("The films look like the ones the model was checked on (batch shift test: p {0}; it warns "
-                   "below {1}).").format(*numbers))
+        if shift.get("detected"):
+            said = tr("(batch shift test: p {0}; it warns below {1})").format(*numbers)
+            text = f"{message_tr(shift['message'])} {said}"
+        else:
+            text = tr("The films look like the ones the model was checked on (batch shift test: p {0}; it warns "
+                      "below {1}).").format(*numbers)
         if one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
         y = page.text(page.margin, y, text, size=10, bold=shift.get("detected"),
