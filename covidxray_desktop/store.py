@@ -304,10 +304,16 @@ class Store:
 
     def unlist(self, results) -> None:
         """Take these results off the window's list for good (they stay stored, and come back on
-        it when their film is classified or dropped again)."""
+        it when their film is classified or dropped again, or with `relist`)."""
         # The window's key: a file overwritten under its name must not come back with an older answer.
         self._write("UPDATE results SET listed = 0 WHERE model_hash=? AND path=?",
                     [(r.model_hash, r.shown_path) for r in results], many=True)
+
+    def relist(self) -> list[Result]:
+        """Every result taken off the window's list put back on it; returns them, oldest first."""
+        rows = self._read(f"SELECT {_SHOWN} FROM results WHERE listed = 0 ORDER BY created_at, path")
+        self._write("UPDATE results SET listed = 1 WHERE listed = 0")
+        return [_result(r) for r in rows]
 
     def forget(self, before: str) -> int:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the
@@ -379,16 +385,12 @@ def _result(row) -> Result:
         return Result(shown, "error", message=f"{display_name(shown)}: this stored result is damaged ({exc}); it "
                                               f"is shown without its answer.",
                       created_at=str(values.get("created_at") or ""), reused=True)
-    if features:
-        try:
-            result.features = np.frombuffer(features, np.float16).astype(np.float32)
-        except (ValueError, TypeError):
-            result.features = None  # the shift test goes without this film
-    if look:
-        try:
-            result.look = np.frombuffer(look, np.float16).astype(np.float32)
-        except (ValueError, TypeError):
-            result.look = None  # the look part goes without this film (batch.Summary also leaves out a damaged one)
+    for name, blob in (("features", features), ("look", look)):
+        if blob:
+            try:
+                setattr(result, name, np.frombuffer(blob, np.float16).astype(np.float32))
+            except (ValueError, TypeError):
+                setattr(result, name, None)  # the shift test's part goes without this film (so does batch.Summary)
     if heat:
         try:
             result.heat = HeatMap.from_bytes(heat)

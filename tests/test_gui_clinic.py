@@ -353,7 +353,8 @@ def test_counts_in_the_window_read_as_english_not_with_brackets_in_any_language_
         try:
             one = app.translate("MainWindow", "%n film(s) again", "", 1)
             many = app.translate("MainWindow", "Exported %n row(s) to %1", "", 12)
-            assert (one, many) == ("1 film again", "Exported 12 rows to %1"), language
+            back = app.translate("MainWindow", "%n row(s) put back on the list", "", 3)
+            assert (one, many, back) == ("1 film again", "Exported 12 rows to %1", "3 rows put back on the list"), language
         finally:
             for t in translators:
                 app.removeTranslator(t)

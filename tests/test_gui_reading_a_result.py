@@ -99,6 +99,42 @@ def test_rows_taken_off_the_list_stay_off_it_at_the_next_start_but_stay_in_the_s
     assert [r.path.rsplit("/", 1)[-1] for r in again._store.history(listed=True)] == ["1.png"]
 
 
+def test_rows_cleared_by_mistake_are_put_back_on_the_list_from_the_file_menu(qtbot, tmp_path, make_window):
+    for i in range(3):
+        save_png8(tmp_path / f"{i}.png", chest_like(160, i))
+    window = make_window()
+    window.enqueue([str(tmp_path / f"{i}.png") for i in range(3)])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 3 and not window.queue.busy(), timeout=120_000)
+    put_back = next(a for a in window.menuBar().actions()[0].menu().actions() if "back on the list" in a.text())
+    put_back.trigger()  # nothing was removed yet: it says so
+    qtbot.waitUntil(lambda: "nothing to put back" in window.statusBar().currentMessage(), timeout=60_000)
+    window.remove_rows("all")  # the wrong ward's list was cleared
+    assert window.results.rowCount() == 0
+    put_back.trigger()
+    qtbot.waitUntil(lambda: window.results.rowCount() == 3, timeout=60_000)
+    assert "3 row" in window.statusBar().currentMessage() and "put back" in window.statusBar().currentMessage()
+    assert all(r.p_covid is not None for r in window.results.rows)
+    window.close()
+
+    again = make_window()  # and they stay back at the next start
+    qtbot.waitUntil(lambda: again.results.rowCount() == 3, timeout=60_000)
+    assert len(again._store.history(listed=True)) == 3
+
+
+def test_a_store_that_cannot_be_written_when_rows_are_put_back_is_said_in_words(qtbot, window, monkeypatch):
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.store import Store
+
+    def locked(self):
+        raise CovidXrayError("results.sqlite3: the results store cannot be written (database is locked).")
+    monkeypatch.setattr(Store, "relist", locked)
+    window.relist()
+    qtbot.waitUntil(lambda: getattr(window, "problem_box", None) is not None and window.problem_box.isVisible(),
+                    timeout=60_000)
+    assert window.problem_box.text() == "results.sqlite3: the results store cannot be written (database is locked)."
+    window.problem_box.close()
+
+
 def test_taking_a_films_newest_row_off_the_list_shows_its_older_one_under_latest_result_per_film(window):
     old = Result("/ward/IM1.png", "ok", p_covid=0.2, threshold=0.3, model="old@1", model_hash="old",
                  created_at="2026-12-01T08:00:00")

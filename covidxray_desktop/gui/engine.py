@@ -35,7 +35,7 @@ class Engine(QObject):
     modelLoading = Signal(str)  # what the model load is doing now
     modelLoaded = Signal(object)  # a dict: ident, hash, path, threshold, card, points, default_point
     modelFailed = Signal(str)
-    rowsReady = Signal(int, list)  # entry id (0: earlier results), Results
+    rowsReady = Signal(int, list)  # entry id (0: earlier results, -1: put back on the list), Results
     progress = Signal(int, int, int, float)  # entry id, done, total, images/s
     entryState = Signal(int, str)
     entryFiles = Signal(int, int, list)  # entry id, files to classify, [(path, reason)] skipped
@@ -51,7 +51,7 @@ class Engine(QObject):
         self.db_path = db_path
         self._wake = threading.Condition()
         self._entries: dict[int, Entry] = {}
-        self._model_request, self._detail, self._history = None, None, False
+        self._model_request, self._detail, self._history, self._relist = None, None, False, False
         self._exports = []
         self._thumbs = deque()  # (path, model hash) of rows taken from the store: pictures drawn when idle
         self._stop = False
@@ -74,6 +74,10 @@ class Engine(QObject):
 
     def load_history(self) -> None:
         self._ask(lambda: setattr(self, "_history", True))
+
+    def relist(self) -> None:
+        """Put every row taken off the list back on it; they come as rowsReady(-1, ...), at least once."""
+        self._ask(lambda: setattr(self, "_relist", True))
 
     def add_entry(self, entry_id: int, paths, force: bool = False) -> None:
         """Files and folders; folders are walked here, off the GUI thread."""
@@ -131,11 +135,14 @@ class Engine(QObject):
                     model, self._model_request = self._model_request, None
                     detail, self._detail = self._detail, None
                     history, self._history = self._history, False
+                    relist, self._relist = self._relist, False
                     exports, self._exports = self._exports, []
                 if model is not None:
                     yield from self._guarded(self._load, model, store)
                 if history:
                     yield from self._guarded(self._send_history, store)
+                if relist:
+                    yield from self._guarded(self._send_history, store, True)
                 if detail is not None:
                     yield from self._guarded(self._send_detail, detail)
                 for job in exports:
@@ -170,12 +177,14 @@ class Engine(QObject):
         try:
             yield from work(*args)
         except Exception as exc:
+            from covidxray_desktop.errors import CovidXrayError
             from covidxray_desktop.logs import log
 
             log.exception("engine: %s failed", work.__name__)
             if failed is not None:
                 failed.append(exc)
-            yield ("problem", f"{type(exc).__name__}: {exc}")
+            # Our own errors are sentences for the user (a store that cannot be written...); others name their kind.
+            yield ("problem", str(exc) if isinstance(exc, CovidXrayError) else f"{type(exc).__name__}: {exc}")
 
     def _fail(self, entry: Entry) -> None:
         if entry.rows is not None:
@@ -189,7 +198,7 @@ class Engine(QObject):
 
     def _has_work(self) -> bool:
         # Called under self._wake.
-        return (self._model_request is not None or self._detail is not None or self._history
+        return (self._model_request is not None or self._detail is not None or self._history or self._relist
                 or bool(self._exports) or self._next_entry() is not None or bool(self._thumbs)
                 or any(e.state != e.reported for e in self._entries.values()))
 
@@ -257,12 +266,12 @@ class Engine(QObject):
         elif point in known:
             predictor.use(point, known[point]["threshold"])
 
-    def _send_history(self, store):
-        rows = store.history(listed=True)
-        for i in range(0, len(rows), 500):
+    def _send_history(self, store, relist: bool = False):
+        rows = store.relist() if relist else store.history(listed=True)
+        for i in range(0, max(len(rows), relist), 500):  # put back: one answer even when there were none
             chunk = rows[i:i + 500]
             self._thumbs.extend((r.path, r.model_hash) for r in chunk)
-            yield ("rowsReady", 0, chunk)
+            yield ("rowsReady", -1 if relist else 0, chunk)
 
     def _send_detail(self, path: str):
         from covidxray_desktop.errors import CovidXrayError

@@ -32,6 +32,7 @@ def build(w) -> None:
     remove.setShortcutContext(Qt.WidgetWithChildrenShortcut)  # Delete in the queue or a text box is theirs
     w.table.addAction(remove)
     _action(w, m, tr("Clear the list…"), w.clear_list)
+    _action(w, m, tr("Put removed rows back on the list"), w.relist)
     _action(w, m, tr("Forget stored results before…"), w.forget_results)
     _action(w, m, tr("Quit"), w.close, QKeySequence.Quit)
 

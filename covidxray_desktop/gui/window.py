@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
             self._resume_count = dialogs.offer_resume(self, unfinished)
 
     def _problem(self, message: str) -> None:
+        message = messages.translated(message)
         self.problem_box = QMessageBox(QMessageBox.Warning, self.tr("Something went wrong"), message, parent=self)
         self.problem_box.open()
         if any(e["state"] == "failed" for e in self.queue.entries):  # a batch it could not go on with
@@ -172,7 +173,12 @@ class MainWindow(QMainWindow):
         first = self.results.rowCount() == 0
         self.results.add_rows(rows)
         self.proxy.rows_added()
-        if entry_id == 0:
+        if entry_id == -1:  # put back on the list (File menu): they come in chunks, say the whole count
+            self._relisted += len(rows)
+            self.statusBar().showMessage(self.tr("%n row(s) put back on the list", "", self._relisted) if self._relisted
+                                         else self.tr("No row was taken off the list; there is nothing to put back."),
+                                         10000)
+        elif entry_id == 0:
             self.models = self._store.models()
             self._earlier = getattr(self, "_earlier", 0) + len(rows)  # they come in chunks: say the whole count
             self.statusBar().showMessage(self.tr("%n earlier result(s) loaded from the results store", "",
@@ -251,9 +257,14 @@ class MainWindow(QMainWindow):
         if n and QMessageBox.question(
                 self, self.tr("Clear the list"),
                 self.tr("Take all %n row(s) off the list, including those the filter hides? The results store "
-                        "keeps them (covidxray history lists them); a film dropped again comes back.", "", n)
+                        "keeps them; File › Put removed rows back on the list brings them back.", "", n)
         ) == QMessageBox.Yes:
             self.remove_rows("all")
+
+    def relist(self) -> None:
+        """Every row taken off the list back on it, at once and at later starts."""
+        self._relisted = 0
+        self.engine.relist()
 
     def remove_rows(self, scope: str = "selected") -> None:
         """Take the selected (or all) rows off the list, now and at later starts; the results store

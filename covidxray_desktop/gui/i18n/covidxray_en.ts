@@ -4,10 +4,17 @@
   <context>
     <name>MainWindow</name>
     <message numerus="yes">
-      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</source>
+      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them; File › Put removed rows back on the list brings them back.</source>
       <translation>
-        <numerusform>Take the %n row off the list, even if the filter hides it? The results store keeps it (covidxray history lists it); a film dropped again comes back.</numerusform>
-        <numerusform>Take all %n rows off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</numerusform>
+        <numerusform>Take the %n row off the list, even if the filter hides it? The results store keeps it; File › Put removed rows back on the list brings it back.</numerusform>
+        <numerusform>Take all %n rows off the list, including those the filter hides? The results store keeps them; File › Put removed rows back on the list brings them back.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>%n row(s) put back on the list</source>
+      <translation>
+        <numerusform>%n row put back on the list</numerusform>
+        <numerusform>%n rows put back on the list</numerusform>
       </translation>
     </message>
     <message numerus="yes">

@@ -139,10 +139,24 @@
       <translation>清空列表…</translation>
     </message>
     <message numerus="yes">
-      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them (covidxray history lists them); a film dropped again comes back.</source>
+      <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them; File › Put removed rows back on the list brings them back.</source>
       <translation>
-        <numerusform>要从列表中移除全部 %n 行（包括被筛选隐藏的行）吗？结果库仍保留它们（covidxray history 可列出）；再次拖入的影像会重新出现。</numerusform>
+        <numerusform>要从列表中移除全部 %n 行（包括被筛选隐藏的行）吗？结果库仍保留它们；“文件 › 将移除的行放回列表”可将其放回。</numerusform>
       </translation>
+    </message>
+    <message>
+      <source>Put removed rows back on the list</source>
+      <translation>将移除的行放回列表</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n row(s) put back on the list</source>
+      <translation>
+        <numerusform>已将 %n 行放回列表</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>No row was taken off the list; there is nothing to put back.</source>
+      <translation>没有从列表中移除过任何行，无需放回。</translation>
     </message>
     <message>
       <source>Clear the list</source>
