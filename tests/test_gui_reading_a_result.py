@@ -108,17 +108,25 @@ def test_rows_cleared_by_mistake_are_put_back_on_the_list_from_the_file_menu(qtb
     put_back = next(a for a in window.menuBar().actions()[0].menu().actions() if "back on the list" in a.text())
     put_back.trigger()  # nothing was removed yet: it says so
     qtbot.waitUntil(lambda: "nothing to put back" in window.statusBar().currentMessage(), timeout=60_000)
+    before = {r.path: r.sha256 for r in window.results.rows}
     window.remove_rows("all")  # the wrong ward's list was cleared
     assert window.results.rowCount() == 0
+    save_png8(tmp_path / "0.png", chest_like(160, 7))  # meanwhile one film is saved again under its name
+    window.enqueue([str(tmp_path / "0.png")])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 1 and not window.queue.busy(), timeout=120_000)
+    newer = window.results.rows[0]
     put_back.trigger()
     qtbot.waitUntil(lambda: window.results.rowCount() == 3, timeout=60_000)
-    assert "3 row" in window.statusBar().currentMessage() and "put back" in window.statusBar().currentMessage()
-    assert all(r.p_covid is not None for r in window.results.rows)
+    assert "2 row" in window.statusBar().currentMessage() and "put back" in window.statusBar().currentMessage()
+    shown = {r.path: r.sha256 for r in window.results.rows}
+    assert shown[newer.path] == newer.sha256 != before[newer.path]  # its old answer does not come back over it
+    assert all(shown[p] == before[p] for p in shown if p != newer.path)
     window.close()
 
-    again = make_window()  # and they stay back at the next start
+    again = make_window()  # and they stay back at the next start, the film saved again with its newer answer
     qtbot.waitUntil(lambda: again.results.rowCount() == 3, timeout=60_000)
-    assert len(again._store.history(listed=True)) == 3
+    qtbot.wait(300)
+    assert {r.path: r.sha256 for r in again.results.rows} == shown
 
 
 def test_a_store_that_cannot_be_written_when_rows_are_put_back_is_said_in_words(qtbot, window, monkeypatch):

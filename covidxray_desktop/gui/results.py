@@ -82,6 +82,10 @@ class ResultsModel(QAbstractTableModel):
             self.rows.extend(fresh)
             self.endInsertRows()
 
+    def has(self, row) -> bool:
+        """Whether a row of this file by this model is on the list."""
+        return (row.path, row.model_hash) in self._where
+
     def set_thumbnail(self, path: str, model_hash: str, picture) -> None:
         i = self._where.get((path, model_hash))
         if i is not None:

@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
     # --- results --------------------------------------------------------------------------
     def _rows_ready(self, entry_id: int, rows: list) -> None:
         first = self.results.rowCount() == 0
+        if entry_id == -1:  # a listed row of the same file and model is newer (its file changed since): it stays
+            rows = [r for r in rows if not self.results.has(r)]
         self.results.add_rows(rows)
         self.proxy.rows_added()
         if entry_id == -1:  # put back on the list (File menu): they come in chunks, say the whole count
