@@ -41,6 +41,23 @@ def _guarded(store, files, inputs, protected) -> list:
     return groups
 
 
+def _overwritten(where: str, store, files, inputs, protected) -> str | None:
+    same = _identity(where)
+    for what, paths in _guarded(store, files, inputs, protected):
+        if where in paths or (same is not None and same in {_identity(p) for p in paths}):
+            return what
+    return None
+
+
+def overwrites(target, files=(), store=None, protected=()) -> str | None:
+    """For the window, which asks for no option: what `target` is of the files an export must never
+    replace ("the results store", "a file of the model in use", "one of the input files", "an
+    image"), or None when it may be written."""
+    where = _real(target)
+    what = _overwritten(where, store, files, (), protected)
+    return what or ("an image" if os.path.isfile(where) and sniff(where) else None)
+
+
 def check(target, option: str, inputs=(), files=(), store=None, folder_output: bool = False,
           protected=(), pictures: bool = False, make_folder: bool = False) -> Path:
     """Refuse (UsageError, exit 2) an output that would overwrite or feed an input.
@@ -55,10 +72,9 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     given = os.path.abspath(os.path.expanduser(str(target)))
     if not folder_output and os.path.islink(given) and not _stream_link(given):
         raise UsageError(_link(option, shown))
-    same = _identity(where)
-    for what, paths in _guarded(store, files, inputs, protected):
-        if where in paths or (same is not None and same in {_identity(p) for p in paths}):
-            raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")
+    what = _overwritten(where, store, files, inputs, protected)
+    if what:
+        raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")
     for given in inputs:
         if not os.path.isdir(given):
             continue

@@ -258,6 +258,31 @@ def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot):
     assert len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 4
 
 
+def test_an_export_never_replaces_the_results_store_the_model_or_a_film(make_window, tmp_path, qtbot, monkeypatch,
+                                                                         own_model):
+    # The file dialog only asks "replace it?"; a tired click on results.sqlite3 must not cost every result.
+    from PySide6.QtWidgets import QMessageBox
+
+    films(tmp_path / "ward", 2)
+    window = make_window(model=str(own_model))  # a copy: were the guard to fail, the shipped model stays whole
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 2)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warned.append(text))
+    store, film = tmp_path / "results.sqlite3", Path(window.results.rows[0].path)
+    model = Path(window.model_info["files"][1])  # its card
+    kept = {p: p.read_bytes() for p in (film, model)}
+    for target, said in ((store, "results store"), (model, "model in use"), (film, "X-ray on the list")):
+        window.export_csv(str(target), scope="all")
+        window.export_pdf(str(target), scope="all")
+        assert len(warned) == 2 and all(said in w and str(target) in w for w in warned)
+        warned.clear()
+    assert all(p.read_bytes() == kept[p] for p in kept)
+    assert len(window._store.history()) == 2  # the store is still a store
+    window.export_csv(str(tmp_path / "results.csv"), scope="all")  # a plain new name is written
+    assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv")))) == 2
+
+
 def test_a_result_keeps_the_model_that_made_it(make_window, tmp_path, qtbot, tiny_bundle):
     """After switching models, old rows keep their own model's threshold and label; the model
     column says which model; selected rows can be run again with the current one."""

@@ -251,6 +251,7 @@ class Engine(QObject):
         self._apply_point()
         card = bundle.card
         yield ("modelLoaded", {"ident": bundle.ident, "hash": bundle.hash, "path": str(bundle.path),
+                               "files": [str(p) for p in bundle.files],
                                "threshold": float(card["threshold"]), "card": card,
                                "points": operating.points(card), "default_point": operating.default(card)})
 

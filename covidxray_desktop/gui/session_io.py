@@ -74,6 +74,10 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     path = path or exports.ask_path(w, title, folder, name, "CSV (*.csv)" if kind == "csv" else "PDF (*.pdf)")
     if not path:
         return
+    refused = refusal(w, path)
+    if refused:
+        QMessageBox.warning(w, title, refused)
+        return
     w.settings.setValue("last_export_folder", str(Path(path).parent))
     if anonymise:
         chosen = exports.anonymised(chosen)
@@ -90,6 +94,22 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     report_progress(w).start(len(chosen))
     w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise, summaries, compact,
                                    w.results.point_of))
+
+
+def refusal(w, path: str) -> str:
+    """Why an export must not be written there ("" when it may): the file dialog only asks whether to
+    replace a file, and replacing the results store, the model or a film destroys them."""
+    from covidxray_desktop import outputs
+
+    what = outputs.overwrites(path, [r.path for r in w.results.rows], w.db_path,
+                              (w.model_info or {}).get("files", ()))
+    text = {"the results store": w.tr("%1 is the results store, which keeps every result; it is not overwritten. "
+                                      "Choose another file."),
+            "a file of the model in use": w.tr("%1 is a file of the model in use; it is not overwritten. Choose "
+                                               "another file."),
+            }.get(what, w.tr("%1 is an X-ray on the list or another image; it is not overwritten. Choose another "
+                             "file.") if what else "")
+    return text.replace("%1", path)
 
 
 COMPACT_FROM = 50  # films: a larger export proposes the compact report

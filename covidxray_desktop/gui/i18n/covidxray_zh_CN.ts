@@ -145,6 +145,18 @@
       </translation>
     </message>
     <message>
+      <source>%1 is the results store, which keeps every result; it is not overwritten. Choose another file.</source>
+      <translation>%1 是保存全部结果的结果库，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
+      <source>%1 is a file of the model in use; it is not overwritten. Choose another file.</source>
+      <translation>%1 是当前所用模型的文件，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
+      <source>%1 is an X-ray on the list or another image; it is not overwritten. Choose another file.</source>
+      <translation>%1 是列表中的 X 光影像或其他图像，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
       <source>Put removed rows back on the list</source>
       <translation>将移除的行放回列表</translation>
     </message>
