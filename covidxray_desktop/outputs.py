@@ -114,42 +114,87 @@ def distinct(named) -> None:
 
 
 def open_stream(target, option: str):
-    """A text file to write rows into as they come, opened without following a final symbolic link.
-
-    Checked on the opened file, so nothing swapped in after `check` is written through: a link to a
-    file, or a file with a second name (a hard link to the store, say), is refused, not truncated.
-    A terminal, /dev/null or a pipe (`/dev/stdout`, a shell's `>(...)`) is written as before."""
+    """A text stream to write rows into as they come: a `Rows` for a file, never written through a
+    symbolic link or into a file with a second name (a hard link to the store, say); a terminal,
+    /dev/null or a pipe (`/dev/stdout`, a shell's `>(...)`) is written as it is."""
     shown = display_path(target)
-    follow = _stream_link(target)
+    if _is_stream(target):  # itself or through a link
+        fd = os.open(target, os.O_WRONLY)
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a link to a file since it was looked at
+            os.close(fd)
+            raise UsageError(_link(option, shown))
+        return Rows(os.fdopen(fd, "w", newline="", encoding="utf-8"))
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | (0 if follow else NOFOLLOW), 0o666)
-    except OSError as exc:
-        if os.path.islink(target):
-            raise UsageError(_link(option, shown)) from None
-        raise OSError(exc.errno, exc.strerror, str(target)) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISREG(info.st_mode):
-            if follow:  # swapped for a link to a file since it was looked at
-                raise UsageError(_link(option, shown))
-            if info.st_nlink > 1:
-                raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
-                                 f"file too. Choose another file.")
-            os.ftruncate(fd, 0)
-        elif not (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        info = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(_link(option, shown))
+        if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{option} {shown} is neither a file, a terminal nor a pipe; it is not written.")
-        return os.fdopen(fd, "w", newline="", encoding="utf-8")
+        if info.st_nlink > 1:
+            raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
+                             f"file too. Choose another file.")
+    partial = f"{target}.partial"
+    try:
+        if os.path.islink(partial):
+            os.unlink(partial)  # a planted link is removed, never written through
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | NOFOLLOW, 0o666)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(partial)) from None
+    try:
+        if os.fstat(fd).st_nlink > 1:
+            raise UsageError(f"{option} {display_path(partial)} has another name (a hard link); it is not written.")
+        if info is not None:
+            os.fchmod(fd, stat.S_IMODE(info.st_mode))  # an earlier CSV kept private stays private
+        return Rows(os.fdopen(fd, "w", newline="", encoding="utf-8"), partial, target)
     except BaseException:
         os.close(fd)
         raise
 
 
-def _stream_link(path) -> bool:
-    """A link to a terminal, /dev/null or a pipe (/dev/stdout): outputs may go through those."""
+class Rows:
+    """Rows written as they come. A file's go into `<name>.partial` beside it and take its name only
+    at `finish`: the name holds a whole run's rows or an earlier run's, never a part of one (a run
+    stopped, failed or killed leaves its rows under the .partial name)."""
+
+    def __init__(self, file, partial=None, target=None):
+        self.file, self.partial, self.target = file, partial, target
+
+    def write(self, text: str) -> int:
+        return self.file.write(text)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    def close(self) -> None:
+        self.file.close()
+
+    def finish(self) -> None:
+        if self.partial:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        self.file.close()
+        if self.partial:
+            os.replace(self.partial, self.target)
+
+
+def _is_stream(path) -> bool:
     try:
-        return os.path.islink(path) and (stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISFIFO(os.stat(path).st_mode))
+        mode = os.stat(path).st_mode
     except OSError:
         return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def _stream_link(path) -> bool:
+    """A link to a terminal, /dev/null or a pipe (/dev/stdout): outputs may go through those."""
+    return os.path.islink(path) and _is_stream(path)
 
 
 def _link(option: str, shown: str) -> str:

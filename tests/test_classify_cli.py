@@ -92,10 +92,12 @@ def test_a_batch_stopped_with_ctrl_c_says_which_outputs_are_partial_or_earlier(t
                  "--summary", str(tmp_path / "day.json"), str(folder)])
     err = capsys.readouterr().err
     assert code == 130
-    assert "interrupted; stopped after 2 of 4 files" in err and "day.csv holds those 2 rows only" in err
+    assert "interrupted; stopped after 2 of 4 files" in err
+    assert "day.csv.partial holds those 2 rows and" in err and "day.csv is left as it was" in err
     assert "no pdf was written to" in err and "(the file there is an earlier run's)" in err
     assert "no summary was written to" in err and "the same command again runs only the rest" in err
-    assert len((tmp_path / "day.csv").read_text().splitlines()) == 3  # the header and two rows
+    assert len((tmp_path / "day.csv.partial").read_text().splitlines()) == 3  # the header and two rows
+    assert not (tmp_path / "day.csv").exists()  # the name never holds a part of a run
     assert (tmp_path / "day.pdf").read_bytes() == b"%PDF yesterday's report" and not (tmp_path / "day.json").exists()
 
 

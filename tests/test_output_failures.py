@@ -51,7 +51,8 @@ def test_a_full_disk_is_named_before_any_film_is_read(tmp_path, capsys, monkeypa
     assert code == 2 and "s.json" in err and "disk is full" in err
 
 
-def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named(tmp_path, tiny_bundle, capsys, monkeypatch):
+def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named_and_yesterdays_csv_kept(tmp_path, tiny_bundle,
+                                                                                          capsys, monkeypatch):
     from covidxray_desktop.results import csv_export
 
     written = []
@@ -65,11 +66,22 @@ def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named(tmp_path, tiny_
 
     monkeypatch.setattr(csv_export.Writer, "write", fills_up)
     out = tmp_path / "out.csv"
+    out.write_text("path,status\nyesterday.png,ok\n")
+    os.chmod(out, 0o600)
     code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
                  "--csv", str(out), str(films(tmp_path / "in"))])
     err = capsys.readouterr().err
-    assert code == 2 and "out.csv" in err and "No space left" in err and "incomplete" in err
-    assert "Traceback" not in err
+    assert code == 2 and "No space left" in err and "Traceback" not in err
+    assert "out.csv.partial holds its rows so far and" in err and "out.csv is left as it was" in err
+    assert out.read_text() == "path,status\nyesterday.png,ok\n"  # not emptied, not half replaced
+    partial = tmp_path / "out.csv.partial"
+    assert len(partial.read_text().splitlines()) == 2 and oct(partial.stat().st_mode & 0o777) == "0o600"
+
+    monkeypatch.setattr(csv_export.Writer, "write", real)  # space again: the whole run takes the name
+    assert main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--csv", str(out), str(tmp_path / "in")]) == 0
+    assert len(out.read_text().splitlines()) == 1 + len(list((tmp_path / "in").iterdir()))
+    assert not partial.exists() and oct(out.stat().st_mode & 0o777) == "0o600"
 
 
 def test_a_check_whose_json_cannot_be_written_stops_before_scoring(tmp_path, capsys):

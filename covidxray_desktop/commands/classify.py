@@ -74,12 +74,13 @@ def run(args) -> int:
     kept = [] if args.pdf else None
     out = outputs.open_stream(args.csv, "--csv") if args.csv and args.csv != "-" else sys.stdout
     try:
-        writer = written(lambda: csv_export.Writer(out, anonymise=args.anonymise), args.csv, 0)
+        partial = getattr(out, "partial", None)
+        writer = written(lambda: csv_export.Writer(out, anonymise=args.anonymise), args.csv, 0, partial)
         batch_id = store.batch_start(batch.name(args.paths), bundle.hash)
         results = batch.run(found.files, predictor, store, force=args.force, batch_id=batch_id)
         pairs = cam.with_overlays(results, heat_dir) if heat_dir else ((r, "") for r in results)
         for result, picture in pairs:
-            written(lambda: writer.write(result, picture), args.csv, progress.done)
+            written(lambda: writer.write(result, picture), args.csv, progress.done, partial)
             summary.add(result)
             if kept is not None:
                 kept.append(result.with_changes(pixels=None, thumbnail=None, features=None, look=None))
@@ -87,7 +88,7 @@ def run(args) -> int:
         report = summary.finish()
         store.batch_finish(batch_id, report)
         if out is not sys.stdout:
-            written(out.close, args.csv, progress.done)
+            written(out.finish, args.csv, progress.done, partial)
     except KeyboardInterrupt:
         progress.close()
         raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
@@ -147,8 +148,9 @@ def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
     """What a run stopped by Ctrl+C leaves, output by output: a file there may be an earlier run's."""
     said = [f"stopped after {done} of {total} files"]
     if args.csv and args.csv != "-":
-        said.append(f"{display_path(args.csv)} holds those {done} rows only" if done < total else
-                    f"{display_path(args.csv)} is complete")
+        partial = Path(f"{args.csv}.partial")  # a file's rows wait there; a pipe's went straight through
+        said.append(f"{display_path(partial)} holds those {done} rows and {display_path(args.csv)} is left as it "
+                    f"was" if partial.exists() else f"{display_path(args.csv)} had those {done} rows")
     for option, target in (("--summary", None if summarised else args.summary), ("--pdf", args.pdf)):
         if target and target != "-":
             earlier = " (the file there is an earlier run's)" if Path(target).exists() else ""

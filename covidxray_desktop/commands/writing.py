@@ -26,14 +26,17 @@ def writable(target, option: str, folder: bool = False) -> None:
         raise UsageError(f"{option} {display_path(target)}: the disk is full.")
 
 
-def written(write, target, done: int):
-    """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file."""
+def written(write, target, done: int, partial=None):
+    """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file.
+    `partial`: the file the rows go into until the batch is done (outputs.Rows), if not the target."""
     try:
         return write()
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) and (not target or target == "-"):
             raise  # the reader of standard output has gone (`| head`): stop quietly, as other tools do
         where = display_path(target) if target and target != "-" else "standard output"
+        part = (f"{display_path(partial)} holds its rows so far and {where} is left as it was" if partial else
+                "this CSV is incomplete")
         raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
-                             f"{done} files and this CSV is incomplete. Every result so far is in the results "
-                             f"store (covidxray history lists them).") from None
+                             f"{done} files and {part}. Every result so far is in the results store "
+                             f"(covidxray history lists them).") from None
