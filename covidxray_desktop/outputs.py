@@ -12,6 +12,7 @@ from pathlib import Path
 from covidxray_desktop.errors import UsageError
 from covidxray_desktop.files import display_path, inside
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
+from covidxray_desktop.paths import default_model
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -72,6 +73,9 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     given = os.path.abspath(os.path.expanduser(str(target)))
     if not folder_output and os.path.islink(given) and not _stream_link(given):
         raise UsageError(_link(option, shown))
+    if inside(where, _real(default_model().parent)):
+        raise UsageError(f"{option} {shown} is in the bundled model's folder; the bundled model is never "
+                         f"overwritten. Choose another folder.")
     what = _overwritten(where, store, files, inputs, protected)
     if what:
         raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")

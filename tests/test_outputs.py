@@ -215,3 +215,25 @@ def test_a_second_ctrl_c_while_a_training_run_finishes_saves_nothing(tmp_path, c
     err = capsys.readouterr().err
     assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
     assert not list((tmp_path / "models").glob("*.keras")) and not list((tmp_path / "models").glob("*.json"))
+
+
+def test_no_output_lands_in_the_bundled_models_folder(tmp_path, capsys, films, default_bundle):
+    # A mistyped path must not break every later start: the app cannot load a replaced card.
+    from covidxray_desktop.paths import default_model
+
+    shipped = default_model().parent
+    card = shipped / "default.json"
+    before = card.read_bytes()
+    for args, named in ((["history", "--db", tmp_path / "r.db", "--csv", card], card),
+                        (["classify", "--quiet", "--db", tmp_path / "r.db", "--summary", card, films], card),
+                        (["train", films, "--out", shipped, "--quiet"], shipped)):
+        assert "bundled model's folder" in refused(args, capsys, named)
+    assert card.read_bytes() == before
+
+
+def test_adapting_a_model_onto_its_own_file_is_refused_before_anything_is_read(tmp_path, capsys, own_model):
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    before = own_model.read_bytes()
+    err = refused(["adapt", site, "--model", own_model, "--out", own_model, "--overwrite", "--quiet"], capsys,
+                  own_model)
+    assert "model in use" in err and own_model.read_bytes() == before

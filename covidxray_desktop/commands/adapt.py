@@ -34,8 +34,12 @@ def run(args) -> int:
         raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
     if out.resolve() == default_model().resolve() or out.resolve().parent == default_model().resolve().parent:
         raise UsageError("--out must not be the bundled model's folder: the bundled model is never overwritten")
+    from covidxray_desktop.model.bundle import load
+
     # The bundle's ROC picture goes beside it: inside the site's folders it would be read as a film.
-    outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True)
+    # The model adapted is read while the new one is written: never the same files.
+    outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True,
+                  protected=load(args.model or default_model()).files)
     session = Session(progress_printer(args.quiet))
     previous = interruptible(session)
     try:
