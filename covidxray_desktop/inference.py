@@ -19,7 +19,7 @@ from covidxray_desktop.model.calibration import sigmoid
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
 from covidxray_desktop.prepare import Prepared, Route, prepare
-from covidxray_desktop.results import Result
+from covidxray_desktop.results import Result, now
 
 
 class Predictor:
@@ -143,9 +143,10 @@ class Predictor:
         for item in batch:
             if id(item) in stored:
                 point, threshold = self.in_force  # the stored answer, labelled as this run labels
-                yield stored[id(item)].with_changes(path=item.path, reused=True, thumbnail=item.picture,
-                                                    pixels=item.pixels, seconds=item.seconds, threshold=threshold,
-                                                    operating_point=point)
+                found = stored[id(item)]
+                yield found.with_changes(path=item.path, reused=True, thumbnail=item.picture, pixels=item.pixels,
+                                         seconds=item.seconds, threshold=threshold, operating_point=point,
+                                         outside_share=cam.share_at(found, threshold), created_at=now())
             else:
                 yield self._result(item, results.get(id(item)), per_item)
 

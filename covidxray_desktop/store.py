@@ -273,7 +273,8 @@ class Store:
         names, marks = ", ".join(values), ", ".join("?" * len(values))
         if result.reused:
             relabel = ", ".join(f"{c} = excluded.{c}"
-                                for c in ("threshold", "operating_point", "batch", "created_at", "listed"))
+                                for c in ("threshold", "operating_point", "outside_share", "batch", "created_at",
+                                          "listed"))
             self._write(f"INSERT INTO results ({names}) VALUES ({marks}) "
                         f"ON CONFLICT (sha256, model_hash, path) DO UPDATE SET {relabel}", tuple(values.values()))
         else:
@@ -281,10 +282,10 @@ class Store:
         return True
 
     def lookup(self, sha256: str, model_hash: str) -> Result | None:
-        """The stored result of this content by this bundle: only answers (ok or refused), never an
-        error, which may pass another time."""
+        """The latest stored result of this content by this bundle (after a forced run, its newest answer):
+        only answers (ok or refused), never an error, which may pass another time."""
         rows = self._read(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? "
-                          f"AND status IN ('ok', 'rejected') LIMIT 1", (sha256, model_hash))
+                          f"AND status IN ('ok', 'rejected') ORDER BY created_at DESC LIMIT 1", (sha256, model_hash))
         result = _result(rows[0]) if rows else None
         return result if result is not None and result.status != "error" else None
 

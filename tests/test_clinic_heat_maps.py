@@ -101,3 +101,25 @@ def test_info_says_which_deflate_writes_the_heat_map_pictures(capsys):
     said = capsys.readouterr().out
     assert f"writes heat-map PNGs with: {png.DEFLATE}" in said
     assert ("ISA-L" in png.DEFLATE) == png.deflate.__module__.startswith("isal")
+
+
+def test_the_outside_the_lungs_sentence_follows_the_threshold_that_labels_the_film(shared_data, default_bundle,
+                                                                                   tmp_path):
+    # A film called COVID-19 at one threshold and Normal at another: its evidence is the other side's,
+    # and a stored answer served under the second threshold must say the second side's share.
+    import csv
+
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.store import Store
+
+    rows = csv.DictReader(open(shared_data / "manifest.csv"))
+    film = next(shared_data / r["file"] for r in rows if r["source"] == "nih_darkcovidnet" and r["split"] == "test")
+    run = ["classify", "--quiet", "--csv", str(tmp_path / "out.csv"), str(film)]
+    assert main(run + ["--db", str(tmp_path / "a.db"), "--threshold", "0.000001"]) == 0
+    assert main(run + ["--db", str(tmp_path / "a.db"), "--threshold", "0.999999"]) == 0  # served from the store
+    assert main(run + ["--db", str(tmp_path / "b.db"), "--threshold", "0.999999"]) == 0  # made at that threshold
+    served, made = (Store(tmp_path / db).history()[0] for db in ("a.db", "b.db"))
+    assert served.reused and served.label() == made.label() == "normal"
+    assert served.outside_share == pytest.approx(made.outside_share, abs=1e-3)  # the store keeps maps in float16
+    at_low = cam.share_at(made, 0.000001)  # the same map read for the COVID-19 side
+    assert at_low != pytest.approx(made.outside_share, abs=1e-3)

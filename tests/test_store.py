@@ -330,3 +330,15 @@ def test_errors_of_the_moment_are_never_stored_as_results(tmp_path, tiny_bundle,
     save_png8(missing, chest_like(128, 1))  # it is there now: it is classified, not "file not found"
     _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
     assert rows[0]["status"] in ("ok", "rejected")
+
+
+def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first():
+    # March's forced run of IM1 gave a new answer; a copy dropped in April must be served that one.
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(":memory:")
+    for path, p, day in (("/ward/IM1.png", 0.2, "2026-01-05"), ("/ward/old/IM1.png", 0.8, "2026-03-05")):
+        store.record(Result(path, "ok", p_covid=p, threshold=0.5, model="m@1", model_hash="h", sha256="s" * 64,
+                            created_at=f"{day}T10:00:00"))
+    assert store.lookup("s" * 64, "h").p_covid == 0.8

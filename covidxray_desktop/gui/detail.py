@@ -18,10 +18,13 @@ def caption(w, row) -> str:
                 + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
-        if row.outside_share is not None and row.outside_share >= OUTSIDE_WARN:  # the map shows the lungs only
+        from covidxray_desktop.model.cam import share_at
+
+        outside = share_at(row, threshold)  # at the threshold in force, as the label
+        if outside is not None and outside >= OUTSIDE_WARN:  # the map shows the lungs only
             text += "\n" + w.tr("Most of the evidence for this answer (%1 %) lies outside the lung fields, where the "
                                 "map is not drawn: the answer may rest on something else there (markers, borders, "
-                                "devices).").replace("%1", f"{row.outside_share * 100:.0f}")
+                                "devices).").replace("%1", f"{outside * 100:.0f}")
     else:
         status = w.tr("refused") if row.status == "rejected" else w.tr("error")
         text = f"{row.name}\n{status}: {messages.translated(row.message)}"

@@ -147,6 +147,14 @@ def outside_share(heat: HeatMap, label: str, p_covid: float | None = None,
     return signed_map(heat, (128, 128), label, p_covid, threshold)[1]
 
 
+def share_at(row, threshold: float | None) -> float | None:
+    """outside_share of a result labelled at `threshold`: the stored share was computed at the
+    threshold the result was made with, and a label that flips turns to the other evidence."""
+    if row.status != "ok" or row.heat is None or threshold is None:
+        return row.outside_share
+    return outside_share(row.heat, row.label(threshold), row.p_covid, threshold)
+
+
 OUTSIDE_WARN = 0.5  # share of the evidence outside the lung fields worth a sentence: most of it
 
 

@@ -278,10 +278,11 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
         own = info.get("threshold", result.threshold)  # the model's default point's
         if threshold is not None and own is not None and abs(threshold - own) > 1e-6:
             y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(own), size=9, width=text_w)
-        if result.outside_share is not None and result.outside_share >= cam.OUTSIDE_WARN:  # the map: lungs only
+        outside = cam.share_at(result, threshold)  # at the threshold that labels it here
+        if outside is not None and outside >= cam.OUTSIDE_WARN:  # the map: lungs only
             y = page.text(x, y, tr("Most of the evidence for this answer ({0:.0%}) lies outside the lung fields, where "
                                    "the map is not drawn: the answer may rest on something else there.").format(
-                result.outside_share), size=9, width=text_w, colour=(0.6, 0.35, 0))
+                outside), size=9, width=text_w, colour=(0.6, 0.35, 0))
     else:
         y = page.text(x, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=18,
                       bold=True, colour=(0.6, 0.35, 0), width=text_w) - 2
