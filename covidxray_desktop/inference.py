@@ -102,12 +102,14 @@ class Predictor:
     def probability(self, logits):
         return sigmoid(np.asarray(logits, np.float64) / self.temperature)
 
-    def picture(self, path, side: int):
-        """A small 8-bit picture of one file, decoded the same guarded way; None if unreadable."""
+    def picture(self, path, side: int, sha256: str | None = None):
+        """A small 8-bit picture of one file, decoded the same guarded way; None if unreadable, or if
+        its content is no longer `sha256` (a stored result's: not shown beside that answer)."""
         try:
-            return self._decode(path, Route(self.route.size, self.route.method, side, False)).picture
+            item = self._decode(path, Route(self.route.size, self.route.method, side, False))
         except CovidXrayError:
             return None
+        return None if sha256 and item.sha256 != sha256 else item.picture
 
     def close(self) -> None:
         """Stop the decoding workers now (they also stop when the Predictor goes, or at exit)."""

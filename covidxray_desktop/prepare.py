@@ -105,18 +105,23 @@ def mask_target(path, crop) -> np.ndarray | None:
     return np.asarray(mask.resize((side, side), Image.BILINEAR)) > 127
 
 
-def view(path, side: int) -> tuple[np.ndarray, list | None]:
+def view(path, side: int, sha256: str | None = None) -> tuple[np.ndarray, list | None]:
     """The decoded film at most `side` px (float32 in [0, 1]) for the viewer, with [offset, scale]
     that turn its grey levels back into the DICOM's own values (None for other files); raises the
-    reader's error. Run it isolated, like `prepare`."""
-    xray = load(path, max_side=DECODE_SIDE)
+    reader's error. Run it isolated, like `prepare`. `sha256`: the content a result was made from;
+    a file saved again since is not shown beside that result."""
+    data = read(path)
+    if sha256 and sha256_bytes(data) != sha256:
+        raise CovidXrayError(f"{display_name(path)}: this file has changed since this answer was made; classify it "
+                             f"again to see its answer.")
+    xray = load(path, max_side=DECODE_SIDE, data=data)
     pixels = xray.pixels
     return (shrink(pixels, side) if max(pixels.shape) > side else pixels), xray.meta.get("display_units")
 
 
-def film(path, side: int) -> np.ndarray:
+def film(path, side: int, sha256: str | None = None) -> np.ndarray:
     """The decoded film alone, for a report page (`view` without the units)."""
-    return view(path, side)[0]
+    return view(path, side, sha256)[0]
 
 
 def overlay_copy(pixels: np.ndarray) -> np.ndarray:

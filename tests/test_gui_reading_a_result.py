@@ -158,3 +158,24 @@ def test_taking_a_films_newest_row_off_the_list_shows_its_older_one_under_latest
     window.table.selectRow(0)
     window.remove_rows()
     assert [(r.path, r.model_hash) for r in window.visible_rows()] == [("/ward/IM1.png", "old")]
+
+
+def test_a_film_saved_again_since_its_answer_is_not_shown_beside_that_answer(qtbot, tmp_path, make_window):
+    # A radiographer re-exports IM1 with other settings under the same name: the old row's answer is
+    # not the new film's, and the viewer must not pair them.
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.prepare import film
+
+    save_png8(tmp_path / "IM1.png", chest_like(160, 1))
+    window = make_window()
+    window.enqueue([str(tmp_path / "IM1.png")])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 1 and not window.queue.busy(), timeout=120_000)
+    row = window.results.rows[0]
+    save_png8(tmp_path / "IM1.png", chest_like(160, 2))
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: "has changed since" in window.viewer._caption.text().replace("\u200b", ""),
+                    timeout=60_000)
+    assert not window.viewer.has_image()
+    with pytest.raises(CovidXrayError, match="has changed since"):  # a report page says the same
+        film(row.path, 256, row.sha256)
+    assert film(row.path, 256).shape  # asked without an answer to match, it is the film as it is now

@@ -53,7 +53,7 @@ class Engine(QObject):
         self._entries: dict[int, Entry] = {}
         self._model_request, self._detail, self._history, self._relist = None, None, False, False
         self._exports = []
-        self._thumbs = deque()  # (path, model hash) of rows taken from the store: pictures drawn when idle
+        self._thumbs = deque()  # (path, model hash, sha256) of rows from the store: pictures drawn when idle
         self._stop = False
         self._predictor = None
         self._point = ("", "", None)  # (model hash, point, threshold): what the window has chosen for that model
@@ -96,9 +96,10 @@ class Engine(QObject):
                 entry.state = "queued" if state == "queued" and entry.state == "running" else state
         self._ask(change)
 
-    def request_detail(self, path: str) -> None:
-        """The decoded film of one file, for the viewer (its heat map comes with its result)."""
-        self._ask(lambda: setattr(self, "_detail", path))  # only the latest selection matters
+    def request_detail(self, path: str, sha256: str | None = None) -> None:
+        """The decoded film of one file, for the viewer (its heat map comes with its result);
+        `sha256`: the content its result was made from, or None."""
+        self._ask(lambda: setattr(self, "_detail", (path, sha256)))  # only the latest selection matters
 
     def export(self, job) -> None:
         """A report or table written off the GUI thread: job(pictures) -> (pages written) or raises."""
@@ -271,20 +272,21 @@ class Engine(QObject):
         rows = store.relist() if relist else store.history(listed=True)
         for i in range(0, max(len(rows), relist), 500):  # put back: one answer even when there were none
             chunk = rows[i:i + 500]
-            self._thumbs.extend((r.path, r.model_hash) for r in chunk)
+            self._thumbs.extend((r.path, r.model_hash, r.sha256) for r in chunk)
             yield ("rowsReady", -1 if relist else 0, chunk)
 
-    def _send_detail(self, path: str):
+    def _send_detail(self, asked):
         from covidxray_desktop.errors import CovidXrayError
         from covidxray_desktop.files import display_name
         from covidxray_desktop.imaging import DECODE_SIDE
         from covidxray_desktop.imaging.isolate import Isolated
         from covidxray_desktop.prepare import view
 
+        path, sha256 = asked
         if self._films is None:  # the viewer's film decodes in a worker process too, with a time limit
             self._films = Isolated(view)
         try:
-            yield ("detailReady", path, *self._films(path, DECODE_SIDE), "")
+            yield ("detailReady", path, *self._films(path, DECODE_SIDE, sha256), "")
         except CovidXrayError as exc:
             yield ("detailReady", path, None, None, str(exc))
         except Exception as exc:  # one unviewable file costs its picture, not the window
@@ -356,8 +358,8 @@ class Engine(QObject):
 
         began = time.perf_counter()
         while self._thumbs and time.perf_counter() - began < budget_s and self._detail is None:
-            path, model = self._thumbs.popleft()  # a store holds 100,000s of rows: list.pop(0) would crawl
-            picture = self._predictor.picture(path, THUMB)  # isolated: a bad file cannot hang this
+            path, model, sha256 = self._thumbs.popleft()  # a store holds 100,000s of rows: list.pop(0) would crawl
+            picture = self._predictor.picture(path, THUMB, sha256)  # isolated: a bad file cannot hang this
             if picture is not None:
                 yield ("thumbnailReady", path, model, picture)
 

@@ -24,6 +24,8 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation films"),
     QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation COVID films"),
     QT_TRANSLATE_NOOP("Messages", "{name}: file not found."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: this file has changed since this answer was made; classify it again to "
+                                  "see its answer."),
     QT_TRANSLATE_NOOP("Messages", "{name}: permission denied; check the file's access rights."),
     QT_TRANSLATE_NOOP("Messages", "{name}: cannot be read ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the file is empty (0 bytes)."),

@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         self._detail_path = row.path
         self.viewer.clear(loading=True)
         self.viewer.set_caption(detail.caption(self, row))
-        self.engine.request_detail(row.path)
+        self.engine.request_detail(row.path, row.sha256)
 
     def _detail_ready(self, path: str, pixels, units, problem: str) -> None:
         row = self.current_row()

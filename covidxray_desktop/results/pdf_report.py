@@ -235,7 +235,7 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
     pixels, problem = None, ""
     try:  # an unreadable file's page says why once, below, not a second time here
         pixels = (result.pixels if result.pixels is not None else
-                  None if result.status == "error" else films(result.path, FILM_SIDE))
+                  None if result.status == "error" else films(result.path, FILM_SIDE, result.sha256))
     except Exception as exc:
         problem = tr("The film could not be read again for this page: {0}").format(
             message_tr(str(exc)) if not anonymise else type(exc).__name__)
@@ -320,7 +320,7 @@ def _compact_cell(page, i, total, result, title, info, threshold, point, anonymi
     side = min(cell_w * 0.58, cell_h - 12)
     label = result.label(threshold)
     try:
-        pixels = result.pixels if result.pixels is not None else films(result.path, DECODE_SIDE)
+        pixels = result.pixels if result.pixels is not None else films(result.path, DECODE_SIDE, result.sha256)
         h, w = pixels.shape
         scale = 384 / max(h, w)
         small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels, np.float32)).resize(

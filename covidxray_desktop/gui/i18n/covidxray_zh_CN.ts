@@ -698,6 +698,10 @@
       <translation>{name}：找不到文件。</translation>
     </message>
     <message>
+      <source>{name}: this file has changed since this answer was made; classify it again to see its answer.</source>
+      <translation>{name}：得出此结果之后文件已被更改；请重新分类以查看其结果。</translation>
+    </message>
+    <message>
       <source>{name}: permission denied; check the file's access rights.</source>
       <translation>{name}：没有权限；请检查文件的访问权限。</translation>
     </message>
