@@ -190,8 +190,10 @@ class MainWindow(QMainWindow):
 
     def _rows_changed(self, *_args) -> None:
         self.hint.set_empty(self.proxy.rowCount() == 0 and not self.queue.busy())
-        shown = [self.proxy.row_at(i) for i in range(self.proxy.rowCount())]
-        self.summary_label.setText(self.results.summary(shown))
+        # Counted from the rows themselves: asking the proxy row by row crossed into Qt twice a row.
+        rows = self.results.rows
+        self.summary_label.setText(self.results.summary(
+            [r for r in rows if self.proxy.accepts(r)] if self.proxy.filtering() else rows))
         if self.proxy.rowCount() == 0 and self._detail_path is not None:
             self._detail_path = None
             self.viewer.clear()

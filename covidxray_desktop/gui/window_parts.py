@@ -15,6 +15,8 @@ def build_table(w) -> None:
     t.setModel(w.proxy)
     t.setSortingEnabled(True)
     t.sortByColumn(-1, Qt.AscendingOrder)  # arrival order until the user sorts
+    # After a sort the row being read is brought into view, as a file list does (the view sorts first).
+    t.horizontalHeader().sortIndicatorChanged.connect(lambda *_: t.scrollTo(t.currentIndex()))
     t.setSelectionBehavior(QTableView.SelectRows)
     t.setSelectionMode(QTableView.ExtendedSelection)
     t.verticalHeader().setDefaultSectionSize(THUMB + 4)
@@ -47,6 +49,7 @@ def keep_viewer_on_a_highlighted_row(w) -> None:
         return
     if not w.table.selectionModel().isRowSelected(current.row()):
         w.table.selectRow(current.row())
+    w.table.scrollTo(current)  # fewer rows: the one being read may sit far above the old scroll position
     row = w.proxy.row_at(current.row())
     if row is not None and row.path != w._detail_path:
         w._current_changed(current, None)
