@@ -52,9 +52,11 @@ def _overwritten(where: str, store, files, inputs, protected) -> str | None:
 
 def overwrites(target, files=(), store=None, protected=()) -> str | None:
     """For the window, which asks for no option: what `target` is of the files an export must never
-    replace ("the results store", "a file of the model in use", "one of the input files", "an
-    image"), or None when it may be written."""
+    replace ("the bundled model's folder", "the results store", "a file of the model in use", "one
+    of the input files", "an image"), or None when it may be written."""
     where = _real(target)
+    if inside(where, _real(default_model().parent)):
+        return "the bundled model's folder"
     what = _overwritten(where, store, files, (), protected)
     return what or ("an image" if os.path.isfile(where) and sniff(where) else None)
 
@@ -140,17 +142,20 @@ def open_stream(target, option: str):
         if info.st_nlink > 1:
             raise UsageError(f"{option} {shown} has another name (a hard link); writing it would change that "
                              f"file too. Choose another file.")
+        if not os.access(target, os.W_OK):  # replacing it needs only the folder: its mark is honoured
+            raise UsageError(f"{option} {shown} is read-only; it is not replaced. Choose another file.")
     partial = f"{target}.partial"
     try:
         if os.path.islink(partial):
             os.unlink(partial)  # a planted link is removed, never written through
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | NOFOLLOW, 0o666)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | NOFOLLOW, 0o666)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(partial)) from None
     try:
-        if os.fstat(fd).st_nlink > 1:
+        if os.fstat(fd).st_nlink > 1:  # checked before emptying it: the other name's file is left whole
             raise UsageError(f"{option} {display_path(partial)} has another name (a hard link); it is not written.")
-        if info is not None:
+        os.ftruncate(fd, 0)
+        if info is not None and hasattr(os, "fchmod"):  # (not on Windows before Python 3.13)
             os.fchmod(fd, stat.S_IMODE(info.st_mode))  # an earlier CSV kept private stays private
         return Rows(os.fdopen(fd, "w", newline="", encoding="utf-8"), partial, target)
     except BaseException:

@@ -252,9 +252,9 @@ class Store:
         """Store a result; False when it is not one to keep (an error of the moment, or nothing read).
 
         A result reused from the store gets a row of its own under a new name (a copy, a renamed
-        file), dated now; under a name it already has, its row takes the threshold, operating point,
-        batch and date of this run (the answer itself is the same), so the history says what the
-        latest report said."""
+        file), dated now; under a name it already has, it replaces that row, answer included (the
+        newest stored answer of its content, which a copy classified later may have changed), so
+        the history says what the latest report said."""
         if result.transient or not result.sha256:
             return False
         try:
@@ -271,14 +271,7 @@ class Store:
         if result.reused:
             values["created_at"] = now()
         names, marks = ", ".join(values), ", ".join("?" * len(values))
-        if result.reused:
-            relabel = ", ".join(f"{c} = excluded.{c}"
-                                for c in ("threshold", "operating_point", "outside_share", "batch", "created_at",
-                                          "listed"))
-            self._write(f"INSERT INTO results ({names}) VALUES ({marks}) "
-                        f"ON CONFLICT (sha256, model_hash, path) DO UPDATE SET {relabel}", tuple(values.values()))
-        else:
-            self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
+        self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
     def lookup(self, sha256: str, model_hash: str) -> Result | None:

@@ -49,6 +49,21 @@ def test_a_header_click_on_a_years_list_sorts_it_without_asking_qt_for_every_com
     assert p == sorted(p, reverse=True) and len(p) == 20_000
 
 
+def test_an_afternoons_rows_arriving_on_a_sorted_year_read_only_their_own_keys(table, monkeypatch):
+    model, proxy, view = table
+    model.add_rows(results(20_000))
+    view.sortByColumn(P, Qt.DescendingOrder)
+    asked = []
+    real = ResultsModel._sort_key
+    monkeypatch.setattr(ResultsModel, "_sort_key", lambda self, row, column: (asked.append(row),
+                                                                              real(self, row, column))[1])
+    for start in range(20_000, 22_000, 500):  # four chunks of a batch, as the engine sends them
+        model.add_rows(results(500, start=start))
+    assert len(asked) == 2_000  # not 20,000 keys again for every chunk
+    p = [r.p_covid for r in shown(proxy)]
+    assert p == sorted(p, reverse=True) and len(p) == 22_000
+
+
 def test_rows_arriving_on_a_sorted_list_take_their_place_and_the_row_being_read_stays_selected(table):
     model, proxy, view = table
     model.add_rows(results(300))

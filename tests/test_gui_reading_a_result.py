@@ -166,13 +166,17 @@ def test_a_film_saved_again_since_its_answer_is_not_shown_beside_that_answer(qtb
     from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.prepare import film
 
-    save_png8(tmp_path / "IM1.png", chest_like(160, 1))
+    for i in (0, 1):
+        save_png8(tmp_path / f"IM{i}.png", chest_like(160, i))
     window = make_window()
-    window.enqueue([str(tmp_path / "IM1.png")])
-    qtbot.waitUntil(lambda: window.results.rowCount() == 1 and not window.queue.busy(), timeout=120_000)
-    row = window.results.rows[0]
+    window.enqueue([str(tmp_path / "IM0.png"), str(tmp_path / "IM1.png")])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 2 and not window.queue.busy(), timeout=120_000)
+    window.table.sortByColumn(1, Qt.AscendingOrder)  # by file name
+    window.table.selectRow(0)  # IM0 is being read while IM1 is saved again
+    row = window.proxy.row_at(1)
+    assert row.path.endswith("IM1.png")
     save_png8(tmp_path / "IM1.png", chest_like(160, 2))
-    window.table.selectRow(0)
+    window.table.selectRow(1)
     qtbot.waitUntil(lambda: "has changed since" in window.viewer._caption.text().replace("\u200b", ""),
                     timeout=60_000)
     assert not window.viewer.has_image()

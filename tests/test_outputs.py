@@ -112,6 +112,10 @@ def test_a_link_swapped_in_after_the_check_is_not_written_through(tmp_path):
     os.link(victim, tmp_path / "out.csv")
     with pytest.raises(UsageError, match="hard link"):
         outputs.open_stream(tmp_path / "out.csv", "--csv")
+    os.unlink(tmp_path / "out.csv")
+    os.link(victim, tmp_path / "out.csv.partial")  # where the rows go until the batch is done
+    with pytest.raises(UsageError, match="hard link"):
+        outputs.open_stream(tmp_path / "out.csv", "--csv")
     assert victim.read_text() == "kept"
 
 

@@ -332,13 +332,18 @@ def test_errors_of_the_moment_are_never_stored_as_results(tmp_path, tiny_bundle,
     assert rows[0]["status"] in ("ok", "rejected")
 
 
-def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first():
-    # March's forced run of IM1 gave a new answer; a copy dropped in April must be served that one.
+def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first(tmp_path):
+    # March's forced run of a copy of IM1 gave a new answer: IM1 dropped again in April is served that
+    # one, its own row says so, and the next drop still gets it.
     from covidxray_desktop.results import Result
     from covidxray_desktop.store import Store
 
-    store = Store(":memory:")
+    store = Store(tmp_path / "r.sqlite3")
     for path, p, day in (("/ward/IM1.png", 0.2, "2026-01-05"), ("/ward/old/IM1.png", 0.8, "2026-03-05")):
         store.record(Result(path, "ok", p_covid=p, threshold=0.5, model="m@1", model_hash="h", sha256="s" * 64,
                             created_at=f"{day}T10:00:00"))
+    served = store.lookup("s" * 64, "h")
+    assert served.p_covid == 0.8
+    store.record(served.with_changes(path="/ward/IM1.png", created_at="2026-04-01T10:00:00"))
+    assert {r.path: r.p_covid for r in store.history()}["/ward/IM1.png"] == 0.8
     assert store.lookup("s" * 64, "h").p_covid == 0.8

@@ -42,6 +42,7 @@ class ResultsModel(QAbstractTableModel):
         self.current = ""  # the current model's bundle hash
         self._pixmaps: dict[int, QPixmap] = {}
         self._order = None  # (column name, Qt sort order) the rows are kept in, once a header was clicked
+        self._keys: dict = {}  # id(row) -> (row, its sort key): each chunk that arrives reads only its own
 
     def headers(self) -> list[str]:
         names = {"thumbnail": "Image", "file": "File", "folder": "Folder", "label": "Label", "p_covid": "P(COVID)",
@@ -88,13 +89,19 @@ class ResultsModel(QAbstractTableModel):
         proxy's own sort asked for two values across the Qt boundary per comparison, which froze the
         window for 19 s at 50,000 rows."""
         self._order = (COLUMNS[column], order) if 0 <= column < len(COLUMNS) else None
+        self._keys = {}
         self._resort()
 
     def _resort(self) -> None:
         if self._order is None or len(self.rows) < 2:
             return
         column, order = self._order
-        keys = [self._sort_key(row, column) for row in self.rows]
+        keys = []
+        for row in self.rows:
+            known = self._keys.get(id(row))
+            if known is None or known[0] is not row:  # a new row, or a replaced one
+                known = self._keys[id(row)] = (row, self._sort_key(row, column))
+            keys.append(known[1])
         new = sorted(range(len(keys)), key=keys.__getitem__, reverse=order == Qt.DescendingOrder)  # stable
         if all(i == k for i, k in enumerate(new)):
             return
@@ -128,6 +135,7 @@ class ResultsModel(QAbstractTableModel):
         if removed:
             self.beginResetModel()
             self.rows = keep
+            self._keys = {}
             self._where = {(r.path, r.model_hash): i for i, r in enumerate(keep)}
             self._pixmaps.clear()
             self.endResetModel()
@@ -142,6 +150,7 @@ class ResultsModel(QAbstractTableModel):
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
         if self._order and self._order[0] == "label":  # the labels have changed
+            self._keys = {}
             self._resort()
 
     def threshold_of(self, row) -> float | None:
@@ -277,6 +286,7 @@ class ResultsFilter(QSortFilterProxyModel):
         self.label, self.status, self.text = "", "", ""
         # Rows by identity, not number: rows taken off the list renumber the ones after them.
         self.latest, self._older = False, {}
+        self.arriving = False  # filtering again because rows arrived
 
     def set_filter(self, label: str | None = None, status: str | None = None, text: str | None = None,
                    latest: bool | None = None) -> None:
@@ -296,7 +306,11 @@ class ResultsFilter(QSortFilterProxyModel):
         """New rows may make older ones of the same film no longer the latest (and rows taken off,
         older ones the latest again)."""
         if self.latest:
-            self.set_filter()
+            self.arriving = True  # not the user's change: the table is not scrolled for it
+            try:
+                self.set_filter()
+            finally:
+                self.arriving = False
 
     def filtering(self) -> bool:
         return bool(self.label or self.status or self.text or self.latest)

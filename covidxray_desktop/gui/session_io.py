@@ -101,10 +101,13 @@ def refusal(w, path: str) -> str:
     replace a file, and replacing the results store, the model or a film destroys them."""
     from covidxray_desktop import outputs
 
-    what = outputs.overwrites(path, [r.path for r in w.results.rows], w.db_path,
-                              (w.model_info or {}).get("files", ()))
+    # The films need no list: every film is an image, and the check reads what the target holds
+    # (resolving each of 50,000 paths would stall the window, more so on a network share).
+    what = outputs.overwrites(path, (), w.db_path, (w.model_info or {}).get("files", ()))
     text = {"the results store": w.tr("%1 is the results store, which keeps every result; it is not overwritten. "
                                       "Choose another file."),
+            "the bundled model's folder": w.tr("%1 is in the bundled model's folder, which is never written. "
+                                               "Choose another folder."),
             "a file of the model in use": w.tr("%1 is a file of the model in use; it is not overwritten. Choose "
                                                "another file."),
             }.get(what, w.tr("%1 is an X-ray on the list or another image; it is not overwritten. Choose another "

@@ -49,7 +49,8 @@ def keep_viewer_on_a_highlighted_row(w) -> None:
         return
     if not w.table.selectionModel().isRowSelected(current.row()):
         w.table.selectRow(current.row())
-    w.table.scrollTo(current)  # fewer rows: the one being read may sit far above the old scroll position
+    if not w.proxy.arriving:  # the user's filter: the row being read may sit far from the old scroll position
+        w.table.scrollTo(current)
     row = w.proxy.row_at(current.row())
     if row is not None and row.path != w._detail_path:
         w._current_changed(current, None)

@@ -157,6 +157,10 @@
       <translation>%1 是列表中的 X 光影像或其他图像，不会被覆盖。请选择其他文件。</translation>
     </message>
     <message>
+      <source>%1 is in the bundled model's folder, which is never written. Choose another folder.</source>
+      <translation>%1 位于内置模型的文件夹中，该文件夹从不写入。请选择其他文件夹。</translation>
+    </message>
+    <message>
       <source>Put removed rows back on the list</source>
       <translation>将移除的行放回列表</translation>
     </message>
