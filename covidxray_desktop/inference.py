@@ -182,7 +182,7 @@ class Predictor:
             mask = None if out.masks is None else out.masks[k]
             crop = item.meta.get("crop") or (0.0, 1.0, 0.0, 1.0)
             row.heat = cam.make(out.features[k], *self._head, tuple(crop), mask, self.route.method == LUNG_VIEW)
-            row.outside_share = cam.outside_share(row.heat, row.label(), row.p_covid, row.threshold)
+            row.outside_share = cam.share_at(row, row.threshold)
         return row
 
 
