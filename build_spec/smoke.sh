@@ -88,8 +88,9 @@ echo "inputs: chest.png and chest.dcm ($("$PY" -c "import pydicom, sys; print(py
 # --- the folder -----------------------------------------------------------------------------
 check "executables covidxray and covidxray-cli" test -x "$APP" -a -x "$CLI"
 M="$INTERNAL/resources/models"
-check "default model, its card and its light-runtime export bundled" test -s "$M/default.keras" -a -s "$M/default.json" \
-  -a -s "$M/default.classifier.onnx" -a -s "$M/default.lungs.onnx"
+check "default model, its card, its light-runtime exports and the int8 probe bundled" test -s "$M/default.keras" \
+  -a -s "$M/default.json" -a -s "$M/default.classifier.onnx" -a -s "$M/default.lungs.onnx" -a -s "$M/default.lungs_int8.onnx" \
+  -a -s "$INTERNAL/resources/probes/int8_saturation.onnx"
 check "desktop entry, icon, install.sh, LICENSE.txt" test -s "$DIST/covidxray.desktop" -a -s "$DIST/covidxray.png" -a -x "$DIST/install.sh" -a -s "$DIST/LICENSE.txt"
 NOTICES="$INTERNAL/THIRD-PARTY-NOTICES.txt"
 notices_ok() {
@@ -125,7 +126,8 @@ check "decoder plug-ins' package metadata and entry points collected" metadata_o
 check "covidxray-cli --version" has "$WORK/version.txt" "covidxray"
 "$CLI" info > "$WORK/info.txt" 2>&1
 info_ok() { has "$WORK/info.txt" "default@" && grep -q "JPEG 2000: .*pylibjpeg" "$WORK/info.txt" \
-  && grep -q "saves its lung segmenter: in int8" "$WORK/info.txt" \
+  && grep -q "saves its lung segmenter: in float, and in int8" "$WORK/info.txt" \
+  && grep -q "runs its lung segmenter: in" "$WORK/info.txt" \
   && grep -q "writes heat-map PNGs with: ISA-L" "$WORK/info.txt"; }
 check "covidxray-cli info: the bundled model, pylibjpeg found for JPEG 2000, the int8 quantiser and ISA-L load" info_ok
 [ "$failed" = 0 ] || sed 's/^/      /' "$WORK/info.txt"

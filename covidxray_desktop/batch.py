@@ -22,7 +22,7 @@ def run(files, predictor, store, force: bool = False, cancelled=lambda: False, b
     """Yield one Result per file, in order: stored ones where this bundle has done the bytes before."""
     store.remember_model(predictor.bundle)
     model_hash = predictor.bundle.hash
-    reuse = None if force else (lambda sha: store.lookup(sha, model_hash))
+    reuse = None if force else (lambda sha: store.lookup(sha, model_hash, predictor.made_with))
     for result in predictor.run(files, cancelled, reuse):
         result.batch = batch_id
         store.record(result)  # a reused answer too: under a new name it is a row of its own

@@ -18,7 +18,7 @@ from covidxray_desktop.model import cam, operating
 from covidxray_desktop.model.calibration import sigmoid
 from covidxray_desktop.model.network import Network
 from covidxray_desktop.model.ood import Gate
-from covidxray_desktop.prepare import Prepared, Route, prepare
+from covidxray_desktop.prepare import ROUTE_VERSION, Prepared, Route, prepare
 from covidxray_desktop.results import Result, now
 
 
@@ -35,6 +35,8 @@ class Predictor:
         self.bundle = bundle
         self.ident = bundle.ident
         self.network = network or Network(bundle, runtime)
+        # Stored answers are reused only where they were made this way (results.Result.made_with).
+        self.made_with = f"route {ROUTE_VERSION}; {self.network.runs}"
         self.route = Route(_first_size(card), card["preprocessing"], thumbnails, overlays)
         self.temperature = float(card["calibration"]["temperature"])
         self.in_force = operating.resolve(card, operating_point, threshold)  # (point, threshold), set as one
@@ -155,8 +157,8 @@ class Predictor:
     def _result(self, item: Prepared, computed, per_item: float) -> Result:
         meta = item.meta
         point, threshold = self.in_force
-        row = Result(item.path, "error", model=self.ident, model_hash=self.bundle.hash, seconds=item.seconds,
-                     threshold=threshold, operating_point=point, sha256=item.sha256, transient=item.transient,
+        row = Result(item.path, "error", model=self.ident, model_hash=self.bundle.hash, made_with=self.made_with,
+                     seconds=item.seconds, threshold=threshold, operating_point=point, sha256=item.sha256, transient=item.transient,
                      patient_id=meta.get("patient_id", ""), study_uid=meta.get("study_uid", ""),
                      study_date=meta.get("study_date", ""), thumbnail=item.picture, pixels=item.pixels)
         if item.error:

@@ -22,6 +22,10 @@ from covidxray_desktop.model.cam import OVERLAY_SIDE
 from covidxray_desktop.model.lungs import LUNG_SIZE
 from covidxray_desktop.model.ood import cheap_reason, thumbnail
 
+# What a file becomes before the networks see it. Raise it with any change to decoding or to this
+# route that changes that: a stored answer is reused only when it was made by the same route.
+ROUTE_VERSION = 1
+
 
 @dataclass
 class Prepared:

@@ -20,7 +20,7 @@ from covidxray_desktop.errors import CovidXrayError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
 TABLES = {"results", "queue", "models", "batches"}
 _RESULTS = """
@@ -85,6 +85,10 @@ ALTER TABLE results ADD COLUMN look BLOB;
     # 0: taken off the window's list (Delete, Clear the list): kept, but not shown there at the next start.
     7: """
 ALTER TABLE results ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+""",
+    # How the bundle was run (its segmenter export, the decoding's version): NULL before, never reused.
+    8: """
+ALTER TABLE results ADD COLUMN made_with TEXT;
 """,
 }
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + tuple(c for c in STORED if c != "path"))
@@ -274,11 +278,12 @@ class Store:
         self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
-    def lookup(self, sha256: str, model_hash: str) -> Result | None:
-        """The latest stored result of this content by this bundle (after a forced run, its newest answer):
-        only answers (ok or refused), never an error, which may pass another time."""
-        rows = self._read(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? "
-                          f"AND status IN ('ok', 'rejected') ORDER BY created_at DESC LIMIT 1", (sha256, model_hash))
+    def lookup(self, sha256: str, model_hash: str, made_with: str = "") -> Result | None:
+        """The latest stored result of this content by this bundle run the same way (after a forced
+        run, its newest answer): only answers (ok or refused), never an error, which may pass another time."""
+        rows = self._read(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? AND made_with IS ? "
+                          f"AND status IN ('ok', 'rejected') ORDER BY created_at DESC LIMIT 1",
+                          (sha256, model_hash, made_with))
         result = _result(rows[0]) if rows else None
         return result if result is not None and result.status != "error" else None
 
@@ -355,7 +360,7 @@ def _json(text, default):
 
 
 _COLUMN_NAMES = [c.strip() for c in COLUMNS.split(",")]
-_TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash", "operating_point")
+_TEXT = ("message", "patient_id", "study_uid", "study_date", "model_hash", "operating_point", "made_with")
 _NUMBERS = ("p_covid", "threshold", "seconds", "ood_score", "outside_share", "size", "mtime")
 
 

@@ -1,12 +1,21 @@
-"""The lung segmenter runs in int8 (a third of its time) where real films set its ranges, and only
-while it still finds the lungs Keras finds; the classifier stays in float."""
+"""The lung segmenter runs in int8 (a third of its time) where real films set its ranges, its masks
+then matched Keras', and the processor does int8 arithmetic exactly; everywhere else the float
+export beside it runs. The classifier stays in float."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
-from covidxray_desktop.model import export
+from covidxray_desktop.model import export, runtime
 from covidxray_desktop.model.bundle import load
 from covidxray_desktop.model.lungs import segmenter_input
+from covidxray_desktop.model.network import Network
+from covidxray_desktop.model.runtime import INT8_LUNGS, OnnxPart
+from covidxray_desktop.paths import resources_dir
 from covidxray_desktop.training import cache, dataset
 from covidxray_desktop.training.evaluate import route_of
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _films(bundle, data, split: str, n: int) -> np.ndarray:
@@ -16,31 +25,92 @@ def _films(bundle, data, split: str, n: int) -> np.ndarray:
     return np.stack([segmenter_input(np.asarray(b, np.float32)) for b in decoded.first])[..., None]
 
 
-def test_the_shipped_segmenter_is_int8_and_finds_the_lungs_keras_finds_on_test_films(default_bundle, shared_data):
-    runtime = default_bundle.card["runtime"]
-    assert runtime["lungs"]["precision"] == "int8" and runtime["classifier"]["precision"] == "float32"
+def _agreement(part, films, keras) -> np.ndarray:
+    return (np.asarray(part.run(films)[0] > 0) == keras).reshape(len(films), -1).mean(axis=1)
+
+
+def test_the_segmenter_that_runs_here_finds_the_lungs_keras_finds_and_int8_runs_only_where_it_does(
+        default_bundle, shared_data):
+    parts = default_bundle.card["runtime"]
+    assert (parts["lungs"]["precision"], parts[INT8_LUNGS]["precision"], parts["classifier"]["precision"]) == \
+        ("float32", "int8", "float32")
     films = _films(default_bundle, shared_data, "test", 64)
-    from covidxray_desktop.model.runtime import OnnxPart
-
-    quick = OnnxPart(default_bundle.part_bytes("lungs")).run(films)[0] > 0
     keras = np.asarray(load(default_bundle.path, keras=True).keras_part("lungs").predict_on_batch(films)) > 0
-    agree = (quick == keras).reshape(len(films), -1).mean(axis=1)
-    assert agree.min() >= export.MASK_AGREEMENT
+    running = Network(default_bundle, runtime="onnx")._lungs
+    assert running._model == default_bundle.part_bytes(INT8_LUNGS if runtime.int8_exact() else "lungs")
+    assert _agreement(running, films, keras).min() >= export.MASK_AGREEMENT
+    # Where int8 arithmetic saturates (x86 without VNNI) the int8 masks are as little as 94 % Keras':
+    # the probe must have said so, and the float export runs there.
+    if _agreement(OnnxPart(default_bundle.part_bytes(INT8_LUNGS)), films, keras).min() < export.MASK_AGREEMENT:
+        assert not runtime.int8_exact()
 
 
-def test_a_fresh_export_goes_int8_with_enough_real_films_and_stays_float_with_few_or_when_masks_differ(
+def test_the_network_runs_the_int8_segmenter_where_int8_is_exact_and_the_float_one_elsewhere(
+        default_bundle, monkeypatch):
+    for exact, part in ((True, INT8_LUNGS), (False, "lungs")):
+        monkeypatch.setattr(runtime, "int8_exact", lambda exact=exact: exact)
+        assert Network(default_bundle, runtime="onnx")._lungs._model == default_bundle.part_bytes(part)
+        exports = {"classifier": default_bundle.part_bytes("classifier"), **default_bundle.lung_exports()}
+        assert Network.from_exports(default_bundle.card, exports)._lungs._model == exports[part]
+
+
+def test_an_answer_stored_with_one_segmenter_export_is_not_served_where_the_other_runs(
+        default_bundle, shared_data, tmp_path, monkeypatch):
+    """A store moved to a computer whose int8 arithmetic saturates (a roaming profile, a copied
+    folder): its refusals came from other lung masks, so each film is run again there."""
+    import csv
+
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.prepare import ROUTE_VERSION
+    from covidxray_desktop.store import Store
+
+    rows = csv.DictReader(open(shared_data / "manifest.csv"))
+    film = next(shared_data / r["file"] for r in rows if r["split"] == "test")
+    run = ["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--csv", str(tmp_path / "out.csv"), str(film)]
+    made_with, served = [], []
+    lookup = Store.lookup
+    monkeypatch.setattr(Store, "lookup", lambda store, *key: served.append(lookup(store, *key)) or served[-1])
+    for exact in (True, False, False):
+        monkeypatch.setattr(runtime, "int8_exact", lambda exact=exact: exact)
+        assert main(run) == 0
+        made_with.append(Store(tmp_path / "r.db").history()[-1].made_with)
+    assert made_with == [f"route {ROUTE_VERSION}; onnx, {INT8_LUNGS}"] + [f"route {ROUTE_VERSION}; onnx, lungs"] * 2
+    assert [answer is not None for answer in served] == [False, False, True]  # made, made again, then reused
+    assert len(Store(tmp_path / "r.db").history()) == 1
+
+
+def test_the_shipped_probe_is_the_one_its_script_writes_and_a_missing_probe_means_float(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("int8_probe", ROOT / "docs" / "model" / "int8_probe.py")
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    assert (resources_dir() / "probes" / "int8_saturation.onnx").read_bytes() == probe.probe_bytes()
+    answer = OnnxPart(probe.probe_bytes()).session.run(None, {"x": np.full((1, 16, 8, 8), 255, np.uint8)})[0]
+    assert set(np.unique(answer)) <= {probe.EXACT, 101}  # exact, or saturated in pairs
+    assert runtime.int8_exact() == (answer == probe.EXACT).all()
+    runtime.int8_exact.cache_clear()
+    monkeypatch.setattr("covidxray_desktop.paths.resources_dir", lambda: tmp_path)  # a frozen app missing it
+    try:
+        assert runtime.int8_exact() is False
+    finally:
+        runtime.int8_exact.cache_clear()
+
+
+def test_a_fresh_export_saves_int8_beside_float_only_where_it_can_be_checked_with_enough_real_films(
         default_bundle, shared_data, monkeypatch):
     model = load(default_bundle.path, keras=True).keras()
     keep = {"classifier": default_bundle.part_bytes("classifier")}  # taken as it is: only the segmenter is exported
     films = _films(default_bundle, shared_data, "val", 32)
     made = export.light(model, {"lungs": films}, keep)
-    assert made["classifier"] is keep["classifier"]
-    assert export.precision(made["lungs"]) == "int8"
+    assert made["classifier"] is keep["classifier"] and export.precision(made["lungs"]) == "float32"
+    if runtime.int8_exact():
+        assert export.precision(made[INT8_LUNGS]) == "int8"
+    else:  # its masks could not be checked as they would run where int8 is exact
+        assert INT8_LUNGS not in made
+    monkeypatch.setattr(runtime, "int8_exact", lambda: True)  # below: every other reason keeps float only
     few = export.light(model, {"lungs": films[:export.MIN_FILMS - 1]}, keep)  # too few to set ranges and check them
-    assert export.precision(few["lungs"]) == "float32"
-    assert export.precision(export.light(model, None, keep)["lungs"]) == "float32"  # no real films at all
-    monkeypatch.setattr(export, "MASK_AGREEMENT", 1.0 + 1e-9)  # no int8 copy can be this exact: float is kept
-    assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
+    assert INT8_LUNGS not in few and INT8_LUNGS not in export.light(model, None, keep)  # no real films at all
+    monkeypatch.setattr(export, "MASK_AGREEMENT", 1.0 + 1e-9)  # no int8 copy can be this exact: float only
+    assert INT8_LUNGS not in export.light(model, {"lungs": films}, keep)
 
 
 def test_a_quantiser_that_fails_or_makes_what_onnx_runtime_refuses_leaves_the_segmenter_in_float(
@@ -48,13 +118,15 @@ def test_a_quantiser_that_fails_or_makes_what_onnx_runtime_refuses_leaves_the_se
     model = load(default_bundle.path, keras=True).keras()
     films = _films(default_bundle, shared_data, "val", 32)
     keep = {"classifier": default_bundle.part_bytes("classifier")}
+    monkeypatch.setattr(runtime, "int8_exact", lambda: True)
 
     def broken(data, films):
         raise RuntimeError("this graph cannot be quantised")
 
     for quantiser in (broken, lambda data, films: b"not a network"):  # the save goes on either way
         monkeypatch.setattr(export, "quantised", quantiser)
-        assert export.precision(export.light(model, {"lungs": films}, keep)["lungs"]) == "float32"
+        made = export.light(model, {"lungs": films}, keep)
+        assert export.precision(made["lungs"]) == "float32" and INT8_LUNGS not in made
 
 
 def test_a_whole_film_model_finds_no_lungs_to_make_its_classifier_views(default_bundle, monkeypatch):
@@ -82,17 +154,20 @@ def test_info_says_whether_a_model_trained_here_saves_its_segmenter_in_int8(caps
     from covidxray_desktop.cli import main
 
     assert main(["info"]) == 0
-    assert "saves its lung segmenter: in int8 where its masks match" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "saves its lung segmenter: in float, and in int8 where its masks match" in out
+    assert ("runs its lung segmenter: in int8 where the model has it" if runtime.int8_exact() else
+            "runs its lung segmenter: in float (this processor's int8 arithmetic saturates)") in out
     monkeypatch.setitem(sys.modules, "onnxruntime.quantization.shape_inference", None)  # as in a frozen app missing it
     assert main(["info"]) == 0
     assert "saves its lung segmenter: in float (ONNX Runtime's quantiser cannot be loaded" in capsys.readouterr().out
 
 
-def test_exporting_a_bundle_again_keeps_its_int8_segmenter_export_which_its_gate_was_fitted_on(own_model):
+def test_exporting_a_bundle_again_keeps_both_segmenter_exports_which_its_gate_was_fitted_on(own_model):
     from covidxray_desktop.cli import main
 
-    before = load(own_model).part_bytes("lungs")
+    before = load(own_model).lung_exports()
     assert main(["export", str(own_model)]) == 0
     again = load(own_model)
-    assert again.part_bytes("lungs") == before and again.card["runtime"]["lungs"]["precision"] == "int8"
-    assert again.card["runtime"]["classifier"]["precision"] == "float32"
+    assert again.lung_exports() == before and again.card["runtime"][INT8_LUNGS]["precision"] == "int8"
+    assert again.card["runtime"]["classifier"]["precision"] == again.card["runtime"]["lungs"]["precision"] == "float32"

@@ -125,9 +125,9 @@ def test_a_pretrained_model_trains_saves_and_classifies_on_the_light_runtime(tmp
     # Training kept the rehearsal store, which let adaptation fine-tune blocks 14-15 beside it.
     assert card["rehearsal"]["films"] > 0 and "blocks 14-15" in adapted.card["adapted_from"]["trained"]
     assert set(adapted.card["metrics"]) == {"site", "operating_points"}  # its own figures, none of its base's
-    # The segmenter is not adapted: the adapted model runs its base's export, the one its gate was fitted on.
-    assert kept == [{"lungs": bundle.part_bytes("lungs")}]
-    assert load(adapted.path).part_bytes("lungs") == bundle.part_bytes("lungs")
+    # The segmenter is not adapted: the adapted model runs its base's exports, the ones its gate was fitted on.
+    assert kept == [bundle.lung_exports()] and "lungs" in kept[0]
+    assert load(adapted.path).lung_exports() == bundle.lung_exports()
     # A bundle whose store went missing is refused with the way out, which rebuilds it.
     from covidxray_desktop.cli import main
     from covidxray_desktop.errors import DataError

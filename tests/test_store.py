@@ -200,7 +200,7 @@ def test_a_results_store_from_the_first_version_opens_and_keeps_its_rows(tmp_pat
     [row] = store.history()
     assert row.p_covid == 0.91 and row.patient_id == "P-7" and row.threshold is None
     assert row.operating_point == ""  # made before operating points had names
-    assert store.lookup("abc", "m1").p_covid == 0.91
+    assert store.lookup("abc", "m1") is None  # made before the store said how the model was run: made again
     from covidxray_desktop.results import Result
 
     store.record(Result("/ward/b.png", "ok", p_covid=0.2, threshold=0.05, operating_point="screening", sha256="def",
@@ -330,6 +330,20 @@ def test_errors_of_the_moment_are_never_stored_as_results(tmp_path, tiny_bundle,
     save_png8(missing, chest_like(128, 1))  # it is there now: it is classified, not "file not found"
     _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
     assert rows[0]["status"] in ("ok", "rejected")
+
+
+def test_an_answer_is_reused_only_by_the_same_model_run_the_same_way(tmp_path):
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    store.record(Result("/ward/IM1.png", "rejected", threshold=0.5, model="m@1", model_hash="h", sha256="s" * 64,
+                        made_with="route 1; onnx, lungs_int8"))
+    assert store.lookup("s" * 64, "h", "route 1; onnx, lungs_int8").status == "rejected"
+    assert store.lookup("s" * 64, "h", "route 1; onnx, lungs") is None  # another segmenter export: other masks
+    assert store.lookup("s" * 64, "h", "route 2; onnx, lungs_int8") is None  # decoding has changed since
+    assert store.lookup("s" * 64, "other", "route 1; onnx, lungs_int8") is None  # another model
+    store.close()
 
 
 def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first(tmp_path):

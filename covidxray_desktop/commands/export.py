@@ -16,10 +16,8 @@ def run(args) -> int:
     bundle = bundles.load(args.bundle, keras=True)
     if bundle.path.resolve() == default_model().resolve():
         raise UsageError("the bundled model is never rewritten; copy it elsewhere first")
-    # An int8 segmenter export was checked against Keras when the bundle was saved, and the gate
-    # fitted on its masks: it is kept (a float one made here would not match the gate).
-    lungs = (bundle.card.get("runtime") or {}).get("lungs") or {}
-    keep = {"lungs": bundle.part_bytes("lungs")} if lungs.get("precision") == "int8" else None
-    done = bundles.export_runtime(bundle, keep=keep)
+    # The segmenter's exports were checked against Keras when the bundle was saved, and the gate
+    # fitted on their masks: they are kept (ones made here could find other lungs than the gate's).
+    done = bundles.export_runtime(bundle, keep=bundle.lung_exports())
     print(f"{done.ident}: exported {', '.join(done.card['runtime'])} for the light runtime, checked against Keras")
     return 0

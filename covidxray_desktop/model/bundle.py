@@ -66,6 +66,17 @@ class ModelBundle:
             self._networks[part] = data
         return self._networks[part]
 
+    def lung_exports(self) -> dict | None:
+        """The segmenter's exports, float and (where saved) int8, as a bundle made from this one
+        keeps them: part -> bytes; None where the bundle has none (the gate was fitted on Keras' masks).
+        A bundle saved when its only export was int8 gives that one, and a float one is made anew."""
+        from covidxray_desktop.model.runtime import INT8_LUNGS
+
+        runtime = self.card.get("runtime") or {}
+        if (runtime.get("lungs") or {}).get("precision") == "int8":  # saved before float was kept beside it
+            return {INT8_LUNGS: self.part_bytes("lungs")}
+        return {part: self.part_bytes(part) for part in ("lungs", INT8_LUNGS) if part in runtime} or None
+
     def keras_part(self, part: str):
         """The classifier or the lung segmenter as its own Keras model (Keras loaded on demand)."""
         model = self.keras()

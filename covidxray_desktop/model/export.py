@@ -2,8 +2,9 @@
 
 Uses Keras' own exporter (tf2onnx under TensorFlow); runs where the bundle is saved, which is
 where training runs. The classifier export gives the last convolution block (for heat maps and
-the gate) and the logit; the segmenter export gives the lung logits, in int8 where real films
-were given to set its ranges and its masks then match Keras' (a third of the float one's time).
+the gate) and the logit; the segmenter export gives the lung logits, in float, and beside it in
+int8 where real films were given to set its ranges and its masks then match Keras' (a third of
+the float one's time, where the processor does int8 arithmetic exactly: runtime.int8_exact).
 """
 import tempfile
 from pathlib import Path
@@ -58,32 +59,45 @@ def exportable(model) -> bool:
 
 def light(model, parity_inputs=None, keep: dict | None = None) -> dict:
     """part -> the ONNX bytes of that part of `model` (a bundle's combined network), each checked
-    against Keras on `parity_inputs` (part -> inputs; random films where none are given). The
-    segmenter is made int8 where at least MIN_FILMS real films are given and its masks agree.
+    against Keras on `parity_inputs` (part -> inputs; random films where none are given). Beside the
+    float segmenter an int8 copy is saved (part INT8_LUNGS) where at least MIN_FILMS real films are
+    given and its masks agree; it runs only where int8 arithmetic is exact (runtime.int8_exact).
     `keep`: part -> an export made and checked before, used as it is (an adapted model's segmenter
-    is its base's, and so is the export its gate was fitted on)."""
+    exports are its base's, and so are the masks its gate was fitted on)."""
+    from covidxray_desktop.model.runtime import INT8_LUNGS
+
+    keep = keep or {}
     out = {}
     for part, net in parts(model).items():
-        if part in (keep or {}):
+        if part in keep:
             out[part] = keep[part]
             continue
         inputs = (parity_inputs or {}).get(part)
         out[part] = onnx_bytes(net)
         check_parity(net, out[part], inputs, part)
-        if part == "lungs" and inputs is not None and len(inputs) >= MIN_FILMS:
-            out[part] = int8_lungs(net, out[part], np.asarray(inputs, np.float32)) or out[part]
+        if part == "lungs" and INT8_LUNGS not in keep and inputs is not None and len(inputs) >= MIN_FILMS:
+            quick = int8_lungs(net, out[part], np.asarray(inputs, np.float32))
+            if quick is not None:
+                out[INT8_LUNGS] = quick
+    if INT8_LUNGS in keep:
+        out[INT8_LUNGS] = keep[INT8_LUNGS]
     return out
 
 
 def int8_lungs(net, data: bytes, films: np.ndarray) -> bytes | None:
     """The segmenter's export in int8 (ONNX Runtime's static quantisation, per channel, QDQ), its
     activation ranges set on every other film of the first 128 of `films` (its own inputs); None,
-    said in the log, where the quantiser is missing or fails, or where on the films in between any
-    film's mask differs from Keras' in more than 1 - MASK_AGREEMENT of it. An optimisation only:
+    said in the log, where the quantiser is missing or fails, where on the films in between any
+    film's mask differs from Keras' in more than 1 - MASK_AGREEMENT of it, or where this
+    processor's int8 arithmetic saturates (it cannot be checked here). An optimisation only:
     nothing here may fail the save of a model trained for ten minutes."""
     from covidxray_desktop.logs import log
-    from covidxray_desktop.model.runtime import OnnxPart
+    from covidxray_desktop.model.runtime import OnnxPart, int8_exact
 
+    if not int8_exact():  # its masks here would not be the ones it gives where it runs
+        log.info("segmenter saved in float only: this processor's int8 arithmetic saturates, so an int8 copy "
+                 "cannot be checked here")
+        return None
     films = films[:128]
     try:
         quick = quantised(data, films[0::2])

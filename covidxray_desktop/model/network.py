@@ -43,16 +43,17 @@ class Network:
     the bundle has an export and ONNX Runtime is installed)."""
 
     def __init__(self, bundle, runtime: str = "auto"):
-        from covidxray_desktop.model.runtime import OnnxPart
+        from covidxray_desktop.model.runtime import OnnxPart, lungs_part
 
         card = bundle.card
         if runtime == "auto":
             runtime = "onnx" if card.get("runtime") and light_runtime_available() else "keras"
         if runtime == "onnx":  # the bytes that were checked against the card are the bytes that run
-            names = {part: bundle.part_path(part).name for part in card["runtime"]}
-            parts = {part: OnnxPart(bundle.part_bytes(part), name=names[part])
-                     for part in ("classifier", "lungs") if part == "classifier" or bundle.has_lungs}
+            chosen = {"classifier": "classifier", "lungs": lungs_part(card["runtime"]) if bundle.has_lungs else None}
+            names = {part: bundle.part_path(export).name for part, export in chosen.items() if export}
+            parts = {part: OnnxPart(bundle.part_bytes(export), name=names[part]) for part, export in chosen.items() if export}
             self._setup(card, parts["classifier"], parts.get("lungs"), runtime)
+            self.runs = f"onnx, {chosen['lungs']}" if chosen["lungs"] else "onnx"
         else:
             names = {"classifier": bundle.path.name, "lungs": bundle.path.name}
             self._setup(card, _with_features(bundle.keras_part("classifier")),
@@ -70,11 +71,14 @@ class Network:
     @classmethod
     def from_exports(cls, card: dict, exported: dict) -> "Network":
         """Networks being trained, on the light runtime: `exported` is export.light()'s part -> bytes."""
-        from covidxray_desktop.model.runtime import OnnxPart
+        from covidxray_desktop.model.runtime import OnnxPart, lungs_part
 
         net = cls.__new__(cls)
-        parts = {part: OnnxPart(data, name=f"the {part} export") for part, data in exported.items()}
-        net._setup(card, parts["classifier"], parts.get("lungs"), "onnx")
+        lungs = lungs_part(exported)
+        parts = {part: OnnxPart(exported[part], name=f"the {part} export") for part in ("classifier", lungs)
+                 if part in exported}
+        net._setup(card, parts["classifier"], parts.get(lungs), "onnx")
+        net.runs = f"onnx, {lungs}" if lungs in parts else "onnx"
         return net
 
     def _setup(self, card, classifier, segmenter, runtime) -> None:
@@ -82,6 +86,7 @@ class Network:
         self.method, self.output = card["preprocessing"], card["output"]
         self.suppress = bool((card.get("lungs") or {}).get("suppress", True))
         self.runtime = runtime
+        self.runs = runtime  # which exports run, where it matters (their answers differ a little): see __init__
         self._classifier, self._lungs = classifier, segmenter
         if self.method in LUNG_STAGE and self._lungs is None:
             raise ValueError("a model with a lung stage needs its segmenter")

@@ -3,6 +3,7 @@
 Importing onnxruntime takes a fifth of a second where TensorFlow takes five: the window and
 `classify` answer on a slow PC because of this module.
 """
+import functools
 import os
 import threading
 from pathlib import Path
@@ -13,6 +14,9 @@ from covidxray_desktop.errors import ModelError, brief
 
 
 CHUNK = 16  # films per run of a network (see OnnxPart.run)
+# A bundle's segmenter in int8, saved beside its float export where its masks matched Keras'
+# (model/export.py): a third of the float one's time, run only where int8_exact().
+INT8_LUNGS = "lungs_int8"
 
 
 def threads() -> int:
@@ -74,6 +78,33 @@ class OnnxPart:
                     self._batches = self._session(spinning=False)
         runs = [self._batches.run(None, {self.input: x[i:i + CHUNK]}) for i in range(0, len(x), CHUNK)]
         return runs[0] if len(runs) == 1 else [np.concatenate(parts) for parts in zip(*runs)]
+
+
+def lungs_part(parts) -> str:
+    """Which of a bundle's segmenter exports (among `parts`, part names) runs on this computer."""
+    return INT8_LUNGS if INT8_LUNGS in parts and int8_exact() else "lungs"
+
+
+@functools.cache
+def int8_exact() -> bool:
+    """Does ONNX Runtime do int8 arithmetic exactly on this computer? On x86 processors without VNNI
+    its unsigned-by-signed byte products are summed in pairs that saturate at 16 bits: an int8
+    segmenter then finds other lungs than the one checked when the model was saved. The probe
+    (docs/model/int8_probe.py) is one convolution that saturates there; any failure counts as not
+    exact, and the float network runs. Run once, in a few milliseconds."""
+    from covidxray_desktop.paths import resources_dir
+
+    try:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        session = ort.InferenceSession(str(resources_dir() / "probes" / "int8_saturation.onnx"), options,
+                                       providers=["CPUExecutionProvider"])
+        answer = session.run(None, {"x": np.full((1, 16, 8, 8), 255, np.uint8)})[0]
+    except Exception:
+        return False
+    return bool((answer == 200).all())
 
 
 def external_data(model: bytes) -> bool:

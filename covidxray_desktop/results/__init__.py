@@ -37,6 +37,7 @@ class Result:
     study_uid: str = ""
     study_date: str = ""  # YYYYMMDD as DICOM gives it
     outside_share: float | None = None  # share of the heat map's evidence outside the lungs
+    made_with: str = ""  # how the bundle was run (Predictor.made_with): answers are reused only under the same
     heat: object = None  # a cam.HeatMap, or None
     created_at: str = field(default_factory=now)
     transient: bool = False  # an error of the moment (time-out, permission, vanished): never stored

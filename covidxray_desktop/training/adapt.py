@@ -124,10 +124,10 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     cancelled()  # raises when the run was abandoned (a second Ctrl+C): nothing is saved then
     on_event({"kind": "stage", "message": "saving the adapted model"})
     segmenter = base.keras_part("lungs")
-    # The segmenter is not adapted: its export stays the base's, the one the gate was fitted on; a
-    # base without one (trained on a GPU) had its gate fitted on Keras' masks, so the segmenter is
+    # The segmenter is not adapted: its exports stay the base's, the ones the gate was fitted on; a
+    # base without any (trained on a GPU) had its gate fitted on Keras' masks, so the segmenter is
     # given no films here and its new export stays float.
-    keep = {"lungs": base.part_bytes("lungs")} if "lungs" in (base.card.get("runtime") or {}) else None
+    keep = base.lung_exports()
     parity = {"classifier": network.views(decoded["train"].first[:32])}
     adapted = bundles.save(bundles.combine(model, segmenter), card, out_dir, name, overwrite, parity, keep=keep)
     if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too

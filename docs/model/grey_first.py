@@ -48,9 +48,7 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     for _ in range(rounds):  # alternating
         for name, part in (("before", before), ("after", after)):
             times[name].append(ms_per_film(part, test))
-    keep = {"classifier": new}
-    if "lungs" in runtime:
-        keep["lungs"] = bundle.part_bytes("lungs")
+    keep = {"classifier": new, **(bundle.lung_exports() or {})}
     done = export_runtime(bundle, keep=keep)
     return {"model": done.ident, "was": bundle.ident, "films_checked": len(views), "identical_outputs": same,
             "classifier_ms_per_film": {k: round(statistics.median(v), 3) for k, v in times.items()}}
