@@ -245,6 +245,24 @@ def test_a_pdf_report_a_clinician_can_read(make_window, tmp_path, qtbot, shared_
     assert film_columns.size > 0.6 * picture.shape[1]  # the film spans most of the page's width
 
 
+def test_a_report_keeps_the_threshold_it_was_asked_under_while_the_threshold_moves(make_window, tmp_path, qtbot,
+                                                                                   monkeypatch):
+    """A report of many films is written on another thread, page by page: moving the threshold
+    meanwhile must not label its last pages otherwise than its first."""
+    films(tmp_path / "ward", 2)
+    window = make_window()
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 2)
+    row = window.results.rows[0]
+    asked, point = window.results.threshold_of(row), window.results.point_of(row)
+    jobs = []
+    monkeypatch.setattr(window.engine, "export", jobs.append)  # held, as a long report still being written
+    window.export_pdf(str(tmp_path / "report.pdf"), scope="all")
+    window.threshold.setValue(0.999 if asked < 0.5 else 0.001)  # she moves on while it is written
+    assert window.results.threshold_of(row) != pytest.approx(asked)
+    assert jobs[0].threshold_of(row) == asked and jobs[0].point_of(row) == point
+
+
 def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot):
     films(tmp_path / "ex", 4)
     window = make_window()

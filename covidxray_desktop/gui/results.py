@@ -1,5 +1,6 @@
 """The results table's data: one row per (file, model), its label from the threshold of the model
 that made it (the threshold box applies to the current model's rows only)."""
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -156,15 +157,17 @@ class ResultsModel(QAbstractTableModel):
     def threshold_of(self, row) -> float | None:
         """The threshold that labels this row: the one in force for the current model's rows (None:
         each row's own, exactly), else the one it was made with."""
-        if row.model_hash == self.current and self.threshold is not None:
-            return self.threshold
-        return row.threshold
+        return _threshold_of(row, self.current, self.threshold)
 
     def point_of(self, row) -> str:
         """The name of threshold_of(row): the point in force for the current model, else its own."""
-        if row.model_hash == self.current and self.threshold is not None and self.point:
-            return self.point
-        return row.operating_point
+        return _point_of(row, self.current, self.threshold, self.point)
+
+    def labelling(self) -> tuple:
+        """(threshold_of, point_of) as they stand now, for a report written on another thread: every
+        page is labelled at the threshold in force when it was asked for, whatever is chosen meanwhile."""
+        return (functools.partial(_threshold_of, current=self.current, threshold=self.threshold),
+                functools.partial(_point_of, current=self.current, threshold=self.threshold, point=self.point))
 
     def label(self, row) -> str:
         return row.label(self.threshold_of(row))
@@ -345,3 +348,11 @@ class ElideStart(QStyledItemDelegate):
     def initStyleOption(self, option, index):
         super().initStyleOption(option, index)
         option.textElideMode = Qt.ElideLeft
+
+
+def _threshold_of(row, current, threshold) -> float | None:
+    return threshold if row.model_hash == current and threshold is not None else row.threshold
+
+
+def _point_of(row, current, threshold, point) -> str:
+    return point if row.model_hash == current and threshold is not None and point else row.operating_point

@@ -81,9 +81,10 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     w.settings.setValue("last_export_folder", str(Path(path).parent))
     if anonymise:
         chosen = exports.anonymised(chosen)
+    threshold_of, point_of = w.results.labelling()
     if kind == "csv":
         try:
-            n = exports.write_csv(path, chosen, w.results.threshold_of, anonymise, w.results.point_of)
+            n = exports.write_csv(path, chosen, threshold_of, anonymise, point_of)
         except OSError as exc:
             QMessageBox.warning(w, title, f"{path}: {exc.strerror or exc}")
             return
@@ -92,8 +93,7 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
     summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
     report_progress(w).start(len(chosen))
-    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), w.results.threshold_of, anonymise, summaries, compact,
-                                   w.results.point_of))
+    w.engine.export(exports.PdfJob(path, chosen, dict(w.models), threshold_of, anonymise, summaries, compact, point_of))
 
 
 def refusal(w, path: str) -> str:
