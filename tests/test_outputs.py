@@ -44,6 +44,22 @@ def test_evaluate_json_onto_the_results_store_or_a_hard_link_to_it_is_refused(tm
     assert store.read_bytes() == b"SQLite format 3\0 the clinic's results"
 
 
+def test_bench_json_onto_the_store_or_the_model_in_use_is_refused_before_anything_is_measured(
+        own_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user data"))
+    store = default_path()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"SQLite format 3\0 the clinic's results")
+    card = own_model.with_suffix(".json")
+    before = card.read_bytes()
+    measured = []
+    monkeypatch.setattr("covidxray_desktop.bench.sample_folder", lambda *a, **k: measured.append(a))
+    for target, what in ((store, "results store"), (card, "model in use")):
+        assert what in refused(["bench", "--model", own_model, "--json", target], capsys, target)
+    assert measured == [] and store.read_bytes() == b"SQLite format 3\0 the clinic's results"
+    assert card.read_bytes() == before
+
+
 def test_classify_outputs_onto_the_files_of_the_model_in_use_are_refused(own_model, films, tmp_path, capsys):
     card = own_model.with_suffix(".json")
     onnx = own_model.with_name(own_model.stem + ".classifier.onnx")

@@ -1,5 +1,4 @@
 """`bench`: throughput, latency, cold start, memory and epoch time; ours beside the article's."""
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -26,8 +25,15 @@ def run(args) -> int:
 
     if args.n < 2:
         raise UsageError("--n must be at least 2")
-    backend.load_keras()
     ours = load(args.model)
+    if args.json:  # refused or unwritable before minutes of measuring, not after
+        from covidxray_desktop import outputs
+        from covidxray_desktop.commands.writing import writable
+        from covidxray_desktop.store import default_path
+
+        outputs.check(args.json, "--json", [args.data], store=default_path(), protected=ours.files)
+        writable(args.json, "--json")
+    backend.load_keras()
 
     def step(text):
         if not args.quiet:
@@ -60,7 +66,9 @@ def run(args) -> int:
         print()
         print(runtime_table(result["runtimes"]))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+        from covidxray_desktop.files import write_json_atomic
+
+        write_json_atomic(args.json, result)  # whole or absent
     return 0
 
 
