@@ -23,5 +23,9 @@ class DataError(CovidXrayError):
     """A training data folder or manifest cannot be used."""
 
 
+class StoreError(CovidXrayError):
+    """The results store cannot be opened, read or written (damaged, foreign, newer, locked, full)."""
+
+
 class UsageError(CovidXrayError):
     """A command was given arguments it cannot work with."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from covidxray_desktop.errors import CovidXrayError, UsageError
+from covidxray_desktop.errors import StoreError, UsageError
 from covidxray_desktop.files import display_name, display_path, inside, private_dir
 from covidxray_desktop.results import STORED, Result, now
 
@@ -122,7 +122,7 @@ class Store:
         self.path = Path(path)
         self.name = name = display_name(self.path)
         if not create and not self.path.exists():
-            raise CovidXrayError(f"{name}: there is no results store at {display_path(self.path)} (nothing "
+            raise StoreError(f"{name}: there is no results store at {display_path(self.path)} (nothing "
                                  f"classified yet, or a mistyped --db); nothing was read or deleted.")
         try:
             private_dir(self.path.parent)
@@ -130,7 +130,7 @@ class Store:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             self.db = sqlite3.connect(self.path)
         except (OSError, sqlite3.Error) as exc:
-            raise CovidXrayError(f"{name}: the results store cannot be opened ({getattr(exc, 'strerror', None) or exc}); "
+            raise StoreError(f"{name}: the results store cannot be opened ({getattr(exc, 'strerror', None) or exc}); "
                                  f"choose another with --db.")
         try:
             self._check_ours()
@@ -149,9 +149,9 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise CovidXrayError(f"{name}: not a usable results store ({exc}); move it aside or choose "
+            raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose "
                                  f"another with --db.")
-        except CovidXrayError:
+        except StoreError:
             self.db.close()
             raise
 
@@ -161,14 +161,14 @@ class Store:
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table' "
                                                 "AND name NOT LIKE 'sqlite_%'")}
         if app not in (0, APPLICATION_ID) or tables - TABLES:
-            raise CovidXrayError(f"{self.name}: this is another application's database, not a results store; it "
+            raise StoreError(f"{self.name}: this is another application's database, not a results store; it "
                                  f"was left as it is. Choose another file with --db.")
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.db.close()
-            raise CovidXrayError(f"{display_name(self.path)}: this results store was written by a newer version of "
+            raise StoreError(f"{display_name(self.path)}: this results store was written by a newer version of "
                                  f"the app (schema {version}); update the app or choose another store with --db.")
         fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='results'").fetchone()
         if fresh:
@@ -199,13 +199,13 @@ class Store:
             with self.db:
                 return (self.db.executemany if many else self.db.execute)(sql, args)
         except sqlite3.DatabaseError as exc:  # locked, full disk, or damaged since it was opened
-            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}).") from None
+            raise StoreError(f"{self.name}: the results store cannot be written ({exc}).") from None
 
     def _read(self, sql: str, args=()) -> list:
         try:
             return self.db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CovidXrayError(f"{self.name}: the results store cannot be read ({exc}); move it aside or "
+            raise StoreError(f"{self.name}: the results store cannot be read ({exc}); move it aside or "
                                  f"choose another with --db.") from None
 
     def _read_in(self, sql: str, values: list) -> list:
@@ -328,7 +328,7 @@ class Store:
                     if str(created)[:10] < day or any(inside(g, p) for p in named for g in gone):
                         self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
         except sqlite3.DatabaseError as exc:
-            raise CovidXrayError(f"{self.name}: the results store cannot be written ({exc}); nothing was "
+            raise StoreError(f"{self.name}: the results store cannot be written ({exc}); nothing was "
                                  f"deleted.") from None
         return n
 

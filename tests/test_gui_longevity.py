@@ -82,6 +82,46 @@ def test_a_damaged_store_gets_a_sentence_instead_of_a_window_that_never_comes(tm
     assert "r.db: not a usable results store" in done.stderr
 
 
+def test_a_store_the_window_cannot_open_is_named_in_her_language_with_where_it_is(tmp_path, qtbot):
+    """Started from its icon, the app has no --db to offer: the sentence says where the store is and
+    that moving it aside starts a new one, in Chinese for a Chinese window."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QApplication
+
+    from covidxray_desktop.errors import ModelError, StoreError
+    from covidxray_desktop.gui.app import install_translations, problem_at_start
+    from covidxray_desktop.store import SCHEMA_VERSION, Store
+
+    (tmp_path / "damaged.db").write_text("not a database at all")
+    foreign = sqlite3.connect(tmp_path / "foreign.db")
+    foreign.execute("CREATE TABLE invoices (n INTEGER)")
+    foreign.commit()
+    newer = sqlite3.connect(tmp_path / "newer.db")
+    newer.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    newer.execute("CREATE TABLE results (sha256 TEXT)")
+    newer.commit()
+    failures = []
+    for name in ("damaged.db", "foreign.db", "newer.db"):
+        with pytest.raises(StoreError) as caught:
+            Store(tmp_path / name)
+        failures.append((name, caught.value))
+    english = problem_at_start(failures[0][1], tmp_path / "damaged.db")
+    assert "damaged.db: not a usable results store" in english and str(tmp_path / "damaged.db") in english
+    assert "moved elsewhere" in english
+    translators = install_translations(QApplication.instance(), "zh_CN")
+    try:
+        said = {name: problem_at_start(exc, tmp_path / name) for name, exc in failures}
+        assert "不是可用的结果库" in said["damaged.db"] and "其他应用程序的数据库" in said["foreign.db"]
+        assert "更新版本" in said["newer.db"]
+        assert all(str(tmp_path / name) in text and "结果库位于" in text for name, text in said.items())
+        model = problem_at_start(ModelError("default.keras: model file not found."), None)
+        assert "结果库位于" not in model  # only the store's problems name the store
+    finally:
+        for translator in translators:
+            QApplication.instance().removeTranslator(translator)
+
+
 QUIT_MID_WORK = textwrap.dedent("""
     import os, sys, threading
     os.environ["QT_QPA_PLATFORM"] = "offscreen"

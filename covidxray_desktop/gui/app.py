@@ -82,11 +82,12 @@ def main(argv=None) -> int:
     try:
         window = MainWindow(args.model, args.db, settings)
     except CovidXrayError as exc:  # a damaged or foreign store: a sentence, not a traceback and no window
-        print(f"covidxray: {exc}", file=sys.stderr)
+        said = problem_at_start(exc, args.db)
+        print(f"covidxray: {said}", file=sys.stderr)
         if app.platformName() != "offscreen":  # a person is looking: tell them where they look
             from PySide6.QtWidgets import QMessageBox
 
-            QMessageBox.critical(None, APP_NAME, str(exc))
+            QMessageBox.critical(None, APP_NAME, said)
         return 2
     window.show()
     timing = os.environ.get("COVIDXRAY_TIMING") == "1"
@@ -105,6 +106,24 @@ def main(argv=None) -> int:
     log.info("window opened")
     code = app.exec()
     return getattr(app, "exit_code", code)
+
+
+def problem_at_start(exc, db) -> str:
+    """Why the window cannot open, in the interface's language; for the results store, where it is:
+    a person who starts the app from its icon has no --db to give, but can move the file aside."""
+    from PySide6.QtCore import QCoreApplication
+
+    from covidxray_desktop.errors import StoreError
+    from covidxray_desktop.files import display_path
+    from covidxray_desktop.gui import messages
+    from covidxray_desktop.store import default_path
+
+    said = messages.translated(str(exc))
+    if not isinstance(exc, StoreError):
+        return said
+    where = QCoreApplication.translate("App", "The results store is %1. Once that file is moved elsewhere (keep it: "
+                                              "it holds the results so far), the app starts with a new, empty one.")
+    return f"{said}\n\n{where.replace('%1', display_path(Path(db).absolute() if db else default_path()))}"
 
 
 def _private(settings) -> None:

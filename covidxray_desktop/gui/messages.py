@@ -78,6 +78,18 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: it looks like a lateral view or a CT slice"),
     QT_TRANSLATE_NOOP("Messages", "outside what this model was trained on: it differs from every film the "
                                   "model learnt from"),
+    # The results store's sentences (store.py), at start and while it is used.
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened ({why}); choose another with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a usable results store ({why}); move it aside or choose another "
+                                  "with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: this is another application's database, not a results store; it was "
+                                  "left as it is. Choose another file with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: this results store was written by a newer version of the app (schema "
+                                  "{version}); update the app or choose another store with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why}); nothing was deleted."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be read ({why}); move it aside or choose "
+                                  "another with --db."),
     QT_TRANSLATE_NOOP("Messages", "a named pipe"),
     QT_TRANSLATE_NOOP("Messages", "a device"),
     QT_TRANSLATE_NOOP("Messages", "a socket"),

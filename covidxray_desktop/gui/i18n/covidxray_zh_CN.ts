@@ -1,6 +1,13 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
   <context>
+    <name>App</name>
+    <message>
+      <source>The results store is %1. Once that file is moved elsewhere (keep it: it holds the results so far), the app starts with a new, empty one.</source>
+      <translation>结果库位于 %1。将该文件移到别处后（请保留它：其中保存着至今的全部结果），本应用会以一个新的空结果库启动。</translation>
+    </message>
+  </context>
+  <context>
     <name>Curves</name>
     <message>
       <source>train loss</source>
@@ -700,6 +707,34 @@
     <message>
       <source>{name}: file not found.</source>
       <translation>{name}：找不到文件。</translation>
+    </message>
+    <message>
+      <source>{name}: the results store cannot be opened ({why}); choose another with --db.</source>
+      <translation>{name}：无法打开结果库（{why}）；请用 --db 选择另一个。</translation>
+    </message>
+    <message>
+      <source>{name}: not a usable results store ({why}); move it aside or choose another with --db.</source>
+      <translation>{name}：不是可用的结果库（{why}）；请将其移到别处，或用 --db 选择另一个。</translation>
+    </message>
+    <message>
+      <source>{name}: this is another application&apos;s database, not a results store; it was left as it is. Choose another file with --db.</source>
+      <translation>{name}：这是其他应用程序的数据库，不是结果库；未做任何改动。请用 --db 选择另一个文件。</translation>
+    </message>
+    <message>
+      <source>{name}: this results store was written by a newer version of the app (schema {version}); update the app or choose another store with --db.</source>
+      <translation>{name}：此结果库由更新版本的本应用写入（结构版本 {version}）；请更新本应用，或用 --db 选择另一个结果库。</translation>
+    </message>
+    <message>
+      <source>{name}: the results store cannot be written ({why}); nothing was deleted.</source>
+      <translation>{name}：无法写入结果库（{why}）；未删除任何内容。</translation>
+    </message>
+    <message>
+      <source>{name}: the results store cannot be written ({why}).</source>
+      <translation>{name}：无法写入结果库（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: the results store cannot be read ({why}); move it aside or choose another with --db.</source>
+      <translation>{name}：无法读取结果库（{why}）；请将其移到别处，或用 --db 选择另一个。</translation>
     </message>
     <message>
       <source>{name}: this file has changed since this answer was made; classify it again to see its answer.</source>
