@@ -79,6 +79,33 @@ def test_an_answer_stored_with_one_segmenter_export_is_not_served_where_the_othe
     assert len(Store(tmp_path / "r.db").history()) == 1
 
 
+def test_a_model_saved_when_its_one_segmenter_export_was_int8_says_so_where_that_saturates_and_export_mends_it(
+        own_model, monkeypatch):
+    import json
+
+    from covidxray_desktop.cli import main
+    from covidxray_desktop.logs import log
+
+    card_file = own_model.with_suffix(".json")
+    card = json.loads(card_file.read_text(encoding="utf-8"))
+    card["runtime"]["lungs"] = card["runtime"].pop(INT8_LUNGS)  # as models were saved before float was kept beside
+    (own_model.parent / "default.lungs.onnx").unlink()
+    card_file.write_text(json.dumps(card, indent=1), encoding="utf-8")
+    old = load(own_model)
+    warned = []
+    monkeypatch.setattr(log, "warning", lambda text, *args: warned.append(text % args))
+    monkeypatch.setattr(runtime, "int8_exact", lambda: False)
+    # Its answers say they came from distorted masks (a store never serves them where they are not)...
+    assert Network(old, runtime="onnx").runs == "onnx, lungs, int8 on saturating arithmetic"
+    assert any("covidxray export default.keras" in line for line in warned)
+    # ... and `export` keeps its int8 export, the one its gate was fitted on, and makes a float one beside it.
+    assert main(["export", str(own_model)]) == 0
+    mended = load(own_model)
+    assert mended.part_bytes(INT8_LUNGS) == old.part_bytes("lungs")
+    assert export.precision(mended.part_bytes("lungs")) == "float32"
+    assert Network(mended, runtime="onnx").runs == "onnx, lungs"
+
+
 def test_the_shipped_probe_is_the_one_its_script_writes_and_a_missing_probe_means_float(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("int8_probe", ROOT / "docs" / "model" / "int8_probe.py")
     probe = importlib.util.module_from_spec(spec)
@@ -87,12 +114,13 @@ def test_the_shipped_probe_is_the_one_its_script_writes_and_a_missing_probe_mean
     answer = OnnxPart(probe.probe_bytes()).session.run(None, {"x": np.full((1, 16, 8, 8), 255, np.uint8)})[0]
     assert set(np.unique(answer)) <= {probe.EXACT, 101}  # exact, or saturated in pairs
     assert runtime.int8_exact() == (answer == probe.EXACT).all()
-    runtime.int8_exact.cache_clear()
+    assert runtime.int8_arithmetic() == ("exact" if runtime.int8_exact() else "saturates")
+    runtime.int8_arithmetic.cache_clear()
     monkeypatch.setattr("covidxray_desktop.paths.resources_dir", lambda: tmp_path)  # a frozen app missing it
     try:
-        assert runtime.int8_exact() is False
+        assert runtime.int8_arithmetic().startswith("the probe could not be run") and runtime.int8_exact() is False
     finally:
-        runtime.int8_exact.cache_clear()
+        runtime.int8_arithmetic.cache_clear()
 
 
 def test_a_fresh_export_saves_int8_beside_float_only_where_it_can_be_checked_with_enough_real_films(
@@ -153,11 +181,16 @@ def test_info_says_whether_a_model_trained_here_saves_its_segmenter_in_int8(caps
 
     from covidxray_desktop.cli import main
 
-    assert main(["info"]) == 0
-    out = capsys.readouterr().out
-    assert "saves its lung segmenter: in float, and in int8 where its masks match" in out
-    assert ("runs its lung segmenter: in int8 where the model has it" if runtime.int8_exact() else
-            "runs its lung segmenter: in float (this processor's int8 arithmetic saturates)") in out
+    for arithmetic, saves, runs in (
+            ("exact", "in float, and in int8 where its masks match", "in int8 where the model has it"),
+            ("saturates", "in float only (this processor's int8 arithmetic saturates)",
+             "in float (this processor's int8 arithmetic saturates)"),
+            ("the probe could not be run (no such file)", "in float only (the probe could not be run",
+             "in float (the probe could not be run")):
+        monkeypatch.setattr(runtime, "int8_arithmetic", lambda arithmetic=arithmetic: arithmetic)
+        assert main(["info"]) == 0
+        out = capsys.readouterr().out
+        assert f"saves its lung segmenter: {saves}" in out and f"runs its lung segmenter: {runs}" in out
     monkeypatch.setitem(sys.modules, "onnxruntime.quantization.shape_inference", None)  # as in a frozen app missing it
     assert main(["info"]) == 0
     assert "saves its lung segmenter: in float (ONNX Runtime's quantiser cannot be loaded" in capsys.readouterr().out

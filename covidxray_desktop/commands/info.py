@@ -28,12 +28,14 @@ def run(args) -> int:
     print(f"trains with: Keras {have('keras')} on {backend.name()}"
           + (f", device: {backend.device()}" if getattr(args, "devices", False) else " (loaded only to train)"))
     from covidxray_desktop.model.export import quantiser_missing
-    from covidxray_desktop.model.runtime import int8_exact
+    from covidxray_desktop.model.runtime import int8_arithmetic
 
-    missing = quantiser_missing()
-    print(f"saves its lung segmenter: in float{' (' + missing + ')' if missing else ', and in int8 where its masks match'}")
+    missing, arithmetic = quantiser_missing(), int8_arithmetic()
+    why = "this processor's int8 arithmetic saturates" if arithmetic == "saturates" else arithmetic
+    print("saves its lung segmenter: in float" + (f" ({missing})" if missing else ", and in int8 where its masks match"
+                                                  if arithmetic == "exact" else f" only ({why})"))
     print("runs its lung segmenter: " + ("in int8 where the model has it (this processor's int8 arithmetic is exact)"
-                                         if int8_exact() else "in float (this processor's int8 arithmetic saturates)"))
+                                         if arithmetic == "exact" else f"in float ({why})"))
     from covidxray_desktop.imaging.png import DEFLATE
 
     print(f"writes heat-map PNGs with: {DEFLATE}")

@@ -1,5 +1,6 @@
 """A model bundle: `name.keras` + `name.json` (the card), and for format 2 the light-runtime export
-of each network (`name.lungs.onnx`, `name.classifier.onnx`). Verified on load, atomic on save.
+of each network (`name.classifier.onnx`, `name.lungs.onnx`, and where it was saved the segmenter's
+int8 copy `name.lungs_int8.onnx`): every file the card names. Verified on load, atomic on save.
 
 The .keras file holds one Keras model whose sub-models are the classifier and, when present,
 the lung segmenter. Classifying needs only the ONNX files and ONNX Runtime; Keras (TensorFlow)
@@ -25,8 +26,8 @@ MAX_UNPACKED = 1024 * 2**20  # what a .keras archive may expand to (ours: 4 MB; 
 MAX_CONFIG = 4 * 2**20
 MAX_ONNX = 1024 * 2**20
 # What a save writes under the bundle's name (the ROC and report come after, beside it).
-WRITTEN_BESIDE = (".keras", ".json", ".classifier.onnx", ".lungs.onnx", ".roc.png", ".curves.png", ".report.json",
-                  ".rehearsal.npz")
+WRITTEN_BESIDE = (".keras", ".json", ".classifier.onnx", ".lungs.onnx", ".lungs_int8.onnx", ".roc.png", ".curves.png",
+                  ".report.json", ".rehearsal.npz")
 
 
 @dataclass

@@ -43,7 +43,7 @@ class Network:
     the bundle has an export and ONNX Runtime is installed)."""
 
     def __init__(self, bundle, runtime: str = "auto"):
-        from covidxray_desktop.model.runtime import OnnxPart, lungs_part
+        from covidxray_desktop.model.runtime import OnnxPart, lungs_part, segmenter_runs
 
         card = bundle.card
         if runtime == "auto":
@@ -53,7 +53,7 @@ class Network:
             names = {part: bundle.part_path(export).name for part, export in chosen.items() if export}
             parts = {part: OnnxPart(bundle.part_bytes(export), name=names[part]) for part, export in chosen.items() if export}
             self._setup(card, parts["classifier"], parts.get("lungs"), runtime)
-            self.runs = f"onnx, {chosen['lungs']}" if chosen["lungs"] else "onnx"
+            self.runs = f"onnx, {segmenter_runs(bundle, chosen['lungs'])}" if chosen["lungs"] else "onnx"
         else:
             names = {"classifier": bundle.path.name, "lungs": bundle.path.name}
             self._setup(card, _with_features(bundle.keras_part("classifier")),

@@ -85,13 +85,31 @@ def lungs_part(parts) -> str:
     return INT8_LUNGS if INT8_LUNGS in parts and int8_exact() else "lungs"
 
 
-@functools.cache
+def segmenter_runs(bundle, part: str) -> str:
+    """The segmenter export that runs, as results record it (Result.made_with). A bundle saved when
+    its one export was int8 runs it even where int8 arithmetic saturates, its masks then not the
+    ones it was checked on: that is said, here and in the log, with the way out."""
+    if bundle.card["runtime"][part].get("precision") != "int8" or int8_exact():
+        return part
+    from covidxray_desktop.logs import log
+
+    log.warning("%s: its lung segmenter has only an int8 export, whose masks this processor's int8 arithmetic "
+                "distorts; `covidxray export %s` gives it a float one beside it", bundle.ident, bundle.path.name)
+    return f"{part}, int8 on saturating arithmetic"
+
+
 def int8_exact() -> bool:
-    """Does ONNX Runtime do int8 arithmetic exactly on this computer? On x86 processors without VNNI
-    its unsigned-by-signed byte products are summed in pairs that saturate at 16 bits: an int8
+    """Does ONNX Runtime do int8 arithmetic exactly on this computer? (see int8_arithmetic)"""
+    return int8_arithmetic() == "exact"
+
+
+@functools.cache
+def int8_arithmetic() -> str:
+    """'exact', 'saturates', or why it could not be told. On x86 processors without VNNI ONNX
+    Runtime sums unsigned-by-signed byte products in pairs that saturate at 16 bits: an int8
     segmenter then finds other lungs than the one checked when the model was saved. The probe
-    (docs/model/int8_probe.py) is one convolution that saturates there; any failure counts as not
-    exact, and the float network runs. Run once, in a few milliseconds."""
+    (docs/model/int8_probe.py) is one convolution that saturates there; anything but 'exact' runs
+    the float network. Run once, in a few milliseconds."""
     from covidxray_desktop.paths import resources_dir
 
     try:
@@ -102,9 +120,9 @@ def int8_exact() -> bool:
         session = ort.InferenceSession(str(resources_dir() / "probes" / "int8_saturation.onnx"), options,
                                        providers=["CPUExecutionProvider"])
         answer = session.run(None, {"x": np.full((1, 16, 8, 8), 255, np.uint8)})[0]
-    except Exception:
-        return False
-    return bool((answer == 200).all())
+    except Exception as exc:  # a frozen app missing the probe, say
+        return f"the probe could not be run ({brief(exc)})"
+    return "exact" if (answer == 200).all() else "saturates"
 
 
 def external_data(model: bytes) -> bool:

@@ -39,6 +39,9 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
         sys.exit(f"{bundle_path}: needs a bundle whose segmenter has one export (this one has "
                  f"{'both' if runtime.get('lungs') else 'none'})")
     if not int8_exact():
+        if runtime["lungs"]["precision"] != "int8":  # before anything is written
+            sys.exit(f"{bundle_path}: this processor's int8 arithmetic saturates, so an int8 copy cannot be checked "
+                     f"here; run this where `covidxray info` says it is exact")
         print("this processor's int8 arithmetic saturates: the int8 export is compared as it runs here, "
               "not as it runs where the app uses it", file=sys.stderr)
     decoded, _ = decoded_as_trained(manifest, bundle, splits=("val", "test"))

@@ -11,6 +11,8 @@ scores, through the refitted gate: the validation and test splits (the card's `m
 `metrics.test`, refusals per source with their reasons) and the real lateral and CT films
 (`metrics.ood_real`; the leave-one-patient-out count is `metrics.ood_real_unseen`). The card's
 hash, and so the model's name, change with it; the batch shift test's reference is left as it was.
+It fits on the masks of the segmenter export that runs here (the int8 one only where int8
+arithmetic is exact: `covidxray info`); refit the shipped gate where the int8 one runs.
 """
 import argparse
 import json

@@ -16,7 +16,9 @@ Usage:
       0.02 / N (N parts tested: 3 with both predicted classes, the strictest; 2 with one).
   python docs/model/shift_check.py refresh MANIFEST BUNDLE
       rebuilds the bundle's `shift` block as training does (training/finish.py) and writes it into
-      its card, with the false alarms on the test split.
+      its card, with the false alarms on the test split; on the films the gate accepts here, so
+      with the segmenter export that runs here (`covidxray info`): refresh the shipped reference
+      where the int8 one runs.
 """
 import argparse
 import sys
