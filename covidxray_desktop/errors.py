@@ -24,7 +24,12 @@ class DataError(CovidXrayError):
 
 
 class StoreError(CovidXrayError):
-    """The results store cannot be opened, read or written (damaged, foreign, newer, locked, full)."""
+    """The results store cannot be opened, read or written (damaged, foreign, newer, locked, full).
+    `aside`: moving the file aside is the way out (damaged, newer), not a harm (locked, foreign)."""
+
+    def __init__(self, message: str, aside: bool = False):
+        super().__init__(message)
+        self.aside = aside
 
 
 class UsageError(CovidXrayError):

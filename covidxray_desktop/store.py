@@ -150,7 +150,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose "
-                                 f"another with --db.")
+                             f"another with --db.", aside="locked" not in str(exc))
         except StoreError:
             self.db.close()
             raise
@@ -169,7 +169,7 @@ class Store:
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StoreError(f"{display_name(self.path)}: this results store was written by a newer version of "
-                                 f"the app (schema {version}); update the app or choose another store with --db.")
+                             f"the app (schema {version}); update the app or choose another store with --db.", aside=True)
         fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='results'").fetchone()
         if fresh:
             self.db.executescript(_RESULTS)
@@ -278,7 +278,7 @@ class Store:
         self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True
 
-    def lookup(self, sha256: str, model_hash: str, made_with: str = "") -> Result | None:
+    def lookup(self, sha256: str, model_hash: str, made_with: str) -> Result | None:
         """The latest stored result of this content by this bundle run the same way (after a forced
         run, its newest answer): only answers (ok or refused), never an error, which may pass another time."""
         rows = self._read(f"SELECT {COLUMNS} FROM results WHERE sha256=? AND model_hash=? AND made_with IS ? "

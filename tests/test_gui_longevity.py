@@ -115,6 +115,11 @@ def test_a_store_the_window_cannot_open_is_named_in_her_language_with_where_it_i
         assert "不是可用的结果库" in said["damaged.db"] and "其他应用程序的数据库" in said["foreign.db"]
         assert "更新版本" in said["newer.db"]
         assert all(str(tmp_path / name) in text and "结果库位于" in text for name, text in said.items())
+        # Moving aside is the way out for a damaged or newer store, never for another application's file.
+        assert ["移到别处后" in said[name] for name in ("damaged.db", "foreign.db", "newer.db")] == [True, False, True]
+        locked = problem_at_start(StoreError("r.db: not a usable results store (database is locked); move it aside "
+                                             "or choose another with --db."), tmp_path / "r.db")
+        assert "结果库位于" in locked and "移到别处后" not in locked
         model = problem_at_start(ModelError("default.keras: model file not found."), None)
         assert "结果库位于" not in model  # only the store's problems name the store
     finally:

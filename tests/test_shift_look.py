@@ -126,8 +126,8 @@ def test_a_stored_result_keeps_its_thumbnail_for_the_next_batchs_look(tmp_path):
     thumb = np.linspace(0, 1, PIXELS).astype(np.float32)
     store = Store(tmp_path / "results.sqlite3")
     store.record(Result(str(film), "ok", p_covid=0.7, threshold=0.5, sha256="ab" * 32, model_hash="m",
-                        features=np.ones(8, np.float32), look=thumb))
-    back = store.lookup("ab" * 32, "m")
+                        features=np.ones(8, np.float32), look=thumb, made_with="route 1; onnx"))
+    back = store.lookup("ab" * 32, "m", "route 1; onnx")
     store.close()
     assert back is not None and np.allclose(back.look, thumb, atol=1e-3)
 

@@ -200,12 +200,13 @@ def test_a_results_store_from_the_first_version_opens_and_keeps_its_rows(tmp_pat
     [row] = store.history()
     assert row.p_covid == 0.91 and row.patient_id == "P-7" and row.threshold is None
     assert row.operating_point == ""  # made before operating points had names
-    assert store.lookup("abc", "m1") is None  # made before the store said how the model was run: made again
+    assert store.lookup("abc", "m1", "route 1; onnx, lungs") is None  # made before the store said how the model ran
     from covidxray_desktop.results import Result
 
     store.record(Result("/ward/b.png", "ok", p_covid=0.2, threshold=0.05, operating_point="screening", sha256="def",
-                        model="default@x", model_hash="m1"))
-    assert (store.lookup("def", "m1").threshold, store.lookup("def", "m1").operating_point) == (0.05, "screening")
+                        model="default@x", model_hash="m1", made_with="route 1; onnx, lungs"))
+    found = store.lookup("def", "m1", "route 1; onnx, lungs")
+    assert (found.threshold, found.operating_point) == (0.05, "screening")
     entry = store.queue_add("ward 3", ["/ward/a.png"])  # the table the new version added
     assert store.queue_unfinished()[0]["id"] == entry
     store.close()
@@ -355,9 +356,9 @@ def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first(
     store = Store(tmp_path / "r.sqlite3")
     for path, p, day in (("/ward/IM1.png", 0.2, "2026-01-05"), ("/ward/old/IM1.png", 0.8, "2026-03-05")):
         store.record(Result(path, "ok", p_covid=p, threshold=0.5, model="m@1", model_hash="h", sha256="s" * 64,
-                            created_at=f"{day}T10:00:00"))
-    served = store.lookup("s" * 64, "h")
+                            created_at=f"{day}T10:00:00", made_with="route 1; onnx"))
+    served = store.lookup("s" * 64, "h", "route 1; onnx")
     assert served.p_covid == 0.8
     store.record(served.with_changes(path="/ward/IM1.png", created_at="2026-04-01T10:00:00"))
     assert {r.path: r.p_covid for r in store.history()}["/ward/IM1.png"] == 0.8
-    assert store.lookup("s" * 64, "h").p_covid == 0.8
+    assert store.lookup("s" * 64, "h", "route 1; onnx").p_covid == 0.8

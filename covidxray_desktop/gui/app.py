@@ -121,9 +121,12 @@ def problem_at_start(exc, db) -> str:
     said = messages.translated(str(exc))
     if not isinstance(exc, StoreError):
         return said
-    where = QCoreApplication.translate("App", "The results store is %1. Once that file is moved elsewhere (keep it: "
-                                              "it holds the results so far), the app starts with a new, empty one.")
-    return f"{said}\n\n{where.replace('%1', display_path(Path(db).absolute() if db else default_path()))}"
+    where = QCoreApplication.translate("App", "The results store is %1.").replace(
+        "%1", display_path(Path(db).absolute() if db else default_path()))
+    if exc.aside:  # not for a locked store (another copy of the app has it) or another application's file
+        where += " " + QCoreApplication.translate("App", "Once that file is moved elsewhere (keep it: it holds the "
+                                                         "results so far), the app starts with a new, empty one.")
+    return f"{said}\n\n{where}"
 
 
 def _private(settings) -> None:

@@ -3,8 +3,12 @@
   <context>
     <name>App</name>
     <message>
-      <source>The results store is %1. Once that file is moved elsewhere (keep it: it holds the results so far), the app starts with a new, empty one.</source>
-      <translation>结果库位于 %1。将该文件移到别处后（请保留它：其中保存着至今的全部结果），本应用会以一个新的空结果库启动。</translation>
+      <source>The results store is %1.</source>
+      <translation>结果库位于 %1。</translation>
+    </message>
+    <message>
+      <source>Once that file is moved elsewhere (keep it: it holds the results so far), the app starts with a new, empty one.</source>
+      <translation>将该文件移到别处后（请保留它：其中保存着至今的全部结果），本应用会以一个新的空结果库启动。</translation>
     </message>
   </context>
   <context>
