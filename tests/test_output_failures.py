@@ -120,3 +120,25 @@ def test_a_heat_map_folder_that_cannot_be_made_is_named_before_any_film_is_read(
     err = capsys.readouterr().err
     assert code == 2 and "--heatmaps" in err and "cannot be written" in err
     assert not (tmp_path / "r.db").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_json_report_into_a_pipe_goes_down_the_pipe_and_leaves_it_a_pipe(tmp_path):
+    # `evaluate --json /dev/stdout | jq` or a named pipe: a report written beside and renamed onto it
+    # would replace the pipe (or /dev/stdout itself) with a file and leave its reader waiting.
+    import json
+    import stat
+    import threading
+
+    from covidxray_desktop.commands.writing import write_json
+
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    write_json(pipe, {"auc": 0.99})
+    reader.join(10)
+    assert json.loads(got[0]) == {"auc": 0.99} and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    write_json(tmp_path / "report.json", {"auc": 0.98})  # a plain file: whole or absent, as before
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"auc": 0.98}

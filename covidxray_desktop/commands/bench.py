@@ -66,9 +66,9 @@ def run(args) -> int:
         print()
         print(runtime_table(result["runtimes"]))
     if args.json:
-        from covidxray_desktop.files import write_json_atomic
+        from covidxray_desktop.commands.writing import write_json
 
-        write_json_atomic(args.json, result)  # whole or absent
+        write_json(args.json, result)  # whole or absent
     return 0
 
 

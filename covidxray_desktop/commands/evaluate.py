@@ -25,7 +25,7 @@ def add_arguments(e) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import outputs
-    from covidxray_desktop.files import write_json_atomic
+    from covidxray_desktop.commands.writing import write_json
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.store import default_path
@@ -59,6 +59,7 @@ def run(args) -> int:
     if progress["bar"]:
         report["images_per_s"] = round(progress["bar"].close(), 2)
     report["runtime"] = predictor.network.runtime
+    report["made_with"] = predictor.made_with  # refusals depend on which segmenter export ran here
     if report["errors"]:  # on screen, not only in --json
         print(f"{report['errors']} films could not be read and were left out:", file=sys.stderr)
         for message in report["error_messages"]:
@@ -99,7 +100,7 @@ def run(args) -> int:
         for name in ood["accepted"]:
             print(f"  accepted: {name}")
     if args.json:
-        write_json_atomic(args.json, report)  # whole or absent, and a failure names the file
+        write_json(args.json, report)  # whole or absent, and a failure names the file
     judged = report.get("n", 0) and report.get("verdict", {}).get("judged", True)
     return 0 if judged else NOTHING_JUDGED
 

@@ -26,6 +26,21 @@ def writable(target, option: str, folder: bool = False) -> None:
         raise UsageError(f"{option} {display_path(target)}: the disk is full.")
 
 
+def write_json(target, data) -> None:
+    """A JSON report: whole or absent under a file's name; a device or a pipe (/dev/stdout) is
+    written as it is (a temp file cannot be made beside it, nor renamed onto it)."""
+    import json
+
+    from covidxray_desktop.files import write_json_atomic
+
+    where = Path(target).expanduser()
+    if where.exists() and not where.is_file():
+        with open(where, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(data, indent=1) + "\n")
+        return
+    write_json_atomic(where, data)
+
+
 def written(write, target, done: int, partial=None):
     """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file.
     `partial`: the file the rows go into until the batch is done (outputs.Rows), if not the target."""
