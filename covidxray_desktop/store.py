@@ -95,6 +95,8 @@ COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + 
 # What history shows never needs a film's features or thumbnail (kept for the shift test of a batch
 # served from the store): thousands of rows would hold megabytes of them in the window for nothing.
 _SHOWN = COLUMNS.replace("features, look", "NULL, NULL")
+_PUT_BACK = ("listed = 0 AND NOT EXISTS (SELECT 1 FROM results AS n WHERE n.path = results.path AND "
+             "n.model_hash = results.model_hash AND n.created_at > results.created_at)")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -168,8 +170,8 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.db.close()
-            raise StoreError(f"{display_name(self.path)}: this results store was written by a newer version of "
-                             f"the app (schema {version}); update the app or choose another store with --db.", aside=True)
+            raise StoreError(f"{self.name}: this results store was written by a newer version of the app "
+                             f"(schema {version}); update the app or choose another store with --db.", aside=True)
         fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='results'").fetchone()
         if fresh:
             self.db.executescript(_RESULTS)
@@ -309,9 +311,9 @@ class Store:
                     [(r.model_hash, r.shown_path) for r in results], many=True)
 
     def relist(self) -> list[Result]:
-        """Every result taken off the window's list put back on it; returns them, oldest first."""
-        rows = self._read(f"SELECT {_SHOWN} FROM results WHERE listed = 0 ORDER BY created_at, path")
-        self._write("UPDATE results SET listed = 1 WHERE listed = 0")
+        """Results taken off the list put back, oldest first; not an answer older than its name's newest."""
+        rows = self._read(f"SELECT {_SHOWN} FROM results WHERE {_PUT_BACK} ORDER BY created_at, path")
+        self._write(f"UPDATE results SET listed = 1 WHERE {_PUT_BACK}")
         return [_result(r) for r in rows]
 
     def forget(self, before: str) -> int:

@@ -347,6 +347,25 @@ def test_an_answer_is_reused_only_by_the_same_model_run_the_same_way(tmp_path):
     store.close()
 
 
+def test_putting_rows_back_leaves_a_films_older_answer_off_when_it_was_saved_again_since(tmp_path):
+    # IM1 was cleared from the list in March, then saved again under its name and classified in
+    # April: putting the rows back brings IM2, not March's IM1 beside April's (at this start or the next).
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    for path, sha, day in (("/ward/IM1.png", "a", "03-05"), ("/ward/IM2.png", "b", "03-05")):
+        store.record(Result(path, "ok", p_covid=0.2, threshold=0.5, model="m@1", model_hash="h", sha256=sha * 64,
+                            created_at=f"2026-{day}T10:00:00"))
+    store.unlist(store.history())
+    store.record(Result("/ward/IM1.png", "ok", p_covid=0.9, threshold=0.5, model="m@1", model_hash="h",
+                        sha256="c" * 64, created_at="2026-04-01T10:00:00"))
+    assert [r.path for r in store.relist()] == ["/ward/IM2.png"]
+    assert sorted((r.path, r.p_covid) for r in store.history(listed=True)) == [("/ward/IM1.png", 0.9),
+                                                                              ("/ward/IM2.png", 0.2)]
+    store.close()
+
+
 def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first(tmp_path):
     # March's forced run of a copy of IM1 gave a new answer: IM1 dropped again in April is served that
     # one, its own row says so, and the next drop still gets it.
