@@ -151,8 +151,8 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose "
-                             f"another with --db.", aside="locked" not in str(exc))
+            raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose another with --db.",
+                             aside=not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY"))  # locked
         except StoreError:
             self.db.close()
             raise
@@ -190,7 +190,7 @@ class Store:
             self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.rollback()  # none when BEGIN itself failed (locked): its error is the one to tell
             raise
         finally:
             self.db.isolation_level = level

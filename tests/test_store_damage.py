@@ -87,6 +87,25 @@ def test_a_store_of_the_previous_version_keeps_its_rows(tmp_path):
     assert len(reopened.history()) == 2
 
 
+def test_a_store_another_copy_of_the_app_is_upgrading_is_said_to_be_locked_not_damaged(tmp_path):
+    # Two copies of the app started after an update: the second waits for the first's upgrade, then
+    # says the store is locked; moving it aside (the way out for a damaged one) would do harm.
+    from covidxray_desktop.errors import StoreError
+
+    db = tmp_path / "v3.sqlite3"
+    Store(db).close()
+    old = sqlite3.connect(db)
+    old.executescript("PRAGMA user_version=3;")
+    old.isolation_level = None
+    old.execute("BEGIN IMMEDIATE")  # the first copy, upgrading
+    with pytest.raises(StoreError) as caught:
+        Store(db)
+    old.execute("ROLLBACK")
+    old.close()
+    assert "database is locked" in str(caught.value) and not caught.value.aside
+    assert len(Store(db).history()) == 0  # and once it is free, it opens
+
+
 def test_a_name_that_is_not_utf8_can_be_a_batch_of_its_own(tmp_path):
     from covidxray_desktop import batch
 
