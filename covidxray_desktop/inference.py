@@ -158,7 +158,8 @@ class Predictor:
         meta = item.meta
         point, threshold = self.in_force
         row = Result(item.path, "error", model=self.ident, model_hash=self.bundle.hash, made_with=self.made_with,
-                     seconds=item.seconds, threshold=threshold, operating_point=point, sha256=item.sha256, transient=item.transient,
+                     seconds=item.seconds, threshold=threshold, operating_point=point, sha256=item.sha256,
+                     transient=item.transient,
                      patient_id=meta.get("patient_id", ""), study_uid=meta.get("study_uid", ""),
                      study_date=meta.get("study_date", ""), thumbnail=item.picture, pixels=item.pixels)
         if item.error:

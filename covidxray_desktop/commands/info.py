@@ -32,10 +32,15 @@ def run(args) -> int:
 
     missing, arithmetic = quantiser_missing(), int8_arithmetic()
     why = "this processor's int8 arithmetic saturates" if arithmetic == "saturates" else arithmetic
-    print("saves its lung segmenter: in float" + (f" ({missing})" if missing else ", and in int8 where its masks match"
-                                                  if arithmetic == "exact" else f" only ({why})"))
-    print("runs its lung segmenter: " + ("in int8 where the model has it (this processor's int8 arithmetic is exact)"
-                                         if arithmetic == "exact" else f"in float ({why})"))
+    if missing:
+        saves = f"in float ({missing})"
+    elif arithmetic == "exact":
+        saves = "in float, and in int8 where its masks match"
+    else:
+        saves = f"in float only ({why})"
+    runs = ("in int8 where the model has it (this processor's int8 arithmetic is exact)" if arithmetic == "exact"
+            else f"in float ({why})")
+    print(f"saves its lung segmenter: {saves}\nruns its lung segmenter: {runs}")
     from covidxray_desktop.imaging.png import DEFLATE
 
     print(f"writes heat-map PNGs with: {DEFLATE}")

@@ -14,7 +14,7 @@ def writable(target, option: str, folder: bool = False) -> None:
     parent = where if folder else where.parent
     while folder and not parent.exists() and parent != parent.parent:
         parent = parent.parent  # made when the batch starts, inside the nearest folder there is
-    if not folder and where.exists() and not where.is_file():
+    if not folder and _stream(where):
         return  # a device such as /dev/null: written as it is
     try:
         with tempfile.TemporaryFile(dir=parent):
@@ -34,11 +34,16 @@ def write_json(target, data) -> None:
     from covidxray_desktop.files import write_json_atomic
 
     where = Path(target).expanduser()
-    if where.exists() and not where.is_file():
+    if _stream(where):
         with open(where, "w", encoding="utf-8") as stream:
             stream.write(json.dumps(data, indent=1) + "\n")
         return
     write_json_atomic(where, data)
+
+
+def _stream(where: Path) -> bool:
+    """A device or a pipe (/dev/null, /dev/stdout, a named pipe): written as it is, never replaced."""
+    return where.exists() and not where.is_file()
 
 
 def written(write, target, done: int, partial=None):

@@ -47,17 +47,17 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     decoded, _ = decoded_as_trained(manifest, bundle, splits=("val", "test"))
     before = Network(bundle, runtime="onnx")
     # A bundle whose one export is int8 (saved before float was kept beside it) keeps that one: its gate
-    # was fitted on its masks; the float one is made anew.
-    done = export_runtime(bundle, {"lungs": before.parity_inputs(decoded["val"].first[:64])["lungs"]},
-                          keep={"classifier": bundle.part_bytes("classifier"), **(bundle.lung_exports() or {})}
-                          if runtime["lungs"]["precision"] == "int8" else {"classifier": bundle.part_bytes("classifier")})
+    # was fitted on its masks; the float one is made anew. A float-only bundle gets its int8 copy made.
+    keep = {"classifier": bundle.part_bytes("classifier")}
+    if runtime["lungs"]["precision"] == "int8":
+        keep.update(bundle.lung_exports())
+    done = export_runtime(bundle, {"lungs": before.parity_inputs(decoded["val"].first[:64])["lungs"]}, keep=keep)
     if INT8_LUNGS not in done.card["runtime"]:
         sys.exit(f"{done.ident}: no int8 export was kept (see the log); the bundle's segmenter stays float")
     float_lungs, int8_lungs = (OnnxPart(done.part_bytes(part)) for part in ("lungs", INT8_LUNGS))
     first = np.asarray(decoded["test"].first, np.float32)
     old, new = (predict(part.run, first) for part in (float_lungs, int8_lungs))
     agree = (old == new).reshape(len(first), -1).mean(axis=1)
-    precision = "int8"
     names = ("float32", "int8")
     dice = {}
     test, has = decoded["test"], decoded["test"].has_mask
@@ -72,7 +72,7 @@ def convert(manifest: Path, bundle_path: str, rounds: int) -> dict:
     for _ in range(rounds):  # alternating
         for name, part in timed.items():
             times[name].append(ms_per_film(part, x))
-    return {"model": done.ident, "lungs_precision": precision, "int8_exact_here": int8_exact(), "test_films": len(first),
+    return {"model": done.ident, "int8_exact_here": int8_exact(), "test_films": len(first),
             "mask_agreement": {"median": round(float(np.median(agree)), 5), "lowest": round(float(agree.min()), 5),
                                "films_below_0.99": int((agree < 0.99).sum())},
             "test_dice": dice,
