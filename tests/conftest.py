@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COVIDXRAY_DATA", ROOT.parent / "shared" / "data"))
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """Every worker loads TensorFlow and trains small models: past four they only contend for memory."""
+    return min(4, os.cpu_count() or 1)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED / "manifest.csv").exists():

@@ -103,6 +103,6 @@ def test_training_can_be_cancelled_between_batches(tiny_bundle, tmp_path):
 
     events = []
     with pytest.raises(Cancelled):
-        train(tiny_bundle.data, epochs=2, out_dir=tmp_path, name="never",
+        train(tiny_bundle.data, epochs=2, out_dir=tmp_path, name="never", lungs_from=tiny_bundle.path,
               on_event=events.append, cancelled=lambda: any(e["kind"] == "batch" for e in events))
     assert not (tmp_path / "never.keras").exists()

@@ -9,14 +9,13 @@ from covidxray_desktop.model.network import Network
 from factory import chest_like
 
 
-def test_a_whole_film_model_trains_its_segmenter_and_classifies_with_lungs_and_heat_map(tmp_path):
-    from factory import lung_manifest
-
+def test_a_whole_film_model_keeps_a_segmenter_and_classifies_with_lungs_and_heat_map(tmp_path, tiny_bundle):
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.training.job import train
 
-    manifest = lung_manifest(tmp_path / "data", per_class=20)
-    bundle, _ = train(manifest, epochs=1, out_dir=tmp_path / "model", name="film", variants=("whole-film",))
+    manifest = tiny_bundle.data
+    bundle, _ = train(manifest, epochs=1, out_dir=tmp_path / "model", name="film", variants=("whole-film",),
+                      lungs_from=tiny_bundle.path)  # its segmenter, trained once in the fixture
     assert bundle.card["preprocessing"] == FILM_LUNGS and bundle.has_lungs
     assert bundle.card["training"]["variants"] == ["whole-film"]
 
