@@ -63,9 +63,10 @@ def test_bench_json_onto_the_store_or_the_model_in_use_is_refused_before_anythin
 def test_classify_outputs_onto_the_files_of_the_model_in_use_are_refused(own_model, films, tmp_path, capsys):
     card = own_model.with_suffix(".json")
     onnx = own_model.with_name(own_model.stem + ".classifier.onnx")
-    before = {f: f.read_bytes() for f in (own_model, card, onnx)}
+    store = own_model.with_name(own_model.stem + ".rehearsal.npz")  # what adapting it needs
+    before = {f: f.read_bytes() for f in (own_model, card, onnx, store)}
     db = tmp_path / "r.db"
-    for option, target in (("--csv", card), ("--summary", onnx), ("--pdf", own_model)):
+    for option, target in (("--csv", card), ("--summary", onnx), ("--pdf", own_model), ("--csv", store)):
         err = refused(["classify", "--quiet", "--db", db, "--model", own_model, option, target, films], capsys,
                       target)
         assert "model in use" in err

@@ -50,8 +50,10 @@ class ModelBundle:
 
     @property
     def files(self) -> list[Path]:
-        """Every file of the bundle: the .keras, the card, the light-runtime networks."""
-        return [self.path, card_path(self.path)] + [self.part_path(p) for p in self.card.get("runtime", {})]
+        """Every file of the bundle: the .keras, the card, the light-runtime networks, the rehearsal store."""
+        rehearsal = self.card.get("rehearsal")
+        kept = [self.path.parent / Path(rehearsal["file"]).name] if rehearsal else []
+        return [self.path, card_path(self.path)] + [self.part_path(p) for p in self.card.get("runtime", {})] + kept
 
     def part_path(self, part: str) -> Path:
         return self.path.parent / self.card["runtime"][part]["file"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import ModelError
-from covidxray_desktop.files import sha256_file
+from covidxray_desktop.files import replace_atomic, sha256_file
 
 TRAINABLE_FROM = 14  # the first block adaptation trains; its input is what the store keeps
 PER_SOURCE = {"train": 20, "val": 12}  # films of each source kept from each split
@@ -101,10 +101,13 @@ def write(bundle, classifier, kept):
     outputs = trunk_outputs(classifier, network, kept.first)
     path = bundle.path.parent / f"{bundle.path.stem}{SUFFIX}"
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, trunk=outputs, labels=np.array([s.label for s in samples], np.uint8),
-                 sources=np.array([s.source for s in samples]), splits=np.array([s.split for s in samples]))
-    tmp.replace(path)
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, trunk=outputs, labels=np.array([s.label for s in samples], np.uint8),
+                     sources=np.array([s.source for s in samples]), splits=np.array([s.split for s in samples]))
+        replace_atomic(tmp, path)  # on disk before the card names it
+    finally:
+        tmp.unlink(missing_ok=True)
     counts = Counter(f"{s.source} ({s.split})" for s in samples)
     return bundles.update_card(bundle, rehearsal={
         "file": path.name, "sha256": sha256_file(path), "films": len(samples), "counts": dict(sorted(counts.items())),
@@ -135,5 +138,10 @@ def copy(base, adapted):
 
     block = base.card["rehearsal"]
     name = f"{adapted.path.stem}{SUFFIX}"
-    shutil.copyfile(Path(base.path).parent / block["file"], adapted.path.parent / name)
+    tmp = adapted.path.parent / f"{name}.tmp"
+    try:
+        shutil.copyfile(Path(base.path).parent / block["file"], tmp)
+        replace_atomic(tmp, adapted.path.parent / name)  # whole under its name, or the old file
+    finally:
+        tmp.unlink(missing_ok=True)
     return bundles.update_card(adapted, rehearsal=dict(block, file=name))
