@@ -84,6 +84,26 @@ def test_a_disk_that_fills_mid_batch_stops_it_with_the_csv_named_and_yesterdays_
     assert not partial.exists() and oct(out.stat().st_mode & 0o777) == "0o600"
 
 
+def test_a_csv_that_cannot_take_its_name_after_the_batch_says_every_film_was_classified(tmp_path, tiny_bundle,
+                                                                                        capsys, monkeypatch):
+    real = os.replace
+
+    def share_gone(src, dst, *args, **kwargs):  # the rename at the end of the batch, and nothing else
+        if str(src).endswith(".partial"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", share_gone)
+    out = tmp_path / "out.csv"
+    out.write_text("path,status\nyesterday.png,ok\n")
+    code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--csv", str(out), str(films(tmp_path / "in"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "all 3 files were classified" in err and "stopped" not in err, err
+    assert "out.csv.partial holds every row" in err and out.read_text() == "path,status\nyesterday.png,ok\n"
+    assert len((tmp_path / "out.csv.partial").read_text().splitlines()) == 4
+
+
 def test_a_check_whose_json_cannot_be_written_stops_before_scoring(tmp_path, capsys):
     from factory import class_folders
 
@@ -142,3 +162,28 @@ def test_a_json_report_into_a_pipe_goes_down_the_pipe_and_leaves_it_a_pipe(tmp_p
     assert json.loads(got[0]) == {"auc": 0.99} and stat.S_ISFIFO(os.stat(pipe).st_mode)
     write_json(tmp_path / "report.json", {"auc": 0.98})  # a plain file: whole or absent, as before
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"auc": 0.98}
+
+
+def test_a_disk_that_fills_while_a_rehearsal_store_is_copied_leaves_the_earlier_one_whole(tmp_path, own_model,
+                                                                                         monkeypatch):
+    """Adapting copies the base's rehearsal store beside the adapted bundle; a copy cut short never
+    takes the store's name, so an earlier adaptation's store is whole or replaced, never half."""
+    from types import SimpleNamespace
+
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.training import rehearsal
+
+    base = load(own_model)
+    earlier = tmp_path / "site.rehearsal.npz"
+    earlier.write_bytes(b"an earlier adaptation's store")
+
+    def half(src, dst, *args, **kwargs):
+        with open(src, "rb") as fh, open(dst, "wb") as out:
+            out.write(fh.read(1000))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(shutil, "copyfile", half)
+    with pytest.raises(OSError):
+        rehearsal.copy(base, SimpleNamespace(path=tmp_path / "site.keras"))
+    assert earlier.read_bytes() == b"an earlier adaptation's store"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["site.rehearsal.npz"]

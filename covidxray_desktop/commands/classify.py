@@ -88,7 +88,7 @@ def run(args) -> int:
         report = summary.finish()
         store.batch_finish(batch_id, report)
         if out is not sys.stdout:
-            written(out.finish, args.csv, progress.done, partial)
+            written(out.finish, args.csv, progress.done, partial, finished=True)
     except KeyboardInterrupt:
         progress.close()
         raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None

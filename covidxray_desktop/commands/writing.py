@@ -46,15 +46,20 @@ def _stream(where: Path) -> bool:
     return where.exists() and not where.is_file()
 
 
-def written(write, target, done: int, partial=None):
+def written(write, target, done: int, partial=None, finished: bool = False):
     """A CSV write; a full disk or a lost share stops the batch with a sentence naming the file.
-    `partial`: the file the rows go into until the batch is done (outputs.Rows), if not the target."""
+    `partial`: the file the rows go into until the batch is done (outputs.Rows), if not the target.
+    `finished`: the write is the last step after every file was classified (the rename)."""
     try:
         return write()
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) and (not target or target == "-"):
             raise  # the reader of standard output has gone (`| head`): stop quietly, as other tools do
         where = display_path(target) if target and target != "-" else "standard output"
+        if finished and partial:
+            raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); all {done} files were "
+                                 f"classified, {display_path(partial)} holds every row and {where} is left as it "
+                                 f"was. Every result is in the results store (covidxray history lists them).") from None
         part = (f"{display_path(partial)} holds its rows so far and {where} is left as it was" if partial else
                 "this CSV is incomplete")
         raise CovidXrayError(f"{where}: cannot be written ({exc.strerror or exc}); the batch stopped after "
