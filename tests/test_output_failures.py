@@ -164,6 +164,22 @@ def test_a_json_report_into_a_pipe_goes_down_the_pipe_and_leaves_it_a_pipe(tmp_p
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"auc": 0.98}
 
 
+def test_a_batch_summary_into_a_pipe_goes_down_the_pipe(tmp_path):
+    import json
+    import stat
+    import threading
+
+    pipe = tmp_path / "summary.pipe"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    assert main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--summary", str(pipe),
+                 str(films(tmp_path / "in"))]) == 0
+    reader.join(60)
+    assert json.loads(got[0])["files"] == 3 and stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
 def test_a_disk_that_fills_while_a_rehearsal_store_is_copied_leaves_the_earlier_one_whole(tmp_path, own_model,
                                                                                          monkeypatch):
     """Adapting copies the base's rehearsal store beside the adapted bundle; a copy cut short never

@@ -106,9 +106,9 @@ def run(args) -> int:
         predictor.close()  # the decoding worker processes
     rate = progress.close()
     if args.summary:
-        from covidxray_desktop.files import write_json_atomic
+        from covidxray_desktop.commands.writing import write_json
 
-        write_json_atomic(args.summary, {**report, "skipped": len(found.skipped)})
+        write_json(args.summary, {**report, "skipped": len(found.skipped)})  # a pipe stays a pipe
     if kept is not None:
         from covidxray_desktop.results import pdf_report
 
