@@ -282,7 +282,7 @@ class ResultsModel(QAbstractTableModel):
 
 class ResultsFilter(QSortFilterProxyModel):
     """Sort by raw values; show rows by label, status and a text that matches file, folder or message."""
-    filterChanged = Signal()  # after the user changed a filter (not after rows arrived)
+    filterChanged = Signal()  # after the filter ran again: the user's change, or rows arriving (`arriving`)
 
     def __init__(self, parent=None):
         super().__init__(parent)
