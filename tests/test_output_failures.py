@@ -164,20 +164,21 @@ def test_a_json_report_into_a_pipe_goes_down_the_pipe_and_leaves_it_a_pipe(tmp_p
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"auc": 0.98}
 
 
-def test_a_batch_summary_into_a_pipe_goes_down_the_pipe(tmp_path):
-    import json
+@pytest.mark.parametrize("option", ["--summary", "--pdf"])
+def test_a_batch_summary_or_report_into_a_pipe_goes_down_the_pipe(tmp_path, option):
     import stat
     import threading
 
-    pipe = tmp_path / "summary.pipe"
+    pipe = tmp_path / "report.pipe"
     os.mkfifo(pipe)
     got = []
-    reader = threading.Thread(target=lambda: got.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
     reader.start()
-    assert main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), "--summary", str(pipe),
+    assert main(["classify", "--quiet", "--db", str(tmp_path / "r.db"), option, str(pipe),
                  str(films(tmp_path / "in"))]) == 0
     reader.join(60)
-    assert json.loads(got[0])["files"] == 3 and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert got[0].startswith(b"%PDF" if option == "--pdf" else b"{") and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]  # no temp file left beside it
 
 
 def test_a_disk_that_fills_while_a_rehearsal_store_is_copied_leaves_the_earlier_one_whole(tmp_path, own_model,

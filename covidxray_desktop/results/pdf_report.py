@@ -55,7 +55,9 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         return r.operating_point if name is None else name
     path = Path(path)
     size = page_size(country)
-    fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
+    # A pipe or a device (/dev/stdout) is written as it is: a file renamed onto it would replace it.
+    stream = path.exists() and not path.is_file()
+    fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=None if stream else path.parent, prefix=f".{path.stem}-")
     os.close(fd)
     films = Isolated(film, decode_limit_s) if decode_limit_s else film  # no process until a film needs one
     try:
@@ -79,7 +81,11 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
         if compact and results and (len(results) % COMPACT):
             page.end()
         c.save()
-        replace_atomic(tmp, path)
+        if stream:
+            with open(tmp, "rb") as made, open(path, "wb") as out:
+                out.write(made.read())
+        else:
+            replace_atomic(tmp, path)
     finally:
         if isinstance(films, Isolated):
             films.close()
