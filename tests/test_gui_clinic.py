@@ -1,5 +1,7 @@
 """A clinic tries the window: an adapted model's own numbers, the report of a batch, the queue's
 controls while batches follow each other."""
+from pathlib import Path
+
 import pytest
 from test_clinic_reports import ADAPTED, text_of
 from test_gui_window import LONG, films, make_window, pause_then_cancel, wait_rows  # noqa: F401  (make_window: a fixture)
@@ -275,6 +277,32 @@ def test_the_site_check_speaks_to_staff_not_to_engineers(qtbot, monkeypatch):
     dialog.report = SITE_REPORT
     dialog.save_pdf()
     assert proposed and not proposed[0].startswith("/clinic/labelled")  # a PDF there would be read as a film
+
+
+def test_the_site_checks_pdf_is_never_saved_over_the_results_store_or_the_model(make_window, tmp_path, qtbot,
+                                                                                  monkeypatch):
+    from covidxray_desktop.gui.site_check import SiteCheckDialog
+    from covidxray_desktop.results import site_pdf
+
+    window = make_window()
+    dialog = SiteCheckDialog(window.model_info, window)
+    qtbot.addWidget(dialog)
+    dialog.report = SITE_REPORT
+    store, card = Path(window.db_path), Path(window.model_info["files"][1])
+    kept = {f: f.read_bytes() for f in (store, card)}
+    warned, written, chosen = [], [], []
+    monkeypatch.setattr("covidxray_desktop.gui.site_check.QFileDialog.getSaveFileName",
+                        lambda *args: (str(chosen[-1]), "PDF (*.pdf)"))  # the user confirms "replace?"
+    monkeypatch.setattr("covidxray_desktop.gui.site_check.QMessageBox.warning", lambda *a: warned.append(a[2]))
+    monkeypatch.setattr(site_pdf, "write", lambda path, *a, **k: written.append(path))
+    for target in (store, card):
+        chosen.append(target)
+        dialog.save_pdf()
+    assert "results store" in warned[0] and "bundled model" in warned[1] and written == []
+    assert all(f.read_bytes() == data for f, data in kept.items())
+    chosen.append(tmp_path / "check.pdf")
+    dialog.save_pdf()
+    assert written == [str(tmp_path / "check.pdf")]
 
 
 def test_forgetting_old_results_asks_for_a_day_on_a_calendar(qtbot):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-                               QTextBrowser, QVBoxLayout)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
+                               QPushButton, QTextBrowser, QVBoxLayout)
 
 from covidxray_desktop.gui import messages, worker
 from covidxray_desktop.gui.sizing import fit_to_screen
@@ -165,11 +165,30 @@ class SiteCheckDialog(QDialog):
         if path:
             from covidxray_desktop.results import site_pdf
 
+            refused = self._refusal(path)
+            if refused:  # the file dialog only asked whether to replace it
+                QMessageBox.warning(self, self.tr("Save the check as PDF"), refused)
+                return
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
                                tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()))
             except OSError as exc:
                 self.text.append(f"\n{path}: {exc.strerror or exc}")
+
+    def _refusal(self, path: str) -> str:
+        """Why the PDF must not go there: the window's own check (the results store, the model in use,
+        a film); opened without the window, the model's files and the user's store."""
+        from covidxray_desktop.gui.session_io import refusal
+
+        window = self.parentWidget()
+        if window is not None and hasattr(window, "db_path"):
+            return refusal(window, path)
+        from covidxray_desktop import outputs
+        from covidxray_desktop.store import default_path
+
+        what = outputs.overwrites(path, (), default_path(), self.model_info.get("files", ()))
+        return self.tr("%1 would replace %2; it is not overwritten. Choose another file.").replace(
+            "%1", path).replace("%2", what) if what else ""
 
     def reject(self) -> None:
         if self.worker is not None:

@@ -1354,6 +1354,10 @@
   <context>
     <name>SiteCheckDialog</name>
     <message>
+      <source>%1 would replace %2; it is not overwritten. Choose another file.</source>
+      <translation>%1 会替换%2；不会覆盖它。请选择其他文件。</translation>
+    </message>
+    <message>
       <source>Check the model on my films</source>
       <translation>用本院影像检验模型</translation>
     </message>
