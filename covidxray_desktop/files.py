@@ -131,6 +131,22 @@ def write_bytes_atomic(path, data: bytes, private: bool = False) -> None:
             os.unlink(tmp)
 
 
+def is_stream(path) -> bool:
+    """A device or a pipe (/dev/null, /dev/stdout, a named pipe): written as it is, never replaced."""
+    where = Path(path).expanduser()
+    return where.exists() and not where.is_file()
+
+
+def write_output(path, data: bytes) -> None:
+    """A report the user named: whole or absent under a file's name; a device or a pipe is written
+    as it is (a temp file cannot be made beside it, and renamed onto it would replace it)."""
+    if is_stream(path):
+        with open(Path(path).expanduser(), "wb") as stream:
+            stream.write(data)
+        return
+    write_bytes_atomic(Path(path).expanduser(), data)
+
+
 def write_through(path, write, private: bool = False) -> None:
     """`write(stream)` fills a binary stream (Pillow's save, say) that lands atomically at `path`.
 

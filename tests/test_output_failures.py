@@ -181,6 +181,22 @@ def test_a_batch_summary_or_report_into_a_pipe_goes_down_the_pipe(tmp_path, opti
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]  # no temp file left beside it
 
 
+def test_a_history_csv_into_a_pipe_goes_down_the_pipe(tmp_path):
+    import stat
+    import threading
+
+    db = str(tmp_path / "r.db")
+    assert main(["classify", "--quiet", "--db", db, str(films(tmp_path / "in"))]) == 0
+    pipe = tmp_path / "list.pipe"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    assert main(["history", "--db", db, "--csv", str(pipe)]) == 0
+    reader.join(60)
+    assert len(got[0].splitlines()) == 4 and stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
 def test_a_disk_that_fills_while_a_rehearsal_store_is_copied_leaves_the_earlier_one_whole(tmp_path, own_model,
                                                                                          monkeypatch):
     """Adapting copies the base's rehearsal store beside the adapted bundle; a copy cut short never

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from covidxray_desktop.errors import CovidXrayError, UsageError
-from covidxray_desktop.files import display_path
+from covidxray_desktop.files import display_path, is_stream, write_output
 
 
 def writable(target, option: str, folder: bool = False) -> None:
@@ -14,7 +14,7 @@ def writable(target, option: str, folder: bool = False) -> None:
     parent = where if folder else where.parent
     while folder and not parent.exists() and parent != parent.parent:
         parent = parent.parent  # made when the batch starts, inside the nearest folder there is
-    if not folder and _stream(where):
+    if not folder and is_stream(where):
         return  # a device such as /dev/null: written as it is
     try:
         with tempfile.TemporaryFile(dir=parent):
@@ -28,22 +28,10 @@ def writable(target, option: str, folder: bool = False) -> None:
 
 def write_json(target, data) -> None:
     """A JSON report: whole or absent under a file's name; a device or a pipe (/dev/stdout) is
-    written as it is (a temp file cannot be made beside it, nor renamed onto it)."""
+    written as it is."""
     import json
 
-    from covidxray_desktop.files import write_json_atomic
-
-    where = Path(target).expanduser()
-    if _stream(where):
-        with open(where, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(data, indent=1) + "\n")
-        return
-    write_json_atomic(where, data)
-
-
-def _stream(where: Path) -> bool:
-    """A device or a pipe (/dev/null, /dev/stdout, a named pipe): written as it is, never replaced."""
-    return where.exists() and not where.is_file()
+    write_output(target, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
 
 
 def written(write, target, done: int, partial=None, finished: bool = False):

@@ -3,7 +3,7 @@ import csv
 import io
 
 from covidxray_desktop import DISCLAIMER
-from covidxray_desktop.files import display_name, display_path, write_text_atomic
+from covidxray_desktop.files import display_name, display_path, write_output
 
 # New columns go at the end (before the notice): scripts that read the first ones keep working.
 # `operating_point` names the threshold beside it: balanced, screening, model (a card with one) or custom.
@@ -57,12 +57,13 @@ class Writer:
 
 
 def write(path, results, threshold=None, anonymise: bool = False, point=None) -> int:
-    """A whole CSV file, written atomically: it is complete or absent. Returns the rows written."""
+    """A whole CSV file, written atomically: it is complete or absent (a pipe or a device gets it as
+    it is). Returns the rows written."""
     buf = io.StringIO()
     writer = Writer(buf, threshold, anonymise, point)
     n = 0
     for r in results:
         writer.write(r)
         n += 1
-    write_text_atomic(path, buf.getvalue())
+    write_output(path, buf.getvalue().encode("utf-8"))
     return n

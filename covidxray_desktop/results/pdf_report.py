@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from covidxray_desktop.files import display_name, display_path, replace_atomic
+from covidxray_desktop.files import display_name, display_path, is_stream, replace_atomic
 from covidxray_desktop.model.calibration import probability, stated
 from covidxray_desktop.model.shift import ALPHA
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
@@ -56,7 +56,7 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
     path = Path(path)
     size = page_size(country)
     # A pipe or a device (/dev/stdout) is written as it is: a file renamed onto it would replace it.
-    stream = path.exists() and not path.is_file()
+    stream = is_stream(path)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=None if stream else path.parent, prefix=f".{path.stem}-")
     os.close(fd)
     films = Isolated(film, decode_limit_s) if decode_limit_s else film  # no process until a film needs one
