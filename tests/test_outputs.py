@@ -252,6 +252,14 @@ def test_no_output_lands_in_the_bundled_models_folder(tmp_path, capsys, films, d
     assert card.read_bytes() == before
 
 
+def test_a_rehearsal_store_is_never_written_into_the_bundled_models_folder(tmp_path, capsys, default_bundle):
+    card = default_bundle.path.with_suffix(".json")
+    before = card.read_bytes()
+    err = refused(["rehearsal", tmp_path / "never-read.csv", "--model", default_bundle.path], capsys,
+                  default_bundle.path)
+    assert "bundled model is never rewritten" in err and card.read_bytes() == before
+
+
 def test_adapting_a_model_onto_its_own_file_is_refused_before_anything_is_read(tmp_path, capsys, own_model):
     site = class_folders(tmp_path / "site", per_class=2, size=64)
     before = own_model.read_bytes()

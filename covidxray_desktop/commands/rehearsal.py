@@ -11,6 +11,7 @@ def run(args) -> int:
     from covidxray_desktop.training import cache, dataset, rehearsal
     from covidxray_desktop.training.evaluate import route_of, split_as_trained
 
+    _check_writable(args.model)  # before minutes of decoding
     bundle = bundles.load(args.model, keras=True)
     classifier = bundle.keras_part("classifier")
     if not rehearsal.supports(classifier):
@@ -27,3 +28,18 @@ def run(args) -> int:
     print(f"{done.ident}: {block['films']} films kept in {block['file']}"
           + (f" ({len(problems)} could not be read)" if problems else ""))
     return 0
+
+
+def _check_writable(model) -> None:
+    """The store and the card are written beside the bundle: never in the bundled model's folder (its
+    hash, which every stored result names, would change), and only where a file can be written."""
+    import os
+
+    from covidxray_desktop.commands.writing import writable
+    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.files import inside
+    from covidxray_desktop.paths import default_model
+
+    if inside(os.path.realpath(model), os.path.realpath(default_model().parent)):
+        raise UsageError(f"--model {model}: the bundled model is never rewritten; copy it elsewhere first.")
+    writable(model, "--model")
