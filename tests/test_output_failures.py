@@ -4,6 +4,7 @@ import errno
 import os
 import shutil
 from collections import namedtuple
+from pathlib import Path
 
 import pytest
 from factory import chest_like, save_png8
@@ -40,6 +41,28 @@ def test_a_read_only_output_folder_is_named_before_any_film_is_read(tmp_path, ca
     err = capsys.readouterr().err
     assert code == 2 and "report.pdf" in err and "cannot be written" in err
     assert not db.exists()  # nothing was classified, nothing stored
+
+
+@pytest.mark.parametrize("command", ["train", "adapt"])
+def test_a_model_folder_that_cannot_be_written_is_named_before_any_training(tmp_path, capsys, monkeypatch, command):
+    from factory import class_folders
+
+    def never(*args, **kwargs):
+        raise AssertionError("the job started")
+
+    monkeypatch.setattr(f"covidxray_desktop.training.{'job.train' if command == 'train' else 'adapt.adapt'}", never)
+    data = class_folders(tmp_path / "site", per_class=2, size=64)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        folder = locked if not os.access(locked, os.W_OK) else Path("/sys")  # root writes anyway, not into /sys
+        out = folder / ("models" if command == "train" else "site.keras")
+        code = main([command, str(data), "--out", str(out), "--quiet"])
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 2 and "--out" in err and "cannot be written" in err, err
 
 
 def test_a_full_disk_is_named_before_any_film_is_read(tmp_path, capsys, monkeypatch):

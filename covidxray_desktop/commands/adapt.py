@@ -22,6 +22,7 @@ def add_arguments(a) -> None:
 def run(args) -> int:
     from covidxray_desktop import outputs
     from covidxray_desktop.commands.progress import metrics_line
+    from covidxray_desktop.commands.writing import writable
     from covidxray_desktop.commands.train import interruptible, progress_printer
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.paths import default_model
@@ -40,6 +41,11 @@ def run(args) -> int:
     # The model adapted is read while the new one is written: never the same files.
     outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True,
                   protected=load(args.model or default_model()).files)
+    writable(out.parent, "--out", folder=True)  # said now, not after the fine-tuning
+    if args.original:  # read only at the end: a mistyped path fails now
+        from covidxray_desktop.training.dataset import discover
+
+        discover(args.original)
     session = Session(progress_printer(args.quiet))
     previous = interruptible(session)
     try:

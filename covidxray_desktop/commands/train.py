@@ -113,6 +113,7 @@ def export_elsewhere(bundle, show) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import outputs
+    from covidxray_desktop.commands.writing import writable
     from covidxray_desktop.logs import log
     from covidxray_desktop.paths import user_data_dir
     from covidxray_desktop.store import default_path
@@ -122,6 +123,7 @@ def run(args) -> int:
     out = Path(args.out) if args.out else user_data_dir() / "models"
     # The ROC and curves pictures go there: inside the data they would be read as films.
     outputs.check(out, "--out", [args.data], store=default_path(), folder_output=True)
+    writable(out, "--out", folder=True)  # a read-only or full disk said now, not after the epochs
     session = Session(progress_printer(args.quiet))
     previous = interruptible(session)
     try:
