@@ -260,6 +260,17 @@ def test_a_rehearsal_store_is_never_written_into_the_bundled_models_folder(tmp_p
     assert "bundled model is never rewritten" in err and card.read_bytes() == before
 
 
+def test_a_window_screenshot_never_replaces_a_film_nor_lands_among_them(tmp_path, capsys, films):
+    from covidxray_desktop.gui.app import main as window
+
+    film = films / "a.png"
+    before = film.read_bytes()
+    for paths, shot in (([film], film), ([films], films / "shot.png")):
+        assert window([*map(str, paths), "--db", str(tmp_path / "r.db"), "--screenshot", str(shot)]) == 2
+        assert str(shot) in capsys.readouterr().err
+    assert film.read_bytes() == before and sorted(p.name for p in films.iterdir()) == ["a.png"]
+
+
 def test_adapting_a_model_onto_its_own_file_is_refused_before_anything_is_read(tmp_path, capsys, own_model):
     site = class_folders(tmp_path / "site", per_class=2, size=64)
     before = own_model.read_bytes()

@@ -55,6 +55,16 @@ def main(argv=None) -> int:
     if no_display():  # Qt would abort the process with a core dump
         print(no_display(), file=sys.stderr)
         return 2
+    if args.screenshot:  # a picture: never over a film or the store, nor among the films
+        from covidxray_desktop import outputs
+        from covidxray_desktop.errors import CovidXrayError
+        from covidxray_desktop.store import default_path
+
+        try:
+            outputs.check(args.screenshot, "--screenshot", args.paths, store=args.db or default_path(), pictures=True)
+        except CovidXrayError as exc:
+            print(f"covidxray: {exc}", file=sys.stderr)
+            return 2
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup
 
@@ -176,7 +186,20 @@ class Screenshot:
     def _grab(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        ok = self.window.grab().save(self.path)
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+        from covidxray_desktop.files import write_output
+
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.WriteOnly)
+        ok = self.window.grab().save(buffer, (os.path.splitext(self.path)[1][1:] or "png").upper())
+        try:
+            if ok:
+                write_output(self.path, bytes(data))  # whole or absent, never through a link
+        except OSError as exc:
+            print(f"covidxray: {self.path}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
+            ok = False
         app = QApplication.instance()
         app.exit_code = 0 if ok else 1
         self.window.close()
