@@ -105,9 +105,12 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
 
 def distinct(named) -> None:
     """Refuse (UsageError) two outputs of one command given the same file: the second would replace
-    the first without a word. `named`: (option, target) pairs; None or "-" (standard output) skipped."""
+    the first without a word. `named`: (option, target) pairs; None skipped. "-" (standard output)
+    is the CSV list's alone: a report given it would be written to a file named "-"."""
     seen = []  # (option, resolved path, identity of an existing file)
     for option, target in named:
+        if target == "-" and option != "--csv":
+            raise UsageError(f"{option} -: standard output carries the CSV list; give {option} a file name.")
         if not target or target == "-":
             continue
         where = _real(target)

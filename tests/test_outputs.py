@@ -271,6 +271,17 @@ def test_a_window_screenshot_never_replaces_a_film_nor_lands_among_them(tmp_path
     assert film.read_bytes() == before and sorted(p.name for p in films.iterdir()) == ["a.png"]
 
 
+def test_a_report_given_standard_output_is_refused_rather_than_written_to_a_file_named_dash(tmp_path, capsys,
+                                                                                             films, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in (["classify", "--quiet", "--db", "r.db", "--pdf", "-", films],
+                 ["classify", "--quiet", "--db", "r.db", "--summary", "-", films],
+                 ["history", "--db", "r.db", "--pdf", "-"]):
+        assert main([*map(str, args)]) == 2
+        assert "standard output carries the CSV list" in capsys.readouterr().err
+    assert not (tmp_path / "-").exists() and not (tmp_path / "r.db").exists()
+
+
 def test_adapting_a_model_onto_its_own_file_is_refused_before_anything_is_read(tmp_path, capsys, own_model):
     site = class_folders(tmp_path / "site", per_class=2, size=64)
     before = own_model.read_bytes()

@@ -171,7 +171,8 @@ class SiteCheckDialog(QDialog):
                 return
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
-                               tr=lambda text: self.tr(text), message_tr=messages.translated, country=QLocale().territoryToCode(QLocale().territory()))
+                               tr=lambda text: self.tr(text), message_tr=messages.translated,
+                               country=QLocale().territoryToCode(QLocale().territory()))
             except OSError as exc:
                 self.text.append(f"\n{path}: {exc.strerror or exc}")
 
