@@ -204,3 +204,20 @@ def test_exporting_a_bundle_again_keeps_both_segmenter_exports_which_its_gate_wa
     again = load(own_model)
     assert again.lung_exports() == before and again.card["runtime"][INT8_LUNGS]["precision"] == "int8"
     assert again.card["runtime"]["classifier"]["precision"] == again.card["runtime"]["lungs"]["precision"] == "float32"
+
+
+def test_a_renamed_copy_is_exported_under_its_own_name_and_leaves_the_original_alone(own_model):
+    import shutil
+
+    from covidxray_desktop.cli import main
+
+    folder = own_model.parent
+    for suffix in (".keras", ".json"):
+        shutil.copy(own_model.with_suffix(suffix), folder / f"copy{suffix}")
+    original = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert main(["export", str(folder / "copy.keras")]) == 0
+    copy = load(folder / "copy.keras")
+    assert {copy.part_path(part).name for part in copy.card["runtime"]} == {
+        f"copy.{part}.onnx" for part in copy.card["runtime"]}
+    assert all((folder / name).read_bytes() == data for name, data in original.items() if name != "copy.json")
+    assert load(own_model).lung_exports() == copy.lung_exports()

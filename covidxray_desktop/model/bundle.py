@@ -207,7 +207,7 @@ def export_runtime(bundle: ModelBundle, parity_inputs=None, keep: dict | None = 
     folder, name = bundle.path.parent, bundle.path.stem
     try:
         for part, data in export.light(model, parity_inputs, keep).items():
-            file = f"{bundle.card['name']}.{part}.onnx"
+            file = f"{name}.{part}.onnx"  # the file's own name: a renamed copy never writes its original's
             files[file] = tmp = _temp(folder, f"{name}.{part}", ".onnx", temps)
             Path(tmp).write_bytes(data)
             runtime[part] = _runtime_entry(file, data)
