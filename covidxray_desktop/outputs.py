@@ -82,16 +82,15 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     if what:
         raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")
     for given in inputs:
-        if not os.path.isdir(given):
+        folder = _films_folder(given)
+        if folder is None or not inside(where, folder):
             continue
-        folder = _real(given)
-        if not inside(where, folder):
-            continue
+        named = display_path(given) if os.path.isdir(given) else f"{display_path(folder)} (its manifest's)"
         if folder_output or pictures:
-            raise UsageError(f"{option} {shown} is inside the input folder {display_path(given)}; a later run would "
+            raise UsageError(f"{option} {shown} is inside the input folder {named}; a later run would "
                              f"read its pictures. Choose a folder outside the inputs.")
         if Path(where).suffix.lower() in IMAGE_EXTENSIONS or (os.path.isfile(where) and sniff(where)):
-            raise UsageError(f"{option} {shown} is inside the input folder {display_path(given)} and has the name or "
+            raise UsageError(f"{option} {shown} is inside the input folder {named} and has the name or "
                              f"content of a file the run reads. Choose another name or folder.")
     if not folder_output and os.path.isfile(where) and sniff(where):
         raise UsageError(f"{option} {shown} exists and holds an image; it is not overwritten. Choose another file.")
@@ -101,6 +100,16 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     if not folder_output and not make_folder and not parent.is_dir():
         raise UsageError(f"{option} {shown}: the folder {display_path(parent)} does not exist.")
     return Path(target)
+
+
+def _films_folder(given) -> str | None:
+    """The folder whose films a run reads: a folder given, or a manifest's own (its films are listed
+    from there); None for a single film."""
+    if os.path.isdir(given):
+        return _real(given)
+    if str(given).lower().endswith(".csv") and os.path.isfile(given):
+        return _real(os.path.dirname(os.path.abspath(os.path.expanduser(str(given)))))
+    return None
 
 
 def distinct(named) -> None:

@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from factory import chest_like, class_folders, save_png8
+from factory import chest_like, class_folders, lung_manifest, save_png8
 
 from covidxray_desktop.cli import main
 from covidxray_desktop.store import default_path
@@ -143,6 +143,9 @@ def test_evaluate_never_writes_its_made_up_pictures_into_the_labelled_folders(tm
         err = refused(["evaluate", site, "--ood", inside], capsys, inside)
         assert "inside the input folder" in err
     assert sorted(p.name for p in site.rglob("*")) == before
+    listed = lung_manifest(tmp_path / "listed", per_class=2)  # a manifest's films lie in its folder
+    err = refused(["evaluate", listed, "--ood", listed.parent / "images" / "ood"], capsys, listed.parent / "images")
+    assert "(its manifest's)" in err and not (listed.parent / "images" / "ood").exists()
 
 
 def test_adapt_never_puts_its_model_and_roc_among_the_sites_films(tmp_path, capsys):
