@@ -50,12 +50,17 @@ def _overwritten(where: str, store, files, inputs, protected) -> str | None:
     return None
 
 
+def in_bundled_folder(path) -> bool:
+    """Is `path` in the bundled model's folder, which nothing ever writes into?"""
+    return inside(_real(path), _real(default_model().parent))
+
+
 def overwrites(target, files=(), store=None, protected=()) -> str | None:
     """For the window, which asks for no option: what `target` is of the files an export must never
     replace ("the bundled model's folder", "the results store", "a file of the model in use", "one
     of the input files", "an image"), or None when it may be written."""
     where = _real(target)
-    if inside(where, _real(default_model().parent)):
+    if in_bundled_folder(where):
         return "the bundled model's folder"
     what = _overwritten(where, store, files, (), protected)
     return what or ("an image" if os.path.isfile(where) and sniff(where) else None)
@@ -75,7 +80,7 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     given = os.path.abspath(os.path.expanduser(str(target)))
     if not folder_output and os.path.islink(given) and not _stream_link(given):
         raise UsageError(_link(option, shown))
-    if inside(where, _real(default_model().parent)):
+    if in_bundled_folder(where):
         raise UsageError(f"{option} {shown} is in the bundled model's folder; the bundled model is never "
                          f"overwritten. Choose another folder.")
     what = _overwritten(where, store, files, inputs, protected)

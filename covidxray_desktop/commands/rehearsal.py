@@ -33,13 +33,10 @@ def run(args) -> int:
 def _check_writable(model) -> None:
     """The store and the card are written beside the bundle: never in the bundled model's folder (its
     hash, which every stored result names, would change), and only where a file can be written."""
-    import os
-
     from covidxray_desktop.commands.writing import writable
     from covidxray_desktop.errors import UsageError
-    from covidxray_desktop.files import inside
-    from covidxray_desktop.paths import default_model
+    from covidxray_desktop.outputs import in_bundled_folder
 
-    if inside(os.path.realpath(model), os.path.realpath(default_model().parent)):
+    if in_bundled_folder(model):
         raise UsageError(f"--model {model}: the bundled model is never rewritten; copy it elsewhere first.")
     writable(model, "--model")

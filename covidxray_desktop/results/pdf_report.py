@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from covidxray_desktop.files import display_name, display_path, is_stream, replace_atomic
+from covidxray_desktop.files import display_name, display_path, is_stream, replace_atomic, write_output
 from covidxray_desktop.model.calibration import probability, stated
 from covidxray_desktop.model.shift import ALPHA
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
@@ -82,8 +82,7 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
             page.end()
         c.save()
         if stream:
-            with open(tmp, "rb") as made, open(path, "wb") as out:
-                out.write(made.read())
+            write_output(path, Path(tmp).read_bytes())
         else:
             replace_atomic(tmp, path)
     finally:
