@@ -1,5 +1,7 @@
 """A clinic adapts the model to its own labelled films, and nothing it relied on is overwritten."""
+import errno
 import json
+import os
 
 import numpy as np
 from factory import class_folders
@@ -9,7 +11,8 @@ from covidxray_desktop.training import adapt
 from covidxray_desktop.training.dataset import Sample
 
 
-def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouched(tmp_path, tiny_bundle, capsys):
+def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouched(tmp_path, tiny_bundle, capsys,
+                                                                                      monkeypatch):
     site = class_folders(tmp_path / "Site films", per_class=32)
     (site / "COVID" / "torn.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # one that cannot count
     base_bytes = tiny_bundle.path.read_bytes()
@@ -42,6 +45,18 @@ def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouc
     capsys.readouterr()
     assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--quiet"]) == 2
     assert "overwrite" in capsys.readouterr().err
+    # Adapting again on purpose replaces this model only once the new one is scored: a disk that
+    # fills while the new one is checked leaves this one in use, and nothing half-made beside it.
+    earlier = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(adapt, "trade_off", full)
+    assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "1",
+                 "--overwrite", "--quiet"]) != 0
+    assert "No space left" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.parent.iterdir()} == earlier
 
 
 def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_its_patient():

@@ -1,6 +1,10 @@
 """A data scientist trains on labelled folders, reads the report, and gets a bundle that classifies."""
 import csv
+import errno
 import json
+import os
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +36,35 @@ def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bu
         assert tiny_bundle.part_path(part).exists()  # the light runtime's export, beside it
     report = json.loads(open(tiny_bundle.report["path"]).read())
     assert report["figures"]["curves"].endswith(".png")
+    folder = tiny_bundle.path.parent  # made out of sight, then moved in whole: nothing of the making is left
+    assert sorted(p.name for p in folder.iterdir()) == sorted({f.name for f in tiny_bundle.files} | {
+        "tiny.report.json", "tiny.roc.png", "tiny.curves.png"})
+    named = [report["card"], *report["figures"].values()]  # the report names where its files lie now
+    assert all(Path(f).parent == folder and Path(f).is_file() for f in named)
+    assert Path(tiny_bundle.report["path"]).parent == folder
+
+
+def test_a_retraining_that_fails_while_its_model_is_scored_leaves_the_earlier_model_whole(tiny_bundle, tmp_path,
+                                                                                           monkeypatch, capsys):
+    """`--overwrite` replaces the earlier model only once the new one is scored: a full disk (or a
+    killed job) in the minutes of scoring after the epochs leaves yesterday's model in use."""
+    from covidxray_desktop.training import finish
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in tiny_bundle.files:
+        shutil.copy(f, models / f.name)
+    earlier = {p.name: p.read_bytes() for p in models.iterdir()}
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(finish, "shift_reference", full)  # after the bundle is saved, before its card is whole
+    code = main(["train", str(tiny_bundle.data), "--epochs", "1", "--out", str(models), "--name", "tiny",
+                 "--overwrite", "--lungs-from", str(tiny_bundle.path), "--quiet"])
+    assert code != 0 and "No space left" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in models.iterdir()} == earlier  # nothing half-made beside it either
+    assert load_bundle(models / "tiny.keras").ident == tiny_bundle.ident
 
 
 def test_the_light_runtime_gives_what_keras_gives(tiny_bundle):

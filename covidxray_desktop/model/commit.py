@@ -14,7 +14,8 @@ from covidxray_desktop.files import fsync, readable
 
 
 def together(folder, name: str, files: dict) -> None:
-    """`files`: final file name -> a finished temp file (in `folder`, so the moves are renames)."""
+    """`files`: final file name -> a finished temp file (in `folder` or a folder inside it, so the
+    moves are renames)."""
     folder = Path(folder)
     stage = Path(tempfile.mkdtemp(dir=folder, prefix=f".{name}.saving-"))
     try:

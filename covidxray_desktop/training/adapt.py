@@ -26,7 +26,7 @@ import numpy as np
 from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
-from covidxray_desktop.model import operating
+from covidxray_desktop.model import operating, staging
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled
@@ -129,24 +129,29 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     # given no films here and its new export stays float.
     keep = base.lung_exports()
     parity = {"classifier": network.views(decoded["train"].first[:32])}
-    adapted = bundles.save(bundles.combine(model, segmenter), card, out_dir, name, overwrite, parity, keep=keep)
-    if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
-        adapted = rehearsal.copy(base, adapted)
-    after = Predictor(adapted, decode_limit_s=None)
-    check_after = report(after, decoded["test"])
-    check = dict(public(check_after), part=f"the site's check films: {CHECK_SHARE:.0%} of its patients, set aside "
-                                           f"before adaptation and never fitted on (seed {seed})")
-    outcome = {"check": {"before": public(check_before), "after": check}}
-    figures = _roc(adapted, {"before": check_before, "after": check_after})
-    if original is not None:
-        on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
-        outcome["original"] = _original(original, base, adapted, before, after)
-    # Its own figures only: the base model's test metrics belong to another network at another threshold.
-    metrics = {"site": outcome, "operating_points": trade_off(check_after, operating.points(adapted.card),
-                                                              "site check")}
-    adapted = bundles.update_card(adapted, metrics=metrics)
+    with staging.staged(out_dir, name, overwrite) as stage:  # out of sight until it is scored
+        adapted = bundles.save(bundles.combine(model, segmenter), card, stage.folder, name, parity_inputs=parity,
+                               keep=keep)
+        if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
+            adapted = rehearsal.copy(base, adapted)
+        after = Predictor(adapted, decode_limit_s=None)
+        check_after = report(after, decoded["test"])
+        check = dict(public(check_after), part=f"the site's check films: {CHECK_SHARE:.0%} of its patients, set "
+                                               f"aside before adaptation and never fitted on (seed {seed})")
+        outcome = {"check": {"before": public(check_before), "after": check}}
+        figures = {k: str(stage.final(v)) for k, v in _roc(adapted, {"before": check_before,
+                                                                      "after": check_after}).items()}
+        if original is not None:
+            on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
+            outcome["original"] = _original(original, base, adapted, before, after)
+        after.close()
+        # Its own figures only: the base model's test metrics belong to another network at another threshold.
+        metrics = {"site": outcome, "operating_points": trade_off(check_after, operating.points(adapted.card),
+                                                                  "site check")}
+        adapted = bundles.update_card(adapted, metrics=metrics)
+        cancelled()
+        adapted = stage.publish(adapted)
     before.close()
-    after.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
     return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
                      "figures": figures, "left_out": left_out}

@@ -7,7 +7,7 @@ import numpy as np
 from covidxray_desktop import DISCLAIMER, backend
 from covidxray_desktop.files import write_json_atomic
 from covidxray_desktop.model import bundle as bundles
-from covidxray_desktop.model import operating, shift
+from covidxray_desktop.model import operating, shift, staging
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Forward, Network
 from covidxray_desktop.model.ood import Gate
@@ -69,12 +69,17 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     gate, view_unseen = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
-    bundle = bundles.save(combined, card, out_dir, name, overwrite, exported=exported)
-    del network  # its runtime's working memory goes before the saved bundle's runtime starts
-    if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
-        on_event({"kind": "stage", "message": "keeping the rehearsal store"})
-        bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
-    return assess_saved(bundle, decoded, history, out_dir, name, on_event, data, train_pass, view_unseen)
+    with staging.staged(out_dir, name, overwrite) as stage:  # out of sight until it is scored
+        bundle = bundles.save(combined, card, stage.folder, name, exported=exported)
+        del network  # its runtime's working memory goes before the saved bundle's runtime starts
+        if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
+            on_event({"kind": "stage", "message": "keeping the rehearsal store"})
+            bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
+        bundle, result = assess_saved(bundle, decoded, history, stage, on_event, data, train_pass, view_unseen)
+        cancelled()
+        bundle = stage.publish(bundle)
+    on_event({"kind": "done", "message": f"saved {bundle.path}", "model": bundle.ident})
+    return bundle, result
 
 
 def runnable(card, classifier, segmenter, films) -> tuple:
@@ -92,9 +97,9 @@ def runnable(card, classifier, segmenter, films) -> tuple:
     return Network.from_exports(card, exported), combined, exported
 
 
-def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, train_pass=None, view_unseen=None):
-    """Scores through the saved bundle on the light runtime (what `classify` runs), the shift
-    test's reference, then the card's metrics and the report. `train_pass`: the training films'
+def assess_saved(bundle, decoded, history, stage, on_event, data=None, train_pass=None, view_unseen=None):
+    """Scores through the bundle saved in `stage` on the light runtime (what `classify` runs), the
+    shift test's reference, then the card's metrics and the report. `train_pass`: the training films'
     network.passes(), when the caller has them from the network just exported; `view_unseen`:
     fit_gate's leave-one-patient-out refusals of the real lateral and CT films."""
     from covidxray_desktop.inference import Predictor
@@ -137,9 +142,7 @@ def assess_saved(bundle, decoded, history, out_dir, name, on_event, data=None, t
     predictor.close()
     bundle = bundles.update_card(bundle, metrics={**{k: public(v) for k, v in metrics.items()}, **extra},
                                  shift=reference)
-    result = write_report(bundle, metrics, history, Path(out_dir), name)
-    on_event({"kind": "done", "message": f"saved {bundle.path}", "model": bundle.ident})
-    return bundle, result
+    return bundle, write_report(bundle, metrics, history, stage)
 
 
 def _predicted(p, predictor) -> np.ndarray:
@@ -185,8 +188,11 @@ def shift_false_alarms(reference, test_report, decoded_test, predictor) -> dict:
                              thumbs=decoded_test.thumbs[keep])
 
 
-def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
-    report_ = {"model": bundle.ident, "card": str(bundles.card_path(bundle.path)),
+def write_report(bundle, metrics, history, stage) -> dict:
+    """The report and its figures, beside the staged bundle; the paths it names are where they will
+    lie once published."""
+    out_dir, name = Path(stage.folder), bundle.path.stem
+    report_ = {"model": bundle.ident, "card": str(stage.final(bundles.card_path(bundle.path))),
                "metrics": {k: public(v) for k, v in metrics.items()}, "history": history, "figures": {}}
     rocs = {}
     for split, m in metrics.items():
@@ -196,7 +202,7 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
     if rocs:
         path = out_dir / f"{name}.roc.png"
         plots.line_chart(rocs, path, f"ROC - {bundle.ident}", "1 - specificity", "sensitivity", diagonal=True)
-        report_["figures"]["roc"] = str(path)
+        report_["figures"]["roc"] = str(stage.final(path))
     if history:
         epochs = [h["epoch"] for h in history]
         top = max([1.0] + [h["loss"] for h in history if np.isfinite(h["loss"])])
@@ -207,8 +213,8 @@ def write_report(bundle, metrics, history, out_dir: Path, name: str) -> dict:
                           "val loss": (epochs, [h["val_loss"] for h in history])},
                          path, "Training curves", "epoch", "value",
                          xrange=(1, max(epochs[-1], 2)), yrange=(0, top))
-        report_["figures"]["curves"] = str(path)
+        report_["figures"]["curves"] = str(stage.final(path))
     path = out_dir / f"{name}.report.json"
     write_json_atomic(path, report_)
-    report_["path"] = str(path)
+    report_["path"] = str(stage.final(path))
     return report_
