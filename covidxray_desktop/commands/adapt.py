@@ -33,7 +33,7 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
-    if out.resolve() == default_model().resolve() or out.resolve().parent == default_model().resolve().parent:
+    if outputs.in_bundled_folder(out):
         raise UsageError("--out must not be the bundled model's folder: the bundled model is never overwritten")
     from covidxray_desktop.model.bundle import load
 
