@@ -324,3 +324,19 @@ def test_a_model_trained_in_mixed_precision_is_saved_in_float32():
     assert {layer.dtype_policy.name for layer in plain.layers} == {"float32"}
     assert all(np.array_equal(a, b) for a, b in zip(mixed.get_weights(), plain.get_weights()))
     assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_what_a_job_killed_outright_left_is_cleared_by_the_next_job_a_day_later(tmp_path):
+    """A power cut while a model is scored leaves its hidden stage; a later job of that name clears
+    it, but never one of a job that may still be running."""
+    from covidxray_desktop.model import staging
+
+    old, recent = tmp_path / ".site.staged-old", tmp_path / ".site.staged-recent"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "site.keras").write_bytes(b"half a model")
+    day_ago = os.stat(old).st_mtime - staging.STALE_S - 60
+    os.utime(old, (day_ago, day_ago))
+    with staging.staged(tmp_path, "site") as stage:
+        assert stage.folder.parent == tmp_path
+    assert not old.exists() and recent.exists() and not stage.folder.exists()

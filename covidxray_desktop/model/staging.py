@@ -9,6 +9,7 @@ folder beside its target, and `publish` moves everything it wrote there into pla
 """
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,11 +17,17 @@ from covidxray_desktop.errors import ModelError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import commit
 
+# A stage lives only through a job's scoring, minutes after its epochs; one a day old was abandoned.
+STALE_S = 24 * 3600
+
 
 class Stage:
     def __init__(self, out_dir, name: str, overwrite: bool):
         self.out_dir, self.name, self.overwrite = Path(out_dir), name, overwrite
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        for left in self.out_dir.glob(f".{name}.staged-*"):  # of a job killed outright, days ago
+            if time.time() - left.stat().st_mtime > STALE_S:
+                shutil.rmtree(left, ignore_errors=True)
         # In the target folder, so that publishing is renames on one disk.
         self.folder = Path(tempfile.mkdtemp(dir=self.out_dir, prefix=f".{name}.staged-"))
 
