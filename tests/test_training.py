@@ -44,10 +44,14 @@ def test_tiny_training_run_reports_progress_and_writes_a_complete_bundle(tiny_bu
     assert Path(tiny_bundle.report["path"]).parent == folder
 
 
-def test_a_retraining_that_fails_while_its_model_is_scored_leaves_the_earlier_model_whole(tiny_bundle, tmp_path,
-                                                                                           monkeypatch, capsys):
-    """`--overwrite` replaces the earlier model only once the new one is scored: a full disk (or a
-    killed job) in the minutes of scoring after the epochs leaves yesterday's model in use."""
+@pytest.mark.parametrize("stop", ["full disk", "two Ctrl+C"])
+def test_a_retraining_stopped_while_its_model_is_scored_leaves_the_earlier_model_whole(tiny_bundle, tmp_path,
+                                                                                        monkeypatch, capsys, stop):
+    """`--overwrite` replaces the earlier model only once the new one is scored: a full disk, a user
+    who gives up or a killed job in the minutes of scoring after the epochs leaves yesterday's model
+    in use. Giving up there does not wait for the scoring to end."""
+    from factory import after_two_ctrl_c
+
     from covidxray_desktop.training import finish
 
     models = tmp_path / "models"
@@ -56,13 +60,26 @@ def test_a_retraining_that_fails_while_its_model_is_scored_leaves_the_earlier_mo
         shutil.copy(f, models / f.name)
     earlier = {p.name: p.read_bytes() for p in models.iterdir()}
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def full(predictor, *args, **kwargs):  # as the card is written
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(predictor.bundle.path.with_suffix(".json")))
 
-    monkeypatch.setattr(finish, "shift_reference", full)  # after the bundle is saved, before its card is whole
+    def never(*args, **kwargs):
+        raise AssertionError("the test split was scored for a run the user gave up")
+
+    # After the bundle is saved, before its card is whole.
+    if stop == "full disk":
+        monkeypatch.setattr(finish, "shift_reference", full)
+    else:
+        monkeypatch.setattr(finish, "shift_reference", after_two_ctrl_c(finish.shift_reference))
+        monkeypatch.setattr(finish, "trade_off", never)
     code = main(["train", str(tiny_bundle.data), "--epochs", "1", "--out", str(models), "--name", "tiny",
                  "--overwrite", "--lungs-from", str(tiny_bundle.path), "--quiet"])
-    assert code != 0 and "No space left" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    if stop == "full disk":
+        # named where it was to go: the hidden folder it was made in is gone
+        assert code == 2 and "No space left" in err and str(models / "tiny.json") in err, err
+    else:
+        assert code == 130 and "nothing was saved" in err, err
     assert {p.name: p.read_bytes() for p in models.iterdir()} == earlier  # nothing half-made beside it either
     assert load_bundle(models / "tiny.keras").ident == tiny_bundle.ident
 
@@ -326,17 +343,47 @@ def test_a_model_trained_in_mixed_precision_is_saved_in_float32():
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
-def test_what_a_job_killed_outright_left_is_cleared_by_the_next_job_a_day_later(tmp_path):
-    """A power cut while a model is scored leaves its hidden stage; a later job of that name clears
-    it, but never one of a job that may still be running."""
+def test_what_jobs_killed_outright_left_is_cleared_by_a_later_job_a_day_later(tmp_path):
+    """A power cut while a model is scored leaves its hidden stage (or a save cut short); the window
+    names each job by the hour, so a later job of any name clears them, but never what a job that
+    may still be running is making, nor a save past its moment of commit, which loading finishes."""
     from covidxray_desktop.model import staging
 
-    old, recent = tmp_path / ".site.staged-old", tmp_path / ".site.staged-recent"
-    for folder in (old, recent):
+    old = [tmp_path / ".site.staged-a", tmp_path / ".model-0800.saving-b"]
+    kept = [tmp_path / ".site.staged-recent", tmp_path / ".site.saved"]
+    for folder in old + kept:
         folder.mkdir()
         (folder / "site.keras").write_bytes(b"half a model")
-    day_ago = os.stat(old).st_mtime - staging.STALE_S - 60
-    os.utime(old, (day_ago, day_ago))
-    with staging.staged(tmp_path, "site") as stage:
+    for folder in old + kept[1:]:
+        day_ago = os.stat(folder).st_mtime - staging.STALE_S - 60
+        os.utime(folder, (day_ago, day_ago))
+    with staging.staged(tmp_path, "model-0900") as stage:
         assert stage.folder.parent == tmp_path
-    assert not old.exists() and recent.exists() and not stage.folder.exists()
+    assert not any(f.exists() for f in old) and all(f.exists() for f in kept) and not stage.folder.exists()
+
+
+def test_an_overwritten_models_own_leftovers_go_and_nothing_else(tiny_bundle, tmp_path):
+    """A model adapted over a trained one of the same name has no report: the trained one's report
+    and pictures go with it, while another model whose name starts alike keeps its card."""
+    from covidxray_desktop.model import bundle as bundles
+    from covidxray_desktop.model import staging
+
+    for f in [*tiny_bundle.files, *(tiny_bundle.path.with_suffix(s) for s in (".report.json", ".roc.png",
+                                                                              ".curves.png"))]:
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "tiny.report.json").write_text(json.dumps(  # the trained one's report names its card here
+        dict(json.loads((tmp_path / "tiny.report.json").read_text()), card=str(tmp_path / "tiny.json"))))
+    with staging.staged(tmp_path, "tiny", overwrite=True) as stage:
+        for f in tiny_bundle.files:
+            shutil.copy(f, stage.folder / f.name)
+        published = stage.publish(bundles.load(stage.folder / "tiny.keras"))
+    assert published.path == tmp_path / "tiny.keras" and published.ident == tiny_bundle.ident
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in tiny_bundle.files)
+
+    other = tmp_path / "tiny.report.json"  # the card of a model named "tiny.report", not a report
+    other.write_text(json.dumps({"name": "tiny.report"}))
+    with staging.staged(tmp_path, "tiny", overwrite=True) as stage:
+        for f in tiny_bundle.files:
+            shutil.copy(f, stage.folder / f.name)
+        stage.publish(bundles.load(stage.folder / "tiny.keras"))
+    assert other.exists()

@@ -29,7 +29,7 @@ from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating, staging
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
-from covidxray_desktop.training.session import Cancelled
+from covidxray_desktop.training.session import Cancelled, polling
 from covidxray_desktop.training.trunk import Trunk
 from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
 
@@ -142,7 +142,8 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
         figures = {k: str(stage.final(v)) for k, v in _roc(adapted, {"before": check_before,
                                                                       "after": check_after}).items()}
         if original is not None:
-            on_event({"kind": "stage", "message": "measuring the original test split, before and after"})
+            polling(on_event, cancelled)({"kind": "stage", "message": "measuring the original test split, before "
+                                                              "and after"})
             outcome["original"] = _original(original, base, adapted, before, after)
         after.close()
         # Its own figures only: the base model's test metrics belong to another network at another threshold.

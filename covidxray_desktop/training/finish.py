@@ -11,7 +11,7 @@ from covidxray_desktop.model import operating, shift, staging
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Forward, Network
 from covidxray_desktop.model.ood import Gate
-from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal, view_check
+from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal, session, view_check
 from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
 from covidxray_desktop.training.metrics import roc_curve
 
@@ -69,13 +69,14 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
     gate, view_unseen = fit_gate(network, decoded, segmenter is not None, data, val_pass, train_pass)
     card.update(calibration=facts, ood=gate.to_card(), head=head(classifier), **operating.card_fields(points))
     cancelled()  # raises when the run was abandoned meanwhile (a second Ctrl+C): nothing is saved then
+    polled = session.polling(on_event, cancelled)
     with staging.staged(out_dir, name, overwrite) as stage:  # out of sight until it is scored
         bundle = bundles.save(combined, card, stage.folder, name, exported=exported)
         del network  # its runtime's working memory goes before the saved bundle's runtime starts
         if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
-            on_event({"kind": "stage", "message": "keeping the rehearsal store"})
+            polled({"kind": "stage", "message": "keeping the rehearsal store"})
             bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
-        bundle, result = assess_saved(bundle, decoded, history, stage, on_event, data, train_pass, view_unseen)
+        bundle, result = assess_saved(bundle, decoded, history, stage, polled, data, train_pass, view_unseen)
         cancelled()
         bundle = stage.publish(bundle)
     on_event({"kind": "done", "message": f"saved {bundle.path}", "model": bundle.ident})

@@ -11,6 +11,16 @@ class Cancelled(Exception):
     """The run stopped before any epoch finished (or was aborted): nothing was saved."""
 
 
+def polling(on_event, cancelled):
+    """`on_event` that first asks whether the run was abandoned, for the minutes of scoring after
+    the epochs: a user who gave up (a second Ctrl+C, the window closing) is not kept waiting for a
+    model that will not be saved. A first Ctrl+C (keep the best epoch) is not giving up."""
+    def event(e):
+        cancelled()  # raises Cancelled when the run was abandoned
+        on_event(e)
+    return event
+
+
 class Session:
     def __init__(self, on_event=lambda e: None, batch_events_per_s: float | None = None):
         self.on_event = on_event
