@@ -114,3 +114,42 @@ def test_a_tiny_run_under_another_backend_trains_quietly_and_exports_to_the_ligh
     light = Network(load(path), "onnx").forward(decoded.first)
     heavy = Network(load(path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
+
+
+def test_a_model_trained_off_tensorflow_is_exported_before_the_window_or_the_command_line_gets_it(
+        tiny_bundle, tmp_path, monkeypatch):
+    """On a clinic's GPU PC the job trains under PyTorch, in the window as on the command line; its
+    bundle is exported on TensorFlow in a process of its own while still staged, so the model the
+    user is handed classifies on the light runtime, checked against Keras as every export is."""
+    import shutil
+
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.model.calibration import sigmoid
+    from covidxray_desktop.model.network import Network
+    from covidxray_desktop.prepare import Route
+    from covidxray_desktop.training import cache, dataset, elsewhere
+
+    for f in tiny_bundle.files:  # as saved under PyTorch: the Keras file and its card, no export
+        if f.suffix != ".onnx":
+            shutil.copy(f, tmp_path / f.name)
+    card = tmp_path / "tiny.json"
+    card.write_text(json.dumps({k: v for k, v in json.loads(card.read_text()).items() if k != "runtime"}))
+    trained = load(tmp_path / "tiny.keras")
+    monkeypatch.setattr(backend, "name", lambda: "torch")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
+    events = []
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "tensorflow" else real_find_spec(n, *a))
+    assert elsewhere.export(trained, events.append) is trained  # a GPU machine without TensorFlow
+    assert "covidxray export" in events[-1]["message"] and not trained.card.get("runtime")
+    monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
+
+    exported = elsewhere.export(trained, events.append)
+    assert "exporting for the light runtime" in events[-1]["message"]
+    assert set(exported.card["runtime"]) >= {"classifier", "lungs"}
+    assert exported.card["metrics"] == trained.card["metrics"]  # the card's other parts as they were
+    samples, _ = dataset.discover(tiny_bundle.data)
+    decoded, _ = cache.decode(samples[:8], Route(exported.card["input"]["size"], exported.card["preprocessing"]))
+    light = Network(load(exported.path), "onnx").forward(decoded.first)
+    heavy = Network(load(exported.path, keras=True), "keras").forward(decoded.first)
+    assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4

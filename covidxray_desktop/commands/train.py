@@ -92,25 +92,6 @@ def print_outcome(bundle, report) -> None:
     print(f"report: {report['path']}")
 
 
-def export_elsewhere(bundle, show) -> None:
-    """A bundle trained under JAX or PyTorch has no light-runtime export (the exporter runs on
-    TensorFlow): where TensorFlow is installed too, `export` runs in a process of its own, on it."""
-    import importlib.util
-    import os
-    import subprocess
-
-    from covidxray_desktop import backend
-
-    if backend.name() == "tensorflow" or bundle.card.get("runtime") or importlib.util.find_spec("tensorflow") is None:
-        return
-    show({"kind": "stage", "message": "exporting for the light runtime (on TensorFlow, in a process of its own)"})
-    done = subprocess.run([sys.executable, "-m", "covidxray_desktop", "export", str(bundle.path)],
-                          env=dict(os.environ, KERAS_BACKEND="tensorflow"), capture_output=True, text=True)
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
-        show({"kind": "stage", "message": f"not exported ({reason}); run `covidxray export {bundle.path}` later"})
-
-
 def run(args) -> int:
     from covidxray_desktop import outputs
     from covidxray_desktop.commands.writing import writable
@@ -135,7 +116,6 @@ def run(args) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    export_elsewhere(bundle, session.emit)
     log.info("train: %s on %s in %.0f s, model %s", args.arch, bundle.card["training"]["device"],
              bundle.card["training"]["wall_time_s"], bundle.ident)
     print_outcome(bundle, report)

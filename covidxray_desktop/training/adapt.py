@@ -28,7 +28,7 @@ from covidxray_desktop.errors import DataError, UsageError
 from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating, staging
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
-from covidxray_desktop.training import cache, dataset, finetune, fit, rehearsal
+from covidxray_desktop.training import cache, dataset, elsewhere, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled, polling
 from covidxray_desktop.training.trunk import Trunk
 from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
@@ -134,6 +134,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                                keep=keep)
         if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
             adapted = rehearsal.copy(base, adapted)
+        adapted = elsewhere.export(adapted, on_event)  # adapted off TensorFlow: checked as `classify` runs it
         after = Predictor(adapted, decode_limit_s=None)
         check_after = report(after, decoded["test"])
         check = dict(public(check_after), part=f"the site's check films: {CHECK_SHARE:.0%} of its patients, set "

@@ -11,7 +11,7 @@ from covidxray_desktop.model import operating, shift, staging
 from covidxray_desktop.model.calibration import fit_temperature, log_loss, sigmoid
 from covidxray_desktop.model.network import Forward, Network
 from covidxray_desktop.model.ood import Gate
-from covidxray_desktop.training import cache, dataset, ood_set, plots, rehearsal, session, view_check
+from covidxray_desktop.training import cache, dataset, elsewhere, ood_set, plots, rehearsal, session, view_check
 from covidxray_desktop.training.evaluate import other_findings, public, report, score, trade_off
 from covidxray_desktop.training.metrics import roc_curve
 
@@ -76,7 +76,9 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
         if rehearsal.supports(classifier):  # what adapting its backbone will need: see training/rehearsal.py
             polled({"kind": "stage", "message": "keeping the rehearsal store"})
             bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
-        bundle, result = assess_saved(bundle, decoded, history, stage, polled, data, train_pass, view_unseen)
+        bundle, metrics = assess_saved(bundle, decoded, polled, data, train_pass, view_unseen)
+        bundle = elsewhere.export(bundle, polled)  # trained off TensorFlow: scored on Keras, exported now
+        result = write_report(bundle, metrics, history, stage)
         cancelled()
         bundle = stage.publish(bundle)
     on_event({"kind": "done", "message": f"saved {bundle.path}", "model": bundle.ident})
@@ -98,9 +100,9 @@ def runnable(card, classifier, segmenter, films) -> tuple:
     return Network.from_exports(card, exported), combined, exported
 
 
-def assess_saved(bundle, decoded, history, stage, on_event, data=None, train_pass=None, view_unseen=None):
-    """Scores through the bundle saved in `stage` on the light runtime (what `classify` runs), the
-    shift test's reference, then the card's metrics and the report. `train_pass`: the training films'
+def assess_saved(bundle, decoded, on_event, data=None, train_pass=None, view_unseen=None) -> tuple:
+    """(bundle, metrics): scores through the staged bundle on the light runtime (what `classify`
+    runs), the shift test's reference, then the card's metrics. `train_pass`: the training films'
     network.passes(), when the caller has them from the network just exported; `view_unseen`:
     fit_gate's leave-one-patient-out refusals of the real lateral and CT films."""
     from covidxray_desktop.inference import Predictor
@@ -143,7 +145,7 @@ def assess_saved(bundle, decoded, history, stage, on_event, data=None, train_pas
     predictor.close()
     bundle = bundles.update_card(bundle, metrics={**{k: public(v) for k, v in metrics.items()}, **extra},
                                  shift=reference)
-    return bundle, write_report(bundle, metrics, history, stage)
+    return bundle, metrics
 
 
 def _predicted(p, predictor) -> np.ndarray:
