@@ -17,80 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import StoreError, UsageError
-from covidxray_desktop.files import display_name, display_path, inside, private_dir
+from covidxray_desktop.files import display_name, display_path, private_dir
 from covidxray_desktop.results import STORED, Result, now
+from covidxray_desktop.store_schema import MIGRATIONS, RESULTS, APPLICATION_ID, SCHEMA_VERSION, TABLES
 
-SCHEMA_VERSION = 8
-APPLICATION_ID = 0x43585231  # "CXR1": marks an SQLite file as this app's results store
-TABLES = {"results", "queue", "models", "batches"}
-_RESULTS = """
-CREATE TABLE IF NOT EXISTS results (
-    sha256 TEXT NOT NULL, model_hash TEXT NOT NULL, model TEXT NOT NULL,
-    path TEXT NOT NULL, size INTEGER, mtime REAL,
-    status TEXT NOT NULL, label TEXT, p_covid REAL, ood_score REAL, message TEXT, seconds REAL,
-    patient_id TEXT, study_uid TEXT, study_date TEXT, created_at TEXT NOT NULL,
-    PRIMARY KEY (sha256, model_hash)
-);
-"""
-# Each step takes a database of the version before it to the next one.
-_MIGRATIONS = {
-    2: """
-ALTER TABLE results ADD COLUMN threshold REAL;
-CREATE TABLE IF NOT EXISTS queue (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, paths TEXT NOT NULL, state TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-""",
-    3: """
-ALTER TABLE results ADD COLUMN path_raw BLOB;
-ALTER TABLE results ADD COLUMN outside_share REAL;
-ALTER TABLE results ADD COLUMN heat BLOB;
-ALTER TABLE results ADD COLUMN batch INTEGER;
-ALTER TABLE results ADD COLUMN features BLOB;
-CREATE TABLE IF NOT EXISTS models (
-    model_hash TEXT PRIMARY KEY, ident TEXT NOT NULL, threshold REAL NOT NULL, metrics TEXT,
-    arch TEXT, path TEXT, first_used TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, model_hash TEXT, created_at TEXT NOT NULL,
-    summary TEXT
-);
-CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
-""",
-    # Keyed by path too: two files with the same bytes are two rows of history, not one.
-    4: """
-CREATE TABLE results_v4 (
-    sha256 TEXT NOT NULL, model_hash TEXT NOT NULL, model TEXT NOT NULL,
-    path TEXT NOT NULL, size INTEGER, mtime REAL,
-    status TEXT NOT NULL, label TEXT, p_covid REAL, ood_score REAL, message TEXT, seconds REAL,
-    patient_id TEXT, study_uid TEXT, study_date TEXT, created_at TEXT NOT NULL,
-    threshold REAL, path_raw BLOB, outside_share REAL, heat BLOB, batch INTEGER, features BLOB,
-    PRIMARY KEY (sha256, model_hash, path)
-);
-INSERT INTO results_v4 (ALL_COLUMNS) SELECT ALL_COLUMNS FROM results;
-DROP TABLE results;
-ALTER TABLE results_v4 RENAME TO results;
-CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
-""".replace("ALL_COLUMNS", "sha256, model_hash, model, path, size, mtime, status, label, p_covid, ood_score, "
-                           "message, seconds, patient_id, study_uid, study_date, created_at, threshold, path_raw, "
-                           "outside_share, heat, batch, features"),
-    # The operating point (balanced, screening, custom...) whose threshold the result was made with.
-    5: """
-ALTER TABLE results ADD COLUMN operating_point TEXT;
-""",
-    # The film's thumbnail, for the shift test's look part (model/look.py).
-    6: """
-ALTER TABLE results ADD COLUMN look BLOB;
-""",
-    # 0: taken off the window's list (Delete, Clear the list): kept, but not shown there at the next start.
-    7: """
-ALTER TABLE results ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
-""",
-    # How the bundle was run (its segmenter export, the decoding's version): NULL before, never reused.
-    8: """
-ALTER TABLE results ADD COLUMN made_with TEXT;
-""",
-}
 COLUMNS = ", ".join(("path_raw", "path", "heat", "batch", "features", "look") + tuple(c for c in STORED if c != "path"))
 # What history shows never needs a film's features or thumbnail (kept for the shift test of a batch
 # served from the store): thousands of rows would hold megabytes of them in the window for nothing.
@@ -174,7 +104,7 @@ class Store:
                              f"(schema {version}); update the app or choose another store with --db.", aside=True)
         fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='results'").fetchone()
         if fresh:
-            self.db.executescript(_RESULTS)
+            self.db.executescript(RESULTS)
         elif version == SCHEMA_VERSION:
             return
         # All steps or none: sqlite3 opens no transaction before DDL by itself, so say BEGIN.
@@ -184,7 +114,7 @@ class Store:
             # Read again under the lock; 0 is a results table created just now, in version 1's layout.
             version = self.db.execute("PRAGMA user_version").fetchone()[0] or 1
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
+                for statement in filter(str.strip, MIGRATIONS[step].split(";")):
                     self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
@@ -320,14 +250,15 @@ class Store:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the
         window's queue entries from then or naming those files; returns the results deleted."""
         day = parse_day(before)
-        gone = {r[0] for r in self._read("SELECT path FROM results WHERE date(created_at) < date(?)", (day,))}
+        gone = _with_folders(r[0] for r in self._read("SELECT path FROM results WHERE date(created_at) < date(?)",
+                                                      (day,)))
         try:
             with self.db:
                 n = self.db.execute("DELETE FROM results WHERE date(created_at) < date(?)", (day,)).rowcount
                 self.db.execute("DELETE FROM batches WHERE date(created_at) < date(?)", (day,))
                 for entry_id, paths, created in self.db.execute("SELECT id, paths, created_at FROM queue").fetchall():
-                    named = {display_path(p) for p in _json(paths, [])}
-                    if str(created)[:10] < day or any(inside(g, p) for p in named for g in gone):
+                    named = {display_path(p).rstrip(os.sep) or os.sep for p in _json(paths, [])}
+                    if str(created)[:10] < day or named & gone:  # a forgotten file, or a folder holding one
                         self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.name}: the results store cannot be written ({exc}); nothing was "
@@ -351,6 +282,18 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _with_folders(paths) -> set[str]:
+    """These paths and every folder above each: a queue entry names a file or a folder."""
+    found = set()
+    for path in paths:
+        while path not in found:
+            found.add(path)
+            path, above = os.path.dirname(path), path
+            if path == above or not path:
+                break
+    return found
 
 
 def _json(text, default):

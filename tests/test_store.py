@@ -245,8 +245,40 @@ def test_forget_also_clears_queued_batches_naming_the_forgotten_files(tmp_path):
                         created_at="2020-01-02T10:00:00"))
     store.queue_add("ward", ["/ward"])
     store.queue_add("other", ["/elsewhere/b.png"])
+    store.queue_add("the ward, typed with a slash", ["/ward/"])
+    store.queue_add("the film itself", ["/elsewhere/c.png", "/ward/a.png"])
+    store.queue_add("the whole disk", ["/"])
+    store.queue_add("a ward whose name starts alike", ["/ward2", "/war"])
     assert store.forget("2021-01-01") == 1
-    assert [e["name"] for e in store.queue_unfinished()] == ["other"]
+    assert [e["name"] for e in store.queue_unfinished()] == ["other", "a ward whose name starts alike"]
+
+
+def test_delete_and_put_back_find_a_years_rows_by_an_index_not_by_reading_the_whole_store(tmp_path):
+    """Delete or Clear the list runs one update per row: each read the whole table (a year's store,
+    20,000 rows: minutes on the window's thread). Every statement they run must search an index."""
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    for i in range(3):
+        store.record(Result(f"/ward/IM{i}.png", "ok", p_covid=0.2, threshold=0.5, model="m@1", model_hash="h",
+                            sha256=f"{i}" * 64, created_at="2026-03-05T10:00:00"))
+    ran = []
+    store.db.set_trace_callback(ran.append)
+    store.unlist(store.history())
+    store.relist()
+    store.db.set_trace_callback(None)
+    updates = [sql for sql in ran if sql.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 4  # three taken off, one put back
+    for sql in updates:
+        plan = [row[-1] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql)]
+        # Putting back looks at every row taken off (a scan of `results`), but never scans for a newer
+        # answer of each (`n`); taking off searches for its row.
+        scans = [step for step in plan if step.startswith("SCAN") and step != "SCAN results"]
+        assert not scans and any("USING" in step and "INDEX results_path" in step for step in plan), plan
+        if "listed = 0 WHERE" in sql:
+            assert not any(step.startswith("SCAN") for step in plan), plan
+    store.close()
 
 
 def test_output_paths_never_overwrite_an_input_or_the_store(tmp_path, tiny_bundle, capsys):
