@@ -561,3 +561,23 @@ def test_closing_the_window_while_the_engine_still_has_news_writes_nothing_to_a_
     window.close()
     qtbot.wait(50)  # were it delivered now: "Cannot operate on a closed database" in the slot
     assert window.queue.entry(entry["id"])["state"] == "done"
+
+
+def test_films_dropped_while_another_copy_holds_the_store_are_classified_and_the_window_says_what_is_lost(
+        make_window, tmp_path, qtbot, monkeypatch):
+    """The queue kept for a restart cannot be written (the store locked past its wait, a full disk):
+    the films are classified all the same, and the status bar says they would not be offered again."""
+    from covidxray_desktop.errors import StoreError
+
+    window = make_window()
+
+    def locked(*args, **kwargs):
+        raise StoreError("results.sqlite3: the results store cannot be written (database is locked).")
+
+    monkeypatch.setattr(window._store, "queue_add", locked)
+    monkeypatch.setattr(window._store, "queue_set_state", locked)
+    drop(window, films(tmp_path / "ward", 2))
+    said = window.statusBar().currentMessage()
+    assert "would not be offered again" in said and "database is locked" in said, said
+    wait_rows(qtbot, window, 2)
+    assert [e["state"] for e in window.queue.entries] == ["done"]

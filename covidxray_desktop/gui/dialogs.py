@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QLabel, QMe
                                QVBoxLayout)
 
 from covidxray_desktop import DISCLAIMER
-from covidxray_desktop.gui import messages
+from covidxray_desktop.gui import messages, session_io
 from covidxray_desktop.gui.points import shown_name
 from covidxray_desktop.gui.sizing import fit_to_screen
 from covidxray_desktop.imaging.preprocess import FILM_LUNGS, LUNG_VIEW
@@ -191,7 +191,7 @@ def _resume_box(w, unfinished: list, counted: tuple) -> QMessageBox:
         for e in unfinished:
             if yes:
                 w.enqueue(e["paths"], e["name"])
-            w._store.queue_set_state(e["id"], "resumed" if yes else "cancelled")
+            session_io.keep_state(w, e["id"], "resumed" if yes else "cancelled")
 
     box.finished.connect(answered)
     box.open()

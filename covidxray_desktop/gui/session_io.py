@@ -27,6 +27,34 @@ def save(w) -> None:
     w.settings.setValue("table_header2", w.table.horizontalHeader().saveState())
 
 
+def keep_entry(w, name: str, paths) -> int | None:
+    """The queue entry kept in the results store, to be offered again after a restart: its id, or
+    None when the store cannot take it now (another copy holding it locked, a full disk). The batch
+    runs all the same; the status bar says what is lost."""
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.gui import messages
+
+    try:
+        return w._store.queue_add(name, paths)
+    except CovidXrayError as exc:
+        w.statusBar().showMessage(w.tr("%1 is classified, but would not be offered again if the app stopped "
+                                       "before it ends: %2").replace("%1", name).replace(
+                                           "%2", messages.translated(str(exc))), 30000)
+        return None
+
+
+def keep_state(w, store_id, state: str) -> None:
+    """A kept entry's state; a store that cannot take it now only means the entry may be offered again."""
+    from covidxray_desktop.errors import CovidXrayError
+    from covidxray_desktop.logs import log
+
+    if store_id:
+        try:
+            w._store.queue_set_state(store_id, state)
+        except CovidXrayError as exc:
+            log.warning("queue entry %s: state %s not kept (%s)", store_id, state, exc)
+
+
 def remember_folder(w, path: str, parent: bool = False) -> None:
     w.settings.setValue("last_folder", str(Path(path).parent if parent else path))
 

@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         if name is None:
             name = Path(paths[0]).name if len(paths) == 1 else self.tr("%n items", "", len(paths))
         self.queue.add(entry_id, name, 0)
-        self.queue.update(entry_id, store_id=self._store.queue_add(name, paths))
+        self.queue.update(entry_id, store_id=session_io.keep_entry(self, name, paths))
         self.engine.add_entry(entry_id, paths, force)
         return entry_id
 
@@ -133,8 +133,8 @@ class MainWindow(QMainWindow):
     def _entry_state(self, entry_id: int, state: str) -> None:
         self.queue.update(entry_id, state=state)
         entry = self.queue.entry(entry_id)
-        if entry and entry.get("store_id") and not self._closed:
-            self._store.queue_set_state(entry["store_id"], state)
+        if entry and not self._closed:
+            session_io.keep_state(self, entry.get("store_id"), state)
         if not self.queue.busy():
             self.allDone.emit()
 
@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
         self.engine.stop()  # cancels the batch between rows, joins the worker and hears its last words
         self._closed = True
         for e in self.queue.entries:  # what is left stays for "resume" next time
-            if e["state"] in ("queued", "running", "paused") and e.get("store_id"):
-                self._store.queue_set_state(e["store_id"], "queued")
+            if e["state"] in ("queued", "running", "paused"):
+                session_io.keep_state(self, e.get("store_id"), "queued")
         self._store.close()
         super().closeEvent(event)

@@ -156,6 +156,10 @@
       </translation>
     </message>
     <message>
+      <source>%1 is classified, but would not be offered again if the app stopped before it ends: %2</source>
+      <translation>%1 仍在分类，但如果应用在完成前停止，下次将不会再提供继续：%2</translation>
+    </message>
+    <message>
       <source>%1 is the results store, which keeps every result; it is not overwritten. Choose another file.</source>
       <translation>%1 是保存全部结果的结果库，不会被覆盖。请选择其他文件。</translation>
     </message>
