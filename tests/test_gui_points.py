@@ -45,7 +45,8 @@ def test_the_point_box_sets_the_threshold_and_a_hand_edit_shows_custom(make_wind
     window.threshold.setValue(typed)  # by hand
     assert box.currentData() == "custom" and box.currentText() == "Custom"
     assert (window.results.point, window.results.threshold) == ("custom", typed)
-    window.export_csv(str(tmp_path / "custom.csv"), scope="all")
+    with qtbot.waitSignal(window.engine.exportDone, timeout=120_000):  # written off the window's thread
+        window.export_csv(str(tmp_path / "custom.csv"), scope="all")
     rows = list(csv.DictReader(open(tmp_path / "custom.csv", encoding="utf-8")))
     assert {(r["operating_point"], r["threshold"]) for r in rows if r["status"] == "ok"} <= {("custom", f"{typed:.4f}")}
     window.threshold.setValue(round(points["balanced"]["threshold"], 3))  # typed back to a point's own

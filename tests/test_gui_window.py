@@ -79,6 +79,14 @@ def wait_rows(qtbot, window, n):
     qtbot.waitUntil(lambda: window.results.rowCount() >= n and not window.queue.busy(), timeout=LONG)
 
 
+def export_csv(qtbot, window, path, scope):
+    """Export as the user does; the table is written off the window's thread, so wait for it."""
+    with qtbot.waitSignal(window.engine.exportDone, timeout=LONG) as done:
+        window.export_csv(str(path), scope=scope)
+    assert done.args[1] == "" and done.args[3] == "csv", done.args
+    return done.args[2]
+
+
 def test_a_non_image_is_reported_and_never_silently_dropped(make_window, tmp_path, qtbot):
     folder = tmp_path / "mixed"
     films(folder, 2)
@@ -149,7 +157,7 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
     window.points.box.setCurrentIndex(own)
 
     gui_csv = tmp_path / "gui.csv"
-    window.export_csv(str(gui_csv), scope="all")
+    export_csv(qtbot, window, gui_csv, "all")
     assert "Exported 6 row" in window.statusBar().currentMessage()
     cli_csv = tmp_path / "cli.csv"
     assert main(["classify", str(folder), "--csv", str(cli_csv), "--db", str(tmp_path / "other.sqlite3"),
@@ -263,17 +271,24 @@ def test_a_report_keeps_the_threshold_it_was_asked_under_while_the_threshold_mov
     assert jobs[0].threshold_of(row) == asked and jobs[0].point_of(row) == point
 
 
-def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot):
+def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot, monkeypatch):
+    from covidxray_desktop.results import csv_export
+
+    writers, write = [], csv_export.write
+    monkeypatch.setattr(csv_export, "write",
+                        lambda *a, **k: writers.append(threading.current_thread()) or write(*a, **k))
     films(tmp_path / "ex", 4)
     window = make_window()
     window.enqueue([tmp_path / "ex"])
     wait_rows(qtbot, window, 4)
     window.search.setText("film_001")
-    window.export_csv(str(tmp_path / "shown.csv"), scope="shown")
+    export_csv(qtbot, window, tmp_path / "shown.csv", "shown")
     assert len(list(csv.DictReader(open(tmp_path / "shown.csv")))) == 1
     assert "Exported 1 row" in window.statusBar().currentMessage()
-    window.export_csv(str(tmp_path / "all.csv"), scope="all")  # the filter does not narrow "all"
+    export_csv(qtbot, window, tmp_path / "all.csv", "all")  # the filter does not narrow "all"
     assert len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 4
+    # a year's rows, or a folder on a network share, never freeze the window while written
+    assert len(writers) == 2 and threading.main_thread() not in writers
 
 
 def test_an_export_never_replaces_the_results_store_the_model_or_a_film(make_window, tmp_path, qtbot, monkeypatch,
@@ -297,7 +312,7 @@ def test_an_export_never_replaces_the_results_store_the_model_or_a_film(make_win
         warned.clear()
     assert all(p.read_bytes() == kept[p] for p in kept)
     assert len(window._store.history()) == 2  # the store is still a store
-    window.export_csv(str(tmp_path / "results.csv"), scope="all")  # a plain new name is written
+    export_csv(qtbot, window, tmp_path / "results.csv", "all")  # a plain new name is written
     assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv")))) == 2
 
 

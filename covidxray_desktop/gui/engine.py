@@ -41,7 +41,7 @@ class Engine(QObject):
     entryFiles = Signal(int, int, list)  # entry id, files to classify, [(path, reason)] skipped
     entrySummary = Signal(int, object)  # entry id, the batch summary (counts, shift test)
     detailReady = Signal(str, object, object, str)  # path, pixels, the DICOM's units (or None), problem
-    exportDone = Signal(str, str, int)  # path, problem ("" when written), pages or rows written
+    exportDone = Signal(str, str, int, str)  # path, problem ("" when written), pages or rows written, pdf | csv
     exportProgress = Signal(int, int)  # films of the report written, of how many
     thumbnailReady = Signal(str, str, object)  # path, model hash, small uint8 picture
     problem = Signal(str)  # something went wrong that is not one file's fault; the engine goes on
@@ -300,7 +300,7 @@ class Engine(QObject):
             problem = f"cannot write {path}: {exc.strerror or exc}"
         except Exception as exc:
             problem = f"cannot write {path}: {exc}"
-        yield ("exportDone", str(path), problem, count)
+        yield ("exportDone", str(path), problem, count, job.kind)
 
     def _advance(self, entry: Entry, store):
         """Run the entry until a chunk of rows is ready, a request arrives, or it is paused."""

@@ -72,6 +72,7 @@ class PdfJob:
     summary: object = None  # the batches' summaries (their shift tests), a list
     compact: bool = False  # several films a page
     point_of: object = None  # the name of threshold_of's threshold (None: each row's own)
+    kind = "pdf"
 
     def run(self, stopped, progress=lambda done, total: None) -> int:
         from covidxray_desktop.results import pdf_report
@@ -82,7 +83,17 @@ class PdfJob:
                                 progress=progress, compact=self.compact, point=self.point_of)
 
 
-def write_csv(path: str, rows: list, threshold_of, anonymise: bool, point_of=None) -> int:
-    from covidxray_desktop.results import csv_export
+@dataclass
+class CsvJob:
+    """The table as `classify --csv` writes it, in the engine's thread (a year's rows, a share)."""
+    path: str
+    rows: list
+    threshold_of: object
+    anonymise: bool
+    point_of: object = None
+    kind = "csv"
 
-    return csv_export.write(path, rows, threshold_of, anonymise, point_of)
+    def run(self, stopped, progress=lambda done, total: None) -> int:
+        from covidxray_desktop.results import csv_export
+
+        return csv_export.write(self.path, self.rows, self.threshold_of, self.anonymise, self.point_of)

@@ -110,18 +110,24 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     if anonymise:
         chosen = exports.anonymised(chosen)
     threshold_of, point_of = w.results.labelling()
-    if kind == "csv":
-        try:
-            n = exports.write_csv(path, chosen, threshold_of, anonymise, point_of)
-        except OSError as exc:
-            QMessageBox.warning(w, title, f"{path}: {exc.strerror or exc}")
-            return
-        w.statusBar().showMessage(w.tr("Exported %n row(s) to %1", "", n).replace("%1", path), 15000)
+    if kind == "csv":  # written in the engine's thread: a year's rows, or a folder on a share, take a while
+        w.statusBar().showMessage(w.tr("Exporting %n row(s)…", "", len(chosen)))
+        w.engine.export(exports.CsvJob(path, chosen, threshold_of, anonymise, point_of))
         return
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
     summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
     report_progress(w).start(len(chosen))
     w.engine.export(exports.PdfJob(path, chosen, dict(w.models), threshold_of, anonymise, summaries, compact, point_of))
+
+
+def export_done(w, path: str, problem: str, count: int, kind: str) -> None:
+    if problem:
+        w.statusBar().clearMessage()  # "Writing the report…" has no time limit of its own
+        QMessageBox.warning(w, w.tr("Export"), problem)
+    elif kind == "csv":
+        w.statusBar().showMessage(w.tr("Exported %n row(s) to %1", "", count).replace("%1", path), 15000)
+    else:
+        w.statusBar().showMessage(w.tr("Report written: %1 (%n film page(s))", "", count).replace("%1", path), 15000)
 
 
 def refusal(w, path: str) -> str:

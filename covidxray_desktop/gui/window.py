@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         e.entryFiles.connect(self._entry_files)
         e.entrySummary.connect(self._entry_summary)
         e.detailReady.connect(self._detail_ready)
-        e.exportDone.connect(self._export_done)
+        e.exportDone.connect(lambda *done: session_io.export_done(self, *done))
         e.thumbnailReady.connect(self.results.set_thumbnail)
         e.problem.connect(self._problem)
         self.queue_panel.stateRequested.connect(self.engine.set_state)
@@ -297,14 +297,6 @@ class MainWindow(QMainWindow):
 
     def export_pdf(self, path: str | None = None, scope: str | None = None) -> None:
         session_io.export(self, "pdf", path, scope)
-
-    def _export_done(self, path: str, problem: str, count: int) -> None:
-        if problem:
-            self.statusBar().clearMessage()  # "Writing the report…" has no time limit of its own
-            QMessageBox.warning(self, self.tr("Export"), problem)
-        else:
-            self.statusBar().showMessage(self.tr("Report written: %1 (%n film page(s))", "", count)
-                                         .replace("%1", path), 15000)
 
     def forget_results(self) -> None:
         dialogs.forget(self)

@@ -498,6 +498,12 @@
       <translation>没有可导出的内容</translation>
     </message>
     <message numerus="yes">
+      <source>Exporting %n row(s)…</source>
+      <translation>
+        <numerusform>正在导出 %n 行…</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
       <source>Exported %n row(s) to %1</source>
       <translation>
         <numerusform>已将 %n 行导出到 %1</numerusform>
