@@ -364,7 +364,8 @@ def test_what_jobs_killed_outright_left_is_cleared_by_a_later_job_a_day_later(tm
 
 def test_an_overwritten_models_own_leftovers_go_and_nothing_else(tiny_bundle, tmp_path):
     """A model adapted over a trained one of the same name has no report: the trained one's report
-    and pictures go with it, while another model whose name starts alike keeps its card."""
+    and pictures go with it, while another model whose name starts alike keeps its card, and the
+    model a renamed copy was made from keeps its networks."""
     from covidxray_desktop.model import bundle as bundles
     from covidxray_desktop.model import staging
 
@@ -387,3 +388,8 @@ def test_an_overwritten_models_own_leftovers_go_and_nothing_else(tiny_bundle, tm
             shutil.copy(f, stage.folder / f.name)
         stage.publish(bundles.load(stage.folder / "tiny.keras"))
     assert other.exists()
+
+    for suffix in (".keras", ".json"):  # a renamed copy: its card names the original's networks
+        shutil.copy(tmp_path / f"tiny{suffix}", tmp_path / f"copy{suffix}")
+    with staging.staged(tmp_path, "copy", overwrite=True) as stage:
+        assert stage._replaced() == {"copy.keras", "copy.json"}  # never the original's files

@@ -67,7 +67,8 @@ class Stage:
             card = bundles.read_card(path)
         except (CovidXrayError, OSError, ValueError):
             return set()
-        names = {p.name for p in bundles.ModelBundle(card, path, "").files}
+        # A renamed copy's card names its original's networks: those are the original's, never removed.
+        names = {p.name for p in bundles.ModelBundle(card, path, "").files if p.name.startswith(f"{self.name}.")}
         report = self.out_dir / f"{self.name}.report.json"
         try:
             if Path(json.loads(report.read_text(encoding="utf-8"))["card"]).name == f"{self.name}.json":
