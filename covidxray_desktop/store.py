@@ -257,7 +257,7 @@ class Store:
                 n = self.db.execute("DELETE FROM results WHERE date(created_at) < date(?)", (day,)).rowcount
                 self.db.execute("DELETE FROM batches WHERE date(created_at) < date(?)", (day,))
                 for entry_id, paths, created in self.db.execute("SELECT id, paths, created_at FROM queue").fetchall():
-                    named = {display_path(p).rstrip(os.sep) or os.sep for p in _json(paths, [])}
+                    named = {_folder_key(display_path(p)) for p in _json(paths, [])}
                     if str(created)[:10] < day or named & gone:  # a forgotten file, or a folder holding one
                         self.db.execute("DELETE FROM queue WHERE id=?", (entry_id,))
         except sqlite3.DatabaseError as exc:
@@ -284,16 +284,24 @@ class Store:
         self.db.close()
 
 
-def _with_folders(paths) -> set[str]:
-    """These paths and every folder above each: a queue entry names a file or a folder."""
+def _with_folders(paths, flavour=os.path) -> set[str]:
+    """These paths and every folder above each, as `_folder_key` spells them: a queue entry names a
+    file or a folder. `flavour`: os.path, or ntpath to check Windows' spelling anywhere."""
     found = set()
     for path in paths:
-        while path not in found:
-            found.add(path)
-            path, above = os.path.dirname(path), path
-            if path == above or not path:
+        while True:
+            found.add(_folder_key(path, flavour))
+            path, below = flavour.dirname(path), path
+            if path == below or not path:
                 break
     return found
+
+
+def _folder_key(path: str, flavour=os.path) -> str:
+    """One spelling of a path: normalised (on Windows backslashes, any case) and without a trailing
+    separator (`/` stays `/`, `C:\\` becomes `C:`)."""
+    key = flavour.normcase(flavour.normpath(path))
+    return key.rstrip(flavour.sep + (flavour.altsep or "")) or key
 
 
 def _json(text, default):

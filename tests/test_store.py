@@ -253,6 +253,20 @@ def test_forget_also_clears_queued_batches_naming_the_forgotten_files(tmp_path):
     assert [e["name"] for e in store.queue_unfinished()] == ["other", "a ward whose name starts alike"]
 
 
+def test_forgetting_films_on_windows_clears_the_entries_of_their_folder_drive_and_share_however_spelled():
+    """Windows spells one folder many ways (`C:/ward/` from a drop, `c:\\ward` typed, `D:\\` a CD):
+    an entry naming a forgotten film's folder, drive or share goes, and one beside them stays."""
+    import ntpath
+
+    from covidxray_desktop.store import _folder_key, _with_folders
+
+    gone = _with_folders(["C:\\ward\\a.png", "\\\\srv\\share\\cd\\IM1.dcm"], ntpath)
+    named = {p: _folder_key(p, ntpath) in gone for p in (
+        "C:\\", "c:/ward/", "C:\\WARD", "C:\\ward\\a.png", "\\\\srv\\share", "\\\\srv\\share\\cd\\",
+        "D:\\", "C:\\ward2", "C:\\war", "\\\\srv\\other")}
+    assert [p for p, hit in named.items() if not hit] == ["D:\\", "C:\\ward2", "C:\\war", "\\\\srv\\other"]
+
+
 def test_delete_and_put_back_find_a_years_rows_by_an_index_not_by_reading_the_whole_store(tmp_path):
     """Delete or Clear the list runs one update per row: each read the whole table (a year's store,
     20,000 rows: minutes on the window's thread). Every statement they run must search an index."""
