@@ -596,3 +596,17 @@ def test_films_dropped_while_another_copy_holds_the_store_are_classified_and_the
     assert "would not be offered again" in said and "database is locked" in said, said
     wait_rows(qtbot, window, 2)
     assert [e["state"] for e in window.queue.entries] == ["done"]
+
+
+def test_a_table_exported_as_the_window_closes_is_still_written(make_window, tmp_path, qtbot):
+    """The CSV is written in the engine's thread: closing the window right after asking for it
+    must not drop it (a long PDF report, by contrast, stops)."""
+    films(tmp_path / "ward", 2)
+    window = make_window()
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 2)
+    with window.engine._wake:  # the engine hears of the export and of the closing at once
+        window.export_csv(str(tmp_path / "last.csv"), scope="all")
+        window.engine._stop = True
+    window.close()
+    assert len(list(csv.DictReader(open(tmp_path / "last.csv", encoding="utf-8")))) == 2

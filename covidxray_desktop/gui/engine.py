@@ -131,8 +131,13 @@ class Engine(QObject):
             while True:
                 with self._wake:
                     self._wake.wait_for(lambda: self._stop or self._has_work())
-                    if self._stop:
-                        break
+                    if self._stop:  # a table asked for as the window closed is written; a report stops
+                        tables, self._exports = [job for job in self._exports if job.kind == "csv"], []
+                if self._stop:
+                    for job in tables:
+                        yield from self._guarded(self._export, job)
+                    break
+                with self._wake:
                     model, self._model_request = self._model_request, None
                     detail, self._detail = self._detail, None
                     history, self._history = self._history, False
