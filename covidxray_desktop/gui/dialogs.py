@@ -199,14 +199,14 @@ def _resume_box(w, unfinished: list, counted: tuple) -> QMessageBox:
 
 
 def forget(w) -> None:
-    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.errors import CovidXrayError
 
     day = ask_day(w, w.tr)
     if day:
         try:
             n = w._store.forget(day)
-        except UsageError as exc:
-            QMessageBox.warning(w, w.tr("Forget stored results"), str(exc))
+        except CovidXrayError as exc:  # a day it cannot read, a store locked by another copy or full
+            QMessageBox.warning(w, w.tr("Forget stored results"), messages.translated(str(exc)))
             return
         w.statusBar().showMessage(w.tr("%n stored result(s) deleted; they stay in this table until the "
                                        "app restarts", "", n), 15000)

@@ -3,6 +3,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from covidxray_desktop.errors import CovidXrayError
+from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.sizing import fit_to_screen
 
 
@@ -31,9 +33,6 @@ def keep_entry(w, name: str, paths) -> int | None:
     """The queue entry kept in the results store, to be offered again after a restart: its id, or
     None when the store cannot take it now (another copy holding it locked, a full disk). The batch
     runs all the same; the status bar says what is lost."""
-    from covidxray_desktop.errors import CovidXrayError
-    from covidxray_desktop.gui import messages
-
     try:
         return w._store.queue_add(name, paths)
     except CovidXrayError as exc:
@@ -45,7 +44,6 @@ def keep_entry(w, name: str, paths) -> int | None:
 
 def keep_state(w, store_id, state: str) -> None:
     """A kept entry's state; a store that cannot take it now only means the entry may be offered again."""
-    from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.logs import log
 
     if store_id:
@@ -115,7 +113,12 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
         w.engine.export(exports.CsvJob(path, chosen, threshold_of, anonymise, point_of))
         return
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
-    summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
+    try:
+        summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
+    except CovidXrayError as exc:  # a store locked by another copy past its wait
+        w.statusBar().clearMessage()
+        QMessageBox.warning(w, title, messages.translated(str(exc)))
+        return
     report_progress(w).start(len(chosen))
     w.engine.export(exports.PdfJob(path, chosen, dict(w.models), threshold_of, anonymise, summaries, compact, point_of))
 

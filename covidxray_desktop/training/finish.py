@@ -101,8 +101,9 @@ def runnable(card, classifier, segmenter, films) -> tuple:
 
 
 def assess_saved(bundle, decoded, on_event, data=None, train_pass=None, view_unseen=None) -> tuple:
-    """(bundle, metrics): scores through the staged bundle on the light runtime (what `classify`
-    runs), the shift test's reference, then the card's metrics. `train_pass`: the training films'
+    """(bundle, metrics): scores through the staged bundle as `classify` runs it (on the light
+    runtime; on Keras for a bundle trained off TensorFlow, exported after this), the shift test's
+    reference, then the card's metrics. `train_pass`: the training films'
     network.passes(), when the caller has them from the network just exported; `view_unseen`:
     fit_gate's leave-one-patient-out refusals of the real lateral and CT films."""
     from covidxray_desktop.inference import Predictor
