@@ -131,18 +131,17 @@ class Engine(QObject):
             while True:
                 with self._wake:
                     self._wake.wait_for(lambda: self._stop or self._has_work())
-                    if self._stop:  # a table asked for as the window closed is written; a report stops
-                        tables, self._exports = [job for job in self._exports if job.kind == "csv"], []
-                if self._stop:
-                    for job in tables:
-                        yield from self._guarded(self._export, job)
-                    break
-                with self._wake:
+                    stopping = self._stop  # read once: stop() may be called the moment the lock is let go
                     model, self._model_request = self._model_request, None
                     detail, self._detail = self._detail, None
                     history, self._history = self._history, False
                     relist, self._relist = self._relist, False
                     exports, self._exports = self._exports, []
+                if stopping:  # a table asked for as the window closed is written; a report stops
+                    for job in exports:
+                        if job.kind == "csv":
+                            yield from self._guarded(self._export, job)
+                    break
                 if model is not None:
                     yield from self._guarded(self._load, model, store)
                 if history:
