@@ -251,7 +251,8 @@ def test_no_output_lands_in_the_bundled_models_folder(tmp_path, capsys, films, d
     for args, named in ((["history", "--db", tmp_path / "r.db", "--csv", card], card),
                         (["classify", "--quiet", "--db", tmp_path / "r.db", "--summary", card, films], card),
                         (["train", films, "--out", shipped, "--quiet"], shipped),
-                        (["export", shipped / "default.keras"], shipped / "default.keras")):
+                        (["export", shipped / "default.keras"], shipped / "default.keras"),
+                        (["adapt", films, "--out", shipped / "site.keras", "--quiet"], shipped / "site.keras")):
         assert "bundled model's folder" in refused(args, capsys, named)
     assert card.read_bytes() == before
 

@@ -33,8 +33,6 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
-    if outputs.in_bundled_folder(out):
-        raise UsageError("--out must not be the bundled model's folder: the bundled model is never overwritten")
     from covidxray_desktop.model.bundle import load
 
     # The bundle's ROC picture goes beside it: inside the site's folders it would be read as a film.

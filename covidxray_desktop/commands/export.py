@@ -7,14 +7,13 @@ def add_arguments(e) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import backend
+    from covidxray_desktop.commands.writing import outside_bundled
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.model import bundle as bundles
-    from covidxray_desktop.outputs import in_bundled_folder
 
     if backend.name() != "tensorflow":
         raise UsageError("the export runs on TensorFlow: run it with KERAS_BACKEND unset or tensorflow")
-    if in_bundled_folder(args.bundle):  # its files are the app's: nothing is written there
-        raise UsageError(f"{args.bundle}: the bundled model's folder is never written; copy the bundle elsewhere first")
+    outside_bundled(args.bundle, args.bundle)
     bundle = bundles.load(args.bundle, keras=True)
     # The segmenter's exports were checked against Keras when the bundle was saved, and the gate
     # fitted on their masks: they are kept (ones made here could find other lungs than the gate's).

@@ -33,10 +33,7 @@ def run(args) -> int:
 def _check_writable(model) -> None:
     """The store and the card are written beside the bundle: never in the bundled model's folder (its
     hash, which every stored result names, would change), and only where a file can be written."""
-    from covidxray_desktop.commands.writing import writable
-    from covidxray_desktop.errors import UsageError
-    from covidxray_desktop.outputs import in_bundled_folder
+    from covidxray_desktop.commands.writing import outside_bundled, writable
 
-    if in_bundled_folder(model):
-        raise UsageError(f"--model {model}: the bundled model is never rewritten; copy it elsewhere first.")
+    outside_bundled(model, f"--model {model}")
     writable(model, "--model")

@@ -26,6 +26,16 @@ def writable(target, option: str, folder: bool = False) -> None:
         raise UsageError(f"{option} {display_path(target)}: the disk is full.")
 
 
+def outside_bundled(bundle, label: str) -> None:
+    """Refuse a bundle that would be written beside (`export`, `rehearsal`) when it lies in the
+    bundled model's folder: its files are the app's, and its hash names every stored result."""
+    from covidxray_desktop.outputs import in_bundled_folder
+
+    if in_bundled_folder(bundle):
+        raise UsageError(f"{label} is in the bundled model's folder: the bundled model is never rewritten; "
+                         f"copy it elsewhere first.")
+
+
 def write_json(target, data) -> None:
     """A JSON report: whole or absent under a file's name; a device or a pipe (/dev/stdout) is
     written as it is."""
