@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from covidxray_desktop.errors import ModelError
-from covidxray_desktop.files import replace_atomic, sha256_file
+from covidxray_desktop.files import replace_atomic, sha256_file, write_through
 
 TRAINABLE_FROM = 14  # the first block adaptation trains; its input is what the store keeps
 PER_SOURCE = {"train": 20, "val": 12}  # films of each source kept from each split
@@ -100,14 +100,9 @@ def write(bundle, classifier, kept):
     samples = kept.samples
     outputs = trunk_outputs(classifier, network, kept.first)
     path = bundle.path.parent / f"{bundle.path.stem}{SUFFIX}"
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, trunk=outputs, labels=np.array([s.label for s in samples], np.uint8),
-                     sources=np.array([s.source for s in samples]), splits=np.array([s.split for s in samples]))
-        replace_atomic(tmp, path)  # on disk before the card names it
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_through(path, lambda f: np.savez(  # whole on disk before the card names it
+        f, trunk=outputs, labels=np.array([s.label for s in samples], np.uint8),
+        sources=np.array([s.source for s in samples]), splits=np.array([s.split for s in samples])))
     counts = Counter(f"{s.source} ({s.split})" for s in samples)
     return bundles.update_card(bundle, rehearsal={
         "file": path.name, "sha256": sha256_file(path), "films": len(samples), "counts": dict(sorted(counts.items())),
