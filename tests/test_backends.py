@@ -153,3 +153,31 @@ def test_a_model_trained_off_tensorflow_is_exported_before_the_window_or_the_com
     light = Network(load(exported.path), "onnx").forward(decoded.first)
     heavy = Network(load(exported.path, keras=True), "keras").forward(decoded.first)
     assert np.max(np.abs(sigmoid(light.logits) - sigmoid(heavy.logits))) < 1e-4
+
+
+def test_giving_up_while_the_model_is_exported_stops_the_export_rather_than_waiting_for_it(
+        tiny_bundle, tmp_path, monkeypatch):
+    """The user closes the training dialog (or presses Ctrl+C twice) while the export runs in its
+    own process: the job stops then, and that process with it, instead of writing on for minutes
+    into a stage about to be removed."""
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.training import elsewhere
+    from covidxray_desktop.training.session import Cancelled, Session
+
+    monkeypatch.setattr(backend, "name", lambda: "torch")
+    finished = tmp_path / "the export ran to its end"
+    monkeypatch.setattr(elsewhere, "command", lambda path: [
+        sys.executable, "-c", f"import time; time.sleep(60); open({str(finished)!r}, 'w')"])
+    trained = load(tiny_bundle.path)
+    trained.card.pop("runtime")  # as saved under PyTorch
+    session, polls = Session(), []
+
+    def stopping():
+        polls.append(1)
+        if len(polls) == 2:
+            session.abort()  # the dialog closes while the export runs
+        return session.stopping()
+
+    with pytest.raises(Cancelled):
+        elsewhere.export(trained, lambda e: None, stopping)
+    assert not finished.exists() and len(polls) == 2

@@ -134,7 +134,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                                keep=keep)
         if store is not None:  # the frozen blocks did not change: the store holds for the adapted model too
             adapted = rehearsal.copy(base, adapted)
-        adapted = elsewhere.export(adapted, on_event)  # adapted off TensorFlow: checked as `classify` runs it
+        adapted = elsewhere.export(adapted, on_event, cancelled)  # off TensorFlow: checked as `classify` runs it
         after = Predictor(adapted, decode_limit_s=None)
         check_after = report(after, decoded["test"])
         check = dict(public(check_after), part=f"the site's check films: {CHECK_SHARE:.0%} of its patients, set "

@@ -19,8 +19,9 @@ def needed(bundle) -> bool:
     return backend.name() != "tensorflow" and not bundle.card.get("runtime")
 
 
-def export(bundle, on_event):
-    """-> the bundle, exported where it can be (checked against Keras, as every export is)."""
+def export(bundle, on_event, cancelled=lambda: False):
+    """-> the bundle, exported where it can be (checked against Keras, as every export is).
+    `cancelled()` raises when the user gives up meanwhile: the export is stopped then, not waited for."""
     if not needed(bundle):
         return bundle
     if importlib.util.find_spec("tensorflow") is None:
@@ -28,14 +29,34 @@ def export(bundle, on_event):
                                               "here): run `covidxray export` on the saved model where it is"})
         return bundle
     on_event({"kind": "stage", "message": "exporting for the light runtime (on TensorFlow, in a process of its own)"})
-    done = subprocess.run([sys.executable, "-m", "covidxray_desktop", "export", str(bundle.path)],
-                          env=dict(os.environ, KERAS_BACKEND="tensorflow"), capture_output=True, text=True,
-                          encoding="utf-8", errors="replace")
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+    returncode, stderr = _run(command(bundle.path), dict(os.environ, KERAS_BACKEND="tensorflow"), cancelled)
+    if returncode != 0:
+        reason = (stderr.strip().splitlines() or ["no reason given"])[-1]
         on_event({"kind": "stage", "message": f"not exported for the light runtime ({reason}); run `covidxray "
                                               f"export` on the saved model later"})
         return bundle
     exported = bundles.load(bundle.path)
     exported.model = bundle.model
     return exported
+
+
+def command(path) -> list:
+    return [sys.executable, "-m", "covidxray_desktop", "export", str(path)]
+
+
+def _run(args, env, cancelled) -> tuple:
+    """(exit status, standard error) of `args`, polling `cancelled` while it runs; a child left
+    running after the user gave up would write into a stage that is about to be removed."""
+    with subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          encoding="utf-8", errors="replace") as child:
+        while True:
+            try:
+                stderr = child.communicate(timeout=0.5)[1]  # a retry after the timeout loses no output
+                return child.returncode, stderr
+            except subprocess.TimeoutExpired:
+                try:
+                    cancelled()
+                except BaseException:
+                    child.kill()
+                    child.communicate()
+                    raise

@@ -77,7 +77,7 @@ def finalise(classifier, segmenter, arch, spec, decoded, history, out_dir, name,
             polled({"kind": "stage", "message": "keeping the rehearsal store"})
             bundle = rehearsal.write(bundle, classifier, rehearsal.films(decoded))
         bundle, metrics = assess_saved(bundle, decoded, polled, data, train_pass, view_unseen)
-        bundle = elsewhere.export(bundle, polled)  # trained off TensorFlow: scored on Keras, exported now
+        bundle = elsewhere.export(bundle, polled, cancelled)  # trained off TensorFlow: scored on Keras, exported now
         result = write_report(bundle, metrics, history, stage)
         cancelled()
         bundle = stage.publish(bundle)
