@@ -28,6 +28,30 @@ def test_dicomdir_is_followed_to_its_images(tmp_path):
     assert len(walk([media / "DICOMDIR"]).files) == 2
 
 
+def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp_path):
+    """A CD's index names its files in capitals; Linux mounts many such discs with the names in small
+    letters (some with a ';1' version mark). Each film was listed twice: once under the index's
+    name, 'file not found', and once as found in the folder."""
+    import pydicom
+    from pydicom.fileset import FileSet
+
+    src, disc = tmp_path / "src", tmp_path / "cd"
+    src.mkdir()
+    fs = FileSet()
+    for i in range(2):
+        ds = pydicom.dcmread(write_dicom(src / f"{i}.dcm", chest_like(64, i)))
+        ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "A^B", 1, i + 1, "1", "120000"
+        fs.add(ds)
+    fs.write(disc)
+    for folder, subfolders, names in os.walk(disc, topdown=False):
+        for name in names + subfolders:
+            lower = name.lower() + (";1" if name.startswith("IM0") and name.endswith("1") else "")
+            os.rename(os.path.join(folder, name), os.path.join(folder, lower))
+    films = sorted(str(f) for f in walk([disc]).files)
+    assert len(films) == 2 and all(os.path.isfile(f) for f in films), films
+    assert films == sorted(str(f) for f in walk([disc / "dicomdir"]).files)
+
+
 def test_a_dicomdir_pointing_outside_its_folder_is_not_followed_there(tmp_path):
     """A DICOMDIR naming ../other-patient/IM1 or an absolute path must not read those files."""
     import pydicom

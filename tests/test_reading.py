@@ -102,6 +102,26 @@ def test_float_tiff_with_nan_and_inf_reads_finite(tmp_path):
     assert np.isfinite(xray.pixels).all()
 
 
+def test_a_sixteen_bit_tiff_stored_white_is_zero_reads_as_the_film(tmp_path):
+    # Pillow turns an 8-bit MinIsWhite TIFF the right way round, not a 16-bit one: that film was
+    # refused as "a negative".
+    Image.fromarray(np.round((1.0 - IMG) * 4095).astype(np.uint16)).save(tmp_path / "film.tif", tiffinfo={262: 0})
+    xray = load(tmp_path / "film.tif")
+    assert np.abs(xray.pixels - IMG).max() < 1e-3
+    Image.fromarray(np.round(IMG * 4095).astype(np.uint16)).save(tmp_path / "plain.tif")  # black-is-zero as before
+    assert np.abs(load(tmp_path / "plain.tif").pixels - IMG).max() < 1e-3
+
+
+def test_a_multi_page_tiff_says_which_page_was_judged(tmp_path):
+    film = Image.fromarray((IMG * 255).round().astype(np.uint8))
+    film.save(tmp_path / "two.tif", save_all=True, append_images=[Image.fromarray(np.zeros((64, 64), np.uint8))])
+    xray = load(tmp_path / "two.tif")
+    assert close_to_reference(xray)
+    assert xray.notes == ["multi-page TIFF (2 pages): the first page was used."]
+    film.save(tmp_path / "one.tif")
+    assert load(tmp_path / "one.tif").notes == []
+
+
 # --- DICOM -----------------------------------------------------------------------------------
 
 def test_monochrome1_is_inverted_to_look_like_monochrome2(tmp_path):
@@ -168,6 +188,46 @@ def test_a_film_stored_as_a_negative_with_an_inverse_presentation_reads_as_the_f
     assert close_to_reference(load(tmp_path / "dx.dcm"))
 
 
+def test_a_palette_colour_dicom_is_read_through_its_palette(tmp_path):
+    # Its pixels are indices into the file's own colour table; read as grey levels, this film (its
+    # table runs white to black) was refused as "a negative".
+    levels = np.arange(256)
+    write_dicom(tmp_path / "palette.dcm", IMG, photometric="PALETTE COLOR", bits=8, tags={
+        "RedPaletteColorLookupTableDescriptor": [256, 0, 16], "GreenPaletteColorLookupTableDescriptor": [256, 0, 16],
+        "BluePaletteColorLookupTableDescriptor": [256, 0, 16],
+        **{f"{c}PaletteColorLookupTableData": ((255 - levels) * 257).astype("<u2").tobytes()
+           for c in ("Red", "Green", "Blue")}})  # stored as 1 - IMG
+    xray = load(tmp_path / "palette.dcm")
+    assert close_to_reference(xray) and xray.meta["colourfulness"] < 0.02
+
+
+def test_a_film_with_oblong_pixels_is_read_as_a_viewer_shows_it(tmp_path):
+    # Rows 0.4 mm apart, columns 0.1 mm: as stored, the chest was squeezed four to one sideways and
+    # refused for its shape.
+    from covidxray_desktop.model.ood import cheap_reason
+
+    wide = np.asarray(Image.fromarray(IMG).resize((128, 32), Image.BILINEAR))
+    xray = load(write_dicom(tmp_path / "oblong.dcm", wide, tags={"PixelSpacing": [0.4, 0.1]}))
+    assert xray.pixels.shape == (32, 32) and cheap_reason(xray) is None
+    assert xray.notes == ["its pixels are not square (0.4 x 0.1 mm): it was read as a viewer shows it."]
+    assert load(write_dicom(tmp_path / "square.dcm", IMG, tags={"PixelSpacing": [0.14, 0.14]})).notes == []
+
+
+def test_a_refusal_for_shape_names_the_files_own_size(tmp_path):
+    from covidxray_desktop.model.ood import cheap_reason
+
+    xray = load(write_dicom(tmp_path / "strip.dcm", np.tile(IMG[:7], (1, 24))), max_side=1024)
+    assert cheap_reason(xray) == "shape 3072 x 7 is far from a chest film's"
+
+
+def test_a_dicom_cut_short_in_its_header_says_so_not_that_it_holds_no_image(tmp_path):
+    whole = write_dicom(tmp_path / "whole.dcm", IMG).read_bytes()
+    for cut in (300, 400, 700):  # inside the file meta, inside an element's value, inside an element's header
+        (tmp_path / "cut.dcm").write_bytes(whole[:cut])
+        with pytest.raises(ImagingError, match="cut short or damaged"):
+            load(tmp_path / "cut.dcm")
+
+
 def test_multiframe_dicom_uses_the_first_frame_and_says_so(tmp_path):
     xray = load(write_dicom(tmp_path / "mf.dcm", IMG, frames=3))
     assert xray.pixels.shape == IMG.shape
@@ -189,14 +249,15 @@ def _png_header(width, height) -> bytes:
 @pytest.mark.parametrize("name,content,expect", [
     ("empty.png", b"", "empty"),
     ("notes.png", b"patient list, do not lose\n" * 10, "not an image"),
-    ("noise.dcm", bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8)), "DICOM"),
+    ("noise.dcm", bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8)), "not an image despite"),
+    ("notes.dcm", b"patient list, do not lose\n" * 10, "not an image despite its .dcm name"),
     ("bomb.png", _png_header(20000, 20000), "limit"),
 ])
 def test_unreadable_files_give_a_readable_error(tmp_path, name, content, expect):
     (tmp_path / name).write_bytes(content)
     with pytest.raises(ImagingError, match=expect) as info:
         load(tmp_path / name)
-    assert str(info.value).startswith(name)
+    assert str(info.value).startswith(name) and "force" not in str(info.value)  # pydicom's option is no user's
 
 
 def test_truncated_jpeg_is_an_error_not_a_crash(tmp_path):

@@ -37,6 +37,8 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: the image is damaged or truncated ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a readable DICOM file ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: DICOM file holds no image (no pixel data); nothing to classify."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the file ends inside its DICOM header, before its image; it is cut short "
+                                  "or damaged."),
     QT_TRANSLATE_NOOP("Messages", "{name}: {syntax} DICOM needs a decoder plugin - install {plugin}."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is shorter than its image size needs ({have} of {need} "
                                   "bytes); the file is cut short or damaged."),
@@ -55,6 +57,11 @@ TEMPLATES = [
                                   "original film instead."),
     QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
+    # Notes on how a file was read (imaging/), shown beside its answer.
+    QT_TRANSLATE_NOOP("Messages", "multi-frame DICOM ({frames} frames): the first frame was used."),
+    QT_TRANSLATE_NOOP("Messages", "multi-page {format} ({n} pages): the first page was used."),
+    QT_TRANSLATE_NOOP("Messages", "its pixels are not square ({rows} x {columns} mm): it was read as a viewer shows "
+                                  "it."),
     QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray ({reason}); no prediction."),
     QT_TRANSLATE_NOOP("Messages", "{reason}; no prediction."),
     QT_TRANSLATE_NOOP("Messages", "DICOM modality is {modality}, not a radiograph"),

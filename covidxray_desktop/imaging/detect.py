@@ -97,7 +97,7 @@ def dicomdir_images(path) -> list[Path]:
                                f"its films were not queued. Classify its folders instead.")
         ds = pydicom.dcmread(fh)
     inside = os.path.realpath(root)
-    found = []
+    found, listed = [], {}
     for record in getattr(ds, "DirectoryRecordSequence", []):
         ref = record.get("ReferencedFileID")
         if ref is None:
@@ -106,11 +106,33 @@ def dicomdir_images(path) -> list[Path]:
             raise ImagingError(f"{name}: lists more than {MAX_DICOMDIR_IMAGES:,} films, more than this app "
                                f"follows from one index; its films were not queued. Classify its folders instead.")
         parts = [str(ref)] if isinstance(ref, str) else [str(p) for p in ref]
-        target = root.joinpath(*parts)
+        target = _as_listed(root, parts, listed)
         if os.path.commonpath([inside, os.path.realpath(target)]) == inside and not any(
                 p in ("..", "") or os.path.isabs(p) for p in parts):
             found.append(target)
     return found
+
+
+def _as_listed(root: Path, parts: list, listed: dict) -> Path:
+    """The file a DICOMDIR names, as its folder lists it. A disc's index names its files in
+    capitals (ISO 9660), but many systems mount such a disc with its names in small letters, some
+    with a version mark (IM000001;1): a name found only that way is taken. `listed`: folder -> its
+    names, read once."""
+    path = root
+    for i, part in enumerate(parts):
+        if not (path / part).exists():
+            if path not in listed:
+                try:
+                    listed[path] = sorted(os.listdir(path))
+                except OSError:
+                    listed[path] = []
+            wanted = part.upper()
+            match = next((n for n in listed[path] if n.upper() in (wanted, f"{wanted};1", f"{wanted}.;1")), None)
+            if match is None:
+                return path.joinpath(*parts[i:])  # missing: its row says so
+            part = match
+        path = path / part
+    return path
 
 
 @dataclass

@@ -4,8 +4,10 @@ import re
 import struct
 import warnings
 import zlib
+from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.codestream import claimed_size
@@ -51,9 +53,16 @@ def _read(source, name: str) -> XRay:
     try:
         ds = pydicom.dcmread(source, force=bare)  # only a file that begins as a data set is read without "DICM"
         _assume_syntax(ds)
-    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except InvalidDicomError:  # neither "DICM" nor a data set at its start: pydicom's words say "force=True"
+        suffix = Path(name).suffix
+        raise ImagingError(f"{name}: the content is not an image despite its {suffix} name." if suffix else
+                           f"{name}: not an image or DICOM file.")
+    except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImagingError(f"{name}: not a readable DICOM file ({brief(exc)}).")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        if _cut_short(ds, source):
+            raise ImagingError(f"{name}: the file ends inside its DICOM header, before its image; it is cut "
+                               f"short or damaged.")
         raise ImagingError(f"{name}: DICOM file holds no image (no pixel data); nothing to classify.")
     rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
@@ -72,7 +81,45 @@ def _read(source, name: str) -> XRay:
     gray, colour, values = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
     meta["display_units"] = None if values is None else display_units(values, gray)
-    return XRay(gray, meta)
+    return XRay(_square_pixels(ds, gray, meta), meta)
+
+
+def _cut_short(ds, source) -> bool:
+    """pydicom stops quietly where a file ends, even inside an element: a data set that does not
+    reach the file's last byte, or whose last element is shorter than it says, was cut short."""
+    if not hasattr(source, "getbuffer"):
+        return False
+    size = source.getbuffer().nbytes
+    tags = list(ds.keys())
+    if not tags:
+        return True  # the file meta, and nothing after it
+    last = ds.get_item(tags[-1])
+    tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if tell is None or length is None or length == 0xFFFFFFFF:  # a sequence of undefined length: not known
+        return False
+    return tell + length != size
+
+
+def _square_pixels(ds, gray: np.ndarray, meta: dict) -> np.ndarray:
+    """A film whose pixels are not square (PixelSpacing: rows, then columns apart, in mm) resampled
+    to square ones, as a viewer shows it; its denser axis is thinned. Read as stored, the chest
+    would be squeezed, and the gate would refuse its shape."""
+    spacing = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    try:
+        rows_apart, columns_apart = (float(v) for v in spacing)
+    except (TypeError, ValueError):
+        return gray
+    if not (rows_apart > 0 and columns_apart > 0) or abs(rows_apart / columns_apart - 1) < 0.02:
+        return gray
+    h, w = gray.shape
+    if rows_apart > columns_apart:
+        w = max(1, round(w * columns_apart / rows_apart))
+    else:
+        h = max(1, round(h * rows_apart / columns_apart))
+    meta.setdefault("notes", []).append(f"its pixels are not square ({rows_apart:g} x {columns_apart:g} mm): "
+                                        f"it was read as a viewer shows it.")
+    return np.asarray(Image.fromarray(np.ascontiguousarray(gray, np.float32)).resize((w, h), Image.BILINEAR,
+                                                                                   reducing_gap=2.0))
 
 
 def _head(source) -> bytes:
@@ -197,7 +244,11 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]
     """(grey levels in [0, 1], colourfulness, the values after the modality LUT, None for colour)."""
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
-    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+    if photometric == "PALETTE COLOR" and arr.ndim == 2:  # indices into the file's own colour table
+        from pydicom.pixels import apply_color_lut
+
+        arr = apply_color_lut(arr, ds)
     if arr.ndim == 3:  # colour: pixel_array already gave RGB
         rgb = arr.astype(np.float32)
         rgb /= max(float(rgb.max()), 1.0)

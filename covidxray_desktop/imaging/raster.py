@@ -38,6 +38,10 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                                        f"classify the original film instead.")
                 # Pillow reads every CMYK JPEG as Adobe's inverted CMYK; one without Adobe's marker is not.
                 plain_cmyk = fmt == "jpeg" and im.mode == "CMYK" and "adobe" not in im.info
+                # Pillow inverts an 8-bit TIFF stored white-is-zero (MinIsWhite, as some scanners and
+                # PACS write films), but not one of 16 bits or floats.
+                white_is_zero = fmt == "tiff" and im.mode[0] in "IF" and getattr(im, "tag_v2", {}).get(262) == 0
+                pages = getattr(im, "n_frames", 1)
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
@@ -48,6 +52,8 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                 if im.mode == "CMYK":
                     im = _cmyk_to_rgb(im, plain_cmyk)
                 gray, colourfulness, bits = _to_gray(im, high)
+                if white_is_zero:
+                    gray = 1.0 - gray
     except ImagingError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -61,6 +67,8 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
+    if pages > 1:  # the others may be other films: say which one was judged
+        meta["notes"] = [f"multi-page {fmt.upper()} ({pages} pages): the first page was used."]
     return XRay(gray, meta)
 
 

@@ -90,8 +90,8 @@ def cheap_reason(xray) -> str | None:
     if meta.get("colourfulness", 0.0) > 0.06:
         return "a colour picture"
     h, w = px.shape
-    if max(h, w) > 2.5 * min(h, w):
-        return f"shape {w} x {h} is far from a chest film's"
+    if max(h, w) > 2.5 * min(h, w):  # in the file's own pixels: the reader may have shrunk them
+        return f"shape {meta.get('width') or w} x {meta.get('height') or h} is far from a chest film's"
     if min(h, w) < 32:
         return f"only {w} x {h} pixels"
     if float(px.std()) < 0.02:

@@ -799,6 +799,22 @@
       <translation>{name}：DICOM 文件中没有影像（无像素数据）；无法分类。</translation>
     </message>
     <message>
+      <source>{name}: the file ends inside its DICOM header, before its image; it is cut short or damaged.</source>
+      <translation>{name}：文件在 DICOM 头部中途结束，未到影像部分；文件不完整或已损坏。</translation>
+    </message>
+    <message>
+      <source>multi-frame DICOM ({frames} frames): the first frame was used.</source>
+      <translation>多帧 DICOM（{frames} 帧）：使用了第一帧。</translation>
+    </message>
+    <message>
+      <source>multi-page {format} ({n} pages): the first page was used.</source>
+      <translation>多页 {format}（{n} 页）：使用了第一页。</translation>
+    </message>
+    <message>
+      <source>its pixels are not square ({rows} x {columns} mm): it was read as a viewer shows it.</source>
+      <translation>其像素不是正方形（{rows} x {columns} 毫米）：已按阅片软件的显示方式读取。</translation>
+    </message>
+    <message>
       <source>{name}: {syntax} DICOM needs a decoder plugin - install {plugin}.</source>
       <translation>{name}：{syntax} 格式的 DICOM 需要解码插件——请安装 {plugin}。</translation>
     </message>
