@@ -1,7 +1,7 @@
 """Decoders that misbehave on purpose, for the isolation tests; imported inside worker processes.
 
-Files named stuck* hang, crash* kill their process, odd* raise a non-project exception; the
-rest go to the real `prepare`.
+Files named stuck* hang, crash* kill their process, odd* raise a non-project exception,
+chatty* print on the process's standard error first; the rest go to the real `prepare`.
 """
 import os
 import signal
@@ -22,6 +22,8 @@ def prepare(path, *args):
         os.kill(os.getpid(), signal.SIGKILL) if hasattr(signal, "SIGKILL") else os._exit(1)
     if name.startswith("odd"):
         raise ValueError("a library error nobody wrapped")
+    if name.startswith("chatty"):  # as a C decoder complains: on the process's own standard error
+        os.write(2, b"Not a JPEG file: starts with 0x80 0xb8\n")
     if name.startswith("typed"):
         raise DataError(f"{name}: a typed error")
     return real_prepare(path, *args)

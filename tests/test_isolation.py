@@ -102,6 +102,17 @@ def test_errors_come_back_typed_and_a_stuck_worker_is_replaced(tmp_path):
         iso.close()
 
 
+def test_a_decoders_own_complaints_stay_off_the_terminal(tmp_path, capfd):
+    # A native decoder printed "Not a JPEG file: …" between classify's lines; the row says it better.
+    film = films(tmp_path / "in", ["chatty.png"])[0]
+    iso = Isolated(slow_reader.prepare, limit_s=30)
+    try:
+        assert not iso(film, Route(64, "cxr-gray-eq-v1")).error
+    finally:
+        iso.close()
+    assert "Not a JPEG file" not in capfd.readouterr().err
+
+
 def test_no_worker_is_left_after_close_or_when_the_owner_goes(tmp_path, tiny_bundle):
     files = films(tmp_path / "in", [f"f{i}.png" for i in range(6)])
     before = decoders()

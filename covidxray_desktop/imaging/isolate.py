@@ -27,6 +27,7 @@ class DecodeAbandoned(ImagingError):
 def _serve(conn, function):
     """The worker: one call at a time until it is stopped or its parent goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle, then it stops us
+    _quiet()
     parent = os.getppid()
 
     def orphaned():  # a thread, so it works even while the main thread is stuck in a decoder
@@ -49,6 +50,18 @@ def _serve(conn, function):
             conn.send(reply)
         except Exception as exc:  # an unpicklable result or exception: send its message instead
             conn.send(("raised", _unexpected(args[0], exc)))
+
+
+def _quiet() -> None:
+    """Native decoders write their complaints straight onto the terminal ("Not a JPEG file: starts
+    with 0x80 0xb8"), between the command's own lines; each file's row already says what went
+    wrong in the user's words, and every failure comes back to the parent as a value."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _unexpected(path, exc: BaseException) -> ImagingError:
