@@ -152,10 +152,12 @@ class Store:
     # --- models and batches -----------------------------------------------------------------
     def remember_model(self, bundle) -> None:
         """The model's own threshold and figures (figures.own), kept for every result it makes."""
-        from covidxray_desktop.model import figures
+        from covidxray_desktop.model import figures, operating
 
         card = bundle.card
         metrics = figures.own(card)
+        # and at each of its operating points, for the results made there (the report cites those)
+        metrics["points"] = {name: at for name in operating.points(card) if (at := figures.at_point(card, name))}
         # An older store kept an adapted model's base figures: its own replace them.
         self._write("INSERT INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
                     "VALUES (?,?,?,?,?,?,?) ON CONFLICT(model_hash) DO UPDATE SET metrics = excluded.metrics",

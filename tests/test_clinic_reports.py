@@ -104,6 +104,28 @@ def test_the_pdf_of_an_adapted_models_answers_cites_that_model(tmp_path):
     assert "25 check films" in pages[0] and "0.583 [0.32, 0.81]" in pages[0] and "0.846" in pages[1]
 
 
+def test_a_report_of_films_labelled_at_screening_cites_the_models_figures_at_screening(tmp_path, default_bundle):
+    # The window at Screening (0.154) printed the figures measured at Balanced (0.316) beside it.
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.db")
+    store.remember_model(default_bundle)
+    models = store.models()
+    films = rows(2, models=(default_bundle.hash,))
+    for r in films:
+        r.operating_point, r.threshold = "screening", default_bundle.card["operating_points"]["screening"]["threshold"]
+    pdf_report.write(tmp_path / "r.pdf", films, models)
+    at = figures.own(default_bundle.card, "screening")
+    default = figures.own(default_bundle.card)
+    assert at["point"] == "screening" and at["specificity"] < default["specificity"]
+    for page in text_of(tmp_path / "r.pdf"):
+        flat = " ".join(page.split())
+        assert f"specificity {figures.interval(at, 'specificity')}" in flat, flat
+        assert f"sensitivity and specificity at Screening, threshold {at['threshold']:.3f}" in flat
+        assert f"specificity {figures.interval(default, 'specificity')}" not in flat
+        assert "operating point screening" not in flat  # the window's name for it, not the card's key
+
+
 def test_two_models_on_the_same_films_get_a_model_column_and_long_names_stay_apart(tmp_path):
     pdf = tmp_path / "r.pdf"
     results = rows(6, models=("a", "b"))

@@ -32,6 +32,12 @@ def test_the_point_box_sets_the_threshold_and_a_hand_edit_shows_custom(make_wind
     choose(window, "screening")
     assert window.threshold.value() == pytest.approx(points["screening"]["threshold"], abs=5e-4)
     assert window.results.threshold == points["screening"]["threshold"]  # exact, not the box's 3 decimals
+    # the status bar's figures are the threshold's in force, summed from the card's counts per population
+    at = tiny_bundle.card["metrics"]["operating_points"]["screening"]["per_source"].values()
+    found = [m["right"] for m in at if m["label"] == "covid"], [m["n"] for m in at if m["label"] == "covid"]
+    status = window.model_label.text()
+    assert f"at Screening ({points['screening']['threshold']:.3f})" in status
+    assert f"sensitivity {sum(found[0]) / sum(found[1]):.3f} [" in status
 
     films(tmp_path / "ward", 2)
     window.enqueue([tmp_path / "ward"])
@@ -44,6 +50,7 @@ def test_the_point_box_sets_the_threshold_and_a_hand_edit_shows_custom(make_wind
     typed = away_from(points)
     window.threshold.setValue(typed)  # by hand
     assert box.currentData() == "custom" and box.currentText() == "Custom"
+    assert f"at Balanced ({points['balanced']['threshold']:.3f})" in window.model_label.text()  # known there only
     assert (window.results.point, window.results.threshold) == ("custom", typed)
     with qtbot.waitSignal(window.engine.exportDone, timeout=120_000):  # written off the window's thread
         window.export_csv(str(tmp_path / "custom.csv"), scope="all")

@@ -430,11 +430,11 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         from covidxray_desktop.gui.dialogs import plain, points_table
 
         table = points_table(window.model_info["card"], window.tr)
-        assert "验证集上新冠灵敏度 ≥ 0.9" in table and "sensitivity >=" not in table
+        assert "验证集上新冠敏感度 ≥ 0.9" in table and "sensitivity >=" not in table
         adapted = ("sensitivity >= 0.9 for COVID-19 on the site's 40 adaptation films, each scored by a network "
                    "trained without it (5-fold cross-fitting), then the best balanced accuracy (balanced)")
         assert translated(plain(adapted)) == ("本院的 40 张适配影像（每张影像由未学过该患者的模型版本评分）上"
-                                              "新冠灵敏度 ≥ 0.9，并取均衡准确率最高者（均衡）")
+                                              "新冠敏感度 ≥ 0.9，并取平衡准确率最高者（均衡）")
     finally:
         for t in translators:
             app.removeTranslator(t)

@@ -93,6 +93,13 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         if not m or "n" not in m:
             continue
         row(base + label, m)
+    default = operating.default(card)
+    if in_force and in_force[0] != default:  # the point in force, where the card's counts tell its figures
+        at = figures.own(card, in_force[0])
+        if at["point"] == in_force[0]:
+            row(tr("%1, at the point in force: %2 (threshold %3)").replace(
+                "%1", tr("your site's check films") if at["where"] == "site_check" else tr("test films")).replace(
+                "%2", shown_name(in_force[0], tr)).replace("%3", _f(at["threshold"])), at)
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():
@@ -103,15 +110,17 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"<h2>{e(info['ident'])}</h2>",
         f"<p><b>{e(tr(DISCLAIMER))}</b></p>",
         f"<p>{e(tr('Says COVID-19 or Normal for a frontal chest X-ray, with a calibrated probability.'))} "
-        f"{e(tr('Decision threshold'))}: <b>{_f(card.get('threshold'))}</b> "
-        f"({e(plain(card.get('operating_point', '')))}).</p>",
+        f"{e(tr('Default operating point'))}: <b>{e(shown_name(default, tr))}</b>, {e(tr('threshold'))} "
+        f"<b>{_f(card.get('threshold'))}</b>.</p>",
         points_table(card, tr, in_force),
         f"<h3>{e(tr('How well it did'))}</h3>",
         "<table border=1 cellspacing=0 cellpadding=4><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
         f"<th>{e(tr('sensitivity'))}</th><th>{e(tr('specificity'))}</th></tr>{''.join(rows)}</table>",
+        f"<p><small>{e(tr('Sensitivity and specificity at the default operating point, unless a row names another.'))}"
+        "</small></p>",
         f"<p><small>{e(tr(LEFT_OUT))}</small></p>" if "n" not in held and held.get("per_source") else "",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
-        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(str(training.get('trained_on', '–')))} "
+        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(str(training.get('trained_on', '–'))[:16].replace('T', ' '))} "
         f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
         f"<p><small>{e(training.get('provenance', ''))}</small></p>",
         f"<h3>{e(tr('How it looks at a film'))}</h3><p>",

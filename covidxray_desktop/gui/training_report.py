@@ -4,6 +4,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.dialogs import plain
 from covidxray_desktop.model import figures
 
@@ -89,8 +90,9 @@ class TrainingReport(QGroupBox):
         how = (self.tr("adapted from {0} in {1}").format(adapted["model"], took) if adapted else
                self.tr("trained on {0} in {1}").format(training.get("device", "?"), took))
         refused = self.refused(card.get("metrics", {}))
+        rule = messages.translated(plain(card.get("operating_point", "")))
         self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
-            bundle.ident, how, card.get("threshold", 0.0), plain(card.get("operating_point", "")), bundle.path,
+            bundle.ident, how, card.get("threshold", 0.0), rule, bundle.path,
             report.get("path", "")) + (f"\n{refused}" if refused else ""))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))

@@ -14,6 +14,7 @@ from covidxray_desktop.errors import CovidXrayError
 from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, window_parts
 from covidxray_desktop.gui.engine import Engine
 from covidxray_desktop.gui.overlays import ShiftBanner, drops_anywhere
+from covidxray_desktop.gui.points import shown_name
 from covidxray_desktop.gui.queue_panel import QueueModel, QueuePanel
 from covidxray_desktop.gui.results import ResultsFilter, ResultsModel
 from covidxray_desktop.gui.viewer import Viewer
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("operating_point", point)
         if self.model_info:
             self.engine.use_point(self.model_info["hash"], point, threshold)
+            self._show_model(self.model_info)  # the figures beside the threshold are that threshold's
         self.proxy.invalidate()
         self._rows_changed()
         row = self.current_row()
@@ -328,13 +330,16 @@ class MainWindow(QMainWindow):
         self._apply_threshold()
 
     def _show_model(self, info: dict) -> None:
-        own = figures.own(info["card"])  # an adapted model's own check films, not its base model's test split
-        text = (self.tr("Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4")
+        # An adapted model's own check films, not its base model's test split; at the point in force.
+        own = figures.own(info["card"], self.points.in_force()[0] if self.points.points else None)
+        text = (self.tr("Model %1 · at %6, on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4")
                 if own["where"] == "site_check" else
-                self.tr("Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4"))
+                self.tr("Model %1 · at %6, on %5 test films: AUC %2 · sensitivity %3 · specificity %4"))
         f = lambda key: figures.interval(own, key)  # noqa: E731  never a bare number
+        point = f"{shown_name(own['point'])} ({own.get('threshold', 0):.3f})"
         self.model_label.setText(text.replace("%1", info["ident"]).replace("%2", f("auc")).replace(
-            "%3", f("sensitivity")).replace("%4", f("specificity")).replace("%5", str(own.get("n", "–"))))
+            "%3", f("sensitivity")).replace("%4", f("specificity")).replace("%5", str(own.get("n", "–"))).replace(
+            "%6", point))
 
     def _model_failed(self, message: str) -> None:
         self.hint.set_loading("")

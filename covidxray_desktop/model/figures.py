@@ -4,21 +4,67 @@ About page, the store (and so every PDF) and the "Use this model" warning all gi
 A trained model's figures are those of its test split. An adapted model keeps its base model's
 card blocks, but those numbers belong to another model at another threshold: its own figures are
 those of its site's check part (films the adaptation did not see), measured after adaptation at
-its own threshold.
+its own threshold. Those are measured at the model's default operating point; at another point
+the card's counts of films labelled right per population give them (`at_point`), so that a
+threshold and the figures beside it always belong together.
 """
+import math
+
+from covidxray_desktop.model import operating
+
 KEYS = ("n", "n_covid", "n_normal", "threshold", "auc", "auc_ci95", "sensitivity", "sensitivity_ci95", "specificity",
         "specificity_ci95", "balanced_accuracy", "balanced_accuracy_ci95")
 
 
-def own(card: dict) -> dict:
-    """{n, auc, sensitivity, specificity, ... with their _ci95, "where": "test" | "site_check"}."""
+def own(card: dict, point: str | None = None) -> dict:
+    """{n, auc, sensitivity, specificity, ... with their _ci95, "where": "test" | "site_check",
+    "point": the operating point they were measured at}: at `point` where the card can tell, else
+    at the model's default point (a custom threshold's figures are not known)."""
     metrics = card.get("metrics") or {}
     check = ((metrics.get("site") or {}).get("check") or {})
     if card.get("adapted_from") and check.get("after"):
         where, m = "site_check", check["after"]
     else:
         where, m = "test", metrics.get("test") or {}
-    return dict(_pick(m), where=where)
+    out = dict(_pick(m), where=where, point=operating.default(card))
+    at = at_point(card, point) if point and point != out["point"] else None
+    if at:
+        out.update(at, point=point)
+        out.pop("balanced_accuracy_ci95", None)
+    return out
+
+
+def at_point(card: dict, point: str) -> dict | None:
+    """Threshold, sensitivity, specificity (with their intervals) and balanced accuracy at the
+    card's operating point `point`, summed over its populations on the films the model's own
+    figures come from; None where the card holds no such counts."""
+    metrics = card.get("metrics") or {}
+    adapted = card.get("adapted_from") and ((metrics.get("site") or {}).get("check") or {}).get("after")
+    trade = (metrics.get("operating_points") or {}).get(point) or {}
+    if trade.get("split") != ("site check" if adapted else "test"):
+        return None
+    totals = {}
+    for m in (trade.get("per_source") or {}).values():
+        right, n = totals.get(m.get("label"), (0, 0))
+        totals[m.get("label")] = (right + int(m["right"]), n + int(m["n"]))
+    if not (totals.get("covid", (0, 0))[1] and totals.get("normal", (0, 0))[1]):
+        return None
+    out = {"threshold": trade["threshold"]}
+    for key, label in (("sensitivity", "covid"), ("specificity", "normal")):
+        right, n = totals[label]
+        out[key], out[f"{key}_ci95"] = round(right / n, 4), wilson(right, n)
+    out["balanced_accuracy"] = round((out["sensitivity"] + out["specificity"]) / 2, 4)
+    return out
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> list | None:
+    """95 % Wilson score interval of a proportion k / n (sound for small n and for 0 or n)."""
+    if n == 0:
+        return None
+    phat = k / n
+    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
 def before_after(card: dict) -> tuple[dict, dict] | None:

@@ -97,25 +97,42 @@ def _label_text(tr, label: str) -> str:
     return {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(label, tr("no prediction"))
 
 
-def _metrics_text(tr, info: dict) -> str:
-    """The producing model's own figures (model/figures.py), with their n and intervals."""
+def _metrics_text(tr, info: dict, point: str | None = None) -> str:
+    """The producing model's own figures (model/figures.py), with their n and intervals: at the
+    operating point that labelled the results where the store holds that point's, else at its default."""
     from covidxray_desktop.model.figures import interval
 
     m = info.get("metrics") or {}
     if m.get("n") is None:
         return tr("its own figures are not known here")
+    at = (m.get("points") or {}).get(point)
+    if at and point != m.get("point"):
+        m = dict(m, **at, point=point)
     if m.get("where") == "site_check":
         text = tr("on {3} check films of its site, unseen in adaptation: AUC {0}, sensitivity {1}, specificity {2}")
     else:
         text = tr("on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})")
-    return text.format(interval(m, "auc"), interval(m, "sensitivity"), interval(m, "specificity"), m.get("n", "-"))
+    text = text.format(interval(m, "auc"), interval(m, "sensitivity"), interval(m, "specificity"), m.get("n", "-"))
+    if m.get("threshold") is None:
+        return text
+    at = tr("sensitivity and specificity at {0}, threshold {1:.3f}")
+    return f"{text}; {at.format(_point_name(tr, m.get('point')), m['threshold'])}"
+
+
+POINT_NAMES = {"balanced": "Balanced", "screening": "Screening", "custom": "Custom", "model": "Model's own"}
+
+
+def _point_name(tr, point: str | None) -> str:
+    """An operating point as the window names it; a stored result without one says so."""
+    return tr(POINT_NAMES.get(point, point)) if point else tr("the default operating point")
 
 
 def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
     """P(COVID) with the operating point and threshold that made the answer."""
     if not point:  # a result stored before operating points had names
         return tr("{0}; threshold {1:.3f}").format(stated(p_covid), threshold)
-    return tr("{0}; operating point: {1} (threshold {2:.3f})").format(stated(p_covid), tr(point), threshold)
+    return tr("{0}; operating point: {1} (threshold {2:.3f})").format(stated(p_covid), _point_name(tr, point),
+                                                                       threshold)
 
 
 def _titles(results, anonymise: bool) -> list:
@@ -161,12 +178,14 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
         mine = [r for r in results if r.model_hash == h]
         shown = {(points(r), round(t, 4)) for r in mine if (t := thresholds(r)) is not None}
         own = info.get("threshold")
-        chosen = "; ".join(tr("{0}, threshold {1:.3f}").format(tr(name), t) if name else f"{t:.3f}"
+        chosen = "; ".join(tr("{0}, threshold {1:.3f}").format(_point_name(tr, name), t) if name else f"{t:.3f}"
                            for name, t in sorted(shown, key=lambda nt: nt[1])) or "-"
+        named = {name for name, _t in shown}  # one point: its figures; several: the model's default's
         line = (tr("Model {0}: {1} film at operating point {2} (its default threshold: {3}); {4}") if len(mine) == 1
                 else tr("Model {0}: {1} films at operating point {2} (its default threshold: {3}); {4}"))
         y = page.text(page.margin, y, line.format(info.get("ident") or mine[0].model or h[:12], len(mine), chosen,
-                                                  "-" if own is None else f"{own:.3f}", _metrics_text(tr, info)),
+                                                  "-" if own is None else f"{own:.3f}",
+                                                  _metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
                       size=10)
     batches = summary if isinstance(summary, list) else [summary or {}]
     for one in batches:
@@ -300,7 +319,7 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
         y = page.text(x, y, display_path(Path(result.path).parent), size=8, width=text_w, colour=(0.35, 0.35, 0.35))
     y -= 4
     y = page.text(x, y, tr("Model {0}").format(result.model or "-"), size=9, bold=True, width=text_w)
-    y = page.text(x, y, _metrics_text(tr, info), size=9, width=text_w)
+    y = page.text(x, y, _metrics_text(tr, info, point), size=9, width=text_w)
     page.text(x, y, tr("Recorded {0}").format(result.created_at.replace("T", " ")), size=8, width=text_w,
               colour=(0.35, 0.35, 0.35))
     page.end()

@@ -2,6 +2,7 @@
 import numpy as np
 
 from covidxray_desktop.model.calibration import expected_calibration_error
+from covidxray_desktop.model.figures import wilson  # noqa: F401  (also imported from here)
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> float | None:
@@ -42,16 +43,6 @@ def roc_curve(y, p) -> tuple[np.ndarray, np.ndarray]:
     tpr = np.array([(p[y == 1] >= t).mean() if (y == 1).any() else 0 for t in thresholds])
     fpr = np.array([(p[y == 0] >= t).mean() if (y == 0).any() else 0 for t in thresholds])
     return fpr, tpr
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> list | None:
-    """95 % Wilson score interval of a proportion k / n (sound for small n and for 0 or n)."""
-    if n == 0:
-        return None
-    phat = k / n
-    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
 def summary(y, p, threshold: float) -> dict:

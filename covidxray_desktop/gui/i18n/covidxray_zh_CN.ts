@@ -358,8 +358,8 @@
       </translation>
     </message>
     <message>
-      <source>Model %1 · on %5 test films: AUC %2 · sensitivity %3 · specificity %4</source>
-      <translation>模型 %1 · 在 %5 张测试影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
+      <source>Model %1 · at %6, on %5 test films: AUC %2 · sensitivity %3 · specificity %4</source>
+      <translation>模型 %1 · %6，在 %5 张测试影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
     </message>
     <message>
       <source>A batch is still running. Quit anyway? What is left is offered again next time.</source>
@@ -560,8 +560,24 @@
       <translation>对正位胸部 X 光片给出“新冠肺炎”或“正常”，并附校准后的概率。</translation>
     </message>
     <message>
-      <source>Decision threshold</source>
-      <translation>判定阈值</translation>
+      <source>Default operating point</source>
+      <translation>默认工作点</translation>
+    </message>
+    <message>
+      <source>%1, at the point in force: %2 (threshold %3)</source>
+      <translation>%1，当前工作点：%2（阈值 %3）</translation>
+    </message>
+    <message>
+      <source>test films</source>
+      <translation>测试影像</translation>
+    </message>
+    <message>
+      <source>your site's check films</source>
+      <translation>本院检验影像</translation>
+    </message>
+    <message>
+      <source>Sensitivity and specificity at the default operating point, unless a row names another.</source>
+      <translation>除非某行注明其他工作点，敏感度和特异度均为默认工作点下的数值。</translation>
     </message>
     <message>
       <source>sensitivity</source>
@@ -572,8 +588,8 @@
       <translation>特异度</translation>
     </message>
     <message>
-      <source>Model %1 · on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4</source>
-      <translation>模型 %1 · 在本院 %5 张检验影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
+      <source>Model %1 · at %6, on %5 check films of its site: AUC %2 · sensitivity %3 · specificity %4</source>
+      <translation>模型 %1 · %6，在本院 %5 张检验影像上：AUC %2 · 敏感度 %3 · 特异度 %4</translation>
     </message>
     <message>
       <source>Report: %v of %m films</source>
@@ -660,19 +676,19 @@
     <name>Messages</name>
     <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the largest share labelled right in the source served worst, of those with at least {count} films (balanced)</source>
-      <translation>{films}上新冠灵敏度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
+      <translation>{films}上新冠敏感度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
     </message>
     <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the best balanced accuracy (balanced)</source>
-      <translation>{films}上新冠灵敏度 ≥ {n}，并取均衡准确率最高者（均衡）</translation>
+      <translation>{films}上新冠敏感度 ≥ {n}，并取平衡准确率最高者（均衡）</translation>
     </message>
     <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films} (screening)</source>
-      <translation>{films}上新冠灵敏度 ≥ {n}（筛查）</translation>
+      <translation>{films}上新冠敏感度 ≥ {n}（筛查）</translation>
     </message>
     <message>
       <source>the screening threshold: no threshold keeps sensitivity &gt;= {n} for COVID-19 on {films} (balanced)</source>
-      <translation>取筛查阈值：{films}上没有阈值能保持新冠灵敏度 ≥ {n}（均衡）</translation>
+      <translation>取筛查阈值：{films}上没有阈值能保持新冠敏感度 ≥ {n}（均衡）</translation>
     </message>
     <message>
       <source>{films}, each film scored by a version of the model that had not learnt from its patient</source>
@@ -1076,6 +1092,30 @@
   <context>
     <name>Report</name>
     <message>
+      <source>Balanced</source>
+      <translation>均衡</translation>
+    </message>
+    <message>
+      <source>Screening</source>
+      <translation>筛查</translation>
+    </message>
+    <message>
+      <source>Custom</source>
+      <translation>自定义</translation>
+    </message>
+    <message>
+      <source>Model's own</source>
+      <translation>模型自带</translation>
+    </message>
+    <message>
+      <source>the default operating point</source>
+      <translation>默认工作点</translation>
+    </message>
+    <message>
+      <source>sensitivity and specificity at {0}, threshold {1:.3f}</source>
+      <translation>敏感度和特异度为{0}（阈值 {1:.3f}）下的数值</translation>
+    </message>
+    <message>
       <source>Chest X-ray report</source>
       <translation>胸部 X 光报告</translation>
     </message>
@@ -1230,22 +1270,6 @@
     <message>
       <source>{0}; operating point: {1} (threshold {2:.3f})</source>
       <translation>{0}；工作点：{1}（阈值 {2:.3f}）</translation>
-    </message>
-    <message>
-      <source>balanced</source>
-      <translation>均衡</translation>
-    </message>
-    <message>
-      <source>screening</source>
-      <translation>筛查</translation>
-    </message>
-    <message>
-      <source>custom</source>
-      <translation>自定义</translation>
-    </message>
-    <message>
-      <source>model</source>
-      <translation>模型自带</translation>
     </message>
 </context>
   <context>
@@ -1790,7 +1814,7 @@ Report: {5}</source>
     <name>TrainingSetup</name>
     <message>
       <source>Sensitivity to keep (adapting):</source>
-      <translation>适配时保持的灵敏度：</translation>
+      <translation>适配时保持的敏感度：</translation>
     </message>
     <message>
       <source>The share of COVID-19 films the adapted model's default threshold must find on your films; among the thresholds that do, the one that labels right the most films of both classes</source>
