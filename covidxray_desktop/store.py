@@ -248,6 +248,10 @@ class Store:
         self._write(f"UPDATE results SET listed = 1 WHERE {_PUT_BACK}")
         return [_result(r) for r in rows]
 
+    def count_before(self, before: str) -> int:
+        """How many results `forget(before)` would delete."""
+        return self._read("SELECT COUNT(*) FROM results WHERE date(created_at) < date(?)", (parse_day(before),))[0][0]
+
     def forget(self, before: str) -> int:
         """Delete results recorded before a YYYY-MM-DD date (retention of patient data), and the
         window's queue entries from then or naming those files; returns the results deleted."""

@@ -303,6 +303,7 @@ def test_the_site_checks_pdf_is_never_saved_over_the_results_store_or_the_model(
     chosen.append(tmp_path / "check.pdf")
     dialog.save_pdf()
     assert written == [str(tmp_path / "check.pdf")]
+    assert dialog.saved.text() == f"Saved: {tmp_path / 'check.pdf'}"  # it says so, and where
 
 
 def test_forgetting_old_results_asks_for_a_day_on_a_calendar(qtbot):
@@ -317,6 +318,37 @@ def test_forgetting_old_results_asks_for_a_day_on_a_calendar(qtbot):
     assert dialog.chosen() == "2026-01-31"
 
 
+def test_forgetting_says_how_many_results_go_and_deletes_only_when_confirmed(make_window, tmp_path, qtbot,
+                                                                              monkeypatch):
+    # Forget deleted the moment the day was picked, without saying how many results that was.
+    import sqlite3
+
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QMessageBox
+
+    from covidxray_desktop.gui import dialogs
+
+    films(tmp_path / "ward", 3)
+    window = make_window()
+    window.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, window, 3)
+    stored = lambda: sqlite3.connect(window.db_path).execute("SELECT COUNT(*) FROM results").fetchone()[0]  # noqa
+    qtbot.waitUntil(lambda: stored() == 3, timeout=LONG)
+    asked = []
+    answer = [QMessageBox.Cancel]
+    monkeypatch.setattr(dialogs, "ask_day", lambda *a: QDate.currentDate().addDays(1).toString("yyyy-MM-dd"))
+    monkeypatch.setattr(QMessageBox, "question", lambda w, title, text, *a: asked.append(text) or answer[0])
+    dialogs.forget(window)
+    assert asked[0].startswith("Delete 3 stored result") and stored() == 3  # cancelled
+    answer[0] = QMessageBox.Yes
+    dialogs.forget(window)
+    assert stored() == 0 and "3 stored result" in window.statusBar().currentMessage()
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda w, title, text, *a: told.append(text))
+    dialogs.forget(window)
+    assert told[0].startswith("No stored result was recorded before ") and len(asked) == 2
+
+
 def test_the_about_page_says_how_the_threshold_was_chosen_in_plain_words():
     card = dict(ADAPTED, operating_point="sensitivity >= 0.95 for COVID-19 on the site's 20 adaptation COVID films, "
                                          "each scored by a head trained without it (3-fold cross-fitting)")
@@ -327,7 +359,7 @@ def test_the_about_page_says_how_the_threshold_was_chosen_in_plain_words():
 def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from covidxray_desktop.gui.app import install_translations
+    from covidxray_desktop.gui.app import install_translations, remove_translations
     from covidxray_desktop.gui.messages import translated
     from covidxray_desktop.gui.site_check import SiteCheckDialog
     from covidxray_desktop.gui.training_setup import TrainingSetup
@@ -355,8 +387,7 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         page = dialog._html(dict(SITE_REPORT, verdict={"sentences": said, "rely": False}), "default@2")
         assert "Normal" not in page and "covid" not in page.replace("COVID-19", "")
     finally:
-        for t in translators:
-            app.removeTranslator(t)
+        remove_translations(app, translators)
 
 
 def test_the_about_page_shows_what_adapting_did_to_the_base_models_own_test_films():
@@ -373,7 +404,7 @@ def test_counts_in_the_window_read_as_english_not_with_brackets_in_any_language_
     # "1 row(s) taken off the list" read as a half-finished sentence; a German desktop gets the English words.
     from PySide6.QtWidgets import QApplication
 
-    from covidxray_desktop.gui.app import install_translations
+    from covidxray_desktop.gui.app import install_translations, remove_translations
 
     app = QApplication.instance()
     for language in ("en_GB", "de_DE"):
@@ -384,5 +415,4 @@ def test_counts_in_the_window_read_as_english_not_with_brackets_in_any_language_
             back = app.translate("MainWindow", "%n row(s) put back on the list", "", 3)
             assert (one, many, back) == ("1 film again", "Exported 12 rows to %1", "3 rows put back on the list"), language
         finally:
-            for t in translators:
-                app.removeTranslator(t)
+            remove_translations(app, translators)

@@ -90,7 +90,7 @@ def test_a_store_the_window_cannot_open_is_named_in_her_language_with_where_it_i
     from PySide6.QtWidgets import QApplication
 
     from covidxray_desktop.errors import ModelError, StoreError
-    from covidxray_desktop.gui.app import install_translations, problem_at_start
+    from covidxray_desktop.gui.app import install_translations, remove_translations, problem_at_start
     from covidxray_desktop.store import SCHEMA_VERSION, Store
 
     (tmp_path / "damaged.db").write_text("not a database at all")
@@ -123,8 +123,7 @@ def test_a_store_the_window_cannot_open_is_named_in_her_language_with_where_it_i
         model = problem_at_start(ModelError("default.keras: model file not found."), None)
         assert "结果库位于" not in model  # only the store's problems name the store
     finally:
-        for translator in translators:
-            QApplication.instance().removeTranslator(translator)
+        remove_translations(QApplication.instance(), translators)
 
 
 QUIT_MID_WORK = textwrap.dedent("""

@@ -90,6 +90,8 @@ def test_the_about_page_shows_each_points_threshold_and_share_right_per_populati
     screening = card["operating_points"]["screening"]["threshold"]
     page = model_page({"card": card, "ident": "tiny@1", "path": "tiny.keras"}, lambda t: t, ("screening", screening))
     assert f"In force now: Screening (threshold {screening:.3f})." in page
+    in_force = page.index(f"test films, at the point in force: Screening (threshold {screening:.3f})")
+    assert page.index("test films (unseen patients)") < in_force < page.index("validation films")
     assert "<th>Balanced</th><th>Screening ✔</th>" in page
     for name, trade in card["metrics"]["operating_points"].items():
         for source, m in trade["per_source"].items():

@@ -399,11 +399,25 @@ def test_closing_while_a_batch_runs_stops_cleanly(make_window, tmp_path, qtbot):
     assert threading.active_count() < 40
 
 
+def headings_fit(window) -> bool:
+    """Each column of the results table at least as wide as its heading with the sort arrow."""
+    header = window.table.horizontalHeader()
+    return all(header.sectionSize(i) >= header.sectionSizeHint(i) for i in range(header.count())
+               if not header.isSectionHidden(i))
+
+
+def test_the_results_tables_headings_are_whole_with_the_sort_arrow_beside_them(make_window):
+    # "P(COVID)" was cut under the arrow once the table was sorted by it.
+    window = make_window()
+    window.table.sortByColumn(window.table.model().sourceModel().columnCount() - 1, Qt.AscendingOrder)
+    assert headings_fit(window)
+
+
 def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
     from PySide6.QtWidgets import QApplication
 
     from covidxray_desktop import DISCLAIMER
-    from covidxray_desktop.gui.app import install_translations
+    from covidxray_desktop.gui.app import install_translations, remove_translations
 
     app = QApplication.instance()
     translators = install_translations(app, "zh_CN")
@@ -419,6 +433,10 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         assert translated("a.png: file not found.") == "a.png：找不到文件。"
         assert translated("a.png: a damaged PNG file; its structure cannot be read.") == "a.png：PNG 文件已损坏，无法读取其结构。"
         assert translated("multi-page TIFF (3 pages): the first page was used.") == "多页 TIFF（3 页）：使用了第一页。"
+        from covidxray_desktop.gui.dialogs import DayDialog
+
+        assert "月" in DayDialog(window, window.tr).day.text()  # the calendar's day in Chinese, not "Saturday, 7 …"
+        assert headings_fit(window)
         from covidxray_desktop.model import ood
 
         assert "侧位" in translated(f"{ood.NO_LUNGS}; no prediction.")
@@ -436,8 +454,7 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         assert translated(plain(adapted)) == ("本院的 40 张适配影像（每张影像由未学过该患者的模型版本评分）上"
                                               "新冠敏感度 ≥ 0.9，并取平衡准确率最高者（均衡）")
     finally:
-        for t in translators:
-            app.removeTranslator(t)
+        remove_translations(app, translators)
     assert window.notice() == DISCLAIMER  # the English text is the disclaimer itself
 
 

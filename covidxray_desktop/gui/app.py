@@ -38,7 +38,17 @@ def install_translations(app, language: str | None) -> list:
                                                            and translator.load(f"{name}_en", folder)):
             app.installTranslator(translator)
             kept.append(translator)
+    QLocale.setDefault(locale)  # dates and numbers Qt formats (a calendar's month names) in that language too
     return kept
+
+
+def remove_translations(app, translators: list) -> None:
+    """Back to the system's language (the tests switch languages within one process)."""
+    from PySide6.QtCore import QLocale
+
+    for translator in translators:
+        app.removeTranslator(translator)
+    QLocale.setDefault(QLocale.system())
 
 
 def no_display() -> str | None:

@@ -77,9 +77,19 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
                     f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
 
+    default = operating.default(card)
+    at = figures.own(card, in_force[0]) if in_force and in_force[0] != default else None
+    if at and at["point"] == in_force[0]:  # the point in force, where the card's counts tell its figures
+        at = (tr("%1, at the point in force: %2 (threshold %3)").replace(
+            "%1", tr("your site's check films") if at["where"] == "site_check" else tr("test films")).replace(
+            "%2", shown_name(in_force[0], tr)).replace("%3", _f(at["threshold"])), at)
+    else:
+        at = None
     pair = figures.before_after(card)  # an adapted model: its own figures first, the base model's below
     if pair:
         row(tr("this model: your site's check films (unseen in adaptation)"), pair[1])
+        if at:
+            row(*at)
         row(tr("the model it was adapted from, on the same films"), pair[0])
         original = (metrics.get("site") or {}).get("original") or {}
         if original.get("after", {}).get("n"):  # what adapting may have cost the training sources
@@ -93,13 +103,8 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         if not m or "n" not in m:
             continue
         row(base + label, m)
-    default = operating.default(card)
-    if in_force and in_force[0] != default:  # the point in force, where the card's counts tell its figures
-        at = figures.own(card, in_force[0])
-        if at["point"] == in_force[0]:
-            row(tr("%1, at the point in force: %2 (threshold %3)").replace(
-                "%1", tr("your site's check films") if at["where"] == "site_check" else tr("test films")).replace(
-                "%2", shown_name(in_force[0], tr)).replace("%3", _f(at["threshold"])), at)
+        if split == "test" and at and not pair:
+            row(*at)
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():
@@ -211,14 +216,25 @@ def forget(w) -> None:
     from covidxray_desktop.errors import CovidXrayError
 
     day = ask_day(w, w.tr)
-    if day:
-        try:
-            n = w._store.forget(day)
-        except CovidXrayError as exc:  # a day it cannot read, a store locked by another copy or full
-            QMessageBox.warning(w, w.tr("Forget stored results"), messages.translated(str(exc)))
+    if not day:
+        return
+    title, shown = w.tr("Forget stored results"), QLocale().toString(QDate.fromString(day, "yyyy-MM-dd"),
+                                                                      QLocale.LongFormat)
+    try:
+        n = w._store.count_before(day)
+        if n == 0:
+            QMessageBox.information(w, title, w.tr("No stored result was recorded before %1.").replace("%1", shown))
             return
-        w.statusBar().showMessage(w.tr("%n stored result(s) deleted; they stay in this table until the "
-                                       "app restarts", "", n), 15000)
+        asked = w.tr("Delete %n stored result(s) recorded before %1? They cannot be brought back.", "", n)
+        if QMessageBox.question(w, title, asked.replace("%1", shown), QMessageBox.Yes | QMessageBox.Cancel,
+                                QMessageBox.Cancel) != QMessageBox.Yes:
+            return
+        n = w._store.forget(day)
+    except CovidXrayError as exc:  # a day it cannot read, a store locked by another copy or full
+        QMessageBox.warning(w, title, messages.translated(str(exc)))
+        return
+    w.statusBar().showMessage(w.tr("%n stored result(s) deleted; they stay in this table until the "
+                                   "app restarts", "", n), 15000)
 
 
 class DayDialog(QDialog):

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from covidxray_desktop.gui.worker import Worker
 from covidxray_desktop.model import operating
@@ -231,9 +231,9 @@ class Engine(QObject):
 
         name = Path(path or "default").name
         try:  # the new model is made ready before the old one goes: a failure leaves it active
-            yield ("modelLoading", f"checking {name}")
+            yield ("modelLoading", QCoreApplication.translate("MainWindow", "checking %1").replace("%1", name))
             bundle = load(path or None)
-            yield ("modelLoading", f"starting {bundle.ident}")
+            yield ("modelLoading", QCoreApplication.translate("MainWindow", "starting %1").replace("%1", bundle.ident))
             predictor = Predictor(bundle, thumbnails=THUMB)
             predictor.start()  # decoding workers start while the networks warm up
             predictor.network.forward(_blank(predictor))

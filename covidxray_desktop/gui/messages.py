@@ -57,6 +57,8 @@ TEMPLATES = [
                                   "original film instead."),
     QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
+    # How the core names a folder of labelled films (training/dataset.py).
+    QT_TRANSLATE_NOOP("Messages", "class folders in {folder}"),
     # Notes on how a file was read (imaging/), shown beside its answer.
     QT_TRANSLATE_NOOP("Messages", "multi-frame DICOM ({frames} frames): the first frame was used."),
     QT_TRANSLATE_NOOP("Messages", "multi-page {format} ({n} pages): the first page was used."),

@@ -66,10 +66,11 @@ class SiteCheckDialog(QDialog):
         self.adapt_button.clicked.connect(lambda: (self.adaptRequested.emit(), self.accept()))
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)
+        self.saved = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)  # where the PDF went
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button)
         bottom.addWidget(self.adapt_button)
-        bottom.addStretch(1)
+        bottom.addWidget(self.saved, 1)
         bottom.addWidget(close)
         body = QHBoxLayout()
         body.addWidget(self.text, 3)
@@ -146,7 +147,7 @@ class SiteCheckDialog(QDialog):
         explained = self.tr("Calibration error: %1 (how far P(COVID) is from the share of COVID-19 films at that "
                             "probability; 0 is perfect, above 0.1 the probabilities are not to be taken literally)."
                             ).replace("%1", "–" if ece is None else f"{ece:.3f}")
-        return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(r.get('data', ''))}</p>{verdict}"
+        return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(messages.translated(r.get('data', '')))}</p>{verdict}"
                 "<table border=1 cellspacing=0 cellpadding=3><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
                 f"<th>{e(self.tr('sensitivity'))}</th><th>{e(self.tr('specificity'))}</th></tr>{rows}</table>"
                 f"<p>{e(self.tr('Refused'))}: {e(self.tr('COVID-19'))} {refused.get('covid', 0)}, "
@@ -174,7 +175,9 @@ class SiteCheckDialog(QDialog):
                                tr=lambda text: self.tr(text), message_tr=messages.translated,
                                country=QLocale().territoryToCode(QLocale().territory()))
             except OSError as exc:
-                self.text.append(f"\n{path}: {exc.strerror or exc}")
+                self.saved.setText(self.tr("Not saved: %1").replace("%1", f"{path}: {exc.strerror or exc}"))
+                return
+            self.saved.setText(self.tr("Saved: %1").replace("%1", path))
 
     def _refusal(self, path: str) -> str:
         """Why the PDF must not go there: the window's own check (the results store, the model in use,

@@ -100,6 +100,7 @@ class TrainingSetup(QWidget):
         # Never squeezed by the curves and the report below: the counts must stay readable.
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self._mode_changed()
+        self.fill_preview(None)  # its column heads before any data is chosen, not Qt's numbers
 
     def described(self, text: str) -> str:
         """The data as the core describes it ('class folders in site/'), in the interface's words."""

@@ -23,10 +23,11 @@ def build_table(w) -> None:
     t.verticalHeader().hide()
     header = t.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.Interactive)
-    for column, width in (("thumbnail", THUMB + 8), ("file", 170), ("folder", 160), ("label", 90),
+    for column, width in (("thumbnail", THUMB + 8), ("file", 170), ("folder", 140), ("label", 90),
                           ("p_covid", 70), ("status", 70), ("model", 150), ("reason", 220), ("patient_id", 90),
                           ("study_date", 90), ("time", 60)):
-        t.setColumnWidth(COLUMNS.index(column), width)
+        index = COLUMNS.index(column)  # never narrower than its heading with the sort arrow, in any language
+        t.setColumnWidth(index, max(width, header.sectionSizeHint(index)))
     t.setItemDelegateForColumn(COLUMNS.index("folder"), ElideStart(t))
     t.setAlternatingRowColors(True)
     t.setWordWrap(False)

@@ -67,6 +67,13 @@
       </translation>
     </message>
     <message numerus="yes">
+      <source>Delete %n stored result(s) recorded before %1? They cannot be brought back.</source>
+      <translation>
+        <numerusform>Delete %n stored result recorded before %1? It cannot be brought back.</numerusform>
+        <numerusform>Delete %n stored results recorded before %1? They cannot be brought back.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
       <source>%n stored result(s) deleted; they stay in this table until the app restarts</source>
       <translation>
         <numerusform>%n stored result deleted; it stays in this table until the app restarts</numerusform>

@@ -66,6 +66,16 @@
   <context>
     <name>MainWindow</name>
     <message>
+      <source>No stored result was recorded before %1.</source>
+      <translation>%1 之前没有保存的结果。</translation>
+    </message>
+    <message numerus="yes">
+      <source>Delete %n stored result(s) recorded before %1? They cannot be brought back.</source>
+      <translation>
+        <numerusform>删除 %1 之前保存的 %n 条结果？删除后无法恢复。</numerusform>
+      </translation>
+    </message>
+    <message>
       <source>test films (unseen patients)</source>
       <translation>测试影像（未见过的患者）</translation>
     </message>
@@ -306,6 +316,14 @@
     <message>
       <source>starting</source>
       <translation>正在启动</translation>
+    </message>
+    <message>
+      <source>checking %1</source>
+      <translation>正在检查 %1</translation>
+    </message>
+    <message>
+      <source>starting %1</source>
+      <translation>正在启动 %1</translation>
     </message>
     <message>
       <source>All labels</source>
@@ -817,6 +835,10 @@
     <message>
       <source>{name}: the file ends inside its DICOM header, before its image; it is cut short or damaged.</source>
       <translation>{name}：文件在 DICOM 头部中途结束，未到影像部分；文件不完整或已损坏。</translation>
+    </message>
+    <message>
+      <source>class folders in {folder}</source>
+      <translation>{folder} 中的类别文件夹</translation>
     </message>
     <message>
       <source>multi-frame DICOM ({frames} frames): the first frame was used.</source>
@@ -1403,6 +1425,14 @@
   </context>
   <context>
     <name>SiteCheckDialog</name>
+    <message>
+      <source>Saved: %1</source>
+      <translation>已保存：%1</translation>
+    </message>
+    <message>
+      <source>Not saved: %1</source>
+      <translation>未保存：%1</translation>
+    </message>
     <message>
       <source>%1 would replace %2; it is not overwritten. Choose another file.</source>
       <translation>%1 会替换%2；不会覆盖它。请选择其他文件。</translation>
