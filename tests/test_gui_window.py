@@ -432,7 +432,8 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
 
         assert translated("a.png: file not found.") == "a.png：找不到文件。"
         assert translated("a.png: a damaged PNG file; its structure cannot be read.") == "a.png：PNG 文件已损坏，无法读取其结构。"
-        assert translated("multi-page TIFF (3 pages): the first page was used.") == "多页 TIFF（3 页）：使用了第一页。"
+        note = "multi-page TIFF (3 pages): the first page was used."
+        assert translated(note) == "多页 TIFF（3 页）：使用了第一页。"
         from covidxray_desktop.gui.dialogs import DayDialog
 
         assert "月" in DayDialog(window, window.tr).day.text()  # the calendar's day in Chinese, not "Saturday, 7 …"

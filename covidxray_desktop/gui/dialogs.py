@@ -110,6 +110,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         for source, m in (held.get("per_source") or {}).items():
             row(f"{base}{tr('left out of training')}: {source}", m)
     sources = ", ".join(training.get("sources", [])) or "–"
+    trained = str(training.get("trained_on", "–"))[:16].replace("T", " ")  # to the minute, as people write it
     adapted = card.get("adapted_from")
     parts = [
         f"<h2>{e(info['ident'])}</h2>",
@@ -125,7 +126,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         "</small></p>",
         f"<p><small>{e(tr(LEFT_OUT))}</small></p>" if "n" not in held and held.get("per_source") else "",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
-        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(str(training.get('trained_on', '–'))[:16].replace('T', ' '))} "
+        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(trained)} "
         f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
         f"<p><small>{e(training.get('provenance', ''))}</small></p>",
         f"<h3>{e(tr('How it looks at a film'))}</h3><p>",

@@ -17,7 +17,8 @@ def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=
         c.setTitle(tr("Check of the model on local films"))
         page = Page(c, size, Fonts(), tr)
         y = page.start(tr("Check of the model on local films"))
-        y = page.text(page.margin, y, tr("Model {0}; films: {1}").format(model, message_tr(report.get("data", ""))), size=10)
+        films = message_tr(report.get("data", ""))
+        y = page.text(page.margin, y, tr("Model {0}; films: {1}").format(model, films), size=10)
         y -= 6
         for sentence in report.get("verdict", {}).get("sentences", []):
             y = page.text(page.margin, y, message_tr(sentence), size=11, bold=not report["verdict"]["rely"]) - 2
