@@ -3,6 +3,14 @@ import time
 
 STARTED = time.time()  # the package is imported first thing: start-up times count from here
 
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+if "--multiprocessing-fork" in sys.orig_argv:  # a worker process this app spawned (its argv is the parent's)
+    # Ctrl+C reaches every process of the terminal; the parent stops its workers itself. A worker
+    # that met it during the second its imports take printed a traceback between the command's lines.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 from covidxray_desktop import offline  # noqa: E402,F401  before any library that could reach the network
 
 import os  # noqa: E402

@@ -10,7 +10,11 @@ import time
 from pathlib import Path
 
 from covidxray_desktop.errors import DataError
-from covidxray_desktop.prepare import prepare as real_prepare
+
+# How Ctrl+C was handled once the app's package had loaded, before the heavy imports below.
+SIGINT_AT_IMPORT = signal.getsignal(signal.SIGINT)
+
+from covidxray_desktop.prepare import prepare as real_prepare  # noqa: E402
 
 
 def prepare(path, *args):
@@ -32,3 +36,9 @@ def prepare(path, *args):
 def heavy_modules(path, *args) -> list:
     """Which heavy packages a worker has imported (it should have none)."""
     return sorted(m for m in sys.modules if m.split(".")[0] in ("keras", "tensorflow", "PySide6", "jax", "torch"))
+
+
+def sigint_at_import(path, *args) -> bool:
+    """Whether this worker ignored Ctrl+C from the moment the app's package loaded."""
+    return SIGINT_AT_IMPORT is signal.SIG_IGN
+

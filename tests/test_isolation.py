@@ -113,6 +113,19 @@ def test_a_decoders_own_complaints_stay_off_the_terminal(tmp_path, capfd):
     assert "Not a JPEG file" not in capfd.readouterr().err
 
 
+def test_ctrl_c_during_a_workers_start_up_is_left_to_the_command(tmp_path):
+    # Ctrl+C reaches every process of the terminal: a worker still importing printed a traceback
+    # between classify's lines ("interrupted; stopped after ..."), which the command says alone.
+    import signal
+
+    iso = Isolated(slow_reader.sigint_at_import)
+    try:
+        assert iso(tmp_path / "any.png") is True
+    finally:
+        iso.close()
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the command itself still hears it
+
+
 def test_no_worker_is_left_after_close_or_when_the_owner_goes(tmp_path, tiny_bundle):
     files = films(tmp_path / "in", [f"f{i}.png" for i in range(6)])
     before = decoders()
