@@ -223,8 +223,8 @@ def test_the_pdf_names_the_operating_point_beside_the_threshold(tmp_path, tiny_b
     document = pdfium.PdfDocument(str(report))
     threshold = tiny_bundle.card["operating_points"]["screening"]["threshold"]
     summary, page = (" ".join(document[i].get_textpage().get_text_range().split()) for i in (0, 1))
-    assert f"at operating point screening, threshold {threshold:.3f}" in summary
-    assert f"operating point: screening (threshold {threshold:.3f})" in page
+    assert f"at operating point Screening, threshold {threshold:.3f}" in summary  # as the window names it
+    assert f"operating point: Screening (threshold {threshold:.3f})" in page
 
 
 def test_evaluate_scores_at_the_point_asked_for(tiny_bundle, capsys, tmp_path):

@@ -58,3 +58,23 @@ def test_what_the_folder_walk_leaves_out_is_named_not_dropped(tmp_path):
     samples, _ = dataset.discover(site)
     assert len(samples) == 6
     assert samples.skipped == ["Normal/from-pacs.png: a symbolic link (not followed)"]  # a README is no film
+
+
+def test_a_check_at_screening_is_weighed_against_the_models_figures_at_screening(default_bundle):
+    # At Screening the verdict compared the site's specificity with Balanced's (0.97 against 0.94).
+    from covidxray_desktop.model import figures
+    from covidxray_desktop.training.sitecheck import verdict
+
+    card = default_bundle.card
+    at = figures.own(card, "screening")
+    site = {"n": 80, "n_covid": 40, "n_normal": 40, "sensitivity": 0.95, "sensitivity_ci95": [0.84, 0.99],
+            "specificity": 0.9, "specificity_ci95": [0.77, 0.96]}
+    said = verdict(site, card, "screening", adapt="covidxray adapt /clinic/labelled")["sentences"]
+    assert f"the model card reports {at['specificity']:.2f}" in said[1]
+    assert f"{figures.own(card)['specificity']:.2f}" not in said[1]
+    custom = verdict(site, card, "custom")["sentences"]  # a threshold by hand: nothing on the card to compare
+    assert custom[:2] == ["On your 40 COVID-19 films: sensitivity 0.95 [0.84, 0.99].",
+                          "On your 40 Normal films: specificity 0.90 [0.77, 0.96]."]
+    poor = dict(site, specificity=0.5, specificity_ci95=[0.35, 0.65])
+    assert verdict(poor, card, adapt="covidxray adapt /clinic/labelled")["sentences"][-1] == (
+        "Do not rely on this model here without adapting it to your films (covidxray adapt /clinic/labelled).")

@@ -103,7 +103,17 @@ def test_history_lists_and_forget_prunes(tmp_path, tiny_bundle, capsys):
     capsys.readouterr()
     assert main(["forget", "--before", "2000-01-01", "--db", db]) == 0
     assert "deleted 0 stored results" in capsys.readouterr().out
-    assert main(["forget", "--before", "2999-01-01", "--db", db]) == 0
+    # A year mistyped (2999, 2062 for 2026) would delete everything: a day still to come is refused,
+    # tomorrow means "all of them", and --dry-run counts first.
+    assert main(["forget", "--before", "2999-01-01", "--db", db]) == 2
+    assert "still to come; nothing was deleted" in capsys.readouterr().err
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert main(["forget", "--before", tomorrow, "--dry-run", "--db", db]) == 0
+    assert "1 stored results were recorded before" in capsys.readouterr().out
+    assert len(run(["history", "--db", db], capsys)[1]) == 1
+    assert main(["forget", "--before", tomorrow, "--db", db]) == 0
     said = capsys.readouterr().out
     assert "deleted 1 stored results" in said and "heat-map pictures" in said and "not touched" in said
     assert run(["history", "--db", db], capsys)[1] == []

@@ -1,6 +1,8 @@
 """`evaluate DATA`: metrics overall, per class, per source; a clinic's own folder is scored whole,
 with a plain-language verdict beside the numbers."""
+import shlex
 import sys
+import time
 from pathlib import Path
 
 from covidxray_desktop.commands.progress import Progress, metrics_line
@@ -46,12 +48,16 @@ def run(args) -> int:
     if args.ood:  # generated pictures inside the labelled folders would be read as films later
         outputs.check(args.ood, "--ood", [args.data], store=default_path(), protected=bundle.files,
                       folder_output=True)
+        if Path(args.ood).exists() and not Path(args.ood).is_dir():  # found now, not after the scoring
+            from covidxray_desktop.errors import UsageError
+
+            raise UsageError(f"--ood {args.ood}: a file is there; --ood names a folder to write its pictures into.")
     predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
-    progress = {"bar": None}
+    progress, started = {"bar": None}, time.perf_counter()  # the rate counts from here, not the first report
 
     def on_progress(n, total):
         if progress["bar"] is None:
-            progress["bar"] = Progress(total, args.quiet, "images")
+            progress["bar"] = Progress(total, args.quiet, "images", started)
         progress["bar"].step(n - progress["bar"].done)
 
     report = public(evaluate(args.data, bundle, args.split, threshold, on_progress, predictor))
@@ -76,12 +82,13 @@ def run(args) -> int:
         print("refused per source: " + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in refused.items()))
         print_reasons(refused)
     if report["split"] == "all films":
-        report["verdict"] = verdict(report, bundle.card)
+        report["verdict"] = verdict(report, bundle.card, point, adapt=f"covidxray adapt {shlex.quote(str(args.data))}")
         print()
         for sentence in report["verdict"]["sentences"]:
             print(sentence)
-    print(f"ECE before calibration {report.get('ece_uncalibrated')}, after {report.get('ece')}; "
-          f"{report.get('images_per_s', 0)} images/s ({report['runtime']})", file=sys.stderr)
+    if not args.quiet:
+        print(f"ECE before calibration {report.get('ece_uncalibrated')}, after {report.get('ece')}; "
+              f"{report.get('images_per_s', 0)} images/s ({report['runtime']})", file=sys.stderr)
     if args.ood:
         from covidxray_desktop.training import ood_set
         from covidxray_desktop.training.evaluate import split_for

@@ -4,26 +4,35 @@ import time
 
 
 class Progress:
-    def __init__(self, total: int, quiet: bool = False, what: str = "files"):
+    """One line rewritten in place on a terminal; into a file or a pipe (a log), only the last,
+    without the carriage returns. `start`: when the work began, if before the first step."""
+
+    def __init__(self, total: int, quiet: bool = False, what: str = "files", start: float | None = None):
         self.total, self.quiet, self.what = total, quiet, what
-        self.start = self.last = time.perf_counter()
+        self.start = self.last = time.perf_counter() if start is None else start
         self.done = 0
+        self.live = not quiet and sys.stderr.isatty()
 
     def step(self, n: int = 1) -> None:
         self.done += n
         now = time.perf_counter()
-        if self.quiet or (now - self.last < 0.5 and self.done < self.total):
+        if not self.live or (now - self.last < 0.5 and self.done < self.total):
             return
         self.last = now
+        print(f"\r{self._line(now)} ", end="", file=sys.stderr, flush=True)
+
+    def _line(self, now: float) -> str:
         rate = self.done / max(now - self.start, 1e-9)
         left = (self.total - self.done) / rate if rate > 0 else 0
-        print(f"\r{self.done}/{self.total} {self.what}  {rate:.1f}/s  {_clock(left)} left ",
-              end="", file=sys.stderr, flush=True)
+        return f"{self.done}/{self.total} {self.what}  {rate:.1f}/s  {_clock(left)} left"
 
     def close(self) -> float:
-        if not self.quiet and self.done:
+        now = time.perf_counter()
+        if self.done and self.live:
             print(file=sys.stderr)
-        return self.done / max(time.perf_counter() - self.start, 1e-9)
+        elif self.done and not self.quiet:
+            print(self._line(now), file=sys.stderr)
+        return self.done / max(now - self.start, 1e-9)
 
 
 def _clock(seconds: float) -> str:
@@ -36,5 +45,6 @@ def metrics_line(name: str, m: dict) -> str:
         v = m.get(key)
         return "-" if v is None else f"{v:.3f}"
 
+    refused = ", ".join(f"{label} {count}" for label, count in (m.get("rejected") or {}).items()) or "0"
     return (f"{name:>9}: n={m.get('n', 0)} AUC {f('auc')} {m.get('auc_ci95') or ''} bal.acc {f('balanced_accuracy')} "
-            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')} rejected {m.get('rejected', {})}")
+            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')} refused {refused}")

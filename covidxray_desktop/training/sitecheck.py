@@ -1,4 +1,5 @@
 """A clinic's check of the model on its own films: the numbers, and what they mean, in words."""
+from covidxray_desktop.model import figures
 
 # Below this many judged films of either class the intervals are too wide to say anything:
 # "nothing says it works worse" on three films would be read as a pass.
@@ -19,9 +20,16 @@ def _compare(name: str, value, interval, card_value, films: str) -> tuple[str, b
     return f"On your {films}: {shown}, in line with the {card_value:.2f} the model card reports.", False
 
 
-def verdict(report: dict, card: dict) -> dict:
-    """{"sentences": [...], "rely": bool}: plain-language reading of a site check."""
-    test = card.get("metrics", {}).get("test", {})
+WINDOW_ADAPT = "Tools ▸ Train or adapt a model"
+
+
+def verdict(report: dict, card: dict, point: str | None = None, adapt: str = WINDOW_ADAPT) -> dict:
+    """{"sentences": [...], "rely": bool}: plain-language reading of a site check made at the
+    operating point `point` (None: the card's default), against the model's own figures at that
+    point (an adapted model's: its site check's); a threshold set by hand has none to compare with.
+    `adapt`: how the user adapts a model where they are (the window's menu, or the command)."""
+    own = figures.own(card, point)
+    test = own if point in (None, own["point"]) else {}
     sentences, alarm = [], False
     n = report.get("n", 0)
     if not n:
@@ -44,8 +52,7 @@ def verdict(report: dict, card: dict) -> dict:
         sentences.append(f"The model refused {refused:.0%} of your films as unlike what it can judge.")
         alarm = True
     if alarm:
-        sentences.append("Do not rely on this model here without adapting it to your films (Tools ▸ Train or "
-                         "adapt a model).")
+        sentences.append(f"Do not rely on this model here without adapting it to your films ({adapt}).")
     else:
         sentences.append("Nothing here says the model works worse on your films than on its own test films.")
     return {"sentences": sentences, "rely": not alarm, "judged": True}
