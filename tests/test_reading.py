@@ -120,6 +120,12 @@ def test_a_multi_page_tiff_says_which_page_was_judged(tmp_path):
     assert xray.notes == ["multi-page TIFF (2 pages): the first page was used."]
     film.save(tmp_path / "one.tif")
     assert load(tmp_path / "one.tif").notes == []
+    # one page whose link to a next page points nowhere: the page reads, as before the count
+    raw = bytearray((tmp_path / "one.tif").read_bytes())
+    ifd = struct.unpack_from("<I", raw, 4)[0]
+    struct.pack_into("<I", raw, ifd + 2 + 12 * struct.unpack_from("<H", raw, ifd)[0], 0x7FFFFFF0)
+    (tmp_path / "broken-link.tif").write_bytes(bytes(raw))
+    assert close_to_reference(load(tmp_path / "broken-link.tif"))
 
 
 # --- DICOM -----------------------------------------------------------------------------------
@@ -282,6 +288,9 @@ def test_a_png_with_a_broken_chunk_is_called_a_damaged_png_not_some_other_file(t
 def test_dicom_without_pixels_and_dicom_bomb(tmp_path):
     with pytest.raises(ImagingError, match="no pixel data"):
         load(write_dicom(tmp_path / "sr.dcm", IMG, pixel_data=False))
+    (tmp_path / "padded.dcm").write_bytes((tmp_path / "sr.dcm").read_bytes() + bytes(16))  # whole, padded
+    with pytest.raises(ImagingError, match="no pixel data"):
+        load(tmp_path / "padded.dcm")
     with pytest.raises(ImagingError, match="limit"):
         load(write_dicom(tmp_path / "huge.dcm", IMG, rows=20000, columns=20000))
 

@@ -72,9 +72,23 @@ def test_a_check_at_screening_is_weighed_against_the_models_figures_at_screening
     said = verdict(site, card, "screening", adapt="covidxray adapt /clinic/labelled")["sentences"]
     assert f"the model card reports {at['specificity']:.2f}" in said[1]
     assert f"{figures.own(card)['specificity']:.2f}" not in said[1]
-    custom = verdict(site, card, "custom")["sentences"]  # a threshold by hand: nothing on the card to compare
-    assert custom[:2] == ["On your 40 COVID-19 films: sensitivity 0.95 [0.84, 0.99].",
-                          "On your 40 Normal films: specificity 0.90 [0.77, 0.96]."]
+    # A threshold set by hand has no card figures to weigh against: never "nothing says it works worse".
+    custom = verdict(dict(site, sensitivity=0.6, sensitivity_ci95=[0.39, 0.78]), card, "custom")
+    assert custom["sentences"][:2] == ["On your 40 COVID-19 films: sensitivity 0.60 [0.39, 0.78].",
+                                       "On your 40 Normal films: specificity 0.90 [0.77, 0.96]."]
+    assert not custom["rely"] and "no figures at a threshold set by hand" in custom["sentences"][-1]
     poor = dict(site, specificity=0.5, specificity_ci95=[0.35, 0.65])
     assert verdict(poor, card, adapt="covidxray adapt /clinic/labelled")["sentences"][-1] == (
         "Do not rely on this model here without adapting it to your films (covidxray adapt /clinic/labelled).")
+
+
+def test_the_command_it_advises_runs_as_typed_and_refusals_are_counted_only_where_known():
+    import shlex
+
+    from covidxray_desktop.commands.evaluate import adapt_command
+    from covidxray_desktop.commands.progress import metrics_line
+
+    said = adapt_command("/clinic/labelled films")
+    assert shlex.split(said) == ["covidxray", "adapt", "/clinic/labelled films", "--out", "site.keras"]
+    assert "refused" not in metrics_line("covid", {"n": 5})  # a class's line has no count of its own
+    assert metrics_line("overall", {"n": 5, "rejected": {"normal": 1, "covid": 0}}).endswith("refused normal 1, covid 0")

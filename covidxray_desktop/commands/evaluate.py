@@ -1,6 +1,7 @@
 """`evaluate DATA`: metrics overall, per class, per source; a clinic's own folder is scored whole,
 with a plain-language verdict beside the numbers."""
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,7 @@ def run(args) -> int:
         print("refused per source: " + ", ".join(f"{k} {v['rejected']}/{v['n']}" for k, v in refused.items()))
         print_reasons(refused)
     if report["split"] == "all films":
-        report["verdict"] = verdict(report, bundle.card, point, adapt=f"covidxray adapt {shlex.quote(str(args.data))}")
+        report["verdict"] = verdict(report, bundle.card, point, adapt=adapt_command(args.data))
         print()
         for sentence in report["verdict"]["sentences"]:
             print(sentence)
@@ -110,6 +111,12 @@ def run(args) -> int:
         write_json(args.json, report)  # whole or absent, and a failure names the file
     judged = report.get("n", 0) and report.get("verdict", {}).get("judged", True)
     return 0 if judged else NOTHING_JUDGED
+
+
+def adapt_command(data) -> str:
+    """The command that adapts the model to these films, quoted for this system's shell."""
+    words = ["covidxray", "adapt", str(data), "--out", "site.keras"]
+    return subprocess.list2cmdline(words) if sys.platform == "win32" else shlex.join(words)
 
 
 def print_reasons(groups: dict) -> None:

@@ -45,6 +45,8 @@ def metrics_line(name: str, m: dict) -> str:
         v = m.get(key)
         return "-" if v is None else f"{v:.3f}"
 
-    refused = ", ".join(f"{label} {count}" for label, count in (m.get("rejected") or {}).items()) or "0"
+    rejected = m.get("rejected")
+    refused = "" if rejected is None else " refused " + (", ".join(f"{k} {v}" for k, v in rejected.items())
+                                                         if isinstance(rejected, dict) else str(rejected))
     return (f"{name:>9}: n={m.get('n', 0)} AUC {f('auc')} {m.get('auc_ci95') or ''} bal.acc {f('balanced_accuracy')} "
-            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')} refused {refused}")
+            f"sens {f('sensitivity')} spec {f('specificity')} ECE {f('ece')}{refused}")

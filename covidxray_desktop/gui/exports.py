@@ -79,7 +79,7 @@ class PdfJob:
 
         return pdf_report.write(self.path, self.rows, self.models, self.threshold_of, self.anonymise, self.summary,
                                 tr=lambda text: translate("Report", text), message_tr=messages.translated,
-                                country=QLocale().territoryToCode(QLocale().territory()), stopped=stopped,
+                                country=QLocale.territoryToCode(QLocale.system().territory()), stopped=stopped,
                                 progress=progress, compact=self.compact, point=self.point_of)
 
 

@@ -173,7 +173,7 @@ class SiteCheckDialog(QDialog):
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
                                tr=lambda text: self.tr(text), message_tr=messages.translated,
-                               country=QLocale().territoryToCode(QLocale().territory()))
+                               country=QLocale.territoryToCode(QLocale.system().territory()))
             except OSError as exc:
                 self.saved.setText(self.tr("Not saved: %1").replace("%1", f"{path}: {exc.strerror or exc}"))
                 return

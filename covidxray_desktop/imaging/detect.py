@@ -106,9 +106,10 @@ def dicomdir_images(path) -> list[Path]:
             raise ImagingError(f"{name}: lists more than {MAX_DICOMDIR_IMAGES:,} films, more than this app "
                                f"follows from one index; its films were not queued. Classify its folders instead.")
         parts = [str(ref)] if isinstance(ref, str) else [str(p) for p in ref]
+        if any(p in ("..", "") or os.path.isabs(p) for p in parts):
+            continue  # never looked for: not even its folders are listed
         target = _as_listed(root, parts, listed)
-        if os.path.commonpath([inside, os.path.realpath(target)]) == inside and not any(
-                p in ("..", "") or os.path.isabs(p) for p in parts):
+        if os.path.commonpath([inside, os.path.realpath(target)]) == inside:
             found.append(target)
     return found
 

@@ -85,9 +85,10 @@ def _read(source, name: str) -> XRay:
 
 
 def _cut_short(ds, source) -> bool:
-    """pydicom stops quietly where a file ends, even inside an element: a data set that does not
-    reach the file's last byte, or whose last element is shorter than it says, was cut short."""
-    if not hasattr(source, "getbuffer"):
+    """pydicom stops quietly where a file ends, even inside an element: a data set whose last
+    element is shorter than it says, or followed by less than an element's header, was cut short."""
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    if not hasattr(source, "getbuffer") or syntax == "1.2.840.10008.1.2.1.99":  # deflated: other offsets
         return False
     size = source.getbuffer().nbytes
     tags = list(ds.keys())
@@ -97,7 +98,8 @@ def _cut_short(ds, source) -> bool:
     tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
     if tell is None or length is None or length == 0xFFFFFFFF:  # a sequence of undefined length: not known
         return False
-    return tell + length != size
+    end = tell + length
+    return end > size or 0 < size - end < 12  # its value cut, or a next element's header (8 or 12 bytes) cut
 
 
 def _square_pixels(ds, gray: np.ndarray, meta: dict) -> np.ndarray:

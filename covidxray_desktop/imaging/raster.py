@@ -41,7 +41,7 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                 # Pillow inverts an 8-bit TIFF stored white-is-zero (MinIsWhite, as some scanners and
                 # PACS write films), but not one of 16 bits or floats.
                 white_is_zero = fmt == "tiff" and im.mode[0] in "IF" and getattr(im, "tag_v2", {}).get(262) == 0
-                pages = getattr(im, "n_frames", 1)
+                pages = _pages(im)
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
@@ -70,6 +70,15 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
     if pages > 1:  # the others may be other films: say which one was judged
         meta["notes"] = [f"multi-page {fmt.upper()} ({pages} pages): the first page was used."]
     return XRay(gray, meta)
+
+
+def _pages(im: Image.Image) -> int:
+    """How many pages (frames) the file holds; counting walks every page's header, and a broken
+    link to a next page must not cost the first page, which reads."""
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except Exception:
+        return 1
 
 
 def _reduced(im: Image.Image, max_side: int | None) -> Image.Image:

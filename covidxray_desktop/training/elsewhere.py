@@ -47,8 +47,12 @@ def command(path) -> list:
 def _run(args, env, cancelled) -> tuple:
     """(exit status, standard error) of `args`, polling `cancelled` while it runs; a child left
     running after the user gave up would write into a stage that is about to be removed."""
+    # Its own process group: the terminal's Ctrl+C (keep the best epoch) is the job's to hear, not the
+    # export's; giving up stops it here.
+    apart = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
+             else {"start_new_session": True})
     with subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          encoding="utf-8", errors="replace") as child:
+                          encoding="utf-8", errors="replace", **apart) as child:
         while True:
             try:
                 stderr = child.communicate(timeout=0.5)[1]  # a retry after the timeout loses no output

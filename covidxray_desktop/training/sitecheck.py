@@ -21,6 +21,8 @@ def _compare(name: str, value, interval, card_value, films: str) -> tuple[str, b
 
 
 WINDOW_ADAPT = "Tools ▸ Train or adapt a model"
+BY_HAND = ("The model card has no figures at a threshold set by hand: check the model at one of its operating "
+           "points (Balanced or Screening) to judge it.")
 
 
 def verdict(report: dict, card: dict, point: str | None = None, adapt: str = WINDOW_ADAPT) -> dict:
@@ -51,6 +53,9 @@ def verdict(report: dict, card: dict, point: str | None = None, adapt: str = WIN
     if refused > 0.05:
         sentences.append(f"The model refused {refused:.0%} of your films as unlike what it can judge.")
         alarm = True
+    if not test:  # a threshold set by hand: no figure of the card's to weigh the site's against
+        sentences.append(BY_HAND)
+        return {"sentences": sentences, "rely": False, "judged": True}
     if alarm:
         sentences.append(f"Do not rely on this model here without adapting it to your films ({adapt}).")
     else:
