@@ -91,4 +91,5 @@ def test_the_command_it_advises_runs_as_typed_and_refusals_are_counted_only_wher
     said = adapt_command("/clinic/labelled films")
     assert shlex.split(said) == ["covidxray", "adapt", "/clinic/labelled films", "--out", "site.keras"]
     assert "refused" not in metrics_line("covid", {"n": 5})  # a class's line has no count of its own
-    assert metrics_line("overall", {"n": 5, "rejected": {"normal": 1, "covid": 0}}).endswith("refused normal 1, covid 0")
+    overall = metrics_line("overall", {"n": 5, "rejected": {"normal": 1, "covid": 0}})
+    assert overall.endswith("refused normal 1, covid 0")
