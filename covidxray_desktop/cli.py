@@ -50,12 +50,21 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="covidxray", description=f"Chest X-ray COVID-19 / Normal classifier. {DISCLAIMER}")
     p.add_argument("--version", action="version", version=f"covidxray {__version__}")
     sub = p.add_subparsers(dest="command")
+    p.commands = {}  # each command's own parser: its usage is the one to show for its mistakes
     for command in COMMANDS.values():
-        if command.window:
-            sub.add_parser(command.name, help=command.help)  # the window parses its own options
-            continue
-        command.module.add_arguments(sub.add_parser(command.name, help=command.help))
+        p.commands[command.name] = sub.add_parser(command.name, help=command.help)
+        if not command.window:  # the window parses its own options
+            command.module.add_arguments(p.commands[command.name])
     return p
+
+
+def parsed(argv) -> argparse.Namespace:
+    """The arguments, or exit 2 with the usage of the command they were meant for."""
+    p = parser()
+    args, unknown = p.parse_known_args(argv)  # help, --version and a mistyped command end here
+    if unknown:
+        p.commands.get(args.command, p).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv=None) -> int:
@@ -73,7 +82,7 @@ def main(argv=None) -> int:
         from covidxray_desktop.gui.app import main as window  # files dropped on the icon arrive as paths
 
         return window(argv[1:] if argv and argv[0] == "gui" else argv)
-    args = parser().parse_args(argv)  # help, --version and a mistyped command end here
+    args = parsed(argv)
     command = COMMANDS[args.command]
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup

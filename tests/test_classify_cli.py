@@ -162,6 +162,15 @@ def test_a_mistyped_command_is_an_error_not_a_window(capsys):
     assert "invalid choice: 'evalute'" in capsys.readouterr().err
 
 
+def test_a_mistyped_option_is_answered_with_that_commands_usage(capsys):
+    # It showed the top-level usage, which lists commands, not the options classify takes.
+    with pytest.raises(SystemExit) as done:
+        main(["classify", "a.png", "--bogus"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.startswith("usage: covidxray classify")
+    assert "covidxray classify: error: unrecognized arguments: --bogus" in err
+
+
 def test_help_lists_the_commands_and_the_window(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--help"])
