@@ -89,10 +89,11 @@ def test_a_batch_stopped_with_ctrl_c_says_which_outputs_are_partial_or_earlier(t
     monkeypatch.setattr(progress.Progress, "step", step)
     code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
                  "--csv", str(tmp_path / "day.csv"), "--pdf", str(tmp_path / "day.pdf"),
-                 "--summary", str(tmp_path / "day.json"), str(folder)])
+                 "--summary", str(tmp_path / "day.json"), "--heatmaps", str(tmp_path / "maps"), str(folder)])
     err = capsys.readouterr().err
     assert code == 130
     assert "interrupted; stopped after 2 of 4 files" in err
+    assert f"the heat maps drawn so far, some for films past those rows, are in {tmp_path / 'maps'}" in err
     assert "day.csv.partial holds those 2 rows and" in err and "day.csv is left as it was" in err
     assert "no pdf was written to" in err and "(the file there is an earlier run's)" in err
     assert "no summary was written to" in err and "the same command again runs only the rest" in err

@@ -151,6 +151,8 @@ def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
         partial = Path(f"{args.csv}.partial")  # a file's rows wait there; a pipe's went straight through
         said.append(f"{display_path(partial)} holds those {done} rows and {display_path(args.csv)} is left as it "
                     f"was" if partial.exists() else f"{display_path(args.csv)} had those {done} rows")
+    if args.heatmaps:  # drawn a few films ahead of the table's rows
+        said.append(f"the heat maps drawn so far, some for films past those rows, are in {display_path(args.heatmaps)}")
     for option, target in (("--summary", None if summarised else args.summary), ("--pdf", args.pdf)):
         if target and target != "-":
             earlier = " (the file there is an earlier run's)" if Path(target).exists() else ""
