@@ -79,17 +79,16 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
 
     default = operating.default(card)
     at = figures.own(card, in_force[0]) if in_force and in_force[0] != default else None
-    if at and at["point"] == in_force[0]:  # the point in force, where the card's counts tell its figures
-        at = (tr("%1, at the point in force: %2 (threshold %3)").replace(
+    in_force_row = None  # the point in force, where the card's counts tell its figures
+    if at and at["point"] == in_force[0]:
+        in_force_row = (tr("%1, at the point in force: %2 (threshold %3)").replace(
             "%1", tr("your site's check films") if at["where"] == "site_check" else tr("test films")).replace(
             "%2", shown_name(in_force[0], tr)).replace("%3", _f(at["threshold"])), at)
-    else:
-        at = None
     pair = figures.before_after(card)  # an adapted model: its own figures first, the base model's below
     if pair:
         row(tr("this model: your site's check films (unseen in adaptation)"), pair[1])
-        if at:
-            row(*at)
+        if in_force_row:
+            row(*in_force_row)
         row(tr("the model it was adapted from, on the same films"), pair[0])
         original = (metrics.get("site") or {}).get("original") or {}
         if original.get("after", {}).get("n"):  # what adapting may have cost the training sources
@@ -103,8 +102,8 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         if not m or "n" not in m:
             continue
         row(base + label, m)
-        if split == "test" and at and not pair:
-            row(*at)
+        if split == "test" and in_force_row and not pair:
+            row(*in_force_row)
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():

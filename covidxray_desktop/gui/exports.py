@@ -79,8 +79,13 @@ class PdfJob:
 
         return pdf_report.write(self.path, self.rows, self.models, self.threshold_of, self.anonymise, self.summary,
                                 tr=lambda text: translate("Report", text), message_tr=messages.translated,
-                                country=QLocale.territoryToCode(QLocale.system().territory()), stopped=stopped,
+                                country=paper_country(), stopped=stopped,
                                 progress=progress, compact=self.compact, point=self.point_of)
+
+
+def paper_country() -> str:
+    """The country whose paper size reports use: the system's, whatever language the window speaks."""
+    return QLocale.territoryToCode(QLocale.system().territory())
 
 
 @dataclass

@@ -12,8 +12,7 @@ SHOWN = 0.0005  # the threshold box shows 3 decimals: a value within this of a p
 def shown_name(name: str, tr=None) -> str:
     """A point's name in the window's words (`tr`: the MainWindow context's translator)."""
     tr = tr or (lambda text: QCoreApplication.translate("MainWindow", text))
-    return {operating.BALANCED: tr("Balanced"), operating.SCREENING: tr("Screening"),
-            operating.MODEL: tr("Model's own"), operating.CUSTOM: tr("Custom")}.get(name, name)
+    return tr(operating.NAMES[name]) if name in operating.NAMES else name
 
 
 class PointChooser:

@@ -4,12 +4,12 @@ and can go on to adapt the model to these films."""
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
                                QPushButton, QTextBrowser, QVBoxLayout)
 
-from covidxray_desktop.gui import messages, worker
+from covidxray_desktop.gui import exports, messages, worker
 from covidxray_desktop.gui.sizing import fit_to_screen
 
 ROC_SIDE = 440  # pixels: the curve readable at a glance
@@ -173,7 +173,7 @@ class SiteCheckDialog(QDialog):
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
                                tr=lambda text: self.tr(text), message_tr=messages.translated,
-                               country=QLocale.territoryToCode(QLocale.system().territory()))
+                               country=exports.paper_country())
             except OSError as exc:
                 self.saved.setText(self.tr("Not saved: %1").replace("%1", f"{path}: {exc.strerror or exc}"))
                 return

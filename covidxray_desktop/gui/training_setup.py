@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDoub
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QSizePolicy,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from covidxray_desktop.gui import messages
 from covidxray_desktop.training.estimate import SPLITS
 
 ROWS = ("covid", "normal")  # the preview's rows: the positive class first
@@ -104,8 +105,7 @@ class TrainingSetup(QWidget):
 
     def described(self, text: str) -> str:
         """The data as the core describes it ('class folders in site/'), in the interface's words."""
-        folders = re.fullmatch(r"class folders in (.*)", text)
-        return self.tr("class folders in %1").replace("%1", folders.group(1)) if folders else text
+        return messages.translated(text)
 
     def _fit_table(self) -> None:
         """Exactly as tall as its rows, in whatever font the language brings: never clipped."""

@@ -20,6 +20,8 @@ from covidxray_desktop.imaging.xray import XRay
 warnings.filterwarnings("ignore", module=r"pydicom(\..*)?$")
 logging.getLogger("pydicom").setLevel(logging.ERROR)
 
+DEFLATED = "1.2.840.10008.1.2.1.99"  # Deflated Explicit VR Little Endian
+
 # Which permissively licensed package decodes each compressed transfer syntax.
 _PLUGIN_HINT = {
     "1.2.840.10008.1.2.4.50": "Pillow or python-gdcm",
@@ -88,7 +90,7 @@ def _cut_short(ds, source) -> bool:
     """pydicom stops quietly where a file ends, even inside an element: a data set whose last
     element is shorter than it says, or followed by less than an element's header, was cut short."""
     syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
-    if not hasattr(source, "getbuffer") or syntax == "1.2.840.10008.1.2.1.99":  # deflated: other offsets
+    if not hasattr(source, "getbuffer") or syntax == DEFLATED:  # offsets of the inflated data
         return False
     size = source.getbuffer().nbytes
     tags = list(ds.keys())
@@ -157,12 +159,12 @@ def _check_deflated(source, name: str) -> None:
         head = bytes(view[:144])
         start = 132 if head[128:132] == b"DICM" else 0  # file meta after the preamble, or first (no preamble)
         if head[start:start + 6] != b"\x02\x00\x00\x00UL":
-            if start == 0 and b"1.2.840.10008.1.2.1.99" in bytes(view[:1024]):  # its meta's end unknown
+            if start == 0 and DEFLATED.encode() in bytes(view[:1024]):  # its meta's end unknown
                 raise ImagingError(f"{name}: a deflated DICOM file without its preamble; save it again with "
                                    f"a DICOM tool (which writes the preamble) to classify it.")
             return
         meta_end = start + 12 + struct.unpack_from("<I", head, start + 8)[0]
-        if b"1.2.840.10008.1.2.1.99" not in bytes(view[start:meta_end]):  # Deflated Explicit VR Little Endian
+        if DEFLATED.encode() not in bytes(view[start:meta_end]):
             return
         inflater, rest, total = zlib.decompressobj(-zlib.MAX_WBITS), view[meta_end:], 0
         while rest:

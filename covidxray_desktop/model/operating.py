@@ -15,6 +15,7 @@ from covidxray_desktop.errors import UsageError
 
 SCREENING, BALANCED, CUSTOM, MODEL = "screening", "balanced", "custom", "model"
 DEFAULT = BALANCED
+NAMES = {BALANCED: "Balanced", SCREENING: "Screening", MODEL: "Model's own", CUSTOM: "Custom"}  # as people see them
 SCREENING_SENSITIVITY = 0.95
 BALANCED_SENSITIVITY = 0.90
 MIN_SOURCE_FILMS = 10

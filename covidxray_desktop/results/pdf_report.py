@@ -119,12 +119,11 @@ def _metrics_text(tr, info: dict, point: str | None = None) -> str:
     return f"{text}; {at.format(_point_name(tr, m.get('point')), m['threshold'])}"
 
 
-POINT_NAMES = {"balanced": "Balanced", "screening": "Screening", "custom": "Custom", "model": "Model's own"}
-
-
 def _point_name(tr, point: str | None) -> str:
     """An operating point as the window names it; a stored result without one says so."""
-    return tr(POINT_NAMES.get(point, point)) if point else tr("the default operating point")
+    from covidxray_desktop.model.operating import NAMES
+
+    return tr(NAMES.get(point, point)) if point else tr("the default operating point")
 
 
 def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:

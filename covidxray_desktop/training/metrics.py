@@ -2,7 +2,7 @@
 import numpy as np
 
 from covidxray_desktop.model.calibration import expected_calibration_error
-from covidxray_desktop.model.figures import wilson  # noqa: F401  (also imported from here)
+from covidxray_desktop.model.figures import wilson
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> float | None:

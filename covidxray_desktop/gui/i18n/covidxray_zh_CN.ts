@@ -1995,10 +1995,6 @@ Report: {5}</source>
       <translation>处理器（%1 核）</translation>
     </message>
     <message>
-      <source>class folders in %1</source>
-      <translation>%1 中的类别文件夹</translation>
-    </message>
-    <message>
       <source>COVID/ and Normal/ folders, or a manifest CSV</source>
       <translation>COVID/ 与 Normal/ 文件夹，或清单 CSV</translation>
     </message>
