@@ -16,8 +16,8 @@ GPU_ORDER = ("tensorflow", "torch", "jax")
 # The user's own choice, read before anything here sets the variable (load_keras fills it in).
 USER_CHOICE = os.environ.get("KERAS_BACKEND") or None
 # Importing TensorFlow and building Keras networks touch process-wide state (half-made modules,
-# layer names, seed generators): the training dialog's device check and its job, each in a
-# thread of its own, take turns through this lock.
+# layer names, seed generators): threads that do so (a training job, a device check run in
+# process) take turns through this lock.
 NETWORKS = threading.RLock()
 
 

@@ -149,3 +149,67 @@ def test_the_curves_draw_their_series(qtbot):
     assert "#0072b2" in colours  # the first series (loss) is drawn in its colour
     curves.clear()
     assert curves.series() == {}
+
+
+APART = '''
+import json, multiprocessing, os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+def main():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from covidxray_desktop.gui.training_dialog import TrainingDialog
+
+    def until(done):
+        end = time.monotonic() + 600  # only so that a broken check cannot hang the suite
+        while not done() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    first = TrainingDialog(out_dir=sys.argv[1])
+    first.show()
+    until(lambda: first.arch() in first._rates)
+    said = first.device_label.text()
+    first.close()
+    until(first.threads_idle)
+    second = TrainingDialog(out_dir=sys.argv[1])  # closed while its check still runs
+    second.show()
+    until(lambda: multiprocessing.active_children())
+    checking = [p.name for p in multiprocessing.active_children()]
+    second.close()
+    until(second.threads_idle)
+    print(json.dumps({"said": said, "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules,
+                      "checking": checking, "left": [p.name for p in multiprocessing.active_children()]}))
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_the_device_check_runs_apart_so_the_window_never_freezes_loading_tensorflow(tmp_path):
+    """Importing TensorFlow holds Python's lock for a second at a time: done in the window's own
+    process, the dialog stopped answering while it opened. The check runs in a process of its own,
+    which closing the dialog stops."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "open_the_dialog.py"
+    script.write_text(APART)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "models")], capture_output=True, text=True,
+                          timeout=900, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "Keras on" in seen["said"] and ("processor" in seen["said"] or "GPU" in seen["said"]), seen
+    assert not seen["tensorflow"] and not seen["keras"]  # the window's process never loaded them
+    assert seen["checking"] == ["covidxray-probe"] and seen["left"] == []
+
+
+def test_on_a_processor_without_avx_the_dialog_says_so_instead_of_checking_the_device(qtbot, tmp_path, monkeypatch):
+    from covidxray_desktop import cpu
+    from covidxray_desktop.gui.training_dialog import TrainingDialog
+
+    monkeypatch.setattr(cpu, "has_avx", lambda: False)
+    dlg = TrainingDialog(out_dir=tmp_path / "models")
+    qtbot.addWidget(dlg)
+    assert "AVX instructions" in dlg.device_label.text() and dlg.threads_idle()

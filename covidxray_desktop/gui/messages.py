@@ -7,6 +7,7 @@ results/language.py). A sentence no template matches is shown as it is.
 """
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
+from covidxray_desktop.cpu import MESSAGE as NO_AVX
 from covidxray_desktop.results.language import translate_message
 
 TEMPLATES = [
@@ -148,6 +149,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "None of your films could be judged (all were refused or unreadable)."),
     QT_TRANSLATE_NOOP("Messages", "sensitivity"),
     QT_TRANSLATE_NOOP("Messages", "specificity"),
+    NO_AVX,  # cpu.py's sentence, shown by the training dialog
 ]
 
 

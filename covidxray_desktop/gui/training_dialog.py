@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout
 
-from covidxray_desktop.gui import worker
+from covidxray_desktop.gui import messages, worker
 from covidxray_desktop.gui.curves import Curves
 from covidxray_desktop.gui.sizing import fit_to_screen
 from covidxray_desktop.gui.training_report import TrainingReport, scrolled, worse_than
@@ -40,7 +40,7 @@ class TrainingDialog(QDialog):
         self._device: str | None = None
         self._backend: str | None = None  # "Keras on PyTorch" and the like, once the check has run
         self._rates: dict[str, float] = {}  # arch -> seconds per training image
-        self._probing: set[str] = set()
+        self._probing: dict[str, worker.Worker] = {}  # arch -> its device check, while it runs
         self._session: Session | None = None
         self._job: worker.Worker | None = None
         self._workers: list[worker.Worker] = []
@@ -127,7 +127,7 @@ class TrainingDialog(QDialog):
 
         problem = cpu.problem()  # TensorFlow needs AVX: without it, say so instead of crashing
         if problem:
-            QMessageBox.critical(self, self.tr("Train or adapt a model"), problem)
+            QMessageBox.critical(self, self.tr("Train or adapt a model"), messages.translated(problem))
             return False
         adapting = self.setup.adapting()
         kind = "adapt" if adapting else "train"
@@ -147,6 +147,9 @@ class TrainingDialog(QDialog):
         self.report_box.hide()
         self.rate_label.clear()
         self.status_label.setText(self.tr("Starting…"))
+        for check in self._probing.values():  # timed beside the job, it would measure the job, not the machine
+            check.abort()
+        self._probing.clear()
         self._job = self._start(job_task, self._session, kind, self._data, settings, on_yield=self._on_event,
                                 on_finish=self._trained, on_error=self._training_failed, name="covidxray-training")
         self._update_state()
@@ -228,11 +231,17 @@ class TrainingDialog(QDialog):
     def _probe(self, arch: str) -> None:
         if arch in self._rates or arch in self._probing:
             return
-        self._probing.add(arch)
-        self._start(probe_task, arch, on_finish=self._probed, on_error=self._probe_failed, name="covidxray-probe")
+        from covidxray_desktop import cpu
+
+        problem = cpu.problem()  # the check would only die loading TensorFlow: say why instead
+        if problem:
+            self.device_label.setText(messages.translated(problem))
+            return
+        self._probing[arch] = self._start(probe_task, arch, on_finish=self._probed, on_error=self._probe_failed,
+                                          name="covidxray-probe")
 
     def _probed(self, result: dict) -> None:
-        self._probing.discard(result["arch"])
+        self._probing.pop(result["arch"], None)
         self._device = result["device"]
         self._backend = result.get("backend")
         if result["seconds_per_image"] is not None:  # None: the check was stopped

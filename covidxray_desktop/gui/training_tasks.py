@@ -2,7 +2,7 @@
 
 Calls into the core, no widgets: each takes its gui.worker.Job first and returns a value.
 """
-from covidxray_desktop.training.estimate import preview, probe
+from covidxray_desktop.training.estimate import preview, probe_apart
 
 
 def preview_task(w, data, seed, adapting, token):
@@ -13,7 +13,7 @@ def preview_task(w, data, seed, adapting, token):
 
 
 def probe_task(w, arch):
-    return probe(arch, _Flag(w))
+    return probe_apart(arch, _Flag(w))  # apart: it imports TensorFlow, which would freeze the window
 
 
 class _Flag:
@@ -30,7 +30,7 @@ def job_task(w, session, kind, data, settings):
     from covidxray_desktop import backend
 
     session.on_event = w.tell  # the job's events travel with its end, in order, and never touch a widget
-    with backend.NETWORKS:  # a device check still timing its network finishes first
+    with backend.NETWORKS:  # one job at a time builds networks in this process
         return _run_job(session, kind, data, settings)
 
 

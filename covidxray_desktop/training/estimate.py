@@ -36,6 +36,50 @@ def probe(arch: str, abort: threading.Event) -> dict:
         return _timed(arch, abort)
 
 
+def probe_apart(arch: str, abort) -> dict:
+    """probe() in a process of its own, for the window: importing TensorFlow and tracing a network
+    hold Python's lock for up to a second at a time, which froze the dialog that asked. `abort`
+    (is_set()) stops the process at once; an error it raised comes back as itself."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+    mine, theirs = context.Pipe(duplex=False)
+    process = context.Process(target=_probe_in, args=(theirs, arch), daemon=True, name="covidxray-probe")
+    process.start()
+    theirs.close()  # only the child holds that end now: if it dies, poll() sees the end of the pipe
+    try:
+        while not mine.poll(0.2):
+            if abort.is_set():
+                return {"arch": arch, "device": None, "backend": None, "seconds_per_image": None}
+        try:
+            status, value = mine.recv()
+        except (EOFError, OSError):
+            process.join(5.0)
+            raise OSError(f"the check's process stopped before it answered (exit status {process.exitcode})")
+    finally:
+        for step in (process.terminate, process.kill):
+            if process.is_alive():
+                step()
+                process.join(2.0)
+        mine.close()
+    if status == "raised":
+        raise value
+    return value
+
+
+def _probe_in(conn, arch: str) -> None:
+    try:
+        reply = ("ok", probe(arch, threading.Event()))
+    except BaseException as exc:  # comes back to the window as a value
+        reply = ("raised", exc)
+    try:
+        conn.send(reply)
+    except Exception as exc:  # what cannot be pickled comes back as its words
+        what = reply[1] if reply[0] == "raised" else exc
+        conn.send(("raised", RuntimeError(f"{type(what).__name__}: {what}")))
+    conn.close()
+
+
 def _timed(arch: str, abort: threading.Event) -> dict:
     import numpy as np
 

@@ -1009,6 +1009,10 @@
       <translation>未经针对本院影像适配，请勿在本院依赖此模型（工具 ▸ 训练或适配模型）。</translation>
     </message>
     <message>
+      <source>This computer's processor lacks the AVX instructions that TensorFlow needs, so covidxray cannot train or adapt models here (classifying works). Please use a PC with an Intel or AMD processor from 2011 or later (Intel Sandy Bridge / AMD Bulldozer or newer).</source>
+      <translation>这台电脑的处理器缺少 TensorFlow 所需的 AVX 指令，因此 covidxray 无法在此训练或适配模型（分类仍可使用）。请使用 2011 年或之后的 Intel 或 AMD 处理器的电脑（Intel Sandy Bridge / AMD Bulldozer 或更新）。</translation>
+    </message>
+    <message>
       <source>Nothing here says the model works worse on your films than on its own test films.</source>
       <translation>没有迹象表明模型在您的影像上比在其测试影像上表现更差。</translation>
     </message>
