@@ -13,6 +13,7 @@ from covidxray_desktop.errors import UsageError
 from covidxray_desktop.files import display_path, inside
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 from covidxray_desktop.paths import default_model
+from covidxray_desktop.store_schema import APPLICATION_ID
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -47,7 +48,20 @@ def _overwritten(where: str, store, files, inputs, protected) -> str | None:
     for what, paths in _guarded(store, files, inputs, protected):
         if where in paths or (same is not None and same in {_identity(p) for p in paths}):
             return what
-    return None
+    return _database(where)
+
+
+def _database(where: str) -> str | None:
+    """Another results store (a ward's own, last year's) or any other SQLite file: a list or a report
+    written over it would destroy what it keeps, whichever store this run uses."""
+    try:
+        with open(where, "rb") as fh:
+            head = fh.read(72)
+    except OSError:  # absent, a folder, unreadable: not a database this run could destroy
+        return None
+    if not head.startswith(b"SQLite format 3\x00"):
+        return None
+    return "a results store" if head[68:72] == APPLICATION_ID.to_bytes(4, "big") else "a database"
 
 
 def in_bundled_folder(path) -> bool:

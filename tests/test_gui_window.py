@@ -296,24 +296,31 @@ def test_an_export_never_replaces_the_results_store_the_model_or_a_film(make_win
     # The file dialog only asks "replace it?"; a tired click on results.sqlite3 must not cost every result.
     from PySide6.QtWidgets import QMessageBox
 
+    from covidxray_desktop.store import Store
+
     films(tmp_path / "ward", 2)
+    notes = tmp_path / "notes.txt"  # dropped with the films: an error row, and no image
+    notes.write_text("Bed 4: repeat film tomorrow")
+    last_year = tmp_path / "results-2025.sqlite3"  # another store: not the one in use, as precious
+    Store(last_year).close()
     window = make_window(model=str(own_model))  # a copy: were the guard to fail, the shipped model stays whole
-    window.enqueue([tmp_path / "ward"])
-    wait_rows(qtbot, window, 2)
+    window.enqueue([tmp_path / "ward", notes])
+    wait_rows(qtbot, window, 3)
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warned.append(text))
-    store, film = tmp_path / "results.sqlite3", Path(window.results.rows[0].path)
+    store, film = tmp_path / "results.sqlite3", tmp_path / "ward" / "film_000.png"
     model = Path(window.model_info["files"][1])  # its card
-    kept = {p: p.read_bytes() for p in (film, model)}
-    for target, said in ((store, "results store"), (model, "model in use"), (film, "X-ray on the list")):
+    kept = {p: p.read_bytes() for p in (film, model, notes, last_year)}
+    for target, said in ((store, "the results store"), (model, "model in use"), (film, "X-ray on the list"),
+                         (notes, "a file on the list"), (last_year, "is a results store")):
         window.export_csv(str(target), scope="all")
         window.export_pdf(str(target), scope="all")
-        assert len(warned) == 2 and all(said in w and str(target) in w for w in warned)
+        assert len(warned) == 2 and all(said in w and str(target) in w for w in warned), (target, warned)
         warned.clear()
     assert all(p.read_bytes() == kept[p] for p in kept)
-    assert len(window._store.history()) == 2  # the store is still a store
+    assert len(window._store.history()) == 3  # the store is still a store
     export_csv(qtbot, window, tmp_path / "results.csv", "all")  # a plain new name is written
-    assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv")))) == 2
+    assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv")))) == 3
 
 
 def test_a_result_keeps_the_model_that_made_it(make_window, tmp_path, qtbot, tiny_bundle):

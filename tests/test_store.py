@@ -323,6 +323,29 @@ def test_output_paths_never_overwrite_an_input_or_the_store(tmp_path, tiny_bundl
     assert "input" in capsys.readouterr().err
 
 
+def test_no_output_overwrites_another_results_store_or_any_database(tmp_path, tiny_bundle, capsys):
+    """Last year's store, a ward's own store, another program's database: none is the store this run
+    uses, and a list written over one destroys every result it kept."""
+    import sqlite3
+
+    from covidxray_desktop.store import Store
+
+    film = sorted(tiny_bundle.folder.glob("covid_*.png"))[0]
+    last_year = tmp_path / "results-2025.sqlite3"
+    Store(last_year).close()
+    theirs = tmp_path / "billing.db"
+    sqlite3.connect(theirs).execute("CREATE TABLE invoices (n INTEGER)").connection.close()
+    kept = {p: p.read_bytes() for p in (last_year, theirs)}
+    base = ["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "this-year.db"), str(film)]
+    for option in ("--csv", "--summary", "--pdf"):
+        assert main(base + [option, str(last_year)]) == 2
+        assert f"{option} {last_year} is a results store; it would be overwritten" in capsys.readouterr().err
+        assert main(base + [option, str(theirs)]) == 2
+        assert "is a database; it would be overwritten" in capsys.readouterr().err
+    assert main(["history", "--db", str(tmp_path / "this-year.db"), "--csv", str(last_year)]) == 2
+    assert all(p.read_bytes() == data for p, data in kept.items())
+
+
 def test_a_heat_map_overlay_is_recognised_and_refused_as_input(tmp_path, tiny_bundle, capsys):
     film = sorted(tiny_bundle.folder.glob("covid_*.png"))[0]
     maps = tmp_path / "maps"

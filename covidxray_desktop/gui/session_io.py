@@ -138,11 +138,17 @@ def refusal(w, path: str) -> str:
     replace a file, and replacing the results store, the model or a film destroys them."""
     from covidxray_desktop import outputs
 
-    # The films need no list: every film is an image, and the check reads what the target holds
-    # (resolving each of 50,000 paths would stall the window, more so on a network share).
-    what = outputs.overwrites(path, (), w.db_path, (w.model_info or {}).get("files", ()))
+    # Films need no list: a film is an image, and the check reads what the target holds (resolving
+    # each of 50,000 paths would stall the window). Files on the list that are not images (a
+    # notes.txt dropped with the films, a damaged scan) are named, as few as they are.
+    unread = [r.path for r in w.results.rows if r.status == "error"]
+    what = outputs.overwrites(path, unread, w.db_path, (w.model_info or {}).get("files", ()))
     text = {"the results store": w.tr("%1 is the results store, which keeps every result; it is not overwritten. "
                                       "Choose another file."),
+            "a results store": w.tr("%1 is a results store, which keeps results; it is not overwritten. Choose "
+                                    "another file."),
+            "a database": w.tr("%1 is a database; it is not overwritten. Choose another file."),
+            "one of the input files": w.tr("%1 is a file on the list; it is not overwritten. Choose another file."),
             "the bundled model's folder": w.tr("%1 is in the bundled model's folder, which is never written. "
                                                "Choose another folder."),
             "a file of the model in use": w.tr("%1 is a file of the model in use; it is not overwritten. Choose "

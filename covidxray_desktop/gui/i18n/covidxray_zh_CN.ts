@@ -170,6 +170,18 @@
       <translation>%1 仍在分类，但如果应用在完成前停止，下次将不会再提供继续：%2</translation>
     </message>
     <message>
+      <source>%1 is a results store, which keeps results; it is not overwritten. Choose another file.</source>
+      <translation>%1 是一个保存结果的结果库，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
+      <source>%1 is a database; it is not overwritten. Choose another file.</source>
+      <translation>%1 是一个数据库，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
+      <source>%1 is a file on the list; it is not overwritten. Choose another file.</source>
+      <translation>%1 是列表中的文件，不会被覆盖。请选择其他文件。</translation>
+    </message>
+    <message>
       <source>%1 is the results store, which keeps every result; it is not overwritten. Choose another file.</source>
       <translation>%1 是保存全部结果的结果库，不会被覆盖。请选择其他文件。</translation>
     </message>
