@@ -636,3 +636,54 @@ def test_a_table_exported_as_the_window_closes_is_still_written(make_window, tmp
         window.engine._stop = True
     window.close()
     assert len(list(csv.DictReader(open(tmp_path / "last.csv", encoding="utf-8")))) == 2
+
+
+def opened(qtbot, tmp_path, model, name):
+    settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.IniFormat)
+    settings.setValue("confirm_quit", "false")
+    window = MainWindow(model, tmp_path / "results.sqlite3", settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_store_another_copy_holds_locked_at_start_costs_neither_the_model_nor_an_error_per_row(
+        make_window, tmp_path, qtbot):
+    """Two copies of the app on one store, the other writing as this one starts: the model loads all
+    the same (it was refused as "the results store cannot be written"), and the first batch is kept
+    once the store is free."""
+    import sqlite3
+
+    films(tmp_path / "ward", 3)
+    first = make_window()
+    first.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, first, 3)
+    first.close()
+    other = sqlite3.connect(tmp_path / "results.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other copy, writing
+    window = opened(qtbot, tmp_path, None, "second")
+    qtbot.waitUntil(lambda: window.model_info is not None or hasattr(window, "model_box"), timeout=LONG)
+    assert window.model_info is not None, window.model_box.text()
+    other.execute("ROLLBACK")
+    other.close()
+    films(tmp_path / "later", 1, size=192)
+    window.enqueue([tmp_path / "later"])
+    wait_rows(qtbot, window, 4)
+    assert not hasattr(window, "problem_box") and len(window._store.history()) == 4
+    window.close()
+
+
+def test_a_model_that_cannot_load_leaves_the_stored_results_listed_without_an_error_for_each(
+        make_window, tmp_path, qtbot):
+    """Their pictures are drawn by the model's decoders: without a model they wait, quietly (a
+    "Something went wrong" box came up for each of the 110 stored results)."""
+    films(tmp_path / "ward", 3)
+    first = make_window()
+    first.enqueue([tmp_path / "ward"])
+    wait_rows(qtbot, first, 3)
+    first.close()
+    window = opened(qtbot, tmp_path, str(tmp_path / "missing.keras"), "broken")
+    qtbot.waitUntil(lambda: hasattr(window, "model_box") and window.results.rowCount() == 3, timeout=LONG)
+    qtbot.wait(1500)  # the engine's loop turns many times in this while
+    assert not hasattr(window, "problem_box") and len(window.engine._thumbs) == 3  # waiting for a model
+    window.close()

@@ -55,7 +55,7 @@ class Engine(QObject):
         self._exports = []
         self._thumbs = deque()  # (path, model hash, sha256) of rows from the store: pictures drawn when idle
         self._stop = False
-        self._predictor = None
+        self._predictor, self._unremembered = None, None  # unremembered: loaded while the store was locked
         self._point = ("", "", None)  # (model hash, point, threshold): what the window has chosen for that model
         self._films = None  # the viewer's decoder, started on the first film shown
         self._worker = Worker(self._loop, name="covidxray-engine", parent=self)
@@ -164,7 +164,7 @@ class Engine(QObject):
                     yield from self._guarded(self._advance, entry, store, failed=failed)
                     if failed:
                         self._fail(entry)
-                elif self._thumbs:
+                elif self._thumbs and self._predictor is not None:  # drawn by the model's decoders: they wait
                     yield from self._guarded(self._draw_thumbnails)
                 yield from self._report()
         finally:
@@ -204,7 +204,7 @@ class Engine(QObject):
     def _has_work(self) -> bool:
         # Called under self._wake.
         return (self._model_request is not None or self._detail is not None or self._history or self._relist
-                or bool(self._exports) or self._next_entry() is not None or bool(self._thumbs)
+                or bool(self._exports) or self._next_entry() is not None or bool(self._thumbs and self._predictor)
                 or any(e.state != e.reported for e in self._entries.values()))
 
     def _report(self):
@@ -229,7 +229,7 @@ class Engine(QObject):
         from covidxray_desktop.inference import Predictor
         from covidxray_desktop.model.bundle import load
 
-        name = Path(path or "default").name
+        name, predictor = Path(path or "default").name, None
         try:  # the new model is made ready before the old one goes: a failure leaves it active
             yield ("modelLoading", QCoreApplication.translate("MainWindow", "checking %1").replace("%1", name))
             bundle = load(path or None)
@@ -237,13 +237,17 @@ class Engine(QObject):
             predictor = Predictor(bundle, thumbnails=THUMB)
             predictor.start()  # decoding workers start while the networks warm up
             predictor.network.forward(_blank(predictor))
-            store.remember_model(bundle)
-        except CovidXrayError as exc:
-            yield ("modelFailed", str(exc))
-            return
         except Exception as exc:  # an unreadable bundle must not take the window down
-            yield ("modelFailed", f"{name}: cannot load this model ({exc}).")
+            if predictor is not None:
+                predictor.close()  # its decoding workers
+            said = str(exc) if isinstance(exc, CovidXrayError) else f"{name}: cannot load this model ({exc})."
+            yield ("modelFailed", said)
             return
+        self._unremembered = bundle
+        try:
+            self._remember(store)
+        except CovidXrayError:  # a store locked by another copy: tried again before the model's first result
+            pass
         with self._wake:
             entries = list(self._entries.values())
         for entry in entries:  # a new model: unfinished batches start again with it
@@ -306,6 +310,11 @@ class Engine(QObject):
             problem = f"cannot write {path}: {exc}"
         yield ("exportDone", str(path), problem, count, job.kind)
 
+    def _remember(self, store) -> None:  # the model in use into the store (its figures, for its results), once
+        if self._unremembered is not None:
+            store.remember_model(self._unremembered)
+            self._unremembered = None
+
     def _advance(self, entry: Entry, store):
         """Run the entry until a chunk of rows is ready, a request arrives, or it is paused."""
         from covidxray_desktop import batch
@@ -319,6 +328,7 @@ class Engine(QObject):
 
             found = walk(entry.paths)
             entry.files = found.files
+            self._remember(store)
             entry.batch_id = store.batch_start(batch.name(entry.paths), self._predictor.bundle.hash)
             yield ("entryFiles", entry.id, len(entry.files), found.skipped)
         self._apply_point()  # a point chosen while the batch runs: the next rows record it
