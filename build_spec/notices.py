@@ -151,14 +151,27 @@ def model_block(card_path) -> str:
     import json
 
     card = json.loads(Path(card_path).read_text(encoding="utf-8"))
-    lines = [f"Model {card.get('name')}@{card.get('version')} ({Path(card_path).name})"]
-    for key in ("provenance", "intended_use", "disclaimer"):
-        if card.get(key):
-            value = card[key] if isinstance(card[key], str) else json.dumps(card[key], indent=1)
+    lines = [f"Model {_ident(card, card_path)} ({Path(card_path).name})"]
+    # A card keeps its data's provenance with its training record (older cards: at the top).
+    said = {"provenance": (card.get("training") or {}).get("provenance") or card.get("provenance"),
+            "intended_use": card.get("intended_use"), "disclaimer": card.get("disclaimer")}
+    for key, value in said.items():
+        if value:
+            value = value if isinstance(value, str) else json.dumps(value, indent=1)
             lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
     lines.append("The weights were trained on data several of whose licences are non-commercial: "
                  "they are for research use only and are not a diagnostic device.")
     return _block("The bundled default model and its training data", "\n\n".join(lines))
+
+
+def _ident(card: dict, card_path) -> str:
+    """The name the app shows for the model (its About page, every CSV row and report)."""
+    try:
+        from covidxray_desktop.model.bundle import load
+
+        return load(Path(card_path).with_suffix(".keras")).ident
+    except Exception:  # the bundle cannot be read here: the card's own name and day
+        return f"{card.get('name')}@{str(card.get('version')).split('+')[0]}"
 
 
 def render(dists: dict, unowned=(), project_licence: Path | None = None, model_card=None,
@@ -188,6 +201,8 @@ def render(dists: dict, unowned=(), project_licence: Path | None = None, model_c
             out.append(_block(f"Font: {extra.stem[len('LICENSE-'):]}", extra.read_text(encoding="utf-8")))
     if model_card and Path(model_card).is_file():
         out.append(model_block(model_card))
+        if "\nProvenance: " not in out[-1]:  # its data's licences must travel with the weights
+            problems.append(f"{model_card} names no provenance for the model's training data")
     for notice in weights_notices:  # pretrained weights shipped as data (their own licences)
         if not Path(notice).is_file():
             problems.append(f"{notice} is missing: shipped weights need their notice")

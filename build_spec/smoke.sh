@@ -98,7 +98,8 @@ notices_ok() {
   local word
   for word in "MIT License" "PySide6" "GNU LESSER GENERAL PUBLIC LICENSE" "TensorFlow" "keras" "pydicom" \
               "pylibjpeg-openjpeg" "python-gdcm" "numpy" "pillow" "onnxruntime" "reportlab" "isal" \
-              "Python Software Foundation" "research use"; do
+              "Python Software Foundation" "research use" "Hannover" "Kermany" "JSRT" "ChestX-ray14" "OpenIST" \
+              "Apache-2.0"; do
     grep -qi -- "$word" "$NOTICES" || { echo "      notices lack '$word'"; return 1; }
   done
 }
