@@ -16,3 +16,16 @@ def test_measure_gives_every_figure_for_a_model(tiny_bundle, shared_data, tmp_pa
     text = table(report)
     assert "| classify_images_per_s |" in text and "1.00 |" in text
     json.dumps(report)
+
+
+def test_the_built_app_says_in_one_line_that_bench_runs_from_a_python_install(monkeypatch, capsys):
+    """Its timers each start a fresh Python; the built app's executable is not one (it took `-c` for
+    an unknown option and printed the timer's source code)."""
+    import sys
+
+    from covidxray_desktop.cli import main
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert main(["bench", "--n", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "runs from a Python install of the app" in err and err.count("\n") == 1 and "import" not in err

@@ -23,6 +23,10 @@ def run(args) -> int:
     from covidxray_desktop.errors import UsageError
     from covidxray_desktop.model.bundle import load
 
+    if getattr(sys, "frozen", False):  # its timers each start a fresh Python, which a built app does not hold
+        raise UsageError("bench runs from a Python install of the app (pip install . in its source folder), not "
+                         "from the built app: its timers start fresh Python processes, which a built app does not "
+                         "hold. Every other command runs here.")
     if args.n < 2:
         raise UsageError("--n must be at least 2")
     ours = load(args.model)
