@@ -68,38 +68,7 @@ cp LICENSE "$APP/LICENSE.txt"
 cp "$APP/_internal/THIRD-PARTY-NOTICES.txt" "$APP/THIRD-PARTY-NOTICES.txt"
 cp build_spec/covidxray.desktop "$APP/covidxray.desktop"
 cp build_spec/icon.png "$APP/covidxray.png"
-cat > "$APP/install.sh" <<'EOF'
-#!/bin/sh
-# Add covidxray to the applications menu and to PATH, from wherever this folder now lies.
-#   ./install.sh            for the current user (~/.local)
-#   sudo ./install.sh --system   for everyone (/usr/local/bin, /usr/share)
-#   ./install.sh --uninstall [--system]
-set -eu
-here="$(cd "$(dirname "$0")" && pwd)"
-bin="$HOME/.local/bin" share="${XDG_DATA_HOME:-$HOME/.local/share}" remove=0
-for arg in "$@"; do
-  case "$arg" in
-    --system) bin=/usr/local/bin share=/usr/share ;;
-    --uninstall) remove=1 ;;
-    *) echo "usage: $0 [--system] [--uninstall]" >&2; exit 2 ;;
-  esac
-done
-apps="$share/applications" icons="$share/icons/hicolor/256x256/apps"
-if [ "$remove" = 1 ]; then
-  rm -f "$bin/covidxray" "$bin/covidxray-cli" "$apps/covidxray.desktop" "$icons/covidxray.png"
-  echo "covidxray removed from the menu and PATH (this folder is left as it is)"
-  exit 0
-fi
-mkdir -p "$bin" "$apps" "$icons"
-ln -sf "$here/covidxray" "$bin/covidxray"
-ln -sf "$here/covidxray-cli" "$bin/covidxray-cli"
-sed "s|^Exec=.*|Exec=\"$here/covidxray\" %F|; s|^TryExec=.*|TryExec=$here/covidxray|" \
-  "$here/covidxray.desktop" > "$apps/covidxray.desktop"
-cp "$here/covidxray.png" "$icons/covidxray.png"
-command -v update-desktop-database >/dev/null && update-desktop-database "$apps" 2>/dev/null || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$share/icons/hicolor" 2>/dev/null || true
-echo "covidxray installed: menu entry in $apps, commands covidxray and covidxray-cli in $bin"
-EOF
+cp build_spec/install.sh "$APP/install.sh"
 chmod +x "$APP/install.sh"
 
 archive=""

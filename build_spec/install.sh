@@ -1,0 +1,84 @@
+#!/bin/sh
+# Add covidxray to the applications menu and to PATH, from wherever this folder now lies.
+#   ./install.sh                 for the current user (~/.local)
+#   sudo ./install.sh --system   for everyone (/usr/local/bin, /usr/local/share)
+#   ./install.sh --uninstall [--system]
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$HOME/.local/bin" share="${XDG_DATA_HOME:-$HOME/.local/share}" remove=0 system=0
+for arg in "$@"; do
+  case "$arg" in
+    --system) bin=/usr/local/bin share=/usr/local/share system=1 ;;  # /usr/share is the package manager's
+    --uninstall) remove=1 ;;
+    *) echo "usage: $0 [--system] [--uninstall]" >&2; exit 2 ;;
+  esac
+done
+apps="$share/applications" icons="$share/icons/hicolor/256x256/apps"
+
+# A command of that name that this folder did not put there (a pip install's launcher, another
+# program) is never replaced or removed; a link into another copy of covidxray is ours to move.
+ours() {  # $1: a path in $bin
+  [ -L "$1" ] && case "$(readlink "$1")" in */covidxray | */covidxray-cli) return 0 ;; esac
+  return 1
+}
+
+refresh() {
+  if command -v update-desktop-database >/dev/null; then update-desktop-database "$apps" 2>/dev/null || true; fi
+  if command -v gtk-update-icon-cache >/dev/null; then gtk-update-icon-cache -q "$share/icons/hicolor" 2>/dev/null || true; fi
+}
+
+if [ "$remove" = 1 ]; then
+  for name in covidxray covidxray-cli; do
+    if [ "$(readlink "$bin/$name" 2>/dev/null || true)" = "$here/$name" ]; then
+      rm -f "$bin/$name"
+    elif [ -e "$bin/$name" ] || [ -L "$bin/$name" ]; then
+      echo "left $bin/$name as it is: it is not a link to this folder" >&2
+    fi
+  done
+  if grep -qxF "TryExec=$here/covidxray" "$apps/covidxray.desktop" 2>/dev/null; then
+    rm -f "$apps/covidxray.desktop" "$icons/covidxray.png"
+  fi
+  refresh
+  echo "covidxray removed from the menu and PATH (this folder is left as it is)"
+  if [ "$system" = 1 ]; then
+    echo "each user's results store (patient IDs, dates, thumbnails) stays in their ~/.local/share/covidxray"
+  else
+    echo "your results store (patient IDs, dates, thumbnails) stays in $share/covidxray: delete that folder to remove it"
+  fi
+  exit 0
+fi
+
+# The menu entry quotes this path; these characters would need escapes there that menus read unevenly.
+case "$here" in
+  *[\"\`\$\\]*)
+    echo "this folder's path holds \" \` \$ or \\, which a menu entry cannot carry safely: $here" >&2
+    echo "move the folder (for example to ~/Applications/covidxray) and run install.sh again" >&2
+    exit 2 ;;
+esac
+for name in covidxray covidxray-cli; do
+  if { [ -e "$bin/$name" ] || [ -L "$bin/$name" ]; } && ! ours "$bin/$name"; then
+    echo "$bin/$name exists and is not a link this installer made; it was left as it is." >&2
+    echo "Move it away (or uninstall what it belongs to) and run install.sh again." >&2
+    exit 2
+  fi
+done
+mkdir -p "$bin" "$apps" "$icons"
+ln -sf "$here/covidxray" "$bin/covidxray"
+ln -sf "$here/covidxray-cli" "$bin/covidxray-cli"
+# printf, not sed: a path with & or | in it is written as it is. A % is doubled, as Exec wants.
+exec_path=$(printf '%s' "$here/covidxray" | sed 's/%/%%/g')
+while IFS= read -r line; do
+  case "$line" in
+    Exec=*) printf 'Exec="%s" %%F\n' "$exec_path" ;;
+    TryExec=*) printf 'TryExec=%s\n' "$here/covidxray" ;;
+    *) printf '%s\n' "$line" ;;
+  esac
+done < "$here/covidxray.desktop" > "$apps/covidxray.desktop.new"
+mv "$apps/covidxray.desktop.new" "$apps/covidxray.desktop"
+cp "$here/covidxray.png" "$icons/covidxray.png"
+refresh
+echo "covidxray installed: menu entry in $apps, commands covidxray and covidxray-cli in $bin"
+case ":$PATH:" in
+  *":$bin:"*) ;;
+  *) echo "$bin is not on your PATH yet: log out and in again, or add it in your shell's profile" ;;
+esac

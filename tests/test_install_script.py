@@ -1,0 +1,83 @@
+"""An IT person unpacks the built folder wherever the clinic keeps programs and runs install.sh."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(sys.platform == "win32" or shutil.which("sh") is None, reason="a Linux installer")
+
+
+def unpacked(where: Path) -> Path:
+    """The built folder's top, as build.sh lays it out (its programs stood in for by small scripts)."""
+    where.mkdir(parents=True)
+    for name in ("covidxray", "covidxray-cli"):
+        (where / name).write_text("#!/bin/sh\necho ran\n")
+        (where / name).chmod(0o755)
+    shutil.copy(ROOT / "build_spec" / "covidxray.desktop", where / "covidxray.desktop")
+    shutil.copy(ROOT / "build_spec" / "icon.png", where / "covidxray.png")
+    shutil.copy(ROOT / "build_spec" / "install.sh", where / "install.sh")
+    return where
+
+
+def install(folder: Path, home: Path, *args):
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "XDG_DATA_HOME": str(home / ".local" / "share")}
+    return subprocess.run(["sh", str(folder / "install.sh"), *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def entry(home: Path) -> dict:
+    lines = (home / ".local/share/applications/covidxray.desktop").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+@pytest.mark.parametrize("folder", ["R&D Apps/covidxray", "Apps | x-ray/covidxray", "100% Imaging/covidxray"])
+def test_the_menu_entry_runs_the_app_from_a_folder_whose_name_has_ampersands_bars_or_percents(tmp_path, folder):
+    app, home = unpacked(tmp_path / folder), tmp_path / "home"
+    done = install(app, home)
+    assert done.returncode == 0, done.stderr
+    said = entry(home)
+    assert said["TryExec"] == f"{app}/covidxray"
+    assert said["Exec"] == '"' + f"{app}/covidxray".replace("%", "%%") + '" %F'
+    assert os.readlink(home / ".local/bin/covidxray") == f"{app}/covidxray"
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(home / ".local/share/applications/covidxray.desktop")],
+                                 capture_output=True, text=True)
+        assert "error" not in checked.stdout.lower(), checked.stdout
+
+
+def test_a_path_a_menu_entry_cannot_carry_is_refused_before_anything_is_written(tmp_path):
+    app, home = unpacked(tmp_path / 'say "hi"' / "covidxray"), tmp_path / "home"
+    done = install(app, home)
+    assert done.returncode == 2 and "move the folder" in done.stderr
+    assert not (home / ".local").exists()
+
+
+def test_a_covidxray_command_the_installer_did_not_make_is_neither_replaced_nor_removed(tmp_path):
+    app, home = unpacked(tmp_path / "apps" / "covidxray"), tmp_path / "home"
+    launcher = home / ".local/bin/covidxray"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text("#!/usr/bin/python3\n# pip's launcher of a Python install\n")
+    done = install(app, home)
+    assert done.returncode == 2 and "not a link this installer made" in done.stderr
+    assert launcher.read_text().startswith("#!/usr/bin/python3") and not (home / ".local/bin/covidxray-cli").exists()
+    launcher.unlink()
+    assert install(app, home).returncode == 0
+    elsewhere = unpacked(tmp_path / "other" / "covidxray")  # another copy: its uninstall leaves ours alone
+    done = install(elsewhere, home, "--uninstall")
+    assert done.returncode == 0 and "not a link to this folder" in done.stderr
+    assert os.readlink(launcher) == f"{app}/covidxray" and (home / ".local/share/applications/covidxray.desktop").exists()
+
+
+def test_uninstalling_removes_what_it_added_and_says_where_the_results_stay(tmp_path):
+    app, home = unpacked(tmp_path / "apps" / "covidxray"), tmp_path / "home"
+    assert install(app, home).returncode == 0
+    done = install(app, home, "--uninstall")
+    assert done.returncode == 0, done.stderr
+    assert not (home / ".local/bin/covidxray").exists() and not (home / ".local/bin/covidxray-cli").exists()
+    assert not (home / ".local/share/applications/covidxray.desktop").exists()
+    assert f"{home}/.local/share/covidxray" in done.stdout and "results store" in done.stdout
+    assert app.exists()
