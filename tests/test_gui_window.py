@@ -687,3 +687,22 @@ def test_a_model_that_cannot_load_leaves_the_stored_results_listed_without_an_er
     qtbot.wait(1500)  # the engine's loop turns many times in this while
     assert not hasattr(window, "problem_box") and len(window.engine._thumbs) == 3  # waiting for a model
     window.close()
+
+
+def test_a_second_window_on_the_same_store_leaves_the_first_windows_batch_alone(make_window, tmp_path, qtbot):
+    """Two copies of the app on one store: the second offered the first's running batch as unfinished,
+    where "yes" ran it twice and "no" cancelled it for good, so a crash of the first lost it."""
+    films(tmp_path / "ward", 12)
+    first = make_window()
+    first.enqueue([tmp_path / "ward"])
+    first.engine.set_state(1, "paused")  # on its list, unfinished
+    qtbot.waitUntil(lambda: first.queue.entry(1)["state"] == "paused", timeout=LONG)
+    second = make_window()
+    assert second._unfinished == [] and len(second._store.queue_unfinished()) == 1
+    qtbot.wait(1000)
+    assert getattr(second, "resume_box", None) is None
+    second.close()
+    first.close()  # what is left is kept for the next start
+    third = make_window()
+    qtbot.waitUntil(lambda: getattr(third, "resume_box", None) is not None, timeout=10_000)
+    assert "batches 1" in third.resume_box.text()

@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
             self.table, QKeyEvent(QEvent.KeyPress, key, Qt.NoModifier)))  # as if pressed in the table
         self._store = Store(self.db_path)  # the GUI thread's own connection: the queue and model tables
         self.models = self._store.models()
-        self._unfinished = self._store.queue_unfinished()  # read before this session queues anything
+        # read before this session queues anything; another window's unfinished batches are its own
+        self._unfinished = self._store.queue_unfinished() if session_io.claim_queue(self) else []
         session_io.restore(self)
         drops_anywhere(self)
         self.hint.set_loading(self.tr("starting"))
@@ -393,4 +394,5 @@ class MainWindow(QMainWindow):
             if e["state"] in ("queued", "running", "paused"):
                 session_io.keep_state(self, e.get("store_id"), "queued")
         self._store.close()
+        self.queue_lock.unlock()
         super().closeEvent(event)

@@ -170,6 +170,10 @@
       <translation>%1 仍在分类，但如果应用在完成前停止，下次将不会再提供继续：%2</translation>
     </message>
     <message>
+      <source>Another covidxray window has these results open; the batches it runs are its own.</source>
+      <translation>另一个 covidxray 窗口已打开这些结果；它运行的批次由它自己处理。</translation>
+    </message>
+    <message>
       <source>%1 is a results store, which keeps results; it is not overwritten. Choose another file.</source>
       <translation>%1 是一个保存结果的结果库，不会被覆盖。请选择其他文件。</translation>
     </message>
