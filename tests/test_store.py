@@ -346,6 +346,33 @@ def test_no_output_overwrites_another_results_store_or_any_database(tmp_path, ti
     assert all(p.read_bytes() == data for p, data in kept.items())
 
 
+def test_a_store_that_stops_taking_results_mid_batch_is_said_with_how_far_the_run_got(tmp_path, tiny_bundle, capsys,
+                                                                                       monkeypatch):
+    """Another copy of the app holding the store past its wait: the line says what is where, as Ctrl+C's does."""
+    from covidxray_desktop.errors import StoreError
+    from covidxray_desktop.store import Store
+
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    for i in range(5):
+        save_png8(folder / f"x{i}.png", chest_like(128, i))
+    record, taken = Store.record, []
+
+    def locked_after_two(store, result):
+        if len(taken) == 2:
+            raise StoreError("r.sqlite3: the results store cannot be written (database is locked).")
+        taken.append(record(store, result))
+
+    monkeypatch.setattr(Store, "record", locked_after_two)
+    out = tmp_path / "ward.csv"
+    code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.sqlite3"),
+                 str(folder), "--csv", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "(database is locked); stopped after 2 of 5 files" in err
+    assert f"{out}.partial holds those 2 rows" in err and "the same command again runs only the rest" in err
+    assert len(list(csv.DictReader(open(f"{out}.partial")))) == 2 and not out.exists()
+
+
 def test_a_heat_map_overlay_is_recognised_and_refused_as_input(tmp_path, tiny_bundle, capsys):
     film = sorted(tiny_bundle.folder.glob("covid_*.png"))[0]
     maps = tmp_path / "maps"

@@ -34,7 +34,7 @@ def add_arguments(c) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import batch, outputs
-    from covidxray_desktop.errors import UsageError
+    from covidxray_desktop.errors import StoreError, UsageError
     from covidxray_desktop.imaging import walk
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model import cam, operating
@@ -92,6 +92,9 @@ def run(args) -> int:
     except KeyboardInterrupt:
         progress.close()
         raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
+    except StoreError as exc:  # locked by another copy past its wait, a full disk: how far the run got
+        progress.close()
+        raise StoreError(f"{str(exc).rstrip('.')}; {_left_behind(args, progress.done, len(found.files))}") from None
     except BrokenPipeError:  # `| head` stops reading: quiet, unless files asked for are now not written
         if args.pdf or args.summary:
             print(printable(f"covidxray: the reader of standard output has gone; "
