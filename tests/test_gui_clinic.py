@@ -382,6 +382,10 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         assert table.height() >= table.verticalHeader().length() + table.horizontalHeader().height()  # not clipped
         said = verdict(SITE_REPORT, {"metrics": {"test": {"sensitivity": 0.9}}})["sentences"]
         assert translated(said[0]).startswith("在您的40 张新冠肺炎影像上")
+        few = verdict({"n": 15, "n_covid": 3, "n_normal": 12}, {"metrics": {}})["sentences"][0]
+        custom = verdict(SITE_REPORT, {"metrics": {"test": {"sensitivity": 0.9}}}, "custom")["sentences"]
+        for sentence in (few, *custom):  # the bold verdict of a check on a few films, or at a threshold set by hand
+            assert not any(word in translated(sentence) for word in ("films", "threshold", "model card")), sentence
         dialog = SiteCheckDialog({"ident": "default@2", "path": "default.keras"})
         qtbot.addWidget(dialog)
         page = dialog._html(dict(SITE_REPORT, verdict={"sentences": said, "rely": False}), "default@2")

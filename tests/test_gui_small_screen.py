@@ -42,3 +42,20 @@ def test_a_status_message_gets_the_whole_line_and_the_model_line_comes_back(wind
     window.statusBar().clearMessage()
     assert window.model_label.isVisible() and window.model_label.text() == line  # whole, however narrow
     assert window.model_label.toolTip() == line
+
+
+def test_the_training_dialog_fits_a_small_laptop_once_its_data_and_estimate_are_shown(window, qtbot, tmp_path):
+    """1280 x 720 at 125 % leaves 1024 x 576 points: with data chosen and the device check's sentence
+    shown, Close ran off the bottom of that screen."""
+    from factory import class_folders
+
+    dialog = TrainingDialog(window, current=window.model_info)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_data(class_folders(tmp_path / "data"))
+    qtbot.waitUntil(lambda: dialog._preview is not None, timeout=60_000)
+    dialog.setup.show_estimate("CPU (2 cores)", 0.02, dialog._preview["counts"], "Keras on TensorFlow")
+    assert "processor" in dialog.device_label.text()
+    need = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+    assert need.height() <= 576 - TITLE_BAR and need.width() <= 1024, need
+    dialog.close()

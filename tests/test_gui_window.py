@@ -706,3 +706,32 @@ def test_a_second_window_on_the_same_store_leaves_the_first_windows_batch_alone(
     third = make_window()
     qtbot.waitUntil(lambda: getattr(third, "resume_box", None) is not None, timeout=10_000)
     assert "batches 1" in third.resume_box.text()
+
+
+def test_keyboard_and_wheel_do_what_a_clinic_expects_of_the_list_and_the_operating_point(make_window, qtbot,
+                                                                                           tmp_path):
+    """Tab moves on from a table (it went from cell to cell for ever); a wheel turned while passing
+    over the operating point leaves it (Balanced became Screening and every row was relabelled)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.enqueue(films(tmp_path / "ward", 2))
+    wait_rows(qtbot, window, 2)
+    for table in (window.table, window.queue_panel.view):
+        table.setFocus()
+        table.setCurrentIndex(table.model().index(0, 1))
+        QTest.keyClick(table, Qt.Key_Tab)
+        assert QApplication.focusWidget() is not table
+    box = window.points.box
+    window.search.setFocus()
+    before = (box.currentIndex(), window.threshold.value())
+    for widget in (box, window.threshold):
+        centre = QPointF(widget.rect().center())
+        turn = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -120), Qt.NoButton,
+                           Qt.NoModifier, Qt.NoScrollPhase, False)
+        QApplication.sendEvent(widget, turn)
+    assert (box.currentIndex(), window.threshold.value()) == before
+    assert box.accessibleName() == "Operating point" and window.threshold.accessibleName() == "Threshold"

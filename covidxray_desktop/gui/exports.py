@@ -35,6 +35,7 @@ class ScopeDialog(QDialog):
                 first = button
         if first is not None:
             first.setChecked(True)
+            first.setFocus()  # Space on another choice would change the scope unseen
         self.anonymise = QCheckBox(self.tr("Anonymise (file names instead of paths; no patient ID or study fields)"),
                                    checked=anonymise)
         layout.addWidget(self.anonymise)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
 from covidxray_desktop.cpu import MESSAGE as NO_AVX
 from covidxray_desktop.results.language import translate_message
+from covidxray_desktop.training.sitecheck import BY_HAND
 
 TEMPLATES = [
     # The operating points' rules (a card's words), as the About page shows them.
@@ -150,6 +151,9 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "sensitivity"),
     QT_TRANSLATE_NOOP("Messages", "specificity"),
     NO_AVX,  # cpu.py's sentence, shown by the training dialog
+    QT_TRANSLATE_NOOP("Messages", "Too few films to judge: {covid} COVID-19 and {normal} normal films could be "
+                                  "judged; a verdict needs at least {n} of each."),
+    BY_HAND,  # a site check at a threshold set by hand
 ]
 
 

@@ -106,6 +106,7 @@ class QueuePanel(QWidget):
         self.view.setItemDelegateForColumn(FIELDS.index("progress"), ProgressDelegate(self.view))
         self.view.setSelectionBehavior(QTableView.SelectRows)
         self.view.setSelectionMode(QTableView.SingleSelection)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list for the next control
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         # The bar's text ("1,088/1,088") must fit whole: a clipped first digit misreads as a smaller count.

@@ -48,8 +48,10 @@ class SiteCheckDialog(QDialog):
                        wordWrap=True)
         self.folder = QLineEdit(folder)
         browse = QPushButton(self.tr("Folder…"))
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._choose)
         self.run_button = QPushButton(self.tr("Check"))
+        self.run_button.setDefault(True)  # Enter in the folder field checks that folder
         self.run_button.clicked.connect(self.run)
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)

@@ -66,7 +66,7 @@ class TrainingDialog(QDialog):
         self.preview_table, self.preview_label = self.setup.preview_table, self.setup.preview_label
         self.epochs_spin, self.device_label = self.setup.epochs_spin, self.setup.device_label
         self.start_button = QPushButton(self.tr("Start"))
-        self.start_button.setDefault(True)
+        self.start_button.setAutoDefault(False)  # Enter in the epochs or seed box must not start minutes of work
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton(self.tr("Cancel training"))
         self.cancel_button.setToolTip(self.tr("Stops after the current batch and keeps the best epoch so far."))
@@ -95,8 +95,10 @@ class TrainingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.setup)
         layout.addLayout(controls)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.rate_label)
+        status = QHBoxLayout()  # one line for both: the dialog fits a 576-point-high screen
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.rate_label)
+        layout.addLayout(status)
         layout.addWidget(scrolled(self.curves, self.report_box), 1)  # the dialog fits the screen: Close stays on it
         layout.addLayout(bottom)
         fit_to_screen(self, 1000, 760)

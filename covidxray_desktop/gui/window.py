@@ -264,8 +264,8 @@ class MainWindow(QMainWindow):
         if n and QMessageBox.question(
                 self, self.tr("Clear the list"),
                 self.tr("Take all %n row(s) off the list, including those the filter hides? The results store "
-                        "keeps them; File › Put removed rows back on the list brings them back.", "", n)
-        ) == QMessageBox.Yes:
+                        "keeps them; File › Put removed rows back on the list brings them back.", "", n),
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No) == QMessageBox.Yes:
             self.remove_rows("all")
 
     def relist(self) -> None:

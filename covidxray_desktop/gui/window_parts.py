@@ -1,6 +1,6 @@
 """The main window's parts, built once: the results table and the layout around it (filters, the
 summary line, the queue, the viewer). The window wires them to its behaviour."""
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QSizePolicy, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -19,6 +19,7 @@ def build_table(w) -> None:
     t.horizontalHeader().sortIndicatorChanged.connect(lambda *_: t.scrollTo(t.currentIndex()))
     t.setSelectionBehavior(QTableView.SelectRows)
     t.setSelectionMode(QTableView.ExtendedSelection)
+    t.setTabKeyNavigation(False)  # rows are read with the arrows; Tab goes on to the film, as in any form
     t.verticalHeader().setDefaultSectionSize(THUMB + 4)
     t.verticalHeader().hide()
     header = t.horizontalHeader()
@@ -80,16 +81,25 @@ def build_layout(w) -> None:
     w.latest.toggled.connect(lambda on: w.proxy.set_filter(latest=on))
     w.threshold.valueChanged.connect(w._threshold_changed)
     w.points = PointChooser(w)  # beside the threshold box: Balanced / Screening set it, a hand edit is Custom
+    # What labels the films changes only when the user means it: never with a wheel turned while passing over.
+    w.wheel_guard = WheelOnlyWhenFocused(w)
+    for widget in (w.points.box, w.threshold, w.label_filter, w.status_filter):
+        widget.setFocusPolicy(Qt.StrongFocus)
+        widget.installEventFilter(w.wheel_guard)
+    w.search.setAccessibleName(w.search.placeholderText())
+    w.table.setAccessibleName(w.tr("Results"))
     bar = QHBoxLayout()
     for widget in (w.label_filter, w.status_filter, w.search, w.latest):
         bar.addWidget(widget, 1 if widget is w.search else 0)  # the search box takes the room left
     # What labels the films, on a row of its own: beside the filters it held the window wider than a
     # 1366-px screen at 125 %.
     point_row = QHBoxLayout()
-    point_row.addWidget(QLabel(w.tr("Operating point")))
-    point_row.addWidget(w.points.box)
-    point_row.addWidget(QLabel(w.tr("Threshold")))
-    point_row.addWidget(w.threshold)
+    for text, box in ((w.tr("Operating point"), w.points.box), (w.tr("Threshold"), w.threshold)):
+        label = QLabel(text)
+        label.setBuddy(box)  # a screen reader names the box by it
+        box.setAccessibleName(text)
+        point_row.addWidget(label)
+        point_row.addWidget(box)
     point_row.addStretch(1)
     w.summary_label = QLabel(wordWrap=True)  # two models make a long line: it wraps, never widens the window
     table_box = QWidget()
@@ -141,3 +151,11 @@ class ElidedLabel(QLabel):
 
     def _fit(self) -> None:
         super().setText(self.fontMetrics().elidedText(self._whole, Qt.ElideRight, max(self.width() - 4, 0)))
+
+
+class WheelOnlyWhenFocused(QObject):
+    """A box changes with the wheel only once clicked into: scrolling past the operating point
+    turned Balanced into Screening and relabelled every row."""
+
+    def eventFilter(self, watched, event) -> bool:
+        return event.type() == QEvent.Wheel and not watched.hasFocus()

@@ -170,6 +170,10 @@
       <translation>%1 仍在分类，但如果应用在完成前停止，下次将不会再提供继续：%2</translation>
     </message>
     <message>
+      <source>Results</source>
+      <translation>结果</translation>
+    </message>
+    <message>
       <source>Another covidxray window has these results open; the batches it runs are its own.</source>
       <translation>另一个 covidxray 窗口已打开这些结果；它运行的批次由它自己处理。</translation>
     </message>
@@ -1031,6 +1035,14 @@
     <message>
       <source>Nothing here says the model works worse on your films than on its own test films.</source>
       <translation>没有迹象表明模型在您的影像上比在其测试影像上表现更差。</translation>
+    </message>
+    <message>
+      <source>Too few films to judge: {covid} COVID-19 and {normal} normal films could be judged; a verdict needs at least {n} of each.</source>
+      <translation>影像太少，无法判断：可判断的 COVID-19 影像 {covid} 张、正常影像 {normal} 张；每类至少需要 {n} 张才能给出结论。</translation>
+    </message>
+    <message>
+      <source>The model card has no figures at a threshold set by hand: check the model at one of its operating points (Balanced or Screening) to judge it.</source>
+      <translation>模型卡没有手动设定阈值下的指标：请在其某个工作点（平衡或筛查）检查模型以作判断。</translation>
     </message>
     <message>
       <source>None of your films could be judged (all were refused or unreadable).</source>
