@@ -56,6 +56,9 @@ class Store:
         if not create and not self.path.exists():
             raise StoreError(f"{name}: there is no results store at {display_path(self.path)} (nothing "
                                  f"classified yet, or a mistyped --db); nothing was read or deleted.")
+        if self.path.exists() and not self.path.is_file():  # a folder, a device (/dev/null), a pipe
+            raise StoreError(f"{name}: {display_path(self.path)} is not a file, so it cannot be a results store; "
+                             f"choose a file with --db.")
         try:
             private_dir(self.path.parent)
             if not self.path.exists():  # created owner-only: it holds patient IDs and file names
@@ -81,6 +84,10 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
+            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):  # not damaged: not writable here
+                raise StoreError(f"{name}: the results store cannot be written in {display_path(self.path.parent)} "
+                                 f"({exc}); check that folder's and the file's write permissions, or choose "
+                                 f"another store with --db.")
             raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose another with --db.",
                              aside=not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY"))  # locked
         except StoreError:

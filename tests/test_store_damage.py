@@ -149,3 +149,42 @@ def test_a_lone_file_whose_name_is_not_utf8_is_classified_and_listed(tmp_path, t
     capsys.readouterr()
     code, rows, _ = history_rows(db, capsys)
     assert code == 0 and [r["path"].rsplit("/", 1)[-1] for r in rows] == ["M\\xfcller.png"]
+
+
+def test_a_device_or_a_folder_given_as_the_store_is_refused_before_sqlite_touches_it(tmp_path):
+    for where in (os.devnull, tmp_path):
+        with pytest.raises(CovidXrayError, match="is not a file, so it cannot be a results store") as caught:
+            Store(where)
+        assert not caught.value.aside  # nothing to move aside
+
+
+READ_ONLY = """
+import sys
+from covidxray_desktop.store import Store
+try:
+    Store(sys.argv[1], create=False)
+except Exception as exc:
+    print(exc, getattr(exc, "aside", None))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="permissions as on Linux and macOS")
+def test_a_store_in_a_folder_the_user_cannot_write_is_said_to_be_read_only_not_damaged(tmp_path):
+    """A shared store on a read-only share: "move it aside" would send staff after a file that is fine."""
+    import shutil
+    import subprocess
+    import sys
+
+    Store(tmp_path / "ward" / "r.sqlite3").close()
+    (tmp_path / "ward").chmod(0o555)
+    command = [sys.executable, "-c", READ_ONLY, str(tmp_path / "ward" / "r.sqlite3")]
+    if os.geteuid() == 0:  # root writes anywhere: run it without that power
+        if shutil.which("setpriv") is None:
+            pytest.skip("as root, setpriv is needed to drop the power to write anywhere")
+        command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--inh-caps=-all", *command]
+    try:
+        said = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
+    finally:
+        (tmp_path / "ward").chmod(0o755)
+    assert "the results store cannot be written in" in said and "write permissions" in said, said
+    assert said.strip().endswith("False") and "move it aside" not in said

@@ -99,6 +99,10 @@ TEMPLATES = [
                                   "{version}); update the app or choose another store with --db."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why}); nothing was deleted."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written in {folder} ({why}); check that "
+                                  "folder's and the file's write permissions, or choose another store with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: {path} is not a file, so it cannot be a results store; choose a file "
+                                  "with --db."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be read ({why}); move it aside or choose "
                                   "another with --db."),
     QT_TRANSLATE_NOOP("Messages", "a named pipe"),

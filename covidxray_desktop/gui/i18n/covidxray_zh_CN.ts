@@ -801,6 +801,14 @@
       <translation>{name}：无法写入结果库（{why}）。</translation>
     </message>
     <message>
+      <source>{name}: the results store cannot be written in {folder} ({why}); check that folder's and the file's write permissions, or choose another store with --db.</source>
+      <translation>{name}：无法在 {folder} 中写入结果库（{why}）；请检查该文件夹和文件的写入权限，或用 --db 选择其他结果库。</translation>
+    </message>
+    <message>
+      <source>{name}: {path} is not a file, so it cannot be a results store; choose a file with --db.</source>
+      <translation>{name}：{path} 不是文件，不能作为结果库；请用 --db 选择一个文件。</translation>
+    </message>
+    <message>
       <source>{name}: the results store cannot be read ({why}); move it aside or choose another with --db.</source>
       <translation>{name}：无法读取结果库（{why}）；请将其移到别处，或用 --db 选择另一个。</translation>
     </message>
