@@ -3,7 +3,6 @@
 Every figure is a median over repeats. The article's network is built with fresh weights
 inside the run (it is never shipped), so the ratio between the two holds on any machine.
 """
-import csv
 import importlib.util
 import json
 import os
@@ -19,30 +18,28 @@ from covidxray_desktop import backend
 from covidxray_desktop.errors import DataError
 from covidxray_desktop.imaging import DECODE_SIDE, load
 from covidxray_desktop.paths import child_env
-from covidxray_desktop.training.dataset import label_of
+from covidxray_desktop.training.dataset import discover
 
 
 def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, seed: int = 0):
     """~n real X-rays: JPEGs as shipped (<= 512 px) plus a share rewritten as 16-bit DICOM.
 
-    Returns (files, labels). `data` is the shared data folder or its manifest.
+    Returns (files, labels). `data`: a folder holding manifest.csv (the shared data), a manifest, or
+    a clinic's COVID/ and Normal/ class folders, as `train` and `evaluate` take them.
     """
     from covidxray_desktop.imaging.dicom_write import write_dicom
 
-    manifest = Path(data) / "manifest.csv" if Path(data).is_dir() else Path(data)
-    if not manifest.exists():
-        raise DataError(f"{manifest}: no manifest; point --data at the X-ray data folder or its manifest.csv")
-    with open(manifest, encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if label_of(r.get("label") or "") is not None]
-    picks = [rows[i] for i in np.random.default_rng(seed).permutation(len(rows))[:n]]
+    data = Path(data)
+    samples, described = discover(data / "manifest.csv" if (data / "manifest.csv").is_file() else data)
+    picks = [samples[i] for i in np.random.default_rng(seed).permutation(len(samples))[:n]]
     if len(picks) < 2:
-        raise DataError(f"{manifest}: needs at least two labelled X-rays for a benchmark.")
+        raise DataError(f"{data}: needs at least two labelled X-rays for a benchmark ({described}).")
     out_dir.mkdir(parents=True, exist_ok=True)
     files, labels = [], []
-    for k, row in enumerate(picks):
-        src = manifest.parent / row["file"]
+    for k, sample in enumerate(picks):
+        src = Path(sample.file)
         if not src.exists():
-            raise DataError(f"{src}: listed in {manifest.name} but not found.")
+            raise DataError(f"{src}: listed in {described} but not found.")
         if k < dicom_share * len(picks):
             target = out_dir / f"{src.stem}.dcm"
             pixels = (load(src, max_side=DECODE_SIDE).pixels * 65535 + 0.5).astype(np.uint16)  # 16-bit
@@ -51,7 +48,7 @@ def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, s
             target = out_dir / src.name
             target.write_bytes(src.read_bytes())
         files.append(target)
-        labels.append(label_of(row["label"]))
+        labels.append(sample.label)
     return files, labels
 
 

@@ -29,3 +29,10 @@ def test_the_built_app_says_in_one_line_that_bench_runs_from_a_python_install(mo
     assert main(["bench", "--n", "10"]) == 2
     err = capsys.readouterr().err
     assert "runs from a Python install of the app" in err and err.count("\n") == 1 and "import" not in err
+
+
+def test_a_clinic_benches_on_its_own_class_folders_as_it_trains_on_them(tmp_path):
+    from factory import class_folders
+
+    files, labels = bench.sample_folder(class_folders(tmp_path / "ours"), tmp_path / "sample", n=10)
+    assert len(files) == 10 and set(labels) == {0, 1} and all(f.exists() for f in files)
