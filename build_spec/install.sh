@@ -24,7 +24,9 @@ ours() {  # $1: a path in $bin
 
 refresh() {
   if command -v update-desktop-database >/dev/null; then update-desktop-database "$apps" 2>/dev/null || true; fi
-  if command -v gtk-update-icon-cache >/dev/null; then gtk-update-icon-cache -q "$share/icons/hicolor" 2>/dev/null || true; fi
+  if command -v gtk-update-icon-cache >/dev/null; then
+    gtk-update-icon-cache -q "$share/icons/hicolor" 2>/dev/null || true
+  fi
 }
 
 if [ "$remove" = 1 ]; then
@@ -43,7 +45,8 @@ if [ "$remove" = 1 ]; then
   if [ "$system" = 1 ]; then
     echo "each user's results store (patient IDs, dates, thumbnails) stays in their ~/.local/share/covidxray"
   else
-    echo "your results store (patient IDs, dates, thumbnails) stays in $share/covidxray: delete that folder to remove it"
+    echo "your results store (patient IDs, dates, thumbnails) stays in $share/covidxray:" \
+      "delete that folder to remove it"
   fi
   exit 0
 fi

@@ -69,7 +69,8 @@ def test_a_covidxray_command_the_installer_did_not_make_is_neither_replaced_nor_
     elsewhere = unpacked(tmp_path / "other" / "covidxray")  # another copy: its uninstall leaves ours alone
     done = install(elsewhere, home, "--uninstall")
     assert done.returncode == 0 and "not a link to this folder" in done.stderr
-    assert os.readlink(launcher) == f"{app}/covidxray" and (home / ".local/share/applications/covidxray.desktop").exists()
+    assert os.readlink(launcher) == f"{app}/covidxray"
+    assert (home / ".local/share/applications/covidxray.desktop").exists()
 
 
 def test_uninstalling_removes_what_it_added_and_says_where_the_results_stay(tmp_path):
