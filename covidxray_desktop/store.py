@@ -213,8 +213,8 @@ class Store:
                       features=None if result.features is None else np.asarray(result.features, np.float16).tobytes(),
                       look=None if result.look is None else np.asarray(result.look, np.float16).tobytes(),
                       seconds=round(result.seconds, 4), batch=result.batch, listed=1)
-        if result.reused:
-            values["created_at"] = now()
+        if result.reused:  # recorded again now: its row, here and in the CSV, says so
+            result.created_at = values["created_at"] = now()
         names, marks = ", ".join(values), ", ".join("?" * len(values))
         self._write(f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(values.values()))
         return True

@@ -49,8 +49,9 @@ def test_the_history_says_what_the_latest_report_of_a_film_said(tmp_path, tiny_b
     assert (first["operating_point"], first["label"]) == ("custom", "covid")
     assert second["operating_point"] != "custom" and second["p_covid"] == first["p_covid"]
     _, (stored,), _ = run(["history", "--db", db], capsys)
-    assert {k: stored[k] for k in ("label", "p_covid", "threshold", "operating_point")} == \
-        {k: second[k] for k in ("label", "p_covid", "threshold", "operating_point")}
+    assert {k: stored[k] for k in ("label", "p_covid", "threshold", "operating_point", "recorded_at")} == \
+        {k: second[k] for k in ("label", "p_covid", "threshold", "operating_point", "recorded_at")}
+    assert first["recorded_at"] <= second["recorded_at"] and len(second["recorded_at"]) == 19  # 2026-12-07T16:20:05
 
 
 def test_a_history_piped_into_a_reader_that_has_gone_ends_quietly(tmp_path, tiny_bundle, capsys):

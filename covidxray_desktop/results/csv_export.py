@@ -7,9 +7,12 @@ from covidxray_desktop.files import display_name, display_path, write_output
 
 # New columns go at the end (before the notice): scripts that read the first ones keep working.
 # `operating_point` names the threshold beside it: balanced, screening, model (a card with one) or custom.
+# `recorded_at`: when the result was recorded (local time, to the second; an answer served from the
+# store, when it was served): `history` lists a film replaced under its old name twice, and this says
+# which answer is the newer one.
 # `notice` carries the research-use notice in every exported row: a CSV has no other place for it.
 COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold",
-           "operating_point", "notice"]
+           "operating_point", "recorded_at", "notice"]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,7 +38,7 @@ def row(result, threshold: float | None = None, anonymise: bool = False, heatmap
     return [safe_cell(where), result.status, result.label(used), num(result.p_covid if ok else None, ".4f"),
             safe_cell(message), safe_cell(result.model or ""), num(result.seconds, ".3f"),
             num(result.ood_score, ".4f"), safe_cell(display_path(heatmap or "")),
-            num(used if ok else None, ".4f"), named if ok else "", DISCLAIMER]
+            num(used if ok else None, ".4f"), named if ok else "", result.created_at or "", DISCLAIMER]
 
 
 class Writer:
