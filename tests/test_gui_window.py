@@ -735,3 +735,29 @@ def test_keyboard_and_wheel_do_what_a_clinic_expects_of_the_list_and_the_operati
         QApplication.sendEvent(widget, turn)
     assert (box.currentIndex(), window.threshold.value()) == before
     assert box.accessibleName() == "Operating point" and window.threshold.accessibleName() == "Threshold"
+
+
+def test_every_menu_item_has_its_own_access_key_in_english_and_in_chinese(make_window, qtbot):
+    """Alt+F, then a letter: without access keys the menus were walked with the arrows only."""
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QApplication
+
+    from covidxray_desktop.gui.app import install_translations, remove_translations
+
+    def check(menu):
+        shown = [a for a in menu.actions() if not a.isSeparator()]
+        keys = [QKeySequence.mnemonic(a.text()).toString() for a in shown]
+        assert all(keys) and len(set(keys)) == len(keys), [a.text() for a in shown]
+        for action in shown:
+            if action.menu() is not None:
+                check(action.menu())
+
+    check(make_window().menuBar())
+    app = QApplication.instance()
+    translators = install_translations(app, "zh_CN")
+    try:
+        window = make_window()
+        assert window.menuBar().actions()[0].menu().actions()[0].text() == "打开文件(&O)…"
+        check(window.menuBar())
+    finally:
+        remove_translations(app, translators)

@@ -132,32 +132,32 @@
       <translation>文件(&amp;F)</translation>
     </message>
     <message>
-      <source>Open files…</source>
-      <translation>打开文件…</translation>
+      <source>&amp;Open files…</source>
+      <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-      <source>Open folder…</source>
-      <translation>打开文件夹…</translation>
+      <source>Open &amp;folder…</source>
+      <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-      <source>Export CSV…</source>
-      <translation>导出 CSV…</translation>
+      <source>Export &amp;CSV…</source>
+      <translation>导出 CSV(&amp;C)…</translation>
     </message>
     <message>
-      <source>Export PDF report…</source>
-      <translation>导出 PDF 报告…</translation>
+      <source>Export &amp;PDF report…</source>
+      <translation>导出 PDF 报告(&amp;P)…</translation>
     </message>
     <message>
-      <source>Anonymise exports</source>
-      <translation>匿名化导出</translation>
+      <source>&amp;Anonymise exports</source>
+      <translation>匿名化导出(&amp;A)</translation>
     </message>
     <message>
-      <source>Remove the selected rows from the list</source>
-      <translation>从列表中移除所选行</translation>
+      <source>&amp;Remove the selected rows from the list</source>
+      <translation>从列表中移除所选行(&amp;R)</translation>
     </message>
     <message>
-      <source>Clear the list…</source>
-      <translation>清空列表…</translation>
+      <source>Clear the &amp;list…</source>
+      <translation>清空列表(&amp;L)…</translation>
     </message>
     <message numerus="yes">
       <source>Take all %n row(s) off the list, including those the filter hides? The results store keeps them; File › Put removed rows back on the list brings them back.</source>
@@ -168,6 +168,14 @@
     <message>
       <source>%1 is classified, but would not be offered again if the app stopped before it ends: %2</source>
       <translation>%1 仍在分类，但如果应用在完成前停止，下次将不会再提供继续：%2</translation>
+    </message>
+    <message>
+      <source>&amp;Quit</source>
+      <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+      <source>&amp;Language</source>
+      <translation>语言(&amp;L)</translation>
     </message>
     <message>
       <source>Results</source>
@@ -206,8 +214,8 @@
       <translation>%1 位于内置模型的文件夹中，该文件夹从不写入。请选择其他文件夹。</translation>
     </message>
     <message>
-      <source>Put removed rows back on the list</source>
-      <translation>将移除的行放回列表</translation>
+      <source>Put removed rows &amp;back on the list</source>
+      <translation>将移除的行放回列表(&amp;B)</translation>
     </message>
     <message numerus="yes">
       <source>%n row(s) put back on the list</source>
@@ -234,8 +242,8 @@
       </translation>
     </message>
     <message>
-      <source>Forget stored results before…</source>
-      <translation>删除此日期之前保存的结果…</translation>
+      <source>Forget s&amp;tored results before…</source>
+      <translation>删除此日期之前保存的结果(&amp;T)…</translation>
     </message>
     <message>
       <source>Quit</source>
@@ -246,48 +254,48 @@
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
-      <source>Heat map</source>
-      <translation>热力图</translation>
+      <source>&amp;Heat map</source>
+      <translation>热力图(&amp;H)</translation>
     </message>
     <message>
-      <source>Invert</source>
-      <translation>反相</translation>
+      <source>&amp;Invert</source>
+      <translation>反相(&amp;I)</translation>
     </message>
     <message>
-      <source>Fit</source>
-      <translation>适应窗口</translation>
+      <source>&amp;Fit</source>
+      <translation>适应窗口(&amp;F)</translation>
     </message>
     <message>
-      <source>Actual size</source>
-      <translation>实际大小</translation>
+      <source>&amp;Actual size</source>
+      <translation>实际大小(&amp;A)</translation>
     </message>
     <message>
-      <source>Reset window/level</source>
-      <translation>重置窗宽/窗位</translation>
+      <source>Reset &amp;window/level</source>
+      <translation>重置窗宽/窗位(&amp;W)</translation>
     </message>
     <message>
-      <source>Next rows</source>
-      <translation>向下翻页</translation>
+      <source>&amp;Next rows</source>
+      <translation>向下翻页(&amp;N)</translation>
     </message>
     <message>
-      <source>Previous rows</source>
-      <translation>向上翻页</translation>
+      <source>&amp;Previous rows</source>
+      <translation>向上翻页(&amp;P)</translation>
     </message>
     <message>
       <source>&amp;Model</source>
       <translation>模型(&amp;M)</translation>
     </message>
     <message>
-      <source>Open bundle…</source>
-      <translation>打开模型包…</translation>
+      <source>&amp;Open bundle…</source>
+      <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-      <source>Use the bundled default model</source>
-      <translation>使用内置默认模型</translation>
+      <source>Use the bundled &amp;default model</source>
+      <translation>使用内置默认模型(&amp;D)</translation>
     </message>
     <message>
-      <source>Classify the selected films again with the current model</source>
-      <translation>用当前模型重新分类所选影像</translation>
+      <source>&amp;Classify the selected films again with the current model</source>
+      <translation>用当前模型重新分类所选影像(&amp;C)</translation>
     </message>
     <message>
       <source>Export CSV of the selected results…</source>
@@ -298,20 +306,20 @@
       <translation>所选结果的 PDF 报告…</translation>
     </message>
     <message>
-      <source>About this model…</source>
-      <translation>关于此模型…</translation>
+      <source>&amp;About this model…</source>
+      <translation>关于此模型(&amp;A)…</translation>
     </message>
     <message>
       <source>&amp;Tools</source>
       <translation>工具(&amp;T)</translation>
     </message>
     <message>
-      <source>Check the model on my films…</source>
-      <translation>用本院影像检验模型…</translation>
+      <source>&amp;Check the model on my films…</source>
+      <translation>用本院影像检验模型(&amp;C)…</translation>
     </message>
     <message>
-      <source>Train or adapt a model…</source>
-      <translation>训练或适配模型…</translation>
+      <source>&amp;Train or adapt a model…</source>
+      <translation>训练或适配模型(&amp;T)…</translation>
     </message>
     <message>
       <source>&amp;Help</source>
@@ -322,12 +330,12 @@
       <translation>语言</translation>
     </message>
     <message>
-      <source>System language</source>
-      <translation>系统语言</translation>
+      <source>&amp;System language</source>
+      <translation>系统语言(&amp;S)</translation>
     </message>
     <message>
-      <source>About…</source>
-      <translation>关于…</translation>
+      <source>&amp;About…</source>
+      <translation>关于(&amp;A)…</translation>
     </message>
     <message>
       <source>loading model…</source>
