@@ -55,9 +55,11 @@ def _database(where: str) -> str | None:
     """Another results store (a ward's own, last year's) or any other SQLite file: a list or a report
     written over it would destroy what it keeps, whichever store this run uses."""
     try:
+        if not stat.S_ISREG(os.stat(where).st_mode):  # a pipe, a terminal, /dev/stdout: never opened to be read
+            return None
         with open(where, "rb") as fh:
             head = fh.read(72)
-    except OSError:  # absent, a folder, unreadable: not a database this run could destroy
+    except OSError:  # absent, unreadable: not a database this run could destroy
         return None
     if not head.startswith(b"SQLite format 3\x00"):
         return None

@@ -293,3 +293,23 @@ def test_adapting_a_model_onto_its_own_file_is_refused_before_anything_is_read(t
     err = refused(["adapt", site, "--model", own_model, "--out", own_model, "--overwrite", "--quiet"], capsys,
                   own_model)
     assert "model in use" in err and own_model.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes as on Linux and macOS")
+def test_a_named_pipe_given_as_an_output_is_checked_without_being_opened(tmp_path):
+    """The check that an output is no database must not read it first: a pipe (or a terminal, as
+    `--csv /dev/stdout` typed in one) would wait there for ever."""
+    import threading
+
+    from covidxray_desktop import outputs
+
+    pipe = tmp_path / "rows"
+    os.mkfifo(pipe)
+    answer = []
+    checker = threading.Thread(target=lambda: answer.append(outputs.overwrites(pipe)), daemon=True)
+    checker.start()
+    checker.join(60)  # a hang, not a speed: the old check was still in open() an hour later
+    if checker.is_alive():  # free it, so the test ends
+        with open(pipe, "wb"):
+            pass
+    assert answer == [None]
