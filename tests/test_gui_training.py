@@ -213,3 +213,48 @@ def test_on_a_processor_without_avx_the_dialog_says_so_instead_of_checking_the_d
     dlg = TrainingDialog(out_dir=tmp_path / "models")
     qtbot.addWidget(dlg)
     assert "AVX instructions" in dlg.device_label.text() and dlg.threads_idle()
+
+
+def test_enter_in_the_dialogs_boxes_starts_no_job_and_opens_no_picker(qtbot, dialog, tiny_data, monkeypatch):
+    """Enter typed after the number of epochs started minutes of training, and then opened a folder
+    picker that could swap the training data."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QFileDialog
+
+    picked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: picked.append(a) or "")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: picked.append(a) or ("", ""))
+    ready(qtbot, dialog, tiny_data)
+    for box in (dialog.epochs_spin, dialog.setup.seed_spin):
+        box.setFocus()
+        QTest.keyClick(box, Qt.Key_Return)
+    assert not dialog.is_busy() and picked == [] and dialog.isVisible()
+
+
+def test_one_device_check_runs_at_a_time_and_the_next_recipe_waits_its_turn(qtbot, tmp_path, monkeypatch):
+    """Two checks at once time each other on a small PC, and their slow rates stay for the estimate."""
+    import threading
+    import time
+
+    from covidxray_desktop.gui import training_dialog
+
+    started, release = [], threading.Event()
+
+    def check(w, arch):
+        started.append(arch)
+        while arch == "efficientnet" and not release.is_set() and not w.aborting():
+            time.sleep(0.01)
+        return {"arch": arch, "device": "CPU (2 cores)", "backend": "Keras on TensorFlow", "seconds_per_image": 0.01}
+
+    monkeypatch.setattr(training_dialog, "probe_task", check)
+    dlg = training_dialog.TrainingDialog(out_dir=tmp_path / "models")
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: started == ["efficientnet"], timeout=10_000)
+    dlg._probe("article")  # the user picks another recipe while the first is timed
+    assert dlg._probe_next == "article" and list(dlg._probing) == ["efficientnet"]
+    release.set()
+    qtbot.waitUntil(lambda: "article" in dlg._rates, timeout=30_000)
+    assert started == ["efficientnet", "article"]
+    dlg.close()
+    qtbot.waitUntil(dlg.threads_idle, timeout=30_000)

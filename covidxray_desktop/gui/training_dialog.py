@@ -41,6 +41,7 @@ class TrainingDialog(QDialog):
         self._backend: str | None = None  # "Keras on PyTorch" and the like, once the check has run
         self._rates: dict[str, float] = {}  # arch -> seconds per training image
         self._probing: dict[str, worker.Worker] = {}  # arch -> its device check, while it runs
+        self._probe_next: str | None = None  # the recipe to check once the running check ends
         self._session: Session | None = None
         self._job: worker.Worker | None = None
         self._workers: list[worker.Worker] = []
@@ -66,7 +67,6 @@ class TrainingDialog(QDialog):
         self.preview_table, self.preview_label = self.setup.preview_table, self.setup.preview_label
         self.epochs_spin, self.device_label = self.setup.epochs_spin, self.setup.device_label
         self.start_button = QPushButton(self.tr("Start"))
-        self.start_button.setAutoDefault(False)  # Enter in the epochs or seed box must not start minutes of work
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton(self.tr("Cancel training"))
         self.cancel_button.setToolTip(self.tr("Stops after the current batch and keeps the best epoch so far."))
@@ -101,6 +101,8 @@ class TrainingDialog(QDialog):
         layout.addLayout(status)
         layout.addWidget(scrolled(self.curves, self.report_box), 1)  # the dialog fits the screen: Close stays on it
         layout.addLayout(bottom)
+        for button in self.findChildren(QPushButton):  # Enter in the epochs or seed box starts no job, opens no picker
+            button.setAutoDefault(False)
         fit_to_screen(self, 1000, 760)
 
     # -- public API -----------------------------------------------------------------------
@@ -152,6 +154,7 @@ class TrainingDialog(QDialog):
         for check in self._probing.values():  # timed beside the job, it would measure the job, not the machine
             check.abort()
         self._probing.clear()
+        self._probe_next = None
         self._job = self._start(job_task, self._session, kind, self._data, settings, on_yield=self._on_event,
                                 on_finish=self._trained, on_error=self._training_failed, name="covidxray-training")
         self._update_state()
@@ -239,8 +242,11 @@ class TrainingDialog(QDialog):
         if problem:
             self.device_label.setText(messages.translated(problem))
             return
-        self._probing[arch] = self._start(probe_task, arch, on_finish=self._probed, on_error=self._probe_failed,
-                                          name="covidxray-probe")
+        if self._probing:  # one check at a time: two would time each other, and their rates would stay
+            self._probe_next = arch
+            return
+        self._probing[arch] = self._start(probe_task, arch, on_finish=self._probed, name="covidxray-probe",
+                                          on_error=lambda exc, a=arch: self._probe_failed(a, exc))
 
     def _probed(self, result: dict) -> None:
         self._probing.pop(result["arch"], None)
@@ -249,9 +255,13 @@ class TrainingDialog(QDialog):
         if result["seconds_per_image"] is not None:  # None: the check was stopped
             self._rates[result["arch"]] = result["seconds_per_image"]
         self._show_estimate()
+        waiting, self._probe_next = self._probe_next, None
+        if waiting is not None:
+            self._probe(waiting)
 
-    def _probe_failed(self, exc) -> None:
-        self._probing.clear()
+    def _probe_failed(self, arch: str, exc) -> None:
+        self._probing.pop(arch, None)
+        self._probe_next = None
         if isinstance(exc, ModuleNotFoundError):  # an installation without the training part
             self.device_label.setText(self.tr("Training and adapting need TensorFlow, which this installation "
                                               "leaves out; install the full app to train here."))
