@@ -701,11 +701,41 @@ def test_a_second_window_on_the_same_store_leaves_the_first_windows_batch_alone(
     assert second._unfinished == [] and len(second._store.queue_unfinished()) == 1
     qtbot.wait(1000)
     assert getattr(second, "resume_box", None) is None
+    films(tmp_path / "desk2", 12, size=150)
+    second.enqueue([tmp_path / "desk2"])  # the second window's own batch, unfinished too
+    second.engine.set_state(1, "paused")
+    qtbot.waitUntil(lambda: second.queue.entry(1)["state"] == "paused", timeout=LONG)
+    first.close()  # what is left is kept; the second window now runs the store's queue
+    qtbot.waitUntil(lambda: second.queue_claim.held, timeout=30_000)
+    third = make_window()  # opened while the second still runs its batch: nothing of it is offered
+    qtbot.wait(1000)
+    assert third._unfinished == [] and getattr(third, "resume_box", None) is None
+    third.close()
     second.close()
-    first.close()  # what is left is kept for the next start
-    third = make_window()
-    qtbot.waitUntil(lambda: getattr(third, "resume_box", None) is not None, timeout=10_000)
-    assert "batches 1" in third.resume_box.text()
+    fourth = make_window()
+    qtbot.waitUntil(lambda: getattr(fourth, "resume_box", None) is not None, timeout=10_000)
+    assert "batches 2" in fourth.resume_box.text()
+
+
+def test_a_lock_left_by_another_pcs_window_counts_until_it_has_gone_untouched_for_minutes(tmp_path, qtbot):
+    """A store in a folder two PCs share: a window that crashed on the other PC must not keep this
+    one from ever offering its own unfinished batches again."""
+    import os
+    import time
+
+    from covidxray_desktop.gui.queue_claim import STALE_MS, QueueClaim
+
+    lock = tmp_path / "results.sqlite3.window"
+    lock.write_text("4242\ncovidxray\nward-pc-2\n0\n0\n")  # QLockFile's lines: pid, app, host, machine, boot
+    live = QueueClaim(None, tmp_path / "results.sqlite3")
+    assert not live.first and not live.held
+    live.release()
+    then = time.time() - STALE_MS / 1000 - 60
+    os.utime(lock, (then, then))
+    gone = QueueClaim(None, tmp_path / "results.sqlite3")
+    assert gone.first and gone.held
+    gone.release()
+    assert not lock.exists()
 
 
 def test_keyboard_and_wheel_do_what_a_clinic_expects_of_the_list_and_the_operating_point(make_window, qtbot,

@@ -30,18 +30,15 @@ def save(w) -> None:
 
 
 def claim_queue(w) -> bool:
-    """Whether this window runs the store's kept queue. A second window on the same store (a second
-    copy of the app) must neither offer, take over nor cancel the batches the first is running; a
-    window that crashed leaves a stale lock (its process is gone), which the next window takes."""
-    from PySide6.QtCore import QLockFile
+    """Whether this window may offer the store's unfinished batches (gui/queue_claim.py); when another
+    window runs them, the status bar says so."""
+    from covidxray_desktop.gui.queue_claim import QueueClaim
 
-    w.queue_lock = QLockFile(str(w.db_path) + ".window")
-    w.queue_lock.setStaleLockTime(0)  # held for the window's whole life: stale only when its process is gone
-    if w.queue_lock.tryLock(0) or w.queue_lock.error() != QLockFile.LockFailedError:
-        return True  # taken; or a folder where no lock can be made, and then no other window is known
-    w.statusBar().showMessage(w.tr("Another covidxray window has these results open; the batches it runs are "
-                                   "its own."), 30000)
-    return False
+    w.queue_claim = QueueClaim(w, w.db_path)
+    if not w.queue_claim.first:
+        w.statusBar().showMessage(w.tr("Another covidxray window has these results open; the batches it runs are "
+                                       "its own."), 30000)
+    return w.queue_claim.first
 
 
 def keep_entry(w, name: str, paths) -> int | None:

@@ -394,5 +394,5 @@ class MainWindow(QMainWindow):
             if e["state"] in ("queued", "running", "paused"):
                 session_io.keep_state(self, e.get("store_id"), "queued")
         self._store.close()
-        self.queue_lock.unlock()
+        self.queue_claim.release()
         super().closeEvent(event)
