@@ -670,6 +670,7 @@ def test_a_store_another_copy_holds_locked_at_start_costs_neither_the_model_nor_
     window.enqueue([tmp_path / "later"])
     wait_rows(qtbot, window, 4)
     assert not hasattr(window, "problem_box") and len(window._store.history()) == 4
+    assert window.model_info["hash"] in window._store.models()  # its figures, for the reports of its results
     window.close()
 
 

@@ -328,7 +328,7 @@ class Engine(QObject):
 
             found = walk(entry.paths)
             entry.files = found.files
-            self._remember(store)
+            self._remember(store)  # before the batch's row (batch.run remembers it again as the rows start)
             entry.batch_id = store.batch_start(batch.name(entry.paths), self._predictor.bundle.hash)
             yield ("entryFiles", entry.id, len(entry.files), found.skipped)
         self._apply_point()  # a point chosen while the batch runs: the next rows record it

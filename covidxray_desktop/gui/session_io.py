@@ -127,6 +127,7 @@ def export(w, kind: str, path: str | None = None, scope: str | None = None) -> N
     w.statusBar().showMessage(w.tr("Writing the report of %n film(s)…", "", len(chosen)))
     try:
         summaries = w._store.batch_summaries({r.batch for r in chosen})  # each batch's shift test
+        w.models = w._store.models()  # a model kept there after it loaded (the store was locked then)
     except CovidXrayError as exc:  # a store locked by another copy past its wait
         w.statusBar().clearMessage()
         QMessageBox.warning(w, title, messages.translated(str(exc)))
