@@ -15,11 +15,15 @@ for arg in "$@"; do
 done
 apps="$share/applications" icons="$share/icons/hicolor/256x256/apps"
 
-# A command of that name that this folder did not put there (a pip install's launcher, another
-# program) is never replaced or removed; a link into another copy of covidxray is ours to move.
+# A command of that name that this folder did not put there (a pip or pipx install's launcher or
+# link, another program) is never replaced or removed; a link into another copy of this built folder
+# (it holds install.sh and covidxray.desktop beside the programs) is ours to move.
 ours() {  # $1: a path in $bin
-  [ -L "$1" ] && case "$(readlink "$1")" in */covidxray | */covidxray-cli) return 0 ;; esac
-  return 1
+  [ -L "$1" ] || return 1
+  target="$(readlink "$1")"
+  case "$target" in */covidxray | */covidxray-cli) ;; *) return 1 ;; esac
+  folder="$(dirname "$target")"
+  [ -f "$folder/install.sh" ] && [ -f "$folder/covidxray.desktop" ]
 }
 
 refresh() {

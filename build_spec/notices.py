@@ -151,7 +151,7 @@ def model_block(card_path) -> str:
     import json
 
     card = json.loads(Path(card_path).read_text(encoding="utf-8"))
-    lines = [f"Model {_ident(card, card_path)} ({Path(card_path).name})"]
+    lines = [f"Model {_ident(card_path) or 'UNREADABLE BUNDLE'} ({Path(card_path).name})"]
     # A card keeps its data's provenance with its training record (older cards: at the top).
     said = {"provenance": (card.get("training") or {}).get("provenance") or card.get("provenance"),
             "intended_use": card.get("intended_use"), "disclaimer": card.get("disclaimer")}
@@ -164,14 +164,15 @@ def model_block(card_path) -> str:
     return _block("The bundled default model and its training data", "\n\n".join(lines))
 
 
-def _ident(card: dict, card_path) -> str:
-    """The name the app shows for the model (its About page, every CSV row and report)."""
+def _ident(card_path) -> str | None:
+    """The name the app shows for the model (its About page, every CSV row and report); None when the
+    bundle cannot be read here (the build stops: a name from the card alone can be stale)."""
     try:
         from covidxray_desktop.model.bundle import load
 
         return load(Path(card_path).with_suffix(".keras")).ident
-    except Exception:  # the bundle cannot be read here: the card's own name and day
-        return f"{card.get('name')}@{str(card.get('version')).split('+')[0]}"
+    except Exception:
+        return None
 
 
 def render(dists: dict, unowned=(), project_licence: Path | None = None, model_card=None,
@@ -203,6 +204,8 @@ def render(dists: dict, unowned=(), project_licence: Path | None = None, model_c
         out.append(model_block(model_card))
         if "\nProvenance: " not in out[-1]:  # its data's licences must travel with the weights
             problems.append(f"{model_card} names no provenance for the model's training data")
+        if "UNREADABLE BUNDLE" in out[-1]:
+            problems.append(f"{model_card}: its bundle cannot be read, so the notices cannot name the model")
     for notice in weights_notices:  # pretrained weights shipped as data (their own licences)
         if not Path(notice).is_file():
             problems.append(f"{notice} is missing: shipped weights need their notice")

@@ -40,12 +40,13 @@ def sample_folder(data, out_dir: Path, n: int = 300, dicom_share: float = 0.2, s
         src = Path(sample.file)
         if not src.exists():
             raise DataError(f"{src}: listed in {described} but not found.")
+        name = f"{k:04d}-{src.stem}"  # COVID/0001.png and Normal/0001.png are two films
         if k < dicom_share * len(picks):
-            target = out_dir / f"{src.stem}.dcm"
+            target = out_dir / f"{name}.dcm"
             pixels = (load(src, max_side=DECODE_SIDE).pixels * 65535 + 0.5).astype(np.uint16)  # 16-bit
             write_dicom(target, pixels)
         else:
-            target = out_dir / src.name
+            target = out_dir / f"{name}{src.suffix}"
             target.write_bytes(src.read_bytes())
         files.append(target)
         labels.append(sample.label)

@@ -65,6 +65,12 @@ def test_a_covidxray_command_the_installer_did_not_make_is_neither_replaced_nor_
     assert done.returncode == 2 and "not a link this installer made" in done.stderr
     assert launcher.read_text().startswith("#!/usr/bin/python3") and not (home / ".local/bin/covidxray-cli").exists()
     launcher.unlink()
+    pipx = tmp_path / "pipx" / "venvs" / "covidxray_desktop" / "bin" / "covidxray"  # pipx links its launcher
+    pipx.parent.mkdir(parents=True)
+    pipx.write_text("#!/usr/bin/python3\n")
+    launcher.symlink_to(pipx)
+    assert install(app, home).returncode == 2 and os.readlink(launcher) == str(pipx)
+    launcher.unlink()
     assert install(app, home).returncode == 0
     elsewhere = unpacked(tmp_path / "other" / "covidxray")  # another copy: its uninstall leaves ours alone
     done = install(elsewhere, home, "--uninstall")

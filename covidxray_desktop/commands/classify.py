@@ -94,7 +94,8 @@ def run(args) -> int:
         raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
     except StoreError as exc:  # locked by another copy past its wait, a full disk: how far the run got
         progress.close()
-        raise StoreError(f"{str(exc).rstrip('.')}; {_left_behind(args, progress.done, len(found.files))}") from None
+        raise StoreError(f"{str(exc).rstrip('.')}; {_left_behind(args, progress.done, len(found.files))}",
+                         aside=exc.aside) from None
     except BrokenPipeError:  # `| head` stops reading: quiet, unless files asked for are now not written
         if args.pdf or args.summary:
             print(printable(f"covidxray: the reader of standard output has gone; "

@@ -48,14 +48,14 @@ def probe_apart(arch: str, abort) -> dict:
     process.start()
     theirs.close()  # only the child holds that end now: if it dies, poll() sees the end of the pipe
     try:
-        while not mine.poll(0.2):
-            if abort.is_set():
-                return {"arch": arch, "device": None, "backend": None, "seconds_per_image": None}
         try:
+            while not mine.poll(0.2):
+                if abort.is_set():
+                    return {"arch": arch, "device": None, "backend": None, "seconds_per_image": None}
             status, value = mine.recv()
-        except (EOFError, OSError):
+        except Exception:  # it died (EOF; a broken pipe on Windows), or sent what cannot be read back
             process.join(5.0)
-            raise OSError(f"the check's process stopped before it answered (exit status {process.exitcode})")
+            raise OSError(f"the check's process stopped before it answered (exit status {process.exitcode})") from None
     finally:
         for step in (process.terminate, process.kill):
             if process.is_alive():
