@@ -23,6 +23,17 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return min(4, os.cpu_count() or 1)
 
 
+@pytest.fixture(autouse=True)
+def device_check_answered_at_once(request, monkeypatch):
+    """A training dialog times its network in a process of its own that loads TensorFlow: some 20 s
+    of a CI core per dialog. The window's tests get the answer of a 2-core PC at once instead; the
+    real check has its own test (test_gui_training.py: the device check runs apart)."""
+    if not request.node.path.name.startswith("test_gui"):
+        return
+    monkeypatch.setattr("covidxray_desktop.gui.training_tasks.probe_apart", lambda arch, abort: {
+        "arch": arch, "device": "CPU (2 cores)", "backend": "Keras on TensorFlow", "seconds_per_image": 0.02})
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED / "manifest.csv").exists():
