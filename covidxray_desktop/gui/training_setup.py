@@ -84,7 +84,6 @@ class TrainingSetup(QWidget):
         form.addRow(self.tr("Architecture:"), self.arch_combo)
         form.addRow(self.tr("Seed (data split and weights):"), self.seed_spin)
         form.addRow(self.tr("Sensitivity to keep (adapting):"), self.sensitivity_spin)
-        form.addRow(self.tr("Device:"), self.device_label)
         self.epochs_spin.valueChanged.connect(self.changed)
         self.seed_spin.valueChanged.connect(self.splitChanged)
         self.arch_combo.currentIndexChanged.connect(self.changed)
@@ -98,6 +97,9 @@ class TrainingSetup(QWidget):
         below.addWidget(data_box, 3)
         below.addWidget(settings_box, 2)
         column.addLayout(below)
+        # The device and the estimate across the whole width: in the settings' narrow column the
+        # sentence took six lines, and a short screen cut it off.
+        column.addWidget(self.device_label)
         # Never squeezed by the curves and the report below: the counts must stay readable.
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self._mode_changed()
