@@ -77,6 +77,8 @@ class Summary:
         s = summary["shift"]
         test = (f"shift test: {'DIFFERENT' if s['detected'] else 'no shift'} (p = {s['p_value']:.3g})"
                 if s["tested"] else f"shift test: {s['message']}")
-        return (f"{summary['files']} files: {summary['ok']} ok ({summary['covid']} COVID-19, {summary['normal']} "
-                f"Normal at the {summary['operating_point']} operating point, threshold {summary['threshold']:.3f}), "
-                f"{summary['rejected']} refused, {summary['errors']} errors; {test}")
+        files, errors = summary["files"], summary["errors"]
+        return (f"{files} file{'' if files == 1 else 's'}: {summary['ok']} ok ({summary['covid']} COVID-19, "
+                f"{summary['normal']} Normal at the {summary['operating_point']} operating point, threshold "
+                f"{summary['threshold']:.3f}), {summary['rejected']} refused, "
+                f"{errors} error{'' if errors == 1 else 's'}; {test}")

@@ -263,3 +263,12 @@ def test_a_pdf_report_is_written_by_the_command_line_as_by_the_window(tmp_path, 
     assert len(document) == 3  # the summary, then a page per film
     text = document[1].get_textpage().get_text_range()
     assert "P(COVID)" in text and "Research use only" in text and "Page 2 of 3" in text
+
+
+def test_the_closing_line_counts_one_file_and_one_error_in_the_singular():
+    from covidxray_desktop.batch import Summary
+
+    said = Summary.line(None, {"files": 1, "ok": 0, "covid": 0, "normal": 0, "operating_point": "balanced",
+                               "threshold": 0.316, "rejected": 0, "errors": 1,
+                               "shift": {"tested": False, "message": "not tested: too few films"}})
+    assert said.startswith("1 file: 0 ok") and "1 error;" in said and "files" not in said
