@@ -55,7 +55,7 @@ class Engine(QObject):
         self._exports = []
         self._thumbs = deque()  # (path, model hash, sha256) of rows from the store: pictures drawn when idle
         self._stop = False
-        self._predictor, self._unremembered = None, None  # unremembered: loaded while the store was locked
+        self._predictor = None
         self._point = ("", "", None)  # (model hash, point, threshold): what the window has chosen for that model
         self._films = None  # the viewer's decoder, started on the first film shown
         self._worker = Worker(self._loop, name="covidxray-engine", parent=self)
@@ -243,10 +243,9 @@ class Engine(QObject):
             said = str(exc) if isinstance(exc, CovidXrayError) else f"{name}: cannot load this model ({exc})."
             yield ("modelFailed", said)
             return
-        self._unremembered = bundle
         try:
-            self._remember(store)
-        except CovidXrayError:  # a store locked by another copy: tried again before the model's first result
+            store.remember_model(bundle)
+        except CovidXrayError:  # a store locked by another copy: batch.run keeps it before the model's first result
             pass
         with self._wake:
             entries = list(self._entries.values())
@@ -310,11 +309,6 @@ class Engine(QObject):
             problem = f"cannot write {path}: {exc}"
         yield ("exportDone", str(path), problem, count, job.kind)
 
-    def _remember(self, store) -> None:  # the model in use into the store (its figures, for its results), once
-        if self._unremembered is not None:
-            store.remember_model(self._unremembered)
-            self._unremembered = None
-
     def _advance(self, entry: Entry, store):
         """Run the entry until a chunk of rows is ready, a request arrives, or it is paused."""
         from covidxray_desktop import batch
@@ -328,7 +322,6 @@ class Engine(QObject):
 
             found = walk(entry.paths)
             entry.files = found.files
-            self._remember(store)  # before the batch's row (batch.run remembers it again as the rows start)
             entry.batch_id = store.batch_start(batch.name(entry.paths), self._predictor.bundle.hash)
             yield ("entryFiles", entry.id, len(entry.files), found.skipped)
         self._apply_point()  # a point chosen while the batch runs: the next rows record it
