@@ -84,12 +84,13 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):  # not damaged: not writable here
+            kind = getattr(exc, "sqlite_errorname", "")
+            if kind.startswith("SQLITE_READONLY"):  # not damaged: not writable here
                 raise StoreError(f"{name}: the results store cannot be written in {display_path(self.path.parent)} "
                                  f"({exc}); check that folder's and the file's write permissions, or choose "
                                  f"another store with --db.")
             raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose another with --db.",
-                             aside=not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY"))  # locked
+                             aside=not kind.startswith("SQLITE_BUSY"))  # locked
         except StoreError:
             self.db.close()
             raise

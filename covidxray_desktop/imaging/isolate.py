@@ -68,6 +68,14 @@ def _unexpected(path, exc: BaseException) -> ImagingError:
     return ImagingError(f"{display_name(path)}: unexpected error while reading ({type(exc).__name__}: {brief(exc)}).")
 
 
+def end(process) -> None:
+    """Stop a worker process now: asked first, then killed; joined either way."""
+    for step in (process.terminate, process.kill):
+        if process.is_alive():
+            step()
+            process.join(2.0)
+
+
 class _Worker:
     def __init__(self, context, function):
         self.conn, child = context.Pipe()
@@ -84,10 +92,7 @@ class _Worker:
 
     def stop(self) -> None:
         # By signal, not by closing the pipe: a stuck decoder never reads it; a waiting thread sees EOF.
-        for step in (self.process.terminate, self.process.kill):
-            if self.process.is_alive():
-                step()
-                self.process.join(2.0)
+        end(self.process)
         self.conn.close()
 
     @staticmethod

@@ -42,6 +42,8 @@ def probe_apart(arch: str, abort) -> dict:
     (is_set()) stops the process at once; an error it raised comes back as itself."""
     import multiprocessing
 
+    from covidxray_desktop.imaging.isolate import end
+
     context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
     mine, theirs = context.Pipe(duplex=False)
     process = context.Process(target=_probe_in, args=(theirs, arch), daemon=True, name="covidxray-probe")
@@ -57,10 +59,7 @@ def probe_apart(arch: str, abort) -> dict:
             process.join(5.0)
             raise OSError(f"the check's process stopped before it answered (exit status {process.exitcode})") from None
     finally:
-        for step in (process.terminate, process.kill):
-            if process.is_alive():
-                step()
-                process.join(2.0)
+        end(process)
         mine.close()
     if status == "raised":
         raise value
