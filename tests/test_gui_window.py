@@ -491,6 +491,26 @@ def test_without_a_display_the_window_command_says_what_to_use_instead():
     assert "Traceback" not in out.stderr
 
 
+def test_a_display_whose_session_has_ended_is_named_instead_of_a_core_dump():
+    """DISPLAY left over from a desktop that is gone (a closed remote session): Qt would abort."""
+    import ctypes
+    import os
+    import subprocess
+    import sys
+
+    try:
+        ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        pytest.skip("no X11 client library here to ask a display with (Qt could not open one either)")
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":6473"  # no X server listens there
+    out = subprocess.run([sys.executable, "-m", "covidxray_desktop"], capture_output=True, text=True,
+                         timeout=120, env=env, cwd=Path(__file__).parents[1])
+    assert out.returncode == 2, out.stderr
+    assert "display :6473 does not answer" in out.stderr and "classify" in out.stderr
+    assert "Traceback" not in out.stderr and "core dumped" not in out.stderr
+
+
 def test_settings_come_back_after_a_restart(qtbot, tmp_path, default_bundle):
     settings_file = str(tmp_path / "settings.ini")
     first = MainWindow(None, tmp_path / "r.sqlite3", QSettings(settings_file, QSettings.IniFormat))
