@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from covidxray_desktop import DISCLAIMER, __version__
-from covidxray_desktop.errors import CovidXrayError
+from covidxray_desktop.errors import CovidXrayError, Terminated
 from covidxray_desktop.files import printable
 
 
@@ -91,6 +91,7 @@ def main(argv=None) -> int:
     backend.quiet()
     setup()
     log.info("command %s started (version %s)", args.command, __version__)
+    previous = _stop_on_sigterm()
     try:
         return command.module.run(args)
     except CovidXrayError as exc:
@@ -110,8 +111,29 @@ def main(argv=None) -> int:
         print("covidxray: stopped; nothing was saved", file=sys.stderr)
         return 130
     except KeyboardInterrupt as exc:  # it may say what the command left behind
-        print(printable(f"covidxray: interrupted{'; ' + str(exc) if str(exc) else ''}"), file=sys.stderr)
-        return 130
+        how = "stopped by the system (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(printable(f"covidxray: {how}{'; ' + str(exc) if str(exc) else ''}"), file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130  # as a shell reports either signal
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm():
+    """SIGTERM (a shutdown, a scheduler, `kill`) stops a command as Ctrl+C does, so it says what it left
+    behind; killed outright, classify left a .partial CSV and not a word. A second one kills at once."""
+    import signal
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (tests)
+        return None
 
 
 def _drop_stdout() -> None:

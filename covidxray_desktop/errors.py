@@ -34,3 +34,8 @@ class StoreError(CovidXrayError):
 
 class UsageError(CovidXrayError):
     """A command was given arguments it cannot work with."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The system asked a command to stop (SIGTERM: a shutdown, a job scheduler, `kill`): it stops as
+    Ctrl+C stops it, saying what it leaves behind."""

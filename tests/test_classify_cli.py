@@ -102,6 +102,41 @@ def test_a_batch_stopped_with_ctrl_c_says_which_outputs_are_partial_or_earlier(t
     assert (tmp_path / "day.pdf").read_bytes() == b"%PDF yesterday's report" and not (tmp_path / "day.json").exists()
 
 
+def test_a_batch_the_system_stops_with_sigterm_says_what_it_left_as_ctrl_c_does(tmp_path, tiny_bundle, capsys,
+                                                                                 monkeypatch):
+    """A shutdown or a job scheduler sends SIGTERM: killed outright, classify said nothing and left
+    a .partial file nobody knew about."""
+    import os
+    import signal
+    import threading
+
+    from covidxray_desktop.commands import progress
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach only the main thread, and this test does not run there")
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    for i in range(4):
+        save_png8(folder / f"{i}.png", chest_like(128, i))
+    steps = []
+
+    def step(self, n=1):
+        steps.append(n)
+        self.done += n
+        if len(steps) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(progress.Progress, "step", step)
+    before = signal.getsignal(signal.SIGTERM)
+    code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                 "--csv", str(tmp_path / "day.csv"), str(folder)])
+    err = capsys.readouterr().err
+    assert code == 143
+    assert "stopped by the system (SIGTERM); stopped after 2 of 4 files" in err
+    assert "day.csv.partial holds those 2 rows" in err and "the same command again runs only the rest" in err
+    assert signal.getsignal(signal.SIGTERM) is before  # the process's own handling is back
+
+
 def main_summary(tmp_path, bundle, folder, capsys):
     main(["classify", "--model", str(bundle.path), "--csv", str(tmp_path / "out.csv"), str(folder)])
     return capsys.readouterr().err

@@ -89,9 +89,9 @@ def run(args) -> int:
         store.batch_finish(batch_id, report)
         if out is not sys.stdout:
             written(out.finish, args.csv, progress.done, partial, finished=True)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM as errors.Terminated
         progress.close()
-        raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files))) from None
+        raise type(exc)(_left_behind(args, progress.done, len(found.files))) from None
     except StoreError as exc:  # locked by another copy past its wait, a full disk: how far the run got
         progress.close()
         raise StoreError(f"{str(exc).rstrip('.')}; {_left_behind(args, progress.done, len(found.files))}",
@@ -122,8 +122,8 @@ def run(args) -> int:
             pdf_report.write(args.pdf, kept, store.models(), anonymise=args.anonymise, summary=report,
                              tr=translator(args.lang, "Report"), message_tr=message_translator(args.lang),
                              compact=args.compact, decode_limit_s=args.decode_limit or None)
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(_left_behind(args, progress.done, len(found.files), summarised=True)) from None
+        except KeyboardInterrupt as exc:
+            raise type(exc)(_left_behind(args, progress.done, len(found.files), summarised=True)) from None
     store.close()
     from covidxray_desktop.logs import log
 
@@ -149,7 +149,7 @@ def run(args) -> int:
 
 
 def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
-    """What a run stopped by Ctrl+C leaves, output by output: a file there may be an earlier run's."""
+    """What a run stopped by Ctrl+C or SIGTERM leaves, output by output: a file there may be an earlier run's."""
     said = [f"stopped after {done} of {total} files"]
     if args.csv and args.csv != "-":
         partial = Path(f"{args.csv}.partial")  # a file's rows wait there; a pipe's went straight through
