@@ -498,6 +498,8 @@ def test_a_display_whose_session_has_ended_is_named_instead_of_a_core_dump():
     import subprocess
     import sys
 
+    from covidxray_desktop.gui.display import missing_x11_libraries
+
     try:
         ctypes.CDLL("libxcb.so.1")
     except OSError:
@@ -507,8 +509,37 @@ def test_a_display_whose_session_has_ended_is_named_instead_of_a_core_dump():
     out = subprocess.run([sys.executable, "-m", "covidxray_desktop"], capture_output=True, text=True,
                          timeout=120, env=env, cwd=Path(__file__).parents[1])
     assert out.returncode == 2, out.stderr
-    assert "display :6473 does not answer" in out.stderr and "classify" in out.stderr
+    # A PC without Qt's X11 libraries hears of those first: Qt would abort on them before the display.
+    said = "the window needs X11 libraries" if missing_x11_libraries() else "display :6473 does not answer"
+    assert said in out.stderr and "classify" in out.stderr
     assert "Traceback" not in out.stderr and "core dumped" not in out.stderr
+
+
+def test_a_linux_pc_without_qts_x11_libraries_is_told_which_packages_to_install(monkeypatch):
+    """pip's Qt needs libxcb-icccm4 and others from the system; without them Qt aborts the process."""
+    import ctypes
+    import sys
+
+    from covidxray_desktop.gui import display
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Qt's X11 plugin is Linux's")
+    real = ctypes.CDLL
+
+    def cdll(name, *args, **kwargs):  # this PC lacks one library: whatever needs it fails to load
+        if name == "libxcb-icccm.so.4" or str(name).endswith("libqxcb.so"):
+            raise OSError("libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(display.ctypes, "CDLL", cdll)
+    monkeypatch.setattr(display.os.path, "exists", lambda path: True)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    said = display.cannot_open()
+    assert "the window needs X11 libraries this system lacks (" in said and "libxcb-icccm.so.4" in said
+    assert "sudo apt install libxcb-icccm4" in said and "sudo dnf install" in said and "xcb-util-wm" in said
+    assert "covidxray classify" in said
 
 
 def test_settings_come_back_after_a_restart(qtbot, tmp_path, default_bundle):

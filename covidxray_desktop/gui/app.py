@@ -51,45 +51,11 @@ def remove_translations(app, translators: list) -> None:
     QLocale.setDefault(QLocale.system())
 
 
-def no_display() -> str | None:
-    """Why no window can open here (Linux without a desktop session, or one that is gone), or None.
-
-    Qt aborts the process with a core dump in both cases, so we ask before it does.
-    """
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" \
-            or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    instead = "the command line works here: covidxray classify PATH ..., covidxray --help"
-    display = os.environ.get("DISPLAY")
-    if not display:
-        return f"covidxray: no display to open the window on (no desktop session); {instead}"
-    if _x_server_answers(display) is False:
-        return (f"covidxray: the display {display} does not answer (its desktop session has ended, or DISPLAY "
-                f"names another one); log in to the desktop and start it there; {instead}")
-    return None
-
-
-def _x_server_answers(display: str) -> bool | None:
-    """Whether the X server named by DISPLAY takes a connection; None where we cannot tell (no libxcb)."""
-    import ctypes
-
-    try:
-        xcb = ctypes.CDLL("libxcb.so.1")
-    except OSError:
-        return None  # Qt's own message about the missing library is the better one
-    xcb.xcb_connect.restype = ctypes.c_void_p
-    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
-    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
-    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
-    connection = xcb.xcb_connect(display.encode(), None)  # never NULL: a failed one is an error object
-    failed = xcb.xcb_connection_has_error(connection)
-    xcb.xcb_disconnect(connection)
-    return failed == 0
-
-
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    why = no_display()
+    from covidxray_desktop.gui.display import cannot_open
+
+    why = cannot_open()
     if why:
         print(why, file=sys.stderr)
         return 2
