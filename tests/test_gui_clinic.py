@@ -420,3 +420,18 @@ def test_counts_in_the_window_read_as_english_not_with_brackets_in_any_language_
             assert (one, many, back) == ("1 film again", "Exported 12 rows to %1", "3 rows put back on the list"), language
         finally:
             remove_translations(app, translators)
+
+
+def test_a_chinese_window_on_a_pc_without_a_chinese_font_still_shows_chinese(qtbot, monkeypatch):
+    """Without a Chinese font every menu and button drew empty boxes; the font the PDFs use fills in."""
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+
+    from covidxray_desktop.gui.app import chinese_glyphs
+
+    asked = []
+    monkeypatch.setattr(QFontDatabase, "families", lambda *args: asked.append(args) or [])  # no Chinese font here
+    chinese_glyphs()
+    monkeypatch.undo()
+    assert asked, "the PC's fonts were not asked about"
+    assert "Droid Sans Fallback" in QFontDatabase.families()
+    assert QFontMetrics(QFont("Droid Sans Fallback")).inFontUcs4(ord("肺"))  # it has the glyphs

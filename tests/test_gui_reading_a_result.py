@@ -6,6 +6,7 @@ from test_gui_window import make_window  # noqa: F401  (a fixture)
 from PySide6.QtCore import Qt
 
 from covidxray_desktop.gui import detail
+from covidxray_desktop.gui.results import COLUMNS
 from covidxray_desktop.model.calibration import probability
 from covidxray_desktop.results import Result
 
@@ -27,7 +28,7 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     window.results.add_rows([row])
     text = detail.caption(window, window.results.rows[0])
     assert "P(COVID) > 0.999" in text and "threshold 0.316" in text and "0.3157" not in text
-    assert window.results.index(0, 4).data() == ">0.999"  # the table's P(COVID) column
+    assert window.results.index(0, COLUMNS.index("p_covid")).data() == ">0.999"  # the table's P(COVID) column
     close = row.with_changes(path="/ward/IM0002.png", p_covid=0.4371, threshold=0.437291, model_hash="other")
     window.results.add_rows([close])
     text = detail.caption(window, window.results.rows[1])  # "0.437 ... threshold 0.437" beside "Normal"

@@ -101,7 +101,7 @@ def test_a_non_image_is_reported_and_never_silently_dropped(make_window, tmp_pat
     wait_rows(qtbot, window, 3)
     [row] = [r for r in table(window) if r.path.endswith("letter.docx")]
     assert row.status == "error" and "letter.docx" in row.message
-    assert "letter.docx" in shown(window, window.proxy.rowCount() - 1, "reason")  # the reason has its column
+    assert "letter.docx" in shown(window, window.proxy.rowCount() - 1, "status")  # the reason is in its status
 
 
 def test_pause_resume_and_cancel_act_on_their_own_batch(make_window, tmp_path, qtbot):
@@ -434,7 +434,7 @@ def test_the_window_speaks_simplified_chinese_when_asked(make_window, qtbot):
         menus = [a.text() for a in window.menuBar().actions()]
         assert menus[0] == "文件(&F)"
         assert "仅供研究使用" in window.notice()
-        assert window.results.headerData(3, Qt.Horizontal) == "标签"
+        assert window.results.headerData(COLUMNS.index("label"), Qt.Horizontal) == "标签"
         from covidxray_desktop.gui.messages import translated
 
         assert translated("a.png: file not found.") == "a.png：找不到文件。"

@@ -39,7 +39,19 @@ def install_translations(app, language: str | None) -> list:
             app.installTranslator(translator)
             kept.append(translator)
     QLocale.setDefault(locale)  # dates and numbers Qt formats (a calendar's month names) in that language too
+    if locale.language() == QLocale.Chinese:
+        chinese_glyphs()
     return kept
+
+
+def chinese_glyphs() -> None:
+    """A Chinese window on a PC without a Chinese font showed empty boxes: the font the PDFs use fills in."""
+    from PySide6.QtGui import QFontDatabase
+
+    from covidxray_desktop.paths import chinese_font
+
+    if not QFontDatabase.families(QFontDatabase.SimplifiedChinese):
+        QFontDatabase.addApplicationFont(str(chinese_font()))
 
 
 def remove_translations(app, translators: list) -> None:

@@ -16,8 +16,8 @@ from covidxray_desktop.model.calibration import probability
 
 THUMB = 48  # thumbnail side in pixels
 # The model beside the answer: with two models' rows for one film (Classify again) it tells them apart.
-COLUMNS = ["thumbnail", "file", "folder", "label", "p_covid", "status", "model", "reason", "patient_id", "study_date",
-           "time"]
+# What a clinic reads first comes first: a refusal's reason stands in its status, so a laptop's screen shows it.
+COLUMNS = ["thumbnail", "file", "label", "p_covid", "status", "model", "patient_id", "study_date", "folder", "time"]
 ROW_ROLE = Qt.UserRole + 2
 _COLOURS = {"covid": QColor(200, 50, 45), "normal": QColor(30, 130, 60)}
 
@@ -47,7 +47,7 @@ class ResultsModel(QAbstractTableModel):
 
     def headers(self) -> list[str]:
         names = {"thumbnail": "Image", "file": "File", "folder": "Folder", "label": "Label", "p_covid": "P(COVID)",
-                 "status": "Status", "model": "Model", "reason": "Reason", "patient_id": "Patient ID",
+                 "status": "Status", "model": "Model", "patient_id": "Patient ID",
                  "study_date": "Study date", "time": "Time"}
         return [translate("ResultsModel", names[c]) for c in COLUMNS]
 
@@ -220,7 +220,7 @@ class ResultsModel(QAbstractTableModel):
             return self._thumbnail(index.row(), row)
         if role == Qt.ForegroundRole and column == "label" and self.label(row):
             return QBrush(_COLOURS[self.label(row)])
-        if role == Qt.ForegroundRole and column in ("status", "reason") and row.status != "ok":
+        if role == Qt.ForegroundRole and column == "status" and row.status != "ok":
             return QBrush(QColor(170, 100, 0) if row.status == "rejected" else QColor(190, 0, 0))
         if role == Qt.ToolTipRole:
             if column == "folder":
@@ -245,10 +245,12 @@ class ResultsModel(QAbstractTableModel):
         if column == "p_covid":
             return "" if row.p_covid is None or row.status != "ok" else probability(row.p_covid)
         if column == "status":
-            return {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "refused"),
+            word = {"ok": translate("ResultsModel", "ok"), "rejected": translate("ResultsModel", "refused"),
                     "error": translate("ResultsModel", "error")}.get(row.status, row.status)
-        if column == "reason":
-            return messages.translated(row.message) if row.status != "ok" else ""
+            if row.status == "ok" or not row.message:
+                return word
+            return translate("ResultsModel", "%1: %2").replace("%1", word).replace(
+                "%2", messages.translated(row.message))
         if column == "study_date":
             return study_date(row.study_date)
         if column == "time":

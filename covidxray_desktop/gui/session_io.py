@@ -16,7 +16,7 @@ def restore(w) -> None:
     for splitter, key in ((w.split, "split"), (w.left, "left")):
         if w.settings.value(key) is not None:
             splitter.restoreState(w.settings.value(key))
-    header = w.settings.value("table_header2")  # 2: the Model column moved beside the answer
+    header = w.settings.value("table_header3")  # 3: the reason joined the status, the folder moved to the end
     if header is not None:
         w.table.horizontalHeader().restoreState(header)
     w.table.horizontalHeader().setMinimumSectionSize(40)  # a column saved too narrow comes back readable
@@ -26,7 +26,7 @@ def save(w) -> None:
     w.settings.setValue("geometry", w.saveGeometry())
     w.settings.setValue("split", w.split.saveState())
     w.settings.setValue("left", w.left.saveState())
-    w.settings.setValue("table_header2", w.table.horizontalHeader().saveState())
+    w.settings.setValue("table_header3", w.table.horizontalHeader().saveState())
 
 
 def claim_queue(w) -> bool:

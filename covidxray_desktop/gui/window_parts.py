@@ -24,9 +24,8 @@ def build_table(w) -> None:
     t.verticalHeader().hide()
     header = t.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.Interactive)
-    for column, width in (("thumbnail", THUMB + 8), ("file", 170), ("folder", 140), ("label", 90),
-                          ("p_covid", 70), ("status", 70), ("model", 150), ("reason", 220), ("patient_id", 90),
-                          ("study_date", 90), ("time", 60)):
+    for column, width in (("thumbnail", THUMB + 8), ("file", 160), ("label", 90), ("p_covid", 70), ("status", 200),
+                          ("model", 150), ("patient_id", 90), ("study_date", 90), ("folder", 140), ("time", 60)):
         index = COLUMNS.index(column)  # never narrower than its heading with the sort arrow, in any language
         t.setColumnWidth(index, max(width, header.sectionSizeHint(index)))
     t.setItemDelegateForColumn(COLUMNS.index("folder"), ElideStart(t))

@@ -1373,8 +1373,8 @@
       <translation>患者 ID</translation>
     </message>
     <message>
-      <source>Reason</source>
-      <translation>原因</translation>
+      <source>%1: %2</source>
+      <translation>%1：%2</translation>
     </message>
     <message>
       <source>Study date</source>
