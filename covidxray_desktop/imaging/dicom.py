@@ -13,7 +13,7 @@ from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.codestream import claimed_size
 from covidxray_desktop.imaging.detect import bare_dicom
 from covidxray_desktop.imaging.limits import MAX_INFLATED_BYTES, check_size
-from covidxray_desktop.imaging.raster import colourfulness, float_to_unit, luminance
+from covidxray_desktop.imaging.raster import colourfulness, luminance, to_unit, unit_limits
 from covidxray_desktop.imaging.xray import XRay
 
 # pydicom warns and logs about every odd tag of real-world files: the row's message says what matters.
@@ -257,14 +257,19 @@ def _to_gray(ds, arr: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]
         rgb = arr.astype(np.float32)
         rgb /= max(float(rgb.max()), 1.0)
         return luminance(rgb), colourfulness(rgb[..., :3]), None
-    data = values = apply_modality_lut(arr, ds).astype(np.float64)
-    has_voi = "VOILUTSequence" in ds or ("WindowCenter" in ds and "WindowWidth" in ds)
-    if has_voi:
-        try:
-            data = apply_voi_lut(data, ds, index=0).astype(np.float64)
+    values = apply_modality_lut(arr, ds).astype(np.float64)
+    gray = None
+    if "VOILUTSequence" in ds or ("WindowCenter" in ds and "WindowWidth" in ds):
+        try:  # the window the file asks for, stretched from its lowest to its highest output
+            windowed = apply_voi_lut(values, ds, index=0).astype(np.float64)
+            lo, hi = float(windowed.min()), float(windowed.max())
+            if hi - lo > 1e-6 * max(abs(hi), 1.0):
+                gray = to_unit(windowed, lo, hi)
         except Exception:
-            pass  # a broken window is no reason to refuse the image: fall back to min/max
-    gray = float_to_unit(data.astype(np.float32))
+            pass  # a broken window is no reason to refuse the image
+    if gray is None:  # no window, a broken one, or one that makes the whole film one grey: its own range
+        lo, hi, _ = unit_limits(values)
+        gray = to_unit(values, lo, hi)
     # After VOI, as the standard says. A Presentation LUT Shape of INVERSE asks for the same one
     # inversion: DX requires it with MONOCHROME1 (not a second one), and other modalities write it
     # with MONOCHROME2 for a film stored as a negative.

@@ -45,13 +45,13 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
-                # A 16-bit film's scale from its brightest value in the whole picture, before reducing
-                # (averaged, it would differ with the size read, and so would the film's brightness).
-                high = float(im.getextrema()[1]) if mode.startswith("I") else None
+                # A 16-bit or float film's range from the whole picture, before reducing (averaged, it
+                # would differ with the size read, and so would the film's brightness).
+                limits = unit_limits(np.asarray(im)) if mode[0] in "IF" else None
                 im = _reduced(im, max_side)
                 if im.mode == "CMYK":
                     im = _cmyk_to_rgb(im, plain_cmyk)
-                gray, colourfulness, bits = _to_gray(im, high)
+                gray, colourfulness, bits = _to_gray(im, limits)
                 if white_is_zero:
                     gray = 1.0 - gray
     except ImagingError:
@@ -111,18 +111,14 @@ def _cmyk_to_rgb(im: Image.Image, plain: bool) -> Image.Image:
     return Image.fromarray((rgb * 255.0 + 0.5).astype(np.uint8), "RGB")
 
 
-def _to_gray(im: Image.Image, high: float | None = None) -> tuple[np.ndarray, float, int]:
-    """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth. `high`: a
-    16-bit or integer picture's brightest value before it was reduced."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        a = np.asarray(im, dtype=np.float64)
-        high = float(a.max(initial=0)) if high is None else high
-        if high > 65535:  # 32-bit integers: the file's own range
-            return np.clip(a / high, 0, 1).astype(np.float32), 0.0, 32
-        bits = significant_bits(high)
-        return np.clip(a / (2 ** bits - 1), 0, 1).astype(np.float32), 0.0, bits
-    if im.mode == "F":
-        return float_to_unit(np.asarray(im, dtype=np.float32)), 0.0, 32
+def _to_gray(im: Image.Image, limits: tuple | None = None) -> tuple[np.ndarray, float, int]:
+    """Grayscale float32 in [0, 1], how colourful the picture was, and the bit depth. `limits`:
+    a 16-bit, integer or float picture's unit_limits before it was reduced."""
+    if im.mode[0] in "IF":  # 16-bit, 32-bit, signed or float: the film's own range
+        a = np.asarray(im.convert("I") if im.mode.startswith("I;16") and im.mode != "I;16" else im)
+        lo, hi, high = unit_limits(a) if limits is None else limits
+        bits = 32 if im.mode == "F" or high > 65535 else min(16, max(8, int(high).bit_length()))
+        return to_unit(a, lo, hi), 0.0, bits
     if im.mode in ("1", "L"):
         return np.asarray(im.convert("L"), dtype=np.float32) / 255.0, 0.0, 8
     if im.mode == "LA":
@@ -131,11 +127,31 @@ def _to_gray(im: Image.Image, high: float | None = None) -> tuple[np.ndarray, fl
     return luminance(rgb), colourfulness(rgb), 8
 
 
-def significant_bits(high: float) -> int:
-    """The bits a 16-bit film's values use: a detector's 10, 12 or 14 bits are often written into a
-    16-bit PNG or TIFF unscaled (as DICOM's BitsStored would say), and read against 65,535 such a
-    film is all but black. The fewest bits, 8 to 16, that hold its brightest value."""
-    return min(16, max(8, int(high).bit_length()))
+IGNORED = 0.001  # of the pixels at each end of a film's range: a dead pixel, a burned-in label at full scale
+
+
+def unit_limits(a: np.ndarray) -> tuple[float, float, float]:
+    """(darkest, brightest, largest value) of a film of more than 8 bits, a thousandth of its pixels left
+    out at each end. Scaled by its largest value, one dead detector pixel at full scale squeezed a 12-bit
+    film into a sliver of grey (refused as blank, or its answer moved); a film stored with an offset
+    (ImageJ's signed data) or signed values lost its lungs likewise."""
+    values = np.asarray(a, dtype=np.float64).ravel()[:: max(1, a.size // 2_000_000)]  # a sample: fast
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 0.0, 0.0
+    lo, hi = np.percentile(values, [100 * IGNORED, 100 * (1 - IGNORED)])
+    if hi <= lo:  # nearly all one value: the whole range then
+        lo, hi = values.min(), values.max()
+    return float(lo), float(hi), float(values.max())
+
+
+def to_unit(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """[lo, hi] to [0, 1], clipped; what is not a number, black."""
+    a = np.asarray(a, dtype=np.float32)
+    if hi <= lo:
+        return np.zeros(a.shape, np.float32)
+    out = np.clip((a - np.float32(lo)) / np.float32(hi - lo), 0, 1)
+    return np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=0.0).astype(np.float32)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -147,15 +163,6 @@ def colourfulness(rgb: np.ndarray) -> float:
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     rg, yb = r - g, 0.5 * (r + g) - b
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-
-
-def float_to_unit(a: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(a)
-    if not finite.any():
-        return np.zeros(a.shape, np.float32)
-    lo, hi = float(a[finite].min()), float(a[finite].max())
-    a = np.where(finite, a, lo)
-    return ((a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)).astype(np.float32)
 
 
 def shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
