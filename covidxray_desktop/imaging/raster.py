@@ -135,14 +135,15 @@ def unit_limits(a: np.ndarray) -> tuple[float, float, float]:
     out at each end. Scaled by its largest value, one dead detector pixel at full scale squeezed a 12-bit
     film into a sliver of grey (refused as blank, or its answer moved); a film stored with an offset
     (ImageJ's signed data) or signed values lost its lungs likewise."""
-    values = np.asarray(a, dtype=np.float64).ravel()[:: max(1, a.size // 2_000_000)]  # a sample: fast
+    values = np.asarray(a).ravel()[:: max(1, a.size // 500_000)].astype(np.float64)  # a sample: fast
     values = values[np.isfinite(values)]
     if not values.size:
         return 0.0, 0.0, 0.0
     lo, hi = np.percentile(values, [100 * IGNORED, 100 * (1 - IGNORED)])
     if hi <= lo:  # nearly all one value: the whole range then
         lo, hi = values.min(), values.max()
-    return float(lo), float(hi), float(values.max())
+    high = a.max() if a.dtype.kind in "iu" else values.max()  # every pixel: it names the film's bit depth
+    return float(lo), float(hi), float(high)
 
 
 def to_unit(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
