@@ -223,3 +223,16 @@ def test_a_faint_digitised_film_is_not_refused_as_blank_and_a_blank_picture_is(t
     rng = np.random.default_rng(0)
     grey = load(_save(0.5 + rng.normal(0, 0.003, (400, 400)), tmp_path / "grey.png"))  # a flat grey, faint noise
     assert ood.cheap_reason(grey) == "a blank image"
+
+
+def test_a_chest_films_body_part_written_as_a_site_writes_it_is_a_chest_and_a_knee_is_not(tmp_path):
+    # BodyPartExamined is free text: a Spanish archive writes TORAX, an Italian one TORACE, a portable
+    # unit PORT CHEST. Each was refused as "body part is TORAX, not chest", a whole site's films with it.
+    from factory import chest_like, write_dicom
+
+    for part in ("CHEST", "TORAX", "TORACE", "CHEST PA", "PORTABLE CHEST", "THORAX AP", "CHEST_PA", "PECHO", ""):
+        xray = load(write_dicom(tmp_path / "film.dcm", chest_like(128), tags={"BodyPartExamined": part}))
+        assert ood.cheap_reason(xray) is None, part
+    for part in ("KNEE", "ABDOMEN", "L SPINE", "HAND"):
+        xray = load(write_dicom(tmp_path / "other.dcm", chest_like(128), tags={"BodyPartExamined": part}))
+        assert ood.cheap_reason(xray) == f"body part is {part}, not chest"

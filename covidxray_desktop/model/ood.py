@@ -21,6 +21,8 @@ A model without a view check refuses on the lung fields alone (before appearance
 Thresholds come from training and validation films; only the view check has also seen non-frontal
 films: the lateral views and CT slices kept with the data (training/view_check.py).
 """
+import re
+
 import numpy as np
 
 from covidxray_desktop.imaging.preprocess import GRAY_EQ, preprocess
@@ -55,7 +57,12 @@ MIN_SIDE = 0.02  # each lung field at least this share of the film
 _LEVELS = np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 1.0]])
 
 XRAY_MODALITIES = {"CR", "DX", "DR", "RG", "PX", ""}
-CHEST_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "BREAST", "TORSO", "CHEST_LAT", ""}
+# BodyPartExamined is free text in practice ("CHEST PA", "PORT CHEST", Spanish TORAX, Italian TORACE):
+# a word starting as a chest word makes it a chest film; only a part named as another refuses it.
+CHEST_WORDS = ("CHEST", "THORA", "TORA", "TORSO", "LUNG", "PECHO", "BRUST", "POUMON", "POITRINE", "CXR", "RIB")
+OTHER_PARTS = ("SKULL", "HEAD", "BRAIN", "FACE", "SINUS", "JAW", "TMJ", "NECK", "SPINE", "CSPINE", "TSPINE",
+               "LSPINE", "SHOULDER", "CLAVICLE", "ARM", "HUMERUS", "ELBOW", "FOREARM", "WRIST", "HAND", "FINGER",
+               "ABDOMEN", "PELVIS", "HIP", "FEMUR", "LEG", "KNEE", "ANKLE", "FOOT", "TOE", "BREAST", "EXTREMITY")
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
@@ -85,7 +92,7 @@ def cheap_reason(xray) -> str | None:
         if meta.get("view_position", "") in LATERAL_VIEWS:
             return f"a lateral view (ViewPosition {meta['view_position']})"
         part = meta.get("body_part", "")
-        if part not in CHEST_PARTS:
+        if not chest_part(part):
             return f"body part is {part}, not chest"
     if meta.get("colourfulness", 0.0) > 0.06:
         return "a colour picture"
@@ -97,6 +104,14 @@ def cheap_reason(xray) -> str | None:
     if _spread(px) < 0.02:
         return "a blank image"
     return None
+
+
+def chest_part(part: str) -> bool:
+    """Whether a DICOM's BodyPartExamined allows a chest film: any chest word, or no other part named."""
+    words = re.findall(r"[A-Z]+", part.upper())
+    if any(w.startswith(CHEST_WORDS) for w in words):
+        return True
+    return not any(w.startswith(OTHER_PARTS) for w in words)
 
 
 def _spread(px: np.ndarray) -> float:
