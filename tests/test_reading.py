@@ -210,6 +210,30 @@ def test_compressed_dicom_decodes(tmp_path, syntax):
     assert close_to_reference(xray)
 
 
+@pytest.mark.parametrize("left_out", ["PhotometricInterpretation", "SamplesPerPixel", "PixelRepresentation",
+                                      "BitsStored", "everything that describes the pixels", "lower case"])
+def test_a_dicom_an_older_system_wrote_without_the_tags_that_describe_its_pixels_reads_as_the_film(tmp_path, left_out):
+    # pydicom needs these to decode; ACR-NEMA exports and some scanners' own writers leave them out,
+    # and such a film was "DICOM pixel data could not be decoded (Missing required element ...)".
+    import pydicom
+
+    path = write_dicom(tmp_path / "old.dcm", IMG, photometric="MONOCHROME1")
+    ds = pydicom.dcmread(path)
+    if left_out == "lower case":
+        ds.PhotometricInterpretation = "monochrome1"
+    else:
+        for tag in (["PhotometricInterpretation", "SamplesPerPixel", "PixelRepresentation", "BitsStored",
+                     "HighBit", "BitsAllocated"] if left_out.startswith("everything") else [left_out]):
+            delattr(ds, tag)
+    ds.save_as(path)
+    xray = load(path)
+    if left_out in ("PhotometricInterpretation", "everything that describes the pixels"):
+        as_monochrome2 = load(write_dicom(tmp_path / "m2.dcm", 1.0 - IMG))  # its stored values, as they are
+        assert np.abs(xray.pixels - as_monochrome2.pixels).max() < 1e-3
+    else:
+        assert close_to_reference(xray)
+
+
 def test_dicom_files_an_older_system_wrote_without_the_preamble_are_read_and_found_in_folders(tmp_path):
     # Without the 128-byte preamble and "DICM" the reader said "not a readable DICOM file (... Use
     # force=True ...)", an option no user has; pydicom reads them when told they are DICOM.

@@ -70,6 +70,7 @@ def _read(source, name: str) -> XRay:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     check_size(name, cols, rows)
     _check_stream(ds, name)
+    _fill_pixel_tags(ds, rows * cols * frames)
     meta = _tags(ds)
     meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
     try:
@@ -147,6 +148,29 @@ def _assume_syntax(ds) -> None:
         implicit, little = ds.original_encoding
         meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
                                   ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+
+
+def _fill_pixel_tags(ds, pixels: int) -> None:
+    """Older systems (ACR-NEMA exports, some scanners' own writers) leave out tags that describe the
+    pixels, which pydicom needs to decode them: each gets the only value such a film can have, and a
+    value written in lower case is read as the standard spells it."""
+    if "PhotometricInterpretation" in ds:
+        ds.PhotometricInterpretation = str(ds.PhotometricInterpretation).strip().upper()
+    else:
+        ds.PhotometricInterpretation = "MONOCHROME2"
+    if "SamplesPerPixel" not in ds:
+        ds.SamplesPerPixel = 3 if ds.PhotometricInterpretation in ("RGB", "YBR_FULL", "YBR_FULL_422") else 1
+    if "PixelRepresentation" not in ds:
+        ds.PixelRepresentation = 0
+    data = ds.get("PixelData")
+    if "BitsAllocated" not in ds and isinstance(data, bytes) and pixels:  # uncompressed: from its length
+        per_pixel = 8 * len(data) // (pixels * int(ds.SamplesPerPixel))
+        if per_pixel in (8, 16, 32):
+            ds.BitsAllocated = per_pixel
+    if "BitsStored" not in ds and "BitsAllocated" in ds:
+        ds.BitsStored = ds.BitsAllocated
+    if "HighBit" not in ds and "BitsStored" in ds:
+        ds.HighBit = int(ds.BitsStored) - 1
 
 
 def _check_deflated(source, name: str) -> None:
