@@ -90,15 +90,15 @@ def _jpeg(ds, img):
     ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
 
 
-def jpeg_lossless_via_gdcm(src, dst):
-    """Transcode an uncompressed DICOM to JPEG lossless (process 14) with GDCM."""
+def jpeg_lossless_via_gdcm(src, dst, syntax: str = "JPEGLosslessProcess14_1"):
+    """Transcode an uncompressed DICOM to JPEG lossless (process 14), or another of GDCM's syntaxes, with GDCM."""
     import gdcm
 
     reader = gdcm.ImageReader()
     reader.SetFileName(str(src))
     assert reader.Read()
     change = gdcm.ImageChangeTransferSyntax()
-    change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGLosslessProcess14_1))
+    change.SetTransferSyntax(gdcm.TransferSyntax(getattr(gdcm.TransferSyntax, syntax)))
     change.SetInput(reader.GetImage())
     assert change.Change()
     writer = gdcm.ImageWriter()

@@ -1,6 +1,6 @@
 """A damaged compressed DICOM is called damaged; a plugin is named only when it is really missing."""
 import pytest
-from factory import chest_like, write_dicom
+from factory import chest_like, jpeg_lossless_via_gdcm, write_dicom
 
 from covidxray_desktop.errors import ImagingError
 from covidxray_desktop.imaging import load
@@ -22,6 +22,24 @@ def test_a_damaged_compressed_dicom_does_not_blame_an_installed_plugin(tmp_path,
     # Said as damage: the decoders failed, or the stream's own header (checked first) holds no picture.
     assert "damaged or cut short" in message or "could not be decoded" in message or "no pixels" in message
     assert "plugins" not in message and "NoneType" not in message  # pydicom's own list of its decoders' errors
+
+
+def test_a_twelve_bit_lossy_jpeg_dicom_is_said_to_need_another_decoder_not_to_be_damaged(tmp_path):
+    # pydicom's decoders here refuse JPEG Extended with 12-bit samples, a valid file a CR unit writes;
+    # the app called it "damaged or cut short", and the clinic asked the sender for the same file again.
+    pytest.importorskip("gdcm", reason="python-gdcm (test extra) writes the 12-bit JPEG file")
+    from covidxray_desktop.imaging.dicom import _decodable
+
+    path = jpeg_lossless_via_gdcm(write_dicom(tmp_path / "u.dcm", chest_like(128), bits=12), tmp_path / "cr.dcm",
+                                  syntax="JPEGExtendedProcess2_4")
+    try:
+        load(path)
+        pytest.skip("a decoder here reads 12-bit JPEG Extended (pylibjpeg-libjpeg is installed)")
+    except ImagingError as error:
+        message = str(error)
+    assert _decodable("1.2.840.10008.1.2.4.51")
+    assert "with 12-bit samples, which the installed decoders cannot read" in message
+    assert "pip install pylibjpeg-libjpeg" in message and "damaged" not in message
 
 
 def test_a_cut_short_or_video_dicom_is_explained_in_words_in_both_languages(tmp_path):

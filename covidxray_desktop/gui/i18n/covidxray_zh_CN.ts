@@ -901,6 +901,10 @@
       <translation>{name}：其 {syntax} 像素数据已损坏或不完整，无法解码。</translation>
     </message>
     <message>
+      <source>{name}: its pixel data is {syntax} with 12-bit samples, which the installed decoders cannot read (pylibjpeg-libjpeg can: pip install pylibjpeg-libjpeg); or ask the sender for an uncompressed or JPEG 2000 copy.</source>
+      <translation>{name}：其像素数据为 12 位样本的 {syntax}，已安装的解码器无法读取（pylibjpeg-libjpeg 可以：pip install pylibjpeg-libjpeg）；或请发送方提供未压缩或 JPEG 2000 格式的副本。</translation>
+    </message>
+    <message>
       <source>{name}: its pixel data is in {syntax}, which this app cannot decode.</source>
       <translation>{name}：像素数据为 {syntax} 格式，本程序无法解码。</translation>
     </message>
