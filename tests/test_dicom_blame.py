@@ -26,7 +26,7 @@ def test_a_damaged_compressed_dicom_does_not_blame_an_installed_plugin(tmp_path,
 
 def test_a_twelve_bit_lossy_jpeg_dicom_is_said_to_need_another_decoder_not_to_be_damaged(tmp_path):
     # pydicom's decoders here refuse JPEG Extended with 12-bit samples, a valid file a CR unit writes;
-    # the app called it "damaged or cut short", and the clinic asked the sender for the same file again.
+    # the app called it "damaged or cut short". The decoder that reads it is GPL, so the app never ships it.
     pytest.importorskip("gdcm", reason="python-gdcm (test extra) writes the 12-bit JPEG file")
     from covidxray_desktop.imaging.dicom import _decodable
 
@@ -38,8 +38,8 @@ def test_a_twelve_bit_lossy_jpeg_dicom_is_said_to_need_another_decoder_not_to_be
     except ImagingError as error:
         message = str(error)
     assert _decodable("1.2.840.10008.1.2.4.51")
-    assert "with 12-bit samples, which the installed decoders cannot read" in message
-    assert "pip install pylibjpeg-libjpeg" in message and "damaged" not in message
+    assert "with 12-bit samples, which this app's decoders cannot read" in message
+    assert "ask the sender for an uncompressed" in message and "damaged" not in message
 
 
 def test_a_cut_short_or_video_dicom_is_explained_in_words_in_both_languages(tmp_path):

@@ -45,9 +45,9 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is shorter than its image size needs ({have} of {need} "
                                   "bytes); the file is cut short or damaged."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its {syntax} pixel data is damaged or cut short and cannot be decoded."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is {syntax} with 12-bit samples, which the installed "
-                                  "decoders cannot read (pylibjpeg-libjpeg can: pip install pylibjpeg-libjpeg); or "
-                                  "ask the sender for an uncompressed or JPEG 2000 copy."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is {syntax} with 12-bit samples, which this app's "
+                                  "decoders cannot read (the one that can is GPL-licensed, and not shipped); ask the "
+                                  "sender for an uncompressed, JPEG lossless or JPEG 2000 copy."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is in {syntax}, which this app cannot decode."),
     QT_TRANSLATE_NOOP("Messages", "{name}: a deflated DICOM file without its preamble; save it again with a DICOM tool "
                                   "(which writes the preamble) to classify it."),

@@ -338,9 +338,9 @@ def _decode_message(name: str, ds, exc: Exception) -> str:
         return (f"{name}: its pixel data is shorter than its image size needs ({int(short[1]):,} of "
                 f"{int(short[2]):,} bytes); the file is cut short or damaged.")
     if "12-bit precision" in detail and "does not support" in detail:  # every decoder said so: not damage
-        return (f"{name}: its pixel data is {UID(uid).name} with 12-bit samples, which the installed decoders "
-                f"cannot read (pylibjpeg-libjpeg can: pip install pylibjpeg-libjpeg); or ask the sender for an "
-                f"uncompressed or JPEG 2000 copy.")
+        return (f"{name}: its pixel data is {UID(uid).name} with 12-bit samples, which this app's decoders "
+                f"cannot read (the one that can is GPL-licensed, and not shipped); ask the sender for an "
+                f"uncompressed, JPEG lossless or JPEG 2000 copy.")
     if "raised by all available plugins" in detail:
         return f"{name}: its {UID(uid).name} pixel data is damaged or cut short and cannot be decoded."
     if "is not supported" in detail and uid:

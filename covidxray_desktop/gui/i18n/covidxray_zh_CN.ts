@@ -901,8 +901,8 @@
       <translation>{name}：其 {syntax} 像素数据已损坏或不完整，无法解码。</translation>
     </message>
     <message>
-      <source>{name}: its pixel data is {syntax} with 12-bit samples, which the installed decoders cannot read (pylibjpeg-libjpeg can: pip install pylibjpeg-libjpeg); or ask the sender for an uncompressed or JPEG 2000 copy.</source>
-      <translation>{name}：其像素数据为 12 位样本的 {syntax}，已安装的解码器无法读取（pylibjpeg-libjpeg 可以：pip install pylibjpeg-libjpeg）；或请发送方提供未压缩或 JPEG 2000 格式的副本。</translation>
+      <source>{name}: its pixel data is {syntax} with 12-bit samples, which this app's decoders cannot read (the one that can is GPL-licensed, and not shipped); ask the sender for an uncompressed, JPEG lossless or JPEG 2000 copy.</source>
+      <translation>{name}：其像素数据为 12 位样本的 {syntax}，本应用的解码器无法读取（能读取的解码器采用 GPL 许可，未随附）；请发送方提供未压缩、JPEG 无损或 JPEG 2000 格式的副本。</translation>
     </message>
     <message>
       <source>{name}: its pixel data is in {syntax}, which this app cannot decode.</source>
