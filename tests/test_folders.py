@@ -52,6 +52,28 @@ def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp
     assert films == sorted(str(f) for f in walk([disc / "dicomdir"]).files)
 
 
+def test_a_disc_whose_index_too_shows_a_version_mark_is_followed_to_its_films(tmp_path):
+    """Some mounts show every name with ISO 9660's ';1', the index's too: 'DICOMDIR;1' was taken for
+    a film ("holds no image"), an error row beside the films, or the only row when named."""
+    import pydicom
+    from pydicom.fileset import FileSet
+
+    src, disc = tmp_path / "src", tmp_path / "cd"
+    src.mkdir()
+    fs = FileSet()
+    for i in range(2):
+        ds = pydicom.dcmread(write_dicom(src / f"{i}.dcm", chest_like(64, i)))
+        ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "A^B", 1, i + 1, "1", "120000"
+        fs.add(ds)
+    fs.write(disc)
+    for folder, _, names in os.walk(disc):
+        for name in names:
+            os.rename(os.path.join(folder, name), os.path.join(folder, name + ";1"))
+    films = sorted(str(f) for f in walk([disc]).files)
+    assert len(films) == 2 and all(f.endswith(";1") and "DICOMDIR" not in f for f in films), films
+    assert films == sorted(str(f) for f in walk([disc / "DICOMDIR;1"]).files)
+
+
 def test_a_dicomdir_pointing_outside_its_folder_is_not_followed_there(tmp_path):
     """A DICOMDIR naming ../other-patient/IM1 or an absolute path must not read those files."""
     import pydicom

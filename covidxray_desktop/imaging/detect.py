@@ -71,10 +71,15 @@ def bare_dicom(head: bytes) -> bool:
             and int.from_bytes(head[following + 2:following + 4], "little") > int.from_bytes(head[2:4], "little"))
 
 
+def is_dicomdir(name: str) -> bool:
+    """A disc's index by its name, as a disc mounted with ISO 9660 version marks may show it too."""
+    return name.upper() in ("DICOMDIR", "DICOMDIR;1", "DICOMDIR.;1")
+
+
 def is_candidate(path) -> bool:
     """Whether a file found in a folder deserves a result row."""
     p = Path(path)
-    if p.name.upper() == "DICOMDIR":
+    if is_dicomdir(p.name):
         return False  # followed separately, to its images
     return p.suffix.lower() in IMAGE_EXTENSIONS or sniff(p) is not None
 
@@ -171,7 +176,7 @@ def walk(paths) -> Found:
             is_dir = False  # missing or not reachable: its row says why
         if is_dir:
             _walk_folder(p, found, add)
-        elif p.name.upper() == "DICOMDIR" and p.is_file():
+        elif is_dicomdir(p.name) and p.is_file():
             for img in _safe_dicomdir(p) or [p]:
                 add(img)
         else:
@@ -196,7 +201,7 @@ def _walk_folder(top: Path, found: Found, add) -> None:
                     found.skip(entry.path, "a symbolic link (not followed)")
                 elif entry.is_dir(follow_symlinks=False):
                     subfolders.append(entry.path)
-                elif entry.name.upper() == "DICOMDIR":
+                elif is_dicomdir(entry.name):
                     for img in _safe_dicomdir(Path(entry.path)):
                         add(img)
                 elif not entry.is_file(follow_symlinks=False):

@@ -11,7 +11,7 @@ import numpy as np
 
 from covidxray_desktop.errors import CovidXrayError, ImagingError, brief
 from covidxray_desktop.files import display_name, read_regular
-from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, dicomdir_images, sniff_bytes
+from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, dicomdir_images, is_dicomdir, sniff_bytes
 from covidxray_desktop.imaging.dicom import read_dicom
 from covidxray_desktop.imaging.raster import read_raster, shrink
 from covidxray_desktop.imaging.xray import XRay
@@ -64,7 +64,7 @@ def load(path, max_side: int | None = None, data: bytes | None = None) -> XRay:
     `data`: the file's bytes when the caller has read them already."""
     path = Path(path)
     name = display_name(path)
-    if path.name.upper() == "DICOMDIR":  # an index reaches here only when its films could not be queued
+    if is_dicomdir(path.name):  # an index reaches here only when its films could not be queued
         raise _why_not_followed(path, name)
     if data is None:
         data = read(path)
