@@ -33,7 +33,8 @@ def reads_as(xray, img, bits: int) -> bool:
 
 
 SUPPORTED = {"png": ["L", "RGB", "RGBA", "P", "I;16", "LA"], "tiff": ["L", "RGB", "RGBA", "P", "CMYK", "I;16", "LA"],
-             "bmp": ["L", "RGB", "P"], "jpeg": ["L", "RGB", "CMYK"]}
+             "bmp": ["L", "RGB", "P"], "jpeg": ["L", "RGB", "CMYK"], "jp2": ["L", "RGB"], "webp": ["L", "RGB"],
+             "gif": ["L", "P"]}
 
 
 @pytest.mark.parametrize("fmt,mode", [(f, m) for f, modes in SUPPORTED.items() for m in modes])

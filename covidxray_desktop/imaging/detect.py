@@ -11,7 +11,8 @@ from covidxray_desktop.files import display_name, display_path, open_regular
 MAX_DICOMDIR_BYTES = 8 * 2**20
 MAX_DICOMDIR_IMAGES = 20_000
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".dcm", ".dicom", ".dic"}
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".jp2", ".j2k", ".webp", ".gif", ".dcm",
+                    ".dicom", ".dic"}
 
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -21,11 +22,15 @@ _SIGNATURES = (
     (b"II+\x00", "tiff"),  # BigTIFF
     (b"MM\x00+", "tiff"),
     (b"BM", "bmp"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg 2000"),  # a teaching file or a PACS export
+    (b"\xff\x4f\xff\x51", "jpeg 2000"),  # the bare codestream (.j2k)
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
 )
 
 
 def sniff(path) -> str | None:
-    """The format the file's first bytes announce: png, jpeg, tiff, bmp, dicom or None.
+    """The format the file's first bytes announce: png, jpeg, tiff, bmp, jpeg 2000, webp, gif, dicom or None.
     Only regular files are opened (a FIFO met while walking would block forever)."""
     try:
         with open_regular(path) as fh:
@@ -45,6 +50,8 @@ _FIRST_GROUPS = (b"\x02\x00", b"\x08\x00")
 def sniff_bytes(head: bytes) -> str | None:
     if (len(head) >= 132 and head[128:132] == b"DICM") or bare_dicom(head):
         return "dicom"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":  # a film saved from a web page
+        return "webp"
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
             # "BM" is two common letters: also require a plausible BMP header size.

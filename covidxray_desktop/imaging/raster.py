@@ -1,4 +1,4 @@
-"""PNG, JPEG, BMP and TIFF through Pillow, with the decompression-bomb guard left on."""
+"""PNG, JPEG, BMP, TIFF, JPEG 2000, WebP and GIF through Pillow, with the decompression-bomb guard left on."""
 import io
 import warnings
 
@@ -62,7 +62,8 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
     except UnidentifiedImageError:
         if kind:  # it starts as one of these formats do, so it is not some other kind of file
             raise ImagingError(f"{name}: a damaged {kind.upper()} file; its structure cannot be read.")
-        raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).")
+        raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000, WebP "
+                           f"or GIF).")
     except Exception as exc:  # Pillow's decoders raise many types on damaged data; all mean this
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,

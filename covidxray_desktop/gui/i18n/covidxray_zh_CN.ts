@@ -504,8 +504,8 @@
       <translation>打开 X 光文件</translation>
     </message>
     <message>
-      <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;All files (*)</source>
-      <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.dcm *.dicom);;所有文件 (*)</translation>
+      <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.gif *.dcm *.dicom);;All files (*)</source>
+      <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.gif *.dcm *.dicom);;所有文件 (*)</translation>
     </message>
     <message>
       <source>Open a folder of X-rays</source>
@@ -849,8 +849,8 @@
       <translation>{name}：不是影像或 DICOM 文件。</translation>
     </message>
     <message>
-      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).</source>
-      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP 或 TIFF）。</translation>
+      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000, WebP or GIF).</source>
+      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP、TIFF、JPEG 2000、WebP 或 GIF）。</translation>
     </message>
     <message>
       <source>{name}: a damaged {kind} file; its structure cannot be read.</source>
