@@ -306,6 +306,25 @@ def test_the_site_checks_pdf_is_never_saved_over_the_results_store_or_the_model(
     assert dialog.saved.text() == f"Saved: {tmp_path / 'check.pdf'}"  # it says so, and where
 
 
+def test_a_check_that_fails_leaves_nothing_of_the_last_one_to_save_or_adapt_to(make_window, tmp_path, qtbot):
+    # After a good check, a second folder that cannot be checked said so at the left, while the
+    # first folder's curve stayed, and Save as PDF / Adapt acted on the first folder's films.
+    from covidxray_desktop.gui.site_check import SiteCheckDialog
+
+    window = make_window()
+    dialog = SiteCheckDialog(window.model_info, window)
+    qtbot.addWidget(dialog)
+    dialog._done((None, dict(SITE_REPORT, verdict={"sentences": [], "rely": False}), None, "default@2"))
+    assert dialog.save_button.isEnabled() and dialog.adapt_button.isEnabled()
+    dialog.roc_caption.setText("the first folder's curve")
+    dialog.folder.setText(str(tmp_path / "no such folder"))
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.worker is None, timeout=60_000)
+    assert not dialog.save_button.isEnabled() and not dialog.adapt_button.isEnabled()
+    assert dialog.report is None and dialog.roc_caption.text() == "" and dialog.roc_label.pixmap().isNull()
+    assert "no such folder" in dialog.text.toPlainText()
+
+
 def test_forgetting_old_results_asks_for_a_day_on_a_calendar(qtbot):
     from PySide6.QtCore import QDate
 

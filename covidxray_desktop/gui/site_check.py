@@ -101,6 +101,12 @@ class SiteCheckDialog(QDialog):
             return
         self.busy.show()
         self.run_button.setEnabled(False)
+        # The last check's results go now: saved or adapted to after a failure, they named the other folder.
+        self.report = self.roc = None
+        self.save_button.setEnabled(False)
+        self.adapt_button.setEnabled(False)
+        self.roc_label.clear()
+        self.roc_caption.clear()
         self.text.setPlainText(self.tr("Scoring every film…"))
         axes = (self.tr("1 - specificity"), self.tr("sensitivity"))  # the chart prints Chinese in its own font
         self.worker = worker.start(_work, self.model_info["path"], folder, axes, parent=self,
@@ -127,7 +133,7 @@ class SiteCheckDialog(QDialog):
         self.worker = None
         self.busy.hide()
         self.run_button.setEnabled(True)
-        self.text.setPlainText(str(exc) if isinstance(exc, CovidXrayError) else
+        self.text.setPlainText(messages.translated(str(exc)) if isinstance(exc, CovidXrayError) else
                                self.tr("Something went wrong: %1").replace("%1", str(exc)))
 
     def _html(self, r: dict, ident: str) -> str:
