@@ -35,6 +35,19 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     assert "P(COVID) = 0.4371" in text and "threshold 0.4373" in text
 
 
+def test_a_dicoms_patient_and_study_day_are_under_its_name_and_the_day_cannot_be_misread(window):
+    # The caption named the file only, and the table gave the day as 3/5/24: 5 March in one clinic,
+    # 3 May in the next, and the report said 2024-03-05.
+    row = Result("/ward/IM0001", "ok", p_covid=0.2, threshold=0.3, model="default@1",
+                 model_hash=window.model_info["hash"], patient_id="MRN-0042", study_date="20240305")
+    window.results.add_rows([row])
+    assert detail.caption(window, window.results.rows[0]).startswith("IM0001\npatient MRN-0042 · 2024-03-05\n")
+    assert window.results.index(0, COLUMNS.index("study_date")).data() == "2024-03-05"
+    refused = row.with_changes(path="/ward/IM0002", status="rejected", message="a blank image; no prediction.")
+    window.results.add_rows([refused])
+    assert "patient MRN-0042" in detail.caption(window, window.results.rows[1])
+
+
 def test_a_film_on_its_way_says_loading_and_an_unreadable_files_reason_is_said_once(window, qtbot, tmp_path):
     save_png8(tmp_path / "a.png", chest_like(160, 1))
     (tmp_path / "b.png").write_text("this is a note, not a film")

@@ -178,6 +178,18 @@ def test_anonymised_exports_carry_file_names_only(tmp_path, tiny_bundle, capsys)
     assert [r["path"] for r in exported] == ["patient 42.png"]
 
 
+def test_a_dicoms_patient_and_study_day_go_into_the_csv_unless_anonymised(tmp_path, tiny_bundle, capsys):
+    # The CSV had no patient column: a clinic matched rows to patients by file names like IM000012.
+    from factory import write_dicom
+
+    film = write_dicom(tmp_path / "IM000012", chest_like(128, 5))  # PatientID TEST-0001, StudyDate 20200401
+    db = str(tmp_path / "r.sqlite3")
+    for anonymise, patient, day in ((False, "TEST-0001", "2020-04-01"), (True, "", "")):
+        _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", db, str(film)]
+                         + (["--anonymise"] if anonymise else []), capsys)
+        assert (rows[0]["patient_id"], rows[0]["study_date"]) == (patient, day)
+
+
 def test_the_log_says_what_ran_but_names_no_file(tmp_path, tiny_bundle, capsys):
     from covidxray_desktop.logs import log_dir
 

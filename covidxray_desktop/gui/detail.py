@@ -9,12 +9,13 @@ OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (c
 
 def caption(w, row) -> str:
     label = w.results.label(row)
+    name = row.name + "".join(f"\n{part}" for part in [_patient(w, row)] if part)  # whose film, under its name
     if row.status == "ok":
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
         threshold = w.results.threshold_of(row)
         # Three decimals, as the threshold's box; four where three would show P and threshold equal.
         digits = 4 if round(row.p_covid, 3) == round(threshold, 3) else 3
-        text = (f"{row.name}\n{shown}   {stated(row.p_covid, digits)}\n"
+        text = (f"{name}\n{shown}   {stated(row.p_covid, digits)}\n"
                 + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
@@ -27,8 +28,16 @@ def caption(w, row) -> str:
                                 "devices).").replace("%1", f"{outside * 100:.0f}")
     else:
         status = w.tr("refused") if row.status == "rejected" else w.tr("error")
-        text = f"{row.name}\n{status}: {messages.translated(row.message)}"
+        text = f"{name}\n{status}: {messages.translated(row.message)}"
     return text + "\n\n" + w.notice()
+
+
+def _patient(w, row) -> str:
+    """A DICOM's patient ID and study date, as the table and the report give them."""
+    from covidxray_desktop.gui.results import study_date
+
+    parts = [w.tr("patient %1").replace("%1", row.patient_id)] if row.patient_id else []
+    return " · ".join(parts + ([study_date(row.study_date)] if row.study_date else []))
 
 
 def show(w, row, pixels, problem: str, units=None) -> None:

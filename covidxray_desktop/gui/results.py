@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QDate, QLocale, QModelIndex,
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QDate, QModelIndex,
                             QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import QStyledItemDelegate
@@ -25,11 +25,12 @@ translate = QCoreApplication.translate
 
 
 def study_date(text: str) -> str:
-    """DICOM's YYYYMMDD as a date in the user's format; anything else as it is."""
+    """DICOM's YYYYMMDD as 2024-03-05, as the report gives it: a short local date (3/5/24) reads as
+    5 March in one clinic and 3 May in the next."""
     if text and len(text) == 8 and text.isdigit():
         day = QDate.fromString(text, "yyyyMMdd")
         if day.isValid():
-            return QLocale().toString(day, QLocale.ShortFormat)
+            return day.toString("yyyy-MM-dd")
     return text or ""
 
 

@@ -10,9 +10,10 @@ from covidxray_desktop.files import display_name, display_path, write_output
 # `recorded_at`: when the result was recorded (local time, to the second; an answer served from the
 # store, when it was served): `history` lists a film replaced under its old name twice, and this says
 # which answer is the newer one.
+# `patient_id` and `study_date` (2024-03-05): a DICOM's, to match a row to its patient; empty when anonymised.
 # `notice` carries the research-use notice in every exported row: a CSV has no other place for it.
 COLUMNS = ["path", "status", "label", "p_covid", "message", "model", "seconds", "ood_score", "heatmap", "threshold",
-           "operating_point", "recorded_at", "notice"]
+           "operating_point", "recorded_at", "patient_id", "study_date", "notice"]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -38,7 +39,15 @@ def row(result, threshold: float | None = None, anonymise: bool = False, heatmap
     return [safe_cell(where), result.status, result.label(used), num(result.p_covid if ok else None, ".4f"),
             safe_cell(message), safe_cell(result.model or ""), num(result.seconds, ".3f"),
             num(result.ood_score, ".4f"), safe_cell(display_path(heatmap or "")),
-            num(used if ok else None, ".4f"), named if ok else "", result.created_at or "", DISCLAIMER]
+            num(used if ok else None, ".4f"), named if ok else "", result.created_at or "",
+            "" if anonymise else safe_cell(result.patient_id or ""), "" if anonymise else _iso_day(result.study_date),
+            DISCLAIMER]
+
+
+def _iso_day(text: str) -> str:
+    """DICOM's YYYYMMDD as 2024-03-05, which a spreadsheet reads as a date; anything else as it is."""
+    text = text or ""
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else safe_cell(text)
 
 
 class Writer:

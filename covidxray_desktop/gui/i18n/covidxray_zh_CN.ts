@@ -486,6 +486,10 @@
       <translation>模型 %1</translation>
     </message>
     <message>
+      <source>patient %1</source>
+      <translation>患者 %1</translation>
+    </message>
+    <message>
       <source>Where the model found evidence: orange for COVID-19, blue for Normal. Its answer: %1.</source>
       <translation>模型找到依据的位置：橙色支持新冠肺炎，蓝色支持正常。它的回答：%1。</translation>
     </message>
