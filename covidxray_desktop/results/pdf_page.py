@@ -60,7 +60,8 @@ class Fonts:
             c.setFont(font, size)
             if bold and font == self.cjk:  # the Chinese font has no bold face: fill and stroke it
                 c.saveState()
-                c.setLineWidth(size * 0.04)
+                # Thin: twice this filled dense glyphs (诊断设备) solid in small print.
+                c.setLineWidth(size * 0.022)
                 c.drawString(x, y, piece, mode=2)
                 c.restoreState()
             else:
