@@ -166,6 +166,7 @@ class Store:
         metrics = figures.own(card)
         # and at each of its operating points, for the results made there (the report cites those)
         metrics["points"] = {name: at for name in operating.points(card) if (at := figures.at_point(card, name))}
+        metrics["other_pneumonias"] = figures.other_pneumonias(card)  # what a "COVID-19" can also mean
         # An older store kept an adapted model's base figures: its own replace them.
         self._write("INSERT INTO models (model_hash, ident, threshold, metrics, arch, path, first_used) "
                     "VALUES (?,?,?,?,?,?,?) ON CONFLICT(model_hash) DO UPDATE SET metrics = excluded.metrics",

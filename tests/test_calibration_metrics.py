@@ -44,3 +44,17 @@ def test_single_class_sources_are_scored_against_the_pooled_other_class():
     assert report["per_source"]["kids"]["specificity"] == 1.0
     assert report["per_source"]["c"]["sensitivity"] == 1.0
     assert report["per_class"]["covid"]["auc"] is None
+
+
+def test_a_printed_interval_always_holds_its_value():
+    # "0.999 [1.00, 1.00]": the value outside its own interval, which looked certain besides.
+    from covidxray_desktop.model.figures import interval
+
+    assert interval({"auc": 0.999, "auc_ci95": [0.9972, 1.0]}, "auc") == "0.999 [0.99, 1.00]"
+    assert interval({"sensitivity": 0.583, "sensitivity_ci95": [0.32, 0.81]}, "sensitivity") == "0.583 [0.32, 0.81]"
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        lo, v, hi = np.sort(np.round(rng.uniform(0, 1, 3), 4))
+        text = interval({"x": float(v), "x_ci95": [float(lo), float(hi)]}, "x")
+        shown, low, high = (float(t.strip("[],")) for t in text.split())
+        assert low <= shown <= high, text

@@ -124,6 +124,11 @@ def test_a_report_of_films_labelled_at_screening_cites_the_models_figures_at_scr
         assert f"sensitivity and specificity at Screening, threshold {at['threshold']:.3f}" in flat
         assert f"specificity {figures.interval(default, 'specificity')}" not in flat
         assert "operating point screening" not in flat  # the window's name for it, not the card's key
+    # 34 of 45 other pneumonias came out "COVID-19" and the report never said that can happen
+    called, judged = figures.other_pneumonias(default_bundle.card)
+    first = " ".join(text_of(tmp_path / "r.pdf")[0].split())
+    assert f"It cannot tell COVID-19 from other pneumonias: in its tests it called {called} of {judged} films" in first
+    assert "at a hospital it never saw, it called more healthy adults COVID-19" in first
 
 
 def test_two_models_on_the_same_films_get_a_model_column_and_long_names_stay_apart(tmp_path):

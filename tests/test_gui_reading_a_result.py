@@ -28,6 +28,7 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     window.results.add_rows([row])
     text = detail.caption(window, window.results.rows[0])
     assert "P(COVID) > 0.999" in text and "threshold 0.316" in text and "0.3157" not in text
+    assert "It cannot tell COVID-19 from other pneumonias." in text  # what "COVID-19" can also mean
     assert window.results.index(0, COLUMNS.index("p_covid")).data() == ">0.999"  # the table's P(COVID) column
     close = row.with_changes(path="/ward/IM0002.png", p_covid=0.4371, threshold=0.437291, model_hash="other")
     window.results.add_rows([close])

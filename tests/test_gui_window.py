@@ -604,6 +604,7 @@ def test_the_same_file_twice_in_one_update_keeps_one_row_and_the_others_in_place
 def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training():
     from covidxray_desktop.gui.dialogs import model_page
     from covidxray_desktop.model.bundle import read_card
+    from covidxray_desktop.model.figures import other_pneumonias
     from covidxray_desktop.paths import default_model
 
     card = read_card(default_model())
@@ -617,6 +618,9 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     assert page.count("Left out of training: the same network trained without that source") == 1
     # how it looks at a film, as the shipped recipe does: the whole film, the lungs for the gate and the map
     assert "It judges the whole film; it finds the lung fields" in page and "judges only them" not in page
+    # what a COVID-19 answer can also mean, with the card's own count
+    called, judged = other_pneumonias(card)
+    assert f"cannot tell COVID-19 from other pneumonias: in its tests it called {called} of {judged} films" in page
     assert "Left out of training:" not in model_page({"card": {**card, "metrics": {}}, "ident": "x@1", "path": "x"},
                                                      lambda text: text)
 

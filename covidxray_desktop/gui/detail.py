@@ -19,6 +19,8 @@ def caption(w, row) -> str:
                 + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
+        if label == "covid":  # what the answer can also mean, where it is read
+            text += "\n" + w.tr("It cannot tell COVID-19 from other pneumonias.")
         from covidxray_desktop.model.cam import share_at
 
         outside = share_at(row, threshold)  # at the threshold in force, as the label

@@ -26,7 +26,7 @@ def _f(value, digits=3) -> str:
 
 def _ci(m: dict, key: str) -> str:
     ci = m.get(f"{key}_ci95")
-    return f"{_f(m.get(key))}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+    return f"{_f(m.get(key))}" + (f" {figures.bounds(ci)}" if ci else "")
 
 
 def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
@@ -63,6 +63,11 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
 LEFT_OUT = ("Left out of training: the same network trained without that source, then judged on all its films, "
             "as a hospital it never saw would be. A population it never learnt from can be judged very wrongly: "
             "with the children's films left out, children were called COVID-19.")
+
+
+NEW_HOSPITAL = ("Its test figures are for new patients of the collections it learnt from; at a hospital it never "
+                "saw, it called more healthy adults COVID-19. Check it on your own labelled films first (Tools ▸ "
+                "Check the model on my films).")
 
 
 def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
@@ -124,6 +129,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"<p><small>{e(tr('Sensitivity and specificity at the default operating point, unless a row names another.'))}"
         "</small></p>",
         f"<p><small>{e(tr(LEFT_OUT))}</small></p>" if "n" not in held and held.get("per_source") else "",
+        f"<h3>{e(tr('What it cannot tell'))}</h3><p>{e(limits(card, tr))}</p>",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
         f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(trained)} "
         f"{e(tr('on'))} {e(str(training.get('device', '–')))}, {training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
@@ -138,6 +144,16 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
                      f"{e(tr('on the films of'))} {e(adapted.get('data', ''))}.</p>")
     parts.append(f"<p><small>{e(tr('File'))}: {e(info['path'])}</small></p>")
     return "".join(parts)
+
+
+def limits(card: dict, tr) -> str:
+    """What an answer can also mean, and where its figures hold: said where the figures are shown."""
+    other = figures.other_pneumonias(card)
+    said = (tr("It knows only COVID-19 and Normal, and cannot tell COVID-19 from other pneumonias: in its tests it "
+               "called %1 of %2 films of other pneumonias (bacterial, viral, Pneumocystis, ARDS) COVID-19.")
+            .replace("%1", str(other[0])).replace("%2", str(other[1])) if other else
+            tr("It knows only COVID-19 and Normal, and cannot tell COVID-19 from other pneumonias."))
+    return said + " " + tr(NEW_HOSPITAL)
 
 
 def looks(card: dict, tr) -> str:

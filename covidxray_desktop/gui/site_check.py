@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineE
 
 from covidxray_desktop.gui import exports, messages, worker
 from covidxray_desktop.gui.sizing import fit_to_screen
+from covidxray_desktop.model.figures import bounds
 
 ROC_SIDE = 440  # pixels: the curve readable at a glance
 
@@ -141,7 +142,7 @@ class SiteCheckDialog(QDialog):
 
         def ci(m, key):
             v, c = m.get(key), m.get(f"{key}_ci95")
-            return "–" if v is None else f"{v:.3f}" + (f" [{c[0]:.2f}, {c[1]:.2f}]" if c else "")
+            return "–" if v is None else f"{v:.3f}" + (f" {bounds(c)}" if c else "")
 
         e = html.escape
         verdict = "".join(f"<p><b>{e(messages.translated(s))}</b></p>" for s in r["verdict"]["sentences"])

@@ -341,6 +341,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(text.replace("%1", info["ident"]).replace("%2", f("auc")).replace(
             "%3", f("sensitivity")).replace("%4", f("specificity")).replace("%5", str(own.get("n", "–"))).replace(
             "%6", point))
+        self.model_label.setToolTip(self.model_label.text() + "\n\n" + dialogs.limits(info["card"], self.tr))
 
     def _model_failed(self, message: str) -> None:
         self.hint.set_loading("")

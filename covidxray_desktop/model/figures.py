@@ -67,6 +67,18 @@ def wilson(k: int, n: int, z: float = 1.96) -> list | None:
     return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
+def other_pneumonias(card: dict) -> tuple[int, int] | None:
+    """(called COVID-19, judged) among the films of pneumonias that are not COVID-19 that the model was
+    scored on (`train`'s other_findings; lung nodules aside): what a "COVID-19" answer can also mean."""
+    findings = (((card.get("metrics") or {}).get("other_findings") or {}).get("per_finding") or {})
+    called = judged = 0
+    for finding, m in findings.items():
+        if finding != "lung nodule":
+            called += int(m.get("called_covid", 0))
+            judged += int(m.get("n", 0)) - int(m.get("refused", 0))
+    return (called, judged) if judged else None
+
+
 def before_after(card: dict) -> tuple[dict, dict] | None:
     """An adapted model's check part, scored by its base model and by itself; None otherwise."""
     check = (((card.get("metrics") or {}).get("site") or {}).get("check") or {})
@@ -84,4 +96,12 @@ def interval(m: dict, key: str, digits: int = 3) -> str:
     v, ci = m.get(key), m.get(f"{key}_ci95")
     if v is None:
         return "–"
-    return f"{v:.{digits}f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+    return f"{v:.{digits}f}" + (f" {bounds(ci)}" if ci else "")
+
+
+def bounds(ci) -> str:
+    """[0.91, 0.98]: rounded outwards, so the interval printed always holds its value (an AUC of 0.999
+    read "0.999 [1.00, 1.00]", outside its own interval and seemingly certain)."""
+    lo = math.floor(round(ci[0] * 100, 6)) / 100
+    hi = math.ceil(round(ci[1] * 100, 6)) / 100
+    return f"[{lo:.2f}, {hi:.2f}]"

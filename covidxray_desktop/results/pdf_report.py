@@ -186,6 +186,13 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
                                                   "-" if own is None else f"{own:.3f}",
                                                   _metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
                       size=10)
+    other = (models.get(used[0], {}).get("metrics") or {}).get("other_pneumonias") if len(used) == 1 else None
+    limits = (tr("It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other "
+                 "pneumonias COVID-19.").format(*other) if other else
+              tr("It cannot tell COVID-19 from other pneumonias."))
+    y = page.text(page.margin, y - 2, limits + " " + tr(
+        "Its test figures are for new patients of the collections it learnt from; at a hospital it never saw, it "
+        "called more healthy adults COVID-19."), size=9)
     batches = summary if isinstance(summary, list) else [summary or {}]
     for one in batches:
         shift = one.get("shift") or {}
@@ -199,8 +206,8 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
             said = tr("(batch shift test: p {0}; it warns below {1})").format(*numbers)
             text = f"{message_tr(shift['message'])} {said}"
         else:
-            text = tr("The films look like the ones the model was checked on (batch shift test: p {0}; it warns "
-                      "below {1}).").format(*numbers)
+            text = tr("No shift warning: the films resemble those the model was tested on (batch shift test: p {0}; "
+                      "it warns below {1}). That does not say its answers are right.").format(*numbers)
         if one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
         y = page.text(page.margin, y, text, size=10, bold=shift.get("detected"),

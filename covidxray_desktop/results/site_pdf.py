@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from covidxray_desktop.files import replace_atomic
+from covidxray_desktop.model.figures import bounds
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 
@@ -60,5 +61,5 @@ def _ci(m: dict, key: str) -> str:
     v, ci = m.get(key), m.get(f"{key}_ci95")
     if v is None:
         return "-"
-    return f"{v:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+    return f"{v:.3f}" + (f" {bounds(ci)}" if ci else "")
 

@@ -9,7 +9,7 @@ MIN_PER_CLASS = 10
 def _compare(name: str, value, interval, card_value, films: str) -> tuple[str, bool]:
     """(sentence, alarming) for one metric against the model card's; `films`: whose films it is
     measured on ("40 COVID-19 films": sensitivity is measured on the COVID-19 films only)."""
-    shown = f"{name} {value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+    shown = f"{name} {value:.2f} {figures.bounds(interval)}"
     if card_value is None:
         return f"On your {films}: {shown}.", False
     if interval[1] < card_value:

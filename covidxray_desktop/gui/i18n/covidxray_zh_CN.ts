@@ -66,6 +66,26 @@
   <context>
     <name>MainWindow</name>
     <message>
+      <source>What it cannot tell</source>
+      <translation>它的局限</translation>
+    </message>
+    <message>
+      <source>It knows only COVID-19 and Normal, and cannot tell COVID-19 from other pneumonias: in its tests it called %1 of %2 films of other pneumonias (bacterial, viral, Pneumocystis, ARDS) COVID-19.</source>
+      <translation>它只认识新冠肺炎和正常两类，无法区分新冠肺炎与其他肺炎：测试中，其他肺炎（细菌性、病毒性、肺孢子菌、ARDS）的 %2 张影像中有 %1 张被判为新冠肺炎。</translation>
+    </message>
+    <message>
+      <source>It knows only COVID-19 and Normal, and cannot tell COVID-19 from other pneumonias.</source>
+      <translation>它只认识新冠肺炎和正常两类，无法区分新冠肺炎与其他肺炎。</translation>
+    </message>
+    <message>
+      <source>Its test figures are for new patients of the collections it learnt from; at a hospital it never saw, it called more healthy adults COVID-19. Check it on your own labelled films first (Tools ▸ Check the model on my films).</source>
+      <translation>其测试数据来自它学习过的数据集中的新患者；在它从未见过的医院，它把更多健康成人判为新冠肺炎。请先用本院已标注的影像检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
+      <source>It cannot tell COVID-19 from other pneumonias.</source>
+      <translation>它无法区分新冠肺炎与其他肺炎。</translation>
+    </message>
+    <message>
       <source>No stored result was recorded before %1.</source>
       <translation>%1 之前没有保存的结果。</translation>
     </message>
@@ -1170,6 +1190,18 @@
   <context>
     <name>Report</name>
     <message>
+      <source>It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other pneumonias COVID-19.</source>
+      <translation>它无法区分新冠肺炎与其他肺炎：测试中，其他肺炎的 {1} 张影像中有 {0} 张被判为新冠肺炎。</translation>
+    </message>
+    <message>
+      <source>It cannot tell COVID-19 from other pneumonias.</source>
+      <translation>它无法区分新冠肺炎与其他肺炎。</translation>
+    </message>
+    <message>
+      <source>Its test figures are for new patients of the collections it learnt from; at a hospital it never saw, it called more healthy adults COVID-19.</source>
+      <translation>其测试数据来自它学习过的数据集中的新患者；在它从未见过的医院，它把更多健康成人判为新冠肺炎。</translation>
+    </message>
+    <message>
       <source>Balanced</source>
       <translation>均衡</translation>
     </message>
@@ -1234,8 +1266,8 @@
       <translation>{0} 张影像：新冠肺炎 {1}，正常 {2}，拒绝 {3}，无法读取 {4}。</translation>
     </message>
     <message>
-      <source>The films look like the ones the model was checked on (batch shift test: p {0}; it warns below {1}).</source>
-      <translation>这些影像与检验模型时所用的影像相似（批次偏移检验：p {0}；低于 {1} 时发出警告）。</translation>
+      <source>No shift warning: the films resemble those the model was tested on (batch shift test: p {0}; it warns below {1}). That does not say its answers are right.</source>
+      <translation>无偏移警告：这些影像与模型测试所用的影像相似（批次偏移检验：p {0}；低于 {1} 时发出警告）。这并不说明它的判读正确。</translation>
     </message>
     <message>
       <source>(batch shift test: p {0}; it warns below {1})</source>
