@@ -614,6 +614,8 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     assert held  # the sources its leave-one-source-out runs left out
     for source, m in held.items():
         assert f"left out of training: {source}" in page and f"{m['auc']:.3f}" in page
+    # a collection's code name says nothing to a clinic: who its films are, beside it
+    assert "left out of training: kermany_darshan: children aged 1 to 5 (Guangzhou)" in page
     # ... and says what those rows mean, once: the children's row reads 0.04 with no other word
     assert page.count("Left out of training: the same network trained without that source") == 1
     # how it looks at a film, as the shipped recipe does: the whole film, the lungs for the gate and the map

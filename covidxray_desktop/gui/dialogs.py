@@ -29,6 +29,24 @@ def _ci(m: dict, key: str) -> str:
     return f"{_f(m.get(key))}" + (f" {figures.bounds(ci)}" if ci else "")
 
 
+# Who the shared data's collections' films are: a dataset's code name says nothing to a clinic.
+SOURCE_WORDS = {
+    "nih_darkcovidnet": "adults, NIH (USA)",
+    "rsna_via_covid19radiography": "adults, NIH films read by RSNA radiologists (USA)",
+    "kermany_darshan": "children aged 1 to 5 (Guangzhou)",
+    "jsrt": "scanned films (Japan)",
+    "openist": "teaching films",
+    "covid_cxnet": "COVID-19 figures from journals and the web",
+    "ieee8023": "COVID-19 collection, many journal figures",
+    "hannover": "one hospital's intensive-care films (Hannover)",
+}
+
+
+def who(source: str, tr) -> str:
+    """A collection's name with who its films are, where known."""
+    return f"{source}: {tr(SOURCE_WORDS[source])}" if source in SOURCE_WORDS else source
+
+
 def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
     """The card's operating points side by side: each one's threshold and, per population, the share of
     its test films labelled right there (the trade-off each point makes); which point is in force."""
@@ -48,7 +66,7 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
         cells = "".join(f"<td align=right>{_ci(per_source[p].get(source) or {}, 'share')}</td>" for p in points)
         kind = {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(m.get("label"))
         about = f"{kind}, n = {m.get('n')}" if kind and not source.endswith(")") else f"n = {m.get('n')}"
-        rows.append(f"<tr><td>{e(source)} ({e(about)})</td>{cells}</tr>")
+        rows.append(f"<tr><td>{e(who(source, tr))} ({e(about)})</td>{cells}</tr>")
     split = next((t.get("split") for t in trade.values() if t.get("split")), "test")
     caption = (tr("Share of the films labelled right, per population, on the site's check films") if split != "test"
                else tr("Share of the films labelled right, per population, on the test films"))
@@ -112,7 +130,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
     held = metrics.get("held_out") or {}
     if "n" not in held:  # the shipped model's card: each source left out of its own training run
         for source, m in (held.get("per_source") or {}).items():
-            row(f"{base}{tr('left out of training')}: {source}", m)
+            row(f"{base}{tr('left out of training')}: {who(source, tr)}", m)
     sources = ", ".join(training.get("sources", [])) or "–"
     trained = str(training.get("trained_on", "–"))[:16].replace("T", " ")  # to the minute, as people write it
     adapted = card.get("adapted_from")

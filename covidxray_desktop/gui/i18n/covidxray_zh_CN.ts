@@ -66,6 +66,38 @@
   <context>
     <name>MainWindow</name>
     <message>
+      <source>adults, NIH (USA)</source>
+      <translation>成人，美国 NIH</translation>
+    </message>
+    <message>
+      <source>adults, NIH films read by RSNA radiologists (USA)</source>
+      <translation>成人，经 RSNA 放射科医师判读的 NIH 影像（美国）</translation>
+    </message>
+    <message>
+      <source>children aged 1 to 5 (Guangzhou)</source>
+      <translation>1 至 5 岁儿童（广州）</translation>
+    </message>
+    <message>
+      <source>scanned films (Japan)</source>
+      <translation>扫描胶片（日本）</translation>
+    </message>
+    <message>
+      <source>teaching films</source>
+      <translation>教学影像</translation>
+    </message>
+    <message>
+      <source>COVID-19 figures from journals and the web</source>
+      <translation>来自期刊和网络的新冠肺炎图片</translation>
+    </message>
+    <message>
+      <source>COVID-19 collection, many journal figures</source>
+      <translation>新冠肺炎影像集，多为期刊图片</translation>
+    </message>
+    <message>
+      <source>one hospital&apos;s intensive-care films (Hannover)</source>
+      <translation>一家医院的重症监护影像（汉诺威）</translation>
+    </message>
+    <message>
       <source>What it cannot tell</source>
       <translation>它的局限</translation>
     </message>
