@@ -454,3 +454,25 @@ def test_a_chinese_window_on_a_pc_without_a_chinese_font_still_shows_chinese(qtb
     assert asked, "the PC's fonts were not asked about"
     assert "Droid Sans Fallback" in QFontDatabase.families()
     assert QFontMetrics(QFont("Droid Sans Fallback")).inFontUcs4(ord("肺"))  # it has the glyphs
+
+
+def test_a_model_or_a_folder_that_cannot_be_used_is_explained_in_chinese_too(tmp_path):
+    # The model box and the model check printed these in English inside the Chinese window.
+    import re
+
+    from covidxray_desktop.errors import DataError, ModelError
+    from covidxray_desktop.model.bundle import load
+    from covidxray_desktop.results.language import message_translator
+    from covidxray_desktop.training.dataset import discover
+
+    tr = message_translator("zh_CN")
+    (tmp_path / "broken.keras").write_bytes(b"not a model")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not films")
+    said = []
+    for attempt in (lambda: load(tmp_path / "broken.keras"), lambda: load(tmp_path / "gone.keras"),
+                    lambda: discover(tmp_path / "empty"), lambda: discover(tmp_path / "notes.txt")):
+        with pytest.raises((ModelError, DataError)) as error:
+            attempt()
+        said.append(tr(str(error.value)))
+    assert all(re.search("[\u4e00-\u9fff]", text) for text in said), said

@@ -30,6 +30,21 @@ TEMPLATES = [
                                   "see its answer."),
     QT_TRANSLATE_NOOP("Messages", "{name}: permission denied; check the file's access rights."),
     QT_TRANSLATE_NOOP("Messages", "{name}: cannot be read ({why})."),
+    # A model or a folder of labelled films that cannot be used (the window's boxes, the model check).
+    QT_TRANSLATE_NOOP("Messages", "{name}: no such model; give the path of a .keras model file (its card {card} "
+                                  "lies beside it)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: model card not found next to {model}."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: model card is not readable JSON ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: model file not found."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the file does not match its model card (sha256 differs); it was changed "
+                                  "or damaged - reinstall or retrain it."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a Keras model archive ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a model bundle (expected a .keras file with its .json card)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: cannot load this model ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: expected a folder with COVID/ and Normal/ sub-folders, or a manifest "
+                                  "CSV."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, "
+                                  "any case)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the file is empty (0 bytes)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: is a folder, not an image file."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the content is not an image despite its {suffix} name."),

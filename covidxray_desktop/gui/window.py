@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, message: str) -> None:
         self.hint.set_loading("")
-        self.model_box = QMessageBox(QMessageBox.Warning, self.tr("Model"), message + "\n\n" + (
+        self.model_box = QMessageBox(QMessageBox.Warning, self.tr("Model"), messages.translated(message) + "\n\n" + (
             self.tr("The previous model stays active.") if self.model_info else self.tr("No model is active.")),
             parent=self)
         self.model_box.open()  # not modal-blocking: the queue and the viewer go on

@@ -777,6 +777,46 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>{name}: no such model; give the path of a .keras model file (its card {card} lies beside it).</source>
+      <translation>{name}：没有这个模型；请给出 .keras 模型文件的路径（其模型卡 {card} 与它放在一起）。</translation>
+    </message>
+    <message>
+      <source>{name}: model card not found next to {model}.</source>
+      <translation>{name}：在 {model} 旁边找不到模型卡。</translation>
+    </message>
+    <message>
+      <source>{name}: model card is not readable JSON ({why}).</source>
+      <translation>{name}：模型卡不是可读取的 JSON（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: model file not found.</source>
+      <translation>{name}：找不到模型文件。</translation>
+    </message>
+    <message>
+      <source>{name}: the file does not match its model card (sha256 differs); it was changed or damaged - reinstall or retrain it.</source>
+      <translation>{name}：此文件与其模型卡不符（sha256 不同）；它已被改动或损坏——请重新安装或重新训练。</translation>
+    </message>
+    <message>
+      <source>{name}: not a Keras model archive ({why}).</source>
+      <translation>{name}：不是 Keras 模型归档（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: not a model bundle (expected a .keras file with its .json card).</source>
+      <translation>{name}：不是模型包（应为 .keras 文件及其 .json 模型卡）。</translation>
+    </message>
+    <message>
+      <source>{name}: cannot load this model ({why}).</source>
+      <translation>{name}：无法加载此模型（{why}）。</translation>
+    </message>
+    <message>
+      <source>{name}: expected a folder with COVID/ and Normal/ sub-folders, or a manifest CSV.</source>
+      <translation>{name}：应为包含 COVID/ 和 Normal/ 子文件夹的文件夹，或清单 CSV 文件。</translation>
+    </message>
+    <message>
+      <source>{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, any case).</source>
+      <translation>{name}：没有类别 {classes} 的子文件夹（应为 COVID/ 和 Normal/ 等，大小写均可）。</translation>
+    </message>
+    <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the largest share labelled right in the source served worst, of those with at least {count} films (balanced)</source>
       <translation>{films}上新冠敏感度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
     </message>
