@@ -41,7 +41,8 @@ def test_a_status_message_gets_the_whole_line_and_the_model_line_comes_back(wind
     assert not window.model_label.isVisible()
     window.statusBar().clearMessage()
     assert window.model_label.isVisible() and window.model_label.text() == line  # whole, however narrow
-    assert window.model_label.toolTip() == line
+    assert window.model_label.toolTip().startswith(line + "\n\n")  # and what its figures do not say
+    assert "cannot tell COVID-19 from other pneumonias" in window.model_label.toolTip()
 
 
 def test_the_training_dialog_fits_a_small_laptop_once_its_data_and_estimate_are_shown(window, qtbot, tmp_path):

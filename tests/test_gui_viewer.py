@@ -58,6 +58,18 @@ def test_the_image_opens_fitted_with_its_prediction_beside_it(viewer):
     assert viewer._caption.text() == "Normal  P = 0.12"
 
 
+def test_a_narrow_viewer_puts_the_words_under_the_film_so_the_film_keeps_its_width(viewer, qtbot):
+    # On a 1024-px screen the viewer is ~400 px wide: beside a 190-px column of words, the film had
+    # ~195 px (zoom 38 %). Under it, the film has the viewer's width, and wide again, words go beside.
+    viewer.resize(420, 600)
+    qtbot.waitUntil(lambda: viewer.caption_below() and viewer._view.width() > 380)  # laid out again
+    assert viewer._caption.geometry().top() >= viewer._view.geometry().bottom()
+    viewer.resize(900, 450)
+    qtbot.waitUntil(lambda: not viewer.caption_below() and viewer._view.width() < 900 - 190)
+    assert viewer._caption.geometry().left() >= viewer._view.geometry().right()
+    assert viewer.minimumSizeHint().width() < 450  # the words side by side never push the table aside
+
+
 def test_zooming_in_magnifies_and_fit_and_one_to_one_come_back(viewer):
     fitted, before = viewer.scale(), viewer.grab_view()
     viewer.zoom_by(2.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
-from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from covidxray_desktop.model.cam import colour_bar, colourise
@@ -15,6 +15,7 @@ WL_PER_PIXEL = 1 / 400     # right-drag: 400 screen pixels sweep the whole inten
 MIN_WIDTH, MAX_WIDTH = 0.01, 2.0
 DEFAULT_LEVEL, DEFAULT_WIDTH = 0.5, 1.0
 SIDE_WIDTH = 190  # the caption and legend beside the film, in pixels (the colour bar is 180)
+NARROW = 600  # a viewer narrower than this puts them under the film: beside it, they left it ~200 px
 GREY_LEVELS = 255  # window/level read in the displayed grey levels (0-255), as a viewer's W/L reads them
 
 
@@ -141,7 +142,7 @@ class Viewer(QWidget):
                                alignment=Qt.AlignTop | Qt.AlignLeft, fixedWidth=SIDE_WIDTH)
         # What the colours mean, under the caption: a bar from Normal to COVID-19, and a sentence.
         self._legend = QWidget()
-        legend = QVBoxLayout(self._legend)
+        legend = self._legend_rows = QVBoxLayout(self._legend)
         legend.setContentsMargins(0, 8, 0, 0)
         bar = QLabel(pixmap=_bar_pixmap())
         ends = QHBoxLayout()
@@ -180,18 +181,31 @@ class Viewer(QWidget):
             row.addStretch(1)
             rows.addLayout(row)
 
-        side = QVBoxLayout()
+        side = self._side = QVBoxLayout()
         side.addWidget(self._caption)
         side.addWidget(self._legend)
         side.addStretch(1)
         side.addWidget(self._readout)
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         top.addWidget(self._view, 1)
         top.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
         layout.addWidget(self._controls)
         self.clear()
+
+    def resizeEvent(self, event):  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW  # the caption and the legend side by side under the film
+        if narrow != (self._top.direction() == QBoxLayout.TopToBottom):
+            self._top.setDirection(QBoxLayout.TopToBottom if narrow else QBoxLayout.LeftToRight)
+            self._side.setDirection(QBoxLayout.LeftToRight if narrow else QBoxLayout.TopToBottom)
+            # the zoom and W/L line: under the legend there, at the foot of the side column here
+            (self._side if narrow else self._legend_rows).removeWidget(self._readout)
+            (self._legend_rows if narrow else self._side).addWidget(self._readout)
+
+    def caption_below(self) -> bool:
+        return self._top.direction() == QBoxLayout.TopToBottom
 
     # --- content -------------------------------------------------------------------------------
     def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "",
