@@ -26,7 +26,7 @@ def test_a_damaged_compressed_dicom_does_not_blame_an_installed_plugin(tmp_path,
 
 def test_a_twelve_bit_lossy_jpeg_dicom_is_said_to_need_another_decoder_not_to_be_damaged(tmp_path):
     # pydicom's decoders here refuse JPEG Extended with 12-bit samples, a valid file a CR unit writes;
-    # the app called it "damaged or cut short". The decoder that reads it is GPL, so the app never ships it.
+    # the app called it "damaged or cut short" (GDCM's own reader decodes it, wrongly in places).
     pytest.importorskip("gdcm", reason="python-gdcm (test extra) writes the 12-bit JPEG file")
     from covidxray_desktop.imaging.dicom import _decodable
 
@@ -38,7 +38,7 @@ def test_a_twelve_bit_lossy_jpeg_dicom_is_said_to_need_another_decoder_not_to_be
     except ImagingError as error:
         message = str(error)
     assert _decodable("1.2.840.10008.1.2.4.51")
-    assert "with 12-bit samples, which this app's decoders cannot read" in message
+    assert "with 12-bit samples, which this app's decoders cannot read reliably" in message
     assert "ask the sender for an uncompressed" in message and "damaged" not in message
 
 

@@ -211,7 +211,7 @@ def test_a_sites_own_frontal_films_that_the_view_check_doubted_are_accepted_once
     assert all(r is not None for r in gate.assess(thumbs, forward, first)[1])
 
 
-def test_a_faint_digitised_film_is_not_refused_as_blank_and_a_blank_picture_is(tmp_path, shared_data):
+def test_a_faint_digitised_film_is_not_refused_as_blank(shared_data):
     # JSRT's scanned films can be faint: their grey levels spread well apart but few pixels stray
     # from the middle. Judged by the standard deviation, six of them were "a blank image".
     faint = shared_data / "images/jsrt_other/JPCLN078.jpg"
@@ -220,9 +220,15 @@ def test_a_faint_digitised_film_is_not_refused_as_blank_and_a_blank_picture_is(t
     xray = load(faint, max_side=DECODE_SIDE)
     assert float(xray.pixels.std()) < 0.02  # what refused it
     assert ood.cheap_reason(xray) is None
+
+
+def test_a_flat_picture_is_blank_at_8_bits_and_at_12(tmp_path):
     rng = np.random.default_rng(0)
     grey = load(_save(0.5 + rng.normal(0, 0.003, (400, 400)), tmp_path / "grey.png"))  # a flat grey, faint noise
     assert ood.cheap_reason(grey) == "a blank image"
+    # a flat 12-bit frame reads stretched to its own range: still blank against its bit depth
+    Image.fromarray((2000 + rng.normal(0, 3, (400, 400))).astype(np.uint16)).save(tmp_path / "flat16.png")
+    assert ood.cheap_reason(load(tmp_path / "flat16.png")) == "a blank image"
 
 
 def test_a_chest_films_body_part_written_as_a_site_writes_it_is_a_chest_and_a_knee_is_not(tmp_path):
@@ -230,9 +236,11 @@ def test_a_chest_films_body_part_written_as_a_site_writes_it_is_a_chest_and_a_kn
     # unit PORT CHEST. Each was refused as "body part is TORAX, not chest", a whole site's films with it.
     from factory import chest_like, write_dicom
 
-    for part in ("CHEST", "TORAX", "TORACE", "CHEST PA", "PORTABLE CHEST", "THORAX AP", "CHEST_PA", "PECHO", ""):
+    for part in ("CHEST", "TORAX", "TORACE", "CHEST PA", "PORTABLE CHEST", "THORAX AP", "CHEST_PA", "PECHO", "BREAST",
+                 ""):
         xray = load(write_dicom(tmp_path / "film.dcm", chest_like(128), tags={"BodyPartExamined": part}))
         assert ood.cheap_reason(xray) is None, part
-    for part in ("KNEE", "ABDOMEN", "L SPINE", "HAND"):
+    for part in ("KNEE", "ABDOMEN", "L SPINE", "HAND", "THORACIC SPINE", "TLSPINE", "BRUSTWIRBELSAEULE", "BWS", "SCAPULA",
+                 "SACRUM"):
         xray = load(write_dicom(tmp_path / "other.dcm", chest_like(128), tags={"BodyPartExamined": part}))
         assert ood.cheap_reason(xray) == f"body part is {part}, not chest"

@@ -49,8 +49,9 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: is a folder, not an image file."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the content is not an image despite its {suffix} name."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not an image or DICOM file."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000, "
-                                  "WebP or GIF)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000 "
+                                  "or WebP)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF)."),  # stored
     QT_TRANSLATE_NOOP("Messages", "{name}: a damaged {kind} file; its structure cannot be read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the image is damaged or truncated ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a readable DICOM file ({why})."),
@@ -62,8 +63,8 @@ TEMPLATES = [
                                   "bytes); the file is cut short or damaged."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its {syntax} pixel data is damaged or cut short and cannot be decoded."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is {syntax} with 12-bit samples, which this app's "
-                                  "decoders cannot read (the one that can is GPL-licensed, and not shipped); ask the "
-                                  "sender for an uncompressed, JPEG lossless or JPEG 2000 copy."),
+                                  "decoders cannot read reliably; ask the sender for an uncompressed, JPEG lossless or "
+                                  "JPEG 2000 copy."),
     QT_TRANSLATE_NOOP("Messages", "{name}: its pixel data is in {syntax}, which this app cannot decode."),
     QT_TRANSLATE_NOOP("Messages", "{name}: a deflated DICOM file without its preamble; save it again with a DICOM tool "
                                   "(which writes the preamble) to classify it."),

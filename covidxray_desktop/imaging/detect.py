@@ -11,8 +11,9 @@ from covidxray_desktop.files import display_name, display_path, open_regular
 MAX_DICOMDIR_BYTES = 8 * 2**20
 MAX_DICOMDIR_IMAGES = 20_000
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".jp2", ".j2k", ".webp", ".gif", ".dcm",
-                    ".dicom", ".dic"}
+# Not GIF: a patient CD's viewer folder is full of GIF icons, each of which would be a refused row.
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".jp2", ".j2k", ".webp", ".dcm", ".dicom",
+                    ".dic"}
 
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -24,13 +25,11 @@ _SIGNATURES = (
     (b"BM", "bmp"),
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg 2000"),  # a teaching file or a PACS export
     (b"\xff\x4f\xff\x51", "jpeg 2000"),  # the bare codestream (.j2k)
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
 )
 
 
 def sniff(path) -> str | None:
-    """The format the file's first bytes announce: png, jpeg, tiff, bmp, jpeg 2000, webp, gif, dicom or None.
+    """The format the file's first bytes announce: png, jpeg, tiff, bmp, jpeg 2000, webp, dicom or None.
     Only regular files are opened (a FIFO met while walking would block forever)."""
     try:
         with open_regular(path) as fh:

@@ -69,8 +69,8 @@ def _read(source, name: str) -> XRay:
     rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     check_size(name, cols, rows)
-    _check_stream(ds, name)
     _fill_pixel_tags(ds, rows * cols * frames)
+    _check_stream(ds, name)
     meta = _tags(ds)
     meta.update(format="dicom", width=cols, height=rows, frames=frames, bits=int(ds.get("BitsStored", 0) or 0))
     try:
@@ -83,6 +83,10 @@ def _read(source, name: str) -> XRay:
         meta.setdefault("notes", []).append(f"multi-frame DICOM ({frames} frames): the first frame was used.")
     gray, colour, values = _to_gray(ds, pixels)
     meta["colourfulness"] = colour
+    if values is not None:  # read by its own range: how much of its stored bits that range spans
+        lo, hi, high = unit_limits(pixels)
+        bits = meta["bits"] if 0 < meta["bits"] <= 16 else min(16, max(8, int(abs(high)).bit_length()))
+        meta["range"] = (hi - lo) / (2 ** bits - 1)
     meta["display_units"] = None if values is None else display_units(values, gray)
     return XRay(_square_pixels(ds, gray, meta), meta)
 
@@ -154,18 +158,21 @@ def _fill_pixel_tags(ds, pixels: int) -> None:
     """Older systems (ACR-NEMA exports, some scanners' own writers) leave out tags that describe the
     pixels, which pydicom needs to decode them: each gets the only value such a film can have, and a
     value written in lower case is read as the standard spells it."""
-    if "PhotometricInterpretation" in ds:
-        ds.PhotometricInterpretation = str(ds.PhotometricInterpretation).strip().upper()
-    else:
-        ds.PhotometricInterpretation = "MONOCHROME2"
+    from pydicom.uid import UID
+
+    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    ds.PhotometricInterpretation = photometric or "MONOCHROME2"
     if "SamplesPerPixel" not in ds:
         ds.SamplesPerPixel = 3 if ds.PhotometricInterpretation in ("RGB", "YBR_FULL", "YBR_FULL_422") else 1
+    if int(ds.SamplesPerPixel) > 1 and "PlanarConfiguration" not in ds:
+        ds.PlanarConfiguration = 0  # colour by pixel, the standard's usual layout
     if "PixelRepresentation" not in ds:
         ds.PixelRepresentation = 0
+    syntax = UID(str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or ""))
     data = ds.get("PixelData")
-    if "BitsAllocated" not in ds and isinstance(data, bytes) and pixels:  # uncompressed: from its length
-        per_pixel = 8 * len(data) // (pixels * int(ds.SamplesPerPixel))
-        if per_pixel in (8, 16, 32):
+    if "BitsAllocated" not in ds and not syntax.is_encapsulated and isinstance(data, bytes) and pixels:
+        per_pixel = 8 * len(data) // (pixels * int(ds.SamplesPerPixel))  # uncompressed: from its length
+        if per_pixel in (8, 16):
             ds.BitsAllocated = per_pixel
     if "BitsStored" not in ds and "BitsAllocated" in ds:
         ds.BitsStored = ds.BitsAllocated
@@ -339,8 +346,7 @@ def _decode_message(name: str, ds, exc: Exception) -> str:
                 f"{int(short[2]):,} bytes); the file is cut short or damaged.")
     if "12-bit precision" in detail and "does not support" in detail:  # every decoder said so: not damage
         return (f"{name}: its pixel data is {UID(uid).name} with 12-bit samples, which this app's decoders "
-                f"cannot read (the one that can is GPL-licensed, and not shipped); ask the sender for an "
-                f"uncompressed, JPEG lossless or JPEG 2000 copy.")
+                f"cannot read reliably; ask the sender for an uncompressed, JPEG lossless or JPEG 2000 copy.")
     if "raised by all available plugins" in detail:
         return f"{name}: its {UID(uid).name} pixel data is damaged or cut short and cannot be decoded."
     if "is not supported" in detail and uid:

@@ -1,4 +1,4 @@
-"""PNG, JPEG, BMP, TIFF, JPEG 2000, WebP and GIF through Pillow, with the decompression-bomb guard left on."""
+"""PNG, JPEG, BMP, TIFF, JPEG 2000 and WebP through Pillow, with the decompression-bomb guard left on."""
 import io
 import warnings
 
@@ -62,12 +62,14 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
     except UnidentifiedImageError:
         if kind:  # it starts as one of these formats do, so it is not some other kind of file
             raise ImagingError(f"{name}: a damaged {kind.upper()} file; its structure cannot be read.")
-        raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000, WebP "
-                           f"or GIF).")
+        raise ImagingError(f"{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000 or "
+                           f"WebP).")
     except Exception as exc:  # Pillow's decoders raise many types on damaged data; all mean this
         raise ImagingError(f"{name}: the image is damaged or truncated ({brief(exc)}).")
     meta = {"format": fmt, "width": width, "height": height, "mode": mode, "bits": bits,
             "colourfulness": colourfulness}
+    if limits is not None and bits <= 16:  # read by its own range: how much of its bit depth that range spans
+        meta["range"] = (limits[1] - limits[0]) / (2 ** bits - 1)
     if pages > 1:  # the others may be other films: say which one was judged
         meta["notes"] = [f"multi-page {fmt.upper()} ({pages} pages): the first page was used."]
     return XRay(gray, meta)

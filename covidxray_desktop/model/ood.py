@@ -58,11 +58,16 @@ _LEVELS = np.concatenate([np.linspace(0, 0.95, 96), [0.96, 0.97, 0.98, 0.99, 0.9
 
 XRAY_MODALITIES = {"CR", "DX", "DR", "RG", "PX", ""}
 # BodyPartExamined is free text in practice ("CHEST PA", "PORT CHEST", Spanish TORAX, Italian TORACE):
-# a word starting as a chest word makes it a chest film; only a part named as another refuses it.
-CHEST_WORDS = ("CHEST", "THORA", "TORA", "TORSO", "LUNG", "PECHO", "BRUST", "POUMON", "POITRINE", "CXR", "RIB")
-OTHER_PARTS = ("SKULL", "HEAD", "BRAIN", "FACE", "SINUS", "JAW", "TMJ", "NECK", "SPINE", "CSPINE", "TSPINE",
-               "LSPINE", "SHOULDER", "CLAVICLE", "ARM", "HUMERUS", "ELBOW", "FOREARM", "WRIST", "HAND", "FINGER",
-               "ABDOMEN", "PELVIS", "HIP", "FEMUR", "LEG", "KNEE", "ANKLE", "FOOT", "TOE", "BREAST", "EXTREMITY")
+# a word starting as a chest word makes it a chest film, unless a spine is named (THORACIC SPINE,
+# German BWS); other parts named refuse it. BREAST stays a chest: translated from 胸部 it means chest,
+# and a mammogram is refused by its modality.
+SPINE_WORDS = ("SPINE", "CSPINE", "TSPINE", "LSPINE", "TLSPINE", "WIRBEL", "BWS", "LWS", "HWS", "SACRUM", "COCCYX",
+               "VERTEBRA")
+CHEST_WORDS = ("CHEST", "THORA", "TORA", "TORSO", "LUNG", "PECHO", "BRUST", "POUMON", "POITRINE", "CXR", "RIB",
+               "BREAST")
+OTHER_PARTS = ("SKULL", "HEAD", "BRAIN", "FACE", "SINUS", "JAW", "TMJ", "NECK", "SHOULDER", "SCAPULA", "CLAVICLE",
+               "ARM", "HUMERUS", "ELBOW", "FOREARM", "WRIST", "HAND", "FINGER", "ABDOMEN", "PELVIS", "HIP", "FEMUR",
+               "LEG", "KNEE", "ANKLE", "FOOT", "TOE", "EXTREMITY")
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD", "XTABLE"}
 
 ROTATED = "it looks rotated or upside down"
@@ -101,7 +106,9 @@ def cheap_reason(xray) -> str | None:
         return f"shape {meta.get('width') or w} x {meta.get('height') or h} is far from a chest film's"
     if min(h, w) < 32:
         return f"only {w} x {h} pixels"
-    if _spread(px) < 0.02:
+    # A film of more than 8 bits reads stretched to its own range: its spread is judged against the
+    # whole of its bit depth, as an 8-bit picture's is, by how much of it that range spans.
+    if _spread(px) * meta.get("range", 1.0) < 0.02:
         return "a blank image"
     return None
 
@@ -109,6 +116,8 @@ def cheap_reason(xray) -> str | None:
 def chest_part(part: str) -> bool:
     """Whether a DICOM's BodyPartExamined allows a chest film: any chest word, or no other part named."""
     words = re.findall(r"[A-Z]+", part.upper())
+    if any(w.startswith(SPINE_WORDS) or w.endswith("SPINE") or "WIRBEL" in w for w in words):
+        return False
     if any(w.startswith(CHEST_WORDS) for w in words):
         return True
     return not any(w.startswith(OTHER_PARTS) for w in words)

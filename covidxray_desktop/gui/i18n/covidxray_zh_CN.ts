@@ -560,8 +560,8 @@
       <translation>打开 X 光文件</translation>
     </message>
     <message>
-      <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.gif *.dcm *.dicom);;All files (*)</source>
-      <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.gif *.dcm *.dicom);;所有文件 (*)</translation>
+      <source>X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.dcm *.dicom);;All files (*)</source>
+      <translation>X 光片 (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.dcm *.dicom);;所有文件 (*)</translation>
     </message>
     <message>
       <source>Open a folder of X-rays</source>
@@ -945,8 +945,12 @@
       <translation>{name}：不是影像或 DICOM 文件。</translation>
     </message>
     <message>
-      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000, WebP or GIF).</source>
-      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP、TIFF、JPEG 2000、WebP 或 GIF）。</translation>
+      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000 or WebP).</source>
+      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP、TIFF、JPEG 2000 或 WebP）。</translation>
+    </message>
+    <message>
+      <source>{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF).</source>
+      <translation>{name}：无法读取的影像（内容不是 PNG、JPEG、BMP 或 TIFF）。</translation>
     </message>
     <message>
       <source>{name}: a damaged {kind} file; its structure cannot be read.</source>
@@ -997,8 +1001,8 @@
       <translation>{name}：其 {syntax} 像素数据已损坏或不完整，无法解码。</translation>
     </message>
     <message>
-      <source>{name}: its pixel data is {syntax} with 12-bit samples, which this app's decoders cannot read (the one that can is GPL-licensed, and not shipped); ask the sender for an uncompressed, JPEG lossless or JPEG 2000 copy.</source>
-      <translation>{name}：其像素数据为 12 位样本的 {syntax}，本应用的解码器无法读取（能读取的解码器采用 GPL 许可，未随附）；请发送方提供未压缩、JPEG 无损或 JPEG 2000 格式的副本。</translation>
+      <source>{name}: its pixel data is {syntax} with 12-bit samples, which this app's decoders cannot read reliably; ask the sender for an uncompressed, JPEG lossless or JPEG 2000 copy.</source>
+      <translation>{name}：其像素数据为 12 位样本的 {syntax}，本应用的解码器无法可靠读取；请发送方提供未压缩、JPEG 无损或 JPEG 2000 格式的副本。</translation>
     </message>
     <message>
       <source>{name}: its pixel data is in {syntax}, which this app cannot decode.</source>
