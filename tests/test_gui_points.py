@@ -54,7 +54,7 @@ def test_the_point_box_sets_the_threshold_and_a_hand_edit_shows_custom(make_wind
     assert (window.results.point, window.results.threshold) == ("custom", typed)
     with qtbot.waitSignal(window.engine.exportDone, timeout=120_000):  # written off the window's thread
         window.export_csv(str(tmp_path / "custom.csv"), scope="all")
-    rows = list(csv.DictReader(open(tmp_path / "custom.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(open(tmp_path / "custom.csv", encoding="utf-8-sig")))
     assert {(r["operating_point"], r["threshold"]) for r in rows if r["status"] == "ok"} <= {("custom", f"{typed:.4f}")}
     window.threshold.setValue(round(points["balanced"]["threshold"], 3))  # typed back to a point's own
     assert box.currentData() == "balanced" and window.results.threshold == points["balanced"]["threshold"]

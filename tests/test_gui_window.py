@@ -164,8 +164,11 @@ def test_sort_filter_threshold_and_csv_export_match_the_command_line(make_window
                  "--quiet"]) == 0
     strip = lambda rows: sorted(({k: v for k, v in r.items() if k not in ("seconds", "recorded_at")} for r in rows),
                                 key=lambda r: r["path"])  # how long and when differ; every answer is the same
-    gui_rows, cli_rows = (list(csv.DictReader(open(p, encoding="utf-8"))) for p in (gui_csv, cli_csv))
+    gui_rows, cli_rows = (list(csv.DictReader(open(p, encoding="utf-8-sig"))) for p in (gui_csv, cli_csv))
     assert gui_rows and strip(gui_rows) == strip(cli_rows)
+    # Excel reads a CSV without UTF-8's mark in the PC's code page: the window's, opened by people, has it;
+    # the command line's, read by scripts, has not
+    assert gui_csv.read_bytes().startswith(b"\xef\xbb\xbf") and not cli_csv.read_bytes().startswith(b"\xef")
     assert all(r["threshold"] == f"{default_bundle.card['threshold']:.4f}" for r in gui_rows if r["status"] == "ok")
 
 
@@ -283,10 +286,10 @@ def test_exports_say_which_rows_they_write(make_window, tmp_path, qtbot, monkeyp
     wait_rows(qtbot, window, 4)
     window.search.setText("film_001")
     export_csv(qtbot, window, tmp_path / "shown.csv", "shown")
-    assert len(list(csv.DictReader(open(tmp_path / "shown.csv")))) == 1
+    assert len(list(csv.DictReader(open(tmp_path / "shown.csv", encoding="utf-8-sig")))) == 1
     assert "Exported 1 row" in window.statusBar().currentMessage()
     export_csv(qtbot, window, tmp_path / "all.csv", "all")  # the filter does not narrow "all"
-    assert len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 4
+    assert len(list(csv.DictReader(open(tmp_path / "all.csv", encoding="utf-8-sig")))) == 4
     # a year's rows, or a folder on a network share, never freeze the window while written
     assert len(writers) == 2 and threading.main_thread() not in writers
 
@@ -320,7 +323,7 @@ def test_an_export_never_replaces_the_results_store_the_model_or_a_film(make_win
     assert all(p.read_bytes() == kept[p] for p in kept)
     assert len(window._store.history()) == 3  # the store is still a store
     export_csv(qtbot, window, tmp_path / "results.csv", "all")  # a plain new name is written
-    assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv")))) == 3
+    assert not warned and len(list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8-sig")))) == 3
 
 
 def test_a_result_keeps_the_model_that_made_it(make_window, tmp_path, qtbot, tiny_bundle):
@@ -692,7 +695,7 @@ def test_a_table_exported_as_the_window_closes_is_still_written(make_window, tmp
         window.export_csv(str(tmp_path / "last.csv"), scope="all")
         window.engine._stop = True
     window.close()
-    assert len(list(csv.DictReader(open(tmp_path / "last.csv", encoding="utf-8")))) == 2
+    assert len(list(csv.DictReader(open(tmp_path / "last.csv", encoding="utf-8-sig")))) == 2
 
 
 def opened(qtbot, tmp_path, model, name):

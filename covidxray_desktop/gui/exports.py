@@ -102,4 +102,5 @@ class CsvJob:
     def run(self, stopped, progress=lambda done, total: None) -> int:
         from covidxray_desktop.results import csv_export
 
-        return csv_export.write(self.path, self.rows, self.threshold_of, self.anonymise, self.point_of)
+        # For a spreadsheet: the window's CSV is opened by people, the command line's read by scripts.
+        return csv_export.write(self.path, self.rows, self.threshold_of, self.anonymise, self.point_of, excel=True)

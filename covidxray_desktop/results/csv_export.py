@@ -68,14 +68,15 @@ class Writer:
         self.stream.flush()
 
 
-def write(path, results, threshold=None, anonymise: bool = False, point=None) -> int:
+def write(path, results, threshold=None, anonymise: bool = False, point=None, excel: bool = False) -> int:
     """A whole CSV file, written atomically: it is complete or absent (a pipe or a device gets it as
-    it is). Returns the rows written."""
+    it is). Returns the rows written. `excel`: begin with UTF-8's byte-order mark, without which Excel
+    reads the file in the PC's own code page (Chinese file names came out garbled on a Chinese PC)."""
     buf = io.StringIO()
     writer = Writer(buf, threshold, anonymise, point)
     n = 0
     for r in results:
         writer.write(r)
         n += 1
-    write_output(path, buf.getvalue().encode("utf-8"))
+    write_output(path, buf.getvalue().encode("utf-8-sig" if excel else "utf-8"))
     return n
