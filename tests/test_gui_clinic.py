@@ -409,6 +409,12 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         qtbot.addWidget(dialog)
         page = dialog._html(dict(SITE_REPORT, verdict={"sentences": said, "rely": False}), "default@2")
         assert "Normal" not in page and "covid" not in page.replace("COVID-19", "")
+        from covidxray_desktop.gui.training_report import TrainingReport
+
+        report = TrainingReport()  # the finished run's table: its rows named in Chinese, not by split keys
+        qtbot.addWidget(report)
+        rows = list(report.metric_rows({"val": {"n": 10, "auc": 0.9}, "test": {"n": 10}, "held_out": {"n": 5}}))
+        assert [row[0] for row in rows] == ["验证影像", "测试影像（未见过的患者）", "留出的数据来源"]
     finally:
         remove_translations(app, translators)
 

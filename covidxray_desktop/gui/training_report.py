@@ -137,6 +137,8 @@ class TrainingReport(QGroupBox):
                            str(m["n"]),
                            f(m.get("auc")) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""), f(m.get("sensitivity")),
                            f(m.get("specificity")), f(m.get("balanced_accuracy")))
+        splits = {"val": self.tr("validation films"), "test": self.tr("test films (unseen patients)"),
+                  "held_out": self.tr("held-out sources")}
         for split in ("val", "test", "held_out"):
             if site:
                 break
@@ -150,5 +152,5 @@ class TrainingReport(QGroupBox):
             for group, g in groups:
                 ci = g.get("auc_ci95")
                 auc = f(g.get("auc")) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
-                yield (split, group, str(g.get("n", 0)), auc, f(g.get("sensitivity")),
+                yield (splits[split], group, str(g.get("n", 0)), auc, f(g.get("sensitivity")),
                        f(g.get("specificity")), f(g.get("balanced_accuracy")))

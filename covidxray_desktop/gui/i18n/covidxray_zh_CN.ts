@@ -1868,6 +1868,18 @@
   <context>
     <name>TrainingReport</name>
     <message>
+      <source>validation films</source>
+      <translation>验证影像</translation>
+    </message>
+    <message>
+      <source>test films (unseen patients)</source>
+      <translation>测试影像（未见过的患者）</translation>
+    </message>
+    <message>
+      <source>held-out sources</source>
+      <translation>留出的数据来源</translation>
+    </message>
+    <message>
       <source>Report</source>
       <translation>报告</translation>
     </message>
