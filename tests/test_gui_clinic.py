@@ -415,6 +415,15 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         qtbot.addWidget(report)
         rows = list(report.metric_rows({"val": {"n": 10, "auc": 0.9}, "test": {"n": 10}, "held_out": {"n": 5}}))
         assert [row[0] for row in rows] == ["验证影像", "测试影像（未见过的患者）", "留出的数据来源"]
+        from covidxray_desktop.gui.dialogs import model_page
+        from covidxray_desktop.model.bundle import read_card
+        from covidxray_desktop.paths import default_model
+
+        card = read_card(default_model())
+        card["training"]["device"] = "CPU (2 cores)"
+        about = model_page({"card": card, "ident": "default@2", "path": "default.keras"},
+                           lambda text: QApplication.translate("MainWindow", text))
+        assert "处理器（2 核）" in about and "cores" not in about
     finally:
         remove_translations(app, translators)
 

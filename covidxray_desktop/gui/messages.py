@@ -30,6 +30,7 @@ TEMPLATES = [
                                   "see its answer."),
     QT_TRANSLATE_NOOP("Messages", "{name}: permission denied; check the file's access rights."),
     QT_TRANSLATE_NOOP("Messages", "{name}: cannot be read ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "CPU ({count} cores)"),  # where a model was trained (its card)
     # A model or a folder of labelled films that cannot be used (the window's boxes, the model check).
     QT_TRANSLATE_NOOP("Messages", "{name}: no such model; give the path of a .keras model file (its card {card} "
                                   "lies beside it)."),

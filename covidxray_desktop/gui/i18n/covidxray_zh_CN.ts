@@ -777,6 +777,10 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>CPU ({count} cores)</source>
+      <translation>处理器（{count} 核）</translation>
+    </message>
+    <message>
       <source>{name}: no such model; give the path of a .keras model file (its card {card} lies beside it).</source>
       <translation>{name}：没有这个模型；请给出 .keras 模型文件的路径（其模型卡 {card} 与它放在一起）。</translation>
     </message>
