@@ -271,3 +271,11 @@ def test_a_summary_never_leaves_one_film_alone_on_its_last_page(tmp_path):
             assert sum(counts) == n
             spilled += counts[1:]
         assert spilled and min(spilled) >= 2, (country, spilled)
+
+
+def test_a_film_page_says_when_its_answer_lies_close_to_the_threshold(tmp_path):
+    films = [r.with_changes(p_covid=p) for r, p in zip(rows(2), (0.19, 0.001))]  # 0.19 against 0.226, and a clear one
+    pdf_report.write(tmp_path / "r.pdf", films, {})
+    pages = [" ".join(page.split()) for page in text_of(tmp_path / "r.pdf")]
+    assert "Close to the threshold: read this film yourself." in pages[1]
+    assert "Close to the threshold" not in pages[2]

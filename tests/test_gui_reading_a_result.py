@@ -36,6 +36,17 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     assert "P(COVID) = 0.4371" in text and "threshold 0.4373" in text
 
 
+def test_an_answer_close_to_its_threshold_says_so_and_a_clear_one_does_not(window):
+    # 0.293 against 0.316 read "Normal" in large green type, as firmly as 0.001, with a heat map drawn
+    # to its own scale: nothing told the reader to look again.
+    for p, close in ((0.293, True), (0.45, True), (0.001, False), (0.9, False)):
+        row = Result(f"/ward/{p}.png", "ok", p_covid=p, threshold=0.316, model="default@1",
+                     model_hash=window.model_info["hash"])
+        window.results.add_rows([row])
+        text = detail.caption(window, window.results.rows[-1])
+        assert ("Close to the threshold: read this film yourself." in text) == close, (p, text)
+
+
 def test_a_dicoms_patient_and_study_day_are_under_its_name_and_the_day_cannot_be_misread(window):
     # The caption named the file only, and the table gave the day as 3/5/24: 5 March in one clinic,
     # 3 May in the next, and the report said 2024-03-05.

@@ -2,6 +2,7 @@
 (so the map is always the one the producing model made, whatever model is loaded now)."""
 from covidxray_desktop.gui import messages
 from covidxray_desktop.gui.points import shown_name
+from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import stated
 
 OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (cam is imported lazily)
@@ -19,6 +20,8 @@ def caption(w, row) -> str:
                 + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
+        if operating.close(row.p_covid, threshold):
+            text += "\n" + w.tr("Close to the threshold: read this film yourself.")
         if label == "covid":  # what the answer can also mean, where it is read
             text += "\n" + w.tr("It cannot tell COVID-19 from other pneumonias.")
         from covidxray_desktop.model.cam import share_at

@@ -22,6 +22,19 @@ MIN_SOURCE_FILMS = 10
 LOWEST, HIGHEST = 0.001, 0.999  # the thresholds a person can set in the window
 
 
+CLOSE_ODDS = 2.0  # an answer whose odds lie within this factor of the threshold's is close to it
+
+
+def close(p_covid: float | None, threshold: float | None) -> bool:
+    """Whether an answer lies close to its threshold (odds within a factor of 2): 0.29 against 0.316
+    reads "Normal" as firmly as 0.001 does, in a label and a heat map drawn to its own scale."""
+    if p_covid is None or threshold is None or not 0 < threshold < 1:
+        return False
+    p = min(max(p_covid, 1e-9), 1 - 1e-9)
+    ratio = (p / (1 - p)) / (threshold / (1 - threshold))
+    return 1 / CLOSE_ODDS <= ratio <= CLOSE_ODDS
+
+
 def groups(y, sources) -> dict:
     """name -> mask of the films of one population: a source of one class is named as it is; a
     source holding both classes is two populations, 'name (COVID-19)' and 'name (normal)'."""

@@ -16,9 +16,11 @@ import numpy as np
 from PIL import Image
 
 from covidxray_desktop.files import display_name, display_path, is_stream, replace_atomic, write_output
-from covidxray_desktop.model.calibration import probability, stated
+from covidxray_desktop.model import operating
+from covidxray_desktop.model.calibration import probability
 from covidxray_desktop.model.shift import ALPHA
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
+from covidxray_desktop.results.pdf_words import answer_text, label_text, limits_text, metrics_text, point_name
 
 FILM_SIDE = 1200  # pixels of the film embedded per page (~200 dpi across an A4 page)
 COMPACT = 6  # films a page in the compact report (2 x 3)
@@ -93,47 +95,6 @@ def write(path, results, models: dict | None = None, threshold=None, anonymise: 
     return len(results)
 
 
-def _label_text(tr, label: str) -> str:
-    return {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(label, tr("no prediction"))
-
-
-def _metrics_text(tr, info: dict, point: str | None = None) -> str:
-    """The producing model's own figures (model/figures.py), with their n and intervals: at the
-    operating point that labelled the results where the store holds that point's, else at its default."""
-    from covidxray_desktop.model.figures import interval
-
-    m = info.get("metrics") or {}
-    if m.get("n") is None:
-        return tr("its own figures are not known here")
-    at = (m.get("points") or {}).get(point)
-    if at and point != m.get("point"):
-        m = dict(m, **at, point=point)
-    if m.get("where") == "site_check":
-        text = tr("on {3} check films of its site, unseen in adaptation: AUC {0}, sensitivity {1}, specificity {2}")
-    else:
-        text = tr("on its test films: AUC {0}, sensitivity {1}, specificity {2} (n = {3})")
-    text = text.format(interval(m, "auc"), interval(m, "sensitivity"), interval(m, "specificity"), m.get("n", "-"))
-    if m.get("threshold") is None:
-        return text
-    at = tr("sensitivity and specificity at {0}, threshold {1:.3f}")
-    return f"{text}; {at.format(_point_name(tr, m.get('point')), m['threshold'])}"
-
-
-def _point_name(tr, point: str | None) -> str:
-    """An operating point as the window names it; a stored result without one says so."""
-    from covidxray_desktop.model.operating import NAMES
-
-    return tr(NAMES.get(point, point)) if point else tr("the default operating point")
-
-
-def _answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
-    """P(COVID) with the operating point and threshold that made the answer."""
-    if not point:  # a result stored before operating points had names
-        return tr("{0}; threshold {1:.3f}").format(stated(p_covid), threshold)
-    return tr("{0}; operating point: {1} (threshold {2:.3f})").format(stated(p_covid), _point_name(tr, point),
-                                                                       threshold)
-
-
 def _titles(results, anonymise: bool) -> list:
     """What each film is called: its file name, and where two films share one (IM000001 of two
     patients' folders), as many of its folders as tell them apart. Anonymised: the name alone, the
@@ -177,22 +138,17 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
         mine = [r for r in results if r.model_hash == h]
         shown = {(points(r), round(t, 4)) for r in mine if (t := thresholds(r)) is not None}
         own = info.get("threshold")
-        chosen = "; ".join(tr("{0}, threshold {1:.3f}").format(_point_name(tr, name), t) if name else f"{t:.3f}"
+        chosen = "; ".join(tr("{0}, threshold {1:.3f}").format(point_name(tr, name), t) if name else f"{t:.3f}"
                            for name, t in sorted(shown, key=lambda nt: nt[1])) or "-"
         named = {name for name, _t in shown}  # one point: its figures; several: the model's default's
         line = (tr("Model {0}: {1} film at operating point {2} (its default threshold: {3}); {4}") if len(mine) == 1
                 else tr("Model {0}: {1} films at operating point {2} (its default threshold: {3}); {4}"))
         y = page.text(page.margin, y, line.format(info.get("ident") or mine[0].model or h[:12], len(mine), chosen,
                                                   "-" if own is None else f"{own:.3f}",
-                                                  _metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
+                                                  metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
                       size=10)
     other = (models.get(used[0], {}).get("metrics") or {}).get("other_pneumonias") if len(used) == 1 else None
-    limits = (tr("It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other "
-                 "pneumonias COVID-19.").format(*other) if other else
-              tr("It cannot tell COVID-19 from other pneumonias."))
-    y = page.text(page.margin, y - 2, limits + " " + tr(
-        "Its test figures are for new patients of the collections it learnt from; at a hospital it never saw, it "
-        "called more healthy adults COVID-19."), size=9)
+    y = page.text(page.margin, y - 2, limits_text(tr, other), size=9)
     batches = summary if isinstance(summary, list) else [summary or {}]
     for one in batches:
         shift = one.get("shift") or {}
@@ -241,7 +197,7 @@ def _film_list(page, results, titles, models, thresholds, several_models: bool) 
         for i, (r, title) in rows[:fit]:
             label = r.label(thresholds(r))
             cells = [f.fit(f"{i}. {title}", film_w, 9),
-                     _label_text(tr, label) if r.status == "ok" else "-",
+                     label_text(tr, label) if r.status == "ok" else "-",
                      probability(r.p_covid) if r.status == "ok" and r.p_covid is not None else "",
                      {"ok": tr("ok"), "rejected": tr("refused"), "error": tr("error")}.get(r.status, r.status)]
             if several_models:
@@ -297,14 +253,17 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
         page.fonts.draw(page.c, m, by - 10, tr("Normal"), 8)
         page.fonts.draw(page.c, m + heat_w, by - 10, tr("COVID-19"), 8, right=True)
         page.text(m, by - 22, tr("Where the model found evidence: orange for COVID-19, blue for Normal. "
-                                 "Its answer: {0}.").format(_label_text(tr, label)), size=8, width=heat_w)
+                                 "Its answer: {0}.").format(label_text(tr, label)), size=8, width=heat_w)
     x = m + left_w + 14 if result.status == "ok" and result.heat is not None else m
     text_w = page.w - page.margin - x
     y = top
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
-        y = page.text(x, y, _label_text(tr, label), size=20, bold=True, colour=colour, width=text_w) - 2
-        y = page.text(x, y, _answer_text(tr, result.p_covid, threshold, point), size=11, width=text_w)
+        y = page.text(x, y, label_text(tr, label), size=20, bold=True, colour=colour, width=text_w) - 2
+        y = page.text(x, y, answer_text(tr, result.p_covid, threshold, point), size=11, width=text_w)
+        if operating.close(result.p_covid, threshold):
+            y = page.text(x, y, tr("Close to the threshold: read this film yourself."), size=10, bold=True,
+                          width=text_w, colour=(0.6, 0.35, 0))
         own = info.get("threshold", result.threshold)  # the model's default point's
         if threshold is not None and own is not None and abs(threshold - own) > 1e-6:
             y = page.text(x, y, tr("(the model's own threshold is {0:.3f})").format(own), size=9, width=text_w)
@@ -325,7 +284,7 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
         y = page.text(x, y, display_path(Path(result.path).parent), size=8, width=text_w, colour=(0.35, 0.35, 0.35))
     y -= 4
     y = page.text(x, y, tr("Model {0}").format(result.model or "-"), size=9, bold=True, width=text_w)
-    y = page.text(x, y, _metrics_text(tr, info, point), size=9, width=text_w)
+    y = page.text(x, y, metrics_text(tr, info, point), size=9, width=text_w)
     page.text(x, y, tr("Recorded {0}").format(result.created_at.replace("T", " ")), size=8, width=text_w,
               colour=(0.35, 0.35, 0.35))
     page.end()
@@ -369,8 +328,8 @@ def _compact_cell(page, i, total, result, title, info, threshold, point, anonymi
     y = page.text(tx, top, f.fit(f"{i}. {title}", 2.6 * tw, 9, True), size=9, bold=True, width=tw) - 2
     if result.status == "ok":
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
-        y = page.text(tx, y, _label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
-        y = page.text(tx, y, _answer_text(tr, result.p_covid, threshold, point), size=8, width=tw)
+        y = page.text(tx, y, label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
+        y = page.text(tx, y, answer_text(tr, result.p_covid, threshold, point), size=8, width=tw)
     else:
         y = page.text(tx, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=11,
                       bold=True, colour=(0.6, 0.35, 0), width=tw) - 1

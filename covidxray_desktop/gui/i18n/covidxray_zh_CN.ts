@@ -66,6 +66,10 @@
   <context>
     <name>MainWindow</name>
     <message>
+      <source>Close to the threshold: read this film yourself.</source>
+      <translation>接近阈值：请您亲自判读此影像。</translation>
+    </message>
+    <message>
       <source>adults, NIH (USA)</source>
       <translation>成人，美国 NIH</translation>
     </message>
@@ -1269,6 +1273,10 @@
   </context>
   <context>
     <name>Report</name>
+    <message>
+      <source>Close to the threshold: read this film yourself.</source>
+      <translation>接近阈值：请您亲自判读此影像。</translation>
+    </message>
     <message>
       <source>It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other pneumonias COVID-19.</source>
       <translation>它无法区分新冠肺炎与其他肺炎：测试中，其他肺炎的 {1} 张影像中有 {0} 张被判为新冠肺炎。</translation>
