@@ -28,10 +28,8 @@ def test_dicomdir_is_followed_to_its_images(tmp_path):
     assert len(walk([media / "DICOMDIR"]).files) == 2
 
 
-def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp_path):
-    """A CD's index names its files in capitals; Linux mounts many such discs with the names in small
-    letters (some with a ';1' version mark). Each film was listed twice: once under the index's
-    name, 'file not found', and once as found in the folder."""
+def disc_of_two_films(tmp_path):
+    """A patient CD as a DICOM tool writes it: DICOMDIR and two films under PT000000/ST000000/..."""
     import pydicom
     from pydicom.fileset import FileSet
 
@@ -43,6 +41,14 @@ def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp
         ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "A^B", 1, i + 1, "1", "120000"
         fs.add(ds)
     fs.write(disc)
+    return disc
+
+
+def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp_path):
+    """A CD's index names its files in capitals; Linux mounts many such discs with the names in small
+    letters (some with a ';1' version mark). Each film was listed twice: once under the index's
+    name, 'file not found', and once as found in the folder."""
+    disc = disc_of_two_films(tmp_path)
     for folder, subfolders, names in os.walk(disc, topdown=False):
         for name in names + subfolders:
             lower = name.lower() + (";1" if name.startswith("IM0") and name.endswith("1") else "")
@@ -55,17 +61,7 @@ def test_a_disc_mounted_with_its_names_in_small_letters_lists_each_film_once(tmp
 def test_a_disc_whose_index_too_shows_a_version_mark_is_followed_to_its_films(tmp_path):
     """Some mounts show every name with ISO 9660's ';1', the index's too: 'DICOMDIR;1' was taken for
     a film ("holds no image"), an error row beside the films, or the only row when named."""
-    import pydicom
-    from pydicom.fileset import FileSet
-
-    src, disc = tmp_path / "src", tmp_path / "cd"
-    src.mkdir()
-    fs = FileSet()
-    for i in range(2):
-        ds = pydicom.dcmread(write_dicom(src / f"{i}.dcm", chest_like(64, i)))
-        ds.PatientName, ds.SeriesNumber, ds.InstanceNumber, ds.StudyID, ds.StudyTime = "A^B", 1, i + 1, "1", "120000"
-        fs.add(ds)
-    fs.write(disc)
+    disc = disc_of_two_films(tmp_path)
     for folder, _, names in os.walk(disc):
         for name in names:
             os.rename(os.path.join(folder, name), os.path.join(folder, name + ";1"))
