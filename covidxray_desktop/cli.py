@@ -73,6 +73,10 @@ def main(argv=None) -> int:
     from covidxray_desktop import cpu
 
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    refused = misused(argv)
+    if refused:
+        print(printable(f"covidxray: {refused}"), file=sys.stderr)
+        return 2
     command = which(argv)
     if command is not None and command.tensorflow:
         refused = cpu.check()
@@ -145,6 +149,22 @@ def _drop_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def misused(argv) -> str | None:
+    """Arguments no command can mean: an empty value (a script's unset variable: `--db ""` answered
+    from, and `forget` deleted in, the per-user store), or an option put before a headless command
+    (`covidxray --db X history` opened the window and queued a file named "history")."""
+    for i, token in enumerate(argv):
+        if token == "" or (token.startswith("--") and token.endswith("=")):
+            what = token.rstrip("=") or (argv[i - 1] if i and argv[i - 1].startswith("-") else "a PATH")
+            return f"{what} was given an empty value (an unset variable in a script?); nothing was done."
+    first = argv[0] if argv else ""
+    if first.startswith("-") and first not in ("-h", "--help", "--version"):
+        named = next((a for a in argv[1:] if a in COMMANDS and not COMMANDS[a].window and not Path(a).exists()), None)
+        if named:
+            return f"options go after the command: covidxray {named} {' '.join(a for a in argv if a != named)}"
+    return None
 
 
 def which(argv) -> Command | None:

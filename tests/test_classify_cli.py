@@ -307,3 +307,28 @@ def test_the_closing_line_counts_one_file_and_one_error_in_the_singular():
                                "threshold": 0.316, "rejected": 0, "errors": 1,
                                "shift": {"tested": False, "message": "not tested: too few films"}})
     assert said.startswith("1 file: 0 ok") and "1 error;" in said and "files" not in said
+
+
+def test_a_mistyped_or_empty_folder_is_said_before_last_weeks_outputs_are_touched(tmp_path, tiny_bundle, capsys):
+    # A weekly script's typo replaced last week's CSV, PDF and summary with one "file not found" row.
+    week = {name: tmp_path / name for name in ("week.csv", "week.pdf", "week.json")}
+    for path in week.values():
+        path.write_bytes(b"last week's " + path.name.encode())
+    (tmp_path / "empty ward").mkdir()
+    outputs = ["--csv", week["week.csv"], "--pdf", week["week.pdf"], "--summary", week["week.json"]]
+    for given, said in ((tmp_path / "clnic", "no such file or folder"), (tmp_path / "empty ward", "no X-ray files")):
+        code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
+                     *map(str, outputs), str(given)])
+        err = capsys.readouterr().err
+        assert code == 2 and said in err and given.name in err and "no output was written" in err
+        assert all(path.read_bytes() == b"last week's " + path.name.encode() for path in week.values())
+
+
+def test_an_empty_value_or_an_option_before_the_command_does_nothing_and_says_why(tmp_path, capsys):
+    # `--db "$ARCHIVE"` with the variable unset answered from, and `forget` deleted in, the per-user store.
+    for argv, said in ((["forget", "--before", "2026-01-01", "--db", ""], "--db was given an empty value"),
+                       (["forget", "--before", "2026-01-01", "--db="], "--db was given an empty value"),
+                       (["classify", ""], "a PATH was given an empty value"),
+                       (["--db", str(tmp_path / "r.db"), "history"], "options go after the command: covidxray history")):
+        assert main(argv) == 2
+        assert said in capsys.readouterr().err

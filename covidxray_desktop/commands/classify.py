@@ -58,6 +58,7 @@ def run(args) -> int:
         raise UsageError(f"--db {display_path(db)}: the folder {display_path(db_folder)} does not exist; a new store "
                          f"is made only in a folder that does.")
     found = walk(args.paths)
+    _something_to_classify(args.paths, found)  # before an earlier run's outputs are touched
     bundle = load(args.model)
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
     for option, target, folder in named:
@@ -164,6 +165,23 @@ def _left_behind(args, done: int, total: int, summarised: bool = False) -> str:
     said.append("every result so far is in the results store" +
                 ("" if args.force else ": the same command again runs only the rest"))
     return "; ".join(said) + "."
+
+
+def _something_to_classify(paths, found) -> None:
+    """A mistyped folder, or one with no X-ray in it, is said before anything is written: a weekly
+    script's typo replaced last week's CSV, PDF and summary with one "file not found" row."""
+    import os
+
+    from covidxray_desktop.errors import UsageError
+
+    existing = [p for p in paths if os.path.lexists(os.path.expanduser(str(p)))]
+    if not existing:
+        raise UsageError(f"{', '.join(display_path(p) for p in paths)}: no such file or folder; nothing was "
+                         f"classified and no output was written.")
+    if not found.files:
+        skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
+        raise UsageError(f"{', '.join(display_path(p) for p in existing)}: no X-ray files found{skipped}; nothing "
+                         f"was classified and no output was written.")
 
 
 def _heatmap_dir(target) -> Path:
