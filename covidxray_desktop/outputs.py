@@ -5,6 +5,7 @@ Paths are resolved (symlinks followed) before they are compared, so a link to an
 is the input folder; files are also compared by device and inode, so a hard link to the store is
 the store.
 """
+import errno
 import os
 import stat
 from pathlib import Path
@@ -187,6 +188,9 @@ def open_stream(target, option: str):
     try:
         if os.fstat(fd).st_nlink > 1:  # checked before emptying it: the other name's file is left whole
             raise UsageError(f"{option} {display_path(partial)} has another name (a hard link); it is not written.")
+        if not _locked(fd):  # two runs truncating one .partial left NUL bytes and both runs' rows
+            raise UsageError(f"{option} {shown} is being written by another covidxray now; wait for it to finish "
+                             f"or choose another file.")
         os.ftruncate(fd, 0)
         if info is not None and hasattr(os, "fchmod"):  # (not on Windows before Python 3.13)
             os.fchmod(fd, stat.S_IMODE(info.st_mode))  # an earlier CSV kept private stays private
@@ -194,6 +198,24 @@ def open_stream(target, option: str):
     except BaseException:
         os.close(fd)
         raise
+
+
+def _locked(fd: int) -> bool:
+    """An exclusive lock on the open file, held until it is closed; False if another process holds one."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):
+        return False
+    except OSError as exc:  # Windows says a held lock with EDEADLOCK; a share without locks is written unlocked
+        return exc.errno != getattr(errno, "EDEADLOCK", errno.EDEADLK)
+    return True
 
 
 class Rows:

@@ -313,3 +313,22 @@ def test_a_named_pipe_given_as_an_output_is_checked_without_being_opened(tmp_pat
         with open(pipe, "wb"):
             pass
     assert answer == [None]
+
+
+def test_a_csv_another_run_is_writing_is_refused_until_that_run_has_finished(tmp_path):
+    # Two classify runs given one --csv both emptied one .partial file: the CSV ended with NUL bytes and
+    # rows of both, and the losing run said the file was "left as it was".
+    from covidxray_desktop import outputs
+    from covidxray_desktop.errors import UsageError
+
+    target = tmp_path / "ward.csv"
+    first = outputs.open_stream(str(target), "--csv")
+    first.write("path,status\n/ward/a.png,ok\n")
+    with pytest.raises(UsageError, match="being written by another covidxray now"):
+        outputs.open_stream(str(target), "--csv")
+    first.finish()
+    assert target.read_text() == "path,status\n/ward/a.png,ok\n"  # whole, the other run's rows never in it
+    second = outputs.open_stream(str(target), "--csv")  # once it is done, the file is free again
+    second.write("path,status\n")
+    second.finish()
+    assert target.read_text() == "path,status\n"
