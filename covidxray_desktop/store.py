@@ -85,7 +85,9 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             kind = getattr(exc, "sqlite_errorname", "")
-            if kind.startswith("SQLITE_READONLY"):  # not damaged: not writable here
+            # Not damaged: not writable here (read-only files, or a folder where SQLite cannot make its
+            # -shm and -wal files beside the store: an immutable folder, a read-only share).
+            if kind.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
                 raise StoreError(f"{name}: the results store cannot be written in {display_path(self.path.parent)} "
                                  f"({exc}); check that folder's and the file's write permissions, or choose "
                                  f"another store with --db.")

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from covidxray_desktop.cli import main
-from covidxray_desktop.errors import CovidXrayError
+from covidxray_desktop.errors import CovidXrayError, StoreError
 from covidxray_desktop.results import Result
 from covidxray_desktop.store import Store
 
@@ -188,3 +188,20 @@ def test_a_store_in_a_folder_the_user_cannot_write_is_said_to_be_read_only_not_d
         (tmp_path / "ward").chmod(0o755)
     assert "the results store cannot be written in" in said and "write permissions" in said, said
     assert said.strip().endswith("False") and "move it aside" not in said
+
+
+def test_a_store_whose_folder_sqlite_cannot_add_its_files_to_is_not_called_damaged(tmp_path, monkeypatch):
+    # An immutable folder or a read-only share: SQLite opens the store but cannot make its -shm file
+    # beside it ("unable to open database file"), and the store was "not usable ... move it aside".
+    Store(tmp_path / "r.sqlite3").close()
+
+    def cannot_open(self):
+        error = sqlite3.OperationalError("unable to open database file")
+        error.sqlite_errorname = "SQLITE_CANTOPEN"
+        raise error
+
+    monkeypatch.setattr(Store, "_check_ours", cannot_open)
+    with pytest.raises(StoreError) as error:
+        Store(tmp_path / "r.sqlite3")
+    assert "cannot be written in" in str(error.value) and "move it aside" not in str(error.value)
+    assert not error.value.aside
