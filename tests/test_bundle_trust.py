@@ -124,3 +124,24 @@ def test_the_shipped_model_loads_runs_and_names_itself_by_all_its_files(default_
     size = default_bundle.card["input"]["size"]
     _, logits = network.classify(np.zeros((1, size, size, 1), np.float32))
     assert logits.shape == (1,)
+
+
+@pytest.mark.parametrize("damage", ["a card cut short", "a card that is a folder"])
+def test_info_says_a_default_model_that_cannot_be_used_and_exits_1(tmp_path, capsys, monkeypatch, damage):
+    # A health-check script read "fine": the error was printed indented and info exited 0; a card that
+    # was a folder stopped info half-way, the store's and the log's lines lost.
+    import shutil
+
+    from covidxray_desktop import paths
+
+    model = tmp_path / "default.keras"
+    shutil.copy(paths.default_model(), model)
+    card = tmp_path / "default.json"
+    if damage == "a card cut short":
+        card.write_text(paths.default_model().with_suffix(".json").read_text()[:500])
+    else:
+        card.mkdir()
+    monkeypatch.setattr(paths, "default_model", lambda: model)
+    assert main(["info"]) == 1
+    out = capsys.readouterr().out
+    assert "default.json" in out and "cannot be used" in out and "results store:" in out and "log:" in out

@@ -11,7 +11,7 @@ def run(args) -> int:
     from importlib.metadata import PackageNotFoundError, version
 
     from covidxray_desktop import DISCLAIMER, __version__, backend
-    from covidxray_desktop.errors import ModelError
+    from covidxray_desktop.errors import CovidXrayError
     from covidxray_desktop.logs import log_dir
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.paths import default_model, user_data_dir
@@ -45,20 +45,23 @@ def run(args) -> int:
 
     print(f"writes heat-map PNGs with: {DEFLATE}")
     print(f"default model: {default_model()}")
+    broken = False
     try:
         bundle = load(default_model())
         card = bundle.card
         test = card.get("metrics", {}).get("test", {})
-        print(f"  {bundle.ident}: test AUC {test.get('auc')}, sensitivity "
-              f"{test.get('sensitivity')}, specificity {test.get('specificity')}, threshold {card['threshold']:.4f}")
-    except ModelError as exc:
-        print(f"  {exc}")
+        figures = ", ".join(f"{name} {test[key]:.3f}" for name, key in (("test AUC", "auc"), ("sensitivity",
+                            "sensitivity"), ("specificity", "specificity")) if test.get(key) is not None)
+        print(f"  {bundle.ident}: {figures or 'no test figures'}, threshold {card['threshold']:.4f}")
+    except CovidXrayError as exc:  # said, and the rest still listed; the exit status tells a script
+        print(f"  cannot be used: {exc}")
+        broken = True
     print(f"user data: {user_data_dir()}")
     print(f"results store: {default_path()}")
     print(f"log: {log_dir() / 'covidxray.log'}")
     print(f"DICOM decoders: {_decoders()}")
     print(DISCLAIMER)
-    return 0
+    return 1 if broken else 0
 
 
 def _decoders() -> str:
