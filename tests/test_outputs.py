@@ -332,3 +332,20 @@ def test_a_csv_another_run_is_writing_is_refused_until_that_run_has_finished(tmp
     second.write("path,status\n")
     second.finish()
     assert target.read_text() == "path,status\n"
+
+
+def test_a_read_only_summary_or_report_is_refused_before_the_batch_not_replaced_or_failed_after_it(tmp_path,
+                                                                                                 monkeypatch):
+    # classify --csv honoured a read-only file's mark, but --summary, --pdf and --json replaced it (the
+    # folder allowed it), or, immutable, failed once every film was done and the PDF was never written.
+    from covidxray_desktop.commands import writing
+    from covidxray_desktop.errors import UsageError
+
+    kept = tmp_path / "audit.json"
+    kept.write_text("{}")
+    kept.chmod(0o444)
+    real = os.access
+    monkeypatch.setattr(writing.os, "access", lambda path, mode: False if str(path) == str(kept) else real(path, mode))
+    with pytest.raises(UsageError, match="audit.json is read-only; it is not replaced"):
+        writing.writable(kept, "--summary")
+    writing.writable(tmp_path / "new.json", "--summary")  # a new file in a writable folder is fine

@@ -53,6 +53,7 @@ def run(args) -> int:
             from covidxray_desktop.errors import UsageError
 
             raise UsageError(f"--ood {args.ood}: a file is there; --ood names a folder to write its pictures into.")
+        writable(args.ood, "--ood", folder=True)  # a read-only folder said now: it failed after the scoring
     predictor = Predictor(bundle, decode_limit_s=None, runtime=args.runtime)
     progress, started = {"bar": None}, time.perf_counter()  # the rate counts from here, not the first report
 

@@ -1,4 +1,5 @@
 """Outputs the commands write: checked before the work starts, and a write error named when it comes."""
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +25,8 @@ def writable(target, option: str, folder: bool = False) -> None:
         raise UsageError(f"{option} {display_path(target)}: the folder cannot be written ({exc.strerror}).")
     if full:
         raise UsageError(f"{option} {display_path(target)}: the disk is full.")
+    if not folder and where.is_file() and not os.access(where, os.W_OK):  # as classify's --csv refuses it
+        raise UsageError(f"{option} {display_path(target)} is read-only; it is not replaced. Choose another file.")
 
 
 def outside_bundled(bundle, label: str) -> None:
