@@ -91,6 +91,10 @@ class Store:
                 raise StoreError(f"{name}: the results store cannot be written in {display_path(self.path.parent)} "
                                  f"({exc}); check that folder's and the file's write permissions, or choose "
                                  f"another store with --db.")
+            film = _film_kind(self.path) if kind.startswith("SQLITE_NOTADB") else None
+            if film:  # "move it aside" would send staff after a patient's film
+                raise StoreError(f"{name}: a {film.upper()} image, not a results store; it was left as it is. "
+                                 f"Choose another file with --db.")
             raise StoreError(f"{name}: not a usable results store ({exc}); move it aside or choose another with --db.",
                              aside=not kind.startswith("SQLITE_BUSY"))  # locked
         except StoreError:
@@ -366,3 +370,11 @@ def _result(row) -> Result:
         except (ValueError, KeyError, TypeError, IndexError, RecursionError):
             result.heat = None  # a damaged map costs the picture, not the result
     return result
+
+
+
+def _film_kind(path) -> str | None:
+    """The image format a file given as the store begins as (a film picked by mistake), or None."""
+    from covidxray_desktop.imaging.detect import sniff
+
+    return sniff(path)

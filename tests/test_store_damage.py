@@ -205,3 +205,16 @@ def test_a_store_whose_folder_sqlite_cannot_add_its_files_to_is_not_called_damag
         Store(tmp_path / "r.sqlite3")
     assert "cannot be written in" in str(error.value) and "move it aside" not in str(error.value)
     assert not error.value.aside
+
+
+def test_a_film_given_as_the_store_is_named_a_film_not_a_store_to_move_aside(tmp_path):
+    # `--db ward/COVID/308.jpg` said "not a usable results store ... move it aside": a patient's film.
+    from factory import chest_like, save_png8
+
+    film = tmp_path / "308.png"
+    save_png8(film, chest_like(64, 1))
+    with pytest.raises(StoreError) as error:
+        Store(film)
+    assert "a PNG image, not a results store; it was left as it is" in str(error.value)
+    assert "move it aside" not in str(error.value) and not error.value.aside
+    assert film.read_bytes()[:4] == b"\x89PNG"

@@ -114,6 +114,8 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened ({why}); choose another with --db."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a usable results store ({why}); move it aside or choose another "
                                   "with --db."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: a {kind} image, not a results store; it was left as it is. Choose "
+                                  "another file with --db."),
     QT_TRANSLATE_NOOP("Messages", "{name}: this is another application's database, not a results store; it was "
                                   "left as it is. Choose another file with --db."),
     QT_TRANSLATE_NOOP("Messages", "{name}: this results store was written by a newer version of the app (schema "

@@ -781,6 +781,10 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>{name}: a {kind} image, not a results store; it was left as it is. Choose another file with --db.</source>
+      <translation>{name}：这是 {kind} 影像，不是结果库；它保持原样。请用 --db 选择另一个文件。</translation>
+    </message>
+    <message>
       <source>CPU ({count} cores)</source>
       <translation>处理器（{count} 核）</translation>
     </message>
