@@ -93,3 +93,12 @@ def test_the_command_it_advises_runs_as_typed_and_refusals_are_counted_only_wher
     assert "refused" not in metrics_line("covid", {"n": 5})  # a class's line has no count of its own
     overall = metrics_line("overall", {"n": 5, "rejected": {"normal": 1, "covid": 0}})
     assert overall.endswith("refused normal 1, covid 0")
+
+
+def test_empty_folders_are_said_to_hold_no_films_not_to_hold_refused_ones():
+    from covidxray_desktop.training.sitecheck import verdict
+
+    empty = verdict({"n": 0, "rejected": {"covid": 0, "normal": 0}, "errors": 0}, {"metrics": {}})
+    refused = verdict({"n": 0, "rejected": {"covid": 3, "normal": 1}, "errors": 0}, {"metrics": {}})
+    assert empty["sentences"] == ["No films were found in those folders."]
+    assert refused["sentences"] == ["None of your films could be judged (all were refused or unreadable)."]

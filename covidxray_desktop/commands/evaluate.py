@@ -73,7 +73,7 @@ def run(args) -> int:
         for message in report["error_messages"]:
             print(f"  {message}", file=sys.stderr)
     print(f"model {bundle.ident} on {report['data']} ({report['split']}), operating point {point}, "
-          f"threshold {report.get('threshold', 0):.4f}")
+          f"threshold {report.get('threshold', threshold):.4f}")  # the point's, even with no film to score
     print(metrics_line("overall", report))
     for name, m in report.get("per_class", {}).items():
         print(metrics_line(name, m))

@@ -175,6 +175,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{n} Normal films"),
     QT_TRANSLATE_NOOP("Messages", "Nothing here says the model works worse on your films than on its own test films."),
     QT_TRANSLATE_NOOP("Messages", "None of your films could be judged (all were refused or unreadable)."),
+    QT_TRANSLATE_NOOP("Messages", "No films were found in those folders."),
     QT_TRANSLATE_NOOP("Messages", "sensitivity"),
     QT_TRANSLATE_NOOP("Messages", "specificity"),
     NO_AVX,  # cpu.py's sentence, shown by the training dialog

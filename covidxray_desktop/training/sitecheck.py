@@ -35,8 +35,9 @@ def verdict(report: dict, card: dict, point: str | None = None, adapt: str = WIN
     sentences, alarm = [], False
     n = report.get("n", 0)
     if not n:
-        return {"sentences": ["None of your films could be judged (all were refused or unreadable)."], "rely": False,
-                "judged": False}
+        found = sum((report.get("rejected") or {}).values()) + report.get("errors", 0)
+        return {"sentences": ["None of your films could be judged (all were refused or unreadable)." if found else
+                              "No films were found in those folders."], "rely": False, "judged": False}
     covid, normal = report.get("n_covid", 0), report.get("n_normal", 0)
     if min(covid, normal) < MIN_PER_CLASS:
         return {"sentences": [f"Too few films to judge: {covid} COVID-19 and {normal} normal films could be judged; "

@@ -781,6 +781,10 @@
   <context>
     <name>Messages</name>
     <message>
+      <source>No films were found in those folders.</source>
+      <translation>这些文件夹中没有找到影像。</translation>
+    </message>
+    <message>
       <source>{name}: a {kind} image, not a results store; it was left as it is. Choose another file with --db.</source>
       <translation>{name}：这是 {kind} 影像，不是结果库；它保持原样。请用 --db 选择另一个文件。</translation>
     </message>
