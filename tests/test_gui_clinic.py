@@ -155,6 +155,25 @@ def test_films_classified_again_by_a_second_model_are_counted_per_model_and_can_
     assert "showing 10 of 20" in window.summary_label.text()
 
 
+def test_the_model_column_shows_only_while_it_tells_something(make_window, qtbot):
+    # One model's name on every row took 150 px of a laptop's table and said what the status bar says.
+    from covidxray_desktop.gui.results import COLUMNS
+    from covidxray_desktop.results import Result
+
+    window = make_window()
+    current = window.model_info["hash"]
+    mine = [Result(path=f"/ward/{i}.png", status="ok", p_covid=0.2, threshold=0.3, model="default@2",
+                   model_hash=current) for i in range(3)]
+    window.engine.rowsReady.emit(1, mine)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 3)
+    model = COLUMNS.index("model")
+    assert window.table.isColumnHidden(model)
+    other = mine[0].with_changes(model="site-adapted@1", model_hash="adapted")  # classified again by another
+    window.engine.rowsReady.emit(2, [other])
+    qtbot.waitUntil(lambda: window.results.rowCount() == 4)
+    assert not window.table.isColumnHidden(model)
+
+
 def test_after_a_run_the_training_dialog_still_fits_a_small_screen(qtbot, tmp_path):
     from types import SimpleNamespace
 
