@@ -156,14 +156,16 @@ def misused(argv) -> str | None:
     from, and `forget` deleted in, the per-user store), or an option put before a headless command
     (`covidxray --db X history` opened the window and queued a file named "history")."""
     for i, token in enumerate(argv):
-        if token == "" or (token.startswith("--") and token.endswith("=")):
-            what = token.rstrip("=") or (argv[i - 1] if i and argv[i - 1].startswith("-") else "a PATH")
-            return f"{what} was given an empty value (an unset variable in a script?); nothing was done."
+        if token.startswith("--") and "=" in token and not token.partition("=")[2]:
+            return f"{token[:-1]} was given an empty value (an unset variable in a script?); nothing was done."
+        if token == "":
+            after = f" after {argv[i - 1]}" if i else ""
+            return f"an empty argument{after} (an unset variable in a script?); nothing was done."
     first = argv[0] if argv else ""
     if first.startswith("-") and first not in ("-h", "--help", "--version"):
         named = next((a for a in argv[1:] if a in COMMANDS and not COMMANDS[a].window and not Path(a).exists()), None)
         if named:
-            return f"options go after the command: covidxray {named} {' '.join(a for a in argv if a != named)}"
+            return f"options go after the command (covidxray {named} --help lists its own): covidxray {named} ..."
     return None
 
 

@@ -179,18 +179,8 @@ def open_stream(target, option: str):
         if not os.access(target, os.W_OK):  # replacing it needs only the folder: its mark is honoured
             raise UsageError(f"{option} {shown} is read-only; it is not replaced. Choose another file.")
     partial = f"{target}.partial"
+    fd = _open_locked(partial, option, shown)
     try:
-        if os.path.islink(partial):
-            os.unlink(partial)  # a planted link is removed, never written through
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | NOFOLLOW, 0o666)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(partial)) from None
-    try:
-        if os.fstat(fd).st_nlink > 1:  # checked before emptying it: the other name's file is left whole
-            raise UsageError(f"{option} {display_path(partial)} has another name (a hard link); it is not written.")
-        if not _locked(fd):  # two runs truncating one .partial left NUL bytes and both runs' rows
-            raise UsageError(f"{option} {shown} is being written by another covidxray now; wait for it to finish "
-                             f"or choose another file.")
         os.ftruncate(fd, 0)
         if info is not None and hasattr(os, "fchmod"):  # (not on Windows before Python 3.13)
             os.fchmod(fd, stat.S_IMODE(info.st_mode))  # an earlier CSV kept private stays private
@@ -198,6 +188,41 @@ def open_stream(target, option: str):
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_locked(partial: str, option: str, shown: str) -> int:
+    """`partial` opened and locked for this run alone: two runs truncating one .partial left NUL bytes
+    and both runs' rows. A file a finishing run renamed away while this one opened it is let go."""
+    for _ in range(3):
+        try:
+            if os.path.islink(partial):
+                os.unlink(partial)  # a planted link is removed, never written through
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | NOFOLLOW, 0o666)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(partial)) from None
+        try:
+            if os.fstat(fd).st_nlink > 1:  # checked before emptying it: the other name's file is left whole
+                raise UsageError(f"{option} {display_path(partial)} has another name (a hard link); it is not "
+                                 f"written.")
+            if not _locked(fd):
+                raise UsageError(f"{option} {shown} is being written by another covidxray now; wait for it to "
+                                 f"finish or choose another file.")
+            mine, named = os.fstat(fd), _stat_or_none(partial)
+        except BaseException:
+            os.close(fd)
+            raise
+        if named is not None and (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino):
+            return fd
+        os.close(fd)  # renamed to its CSV's name by the run that held it: open the name again
+    raise UsageError(f"{option} {shown} is being written by another covidxray now; wait for it to finish or "
+                     f"choose another file.")
+
+
+def _stat_or_none(path):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _locked(fd: int) -> bool:
@@ -243,8 +268,12 @@ class Rows:
         if self.partial:
             self.file.flush()
             os.fsync(self.file.fileno())
+            if os.name != "nt":  # renamed while still locked: no other run can empty it in between
+                os.replace(self.partial, self.target)
+                self.file.close()
+                return
         self.file.close()
-        if self.partial:
+        if self.partial:  # Windows renames no open file; a run that opened it since makes this fail, never empty it
             os.replace(self.partial, self.target)
 
 

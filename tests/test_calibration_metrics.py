@@ -58,3 +58,15 @@ def test_a_printed_interval_always_holds_its_value():
         text = interval({"x": float(v), "x_ci95": [float(lo), float(hi)]}, "x")
         shown, low, high = (float(t.strip("[],")) for t in text.split())
         assert low <= shown <= high, text
+
+
+def test_an_edited_cards_other_findings_never_stop_a_batch():
+    # figures.other_pneumonias runs as every batch starts: a null there gave a traceback mid-classify.
+    from covidxray_desktop.model.figures import other_pneumonias
+
+    card = {"metrics": {"other_findings": {"per_finding": {"SARS": {"n": 13, "refused": None, "called_covid": 9},
+                                                           "lung nodule": {"n": 130, "called_covid": 6}}}}}
+    assert other_pneumonias(card) is None
+    card["metrics"]["other_findings"]["per_finding"]["SARS"]["refused"] = 0
+    assert other_pneumonias(card) == (9, 13)  # nodules are no pneumonia
+    assert other_pneumonias({"metrics": {"other_findings": "damaged"}}) is None

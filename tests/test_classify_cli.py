@@ -315,20 +315,24 @@ def test_a_mistyped_or_empty_folder_is_said_before_last_weeks_outputs_are_touche
     for path in week.values():
         path.write_bytes(b"last week's " + path.name.encode())
     (tmp_path / "empty ward").mkdir()
+    (tmp_path / "empty ward" / "today.png").symlink_to(week["week.csv"])  # a link is skipped: said why
     outputs = ["--csv", week["week.csv"], "--pdf", week["week.pdf"], "--summary", week["week.json"]]
-    for given, said in ((tmp_path / "clnic", "no such file or folder"), (tmp_path / "empty ward", "no X-ray files")):
+    for given, said in ((tmp_path / "clnic", "no such file or folder"),
+                        (tmp_path / "empty ward", "no X-ray files found (skipped: ")):
         code = main(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(tmp_path / "r.db"),
                      *map(str, outputs), str(given)])
         err = capsys.readouterr().err
         assert code == 2 and said in err and given.name in err and "no output was written" in err
+        assert ("a symbolic link" in err) == (given.name == "empty ward")
         assert all(path.read_bytes() == b"last week's " + path.name.encode() for path in week.values())
 
 
 def test_an_empty_value_or_an_option_before_the_command_does_nothing_and_says_why(tmp_path, capsys):
     # `--db "$ARCHIVE"` with the variable unset answered from, and `forget` deleted in, the per-user store.
-    for argv, said in ((["forget", "--before", "2026-01-01", "--db", ""], "--db was given an empty value"),
+    for argv, said in ((["forget", "--before", "2026-01-01", "--db", ""], "an empty argument after --db"),
                        (["forget", "--before", "2026-01-01", "--db="], "--db was given an empty value"),
-                       (["classify", ""], "a PATH was given an empty value"),
-                       (["--db", str(tmp_path / "r.db"), "history"], "options go after the command: covidxray history")):
+                       (["classify", ""], "an empty argument after classify"),
+                       (["--db", str(tmp_path / "r.db"), "history"], "options go after the command (covidxray "
+                                                                      "history --help lists its own)")):
         assert main(argv) == 2
         assert said in capsys.readouterr().err

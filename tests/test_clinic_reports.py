@@ -279,3 +279,6 @@ def test_a_film_page_says_when_its_answer_lies_close_to_the_threshold(tmp_path):
     pages = [" ".join(page.split()) for page in text_of(tmp_path / "r.pdf")]
     assert "Close to the threshold: read this film yourself." in pages[1]
     assert "Close to the threshold" not in pages[2]
+    pdf_report.write(tmp_path / "compact.pdf", films, {}, compact=True)  # six films a page, for big batches
+    compact = " ".join(" ".join(page.split()) for page in text_of(tmp_path / "compact.pdf")[1:])
+    assert compact.count("Close to the threshold: read this film yourself.") == 1

@@ -626,6 +626,11 @@ def test_about_this_model_shows_how_it_did_on_each_source_left_out_of_training()
     # what a COVID-19 answer can also mean, with the card's own count
     called, judged = other_pneumonias(card)
     assert f"cannot tell COVID-19 from other pneumonias: in its tests it called {called} of {judged} films" in page
+    assert "at a hospital it never saw, it called more healthy adults COVID-19" in page
+    from covidxray_desktop.gui.dialogs import limits
+
+    adapted = {**card, "adapted_from": {"model": card["name"]}, "metrics": {"site": {"check": {"after": {"n": 60}}}}}
+    assert "Its figures are for its own site's check films" in limits(adapted, lambda text: text)  # not a new hospital
     assert "Left out of training:" not in model_page({"card": {**card, "metrics": {}}, "ident": "x@1", "path": "x"},
                                                      lambda text: text)
 

@@ -349,3 +349,39 @@ def test_a_read_only_summary_or_report_is_refused_before_the_batch_not_replaced_
     with pytest.raises(UsageError, match="audit.json is read-only; it is not replaced"):
         writing.writable(kept, "--summary")
     writing.writable(tmp_path / "new.json", "--summary")  # a new file in a writable folder is fine
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows renames no open file; there the rename fails instead")
+def test_a_run_that_starts_while_another_renames_its_finished_csv_never_empties_it(tmp_path, monkeypatch):
+    # The lock went with the close, before the rename: a run opening the .partial in between emptied
+    # the finished rows, which then took the CSV's name.
+    from covidxray_desktop import outputs
+    from covidxray_desktop.errors import UsageError
+
+    target = tmp_path / "ward.csv"
+    first = outputs.open_stream(str(target), "--csv")
+    first.write("path,status\n/ward/a.png,ok\n")
+    real, tried = os.replace, []
+
+    def replace(src, dst):  # a second run starts at this very moment
+        with pytest.raises(UsageError, match="being written by another covidxray"):
+            outputs.open_stream(str(target), "--csv")
+        tried.append(True)
+        real(src, dst)
+
+    monkeypatch.setattr(outputs.os, "replace", replace)
+    first.finish()
+    monkeypatch.undo()
+    assert tried and target.read_text() == "path,status\n/ward/a.png,ok\n"
+
+
+def test_rehearsal_takes_a_read_only_bundle_it_only_reads(tmp_path, monkeypatch):
+    # It writes its store and card beside the .keras, never the .keras: a bundle copied off a CD (0444)
+    # was refused as "read-only; it is not replaced".
+    from covidxray_desktop.commands import rehearsal, writing
+
+    model = tmp_path / "site.keras"
+    model.write_bytes(b"a bundle")
+    real = os.access
+    monkeypatch.setattr(writing.os, "access", lambda path, mode: False if str(path) == str(model) else real(path, mode))
+    rehearsal._check_writable(str(model))  # no refusal

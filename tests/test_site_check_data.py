@@ -102,3 +102,14 @@ def test_empty_folders_are_said_to_hold_no_films_not_to_hold_refused_ones():
     refused = verdict({"n": 0, "rejected": {"covid": 3, "normal": 1}, "errors": 0}, {"metrics": {}})
     assert empty["sentences"] == ["No films were found in those folders."]
     assert refused["sentences"] == ["None of your films could be judged (all were refused or unreadable)."]
+
+
+def test_a_verdict_never_says_below_while_the_interval_it_prints_holds_the_cards_figure():
+    # Rounded outwards, [0.80, 0.951] prints [0.80, 0.96]: "below the 0.96 the model card reports"
+    # beside it read as a glitch, and the alarm with it.
+    from covidxray_desktop.training.sitecheck import _compare
+
+    said, alarm = _compare("sensitivity", 0.88, [0.80, 0.951], 0.956, "60 COVID-19 films")
+    assert "[0.80, 0.96]" in said and "below" not in said and not alarm
+    said, alarm = _compare("sensitivity", 0.88, [0.80, 0.94], 0.956, "60 COVID-19 films")
+    assert "below the 0.96 the model card reports" in said and alarm

@@ -179,7 +179,9 @@ def _something_to_classify(paths, found) -> None:
         raise UsageError(f"{', '.join(display_path(p) for p in paths)}: no such file or folder; nothing was "
                          f"classified and no output was written.")
     if not found.files:
-        skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
+        why = "; ".join(f"{path}: {reason}" for path, reason in found.skipped[:3])  # a link, a share gone
+        more = f"; and {len(found.skipped) - 3} more" if len(found.skipped) > 3 else ""
+        skipped = f" (skipped: {why}{more})" if found.skipped else ""
         raise UsageError(f"{', '.join(display_path(p) for p in existing)}: no X-ray files found{skipped}; nothing "
                          f"was classified and no output was written.")
 

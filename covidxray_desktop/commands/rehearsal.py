@@ -33,7 +33,9 @@ def run(args) -> int:
 def _check_writable(model) -> None:
     """The store and the card are written beside the bundle: never in the bundled model's folder (its
     hash, which every stored result names, would change), and only where a file can be written."""
+    from pathlib import Path
+
     from covidxray_desktop.commands.writing import outside_bundled, writable
 
     outside_bundled(model, f"--model {model}")
-    writable(model, "--model")
+    writable(Path(model).expanduser().absolute().parent, "--model", folder=True)  # the .keras is only read

@@ -88,6 +88,10 @@ NEW_HOSPITAL = ("Its test figures are for new patients of the collections it lea
                 "Check the model on my films).")
 
 
+ADAPTED_ELSEWHERE = ("Its figures are for its own site's check films; at another hospital it may do worse. Check it "
+                     "there first (Tools ▸ Check the model on my films).")
+
+
 def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
     """The model card as HTML a clinician can read: what it is, how good, how it decides, limits.
     `in_force`: the (operating point, threshold) the window applies now (default: the card's default)."""
@@ -172,7 +176,8 @@ def limits(card: dict, tr) -> str:
                "called %1 of %2 films of other pneumonias (bacterial, viral, Pneumocystis, ARDS) COVID-19.")
             .replace("%1", str(other[0])).replace("%2", str(other[1])) if other else
             tr("It knows only COVID-19 and Normal, and cannot tell COVID-19 from other pneumonias."))
-    return said + " " + tr(NEW_HOSPITAL)
+    adapted = figures.own(card)["where"] == "site_check"  # its figures are its own site's films
+    return said + " " + tr(ADAPTED_ELSEWHERE if adapted else NEW_HOSPITAL)
 
 
 def looks(card: dict, tr) -> str:

@@ -70,13 +70,13 @@ def wilson(k: int, n: int, z: float = 1.96) -> list | None:
 def other_pneumonias(card: dict) -> tuple[int, int] | None:
     """(called COVID-19, judged) among the films of pneumonias that are not COVID-19 that the model was
     scored on (`train`'s other_findings; lung nodules aside): what a "COVID-19" answer can also mean."""
-    findings = (((card.get("metrics") or {}).get("other_findings") or {}).get("per_finding") or {})
-    called = judged = 0
-    for finding, m in findings.items():
-        if finding != "lung nodule":
-            called += int(m.get("called_covid", 0))
-            judged += int(m.get("n", 0)) - int(m.get("refused", 0))
-    return (called, judged) if judged else None
+    try:  # a card's keys the checks at load do not cover: an edited card must not stop a batch
+        findings = card["metrics"]["other_findings"]["per_finding"]
+        called = sum(int(m.get("called_covid", 0)) for f, m in findings.items() if f != "lung nodule")
+        judged = sum(int(m.get("n", 0)) - int(m.get("refused", 0)) for f, m in findings.items() if f != "lung nodule")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return (called, judged) if judged > 0 else None
 
 
 def before_after(card: dict) -> tuple[dict, dict] | None:

@@ -46,8 +46,13 @@ def row(result, threshold: float | None = None, anonymise: bool = False, heatmap
 
 def _iso_day(text: str) -> str:
     """DICOM's YYYYMMDD as 2024-03-05, which a spreadsheet reads as a date; anything else as it is."""
+    from datetime import datetime
+
     text = text or ""
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else safe_cell(text)
+    try:
+        return datetime.strptime(text, "%Y%m%d").strftime("%Y-%m-%d") if len(text) == 8 else safe_cell(text)
+    except ValueError:  # 20240230: as the file says, as the window shows it
+        return safe_cell(text)
 
 
 class Writer:

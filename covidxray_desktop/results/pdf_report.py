@@ -147,8 +147,9 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
                                                   "-" if own is None else f"{own:.3f}",
                                                   metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
                       size=10)
-    other = (models.get(used[0], {}).get("metrics") or {}).get("other_pneumonias") if len(used) == 1 else None
-    y = page.text(page.margin, y - 2, limits_text(tr, other), size=9)
+    own = (models.get(used[0], {}).get("metrics") or {}) if len(used) == 1 else {}
+    y = page.text(page.margin, y - 2, limits_text(tr, own.get("other_pneumonias"), own.get("where") == "site_check"),
+                  size=9)
     batches = summary if isinstance(summary, list) else [summary or {}]
     for one in batches:
         shift = one.get("shift") or {}
@@ -330,6 +331,9 @@ def _compact_cell(page, i, total, result, title, info, threshold, point, anonymi
         colour = (0.75, 0.15, 0.1) if label == "covid" else (0.1, 0.45, 0.2)
         y = page.text(tx, y, label_text(tr, label), size=13, bold=True, colour=colour, width=tw) - 1
         y = page.text(tx, y, answer_text(tr, result.p_covid, threshold, point), size=8, width=tw)
+        if operating.close(result.p_covid, threshold):  # as on a film's own page
+            y = page.text(tx, y, tr("Close to the threshold: read this film yourself."), size=8, bold=True,
+                          width=tw, colour=(0.6, 0.35, 0))
     else:
         y = page.text(tx, y, tr("No prediction") if result.status == "rejected" else tr("Not readable"), size=11,
                       bold=True, colour=(0.6, 0.35, 0), width=tw) - 1

@@ -44,11 +44,14 @@ def answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
                                                                        threshold)
 
 
-def limits_text(tr, other: list | None) -> str:
+def limits_text(tr, other: list | None, adapted: bool = False) -> str:
     """What a COVID-19 answer can also mean (`other`: [called COVID-19, judged] of other pneumonias in
-    the model's tests), and where its test figures hold."""
+    the model's tests), and where its figures hold (`adapted`: they are its own site's)."""
     limits = (tr("It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other "
                  "pneumonias COVID-19.").format(*other) if other else
               tr("It cannot tell COVID-19 from other pneumonias."))
+    if adapted:
+        return limits + " " + tr("Its figures are for its own site's check films; at another hospital it may do "
+                                 "worse.")
     return limits + " " + tr("Its test figures are for new patients of the collections it learnt from; at a "
                              "hospital it never saw, it called more healthy adults COVID-19.")

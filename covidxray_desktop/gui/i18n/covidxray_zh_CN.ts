@@ -66,6 +66,10 @@
   <context>
     <name>MainWindow</name>
     <message>
+      <source>Its figures are for its own site&apos;s check films; at another hospital it may do worse. Check it there first (Tools ▸ Check the model on my films).</source>
+      <translation>其数据来自本院的检验影像；在其他医院它的表现可能更差。请先在那里检验它（工具 ▸ 用本院影像检验模型）。</translation>
+    </message>
+    <message>
       <source>Close to the threshold: read this film yourself.</source>
       <translation>接近阈值：请您亲自判读此影像。</translation>
     </message>
@@ -1281,6 +1285,10 @@
   </context>
   <context>
     <name>Report</name>
+    <message>
+      <source>Its figures are for its own site&apos;s check films; at another hospital it may do worse.</source>
+      <translation>其数据来自本院的检验影像；在其他医院它的表现可能更差。</translation>
+    </message>
     <message>
       <source>Close to the threshold: read this film yourself.</source>
       <translation>接近阈值：请您亲自判读此影像。</translation>
