@@ -221,7 +221,8 @@ def test_several_quick_classify_runs_leave_no_traceback_behind(tmp_path, default
     save_png8(tmp_path / "film.png", chest_like(128))
     for i, target in enumerate([tmp_path / "empty", tmp_path / "film.png", tmp_path / "gone.png"] * 2):
         out = run_app("classify", "--quiet", "--model", default_bundle.path, "--db", tmp_path / f"r{i}.db", target)
-        assert out.returncode in (0, 3) and "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
+        # 2: nothing there to classify (an empty folder, a file that is gone), said before any output
+        assert out.returncode in (0, 2, 3) and "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
 
 
 def _rich_black(grey):

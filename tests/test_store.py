@@ -3,6 +3,7 @@ import csv
 import io
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from factory import chest_like, save_png8
@@ -443,10 +444,12 @@ def test_the_store_and_its_folder_are_private_and_a_broken_store_is_named(tmp_pa
 
 
 def test_errors_of_the_moment_are_never_stored_as_results(tmp_path, tiny_bundle, capsys):
-    missing = tmp_path / "gone.png"
+    missing, here = tmp_path / "gone.png", tmp_path / "here.png"
+    save_png8(here, chest_like(128, 2))
     db = tmp_path / "r.db"
-    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
-    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+    run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing), str(here)], capsys)
+    stored = sqlite3.connect(db).execute("SELECT path FROM results").fetchall()
+    assert [Path(p).name for (p,) in stored] == ["here.png"]  # "file not found" is not an answer to keep
     save_png8(missing, chest_like(128, 1))  # it is there now: it is classified, not "file not found"
     _, rows, _ = run(["classify", "--quiet", "--model", str(tiny_bundle.path), "--db", str(db), str(missing)], capsys)
     assert rows[0]["status"] in ("ok", "rejected")

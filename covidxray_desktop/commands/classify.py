@@ -58,8 +58,8 @@ def run(args) -> int:
         raise UsageError(f"--db {display_path(db)}: the folder {display_path(db_folder)} does not exist; a new store "
                          f"is made only in a folder that does.")
     found = walk(args.paths)
-    _something_to_classify(args.paths, found)  # before an earlier run's outputs are touched
     bundle = load(args.model)
+    _something_to_classify(args.paths, found)  # before an earlier run's outputs are touched
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
     for option, target, folder in named:
         if target and target != "-":
