@@ -433,7 +433,8 @@ def test_the_chinese_window_leaves_no_english_behind_in_training_and_the_check(q
         report = TrainingReport()  # the finished run's table: its rows named in Chinese, not by split keys
         qtbot.addWidget(report)
         rows = list(report.metric_rows({"val": {"n": 10, "auc": 0.9}, "test": {"n": 10}, "held_out": {"n": 5}}))
-        assert [row[0] for row in rows] == ["验证影像", "测试影像（未见过的患者）", "留出的数据来源"]
+        assert [row[0] for row in rows] == ["验证影像", "测试影像（未见过的患者）",
+                                            "留出的数据来源"]
         from covidxray_desktop.gui.dialogs import model_page
         from covidxray_desktop.model.bundle import read_card
         from covidxray_desktop.paths import default_model

@@ -240,7 +240,7 @@ def test_a_chest_films_body_part_written_as_a_site_writes_it_is_a_chest_and_a_kn
                  ""):
         xray = load(write_dicom(tmp_path / "film.dcm", chest_like(128), tags={"BodyPartExamined": part}))
         assert ood.cheap_reason(xray) is None, part
-    for part in ("KNEE", "ABDOMEN", "L SPINE", "HAND", "THORACIC SPINE", "TLSPINE", "BRUSTWIRBELSAEULE", "BWS", "SCAPULA",
-                 "SACRUM"):
+    for part in ("KNEE", "ABDOMEN", "L SPINE", "HAND", "THORACIC SPINE", "TLSPINE", "BRUSTWIRBELSAEULE", "BWS",
+                 "SCAPULA", "SACRUM"):
         xray = load(write_dicom(tmp_path / "other.dcm", chest_like(128), tags={"BodyPartExamined": part}))
         assert ood.cheap_reason(xray) == f"body part is {part}, not chest"

@@ -154,8 +154,8 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"<h3>{e(tr('What it cannot tell'))}</h3><p>{e(limits(card, tr))}</p>",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
         f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(trained)} "
-        f"{e(tr('on'))} {e(messages.translated(str(training.get('device', '–'))))}, {training.get('epochs_run', '–')} "
-        f"{e(tr('epochs'))}.</p>",
+        f"{e(tr('on'))} {e(messages.translated(str(training.get('device', '–'))))}, "
+        f"{training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
         f"<p><small>{e(training.get('provenance', ''))}</small></p>",
         f"<h3>{e(tr('How it looks at a film'))}</h3><p>",
         e(looks(card, tr)),

@@ -32,7 +32,8 @@ def cannot_open() -> str | None:
     if missing:
         debian = " ".join(X11_LIBRARIES[name][0] for name in missing if name in X11_LIBRARIES)
         fedora = " ".join(sorted({X11_LIBRARIES[name][1] for name in missing if name in X11_LIBRARIES}))
-        how = f"; on Debian or Ubuntu: sudo apt install {debian}; on Fedora: sudo dnf install {fedora}" if debian else ""
+        how = (f"; on Debian or Ubuntu: sudo apt install {debian}; on Fedora: sudo dnf install {fedora}" if debian
+               else "")
         return (f"covidxray: the window needs X11 libraries this system lacks ({', '.join(missing)}){how}; "
                 f"{INSTEAD}")
     if x_server_answers(display) is False:

@@ -80,8 +80,8 @@ def move(w, step: int) -> None:
 
 def open_files(w) -> None:
     files, _ = QFileDialog.getOpenFileNames(w, w.tr("Open X-ray files"), w.settings.value("last_folder", ""),
-                                            w.tr("X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.dcm *.dicom);;"
-                                                 "All files (*)"))
+                                            w.tr("X-rays (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.jp2 *.webp *.dcm "
+                                                 "*.dicom);;All files (*)"))
     if files:
         session_io.remember_folder(w, files[0], parent=True)
         w.enqueue(files)

@@ -52,7 +52,8 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: not an image or DICOM file."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP, TIFF, JPEG 2000 "
                                   "or WebP)."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF)."),  # stored
+    # as rows stored before JPEG 2000 and WebP were read say it
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a readable image (the content is not PNG, JPEG, BMP or TIFF)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: a damaged {kind} file; its structure cannot be read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the image is damaged or truncated ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a readable DICOM file ({why})."),

@@ -1,4 +1,5 @@
-"""Read any chest X-ray file (PNG, JPEG, BMP, TIFF, JPEG 2000, WebP, DICOM) into an XRay; nothing here knows Qt or Keras."""
+"""Read any chest X-ray file (PNG, JPEG, BMP, TIFF, JPEG 2000, WebP, DICOM) into an XRay; nothing here knows Qt
+or Keras."""
 from covidxray_desktop.imaging.detect import is_candidate, sniff, walk
 from covidxray_desktop.imaging.limits import DECODE_SIDE
 from covidxray_desktop.imaging.preprocess import preprocess
