@@ -10,7 +10,8 @@ OUTSIDE_WARN = 0.5  # as model/cam.py: most of the evidence outside the lungs (c
 
 def caption(w, row) -> str:
     label = w.results.label(row)
-    name = row.name + "".join(f"\n{part}" for part in [_patient(w, row)] if part)  # whose film, under its name
+    patient = _patient(w, row)
+    name = f"{row.name}\n{patient}" if patient else row.name  # whose film, under its name
     if row.status == "ok":
         shown = w.tr("COVID-19") if label == "covid" else w.tr("Normal")
         threshold = w.results.threshold_of(row)
@@ -39,10 +40,10 @@ def caption(w, row) -> str:
 
 def _patient(w, row) -> str:
     """A DICOM's patient ID and study date, as the table and the report give them."""
-    from covidxray_desktop.gui.results import study_date
+    from covidxray_desktop.results import study_day
 
     parts = [w.tr("patient %1").replace("%1", row.patient_id)] if row.patient_id else []
-    return " · ".join(parts + ([study_date(row.study_date)] if row.study_date else []))
+    return " · ".join(parts + ([study_day(row.study_date)] if row.study_date else []))
 
 
 def show(w, row, pixels, problem: str, units=None) -> None:

@@ -24,11 +24,6 @@ def _f(value, digits=3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _ci(m: dict, key: str) -> str:
-    ci = m.get(f"{key}_ci95")
-    return f"{_f(m.get(key))}" + (f" {figures.bounds(ci)}" if ci else "")
-
-
 # Who the shared data's collections' films are: a dataset's code name says nothing to a clinic.
 SOURCE_WORDS = {
     "nih_darkcovidnet": "adults, NIH (USA)",
@@ -63,7 +58,8 @@ def points_table(card: dict, tr, in_force: tuple | None = None) -> str:
         for source, m in per_source[p].items():
             sources.setdefault(source, m)
     for source, m in sources.items():
-        cells = "".join(f"<td align=right>{_ci(per_source[p].get(source) or {}, 'share')}</td>" for p in points)
+        cells = "".join(f"<td align=right>{figures.interval(per_source[p].get(source) or {}, 'share')}</td>"
+                        for p in points)
         kind = {"covid": tr("COVID-19"), "normal": tr("Normal")}.get(m.get("label"))
         about = f"{kind}, n = {m.get('n')}" if kind and not source.endswith(")") else f"n = {m.get('n')}"
         rows.append(f"<tr><td>{e(who(source, tr))} ({e(about)})</td>{cells}</tr>")
@@ -101,8 +97,9 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
     rows = []
 
     def row(label, m):
-        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td><td>{_ci(m, 'auc')}</td>"
-                    f"<td>{_ci(m, 'sensitivity')}</td><td>{_ci(m, 'specificity')}</td></tr>")
+        rows.append(f"<tr><td>{e(label)}</td><td align=right>{m.get('n')}</td>"
+                    + "".join(f"<td>{figures.interval(m, key)}</td>" for key in ("auc", "sensitivity", "specificity"))
+                    + "</tr>")
 
     default = operating.default(card)
     at = figures.own(card, in_force[0]) if in_force and in_force[0] != default else None

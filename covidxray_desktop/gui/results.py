@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QDate, QModelIndex,
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QModelIndex,
                             QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import QStyledItemDelegate
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 from covidxray_desktop.files import display_path
 from covidxray_desktop.gui import messages
 from covidxray_desktop.model.calibration import probability
+from covidxray_desktop.results import study_day
 
 THUMB = 48  # thumbnail side in pixels
 # The model beside the answer: with two models' rows for one film (Classify again) it tells them apart.
@@ -22,16 +23,6 @@ ROW_ROLE = Qt.UserRole + 2
 _COLOURS = {"covid": QColor(200, 50, 45), "normal": QColor(30, 130, 60)}
 
 translate = QCoreApplication.translate
-
-
-def study_date(text: str) -> str:
-    """DICOM's YYYYMMDD as 2024-03-05, as the report gives it: a short local date (3/5/24) reads as
-    5 March in one clinic and 3 May in the next."""
-    if text and len(text) == 8 and text.isdigit():
-        day = QDate.fromString(text, "yyyyMMdd")
-        if day.isValid():
-            return day.toString("yyyy-MM-dd")
-    return text or ""
 
 
 class ResultsModel(QAbstractTableModel):
@@ -253,7 +244,7 @@ class ResultsModel(QAbstractTableModel):
             return translate("ResultsModel", "%1: %2").replace("%1", word).replace(
                 "%2", messages.translated(row.message))
         if column == "study_date":
-            return study_date(row.study_date)
+            return study_day(row.study_date)
         if column == "time":
             return "" if row.seconds is None else f"{row.seconds * 1000:.0f} ms"
         if column == "model":

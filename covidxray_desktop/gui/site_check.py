@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineE
 
 from covidxray_desktop.gui import exports, messages, worker
 from covidxray_desktop.gui.sizing import fit_to_screen
-from covidxray_desktop.model.figures import bounds
+from covidxray_desktop.model.figures import interval
 
 ROC_SIDE = 440  # pixels: the curve readable at a glance
 
@@ -140,15 +140,12 @@ class SiteCheckDialog(QDialog):
     def _html(self, r: dict, ident: str) -> str:
         import html
 
-        def ci(m, key):
-            v, c = m.get(key), m.get(f"{key}_ci95")
-            return "–" if v is None else f"{v:.3f}" + (f" {bounds(c)}" if c else "")
-
         e = html.escape
         verdict = "".join(f"<p><b>{e(messages.translated(s))}</b></p>" for s in r["verdict"]["sentences"])
         groups = {"covid": self.tr("COVID-19 films"), "normal": self.tr("Normal films")}
-        rows = "".join(f"<tr><td>{e(name)}</td><td>{m.get('n')}</td><td>{ci(m, 'auc')}</td><td>{ci(m, 'sensitivity')}"
-                       f"</td><td>{ci(m, 'specificity')}</td></tr>"
+        rows = "".join(f"<tr><td>{e(name)}</td><td>{m.get('n')}</td>"
+                       + "".join(f"<td>{interval(m, key)}</td>" for key in ("auc", "sensitivity", "specificity"))
+                       + "</tr>"
                        for name, m in [(self.tr("all films"), r)] +
                        [(groups.get(k, k), v) for k, v in r.get("per_class", {}).items()])
         refused = r.get("rejected", {})

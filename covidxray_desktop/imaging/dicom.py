@@ -13,7 +13,7 @@ from covidxray_desktop.errors import ImagingError, brief
 from covidxray_desktop.imaging.codestream import claimed_size
 from covidxray_desktop.imaging.detect import bare_dicom
 from covidxray_desktop.imaging.limits import MAX_INFLATED_BYTES, check_size
-from covidxray_desktop.imaging.raster import colourfulness, luminance, to_unit, unit_limits
+from covidxray_desktop.imaging.raster import colourfulness, luminance, significant_bits, to_unit, unit_limits
 from covidxray_desktop.imaging.xray import XRay
 
 # pydicom warns and logs about every odd tag of real-world files: the row's message says what matters.
@@ -85,7 +85,7 @@ def _read(source, name: str) -> XRay:
     meta["colourfulness"] = colour
     if values is not None:  # read by its own range: how much of its stored bits that range spans
         lo, hi, high = unit_limits(pixels)
-        bits = meta["bits"] if 0 < meta["bits"] <= 16 else min(16, max(8, int(abs(high)).bit_length()))
+        bits = meta["bits"] if 0 < meta["bits"] <= 16 else significant_bits(high)
         meta["range"] = (hi - lo) / (2 ** bits - 1)
     meta["display_units"] = None if values is None else display_units(values, gray)
     return XRay(_square_pixels(ds, gray, meta), meta)

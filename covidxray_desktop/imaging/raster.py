@@ -120,7 +120,7 @@ def _to_gray(im: Image.Image, limits: tuple | None = None) -> tuple[np.ndarray, 
     if im.mode[0] in "IF":  # 16-bit, 32-bit, signed or float: the film's own range
         a = np.asarray(im.convert("I") if im.mode.startswith("I;16") and im.mode != "I;16" else im)
         lo, hi, high = unit_limits(a) if limits is None else limits
-        bits = 32 if im.mode == "F" or high > 65535 else min(16, max(8, int(high).bit_length()))
+        bits = 32 if im.mode == "F" or high > 65535 else significant_bits(high)
         return to_unit(a, lo, hi), 0.0, bits
     if im.mode in ("1", "L"):
         return np.asarray(im.convert("L"), dtype=np.float32) / 255.0, 0.0, 8
@@ -128,6 +128,12 @@ def _to_gray(im: Image.Image, limits: tuple | None = None) -> tuple[np.ndarray, 
         return np.asarray(im.getchannel("L"), dtype=np.float32) / 255.0, 0.0, 8
     rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
     return luminance(rgb), colourfulness(rgb), 8
+
+
+def significant_bits(high: float) -> int:
+    """The bits a film's values use: a detector's 10, 12 or 14 bits are often written into a 16-bit PNG,
+    TIFF or DICOM unscaled. The fewest bits, 8 to 16, that hold its largest value."""
+    return min(16, max(8, int(abs(high)).bit_length()))
 
 
 IGNORED = 0.001  # of the pixels at each end of a film's range: a dead pixel, a burned-in label at full scale

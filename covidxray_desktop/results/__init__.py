@@ -20,6 +20,18 @@ def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
+def study_day(text: str) -> str:
+    """DICOM's YYYYMMDD as 2024-03-05, as the table, the caption and the CSV give it: a short local date
+    (3/5/24) reads as 5 March in one clinic and 3 May in the next. Anything else, as it is."""
+    text = text or ""
+    if len(text) != 8 or not text.isdigit():
+        return text
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d").strftime("%Y-%m-%d")
+    except ValueError:  # 20240230: as the file says
+        return text
+
+
 @dataclass
 class Result:
     path: str  # the file as found (may hold surrogates: see display_path)

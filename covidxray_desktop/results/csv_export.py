@@ -4,6 +4,7 @@ import io
 
 from covidxray_desktop import DISCLAIMER
 from covidxray_desktop.files import display_name, display_path, write_output
+from covidxray_desktop.results import study_day
 
 # New columns go at the end (before the notice): scripts that read the first ones keep working.
 # `operating_point` names the threshold beside it: balanced, screening, model (a card with one) or custom.
@@ -40,19 +41,9 @@ def row(result, threshold: float | None = None, anonymise: bool = False, heatmap
             safe_cell(message), safe_cell(result.model or ""), num(result.seconds, ".3f"),
             num(result.ood_score, ".4f"), safe_cell(display_path(heatmap or "")),
             num(used if ok else None, ".4f"), named if ok else "", result.created_at or "",
-            "" if anonymise else safe_cell(result.patient_id or ""), "" if anonymise else _iso_day(result.study_date),
+            "" if anonymise else safe_cell(result.patient_id or ""), "" if anonymise else safe_cell(study_day(result.study_date)),
             DISCLAIMER]
 
-
-def _iso_day(text: str) -> str:
-    """DICOM's YYYYMMDD as 2024-03-05, which a spreadsheet reads as a date; anything else as it is."""
-    from datetime import datetime
-
-    text = text or ""
-    try:
-        return datetime.strptime(text, "%Y%m%d").strftime("%Y-%m-%d") if len(text) == 8 else safe_cell(text)
-    except ValueError:  # 20240230: as the file says, as the window shows it
-        return safe_cell(text)
 
 
 class Writer:
