@@ -91,7 +91,9 @@ class Store:
                 raise StoreError(f"{name}: the results store cannot be written in {display_path(self.path.parent)} "
                                  f"({exc}); check that folder's and the file's write permissions, or choose "
                                  f"another store with --db.")
-            film = _film_kind(self.path) if kind.startswith("SQLITE_NOTADB") else None
+            from covidxray_desktop.imaging.detect import sniff  # only here: the store opens before any film
+
+            film = sniff(self.path) if kind.startswith("SQLITE_NOTADB") else None  # an image picked by mistake
             if film:  # "move it aside" would send staff after a patient's film
                 raise StoreError(f"{name}: a {film.upper()} image, not a results store; it was left as it is. "
                                  f"Choose another file with --db.")
@@ -371,10 +373,3 @@ def _result(row) -> Result:
             result.heat = None  # a damaged map costs the picture, not the result
     return result
 
-
-
-def _film_kind(path) -> str | None:
-    """The image format a file given as the store begins as (a film picked by mistake), or None."""
-    from covidxray_desktop.imaging.detect import sniff
-
-    return sniff(path)

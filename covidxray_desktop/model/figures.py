@@ -102,6 +102,10 @@ def interval(m: dict, key: str, digits: int = 3) -> str:
 def bounds(ci) -> str:
     """[0.91, 0.98]: rounded outwards, so the interval printed always holds its value (an AUC of 0.999
     read "0.999 [1.00, 1.00]", outside its own interval and seemingly certain)."""
-    lo = math.floor(round(ci[0] * 100, 6)) / 100
-    hi = math.ceil(round(ci[1] * 100, 6)) / 100
+    lo, hi = outward(ci)
     return f"[{lo:.2f}, {hi:.2f}]"
+
+
+def outward(ci) -> tuple[float, float]:
+    """An interval's ends as `bounds` prints them: to two decimals, rounded outwards."""
+    return math.floor(round(ci[0] * 100, 6)) / 100, math.ceil(round(ci[1] * 100, 6)) / 100

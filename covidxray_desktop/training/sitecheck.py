@@ -13,7 +13,7 @@ def _compare(name: str, value, interval, card_value, films: str) -> tuple[str, b
     if card_value is None:
         return f"On your {films}: {shown}.", False
     # "below" as the reader sees it: the interval's printed top (rounded outwards) under the card's figure
-    if float(figures.bounds(interval).strip("[]").split(", ")[1]) < round(card_value, 2):
+    if figures.outward(interval)[1] < round(card_value, 2):
         return (f"On your {films}: {shown}, below the {card_value:.2f} the model card reports.", True)
     if value < card_value:
         return (f"On your {films}: {shown}; the model card reports {card_value:.2f}, which is within "
