@@ -131,17 +131,42 @@ def write_bytes_atomic(path, data: bytes, private: bool = False) -> None:
             os.unlink(tmp)
 
 
+_STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2, "/dev/fd/1": 1, "/dev/fd/2": 2, "/proc/self/fd/1": 1,
+             "/proc/self/fd/2": 2}
+
+
+def standard_stream(path) -> int | None:
+    """1 or 2 when `path` names this process's own standard output or error (/dev/stdout), whatever the
+    shell sent it to: `--summary /dev/stdout > s.json` writes into that stream, where opening the name
+    again would start the file over."""
+    number = _STANDARD.get(os.path.abspath(os.path.expanduser(str(path))))
+    try:
+        return number if number and os.path.samestat(os.stat(path), os.fstat(number)) else None
+    except (OSError, ValueError):
+        return None
+
+
 def is_stream(path) -> bool:
-    """A device or a pipe (/dev/null, /dev/stdout, a named pipe): written as it is, never replaced."""
+    """A device or a pipe (/dev/null, /dev/stdout, a named pipe), or standard output sent to a file:
+    written as it is, never replaced."""
     where = Path(path).expanduser()
-    return where.exists() and not where.is_file()
+    return (where.exists() and not where.is_file()) or standard_stream(path) is not None
+
+
+def open_standard(number: int, mode: str = "wb", **kwargs):
+    """A stream of its own onto standard output or error, after what Python has buffered for it."""
+    import sys
+
+    (sys.stdout if number == 1 else sys.stderr).flush()
+    return os.fdopen(os.dup(number), mode, **kwargs)
 
 
 def write_output(path, data: bytes) -> None:
     """A report the user named: whole or absent under a file's name; a device or a pipe is written
     as it is (a temp file cannot be made beside it, and renamed onto it would replace it)."""
     if is_stream(path):
-        with open(Path(path).expanduser(), "wb") as stream:
+        number = standard_stream(path)
+        with open_standard(number) if number else open(Path(path).expanduser(), "wb") as stream:
             stream.write(data)
         return
     write_bytes_atomic(Path(path).expanduser(), data)

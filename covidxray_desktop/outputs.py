@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 from covidxray_desktop.errors import UsageError
-from covidxray_desktop.files import display_path, inside
+from covidxray_desktop.files import display_path, inside, open_standard, standard_stream
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 from covidxray_desktop.paths import default_model
 from covidxray_desktop.store_schema import APPLICATION_ID
@@ -137,13 +137,19 @@ def _films_folder(given) -> str | None:
 def distinct(named) -> None:
     """Refuse (UsageError) two outputs of one command given the same file: the second would replace
     the first without a word. `named`: (option, target) pairs; None skipped. "-" (standard output)
-    is the CSV list's alone: a report given it would be written to a file named "-"."""
+    is the CSV list's alone: a report given it would be written to a file named "-"; nor may a report
+    name standard output (/dev/stdout) while the list goes there."""
+    named = list(named)
     seen = []  # (option, resolved path, identity of an existing file)
+    listed = any(option == "--csv" and target == "-" for option, target in named)
     for option, target in named:
         if target == "-" and option != "--csv":
             raise UsageError(f"{option} -: standard output carries the CSV list; give {option} a file name.")
         if not target or target == "-":
             continue
+        if listed and standard_stream(target) == 1:
+            raise UsageError(f"{option} {target}: standard output carries the CSV list, and the two would be "
+                             f"mixed. Give --csv a file, or {option} another.")
         where = _real(target)
         same = _identity(where)
         for first, path, ident in seen:
@@ -158,6 +164,9 @@ def open_stream(target, option: str):
     symbolic link or into a file with a second name (a hard link to the store, say); a terminal,
     /dev/null or a pipe (`/dev/stdout`, a shell's `>(...)`) is written as it is."""
     shown = display_path(target)
+    number = standard_stream(target)
+    if number:  # `--csv /dev/stdout > out.csv`: the shell's file, written where standard output stands
+        return Rows(open_standard(number, "w", newline="", encoding="utf-8"))
     if _is_stream(target):  # itself or through a link
         fd = os.open(target, os.O_WRONLY)
         if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a link to a file since it was looked at
@@ -286,8 +295,8 @@ def _is_stream(path) -> bool:
 
 
 def _stream_link(path) -> bool:
-    """A link to a terminal, /dev/null or a pipe (/dev/stdout): outputs may go through those."""
-    return os.path.islink(path) and _is_stream(path)
+    """A link to a terminal, /dev/null, a pipe or standard output (/dev/stdout): outputs may go through those."""
+    return os.path.islink(path) and (_is_stream(path) or standard_stream(path) is not None)
 
 
 def _link(option: str, shown: str) -> str:

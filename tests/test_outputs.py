@@ -385,3 +385,23 @@ def test_rehearsal_takes_a_read_only_bundle_it_only_reads(tmp_path, monkeypatch)
     real = os.access
     monkeypatch.setattr(writing.os, "access", lambda path, mode: False if str(path) == str(model) else real(path, mode))
     rehearsal._check_writable(str(model))  # no refusal
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="/dev/stdout as on Linux and macOS")
+def test_a_summary_or_list_sent_to_standard_output_lands_in_the_file_the_shell_sent_it_to(tmp_path, capfd, films,
+                                                                                          monkeypatch):
+    """`--summary /dev/stdout > s.json`: standard output is a file here (the capture's), which names
+    /dev/stdout through a link; the summary is written into that stream, never refused as a link nor
+    written by opening the file again from its start."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["classify", "--quiet", "--db", "r.db", "--csv", "c.csv", "--summary", "/dev/stdout", str(films)]) == 0
+    out = capfd.readouterr().out
+    assert '"files": 1' in out and "path,status" not in out, out
+    assert main(["classify", "--quiet", "--db", "r.db", "--csv", "/dev/stdout", str(films)]) == 0
+    assert capfd.readouterr().out.startswith("path,status,label")
+    for args in (["--summary", "/dev/stdout"], ["--csv", "-", "--pdf", "/dev/stdout"],
+                 ["--csv", "/dev/stdout", "--summary", "/dev/stdout"]):
+        assert main(["classify", "--quiet", "--db", "r.db", *args, str(films)]) == 2
+        captured = capfd.readouterr()
+        assert "standard output" in captured.err or "are both /dev/stdout" in captured.err, captured.err
+        assert captured.out == ""

@@ -51,7 +51,7 @@ def run(args) -> int:
         raise UsageError(f"--decode-limit {args.decode_limit}: give a number of seconds (e.g. 30), or 0 for no limit")
     named = (("--csv", args.csv, False), ("--pdf", args.pdf, False), ("--summary", args.summary, False),
              ("--heatmaps", args.heatmaps, True))
-    outputs.distinct((option, target) for option, target, _ in named)
+    outputs.distinct((option, target or ("-" if option == "--csv" else None)) for option, target, _ in named)
     db = Path(args.db) if args.db else default_path()
     db_folder = db.expanduser().absolute().parent
     if args.db and not db_folder.is_dir():  # a mistyped --db must not start a new store

@@ -26,7 +26,7 @@ def run(args) -> int:
     require(args.lang)
     since = parse_day(args.since) if args.since else None
     db = Path(args.db) if args.db else default_path()
-    outputs.distinct((("--csv", args.csv), ("--pdf", args.pdf)))
+    outputs.distinct((("--csv", args.csv or (None if args.pdf else "-")), ("--pdf", args.pdf)))
     for option, target in (("--csv", args.csv), ("--pdf", args.pdf)):
         if target and target != "-":
             outputs.check(target, option, store=db)
