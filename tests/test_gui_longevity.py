@@ -101,25 +101,31 @@ def test_a_store_the_window_cannot_open_is_named_in_her_language_with_where_it_i
     newer.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     newer.execute("CREATE TABLE results (sha256 TEXT)")
     newer.commit()
+    from PIL import Image
+
+    Image.new("L", (8, 8)).save(tmp_path / "film.png")
+    (tmp_path / "folder.db").mkdir()
     failures = []
-    for name in ("damaged.db", "foreign.db", "newer.db"):
+    for name in ("damaged.db", "foreign.db", "newer.db", "film.png", "folder.db"):
         with pytest.raises(StoreError) as caught:
             Store(tmp_path / name)
         failures.append((name, caught.value))
     english = problem_at_start(failures[0][1], tmp_path / "damaged.db")
     assert "damaged.db: not a usable results store" in english and str(tmp_path / "damaged.db") in english
     assert "moved elsewhere" in english
+    assert not any("--db" in problem_at_start(exc, tmp_path / name) for name, exc in failures)
     translators = install_translations(QApplication.instance(), "zh_CN")
     try:
         said = {name: problem_at_start(exc, tmp_path / name) for name, exc in failures}
         assert "不是可用的结果库" in said["damaged.db"] and "其他应用程序的数据库" in said["foreign.db"]
-        assert "更新版本" in said["newer.db"]
+        assert "更新版本" in said["newer.db"] and "PNG 影像" in said["film.png"] and "不是文件" in said["folder.db"]
+        assert not any("--db" in text for text in said.values()), said
         assert all(str(tmp_path / name) in text and "结果库位于" in text for name, text in said.items())
         # Moving aside is the way out for a damaged or newer store, never for another application's file.
         assert ["移到别处后" in said[name] for name in ("damaged.db", "foreign.db", "newer.db")] == [True, False, True]
         locked = problem_at_start(StoreError("r.db: not a usable results store (database is locked); move it aside "
                                              "or choose another with --db."), tmp_path / "r.db")
-        assert "结果库位于" in locked and "移到别处后" not in locked
+        assert "结果库位于" in locked and "移到别处后" not in locked and "--db" not in locked
         model = problem_at_start(ModelError("default.keras: model file not found."), None)
         assert "结果库位于" not in model  # only the store's problems name the store
     finally:

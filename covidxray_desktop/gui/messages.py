@@ -111,24 +111,21 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "not a frontal chest X-ray: it looks like a lateral view or a CT slice"),
     QT_TRANSLATE_NOOP("Messages", "outside what this model was trained on: it differs from every film the "
                                   "model learnt from"),
-    # The results store's sentences (store.py), at start and while it is used.
-    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened ({why}); choose another with --db."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: not a usable results store ({why}); move it aside or choose another "
-                                  "with --db."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: a {kind} image, not a results store; it was left as it is. Choose "
-                                  "another file with --db."),
+    # The results store's sentences (store.py), at start and while it is used, as the window says them
+    # (window_form: without --db, which a person who starts the app from its icon cannot give).
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: not a usable results store ({why})."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: a {kind} image, not a results store; it was left as it is."),
     QT_TRANSLATE_NOOP("Messages", "{name}: this is another application's database, not a results store; it was "
-                                  "left as it is. Choose another file with --db."),
+                                  "left as it is."),
     QT_TRANSLATE_NOOP("Messages", "{name}: this results store was written by a newer version of the app (schema "
-                                  "{version}); update the app or choose another store with --db."),
+                                  "{version}); update the app."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why}); nothing was deleted."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be written in {folder} ({why}); check that "
-                                  "folder's and the file's write permissions, or choose another store with --db."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: {path} is not a file, so it cannot be a results store; choose a file "
-                                  "with --db."),
-    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be read ({why}); move it aside or choose "
-                                  "another with --db."),
+                                  "folder's and the file's write permissions."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: {path} is not a file, so it cannot be a results store."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be read ({why})."),
     QT_TRANSLATE_NOOP("Messages", "a named pipe"),
     QT_TRANSLATE_NOOP("Messages", "a device"),
     QT_TRANSLATE_NOOP("Messages", "a socket"),
@@ -186,6 +183,21 @@ TEMPLATES = [
 ]
 
 
+# The command line's advice at the end of the results store's sentences (store.py), and what stays of it.
+_DB_ADVICE = (("; move it aside or choose another with --db.", "."), ("; choose another with --db.", "."),
+              ("; choose a file with --db.", "."), (", or choose another store with --db.", "."),
+              (" or choose another store with --db.", "."), (" Choose another file with --db.", ""))
+
+
+def window_form(message: str) -> str:
+    """`message` as the window says it: without the command line's --db, which a person who starts the
+    app from its icon cannot give (the window says where the store is instead)."""
+    for advice, rest in _DB_ADVICE:
+        message = message.replace(advice, rest)
+    return message
+
+
 def translated(message: str) -> str:
     """`message` in the interface's language, its inner sentences translated too."""
-    return translate_message(message, TEMPLATES, lambda template: QCoreApplication.translate("Messages", template))
+    return translate_message(window_form(message), TEMPLATES,
+                             lambda template: QCoreApplication.translate("Messages", template))

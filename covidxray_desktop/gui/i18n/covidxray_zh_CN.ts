@@ -789,8 +789,8 @@
       <translation>这些文件夹中没有找到影像。</translation>
     </message>
     <message>
-      <source>{name}: a {kind} image, not a results store; it was left as it is. Choose another file with --db.</source>
-      <translation>{name}：这是 {kind} 影像，不是结果库；它保持原样。请用 --db 选择另一个文件。</translation>
+      <source>{name}: a {kind} image, not a results store; it was left as it is.</source>
+      <translation>{name}：这是 {kind} 影像，不是结果库；它保持原样。</translation>
     </message>
     <message>
       <source>CPU ({count} cores)</source>
@@ -901,20 +901,20 @@
       <translation>{name}：找不到文件。</translation>
     </message>
     <message>
-      <source>{name}: the results store cannot be opened ({why}); choose another with --db.</source>
-      <translation>{name}：无法打开结果库（{why}）；请用 --db 选择另一个。</translation>
+      <source>{name}: the results store cannot be opened ({why}).</source>
+      <translation>{name}：无法打开结果库（{why}）。</translation>
     </message>
     <message>
-      <source>{name}: not a usable results store ({why}); move it aside or choose another with --db.</source>
-      <translation>{name}：不是可用的结果库（{why}）；请将其移到别处，或用 --db 选择另一个。</translation>
+      <source>{name}: not a usable results store ({why}).</source>
+      <translation>{name}：不是可用的结果库（{why}）。</translation>
     </message>
     <message>
-      <source>{name}: this is another application&apos;s database, not a results store; it was left as it is. Choose another file with --db.</source>
-      <translation>{name}：这是其他应用程序的数据库，不是结果库；未做任何改动。请用 --db 选择另一个文件。</translation>
+      <source>{name}: this is another application&apos;s database, not a results store; it was left as it is.</source>
+      <translation>{name}：这是其他应用程序的数据库，不是结果库；未做任何改动。</translation>
     </message>
     <message>
-      <source>{name}: this results store was written by a newer version of the app (schema {version}); update the app or choose another store with --db.</source>
-      <translation>{name}：此结果库由更新版本的本应用写入（结构版本 {version}）；请更新本应用，或用 --db 选择另一个结果库。</translation>
+      <source>{name}: this results store was written by a newer version of the app (schema {version}); update the app.</source>
+      <translation>{name}：此结果库由更新版本的本应用写入（结构版本 {version}）；请更新本应用。</translation>
     </message>
     <message>
       <source>{name}: the results store cannot be written ({why}); nothing was deleted.</source>
@@ -925,16 +925,16 @@
       <translation>{name}：无法写入结果库（{why}）。</translation>
     </message>
     <message>
-      <source>{name}: the results store cannot be written in {folder} ({why}); check that folder's and the file's write permissions, or choose another store with --db.</source>
-      <translation>{name}：无法在 {folder} 中写入结果库（{why}）；请检查该文件夹和文件的写入权限，或用 --db 选择其他结果库。</translation>
+      <source>{name}: the results store cannot be written in {folder} ({why}); check that folder's and the file's write permissions.</source>
+      <translation>{name}：无法在 {folder} 中写入结果库（{why}）；请检查该文件夹和文件的写入权限。</translation>
     </message>
     <message>
-      <source>{name}: {path} is not a file, so it cannot be a results store; choose a file with --db.</source>
-      <translation>{name}：{path} 不是文件，不能作为结果库；请用 --db 选择一个文件。</translation>
+      <source>{name}: {path} is not a file, so it cannot be a results store.</source>
+      <translation>{name}：{path} 不是文件，不能作为结果库。</translation>
     </message>
     <message>
-      <source>{name}: the results store cannot be read ({why}); move it aside or choose another with --db.</source>
-      <translation>{name}：无法读取结果库（{why}）；请将其移到别处，或用 --db 选择另一个。</translation>
+      <source>{name}: the results store cannot be read ({why}).</source>
+      <translation>{name}：无法读取结果库（{why}）。</translation>
     </message>
     <message>
       <source>{name}: this file has changed since this answer was made; classify it again to see its answer.</source>
