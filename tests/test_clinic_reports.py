@@ -282,3 +282,12 @@ def test_a_film_page_says_when_its_answer_lies_close_to_the_threshold(tmp_path):
     pdf_report.write(tmp_path / "compact.pdf", films, {}, compact=True)  # six films a page, for big batches
     compact = " ".join(" ".join(page.split()) for page in text_of(tmp_path / "compact.pdf")[1:])
     assert compact.count("Close to the threshold: read this film yourself.") == 1
+
+
+def test_a_film_page_gives_the_study_day_as_the_table_and_the_csv_do(tmp_path):
+    """2024-03-05 everywhere; a day the file gets wrong (30 February) is printed as the file says it,
+    as the table shows it, not made into a date that looks real."""
+    films = [r.with_changes(study_date=day) for r, day in zip(rows(2), ("20240305", "20240230"))]
+    pdf_report.write(tmp_path / "r.pdf", films, {})
+    pages = [" ".join(page.split()) for page in text_of(tmp_path / "r.pdf")]
+    assert "2024-03-05" in pages[1] and "20240230" in pages[2] and "2024-02-30" not in pages[2]

@@ -19,6 +19,7 @@ from covidxray_desktop.files import display_name, display_path, is_stream, repla
 from covidxray_desktop.model import operating
 from covidxray_desktop.model.calibration import probability
 from covidxray_desktop.model.shift import ALPHA
+from covidxray_desktop.results import study_day
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 from covidxray_desktop.results.pdf_words import answer_text, label_text, limits_text, metrics_text, point_name
 
@@ -280,7 +281,7 @@ def _film_page(page, i, result, title, info, threshold, point, anonymise, messag
     y -= 6
     if not anonymise and (result.patient_id or result.study_date):
         y = page.text(x, y, tr("Patient ID: {0}    Study date: {1}").format(
-            result.patient_id or "-", _date(result.study_date)), size=10, width=text_w)
+            result.patient_id or "-", study_day(result.study_date) or "-"), size=10, width=text_w)
     if not anonymise:
         y = page.text(x, y, display_path(Path(result.path).parent), size=8, width=text_w, colour=(0.35, 0.35, 0.35))
     y -= 4
@@ -346,12 +347,6 @@ def _compact_cell(page, i, total, result, title, info, threshold, point, anonymi
 def _anonymous(result, anonymise: bool) -> str:
     message = result.message or ""
     return message.replace(display_name(result.path), "the file") if anonymise else message
-
-
-def _date(text: str) -> str:
-    if text and len(text) == 8 and text.isdigit():
-        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    return text or "-"
 
 
 def _png(image: Image.Image) -> io.BytesIO:
