@@ -121,13 +121,15 @@ def after_two_ctrl_c(function):
     return pressed
 
 
-def class_folders(root, per_class: int = 24, size: int = 160):
-    """COVID/ and Normal/ folders of made-up chest pictures (the COVID ones with an "opacity")."""
+def class_folders(root, per_class: int = 24, size: int = 160, opacity=(40, 120, 30, 130)):
+    """COVID/ and Normal/ folders of made-up chest pictures (the COVID ones with an "opacity" over
+    rows and columns `opacity`; lung_manifest's films have it over (40, 120, 32, 128))."""
+    top, bottom, left, right = opacity
     for label, shift in (("COVID", 0.25), ("Normal", 0.0)):
         (root / label).mkdir(parents=True)
         for i in range(per_class):
             img = chest_like(size, seed=i + (100 if shift else 0))
-            img[40:120, 30:130] = img[40:120, 30:130] * (1 - shift) + shift
+            img[top:bottom, left:right] = img[top:bottom, left:right] * (1 - shift) + shift
             save_png8(root / label / f"{label.lower()}_{i:02d}.png", img)
     return root
 

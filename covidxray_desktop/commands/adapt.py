@@ -66,6 +66,6 @@ def run(args) -> int:
             print(metrics_line(f"{part[:5]} {when[:3]}", outcome[when]))
     print(f"card: {report['path']}", file=sys.stderr)
     if report["left_out"]:
-        print(f"{len(report['left_out'])} films could not be read and were left out"
+        print(f"{len(report['left_out'])} films were left out (unreadable, or not judged by the model)"
               + (":\n  " + "\n  ".join(report["left_out"]) if args.quiet else " (named above)"), file=sys.stderr)
     return 0

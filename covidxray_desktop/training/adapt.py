@@ -31,7 +31,7 @@ from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, elsewhere, finetune, fit, rehearsal
 from covidxray_desktop.training.session import Cancelled, polling
 from covidxray_desktop.training.trunk import Trunk
-from covidxray_desktop.training.evaluate import public, report, route_of, split_as_trained, trade_off
+from covidxray_desktop.training.evaluate import public, report, route_of, score, split_as_trained, trade_off
 
 CHECK_SHARE = 0.34  # of the site's films, by patient, kept aside for the before/after check
 MIN_COVID_FOR_THRESHOLD = 20  # fewer adaptation COVID films: the model's own operating points are kept
@@ -99,6 +99,17 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
         on_event({"kind": "stage", "message": f"{len(left_out)} films could not be read and were left out:\n  "
                                               + "\n  ".join(left_out)})
     before = Predictor(base, decode_limit_s=None)
+    decoded["train"], refused = _judged(before, decoded["train"])
+    parts["train"] = decoded["train"].samples
+    if refused:
+        on_event({"kind": "stage", "message": f"{len(refused)} films the model does not judge were left out of "
+                                              f"adapting (learnt from, they would teach its checks to take such "
+                                              f"films):\n  " + "\n  ".join(refused)})
+        left_out += refused
+    if len({s.label for s in parts["train"]}) < 2:
+        raise DataError(f"the adaptation part needs films of both classes; of its films the model judges "
+                        f"{len(parts['train'])} ({sum(s.label for s in parts['train'])} COVID-19): add more films "
+                        f"of the smaller class.")
     check_before = report(before, decoded["test"])
     network = Network(base, "keras")
     # Only the adaptation part becomes classifier inputs: the check part is scored by the Predictor.
@@ -157,6 +168,20 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
     return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
                      "figures": figures, "left_out": left_out}
+
+
+def _judged(predictor, decoded):
+    """(the films the base model's gate lets through, a line per film it refuses). A lateral view or a
+    CT slice filed among a site's films, learnt from and then widened to, opened the adapted model's
+    gate to its kind (12 of 31 such films accepted, most called COVID-19). Films refused only as
+    unlike every training film stay: learning a new site's look is what adapting is for."""
+    from covidxray_desktop.files import display_name
+    from covidxray_desktop.model.ood import UNFAMILIAR
+
+    reasons = score(predictor, decoded)["reasons"]
+    keep = [r is None or r == UNFAMILIAR for r in reasons]
+    refused = [f"{display_name(s.file)}: {r}" for s, r, k in zip(decoded.samples, reasons, keep) if not k]
+    return decoded.take(keep), refused
 
 
 def _backbone(classifier, base, recipe, views, y, store, epochs, seed, on_event, cancelled):
