@@ -167,7 +167,9 @@ class Predictor:
             return row
         if item.reason is not None:
             row.status = "rejected"
-            row.message = f"not a frontal chest X-ray ({item.reason}); no prediction."
+            judged = item.reason.startswith("not judged")  # a chest film it will not judge, as the gate says
+            row.message = f"{item.reason}; no prediction." if judged else \
+                f"not a frontal chest X-ray ({item.reason}); no prediction."
             return row
         out, k, score, reason = computed
         row.seconds += per_item

@@ -97,6 +97,9 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "shape {w} x {h} is far from a chest film's"),
     QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels"),
     QT_TRANSLATE_NOOP("Messages", "a blank image"),
+    QT_TRANSLATE_NOOP("Messages", "not judged: its greys span only {levels} levels (a faded or posterised copy), "
+                                  "fewer than any film the model learnt from; use the original film, with its "
+                                  "full range of grey"),
     QT_TRANSLATE_NOOP("Messages", "it looks rotated or upside down"),
     QT_TRANSLATE_NOOP("Messages", "it looks like a negative, with bones dark and lungs light; "
                                   "save it again as a positive"),

@@ -82,6 +82,12 @@ UNFAMILIAR = "outside what this model was trained on: it differs from every film
 NOT_FRONTAL = ("not judged: it looks like a lateral view or a CT slice rather than a frontal chest X-ray "
                "(an unusual frontal film can look so too)")
 
+# Every training film's greys span 63 levels or more (1st to 99th percentile); healthy films squeezed into
+# fewer than about 32 were called COVID-19, as the least contrasted training films are all COVID-19 films.
+MIN_GREYS = 40
+FADED = ("not judged: its greys span only {levels} levels (a faded or posterised copy), fewer than any film the "
+         "model learnt from; use the original film, with its full range of grey")
+
 
 def thumbnail(pixels: np.ndarray, box=None) -> np.ndarray:
     return preprocess(pixels, THUMB, GRAY_EQ, box).reshape(-1)
@@ -108,8 +114,12 @@ def cheap_reason(xray) -> str | None:
         return f"only {w} x {h} pixels"
     # A film of more than 8 bits reads stretched to its own range: its spread is judged against the
     # whole of its bit depth, as an 8-bit picture's is, by how much of it that range spans.
-    if _spread(px) * meta.get("range", 1.0) < 0.02:
+    spread = _spread(px) * meta.get("range", 1.0)
+    if spread < 0.02:
         return "a blank image"
+    levels = spread * (2 ** max(8, meta.get("bits") or 8) - 1)
+    if levels < MIN_GREYS:
+        return FADED.format(levels=round(levels))
     return None
 
 

@@ -1109,6 +1109,10 @@
       <translation>未判读：未找到左右并列的两侧肺野，如同侧位片（一侧肺完全变白时也可能如此）</translation>
     </message>
     <message>
+      <source>not judged: its greys span only {levels} levels (a faded or posterised copy), fewer than any film the model learnt from; use the original film, with its full range of grey</source>
+      <translation>未判读：其灰度仅有 {levels} 级（褪色或灰阶压缩的副本），少于模型学习过的任何影像；请使用保留完整灰度范围的原始影像</translation>
+    </message>
+    <message>
       <source>not a frontal chest X-ray: no two lung fields side by side were found (a lateral view shows one)</source>
       <translation>不是正位胸部 X 光片：未找到左右并列的两侧肺野（侧位片只显示一个）</translation>
     </message>
