@@ -33,6 +33,9 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise UsageError("--out must name a .keras file (its card and light-runtime files go beside it)")
+    from covidxray_desktop.model.bundle import check_name
+
+    check_name(out.stem, "--out")
     from covidxray_desktop.model.bundle import load
 
     # The bundle's ROC picture goes beside it: inside the site's folders it would be read as a film.

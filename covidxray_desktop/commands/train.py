@@ -16,7 +16,7 @@ def add_arguments(t) -> None:
                    help="efficientnet: the shipped recipe (ImageNet start); default: the small network "
                         "trained from scratch; article: the 2020 article's CNN")
     t.add_argument("--out", metavar="DIR", help="where the bundle and report go (default: per-user models folder)")
-    t.add_argument("--name", help="bundle name (default: the architecture)")
+    t.add_argument("--name", help="bundle name (default: the architecture; the small network's is small)")
     t.add_argument("--overwrite", action="store_true", help="replace an earlier bundle of the same name")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--exclude-source", action="append", default=[], metavar="SOURCE",
@@ -90,6 +90,10 @@ def print_outcome(bundle, report) -> None:
         if m.get("ignoring_gate", {}).get("n"):
             print(metrics_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
+    left_out = report.get("left_out") or []
+    if left_out:
+        print(f"{len(left_out)} files were left out:\n  " + "\n  ".join(left_out[:20])
+              + (f"\n  ... and {len(left_out) - 20} more" if len(left_out) > 20 else ""), file=sys.stderr)
 
 
 def run(args) -> int:

@@ -46,6 +46,8 @@ TEMPLATES = [
                                   "CSV."),
     QT_TRANSLATE_NOOP("Messages", "{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, "
                                   "any case)."),
+    QT_TRANSLATE_NOOP("Messages", "{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, "
+                                  "any case); it has {folders}."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the file is empty (0 bytes)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: is a folder, not an image file."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the content is not an image despite its {suffix} name."),

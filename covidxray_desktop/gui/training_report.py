@@ -93,7 +93,7 @@ class TrainingReport(QGroupBox):
         rule = messages.translated(plain(card.get("operating_point", "")))
         self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
             bundle.ident, how, card.get("threshold", 0.0), rule, bundle.path,
-            report.get("path", "")) + (f"\n{refused}" if refused else ""))
+            report.get("path", "")) + (f"\n{refused}" if refused else "") + self.left_out(report.get("left_out")))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
@@ -110,6 +110,14 @@ class TrainingReport(QGroupBox):
             pixmap = pixmap.scaled(320, 240, Qt.KeepAspectRatio, Qt.SmoothTransformation)
             self.roc_label.setPixmap(pixmap)
             self.roc_label.setFixedSize(pixmap.size())
+
+    def left_out(self, lines) -> str:
+        """The files the job did not learn from, each with why (the first few; the log has them all)."""
+        if not lines:
+            return ""
+        shown = "\n  ".join(messages.translated(line) for line in lines[:5])
+        more = self.tr("\n  … and {0} more").format(len(lines) - 5) if len(lines) > 5 else ""
+        return "\n" + self.tr("Left out ({0} files):").format(len(lines)) + f"\n  {shown}{more}"
 
     def refused(self, metrics: dict) -> str:
         parts = []

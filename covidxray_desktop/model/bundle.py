@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from covidxray_desktop.errors import CovidXrayError, ModelError, brief
+from covidxray_desktop.errors import CovidXrayError, ModelError, UsageError, brief
 from covidxray_desktop.files import NotRegular, read_regular, sha256_bytes, sha256_file, write_json_atomic
 from covidxray_desktop.model import card as cards
 from covidxray_desktop.model import commit
@@ -186,6 +186,14 @@ def _runtime_entry(file: str, data: bytes) -> dict:
 
     return {"file": file, "sha256": sha256_bytes(data), "format": "onnx", "opset": export.OPSET,
             "precision": export.precision(data)}
+
+
+def check_name(name: str, option: str = "--name") -> None:
+    """Refuse, before any work, a name no bundle may have: one with a folder in it failed only when
+    the trained model was saved."""
+    if not name or name != name.strip() or name.startswith(".") or any(c in name for c in '/\\:*?"<>|'):
+        raise UsageError(f"{option} {name!r}: a model's name is a plain file name, without folders or a leading "
+                         f"dot; give the folder with --out.")
 
 
 def taken(out_dir, name: str) -> Path | None:

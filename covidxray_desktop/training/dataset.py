@@ -7,13 +7,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from covidxray_desktop.errors import CovidXrayError, DataError
-from covidxray_desktop.files import display_path, sha256_file
+from covidxray_desktop.errors import DataError
+from covidxray_desktop.files import display_path
 from covidxray_desktop.imaging.detect import walk
+from covidxray_desktop.training import patients
 
 CLASSES = ("normal", "covid")  # index = label; COVID-19 is the positive class
-_COVID = {"covid", "covid19", "covid-19", "covid_19", "covid 19", "sars-cov-2", "positive"}
-_NORMAL = {"normal", "healthy", "negative", "no finding", "no_finding", "no findings", "no_findings"}
+_COVID = {"covid", "covid19", "covid-19", "covid_19", "covid 19", "sars-cov-2", "positive", "新冠", "新冠肺炎", "阳性"}
+_NORMAL = {"normal", "healthy", "negative", "no finding", "no_finding", "no findings", "no_findings", "正常", "健康",
+           "阴性"}
 SPLITS = ("train", "val", "test")
 
 
@@ -46,61 +48,48 @@ def discover(data) -> tuple[list[Sample], str]:
     """Samples from a folder of class sub-folders or a manifest CSV, and a description."""
     data = Path(data).absolute()
     if data.is_dir():
-        return _from_folders(data), f"class folders in {data.name}/"
+        samples, found = _from_folders(data)
+        return samples, f"class folders in {data.name}/ ({found})"
     if data.is_file() and data.suffix.lower() == ".csv":
         return _from_manifest(data), f"manifest {data.name}"
     raise DataError(f"{data}: expected a folder with COVID/ and Normal/ sub-folders, or a manifest CSV.")
 
 
 def _from_folders(root: Path) -> list[Sample]:
-    samples, found = Samples(), {}
+    samples, found, others = Samples(), {}, []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
         label = label_of(sub.name)
-        if label is None:
+        if label is None:  # "COVID-19 confirmed/" beside COVID/: its films would vanish without a word
+            others.append(sub.name)
+            samples.skipped.append(f"{display_path(sub.name)}/: not used, its name is not a class's (name it COVID "
+                                   f"or Normal to use its films)")
             continue
         found[label] = sub.name
         walked = walk([sub])
-        # The folder layout names no patients: each file is its own patient (stated in the report).
+        # A file is its own patient unless it names one (patients.grouped).
         samples += [Sample(f, label, root.name, f"{sub.name}/{f.relative_to(sub)}") for f in walked.files]
         samples.skipped += [f"{display_path(os.path.relpath(p, root))}: {why}" for p, why in walked.skipped
                             if why != "neither an image nor DICOM"]  # a README or Thumbs.db is no film
     missing = [c for i, c in enumerate(CLASSES) if i not in found]
     if missing:
+        seen = f"; it has {', '.join(display_path(o) + '/' for o in others[:6])}" if others else ""
         raise DataError(f"{root}: no sub-folder for class {', '.join(missing)} "
-                        f"(expected e.g. COVID/ and Normal/, any case).")
-    _one_label_per_film(samples)
-    return samples
+                        f"(expected e.g. COVID/ and Normal/, any case){seen}.")
+    same_bytes = patients.copies(samples)
+    _one_label_per_film(same_bytes)
+    kept, found = patients.grouped(samples, same_bytes)
+    return Samples(kept, samples.skipped), found
 
 
-def _one_label_per_film(samples) -> None:
+def _one_label_per_film(same_bytes) -> None:
     """Refuse a film filed under both classes (the same bytes in COVID/ and in Normal/): scored or
-    trained on, it is right and wrong at once. Only files of equal size across the classes are read."""
-    by_size = defaultdict(list)
-    for s in samples:
-        try:
-            by_size[s.file.stat().st_size].append(s)
-        except OSError:
-            pass  # named when it is decoded
-    clashes = []
-    for group in by_size.values():
-        if len({s.label for s in group}) < 2:
-            continue
-        by_bytes = defaultdict(list)
-        for s in group:
-            by_bytes[_digest(s.file)].append(s)
-        clashes += [same for key, same in by_bytes.items() if key and len({s.label for s in same}) > 1]
+    trained on, it is right and wrong at once. `same_bytes`: groups of identical films."""
+    clashes = [same for same in same_bytes if len({s.label for s in same}) > 1]
     if clashes:
         shown = "; ".join(" and ".join(s.patient_id for s in same) for same in clashes[:10])
         more = f" (and {len(clashes) - 10} more)" if len(clashes) > 10 else ""
         raise DataError(f"the same film (identical bytes) is under both labels: {shown}{more}. A film has one "
                         f"label: keep each in one folder only.")
-
-
-def _digest(path) -> str | None:
-    try:
-        return sha256_file(path)
-    except (OSError, CovidXrayError):
-        return None  # unreadable: named when it is decoded
 
 
 def _from_manifest(path: Path) -> list[Sample]:

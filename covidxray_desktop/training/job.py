@@ -65,9 +65,13 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         raise UsageError("--epochs must be at least 1")
     if limit is not None and limit < 4:
         raise UsageError("--limit must be at least 4 (two films of each class)")
+    # Unnamed, the small network is not called "default": that is the bundled model's name.
+    name = name or ("small" if arch == "default" else arch)
+    bundles.check_name(name)
     started = time.time()
     spec = recipe(arch, ablate, variants)
     samples, described = dataset.discover(data)
+    skipped = list(getattr(samples, "skipped", []))  # folders not used, files that cannot be opened
     samples = dataset.patient_split(samples, seed)
     held_out = [s for s in samples if s.source in exclude_sources]
     unknown = set(exclude_sources) - {s.source for s in samples}
@@ -78,7 +82,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         samples = _limit(samples, limit, seed)
     parts = {k: [s for s in samples if s.split == k] for k in dataset.SPLITS}
     _check_both_classes(parts)
-    _check_target(out_dir, name or arch, overwrite)
+    _check_target(out_dir, name, overwrite)
     device = backend.device()
     policy = backend.precision(precision)
     on_event(device_event(device, policy))
@@ -97,6 +101,9 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
                 parts[k] = decoded[k].samples
         if cancelled():
             raise Cancelled()
+    problems = skipped + problems
+    if problems:  # every film the data held and the model does not learn from is named
+        on_event({"kind": "stage", "message": f"{len(problems)} files were left out:\n  " + "\n  ".join(problems)})
     _check_both_classes(parts, after_decoding=True)
     backend.make_deterministic(seed)
     segmenter, lung_card = None, None
@@ -126,8 +133,9 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         from covidxray_desktop.model.efficientnet import PROVENANCE
 
         training["pretrained"] = PROVENANCE
-    return finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name or arch, training,
-                           lung_card, on_event, overwrite, data, cancelled=cancelled)
+    bundle, report = finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name, training,
+                                     lung_card, on_event, overwrite, data, cancelled=cancelled)
+    return bundle, dict(report, left_out=problems)
 
 
 def device_event(device: str, policy: str) -> dict:

@@ -837,6 +837,10 @@
       <translation>{name}：没有类别 {classes} 的子文件夹（应为 COVID/ 和 Normal/ 等，大小写均可）。</translation>
     </message>
     <message>
+      <source>{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, any case); it has {folders}.</source>
+      <translation>{name}：没有类别 {classes} 的子文件夹（应为 COVID/ 和 Normal/ 等，大小写均可）；其中有 {folders}。</translation>
+    </message>
+    <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the largest share labelled right in the source served worst, of those with at least {count} films (balanced)</source>
       <translation>{films}上新冠敏感度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
     </message>
@@ -1978,6 +1982,16 @@ Report: {5}</source>
     <message>
       <source>Refused by the gate (not scored): {0}.</source>
       <translation>被拦截（未评分）：{0}。</translation>
+    </message>
+    <message>
+      <source>Left out ({0} files):</source>
+      <translation>未使用（{0} 个文件）：</translation>
+    </message>
+    <message>
+      <source>
+  … and {0} more</source>
+      <translation>
+  …… 另有 {0} 个</translation>
     </message>
     <message>
       <source>all</source>

@@ -1,0 +1,90 @@
+"""Who is who in a folder of labelled films: the patients a split must keep together.
+
+A folder names no patients, so a film counted as its own patient let one patient's films, or two
+copies of one film, fall on both sides of a split: the test or check figures then measured films
+the model had learnt. A DICOM names its patient (PatientID); copies share their bytes. Patient IDs
+are kept only as a hash: the split and the card must not carry them.
+"""
+import hashlib
+from collections import defaultdict
+from dataclasses import replace
+
+from covidxray_desktop.files import sha256_file
+from covidxray_desktop.imaging.detect import sniff
+
+# Written where the ID was removed: these name no one, and would join every film into one patient.
+PLACEHOLDERS = {"", "ANONYMOUS", "ANONYMIZED", "ANONYMISED", "ANON", "UNKNOWN", "NONE", "NULL", "N/A", "NA", "0",
+                "PATIENT", "TEST", "REMOVED", "DELETED"}
+MAX_SHARE = 0.2  # an ID on more of a site's films than this (and on more than 5) is a placeholder too
+
+
+def grouped(samples, same_bytes) -> tuple[list, str]:
+    """(samples, what was found): each sample's patient_id becomes its DICOM patient's (hashed) where
+    the file names one, and copies of one film (`same_bytes`: copies()) share one; the rest keep
+    their own. The text says how patients were told apart, for the preview and the report."""
+    ids = {s.file: _patient_id(s.file) for s in samples}
+    counts = defaultdict(int)
+    for pid in ids.values():
+        counts[pid] += 1
+    shared = {pid for pid, n in counts.items() if pid and n > 5 and n > MAX_SHARE * len(samples)}
+    key = {s.file: f"patient {_hashed(ids[s.file])}" if ids[s.file] and ids[s.file] not in shared else s.patient_id
+           for s in samples}
+    copies = 0
+    for same in same_bytes:
+        first = key[same[0].file]
+        for s in same[1:]:
+            key[s.file] = first
+            copies += 1
+    named = sum(1 for s in samples if ids[s.file] and ids[s.file] not in shared)
+    out = [replace(s, patient_id=key[s.file]) for s in samples]
+    patients = len({key[s.file] for s in samples if ids[s.file] and ids[s.file] not in shared})
+    parts = []
+    if named:
+        parts.append(f"{named} films of {patients} patients by their DICOM PatientID")
+    if shared:
+        parts.append(f"{sum(counts[p] for p in shared)} films whose PatientID is shared by too many to name a patient")
+    if copies:
+        parts.append(f"{copies} copies kept with the film they copy")
+    alone = len(samples) - named - copies
+    if alone > 0:
+        parts.append(f"{alone} films each counted as a patient of its own (no PatientID)")
+    return out, "patients: " + "; ".join(parts) if parts else "no films"
+
+
+def _patient_id(path) -> str:
+    if sniff(path) != "dicom":
+        return ""
+    try:
+        import pydicom
+
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=["PatientID"], force=True)
+        pid = str(ds.get("PatientID", "") or "").strip()
+    except Exception:  # a damaged header: the film is named when it is decoded
+        return ""
+    return "" if pid.upper() in PLACEHOLDERS else pid
+
+
+def _hashed(pid: str) -> str:
+    return hashlib.sha256(pid.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def copies(samples) -> list[list]:
+    """Groups of films with identical bytes (only files of equal size are read)."""
+    by_size = defaultdict(list)
+    for s in samples:
+        try:
+            by_size[s.file.stat().st_size].append(s)
+        except OSError:
+            pass
+    groups = []
+    for same_size in by_size.values():
+        if len(same_size) < 2:
+            continue
+        by_bytes = defaultdict(list)
+        for s in same_size:
+            try:
+                by_bytes[sha256_file(s.file)].append(s)
+            except Exception:  # unreadable: named when it is decoded
+                continue
+        groups += [same for same in by_bytes.values() if len(same) > 1]
+    return groups
