@@ -77,6 +77,8 @@ class Store:
                 # e.g. a network share: SQLite keeps its rollback journal
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
+            # What is deleted is overwritten, not left in free pages (some builds of SQLite leave it).
+            self.db.execute("PRAGMA secure_delete=ON")
             # A damaged store would go on taking results into a file that may lose them: stop at once.
             problem = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
             if problem != "ok":
@@ -286,7 +288,18 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.name}: the results store cannot be written ({exc}); nothing was "
                                  f"deleted.") from None
+        if n:
+            self._shrink()
         return n
+
+    def _shrink(self) -> None:
+        """Give the forgotten results' room back and write the store whole again, so that no copy of
+        them stays in the file or its journal. Skipped while another copy of the app reads it."""
+        try:
+            self.db.execute("VACUUM")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass  # busy: the pages were overwritten with zeros all the same (secure_delete)
 
     # --- the window's queue -------------------------------------------------------------------
     def queue_add(self, name: str, paths) -> int:

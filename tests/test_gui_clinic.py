@@ -378,9 +378,12 @@ def test_forgetting_says_how_many_results_go_and_deletes_only_when_confirmed(mak
     monkeypatch.setattr(QMessageBox, "question", lambda w, title, text, *a: asked.append(text) or answer[0])
     dialogs.forget(window)
     assert asked[0].startswith("Delete 3 stored result") and stored() == 3  # cancelled
+    assert window.results.rowCount() == 3
     answer[0] = QMessageBox.Yes
     dialogs.forget(window)
     assert stored() == 0 and "3 stored result" in window.statusBar().currentMessage()
+    # Off the table too: still listed, they were exported and printed after they were forgotten.
+    assert window.results.rowCount() == 0 and window.proxy.rowCount() == 0
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda w, title, text, *a: told.append(text))
     dialogs.forget(window)

@@ -503,3 +503,27 @@ def test_a_copy_of_a_film_classified_again_gets_its_newest_answer_not_its_first(
     store.record(served.with_changes(path="/ward/IM1.png", created_at="2026-04-01T10:00:00"))
     assert {r.path: r.p_covid for r in store.history()}["/ward/IM1.png"] == 0.8
     assert store.lookup("s" * 64, "h", "route 1; onnx").p_covid == 0.8
+
+
+def test_forgotten_results_leave_no_trace_in_the_store_file_and_give_its_room_back(tmp_path):
+    """Deleted rows stayed in the file's free pages (SQLite built without secure delete, as some are)
+    and the file never shrank: a 336 MB store stayed 336 MB after forgetting 22,400 results."""
+    from covidxray_desktop.results import Result
+    from covidxray_desktop.store import Store
+
+    path = tmp_path / "r.sqlite3"
+    store = Store(path)
+    store.db.execute("PRAGMA secure_delete=OFF")  # as such a build would leave it, to show what the shrink does
+    for n in range(400):
+        store.record(Result(f"/ward/SMITH^JOHN-{n:04d}.png", "ok", p_covid=0.2, threshold=0.5, model="m@1",
+                            model_hash="h", sha256=f"{n:064d}", patient_id=f"PAT-{n:04d}",
+                            created_at="2020-01-02T10:00:00"))
+    store.record(Result("/ward/kept.png", "ok", p_covid=0.2, threshold=0.5, model="m@1", model_hash="h",
+                        sha256="k" * 64))
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.stat().st_size
+    assert store.forget("2021-01-01") == 400
+    store.close()
+    left = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.sqlite3"))
+    assert b"SMITH^JOHN" not in left and b"PAT-0" not in left and b"kept.png" in left
+    assert path.stat().st_size < before / 2

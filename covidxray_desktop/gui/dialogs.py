@@ -270,8 +270,10 @@ def forget(w) -> None:
     except CovidXrayError as exc:  # a day it cannot read, a store locked by another copy or full
         QMessageBox.warning(w, title, messages.translated(str(exc)))
         return
-    w.statusBar().showMessage(w.tr("%n stored result(s) deleted; they stay in this table until the "
-                                   "app restarts", "", n), 15000)
+    # Off the table too: listed, they could still be exported or printed, patients' names and all.
+    w.results.remove([r for r in w.results.rows if str(r.created_at or "")[:10] < day])
+    w.proxy.rows_added()
+    w.statusBar().showMessage(w.tr("%n stored result(s) deleted, and taken off the list", "", n), 15000)
 
 
 class DayDialog(QDialog):

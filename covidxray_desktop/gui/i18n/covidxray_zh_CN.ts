@@ -558,9 +558,9 @@
       <translation>未完成的队列</translation>
     </message>
     <message numerus="yes">
-      <source>%n stored result(s) deleted; they stay in this table until the app restarts</source>
+      <source>%n stored result(s) deleted, and taken off the list</source>
       <translation>
-        <numerusform>已删除 %n 条保存的结果；在程序重启前它们仍显示在此表中</numerusform>
+        <numerusform>已删除 %n 条保存的结果，并已从列表中移除</numerusform>
       </translation>
     </message>
     <message>
