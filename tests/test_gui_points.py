@@ -111,3 +111,39 @@ def test_an_older_model_with_one_threshold_shows_it_as_its_own_point(make_window
     assert window.results.threshold == card_of(own_model)["threshold"]
     page = model_page(window.model_info, lambda t: t, window.points.in_force())
     assert "<th>Model&#x27;s own ✔</th>" in page and "per population" not in page
+
+
+def test_the_model_check_scores_at_the_windows_point_and_adapting_opens_on_the_folder_checked(
+        make_window, tiny_bundle, tmp_path, qtbot, monkeypatch):
+    """At Screening, the check gave Balanced's figures and verdict, naming no point; its Adapt button
+    opened the training dialog on an empty folder; quitting then dropped the job without a word."""
+    from factory import class_folders
+    from PySide6.QtWidgets import QMessageBox
+
+    from covidxray_desktop.gui import tools
+    from covidxray_desktop.gui.site_check import SiteCheckDialog
+
+    window = make_window(model=str(tiny_bundle.path))
+    choose(window, "screening")
+    site = class_folders(tmp_path / "site", per_class=6, size=96)
+    dialog = SiteCheckDialog(window.model_info, window, folder=str(site), point=window.points.in_force())
+    qtbot.addWidget(dialog)
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.worker is None, timeout=LONG)
+    screening = tiny_bundle.card["operating_points"]["screening"]["threshold"]
+    assert dialog.report["operating_point"] == "screening" and dialog.report["threshold"] == screening
+    assert f"Labels at the Screening operating point (threshold {screening:.3f})" in dialog.text.toPlainText()
+    opened = []
+    dialog.adaptRequested.connect(opened.append)
+    dialog.adapt_button.click()
+    assert opened == [str(site)]
+    tools.open_training(window, opened[0])
+    training = window.training_dialog
+    assert training.setup.adapting() and training.setup.data_edit.text() == str(site)
+    window.settings.setValue("confirm_quit", "true")
+    monkeypatch.setattr(training, "is_busy", lambda: True)  # a job under way
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    assert not tools.may_quit(window) and "nothing of it is saved" in asked[0]
+    window.settings.setValue("confirm_quit", "false")
+    training.reject()

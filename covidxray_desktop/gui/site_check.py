@@ -16,7 +16,9 @@ from covidxray_desktop.model.figures import interval
 ROC_SIDE = 440  # pixels: the curve readable at a glance
 
 
-def _work(w, bundle_path, folder, axes=("1 - specificity", "sensitivity")):
+def _work(w, bundle_path, folder, axes, point, threshold, pictures):
+    """The check at the operating point the window has in force (`point`, `threshold`): its figures
+    and verdict are those of the labels the window gives. `pictures`: where the ROC goes."""
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.training.evaluate import evaluate, public
     from covidxray_desktop.training.metrics import roc_curve
@@ -25,23 +27,30 @@ def _work(w, bundle_path, folder, axes=("1 - specificity", "sensitivity")):
 
     bundle = load(bundle_path)
     progress = []
-    report = evaluate(folder, bundle, "all", None, lambda n, t: progress.append((n, t)))
+    report = evaluate(folder, bundle, "all", threshold, lambda n, t: progress.append((n, t)))
     roc = None
     if report.get("auc") is not None:
-        roc = Path(tempfile.mkdtemp(prefix="covidxray-check-")) / "roc.png"
+        roc = Path(pictures) / f"roc-{len(list(Path(pictures).iterdir()))}.png"  # a new name: the last one may be shown
         fpr, tpr = roc_curve(report["_y"], report["_p"])
         line_chart({f"AUC {report['auc']:.3f}": (fpr, tpr)}, roc, "ROC", *axes, diagonal=True)
-    out = public(report)
-    out["verdict"] = verdict(out, bundle.card)
+    out = dict(public(report), operating_point=point, threshold=threshold)
+    out["verdict"] = verdict(out, bundle.card, point)
     yield ("done", out, str(roc) if roc else None, bundle.ident)
 
 
 class SiteCheckDialog(QDialog):
-    adaptRequested = Signal()
+    adaptRequested = Signal(str)  # the folder just checked: the training dialog opens on it
 
-    def __init__(self, model_info: dict, parent=None, folder: str = "", export_folder: str = ""):
+    def __init__(self, model_info: dict, parent=None, folder: str = "", export_folder: str = "",
+                 point: tuple | None = None):
         super().__init__(parent)
         self.export_folder = export_folder  # where the window's exports go
+        # (name, threshold) the window labels with; None: the card's default point
+        card = model_info.get("card") or {}
+        self.point = point or (card.get("default_operating_point"), card.get("threshold"))
+        self._pictures = tempfile.TemporaryDirectory(prefix="covidxray-check-")  # gone with the dialog
+        self._folder = ""  # the folder being checked
+        self.destroyed.connect(self._pictures.cleanup)
         self.setWindowTitle(self.tr("Check the model on my films"))
         self.model_info, self.report, self.roc, self.worker = model_info, None, None, None
         intro = QLabel(self.tr("Choose a folder with COVID/ and Normal/ sub-folders holding your own films, sorted "
@@ -66,7 +75,8 @@ class SiteCheckDialog(QDialog):
         self.save_button = QPushButton(self.tr("Save as PDF…"), enabled=False)
         self.save_button.clicked.connect(self.save_pdf)
         self.adapt_button = QPushButton(self.tr("Adapt the model to these films…"), enabled=False)
-        self.adapt_button.clicked.connect(lambda: (self.adaptRequested.emit(), self.accept()))
+        self.adapt_button.clicked.connect(lambda: (self.adaptRequested.emit(self.report.get("folder", "")),
+                                                   self.accept()))
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)
         self.saved = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)  # where the PDF went
@@ -110,12 +120,14 @@ class SiteCheckDialog(QDialog):
         self.roc_caption.clear()
         self.text.setPlainText(self.tr("Scoring every film…"))
         axes = (self.tr("1 - specificity"), self.tr("sensitivity"))  # the chart prints Chinese in its own font
-        self.worker = worker.start(_work, self.model_info["path"], folder, axes, parent=self,
-                                   name="covidxray-site-check", on_yield=self._done, on_error=self._failed)
+        self.worker = worker.start(_work, self.model_info["path"], folder, axes, *self.point, self._pictures.name,
+                                   parent=self, name="covidxray-site-check", on_yield=self._done,
+                                   on_error=self._failed)
+        self._folder = folder
 
     def _done(self, message) -> None:
         _, report, roc, ident = message
-        self.worker, self.report, self.roc = None, report, roc
+        self.worker, self.report, self.roc = None, dict(report, folder=self._folder), roc
         self.busy.hide()
         self.run_button.setEnabled(True)
         self.save_button.setEnabled(True)
@@ -153,13 +165,23 @@ class SiteCheckDialog(QDialog):
         explained = self.tr("Calibration error: %1 (how far P(COVID) is from the share of COVID-19 films at that "
                             "probability; 0 is perfect, above 0.1 the probabilities are not to be taken literally)."
                             ).replace("%1", "–" if ece is None else f"{ece:.3f}")
-        return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(messages.translated(r.get('data', '')))}</p>{verdict}"
+        return (f"<p>{e(self.tr('Model'))} {e(ident)} · {e(messages.translated(r.get('data', '')))}</p>"
+                f"<p>{e(self.at_point(r))}</p>{verdict}"
                 "<table border=1 cellspacing=0 cellpadding=3><tr><th></th><th>n</th><th>AUC [95 % CI]</th>"
                 f"<th>{e(self.tr('sensitivity'))}</th><th>{e(self.tr('specificity'))}</th></tr>{rows}</table>"
                 f"<p>{e(self.tr('Refused'))}: {e(self.tr('COVID-19'))} {refused.get('covid', 0)}, "
                 f"{e(self.tr('Normal'))} {refused.get('normal', 0)}; "
                 f"{e(self.tr('unreadable'))}: {r.get('errors', 0)}</p>"
                 f"<p>{e(explained)}</p>")
+
+    def at_point(self, r: dict) -> str:
+        """The point the figures are at, as the window's point box names it."""
+        from covidxray_desktop.gui.points import shown_name
+
+        if r.get("threshold") is None:
+            return ""
+        return self.tr("Labels at the %1 operating point (threshold %2), as the window gives them.").replace(
+            "%1", shown_name(r.get("operating_point") or "", None)).replace("%2", f"{r.get('threshold') or 0:.3f}")
 
     def save_pdf(self) -> None:
         if not self.report:
@@ -179,7 +201,7 @@ class SiteCheckDialog(QDialog):
             try:
                 site_pdf.write(path, self.report, self.model_info["ident"], self.roc,
                                tr=lambda text: self.tr(text), message_tr=messages.translated,
-                               country=exports.paper_country())
+                               country=exports.paper_country(), point=self.at_point(self.report))
             except OSError as exc:
                 self.saved.setText(self.tr("Not saved: %1").replace("%1", f"{path}: {exc.strerror or exc}"))
                 return

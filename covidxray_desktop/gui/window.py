@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from covidxray_desktop import APP_NAME, __version__
 from covidxray_desktop.errors import CovidXrayError
-from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, window_parts
+from covidxray_desktop.gui import detail, dialogs, menus, messages, session_io, tools, window_parts
 from covidxray_desktop.gui.engine import Engine
 from covidxray_desktop.gui.overlays import ShiftBanner, drops_anywhere
 from covidxray_desktop.gui.points import shown_name
@@ -361,27 +361,17 @@ class MainWindow(QMainWindow):
         if self.model_info:
             self.model_dialog = dialogs.show_model(self, self.model_info, self.tr, self.points.in_force())
 
-    def open_training(self) -> None:
-        from covidxray_desktop.gui.training_dialog import TrainingDialog
-
-        dialog = TrainingDialog(self, current=self.model_info)
-        dialog.useModel.connect(self.load_model)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.open()
+    def open_training(self, folder: str = "") -> None:
+        tools.open_training(self, folder or "")
 
     def open_site_check(self) -> None:
-        from covidxray_desktop.gui.site_check import SiteCheckDialog
-
-        if not self.model_info:
-            return
-        dialog = SiteCheckDialog(self.model_info, self, folder=self.settings.value("last_folder", ""),
-                                 export_folder=self.settings.value("last_export_folder", ""))
-        dialog.adaptRequested.connect(self.open_training)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.open()
+        tools.open_site_check(self)
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if not tools.may_quit(self):
+            event.ignore()
+            return
         if self.queue.busy() and self.settings.value("confirm_quit", "true") in (True, "true"):
             answer = QMessageBox.question(self, self.tr("Quit"), self.tr(
                 "A batch is still running. Quit anyway? What is left is offered again next time."))

@@ -8,7 +8,9 @@ from covidxray_desktop.model.figures import bounds
 from covidxray_desktop.results.pdf_page import Fonts, Page, identity, numbered_canvas, page_size
 
 
-def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=identity, country=None) -> None:
+def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=identity, country=None,
+          point: str = "") -> None:
+    """`point`: the sentence that names the operating point the figures are at."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=path.parent, prefix=f".{path.stem}-")
     os.close(fd)
@@ -20,6 +22,8 @@ def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=
         y = page.start(tr("Check of the model on local films"))
         films = message_tr(report.get("data", ""))
         y = page.text(page.margin, y, tr("Model {0}; films: {1}").format(model, films), size=10)
+        if point:
+            y = page.text(page.margin, y, point, size=10)
         y -= 6
         for sentence in report.get("verdict", {}).get("sentences", []):
             y = page.text(page.margin, y, message_tr(sentence), size=11, bold=not report["verdict"]["rely"]) - 2

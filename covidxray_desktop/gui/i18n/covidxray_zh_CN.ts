@@ -472,6 +472,10 @@
       <translation>仍有批次在运行。仍要退出吗？剩余部分会在下次启动时再次提供。</translation>
     </message>
     <message>
+      <source>A model is being trained or adapted. Quitting stops it, and nothing of it is saved. Quit anyway?</source>
+      <translation>正在训练或适配模型。退出会停止该任务，且不会保存任何结果。仍要退出吗？</translation>
+    </message>
+    <message>
       <source>error</source>
       <translation>错误</translation>
     </message>
@@ -1672,6 +1676,10 @@
     <message>
       <source>Scoring every film…</source>
       <translation>正在为每张影像评分…</translation>
+    </message>
+    <message>
+      <source>Labels at the %1 operating point (threshold %2), as the window gives them.</source>
+      <translation>按 %1 工作点（阈值 %2）给出的标签，与主窗口一致。</translation>
     </message>
     <message>
       <source>Something went wrong: %1</source>
