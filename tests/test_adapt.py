@@ -82,6 +82,19 @@ def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_it
         assert films[i].patient_id not in trained_on[model] and logits[i] == model
 
 
+def test_a_stop_while_the_threshold_is_set_on_held_out_films_saves_no_model_set_on_the_films_it_learnt():
+    """Stopped there, the run went on to save a model whose temperature and thresholds were fitted on
+    the very films it had learnt (which the code itself calls overconfident and too high)."""
+    import pytest
+
+    from covidxray_desktop.training.session import Cancelled
+
+    films = [Sample(f"f{i}.png", i % 2, "site", f"p{i // 2}", "train") for i in range(30)]
+    with pytest.raises(Cancelled):
+        adapt.held_out_logits(lambda *a: ([], 0), films, 0, lambda e: None, lambda: True,
+                              lambda m, idx: np.zeros(len(idx)))
+
+
 def test_too_few_films_for_every_part_keep_their_own_scores():
     films = [Sample(f"f{i}.png", int(i == 0), "site", f"p{i}", "train") for i in range(6)]  # one COVID film
     assert adapt.held_out_logits(lambda *a: ([], 0), films, 0, lambda e: None,

@@ -48,7 +48,7 @@ def run(args) -> int:
 
         discover(args.original)
     session = Session(progress_printer(args.quiet))
-    previous = interruptible(session)
+    previous = interruptible(session, adapting=True)
     try:
         bundle, report = adapt(args.data, out.parent, out.stem, base=args.model, epochs=args.epochs, seed=args.seed,
                                on_event=session.emit, cancelled=session.stopping, overwrite=args.overwrite,

@@ -62,12 +62,17 @@ def progress_printer(quiet: bool):
     return show
 
 
-def interruptible(session):
-    """First Ctrl+C: stop after this batch and keep the best epoch; a second one: give up."""
+def interruptible(session, adapting: bool = False):
+    """First Ctrl+C: stop after this batch and keep the best epoch (adapting: keep nothing, as a model
+    adapted part way has no threshold set on films it did not learn); a second one: give up."""
     def handler(signum, frame):
         if session.cancelling:
             session.abort()
             print("\ncovidxray: stopping without saving", file=sys.stderr)
+        elif adapting:
+            session.cancel()
+            print("\ncovidxray: stopping after this batch; an adaptation stopped part way is not saved",
+                  file=sys.stderr)
         else:
             session.cancel()
             print("\ncovidxray: stopping after this batch, keeping the best epoch (Ctrl+C again: give up)",

@@ -44,6 +44,7 @@ class TrainingDialog(QDialog):
         self._probe_next: str | None = None  # the recipe to check once the running check ends
         self._session: Session | None = None
         self._job: worker.Worker | None = None
+        self._kind = "train"  # or "adapt": the job started last
         self._workers: list[worker.Worker] = []
         self._close_when_idle = False
         self._bundle = None
@@ -134,7 +135,7 @@ class TrainingDialog(QDialog):
             QMessageBox.critical(self, self.tr("Train or adapt a model"), messages.translated(problem))
             return False
         adapting = self.setup.adapting()
-        kind = "adapt" if adapting else "train"
+        kind = self._kind = "adapt" if adapting else "train"
         stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
         # Named so they can never be taken for the bundled default@…
         name = f"site-adapted-{stamp}" if adapting else f"local-{self.arch()}-{stamp}"
@@ -166,7 +167,9 @@ class TrainingDialog(QDialog):
             return
         self._session.cancel()
         self.cancel_button.setEnabled(False)
-        self.status_label.setText(self.tr("Stopping after this batch; the best finished epoch, if any, is kept…"))
+        self.status_label.setText(self.tr("Stopping after this batch; an adaptation stopped part way is not saved…")
+                                  if self._kind == "adapt" else
+                                  self.tr("Stopping after this batch; the best finished epoch, if any, is kept…"))
 
     def reject(self) -> None:
         """Close: a running job is dropped first, and the dialog closes once its thread has ended."""
@@ -341,7 +344,8 @@ class TrainingDialog(QDialog):
     def _training_failed(self, exc) -> None:
         self._finish()
         if isinstance(exc, Cancelled):
-            self.status_label.setText(self.tr("Cancelled before the first epoch finished; nothing was saved."))
+            self.status_label.setText(self.tr("Adapting was cancelled; nothing was saved.") if self._kind == "adapt"
+                                      else self.tr("Cancelled before the first epoch finished; nothing was saved."))
             self.progress.setFormat(self.tr("cancelled"))
         else:
             from covidxray_desktop.logs import log

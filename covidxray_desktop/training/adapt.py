@@ -240,8 +240,9 @@ def held_out_logits(head, samples, seed, on_event, cancelled, score):
     """Each adaptation film's logit from a network trained without its patient's films (FOLDS-fold
     cross-fitting). Temperature and threshold fitted on these hold for films no network has seen;
     fitted on the films it learnt, they come out overconfident and too high. None when a fold
-    would lack a class (too few films) or the user cancels. head(indices, seed, events) -> (history,
-    model); score(model, indices) -> logits."""
+    would lack a class (too few films). Cancelled, it stops the run: a model whose threshold was set
+    on the films it learnt is not saved for a stop. head(indices, seed, events) -> (history, model);
+    score(model, indices) -> logits."""
     patients = sorted({(s.source, s.patient_id) for s in samples})
     order = np.random.default_rng(seed).permutation(len(patients))
     fold_of = {patients[i]: k % FOLDS for k, i in enumerate(order)}
@@ -252,12 +253,9 @@ def held_out_logits(head, samples, seed, on_event, cancelled, score):
     logits = np.zeros(len(samples), np.float32)
     for k in range(FOLDS):
         if cancelled():
-            return None
+            raise Cancelled()
         on_event({"kind": "stage", "message": f"setting the threshold on held-out films: part {k + 1} of {FOLDS}"})
-        try:
-            _, model = head(np.flatnonzero(folds != k), seed + 1 + k, lambda e: None)
-        except Cancelled:
-            return None
+        _, model = head(np.flatnonzero(folds != k), seed + 1 + k, lambda e: None)
         held = np.flatnonzero(folds == k)
         logits[held] = score(model, held)
     return logits

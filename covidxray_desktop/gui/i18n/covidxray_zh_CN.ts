@@ -1825,6 +1825,14 @@
       <translation>将在此批次后停止；若已有完成的轮次，保留最好的一轮…</translation>
     </message>
     <message>
+      <source>Stopping after this batch; an adaptation stopped part way is not saved…</source>
+      <translation>将在此批次后停止；中途停止的适配不会保存…</translation>
+    </message>
+    <message>
+      <source>Adapting was cancelled; nothing was saved.</source>
+      <translation>适配已取消；未保存任何内容。</translation>
+    </message>
+    <message>
       <source>Stopping the training before closing…</source>
       <translation>关闭前正在停止训练…</translation>
     </message>
