@@ -13,6 +13,8 @@ from covidxray_desktop.errors import DataError
 
 # How Ctrl+C was handled once the app's package had loaded, before the heavy imports below.
 SIGINT_AT_IMPORT = signal.getsignal(signal.SIGINT)
+# Whether Ctrl+C was held back from the process's start (before multiprocessing's own imports).
+SIGINT_HELD_BACK = hasattr(signal, "pthread_sigmask") and signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
 from covidxray_desktop.prepare import prepare as real_prepare  # noqa: E402
 
@@ -41,4 +43,8 @@ def heavy_modules(path, *args) -> list:
 def sigint_at_import(path, *args) -> bool:
     """Whether this worker ignored Ctrl+C from the moment the app's package loaded."""
     return SIGINT_AT_IMPORT is signal.SIG_IGN
+
+
+def sigint_held_back(path, *args) -> bool:
+    return SIGINT_HELD_BACK
 

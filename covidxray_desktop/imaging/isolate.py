@@ -6,6 +6,7 @@ dies is killed and replaced, and the call raises `DecodeAbandoned` naming the fi
 spawned, not forked: they import what the function's module does (numpy, Pillow, pydicom), never
 TensorFlow or Qt. As with any spawned process, scripts need the `__main__` guard.
 """
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -76,11 +77,27 @@ def end(process) -> None:
             process.join(2.0)
 
 
+@contextlib.contextmanager
+def _sigint_blocked():
+    """Ctrl+C held back from a worker from its first instruction: a terminal sends it to every process
+    of the command, and one that came while a worker was still importing printed its traceback
+    before the worker could ignore it (the mask is inherited; this thread's alone is changed)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: a console's Ctrl+C is no signal
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 class _Worker:
     def __init__(self, context, function):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, function), daemon=True, name="covidxray-decoder")
-        self.process.start()
+        with _sigint_blocked():
+            self.process.start()
         child.close()  # only the worker holds that end now: when it dies, our recv() sees EOF
         try:
             ready = self.conn.poll(START_LIMIT_S) and self.conn.recv() == "ready"
