@@ -21,6 +21,11 @@ def test_heat_map_covers_the_image_at_its_own_resolution(tmp_path, tiny_bundle):
     assert -1 <= signed.min() and signed.max() <= 1 and 0 <= share <= 1
     again = cam.HeatMap.from_bytes(row.heat.to_bytes())  # what the store keeps draws the same map
     assert np.allclose(cam.signed_map(again, (160, 160), row.label())[0], signed, atol=2e-3)
+    assert np.array_equal(again.lungs, row.heat.lungs) and row.heat.lungs.shape == (64, 64)
+    # A year's list holds 50,000 maps: each keeps its mask packed, an eighth of the bytes of a bool one.
+    import pickle
+
+    assert len(pickle.dumps(again)) < again.lungs.size // 2
 
 
 def test_heat_map_is_placed_where_the_model_looked_inside_black_borders_and_the_lungs():
