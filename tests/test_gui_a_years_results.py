@@ -103,3 +103,18 @@ def test_a_list_sorted_by_label_is_sorted_again_when_the_threshold_moves(table):
     model.set_threshold(0.9)
     words = [proxy.data(proxy.index(i, COLUMNS.index("label"))) for i in range(proxy.rowCount())]
     assert words == sorted(words) and len(set(words)) == 2
+
+
+def test_only_the_rows_on_screen_ask_for_their_pictures(table, qtbot):
+    """At each start every listed film was read again for its picture: a year's list kept the
+    decoders busy for minutes (46,000 still to go after 40 s), and re-read every film on a share."""
+    model, proxy, view = table
+    asked = []
+    model.thumbnailWanted.connect(lambda *key: asked.append(key))
+    model.add_rows(results(20_000))
+    view.resize(800, 400)
+    qtbot.wait(200)  # painted
+    assert 0 < len(asked) < 100 and len(set(asked)) == len(asked)
+    view.scrollToBottom()
+    qtbot.wait(200)
+    assert ("/ward/19999.png", "m", "") in asked and len(asked) < 200

@@ -53,7 +53,7 @@ class Engine(QObject):
         self._entries: dict[int, Entry] = {}
         self._model_request, self._detail, self._history, self._relist = None, None, False, False
         self._exports = []
-        self._thumbs = deque()  # (path, model hash, sha256) of rows from the store: pictures drawn when idle
+        self._thumbs = deque()  # (path, model hash, sha256) of rows shown without a picture: drawn when idle
         self._stop = False
         self._predictor = None
         self._point = ("", "", None)  # (model hash, point, threshold): what the window has chosen for that model
@@ -95,6 +95,10 @@ class Engine(QObject):
             if entry and entry.state not in ("done", "cancelled", "failed"):
                 entry.state = "queued" if state == "queued" and entry.state == "running" else state
         self._ask(change)
+
+    def want_thumbnail(self, path: str, model_hash: str, sha256: str = "") -> None:
+        """A listed row's picture, drawn when idle: the rows asked for last (on screen now) first."""
+        self._ask(lambda: self._thumbs.appendleft((path, model_hash, sha256 or None)))
 
     def request_detail(self, path: str, sha256: str | None = None) -> None:
         """The decoded film of one file, for the viewer (its heat map comes with its result);
@@ -282,7 +286,6 @@ class Engine(QObject):
         rows = store.relist() if relist else store.history(listed=True)
         for i in range(0, max(len(rows), relist), 500):  # put back: one answer even when there were none
             chunk = rows[i:i + 500]
-            self._thumbs.extend((r.path, r.model_hash, r.sha256) for r in chunk)
             yield ("rowsReady", -1 if relist else 0, chunk)
 
     def _send_detail(self, asked):

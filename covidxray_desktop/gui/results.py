@@ -26,8 +26,13 @@ translate = QCoreApplication.translate
 
 
 class ResultsModel(QAbstractTableModel):
+    # A stored row's picture, asked for when a view first shows the row: drawing every listed film's
+    # at each start read a year's films again (46,000 still to go after 40 s at 125 a second).
+    thumbnailWanted = Signal(str, str, str)  # path, model hash, sha256 of what it was made from ("": unknown)
+
     def __init__(self, threshold: float = 0.5, parent=None):
         super().__init__(parent)
+        self._asked: set = set()  # (path, model hash) whose picture was asked for
         self.rows: list = []
         self._where: dict[tuple, int] = {}  # (path, model hash) -> row: a file run again updates its row
         self.threshold = threshold  # the threshold box: for the current model's rows
@@ -162,6 +167,7 @@ class ResultsModel(QAbstractTableModel):
             self.beginResetModel()
             self.rows = keep
             self._keys, self._aligned = {}, None
+            self._asked -= {(r.path, r.model_hash) for r in rows}  # put back later, they are drawn again
             self._where = {(r.path, r.model_hash): i for i, r in enumerate(keep)}
             self._pixmaps.clear()
             self.endResetModel()
@@ -300,6 +306,9 @@ class ResultsModel(QAbstractTableModel):
         if i not in self._pixmaps:
             thumb = row.thumbnail
             if thumb is None:
+                if (row.path, row.model_hash) not in self._asked:
+                    self._asked.add((row.path, row.model_hash))
+                    self.thumbnailWanted.emit(row.path, row.model_hash or "", row.sha256 or "")
                 return None
             a = np.ascontiguousarray(thumb, np.uint8)
             image = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format_Grayscale8).copy()

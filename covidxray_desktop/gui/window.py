@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         e.detailReady.connect(self._detail_ready)
         e.exportDone.connect(lambda *done: session_io.export_done(self, *done))
         e.thumbnailReady.connect(self.results.set_thumbnail)
+        self.results.thumbnailWanted.connect(e.want_thumbnail)
         e.problem.connect(self._problem)
         self.queue_panel.stateRequested.connect(self.engine.set_state)
         self.viewer.opacityChanged.connect(lambda v: self.settings.setValue("opacity", v))
