@@ -83,3 +83,17 @@ def test_a_model_name_with_a_folder_in_it_is_refused_before_any_work(tmp_path, c
     assert "a plain file name" in capsys.readouterr().err
     assert main(["adapt", str(site), "--out", str(tmp_path / "models" / ".hidden.keras"), "--quiet"]) == 2
     assert "a plain file name" in capsys.readouterr().err
+
+
+def test_too_few_films_of_a_class_to_test_a_model_on_are_said_before_the_work(tmp_path, capsys):
+    """4 COVID-19 films beside 40 normal ones trained a model whose test split held no COVID-19 film,
+    and the run said nothing about it."""
+    site = tmp_path / "site"
+    for label, n in (("COVID", 4), ("Normal", 40)):
+        (site / label).mkdir(parents=True)
+        for k in range(n):
+            save_png8(site / label / f"{k}.png", chest_like(64, seed=k + (100 if label == "COVID" else 0)))
+    assert main(["train", str(site), "--out", str(tmp_path / "models"), "--epochs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "split needs films of both classes" in err and "4 COVID-19 and 40 Normal films" in err, err
+    assert "at least 20 of each" in err and not (tmp_path / "models").exists()

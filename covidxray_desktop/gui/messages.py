@@ -48,6 +48,12 @@ TEMPLATES = [
                                   "any case)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: no sub-folder for class {classes} (expected e.g. COVID/ and Normal/, "
                                   "any case); it has {folders}."),
+    QT_TRANSLATE_NOOP("Messages", "the {split} split needs films of both classes; it has {covid} COVID-19 and "
+                                  "{normal} Normal. The data hold {all_covid} COVID-19 and {all_normal} Normal "
+                                  "films: at least {n} of each are needed for a model and its figures."),
+    QT_TRANSLATE_NOOP("Messages", "the {split} split needs readable films of both classes; it has {covid} COVID-19 "
+                                  "and {normal} Normal. The data hold {all_covid} COVID-19 and {all_normal} Normal "
+                                  "films: at least {n} of each are needed for a model and its figures."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the file is empty (0 bytes)."),
     QT_TRANSLATE_NOOP("Messages", "{name}: is a folder, not an image file."),
     QT_TRANSLATE_NOOP("Messages", "{name}: the content is not an image despite its {suffix} name."),

@@ -104,7 +104,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     problems = skipped + problems
     if problems:  # every film the data held and the model does not learn from is named
         on_event({"kind": "stage", "message": f"{len(problems)} files were left out:\n  " + "\n  ".join(problems)})
-    _check_both_classes(parts, after_decoding=True)
+    _check_both_classes(parts, after_decoding=True, on_event=on_event)
     backend.make_deterministic(seed)
     segmenter, lung_card = None, None
     if spec["preprocessing"] in LUNG_STAGE:
@@ -209,11 +209,25 @@ def _check_target(out_dir, name: str, overwrite: bool) -> None:
                          f"or add --overwrite.")
 
 
-def _check_both_classes(parts, after_decoding=False):
-    for k in ("train", "val"):
-        if len({s.label for s in parts[k]}) < 2:
-            readable = " readable" if after_decoding else ""
-            raise DataError(f"the {k} split needs{readable} images of both classes; it has {len(parts[k])}.")
+FEW_PER_CLASS = 20  # fewer films of a class than this: the job runs, and says its figures will be rough
+
+
+def _check_both_classes(parts, after_decoding=False, on_event=None):
+    """Each split needs both classes: without COVID-19 films the test split scored nothing and said
+    nothing (4 COVID-19 films among 44). Few films of a class are said before the work."""
+    readable = " readable" if after_decoding else ""
+    for k in ("train", "val", "test"):
+        labels = [s.label for s in parts[k]]
+        if len(set(labels)) < 2:
+            total = Counter(s.label for split in parts.values() for s in split)
+            raise DataError(f"the {k} split needs{readable} films of both classes; it has {sum(labels)} COVID-19 and "
+                            f"{len(labels) - sum(labels)} Normal. The data hold {total[1]} COVID-19 and {total[0]} "
+                            f"Normal films: at least {FEW_PER_CLASS} of each are needed for a model and its figures.")
+    total = Counter(s.label for split in parts.values() for s in split)
+    few = [f"{total[c]} {name}" for c, name in ((1, "COVID-19"), (0, "Normal")) if total[c] < FEW_PER_CLASS]
+    if few and on_event is not None:
+        on_event({"kind": "stage", "message": f"only {' and '.join(few)} films: the model and its figures will be "
+                                              f"rough (fewer than {FEW_PER_CLASS} of a class)"})
 
 
 def _limit(samples, limit: int, seed: int):

@@ -845,6 +845,14 @@
       <translation>{name}：没有类别 {classes} 的子文件夹（应为 COVID/ 和 Normal/ 等，大小写均可）；其中有 {folders}。</translation>
     </message>
     <message>
+      <source>the {split} split needs films of both classes; it has {covid} COVID-19 and {normal} Normal. The data hold {all_covid} COVID-19 and {all_normal} Normal films: at least {n} of each are needed for a model and its figures.</source>
+      <translation>{split} 部分需要两类影像；它只有 {covid} 张新冠肺炎和 {normal} 张正常影像。数据共有 {all_covid} 张新冠肺炎和 {all_normal} 张正常影像：模型及其指标每类至少需要 {n} 张。</translation>
+    </message>
+    <message>
+      <source>the {split} split needs readable films of both classes; it has {covid} COVID-19 and {normal} Normal. The data hold {all_covid} COVID-19 and {all_normal} Normal films: at least {n} of each are needed for a model and its figures.</source>
+      <translation>{split} 部分需要两类可读取的影像；它只有 {covid} 张新冠肺炎和 {normal} 张正常影像。数据共有 {all_covid} 张新冠肺炎和 {all_normal} 张正常影像：模型及其指标每类至少需要 {n} 张。</translation>
+    </message>
+    <message>
       <source>sensitivity &gt;= {n} for COVID-19 on {films}, then the largest share labelled right in the source served worst, of those with at least {count} films (balanced)</source>
       <translation>{films}上新冠敏感度 ≥ {n}，并在至少有 {count} 张影像的来源中，让判对比例最低的来源判对最多（均衡）</translation>
     </message>
