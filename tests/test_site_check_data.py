@@ -113,3 +113,18 @@ def test_a_verdict_never_says_below_while_the_interval_it_prints_holds_the_cards
     assert "[0.80, 0.96]" in said and "below" not in said and not alarm
     said, alarm = _compare("sensitivity", 0.88, [0.80, 0.94], 0.956, "60 COVID-19 films")
     assert "below the 0.96 the model card reports" in said and alarm
+
+
+def test_an_adapted_models_own_figure_from_fifteen_films_is_weighed_with_its_interval():
+    """Its card said specificity 1.00 from a check part of 15 normal films ([0.80, 1.00]); its own
+    site then read 0.95 [0.84, 0.99], "below the 1.00 the model card reports: adapt it" again."""
+    from covidxray_desktop.training.metrics import auc_interval
+    from covidxray_desktop.training.sitecheck import _compare
+
+    said, alarm = _compare("specificity", 0.95, [0.84, 0.99], 1.0, "41 Normal films", [0.796, 1.0])
+    assert "below" not in said and not alarm and "more films would tell" in said
+    said, alarm = _compare("specificity", 0.60, [0.45, 0.74], 1.0, "41 Normal films", [0.796, 1.0])
+    assert "below the 1.00 the model card reports" in said and alarm
+    # Told apart perfectly, 6 films of each class are no certainty: not "AUC 1.000 [1.00, 1.00]".
+    low, high = auc_interval([1] * 6 + [0] * 6, [0.9] * 6 + [0.1] * 6)
+    assert high == 1.0 and 0.55 < low < 0.65

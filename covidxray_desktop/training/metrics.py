@@ -24,7 +24,10 @@ def auc(y: np.ndarray, p: np.ndarray) -> float | None:
 
 
 def auc_interval(y, p, n_boot: int = 1000, seed: int = 0) -> list | None:
-    """95 % bootstrap interval, resampling each class separately (keeps both present)."""
+    """95 % bootstrap interval, resampling each class separately (keeps both present). Classes told
+    apart perfectly give every resample the same AUC, and "1.000 [1.00, 1.00]" read as certainty on
+    12 films: there the interval is Wilson's for a share that is all right, of as many films as the
+    smaller class holds."""
     y, p = np.asarray(y), np.asarray(p, float)
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     if len(pos) == 0 or len(neg) == 0:
@@ -34,7 +37,11 @@ def auc_interval(y, p, n_boot: int = 1000, seed: int = 0) -> list | None:
     for _ in range(n_boot):
         idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
         values.append(auc(y[idx], p[idx]))
-    return [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    if hi - lo < 1e-9 and lo in (0.0, 1.0):
+        low, high = wilson(min(len(pos), len(neg)), min(len(pos), len(neg)))
+        return [round(low, 4), 1.0] if lo == 1.0 else [0.0, round(1 - low, 4)]
+    return [round(float(lo), 4), round(float(hi), 4)]
 
 
 def roc_curve(y, p) -> tuple[np.ndarray, np.ndarray]:
