@@ -109,14 +109,14 @@ def jpeg_lossless_via_gdcm(src, dst, syntax: str = "JPEGLosslessProcess14_1"):
     return dst
 
 
-def after_two_ctrl_c(function):
-    """`function`, called just after the user pressed Ctrl+C twice (two SIGINTs to this process)."""
+def after_two_ctrl_c(function, times: int = 2):
+    """`function`, called just after the user pressed Ctrl+C twice (or `times`: SIGINTs to this process)."""
     import os
     import signal
 
     def pressed(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)
-        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(times):
+            os.kill(os.getpid(), signal.SIGINT)
         return function(*args, **kwargs)
     return pressed
 

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from factory import class_folders
 
 from covidxray_desktop.cli import main
@@ -85,8 +86,6 @@ def test_each_film_that_sets_the_threshold_is_scored_by_a_head_that_never_saw_it
 def test_a_stop_while_the_threshold_is_set_on_held_out_films_saves_no_model_set_on_the_films_it_learnt():
     """Stopped there, the run went on to save a model whose temperature and thresholds were fitted on
     the very films it had learnt (which the code itself calls overconfident and too high)."""
-    import pytest
-
     from covidxray_desktop.training.session import Cancelled
 
     films = [Sample(f"f{i}.png", i % 2, "site", f"p{i // 2}", "train") for i in range(30)]
@@ -101,15 +100,19 @@ def test_too_few_films_for_every_part_keep_their_own_scores():
                                  lambda: False, lambda m, idx: np.zeros(len(idx))) is None
 
 
-def test_a_second_ctrl_c_while_adapting_saves_nothing(tmp_path, tiny_bundle, capsys, monkeypatch):
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_while_adapting_saves_nothing(tmp_path, tiny_bundle, capsys, monkeypatch, presses):
+    """One Ctrl+C as the threshold was refitted, after the last cross-fitting part, saved the model
+    all the same, while the terminal said an adaptation stopped part way is not saved."""
     from factory import after_two_ctrl_c
 
     site = class_folders(tmp_path / "site", per_class=16)
-    monkeypatch.setattr(adapt, "_refit", after_two_ctrl_c(adapt._refit))  # while the threshold is refitted
+    monkeypatch.setattr(adapt, "_refit", after_two_ctrl_c(adapt._refit, presses))  # while the threshold is refitted
     out = tmp_path / "models" / "site.keras"
     code = main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "1"])
     err = capsys.readouterr().err
-    assert code == 130 and "stopping without saving" in err and "nothing was saved" in err, err
+    said = "stopping without saving" if presses == 2 else "an adaptation stopped part way is not saved"
+    assert code == 130 and said in err and "nothing was saved" in err, err
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 

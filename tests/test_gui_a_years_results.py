@@ -118,3 +118,14 @@ def test_only_the_rows_on_screen_ask_for_their_pictures(table, qtbot):
     view.scrollToBottom()
     qtbot.wait(200)
     assert ("/ward/19999.png", "m", "") in asked and len(asked) < 200
+
+
+def test_a_row_arriving_after_the_sort_column_changed_is_placed_by_the_new_column(table):
+    """The sort keys of the column sorted before stayed, and a row arriving next was compared by
+    them: a file name against a probability, a TypeError, and the row lost."""
+    model, proxy, view = table
+    view.sortByColumn(P, Qt.DescendingOrder)
+    model.add_rows(results(1))
+    view.sortByColumn(COLUMNS.index("file"), Qt.AscendingOrder)
+    model.add_rows(results(2, start=1))
+    assert [r.path for r in shown(proxy)] == ["/ward/00000.png", "/ward/00001.png", "/ward/00002.png"]

@@ -128,3 +128,14 @@ def test_an_adapted_models_own_figure_from_fifteen_films_is_weighed_with_its_int
     # Told apart perfectly, 6 films of each class are no certainty: not "AUC 1.000 [1.00, 1.00]".
     low, high = auc_interval([1] * 6 + [0] * 6, [0.9] * 6 + [0.1] * 6)
     assert high == 1.0 and 0.55 < low < 0.65
+
+
+def test_a_trained_models_test_figure_stays_the_yardstick(default_bundle):
+    """The card's interval weighs only an adapted model's figure from a few check films: weighed for
+    the shipped model too, a site at sensitivity 0.88 [0.80, 0.94] against its 0.956 passed."""
+    from covidxray_desktop.training.sitecheck import verdict
+
+    report = {"n": 120, "n_covid": 60, "n_normal": 60, "sensitivity": 0.88, "sensitivity_ci95": [0.80, 0.94],
+              "specificity": 0.97, "specificity_ci95": [0.89, 0.99], "rejected_fraction": 0.0}
+    said = verdict(report, default_bundle.card)
+    assert not said["rely"] and "below the 0.96 the model card reports" in said["sentences"][0]

@@ -172,6 +172,8 @@ TEMPLATES = [
                                   "the model on about 100 of this site's labelled films (Tools ▸ Check the "
                                   "model on my films) before relying on it."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, below the {card} the model card reports."),
+    QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card} from its own "
+                                  "few check films, and the two intervals overlap: more films would tell."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}; the model card reports {card}, which is "
                                   "within this interval: more films would tell."),
     QT_TRANSLATE_NOOP("Messages", "On your {films}: {metric} {numbers}, in line with the {card} the model card "

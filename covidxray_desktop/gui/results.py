@@ -20,6 +20,9 @@ THUMB = 48  # thumbnail side in pixels
 # What a clinic reads first comes first: a refusal's reason stands in its status, so a laptop's screen shows it.
 COLUMNS = ["thumbnail", "file", "label", "p_covid", "status", "model", "patient_id", "study_date", "folder", "time"]
 ROW_ROLE = Qt.UserRole + 2
+# Rows that arrive on a sorted list are put in place one by one up to this many; more (a history's
+# chunk of 500, films answered from the store) sort the list once, as one change.
+INSERT_AT_MOST = 50
 _COLOURS = {"covid": QColor(200, 50, 45), "normal": QColor(30, 130, 60)}
 
 translate = QCoreApplication.translate
@@ -29,10 +32,12 @@ class ResultsModel(QAbstractTableModel):
     # A stored row's picture, asked for when a view first shows the row: drawing every listed film's
     # at each start read a year's films again (46,000 still to go after 40 s at 125 a second).
     thumbnailWanted = Signal(str, str, str)  # path, model hash, sha256 of what it was made from ("": unknown)
+    placed = Signal()  # after rows were put in place one by one (`placing` meanwhile)
 
     def __init__(self, threshold: float = 0.5, parent=None):
         super().__init__(parent)
         self._asked: set = set()  # (path, model hash) whose picture was asked for
+        self.placing = False  # rows are being put in place one by one: `placed` follows
         self.rows: list = []
         self._where: dict[tuple, int] = {}  # (path, model hash) -> row: a file run again updates its row
         self.threshold = threshold  # the threshold box: for the current model's rows
@@ -79,7 +84,7 @@ class ResultsModel(QAbstractTableModel):
                 self._aligned = None
                 self._pixmaps.pop(i, None)
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
-        if fresh and self._order is not None and not moved and len(fresh) <= max(100, len(self.rows) // 20):
+        if fresh and self._order is not None and not moved and len(fresh) <= INSERT_AT_MOST:
             self._insert_sorted(fresh)
             return
         if fresh:
@@ -96,6 +101,16 @@ class ResultsModel(QAbstractTableModel):
         descending = self._order[1] == Qt.DescendingOrder
         keys = self._aligned if self._aligned is not None and len(self._aligned) == len(self.rows) else \
             [self._key(r) for r in self.rows]
+        self.placing = True
+        try:
+            self._place(fresh, keys, descending)
+        finally:
+            self.placing = False
+        self._aligned = keys
+        self._where = {(r.path, r.model_hash): i for i, r in enumerate(self.rows)}
+        self.placed.emit()
+
+    def _place(self, fresh: list, keys: list, descending: bool) -> None:
         for row in fresh:
             key, lo, hi = self._key(row), 0, len(keys)
             while lo < hi:  # after the rows that sort equal: the order a stable sort gives
@@ -109,8 +124,6 @@ class ResultsModel(QAbstractTableModel):
             keys.insert(lo, key)
             self._pixmaps = {i + (i >= lo): picture for i, picture in self._pixmaps.items()}
             self.endInsertRows()
-        self._aligned = keys
-        self._where = {(r.path, r.model_hash): i for i, r in enumerate(self.rows)}
 
     def _key(self, row):
         """Its sort key by the column the table is sorted by, read once per row."""
@@ -124,7 +137,7 @@ class ResultsModel(QAbstractTableModel):
         proxy's own sort asked for two values across the Qt boundary per comparison, which froze the
         window for 19 s at 50,000 rows."""
         self._order = (COLUMNS[column], order) if 0 <= column < len(COLUMNS) else None
-        self._keys = {}
+        self._keys, self._aligned = {}, None
         self._resort()
 
     def _resort(self) -> None:
@@ -182,7 +195,7 @@ class ResultsModel(QAbstractTableModel):
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
         if self._order and self._order[0] == "label":  # the labels have changed
-            self._keys = {}
+            self._keys, self._aligned = {}, None
             self._resort()
 
     def threshold_of(self, row) -> float | None:

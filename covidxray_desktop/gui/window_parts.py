@@ -35,12 +35,19 @@ def build_table(w) -> None:
     t.setContextMenuPolicy(Qt.ActionsContextMenu)
     w.hint = DropHint(t)
     for signal in (w.proxy.rowsInserted, w.proxy.rowsRemoved, w.proxy.modelReset, w.proxy.layoutChanged):
-        signal.connect(w._rows_changed)
-        signal.connect(lambda *_: model_column_when_needed(w))
+        signal.connect(lambda *_: None if w.results.placing else _recount(w))
+    w.results.placed.connect(lambda: _recount(w))  # once for the rows a chunk put in place one by one
     # a new current model relabels every row at once: "(not the current model)" may now be needed
     w.results.dataChanged.connect(lambda top, bottom, *_: model_column_when_needed(w)
                                   if top.row() == 0 and bottom.row() == w.results.rowCount() - 1 else None)
     w.proxy.filterChanged.connect(lambda: keep_viewer_on_a_highlighted_row(w))
+
+
+def _recount(w) -> None:
+    """The counts and the Model column, from every listed row: for rows put in place one by one on a
+    sorted list, once for them all (once each, a chunk went through every row ten times)."""
+    w._rows_changed()
+    model_column_when_needed(w)
 
 
 def model_column_when_needed(w) -> None:

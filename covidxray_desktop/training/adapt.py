@@ -29,7 +29,7 @@ from covidxray_desktop.model import bundle as bundles
 from covidxray_desktop.model import operating, staging
 from covidxray_desktop.model.calibration import fit_temperature, sigmoid
 from covidxray_desktop.training import cache, dataset, elsewhere, finetune, fit, rehearsal
-from covidxray_desktop.training.session import Cancelled, polling
+from covidxray_desktop.training.session import polling, stopped
 from covidxray_desktop.training.trunk import Trunk
 from covidxray_desktop.training.evaluate import public, report, route_of, score, split_as_trained, trade_off
 
@@ -120,7 +120,9 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     else:
         head, score = _pooled_head(keras, classifier, base, views, parts["train"], epochs, on_event, cancelled)
     history, model = head(np.arange(len(y)), seed, on_event)
+    stopped(cancelled)  # the head alone stops early without a word: a part-trained model is not saved
     held = held_out_logits(head, parts["train"], seed, on_event, cancelled, score)
+    stopped(cancelled)
     card = _refit(base, model, decoded["train"], on_event, held, sensitivity, store)
     trained = (f"blocks {rehearsal.TRAINABLE_FROM}-15 and the head, beside {len(store['labels'])} rehearsal films, "
                f"pulled towards the starting weights (L2-SP {finetune.L2SP})" if store is not None
@@ -132,7 +134,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                             "left_out": len(left_out),  # names stay off the card: they may hold patients' names
                             "wall_time_s": round(time.time() - started, 1)}
     card["history"] = history
-    cancelled()  # raises when the run was abandoned (a second Ctrl+C): nothing is saved then
+    stopped(cancelled)  # a stop asked for meanwhile: nothing is saved then
     on_event({"kind": "stage", "message": "saving the adapted model"})
     segmenter = base.keras_part("lungs")
     # The segmenter is not adapted: its exports stay the base's, the ones the gate was fitted on; a
@@ -162,7 +164,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
         metrics = {"site": outcome, "operating_points": trade_off(check_after, operating.points(adapted.card),
                                                                   "site check")}
         adapted = bundles.update_card(adapted, metrics=metrics)
-        cancelled()
+        stopped(cancelled)
         adapted = stage.publish(adapted)
     before.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
@@ -171,10 +173,9 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
 
 
 def _judged(predictor, decoded):
-    """(the films the base model's gate lets through, a line per film it refuses). A lateral view or a
-    CT slice filed among a site's films, learnt from and then widened to, opened the adapted model's
-    gate to its kind (12 of 31 such films accepted, most called COVID-19). Films refused only as
-    unlike every training film stay: learning a new site's look is what adapting is for."""
+    """(the films the base model's gate lets through, a line per film it refuses). Laterals and CT
+    slices in a site's folders, learnt and widened to, opened the adapted gate to their kind. Films
+    refused only as unlike every training film stay: learning a site's look is what adapting is for."""
     from covidxray_desktop.files import display_name
     from covidxray_desktop.model.ood import UNFAMILIAR
 
@@ -240,9 +241,8 @@ def held_out_logits(head, samples, seed, on_event, cancelled, score):
     """Each adaptation film's logit from a network trained without its patient's films (FOLDS-fold
     cross-fitting). Temperature and threshold fitted on these hold for films no network has seen;
     fitted on the films it learnt, they come out overconfident and too high. None when a fold
-    would lack a class (too few films). Cancelled, it stops the run: a model whose threshold was set
-    on the films it learnt is not saved for a stop. head(indices, seed, events) -> (history, model);
-    score(model, indices) -> logits."""
+    would lack a class (too few films); a stop raises Cancelled. head(indices, seed, events) ->
+    (history, model); score(model, indices) -> logits."""
     patients = sorted({(s.source, s.patient_id) for s in samples})
     order = np.random.default_rng(seed).permutation(len(patients))
     fold_of = {patients[i]: k % FOLDS for k, i in enumerate(order)}
@@ -252,8 +252,7 @@ def held_out_logits(head, samples, seed, on_event, cancelled, score):
         return None
     logits = np.zeros(len(samples), np.float32)
     for k in range(FOLDS):
-        if cancelled():
-            raise Cancelled()
+        stopped(cancelled)
         on_event({"kind": "stage", "message": f"setting the threshold on held-out films: part {k + 1} of {FOLDS}"})
         _, model = head(np.flatnonzero(folds != k), seed + 1 + k, lambda e: None)
         held = np.flatnonzero(folds == k)

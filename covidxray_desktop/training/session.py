@@ -57,3 +57,10 @@ class Session:
         if self._abort.is_set():
             raise Cancelled()
         return self._cancel.is_set()
+
+
+def stopped(cancelled) -> None:
+    """Raise Cancelled once a stop was asked for: a job that keeps nothing of a part-done run (an
+    adaptation) asks this; `cancelled` (Session.stopping) raises by itself only when abandoned."""
+    if cancelled():
+        raise Cancelled()

@@ -1169,6 +1169,10 @@
       <translation>在您的{films}上：{metric} {numbers}，低于模型卡所报告的 {card}。</translation>
     </message>
     <message>
+      <source>On your {films}: {metric} {numbers}; the model card reports {card} from its own few check films, and the two intervals overlap: more films would tell.</source>
+      <translation>在您的{films}上：{metric} {numbers}；模型卡报告的 {card} 来自其自身为数不多的核查影像，两个区间有重叠：需要更多影像才能判断。</translation>
+    </message>
+    <message>
       <source>On your {films}: {metric} {numbers}; the model card reports {card}, which is within this interval: more films would tell.</source>
       <translation>在您的{films}上：{metric} {numbers}；模型卡报告的 {card} 在此区间内：需要更多影像才能判断。</translation>
     </message>
