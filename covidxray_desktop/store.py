@@ -295,11 +295,14 @@ class Store:
     def _shrink(self) -> None:
         """Give the forgotten results' room back and write the store whole again, so that no copy of
         them stays in the file or its journal. Skipped while another copy of the app reads it."""
+        self.db.execute("PRAGMA busy_timeout=500")  # not the 10 s a write waits: a busy store is left as it is
         try:
             self.db.execute("VACUUM")
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.OperationalError:
             pass  # busy: the pages were overwritten with zeros all the same (secure_delete)
+        finally:
+            self.db.execute("PRAGMA busy_timeout=10000")
 
     # --- the window's queue -------------------------------------------------------------------
     def queue_add(self, name: str, paths) -> int:

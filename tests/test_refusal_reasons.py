@@ -212,14 +212,14 @@ def test_a_sites_own_frontal_films_that_the_view_check_doubted_are_accepted_once
 
 
 def test_a_faint_digitised_film_is_not_refused_as_blank_but_as_a_faded_copy(shared_data):
-    # Six of JSRT's nodule films in the data are copies washed out to 15 greys near white (236 to 255).
+    # Six of JSRT's nodule films in the data are copies washed out to a few greys near white (236 to 255).
     # Judged by the standard deviation they were "a blank image"; judged, three were called COVID-19.
     faint = shared_data / "images/jsrt_other/JPCLN078.jpg"
     if not faint.exists():
         pytest.skip(f"{faint.name} is not in this copy of the shared data")
     xray = load(faint, max_side=DECODE_SIDE)
     assert float(xray.pixels.std()) < 0.02  # what refused it as blank
-    assert ood.cheap_reason(xray) == ood.FADED.format(levels=15)
+    assert ood.cheap_reason(xray) == ood.FADED.format(levels=7)  # inside its frame, as the networks see it
 
 
 def test_a_flat_picture_is_blank_at_8_bits_and_at_12(tmp_path):
@@ -243,12 +243,14 @@ def test_a_healthy_film_faded_into_a_few_greys_is_not_judged_rather_than_called_
         lo, hi = np.percentile(px, [1, 99])
         for width in (16, 32, 64):
             levels = np.round(np.clip((px - lo) / (hi - lo), 0, 1) * width + 128 - width // 2)
+            if n == 0:  # in a black frame, which spans every grey but is no part of the film
+                levels = np.pad(levels, 40)
             paths.append(_save(levels / 255, tmp_path / f"{n}-{width}.png"))
             widths.append(width)
     rows = list(Predictor(default_bundle).run(paths))
     for width, row in zip(widths, rows):
         if width < ood.MIN_GREYS:
-            assert row.status == "rejected" and row.message.startswith(f"not judged: its greys span only {width} ")
+            assert row.status == "rejected" and row.message.startswith("not judged: its greys span only ")
             assert row.message.endswith("with its full range of grey; no prediction."), row.message
         else:
             assert row.status == "ok" and row.label() == "normal", (row.name, row.message, row.p_covid)

@@ -83,7 +83,7 @@ def interruptible(session, adapting: bool = False):
         return None
 
 
-def print_outcome(bundle, report, took_s: float) -> None:
+def print_outcome(bundle, report, took_s: float, quiet: bool = False) -> None:
     """`took_s`: the whole command, scoring and saving included (the card's wall time ends with the
     epochs: 52 s of a 93 s run)."""
     card = bundle.card
@@ -99,7 +99,9 @@ def print_outcome(bundle, report, took_s: float) -> None:
             print(metrics_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
     left_out = report.get("left_out") or []
-    if left_out:
+    if left_out and not quiet:
+        print(f"{len(left_out)} files were left out (named above)", file=sys.stderr)
+    elif left_out:  # the progress lines that named them were not printed
         print(f"{len(left_out)} files were left out:\n  " + "\n  ".join(left_out[:20])
               + (f"\n  ... and {len(left_out) - 20} more" if len(left_out) > 20 else ""), file=sys.stderr)
 
@@ -131,5 +133,5 @@ def run(args) -> int:
             signal.signal(signal.SIGINT, previous)
     log.info("train: %s on %s in %.0f s, model %s", args.arch, bundle.card["training"]["device"],
              bundle.card["training"]["wall_time_s"], bundle.ident)
-    print_outcome(bundle, report, time.time() - started)
+    print_outcome(bundle, report, time.time() - started, args.quiet)
     return 0

@@ -271,7 +271,7 @@ def forget(w) -> None:
         QMessageBox.warning(w, title, messages.translated(str(exc)))
         return
     # Off the table too: listed, they could still be exported or printed, patients' names and all.
-    w.results.remove([r for r in w.results.rows if str(r.created_at or "")[:10] < day])
+    w.results.remove([r for r in w.results.rows if r.created_at and str(r.created_at)[:10] < day])
     w.proxy.rows_added()
     w.statusBar().showMessage(w.tr("%n stored result(s) deleted, and taken off the list", "", n), 15000)
 

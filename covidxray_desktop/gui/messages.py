@@ -90,7 +90,12 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
     # How the core names a folder of labelled films (training/dataset.py).
+    QT_TRANSLATE_NOOP("Messages", "class folders in {folder} (patients: {parts})"),  # before the plain one
     QT_TRANSLATE_NOOP("Messages", "class folders in {folder}"),
+    QT_TRANSLATE_NOOP("Messages", "{n} films of {count} patients by their DICOM PatientID"),
+    QT_TRANSLATE_NOOP("Messages", "{n} films whose PatientID is shared by too many to name a patient"),
+    QT_TRANSLATE_NOOP("Messages", "{n} copies kept with the film they copy"),
+    QT_TRANSLATE_NOOP("Messages", "{n} films each counted as a patient of its own (no PatientID)"),
     # Notes on how a file was read (imaging/), shown beside its answer.
     QT_TRANSLATE_NOOP("Messages", "multi-frame DICOM ({frames} frames): the first frame was used."),
     QT_TRANSLATE_NOOP("Messages", "multi-page {format} ({n} pages): the first page was used."),

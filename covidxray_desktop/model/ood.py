@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from covidxray_desktop.imaging.preprocess import GRAY_EQ, preprocess
+from covidxray_desktop.imaging.preprocess import GRAY_EQ, crop_borders, preprocess
 from covidxray_desktop.model import lungs
 from covidxray_desktop.model.view import ViewCheck
 from covidxray_desktop.model.view import features as view_features
@@ -117,7 +117,8 @@ def cheap_reason(xray) -> str | None:
     spread = _spread(px) * meta.get("range", 1.0)
     if spread < 0.02:
         return "a blank image"
-    levels = spread * (2 ** max(8, meta.get("bits") or 8) - 1)
+    # Inside its frame, as the networks see it: a black border around a faded film spans every grey.
+    levels = _spread(crop_borders(px)) * meta.get("range", 1.0) * (2 ** max(8, meta.get("bits") or 8) - 1)
     if levels < MIN_GREYS:
         return FADED.format(levels=round(levels))
     return None

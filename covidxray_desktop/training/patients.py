@@ -15,7 +15,7 @@ from covidxray_desktop.imaging.detect import sniff
 # Written where the ID was removed: these name no one, and would join every film into one patient.
 PLACEHOLDERS = {"", "ANONYMOUS", "ANONYMIZED", "ANONYMISED", "ANON", "UNKNOWN", "NONE", "NULL", "N/A", "NA", "0",
                 "PATIENT", "TEST", "REMOVED", "DELETED"}
-MAX_SHARE = 0.2  # an ID on more of a site's films than this (and on more than 5) is a placeholder too
+MAX_SHARE = 0.5  # an ID on more of a site's films than this (and on more than 5) is a placeholder too
 
 
 def grouped(samples, same_bytes) -> tuple[list, str]:
@@ -29,26 +29,24 @@ def grouped(samples, same_bytes) -> tuple[list, str]:
     shared = {pid for pid, n in counts.items() if pid and n > 5 and n > MAX_SHARE * len(samples)}
     key = {s.file: f"patient {_hashed(ids[s.file])}" if ids[s.file] and ids[s.file] not in shared else s.patient_id
            for s in samples}
-    copies = 0
+    named = {s.file for s in samples if ids[s.file] and ids[s.file] not in shared}
+    copies = set()
     for same in same_bytes:
-        first = key[same[0].file]
         for s in same[1:]:
-            key[s.file] = first
-            copies += 1
-    named = sum(1 for s in samples if ids[s.file] and ids[s.file] not in shared)
+            key[s.file] = key[same[0].file]
+            copies.add(s.file)
     out = [replace(s, patient_id=key[s.file]) for s in samples]
-    patients = len({key[s.file] for s in samples if ids[s.file] and ids[s.file] not in shared})
     parts = []
     if named:
-        parts.append(f"{named} films of {patients} patients by their DICOM PatientID")
+        parts.append(f"{len(named)} films of {len({key[f] for f in named})} patients by their DICOM PatientID")
     if shared:
         parts.append(f"{sum(counts[p] for p in shared)} films whose PatientID is shared by too many to name a patient")
-    if copies:
-        parts.append(f"{copies} copies kept with the film they copy")
-    alone = len(samples) - named - copies
-    if alone > 0:
+    if copies - named:
+        parts.append(f"{len(copies - named)} copies kept with the film they copy")
+    alone = len({s.file for s in samples} - named - copies)
+    if alone:
         parts.append(f"{alone} films each counted as a patient of its own (no PatientID)")
-    return out, "patients: " + "; ".join(parts) if parts else "no films"
+    return out, "; ".join(parts)
 
 
 def _patient_id(path) -> str:

@@ -1009,8 +1009,28 @@
       <translation>{name}：文件在 DICOM 头部中途结束，未到影像部分；文件不完整或已损坏。</translation>
     </message>
     <message>
+      <source>class folders in {folder} (patients: {parts})</source>
+      <translation>{folder} 中的类别文件夹（患者：{parts}）</translation>
+    </message>
+    <message>
       <source>class folders in {folder}</source>
       <translation>{folder} 中的类别文件夹</translation>
+    </message>
+    <message>
+      <source>{n} films of {count} patients by their DICOM PatientID</source>
+      <translation>按 DICOM PatientID 区分的 {count} 位患者的 {n} 张影像</translation>
+    </message>
+    <message>
+      <source>{n} films whose PatientID is shared by too many to name a patient</source>
+      <translation>{n} 张影像的 PatientID 被过多影像共用，无法指认患者</translation>
+    </message>
+    <message>
+      <source>{n} copies kept with the film they copy</source>
+      <translation>{n} 份副本与其原片归为同一患者</translation>
+    </message>
+    <message>
+      <source>{n} films each counted as a patient of its own (no PatientID)</source>
+      <translation>{n} 张影像各自算作一位患者（无 PatientID）</translation>
     </message>
     <message>
       <source>multi-frame DICOM ({frames} frames): the first frame was used.</source>
