@@ -1711,7 +1711,7 @@
     </message>
     <message>
       <source>Labels at the %1 operating point (threshold %2), as the window gives them.</source>
-      <translation>按 %1 工作点（阈值 %2）给出的标签，与主窗口一致。</translation>
+      <translation>按%1工作点（阈值 %2）给出的标签，与主窗口一致。</translation>
     </message>
     <message>
       <source>Something went wrong: %1</source>
