@@ -9,7 +9,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import replace
 
-from covidxray_desktop.files import sha256_file
+from covidxray_desktop.files import open_regular, sha256_file
 from covidxray_desktop.imaging.detect import sniff
 
 # Written where the ID was removed: these name no one, and would join every film into one patient.
@@ -67,22 +67,28 @@ def _hashed(pid: str) -> str:
 
 
 def copies(samples) -> list[list]:
-    """Groups of films with identical bytes (only files of equal size are read)."""
-    by_size = defaultdict(list)
+    """Groups of films with identical bytes. Only files of equal size and equal first 64 KB are read
+    whole: a site's uncompressed DICOMs of one detector all have one size, and differ early (their
+    header's instance UIDs)."""
+    groups = [same for same in _alike(samples, _size) if len(same) > 1]
+    groups = [same for group in groups for same in _alike(group, _head) if len(same) > 1]
+    return [same for group in groups for same in _alike(group, sha256_file) if len(same) > 1]
+
+
+def _alike(samples, key) -> list[list]:
+    by = defaultdict(list)
     for s in samples:
         try:
-            by_size[s.file.stat().st_size].append(s)
-        except OSError:
-            pass
-    groups = []
-    for same_size in by_size.values():
-        if len(same_size) < 2:
+            by[key(s.file)].append(s)
+        except Exception:  # unreadable: named when it is decoded
             continue
-        by_bytes = defaultdict(list)
-        for s in same_size:
-            try:
-                by_bytes[sha256_file(s.file)].append(s)
-            except Exception:  # unreadable: named when it is decoded
-                continue
-        groups += [same for same in by_bytes.values() if len(same) > 1]
-    return groups
+    return list(by.values())
+
+
+def _size(path) -> int:
+    return path.stat().st_size
+
+
+def _head(path) -> bytes:
+    with open_regular(path) as fh:  # a named pipe among the films would block
+        return hashlib.sha256(fh.read(1 << 16)).digest()
