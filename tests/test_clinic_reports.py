@@ -137,6 +137,9 @@ def test_two_models_on_the_same_films_get_a_model_column_and_long_names_stay_apa
     pdf_report.write(pdf, results, {"a": {"ident": "default@2"}, "b": {"ident": "site-adapted-clinic@1"}})
     summary = text_of(pdf)[0]
     assert "Model" in summary and "site-adapted-clinic@1" in summary and "default@2" in summary
+    # Not the first model's caution for both: each has figures of its own films.
+    flat = " ".join(summary.split())
+    assert "Each model's figures are for the films it was checked on" in flat and "Its test figures" not in flat
     lines = [line for line in summary.splitlines() if ".dcm" in line]
     names = [line.split(" ")[1] for line in lines]
     assert len(lines) == 6 and len(set(names)) == 6  # every name keeps its distinct end

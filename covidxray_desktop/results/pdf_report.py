@@ -149,8 +149,8 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
                                                   metrics_text(tr, info, named.pop() if len(named) == 1 else None)),
                       size=10)
     own = (models.get(used[0], {}).get("metrics") or {}) if len(used) == 1 else {}
-    y = page.text(page.margin, y - 2, limits_text(tr, own.get("other_pneumonias"), own.get("where") == "site_check"),
-                  size=9)
+    where = own.get("where") == "site_check" if len(used) == 1 else None  # None: several models, each its own
+    y = page.text(page.margin, y - 2, limits_text(tr, own.get("other_pneumonias"), where), size=9)
     batches = summary if isinstance(summary, list) else [summary or {}]
     for one in batches:
         shift = one.get("shift") or {}

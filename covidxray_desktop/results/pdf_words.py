@@ -44,12 +44,17 @@ def answer_text(tr, p_covid: float, threshold: float, point: str) -> str:
                                                                        threshold)
 
 
-def limits_text(tr, other: list | None, adapted: bool = False) -> str:
+def limits_text(tr, other: list | None, adapted: bool | None = False) -> str:
     """What a COVID-19 answer can also mean (`other`: [called COVID-19, judged] of other pneumonias in
-    the model's tests), and where its figures hold (`adapted`: they are its own site's)."""
+    the model's tests), and where its figures hold (`adapted`: they are its own site's; None: the
+    report holds several models' answers, each with its own figures)."""
     limits = (tr("It cannot tell COVID-19 from other pneumonias: in its tests it called {0} of {1} films of other "
                  "pneumonias COVID-19.").format(*other) if other else
               tr("It cannot tell COVID-19 from other pneumonias."))
+    if adapted is None:
+        return limits + " " + tr("Each model's figures are for the films it was checked on (new patients of the "
+                                 "collections it learnt from, or its own site's check films); at another hospital "
+                                 "it may do worse.")
     if adapted:
         return limits + " " + tr("Its figures are for its own site's check films; at another hospital it may do "
                                  "worse.")

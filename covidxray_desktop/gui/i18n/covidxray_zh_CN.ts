@@ -1334,6 +1334,10 @@
       <translation>其数据来自本院的检验影像；在其他医院它的表现可能更差。</translation>
     </message>
     <message>
+      <source>Each model&apos;s figures are for the films it was checked on (new patients of the collections it learnt from, or its own site&apos;s check films); at another hospital it may do worse.</source>
+      <translation>每个模型的指标只适用于核查它所用的影像（其学习过的数据集中的新患者，或其本院的核查影像）；在其他医院可能表现更差。</translation>
+    </message>
+    <message>
       <source>Close to the threshold: read this film yourself.</source>
       <translation>接近阈值：请您亲自判读此影像。</translation>
     </message>
