@@ -238,3 +238,13 @@ def test_evaluate_scores_at_the_point_asked_for(tiny_bundle, capsys, tmp_path):
         assert report["operating_point"] == point
         assert report["threshold"] == pytest.approx(points[point]["threshold"], abs=1e-4)  # the report rounds
         assert f"operating point {point}, threshold {points[point]['threshold']:.4f}" in said
+
+
+def test_a_point_whose_rule_cannot_be_met_says_so_instead_of_claiming_it():
+    """A model trained on a handful of films scored its one validation COVID-19 film below the lowest
+    threshold a person can set: its card read "sensitivity >= 0.95" beside a sensitivity of 0."""
+    point = operating.screening(np.array([0.0001, 0.2, 0.3, 0.9]), np.array([1, 0, 0, 0]))
+    assert point["threshold"] == operating.LOWEST and point["val"]["sensitivity"] == 0.0
+    assert point["rule"].endswith("; not met: sensitivity 0.00 there at the lowest threshold, 0.001")
+    kept = operating.screening(np.array([0.8, 0.2, 0.3, 0.9]), np.array([1, 0, 0, 1]))
+    assert "not met" not in kept["rule"]

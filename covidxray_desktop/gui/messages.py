@@ -90,6 +90,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
     # How the core names a folder of labelled films (training/dataset.py).
+    QT_TRANSLATE_NOOP("Messages", "{rule}; not met: sensitivity {found} there at the lowest threshold, {lowest}"),
     QT_TRANSLATE_NOOP("Messages", "class folders in {folder} (patients: {parts})"),  # before the plain one
     QT_TRANSLATE_NOOP("Messages", "class folders in {folder}"),
     QT_TRANSLATE_NOOP("Messages", "{n} films of {count} patients by their DICOM PatientID"),

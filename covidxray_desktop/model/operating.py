@@ -82,8 +82,11 @@ def screening(p, y, sources=None, where: str = "the validation split",
     from covidxray_desktop.model.calibration import threshold_for_sensitivity
 
     threshold = float(np.clip(threshold_for_sensitivity(p, y, sensitivity), LOWEST, HIGHEST))
-    return _point(threshold, f"sensitivity >= {sensitivity} for COVID-19 on {where} (screening)",
-                  p, y, sources)
+    point = _point(threshold, f"sensitivity >= {sensitivity} for COVID-19 on {where} (screening)", p, y, sources)
+    found = point["val"]["sensitivity"]
+    if found is not None and found < sensitivity - 1e-9:  # its COVID-19 films score below the lowest threshold
+        point["rule"] += f"; not met: sensitivity {found:.2f} there at the lowest threshold, {LOWEST}"
+    return point
 
 
 def balanced(p, y, sources=None, where: str = "the validation split",

@@ -74,7 +74,7 @@ def translate_message(message: str, templates, lookup) -> str:
         m = _compiled(template).match(message)
         if m is None:
             continue
-        fields = {k: (translate_message(v, templates, lookup) if k in ("reason", "kind", "metric", "films") else
+        fields = {k: (translate_message(v, templates, lookup) if k in ("reason", "kind", "metric", "films", "rule") else
                       "; ".join(translate_message(part, templates, lookup) for part in v.split("; "))
                       if k == "parts" else v)
                   for k, v in m.groupdict().items()}

@@ -1009,6 +1009,10 @@
       <translation>{name}：文件在 DICOM 头部中途结束，未到影像部分；文件不完整或已损坏。</translation>
     </message>
     <message>
+      <source>{rule}; not met: sensitivity {found} there at the lowest threshold, {lowest}</source>
+      <translation>{rule}；未能达到：在最低阈值 {lowest} 下敏感度仅为 {found}</translation>
+    </message>
+    <message>
       <source>class folders in {folder} (patients: {parts})</source>
       <translation>{folder} 中的类别文件夹（患者：{parts}）</translation>
     </message>
