@@ -4,7 +4,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
-from covidxray_desktop.gui.results import COLUMNS, ResultsFilter, ResultsModel
+from covidxray_desktop.gui.results import COLUMNS, ResultsModel
+from covidxray_desktop.gui.results_view import ResultsFilter
 from covidxray_desktop.results import Result
 
 P = COLUMNS.index("p_covid")

@@ -16,7 +16,8 @@ from covidxray_desktop.gui.engine import Engine
 from covidxray_desktop.gui.overlays import ShiftBanner, drops_anywhere
 from covidxray_desktop.gui.points import shown_name
 from covidxray_desktop.gui.queue_panel import QueueModel, QueuePanel
-from covidxray_desktop.gui.results import ResultsFilter, ResultsModel
+from covidxray_desktop.gui.results import ResultsModel
+from covidxray_desktop.gui.results_view import ResultsFilter
 from covidxray_desktop.gui.viewer import Viewer
 from covidxray_desktop.model import figures
 

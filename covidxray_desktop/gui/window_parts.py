@@ -6,7 +6,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
 
 from covidxray_desktop.gui.overlays import DropHint
 from covidxray_desktop.gui.points import PointChooser
-from covidxray_desktop.gui.results import COLUMNS, THUMB, ElideStart
+from covidxray_desktop.gui.results import COLUMNS, THUMB
+from covidxray_desktop.gui.results_view import ElideStart
 
 
 def build_table(w) -> None:

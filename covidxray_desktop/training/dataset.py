@@ -49,7 +49,8 @@ def discover(data) -> tuple[list[Sample], str]:
     data = Path(data).absolute()
     if data.is_dir():
         samples, found = _from_folders(data)
-        return samples, f"class folders in {data.name}/ (patients: {found})" if found else f"class folders in {data.name}/"
+        named = f"class folders in {data.name}/"
+        return samples, f"{named} (patients: {found})" if found else named
     if data.is_file() and data.suffix.lower() == ".csv":
         return _from_manifest(data), f"manifest {data.name}"
     raise DataError(f"{data}: expected a folder with COVID/ and Normal/ sub-folders, or a manifest CSV.")
