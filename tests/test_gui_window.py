@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from factory import chest_like, save_png8
+from factory import chest_like, save_png8, write_dicom
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -834,6 +834,38 @@ def test_keyboard_and_wheel_do_what_a_clinic_expects_of_the_list_and_the_operati
         QApplication.sendEvent(widget, turn)
     assert (box.currentIndex(), window.threshold.value()) == before
     assert box.accessibleName() == "Operating point" and window.threshold.accessibleName() == "Threshold"
+
+
+def test_the_viewers_controls_leave_the_arrow_keys_to_the_list_and_its_invert_box_agrees_with_the_menu(
+        make_window, qtbot, tmp_path):
+    """After a click on Fit, Down did nothing (the button kept the keys); ticking Invert under the film
+    left View ▸ Invert unticked, so I did nothing the first time; a multi-frame DICOM's note that only
+    its first frame was judged never reached the caption."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton
+
+    window = make_window()
+    ward = tmp_path / "ward"
+    films(ward, 2)
+    write_dicom(ward / "series.dcm", chest_like(160, seed=7), frames=3)
+    window.enqueue([ward])
+    wait_rows(qtbot, window, 3)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    fit = next(b for b in window.viewer.findChildren(QPushButton) if b.text() == "Fit")
+    QTest.mouseClick(fit, Qt.LeftButton)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_Down)  # wherever the focus is now
+    assert window.table.currentIndex().row() == 1 and not fit.hasFocus()
+    invert = next(b for b in window.viewer.findChildren(QCheckBox) if b.text() == "Invert")
+    qtbot.waitUntil(invert.isEnabled, timeout=LONG)  # the film is shown
+    invert.click()
+    assert invert.isChecked() and window.invert_action.isChecked()
+    window.invert_action.trigger()  # I, once: back to the film as it is
+    assert not invert.isChecked() and not window.viewer.inverted()
+    row = next(i for i in range(window.proxy.rowCount()) if window.proxy.row_at(i).name == "series.dcm")
+    window.table.selectRow(row)
+    qtbot.waitUntil(lambda: "the first frame was used" in window.viewer._caption.text().replace("\u200b", ""),
+                    timeout=LONG)
 
 
 def test_every_menu_item_has_its_own_access_key_in_english_and_in_chinese(make_window, qtbot):

@@ -21,6 +21,8 @@ def caption(w, row) -> str:
                 + w.tr("threshold %1").replace("%1", f"{threshold:.{digits}f}")
                 + (f" ({shown_name(w.results.point_of(row), w.tr)})" if w.results.point_of(row) else "")
                 + "\n" + w.tr("model %1").replace("%1", row.model))
+        if row.message:  # how the file was read: "multi-frame DICOM (3 frames): the first frame was used."
+            text += "\n" + messages.translated(row.message)
         if operating.close(row.p_covid, threshold):
             text += "\n" + w.tr("Close to the threshold: read this film yourself.")
         if label == "covid":  # what the answer can also mean, where it is read

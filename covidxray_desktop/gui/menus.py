@@ -41,6 +41,7 @@ def build(w) -> None:
     w.heat_action.setChecked(True)
     w.viewer.overlayToggled.connect(w.heat_action.setChecked)
     w.invert_action = _action(w, v, tr("&Invert"), w.viewer.set_inverted, "I", checkable=True)
+    w.viewer.invertToggled.connect(w.invert_action.setChecked)  # the box under the film and the menu agree
     _action(w, v, tr("&Fit"), w.viewer.fit, "F")
     _action(w, v, tr("&Actual size"), w.viewer.one_to_one, "1")
     _action(w, v, tr("Reset &window/level"), w.viewer.reset_window, "R")

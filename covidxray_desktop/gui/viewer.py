@@ -116,6 +116,7 @@ class _View(QGraphicsView):
 class Viewer(QWidget):
     opacityChanged = Signal(float)  # the user moved the opacity slider (0..1)
     overlayToggled = Signal(bool)   # the user toggled the heat map
+    invertToggled = Signal(bool)  # the user ticked or cleared Invert under the film
     rowKey = Signal(int)  # Up, Down, Page Up or Page Down pressed over the film: the table's keys
 
     def __init__(self, parent: QWidget | None = None):
@@ -162,7 +163,7 @@ class Viewer(QWidget):
                                        toolTip=self.tr("Heat-map opacity"),
                                        valueChanged=self._on_opacity_moved)
         self._invert_box = QCheckBox(self.tr("Invert"), toolTip=self.tr("Swap dark and light (I)"),
-                                     toggled=self.set_inverted)
+                                     toggled=lambda on: (self.set_inverted(on), self.invertToggled.emit(on)))
         # Two short rows, not one long one: on a 1366-px screen at 125 % the viewer gets about a third
         # of the window, and one row of six controls kept the window wider than the screen.
         self._controls = QWidget()
@@ -177,6 +178,9 @@ class Viewer(QWidget):
                                    toolTip=self.tr("Restore the original brightness and contrast")))):
             row = QHBoxLayout()
             for w in group:
+                # Reached by Tab, not taken by a click: after Fit or Invert the arrow keys still step
+                # through the list (a clicked button kept them, and Down did nothing).
+                w.setFocusPolicy(Qt.TabFocus)
                 row.addWidget(w)
             row.addStretch(1)
             rows.addLayout(row)
