@@ -36,6 +36,19 @@ def test_the_caption_shows_the_threshold_as_its_box_does_and_p_without_false_cer
     assert "P(COVID) = 0.4371" in text and "threshold 0.4373" in text
 
 
+def test_a_refusal_reads_once_as_what_it_is(window):
+    """"refused: not judged: …" said the same thing twice; a refusal of another kind keeps its word."""
+    view = Result("/ward/LAT.png", "rejected", message="not judged: it looks like a lateral view or a CT slice rather "
+                  "than a frontal chest X-ray (an unusual frontal film can look so too); no prediction.",
+                  model_hash=window.model_info["hash"])
+    colour = view.with_changes(path="/ward/photo.png", message="not a frontal chest X-ray (a colour picture); "
+                               "no prediction.")
+    window.results.add_rows([view, colour])
+    first, second = (detail.caption(window, r).split("\n")[1] for r in window.results.rows)
+    assert first.startswith("not judged: it looks like a lateral view") and "refused" not in first
+    assert second.startswith("refused: not a frontal chest X-ray (a colour picture)")
+
+
 def test_an_answer_close_to_its_threshold_says_so_and_a_clear_one_does_not(window):
     # 0.293 against 0.316 read "Normal" in large green type, as firmly as 0.001, with a heat map drawn
     # to its own scale: nothing told the reader to look again.

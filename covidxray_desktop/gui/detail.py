@@ -36,7 +36,9 @@ def caption(w, row) -> str:
                                 "devices).").replace("%1", f"{outside * 100:.0f}")
     else:
         status = w.tr("refused") if row.status == "rejected" else w.tr("error")
-        text = f"{name}\n{status}: {messages.translated(row.message)}"
+        said = messages.translated(row.message)
+        # "not judged: …" says it already: not "refused: not judged: …"
+        text = f"{name}\n{said}" if row.message.startswith("not judged") else f"{name}\n{status}: {said}"
     return text + "\n\n" + w.notice()
 
 
