@@ -52,6 +52,28 @@ def _overwritten(where: str, store, files, inputs, protected) -> str | None:
     return _database(where)
 
 
+MODEL_FILES = (".keras", ".onnx", ".npz")  # a bundle's network, light-runtime exports and rehearsal store
+
+
+def _model_file(where: str) -> str | None:
+    """A file of another model (a copy of the bundle, last month's adapted model): a report written
+    over its network or its card left a model that would not load, with advice to update the app."""
+    path = Path(where)
+    if not path.is_file():
+        return None
+    if path.suffix.lower() in MODEL_FILES:
+        return "a model's file"
+    if path.suffix.lower() != ".json":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    # A card begins with what a model is; a report JSON never names its arch and preprocessing.
+    return "a model's card" if b'"arch"' in head and b'"preprocessing"' in head else None
+
+
 def _database(where: str) -> str | None:
     """Another results store (a ward's own, last year's) or any other SQLite file: a list or a report
     written over it would destroy what it keeps, whichever store this run uses."""
@@ -79,19 +101,20 @@ def overwrites(target, files=(), store=None, protected=()) -> str | None:
     where = _real(target)
     if in_bundled_folder(where):
         return "the bundled model's folder"
-    what = _overwritten(where, store, files, (), protected)
+    what = _overwritten(where, store, files, (), protected) or _model_file(where)
     return what or ("an image" if os.path.isfile(where) and sniff(where) else None)
 
 
 def check(target, option: str, inputs=(), files=(), store=None, folder_output: bool = False,
-          protected=(), pictures: bool = False, make_folder: bool = False) -> Path:
+          protected=(), pictures: bool = False, make_folder: bool = False, model: bool = False) -> Path:
     """Refuse (UsageError, exit 2) an output that would overwrite or feed an input.
 
     `inputs`: the paths given; `files`: the files the run will read; `store`: the results store;
     `protected`: other files never to replace (the model bundle in use); `folder_output`: the target
     is a folder of pictures (heat maps), which must not sit in an input folder, where a later run
     would read them; `pictures`: the target is a file with pictures written beside it (a model and
-    its ROC), which must not sit there either; `make_folder`: the command makes the target's folder."""
+    its ROC), which must not sit there either; `make_folder`: the command makes the target's folder;
+    `model`: the target is a model bundle (`adapt --out`), which may replace another one when asked."""
     where = _real(target)
     shown = display_path(target)
     given = os.path.abspath(os.path.expanduser(str(target)))
@@ -100,7 +123,7 @@ def check(target, option: str, inputs=(), files=(), store=None, folder_output: b
     if in_bundled_folder(where):
         raise UsageError(f"{option} {shown} is in the bundled model's folder; the bundled model is never "
                          f"overwritten. Choose another folder.")
-    what = _overwritten(where, store, files, inputs, protected)
+    what = _overwritten(where, store, files, inputs, protected) or (None if model else _model_file(where))
     if what:
         raise UsageError(f"{option} {shown} is {what}; it would be overwritten. Choose another file.")
     for given in inputs:
@@ -134,22 +157,25 @@ def _films_folder(given) -> str | None:
     return None
 
 
-def distinct(named) -> None:
+def distinct(named, stdout: str = "the CSV list") -> None:
     """Refuse (UsageError) two outputs of one command given the same file: the second would replace
     the first without a word. `named`: (option, target) pairs; None skipped. "-" (standard output)
     is the CSV list's alone: a report given it would be written to a file named "-"; nor may a report
-    name standard output (/dev/stdout) while the list goes there."""
+    name standard output (/dev/stdout) while the list goes there. `stdout`: what the command prints
+    there (evaluate and bench: their report; each option then needs a file)."""
     named = list(named)
     seen = []  # (option, resolved path, identity of an existing file)
-    listed = any(option == "--csv" and target == "-" for option, target in named)
+    own = stdout != "the CSV list"  # the command's own printout holds standard output whatever is asked
+    listed = own or any(option == "--csv" and target == "-" for option, target in named)
     for option, target in named:
-        if target == "-" and option != "--csv":
-            raise UsageError(f"{option} -: standard output carries the CSV list; give {option} a file name.")
+        if target == "-" and (option != "--csv" or own):
+            raise UsageError(f"{option} -: standard output carries {stdout}; give {option} a file name.")
         if not target or target == "-":
             continue
         if listed and standard_stream(target) == 1:
-            raise UsageError(f"{option} {target}: standard output carries the CSV list, and the two would be "
-                             f"mixed. Give --csv a file, or {option} another.")
+            other = f"Give {option} a file." if own else f"Give --csv a file, or {option} another."
+            raise UsageError(f"{option} {target}: standard output carries {stdout}, and the two would be "
+                             f"mixed. {other}")
         where = _real(target)
         same = _identity(where)
         for first, path, ident in seen:

@@ -405,3 +405,46 @@ def test_a_summary_or_list_sent_to_standard_output_lands_in_the_file_the_shell_s
         captured = capfd.readouterr()
         assert "standard output" in captured.err or "are both /dev/stdout" in captured.err, captured.err
         assert captured.out == ""
+
+
+def test_a_report_never_replaces_another_models_network_or_card(tmp_path, capsys, own_model, films):
+    """`evaluate --json` onto a copy of the bundle (not the model in use) wrote over its network, and
+    over its card, which then would not load and advised updating the app."""
+    from covidxray_desktop.errors import ModelError
+    from covidxray_desktop.model.bundle import load
+
+    card = own_model.with_suffix(".json")
+    kept = {f: f.read_bytes() for f in (own_model, card)}
+    for target in (own_model, card):
+        err = refused(["evaluate", films, "--json", target, "--quiet"], capsys, target)
+        assert "a model's" in err
+    assert all(f.read_bytes() == data for f, data in kept.items())
+    card.write_text('{"n": 27, "auc": 0.9}')  # had it happened: the load says what it is
+    with pytest.raises(ModelError) as caught:
+        load(own_model)
+    assert "not a model card" in str(caught.value) and "update the app" not in str(caught.value)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="/dev/stdout as on Linux and macOS")
+def test_evaluate_and_bench_keep_standard_output_for_their_printed_report(tmp_path, capfd, films, monkeypatch):
+    """`evaluate --json /dev/stdout > f` mixed the printed report with the JSON, and `bench --json -`
+    measured for minutes, then wrote a file named "-"."""
+    monkeypatch.chdir(tmp_path)
+    for args, said in ((["evaluate", str(films), "--json", "/dev/stdout", "--quiet"], "the printed report"),
+                       (["evaluate", str(films), "--json", "-", "--quiet"], "the printed report"),
+                       (["bench", "--json", "-", "--n", "2", "--quiet"], "the printed measurements")):
+        assert main(args) == 2
+        captured = capfd.readouterr()
+        assert f"standard output carries {said}" in captured.err and captured.out == "", captured.err
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_rehearsal_store_is_made_only_of_the_data_the_model_learnt_from(tmp_path, capsys, own_model, films):
+    """A clinic's 15 films replaced the 254 training films that adapting rehearses, without a word."""
+    from factory import class_folders
+
+    site = class_folders(tmp_path / "clinic", per_class=2, size=64)
+    store = own_model.with_suffix(".rehearsal.npz")
+    before = store.read_bytes()
+    err = refused(["rehearsal", site, "--model", own_model], capsys, "clinic")
+    assert "none of the sources" in err and store.read_bytes() == before

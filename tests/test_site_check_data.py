@@ -139,3 +139,13 @@ def test_a_trained_models_test_figure_stays_the_yardstick(default_bundle):
               "specificity": 0.97, "specificity_ci95": [0.89, 0.99], "rejected_fraction": 0.0}
     said = verdict(report, default_bundle.card)
     assert not said["rely"] and "below the 0.96 the model card reports" in said["sentences"][0]
+
+
+@pytest.mark.parametrize("split", ["train", "test", "all"])
+def test_a_clinics_folder_is_scored_whole_whatever_split_is_asked(tmp_path, tiny_bundle, capsys, split):
+    """With --split train, 20 of 27 films were scored, a random part of the folder, without a word."""
+    site = class_folders(tmp_path / "site", per_class=6, size=96)
+    out = tmp_path / f"{split}.json"
+    main(["evaluate", str(site), "--model", str(tiny_bundle.path), "--split", split, "--json", str(out), "--quiet"])
+    report = json.loads(out.read_text())
+    assert report["n"] + sum(report["rejected"].values()) + report["errors"] == 12 and report["split"] == "all films"

@@ -40,7 +40,7 @@ def run(args) -> int:
 
     # The bundle's ROC picture goes beside it: inside the site's folders it would be read as a film.
     # The model adapted is read while the new one is written: never the same files.
-    outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True,
+    outputs.check(out, "--out", [args.data], store=default_path(), pictures=True, make_folder=True, model=True,
                   protected=load(args.model or default_model()).files)
     writable(out.parent, "--out", folder=True)  # said now, not after the fine-tuning
     if args.original:  # read only at the end: a mistyped path fails now

@@ -18,7 +18,8 @@ def run(args) -> int:
         from covidxray_desktop.errors import UsageError
 
         raise UsageError(f"{bundle.ident} has no backbone blocks to fine-tune: adapting it needs no store")
-    samples, _ = dataset.discover(args.data)
+    samples, described = dataset.discover(args.data)
+    _check_same_data(bundle, samples, described)
     excluded = set(bundle.card.get("training", {}).get("excluded_sources") or [])
     kept = [s for s in split_as_trained(samples, bundle) if s.split in ("train", "val") and s.source not in excluded]
     chosen = [kept[i] for i in rehearsal.pick(kept)]
@@ -28,6 +29,20 @@ def run(args) -> int:
     print(f"{done.ident}: {block['films']} films kept in {block['file']}"
           + (f" ({len(problems)} could not be read)" if problems else ""))
     return 0
+
+
+def _check_same_data(bundle, samples, described) -> None:
+    """The store must hold the films the model learnt from: made of a clinic's 15 films, it replaced
+    the 254 training films that adapting rehearses, without a word. A manifest that shares none of
+    the sources the card names is refused."""
+    from covidxray_desktop.errors import UsageError
+
+    learnt = set(bundle.card.get("training", {}).get("sources") or [])
+    found = {s.source for s in samples}
+    if learnt and not learnt & found:
+        raise UsageError(f"{described} holds none of the sources {bundle.ident} learnt from "
+                         f"({', '.join(sorted(learnt))}): a rehearsal store is made of the model's own training "
+                         f"films. Give the manifest it was trained on.")
 
 
 def _check_writable(model) -> None:

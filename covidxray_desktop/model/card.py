@@ -72,6 +72,9 @@ def validate(card: dict, where: str) -> dict:
     """Return the card if every field the app uses is present and in range; else ModelError."""
     if not isinstance(card, dict):
         raise ModelError(f"{where}: the model card is not a JSON object.")
+    if "format_version" not in card:  # another JSON written over it, or never a card: no update helps
+        raise ModelError(f"{where}: not a model card (it names no card format); the file may have been "
+                         f"replaced. Copy the model's files again from where it came from.")
     if card.get("format_version") not in FORMATS:
         raise ModelError(f"{where}: model card format {card.get('format_version')!r} is not supported "
                          f"(this app reads formats {', '.join(map(str, FORMATS))}); update the app.")

@@ -115,7 +115,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
 
     samples, described = dataset.discover(data)
     skipped = list(getattr(samples, "skipped", []))
-    whole = all(not s.split for s in samples) and split != "train" and _is_folder(data)
+    whole = all(not s.split for s in samples) and _is_folder(data)  # a clinic's folder: every film, any --split
     if not whole:
         samples = split_as_trained(samples, bundle)
         if split != "all":
