@@ -196,12 +196,17 @@ def test_info_says_whether_a_model_trained_here_saves_its_segmenter_in_int8(caps
     assert "saves its lung segmenter: in float (ONNX Runtime's quantiser cannot be loaded" in capsys.readouterr().out
 
 
-def test_exporting_a_bundle_again_keeps_both_segmenter_exports_which_its_gate_was_fitted_on(own_model):
+def test_exporting_a_bundle_again_keeps_both_segmenter_exports_which_its_gate_was_fitted_on(own_model, capsys):
     from covidxray_desktop.cli import main
 
-    before = load(own_model).lung_exports()
+    first = load(own_model)
+    before = first.lung_exports()
     assert main(["export", str(own_model)]) == 0
     again = load(own_model)
+    said = capsys.readouterr()  # what was made and what kept, and the new name the stored results now miss
+    assert "exported classifier for the light runtime" in said.out and "kept lungs, lungs_int8" in said.out
+    if again.ident != first.ident:
+        assert f"the model is now named {again.ident} (it was {first.ident})" in said.err
     assert again.lung_exports() == before and again.card["runtime"][INT8_LUNGS]["precision"] == "int8"
     assert again.card["runtime"]["classifier"]["precision"] == again.card["runtime"]["lungs"]["precision"] == "float32"
 

@@ -6,6 +6,8 @@ def add_arguments(e) -> None:
 
 
 def run(args) -> int:
+    import sys
+
     from covidxray_desktop import backend
     from covidxray_desktop.commands.writing import outside_bundled
     from covidxray_desktop.errors import UsageError
@@ -17,6 +19,12 @@ def run(args) -> int:
     bundle = bundles.load(args.bundle, keras=True)
     # The segmenter's exports were checked against Keras when the bundle was saved, and the gate
     # fitted on their masks: they are kept (ones made here could find other lungs than the gate's).
-    done = bundles.export_runtime(bundle, keep=bundle.lung_exports())
-    print(f"{done.ident}: exported {', '.join(done.card['runtime'])} for the light runtime, checked against Keras")
+    kept = bundle.lung_exports()
+    done = bundles.export_runtime(bundle, keep=kept)
+    made = [part for part in done.card["runtime"] if part not in (kept or {})]
+    print(f"{done.ident}: exported {', '.join(made)} for the light runtime, checked against Keras"
+          + (f"; kept {', '.join(kept)}" if kept else ""))
+    if done.ident != bundle.ident:  # the export is part of what the name's hash covers
+        print(f"covidxray: the model is now named {done.ident} (it was {bundle.ident}); results stored under the "
+              f"old name are made again when its films are classified.", file=sys.stderr)
     return 0
