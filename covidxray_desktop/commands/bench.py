@@ -10,7 +10,8 @@ KEYS = ["classify_images_per_s", "classify_heatmap_images_per_s", "single_latenc
 def add_arguments(b) -> None:
     b.add_argument("--data", default=str(Path("..") / "shared" / "data"), metavar="DIR",
                    help="where to draw the ~300-image sample from: the X-ray data folder, a manifest CSV, or "
-                        "a folder of COVID/ and Normal/ sub-folders")
+                        "a folder of COVID/ and Normal/ sub-folders (default: ../shared/data, from the "
+                        "project's folder)")
     b.add_argument("--n", type=int, default=300, help="sample size")
     b.add_argument("--model", metavar="BUNDLE")
     b.add_argument("--json", metavar="FILE")
