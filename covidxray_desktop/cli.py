@@ -88,6 +88,10 @@ def main(argv=None) -> int:
         return window(argv[1:] if argv and argv[0] == "gui" else argv)
     args = parsed(argv)
     command = COMMANDS[args.command]
+    if not command.tensorflow and (getattr(args, "runtime", None) == "keras" or getattr(args, "devices", False)):
+        refused = cpu.check()  # `evaluate --runtime keras` and `info --devices` load TensorFlow too
+        if refused is not None:
+            return refused
     from covidxray_desktop import backend
     from covidxray_desktop.logs import log, setup
     from covidxray_desktop.training.session import Cancelled

@@ -94,6 +94,10 @@ def test_commands_that_need_tensorflow_refuse_on_an_old_cpu_and_the_rest_run(mon
 
     Store(tmp_path / "r.db").close()  # history reads a store; it never makes one
     assert cli.main(["history", "--db", str(tmp_path / "r.db")]) == 0  # classifying, history, info: no TensorFlow
+    # ... unless asked to: then they too are refused in a sentence, not killed by TensorFlow's import
+    shown.clear()
+    assert cli.main(["info", "--devices"]) == 2 and "AVX" in shown[0]
+    assert cli.main(["evaluate", str(tmp_path), "--runtime", "keras"]) == 2 and len(shown) == 2
     fake_cpuinfo(monkeypatch, tmp_path, MODERN)
     assert cpu.check() is None
 
