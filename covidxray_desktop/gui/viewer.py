@@ -334,9 +334,12 @@ class Viewer(QWidget):
         if self._pixels is None:
             return
         offset, scale = self._units if self._units else (0.0, GREY_LEVELS)
+        # In a DICOM's units, as its header and a PACS write them: its window spans W - 1 values around
+        # L - 0.5 (PS3.3 C.11.2.1.2), and the bare span read W 1999 for the header's 2000.
+        width, level = (self._width * abs(scale) + 1, offset + self._level * scale + 0.5) if self._units else \
+            (self._width * scale, self._level * scale)
         self._readout.setText(self.tr("Zoom %1 %  ·  W %2  L %3").replace("%1", f"{self.scale() * 100:.0f}")
-                              .replace("%2", f"{self._width * abs(scale):.0f}")
-                              .replace("%3", f"{offset + self._level * scale:.0f}"))
+                              .replace("%2", f"{width:.0f}").replace("%3", f"{level:.0f}"))
 
     # --- geometry ------------------------------------------------------------------------------
     def fit(self) -> None:
