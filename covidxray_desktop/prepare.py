@@ -69,9 +69,10 @@ def prepare(path, route: Route, mask=None) -> Prepared:
             item.pixels = overlay_copy(xray.pixels)
         if route.thumbnails:
             item.picture = small_picture(xray.pixels, route.thumbnails)
-        item.reason = cheap_reason(xray)
+        box = crop_box(xray.pixels)  # once: the grey check and the network's inputs both start from it
+        item.reason = cheap_reason(xray, box)
         if item.reason is None:
-            item.input, item.thumb, item.meta["crop"] = network_inputs(xray.pixels, route)
+            item.input, item.thumb, item.meta["crop"] = network_inputs(xray.pixels, route, box)
             if mask is not None:
                 item.mask = mask_target(mask, item.meta["crop"])
     except Transient as exc:
@@ -86,10 +87,10 @@ def prepare(path, route: Route, mask=None) -> Prepared:
     return item
 
 
-def network_inputs(pixels: np.ndarray, route: Route) -> tuple[np.ndarray, np.ndarray, tuple]:
+def network_inputs(pixels: np.ndarray, route: Route, box=None) -> tuple[np.ndarray, np.ndarray, tuple]:
     """(first-stage input as float16, the gate's thumbnail, the border crop as fractions) of a
-    decoded film. The border crop is found once: all three start from it."""
-    box = crop_box(pixels)
+    decoded film. The border crop (`box`, where the caller has it) is found once: all three start from it."""
+    box = box or crop_box(pixels)
     return (first_stage(pixels, route.size, route.method, box).astype(np.float16), thumbnail(pixels, box),
             crop_fractions(pixels, box))
 

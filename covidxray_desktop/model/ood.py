@@ -93,8 +93,9 @@ def thumbnail(pixels: np.ndarray, box=None) -> np.ndarray:
     return preprocess(pixels, THUMB, GRAY_EQ, box).reshape(-1)
 
 
-def cheap_reason(xray) -> str | None:
-    """Why an input is plainly not a frontal chest X-ray, from tags and simple statistics."""
+def cheap_reason(xray, box=None) -> str | None:
+    """Why an input is plainly not a frontal chest X-ray, from tags and simple statistics. `box`: the
+    film's border crop (preprocess.crop_box), where the caller has it."""
     meta, px = xray.meta, xray.pixels
     modality = meta.get("modality", "")
     if meta.get("format") == "dicom":
@@ -118,7 +119,7 @@ def cheap_reason(xray) -> str | None:
     if spread < 0.02:
         return "a blank image"
     # Inside its frame, as the networks see it: a black border around a faded film spans every grey.
-    levels = _spread(crop_borders(px)) * meta.get("range", 1.0) * (2 ** max(8, meta.get("bits") or 8) - 1)
+    levels = _spread(crop_borders(px, box)) * meta.get("range", 1.0) * (2 ** max(8, meta.get("bits") or 8) - 1)
     if levels < MIN_GREYS:
         return FADED.format(levels=round(levels))
     return None
