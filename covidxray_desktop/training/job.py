@@ -216,14 +216,13 @@ def _check_both_classes(parts, after_decoding=False, on_event=None):
     """Each split needs both classes: without COVID-19 films the test split scored nothing and said
     nothing (4 COVID-19 films among 44). Few films of a class are said before the work."""
     readable = " readable" if after_decoding else ""
+    total = Counter(s.label for split in parts.values() for s in split)
     for k in ("train", "val", "test"):
         labels = [s.label for s in parts[k]]
         if len(set(labels)) < 2:
-            total = Counter(s.label for split in parts.values() for s in split)
             raise DataError(f"the {k} split needs{readable} films of both classes; it has {sum(labels)} COVID-19 and "
                             f"{len(labels) - sum(labels)} Normal. The data hold {total[1]} COVID-19 and {total[0]} "
                             f"Normal films: at least {FEW_PER_CLASS} of each are needed for a model and its figures.")
-    total = Counter(s.label for split in parts.values() for s in split)
     few = [f"{total[c]} {name}" for c, name in ((1, "COVID-19"), (0, "Normal")) if total[c] < FEW_PER_CLASS]
     if few and on_event is not None:
         on_event({"kind": "stage", "message": f"only {' and '.join(few)} films: the model and its figures will be "

@@ -6,7 +6,7 @@ the model had learnt. A DICOM names its patient (PatientID); copies share their 
 are kept only as a hash: the split and the card must not carry them.
 """
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from covidxray_desktop.files import open_regular, sha256_file
@@ -23,13 +23,10 @@ def grouped(samples, same_bytes) -> tuple[list, str]:
     the file names one, and copies of one film (`same_bytes`: copies()) share one; the rest keep
     their own. The text says how patients were told apart, for the preview and the report."""
     ids = {s.file: _patient_id(s.file) for s in samples}
-    counts = defaultdict(int)
-    for pid in ids.values():
-        counts[pid] += 1
+    counts = Counter(ids.values())
     shared = {pid for pid, n in counts.items() if pid and n > 5 and n > MAX_SHARE * len(samples)}
-    key = {s.file: f"patient {_hashed(ids[s.file])}" if ids[s.file] and ids[s.file] not in shared else s.patient_id
-           for s in samples}
-    named = {s.file for s in samples if ids[s.file] and ids[s.file] not in shared}
+    named = {f for f, pid in ids.items() if pid and pid not in shared}
+    key = {s.file: f"patient {_hashed(ids[s.file])}" if s.file in named else s.patient_id for s in samples}
     copies = set()
     for same in same_bytes:
         for s in same[1:]:
