@@ -157,23 +157,23 @@ def _films_folder(given) -> str | None:
     return None
 
 
-def distinct(named, stdout: str = "the CSV list") -> None:
+def distinct(named, printed: str | None = None) -> None:
     """Refuse (UsageError) two outputs of one command given the same file: the second would replace
     the first without a word. `named`: (option, target) pairs; None skipped. "-" (standard output)
     is the CSV list's alone: a report given it would be written to a file named "-"; nor may a report
-    name standard output (/dev/stdout) while the list goes there. `stdout`: what the command prints
-    there (evaluate and bench: their report; each option then needs a file)."""
+    name standard output (/dev/stdout) while the list goes there. `printed`: what a command that
+    prints its own report there calls it (evaluate, bench); every option then needs a file."""
     named = list(named)
     seen = []  # (option, resolved path, identity of an existing file)
-    own = stdout != "the CSV list"  # the command's own printout holds standard output whatever is asked
-    listed = own or any(option == "--csv" and target == "-" for option, target in named)
+    stdout = printed or "the CSV list"
+    listed = printed is not None or any(option == "--csv" and target == "-" for option, target in named)
     for option, target in named:
-        if target == "-" and (option != "--csv" or own):
+        if target == "-" and (option != "--csv" or printed):
             raise UsageError(f"{option} -: standard output carries {stdout}; give {option} a file name.")
         if not target or target == "-":
             continue
         if listed and standard_stream(target) == 1:
-            other = f"Give {option} a file." if own else f"Give --csv a file, or {option} another."
+            other = f"Give {option} a file." if printed else f"Give --csv a file, or {option} another."
             raise UsageError(f"{option} {target}: standard output carries {stdout}, and the two would be "
                              f"mixed. {other}")
         where = _real(target)

@@ -37,7 +37,7 @@ def run(args) -> int:
         from covidxray_desktop.commands.writing import writable
         from covidxray_desktop.store import default_path
 
-        outputs.distinct((("--json", args.json),), stdout="the printed measurements")
+        outputs.distinct((("--json", args.json),), printed="the printed measurements")
         outputs.check(args.json, "--json", [args.data], store=default_path(), protected=ours.files)
         writable(args.json, "--json")
     backend.load_keras()

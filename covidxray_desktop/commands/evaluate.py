@@ -40,7 +40,7 @@ def run(args) -> int:
     operating.check_choice(args.operating_point, args.threshold)  # before the model or any film is read
     bundle = load(args.model, keras=args.runtime == "keras")
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
-    outputs.distinct((("--json", args.json), ("--ood", args.ood)), stdout="the printed report")
+    outputs.distinct((("--json", args.json), ("--ood", args.ood)), printed="the printed report")
     if args.json:
         from covidxray_desktop.commands.writing import writable
 
