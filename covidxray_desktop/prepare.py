@@ -24,8 +24,8 @@ from covidxray_desktop.model.ood import cheap_reason, thumbnail
 
 # What a file becomes before the networks see it. Raise it with any change to decoding or to this
 # route that changes that: a stored answer is reused only when it was made by the same route.
-ROUTE_VERSION = 3  # 2: films of more than 8 bits read by their own range; body parts, blanks, old DICOM tags
-# 3: films whose greys span too few levels are not judged
+ROUTE_VERSION = 4  # 2: films of more than 8 bits read by their own range; body parts, blanks, old DICOM tags
+# 3: films whose greys span too few levels are not judged; 4: pictures under 64 px a side are not judged
 
 
 @dataclass

@@ -315,9 +315,9 @@ def test_a_film_with_oblong_pixels_is_read_as_a_viewer_shows_it(tmp_path):
     # refused for its shape.
     from covidxray_desktop.model.ood import cheap_reason
 
-    wide = np.asarray(Image.fromarray(IMG).resize((128, 32), Image.BILINEAR))
+    wide = np.asarray(Image.fromarray(IMG).resize((512, 128), Image.BILINEAR))
     xray = load(write_dicom(tmp_path / "oblong.dcm", wide, tags={"PixelSpacing": [0.4, 0.1]}))
-    assert xray.pixels.shape == (32, 32) and cheap_reason(xray) is None
+    assert xray.pixels.shape == (128, 128) and cheap_reason(xray) is None
     assert xray.notes == ["its pixels are not square (0.4 x 0.1 mm): it was read as a viewer shows it."]
     assert load(write_dicom(tmp_path / "square.dcm", IMG, tags={"PixelSpacing": [0.14, 0.14]})).notes == []
 

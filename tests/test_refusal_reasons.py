@@ -262,6 +262,20 @@ def test_no_film_of_the_data_is_faded_past_what_the_model_judges(shared_data):
     assert all(ood.cheap_reason(load(shared_data / r["file"], max_side=DECODE_SIDE)) is None for r in rows)
 
 
+def test_a_thumbnail_of_a_film_is_not_judged_and_the_same_film_at_64_pixels_is(tmp_path, shared_data):
+    # A 40 px copy of a healthy test film was called COVID-19; the smallest training film is 156 px a side.
+    film = _test_films(shared_data, "nih_darkcovidnet", 1)[0]
+    px = load(film, max_side=DECODE_SIDE).pixels
+    for side in (40, 64):
+        small = np.asarray(Image.fromarray((px * 255).astype(np.uint8)).resize((side, side), Image.LANCZOS))
+        xray = load(_save(small / 255, tmp_path / f"{side}.png"))
+        reason = ood.cheap_reason(xray)
+        if side < ood.MIN_PIXELS:
+            assert reason == f"only {side} x {side} pixels, too small to judge; use the full-size film"
+        else:
+            assert reason is None, reason
+
+
 def test_a_chest_films_body_part_written_as_a_site_writes_it_is_a_chest_and_a_knee_is_not(tmp_path):
     # BodyPartExamined is free text: a Spanish archive writes TORAX, an Italian one TORACE, a portable
     # unit PORT CHEST. Each was refused as "body part is TORAX, not chest", a whole site's films with it.

@@ -109,7 +109,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("Messages", "body part is {part}, not chest"),
     QT_TRANSLATE_NOOP("Messages", "a colour picture"),
     QT_TRANSLATE_NOOP("Messages", "shape {w} x {h} is far from a chest film's"),
-    QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels"),
+    QT_TRANSLATE_NOOP("Messages", "only {w} x {h} pixels, too small to judge; use the full-size film"),
     QT_TRANSLATE_NOOP("Messages", "a blank image"),
     QT_TRANSLATE_NOOP("Messages", "not judged: its greys span only {levels} levels (a faded or posterised copy), "
                                   "fewer than any film the model learnt from; use the original film, with its "

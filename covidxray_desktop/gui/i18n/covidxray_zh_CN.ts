@@ -1129,8 +1129,8 @@
       <translation>尺寸 {w} x {h} 与胸片相差太远</translation>
     </message>
     <message>
-      <source>only {w} x {h} pixels</source>
-      <translation>只有 {w} x {h} 像素</translation>
+      <source>only {w} x {h} pixels, too small to judge; use the full-size film</source>
+      <translation>只有 {w} x {h} 像素，太小，无法判读；请使用原尺寸影像</translation>
     </message>
     <message>
       <source>a blank image</source>
