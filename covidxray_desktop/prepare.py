@@ -111,18 +111,20 @@ def mask_target(path, crop) -> np.ndarray | None:
     return np.asarray(mask.resize((side, side), Image.BILINEAR)) > 127
 
 
-def view(path, side: int, sha256: str | None = None) -> tuple[np.ndarray, list | None]:
+def view(path, side: int, sha256: str | None = None) -> tuple[np.ndarray, list | None, float]:
     """The decoded film at most `side` px (float32 in [0, 1]) for the viewer, with [offset, scale]
-    that turn its grey levels back into the DICOM's own values (None for other files); raises the
-    reader's error. Run it isolated, like `prepare`. `sha256`: the content a result was made from;
+    that turn its grey levels back into the DICOM's own values (None for other files), and how many of
+    the file's own pixels a pixel shown stands for (1 where none was lost); raises the reader's error. Run it isolated, like `prepare`. `sha256`: the content a result was made from;
     a file saved again since is not shown beside that result."""
     data = read(path)
     if sha256 and sha256_bytes(data) != sha256:
         raise CovidXrayError(f"{display_name(path)}: this file has changed since this answer was made; classify it "
                              f"again to see its answer.")
     xray = load(path, max_side=DECODE_SIDE, data=data)
-    pixels = xray.pixels
-    return (shrink(pixels, side) if max(pixels.shape) > side else pixels), xray.meta.get("display_units")
+    pixels = shrink(xray.pixels, side) if max(xray.pixels.shape) > side else xray.pixels
+    (h, w), meta = pixels.shape, xray.meta
+    per_pixel = max((meta.get("width") or w) / w, (meta.get("height") or h) / h, 1.0)
+    return pixels, meta.get("display_units"), per_pixel
 
 
 def film(path, side: int, sha256: str | None = None) -> np.ndarray:

@@ -258,14 +258,14 @@ def test_a_dicoms_window_and_level_read_in_its_own_values(qtbot, tmp_path, photo
 
     film = write_dicom(tmp_path / "ward3.dcm", chest_like(256), bits=12, slope=1, intercept=-1024,
                        window=(1024, 1000), photometric=photometric)
-    pixels, units = view(film, 512)
+    pixels, units, _ = view(film, 512)
     viewer = Viewer()
     qtbot.addWidget(viewer)
     viewer.show_image(pixels, units=units)
     width, level = map(int, re.search(r"W (-?\d+)  L (-?\d+)", viewer._readout.text()).groups())
     assert (width, level) == (1000, 1024), viewer._readout.text()  # as the header says (it read W 999)
     save_png8(tmp_path / "ward3.png", chest_like(256))
-    pixels, units = view(tmp_path / "ward3.png", 512)
+    pixels, units, _ = view(tmp_path / "ward3.png", 512)
     assert units is None
     viewer.show_image(pixels, units=units)
     assert "W 255  L 128" in viewer._readout.text()

@@ -84,6 +84,32 @@ def test_zooming_in_magnifies_and_fit_and_one_to_one_come_back(viewer):
     assert viewer.grab_view() == before
 
 
+def test_a_big_film_reads_its_zoom_in_the_files_own_pixels_and_says_the_copy_shown_is_smaller(qtbot, tmp_path):
+    # A 3000 px film is shown from a 1024 px copy: "1:1" and "Zoom 100 %" showed that copy's pixels, a
+    # third of the file's, so a doctor at "100 %" saw a third of the detail the file holds, unwarned.
+    from PIL import Image
+
+    from covidxray_desktop.imaging import DECODE_SIDE
+    from covidxray_desktop.prepare import view
+
+    Image.fromarray(np.full((2400, 3000), 128, np.uint8)).save(tmp_path / "big.png")
+    pixels, units, per_pixel = view(tmp_path / "big.png", DECODE_SIDE)
+    assert pixels.shape == (819, 1024) and per_pixel == pytest.approx(3000 / 1024, rel=0.01)
+    v = Viewer()
+    qtbot.addWidget(v)
+    v.resize(700, 450)
+    v.show()
+    v.show_image(pixels, None, "", "", units, per_pixel)
+    assert v.scale() < 0.25  # the whole 3000 px film in a 700 px viewer
+    v.one_to_one()
+    assert v.scale() == pytest.approx(1.0) and "Zoom 100 %" in v._readout.text()
+    assert v._view.transform().m11() == pytest.approx(per_pixel)  # each shown pixel drawn ~3 px wide
+    assert "shown from a copy of 1024 x 819 pixels" in v._readout.toolTip()
+    assert "beyond 34 %" in v._readout.toolTip()
+    v.show_image(xray())  # a film shown whole has nothing to warn of
+    assert v._readout.toolTip() == ""
+
+
 def test_the_wheel_zooms_around_the_cursor(viewer):
     viewer.zoom_by(3.0)  # bigger than the view, so there is room to scroll
     view = viewer._view

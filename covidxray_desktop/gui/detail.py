@@ -50,8 +50,9 @@ def _patient(w, row) -> str:
     return " · ".join(parts + ([study_day(row.study_date)] if row.study_date else []))
 
 
-def show(w, row, pixels, problem: str, units=None) -> None:
-    """`units`: [offset, scale] back to the DICOM's own values, for the window/level readout."""
+def show(w, row, pixels, problem: str, units=None, per_pixel: float = 1.0) -> None:
+    """`units`: [offset, scale] back to the DICOM's own values, for the window/level readout;
+    `per_pixel`: the file's own pixels a pixel shown stands for, for the zoom readout."""
     if pixels is None:  # why it cannot be shown, unless the caption says it already (an unreadable file)
         again = problem and problem != row.message
         w.viewer.clear(caption(w, row) + ("\n\n" + messages.translated(problem) if again else ""))
@@ -61,7 +62,7 @@ def show(w, row, pixels, problem: str, units=None) -> None:
     label = w.results.label(row)
     heat = None if row.heat is None or row.status != "ok" else \
         cam.signed_map(row.heat, pixels.shape, label, row.p_covid, w.results.threshold_of(row), share=False)[0]
-    w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label), units)
+    w.viewer.show_image(pixels, heat, caption(w, row), legend(w, label), units, per_pixel)
     w.viewer.set_overlay_visible(w.heat_action.isChecked())
 
 

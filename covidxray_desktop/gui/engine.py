@@ -40,7 +40,8 @@ class Engine(QObject):
     entryState = Signal(int, str)
     entryFiles = Signal(int, int, list)  # entry id, files to classify, [(path, reason)] skipped
     entrySummary = Signal(int, object)  # entry id, the batch summary (counts, shift test)
-    detailReady = Signal(str, object, object, str)  # path, pixels, the DICOM's units (or None), problem
+    # path, pixels, the DICOM's units (or None), the file's pixels per pixel shown, problem
+    detailReady = Signal(str, object, object, float, str)
     exportDone = Signal(str, str, int, str)  # path, problem ("" when written), pages or rows written, pdf | csv
     exportProgress = Signal(int, int)  # films of the report written, of how many
     thumbnailReady = Signal(str, str, object)  # path, model hash, small uint8 picture
@@ -301,9 +302,9 @@ class Engine(QObject):
         try:
             yield ("detailReady", path, *self._films(path, DECODE_SIDE, sha256), "")
         except CovidXrayError as exc:
-            yield ("detailReady", path, None, None, str(exc))
+            yield ("detailReady", path, None, None, 1.0, str(exc))
         except Exception as exc:  # one unviewable file costs its picture, not the window
-            yield ("detailReady", path, None, None, f"{display_name(path)}: cannot show this file ({exc}).")
+            yield ("detailReady", path, None, None, 1.0, f"{display_name(path)}: cannot show this file ({exc}).")
 
     def _export(self, job):
         path, problem, count = job.path, "", 0

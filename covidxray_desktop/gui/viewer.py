@@ -123,6 +123,7 @@ class Viewer(QWidget):
         super().__init__(parent)
         self._pixels: np.ndarray | None = None
         self._units = None  # [offset, scale] to the DICOM's own values, for the window/level readout
+        self._per_pixel = 1.0  # the file's own pixels a pixel shown stands for (a big film is shown shrunk)
         self._heat: np.ndarray | None = None
         self._level, self._width = DEFAULT_LEVEL, DEFAULT_WIDTH
         self._fitted = True
@@ -172,7 +173,7 @@ class Viewer(QWidget):
         for group in ((self._heat_box, self._opacity_slider, self._invert_box),
                       (QPushButton(self.tr("Fit"), toolTip=self.tr("Fit the whole image in the view (F)"),
                                    clicked=self.fit),
-                       QPushButton(self.tr("1:1"), toolTip=self.tr("One image pixel per screen pixel"),
+                       QPushButton(self.tr("1:1"), toolTip=self.tr("One pixel of the file per screen pixel"),
                                    clicked=self.one_to_one),
                        QPushButton(self.tr("Reset window"), clicked=self.reset_window,
                                    toolTip=self.tr("Restore the original brightness and contrast")))):
@@ -213,11 +214,12 @@ class Viewer(QWidget):
 
     # --- content -------------------------------------------------------------------------------
     def show_image(self, pixels: np.ndarray, heat: np.ndarray | None = None, caption: str = "",
-                   legend: str = "", units=None) -> None:
+                   legend: str = "", units=None, per_pixel: float = 1.0) -> None:
         """`units`: [offset, scale] that turn grey levels into the DICOM's own values (HU for CT):
-        window/level then reads in those, as on a PACS; None: in grey levels 0-255."""
+        window/level then reads in those, as on a PACS; None: in grey levels 0-255. `per_pixel`: how
+        many of the file's own pixels a pixel of `pixels` stands for: zoom reads against the file's."""
         pixels = np.asarray(pixels, np.float32)
-        self._units = units
+        self._units, self._per_pixel = units, max(float(per_pixel), 1.0)
         if pixels.ndim != 2:
             raise ValueError(f"expected an H x W grayscale image, got shape {pixels.shape}")
         self._pixels = pixels
@@ -340,6 +342,11 @@ class Viewer(QWidget):
             (self._width * scale, self._level * scale)
         self._readout.setText(self.tr("Zoom %1 %  ·  W %2  L %3").replace("%1", f"{self.scale() * 100:.0f}")
                               .replace("%2", f"{width:.0f}").replace("%3", f"{level:.0f}"))
+        h, w = self._pixels.shape
+        self._readout.setToolTip("" if self._per_pixel == 1.0 else self.tr(
+            "Zoom in the file's own pixels. This film is shown from a copy of %1 x %2 pixels, with %3 times fewer "
+            "pixels a side than the file: beyond %4 %, no finer detail appears.").replace("%1", str(w)).replace(
+            "%2", str(h)).replace("%3", f"{self._per_pixel:.1f}").replace("%4", f"{100 / self._per_pixel:.0f}"))
 
     # --- geometry ------------------------------------------------------------------------------
     def fit(self) -> None:
@@ -349,13 +356,15 @@ class Viewer(QWidget):
             self._show_readout()
 
     def one_to_one(self) -> None:
+        """One of the file's own pixels per screen pixel."""
         self._zoom(1.0 / self.scale())
 
     def zoom_by(self, factor: float) -> None:
         self._zoom(factor)
 
     def scale(self) -> float:
-        return self._view.transform().m11()
+        """Screen pixels per pixel of the file (not of the shrunk copy shown)."""
+        return self._view.transform().m11() / self._per_pixel
 
     def _zoom(self, factor: float, at: QPointF | None = None) -> None:
         """Zoom keeping the scene point under `at` (default: the view centre) where it was.
@@ -364,7 +373,7 @@ class Viewer(QWidget):
         so ignores where a synthetic or programmatic zoom was aimed."""
         if self._pixels is None or factor <= 0:
             return
-        current = self.scale()
+        current = self._view.transform().m11()
         target = min(max(current * factor, MIN_SCALE), MAX_SCALE)
         view = self._view
         at = QPointF(view.viewport().rect().center()) if at is None else at

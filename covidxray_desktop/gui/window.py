@@ -215,11 +215,11 @@ class MainWindow(QMainWindow):
         self.viewer.set_caption(detail.caption(self, row))
         self.engine.request_detail(row.path, row.sha256)
 
-    def _detail_ready(self, path: str, pixels, units, problem: str) -> None:
+    def _detail_ready(self, path: str, pixels, units, per_pixel: float, problem: str) -> None:
         row = self.current_row()
         if path != self._detail_path or row is None or row.path != path:
             return  # the user has moved on
-        detail.show(self, row, pixels, problem, units)
+        detail.show(self, row, pixels, problem, units, per_pixel)
 
     def notice(self) -> str:
         return self.tr("Research use only, not a diagnostic device.")  # the text of DISCLAIMER

@@ -2328,8 +2328,12 @@ Report: {5}</source>
       <translation>1:1</translation>
     </message>
     <message>
-      <source>One image pixel per screen pixel</source>
-      <translation>一个图像像素对应一个屏幕像素</translation>
+      <source>One pixel of the file per screen pixel</source>
+      <translation>文件的一个像素对应一个屏幕像素</translation>
+    </message>
+    <message>
+      <source>Zoom in the file&apos;s own pixels. This film is shown from a copy of %1 x %2 pixels, with %3 times fewer pixels a side than the file: beyond %4 %, no finer detail appears.</source>
+      <translation>缩放比例按文件自身的像素计。此影像以 %1 x %2 像素的副本显示，文件每边的像素是它的 %3 倍：放大到 %4 % 以上不会显示更细的细节。</translation>
     </message>
     <message>
       <source>Reset window</source>
