@@ -89,6 +89,23 @@ def test_after_adaptation_the_sites_own_look_is_known_and_the_base_reference_is_
     assert not shift.test(adapted, pooled[k[60:]], predicted[k[60:]], site[60:])["detected"]
 
 
+def test_a_model_adapted_at_a_second_site_still_knows_the_first_sites_look():
+    # Each adaptation named its films "this site": the second replaced the first's look, and the first
+    # site, still using the model, was then warned of a shift on its own usual batches.
+    block, (pooled, predicted, names) = fitted()
+    block = {**block, "look": reference()}
+    k = np.flatnonzero(names == "hannover")[:120]
+    first, second = unseen_collection(90, seed=11), unseen_collection(
+        60, seed=12, centre=2.0 * np.random.default_rng(99).normal(size=20))
+    assert shift.test(block, pooled[k[60:90]], predicted[k[60:90]], first[60:])["detected"]  # before adapting
+    once = shift.add_source(block, pooled[k[:60]], predicted[k[:60]], look.new_site(block["look"]), thumbs=first[:60])
+    twice = shift.add_source(once, pooled[k[60:]], predicted[k[60:]], look.new_site(once["look"]),
+                             thumbs=second)
+    assert {s["name"] for s in twice["look"]["sources"]} - {s["name"] for s in block["look"]["sources"]} == {
+        "site 1", "site 2"}
+    assert not shift.test(twice, pooled[k[60:90]], predicted[k[60:90]], first[60:])["detected"]
+
+
 def test_a_site_that_adapted_on_both_classes_then_sends_mostly_normal_films_is_not_warned():
     """A children's clinic adapts on 30 of its healthy children and 30 COVID-19 films like a known
     collection's, then sends its usual batches: nearly all children. Its look is known per class."""

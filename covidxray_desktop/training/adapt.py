@@ -279,7 +279,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     """The card of the adapted model: temperature, threshold, gate and shift test made to know the site.
     `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own);
     `store`: the rehearsal arrays, when the features changed and the gate and shift test are refitted."""
-    from covidxray_desktop.model import shift
+    from covidxray_desktop.model import look, shift
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.model.ood import Gate
     from covidxray_desktop.training.finish import head
@@ -312,16 +312,17 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     called = sigmoid(logits / temperature) >= threshold
     gate = Gate.from_card(base.card["ood"])
     patients = [s.patient_id for s in site.samples]
+    name = look.new_site((base.card.get("shift") or {}).get("look"))
     if store is None:  # the features did not change: the site joins the base model's references
         gate.widen(site.thumbs, pooled, masks, site.first)
-        reference = shift.add_source(base.card.get("shift"), pooled, called, "this site", thumbs=site.thumbs,
+        reference = shift.add_source(base.card.get("shift"), pooled, called, name, thumbs=site.thumbs,
                                      patients=patients, labels=y)
     else:  # new features: the store's films stand for the training sources, the site's join them
         gate = gate.moved(base_pooled, stored_pooled, store["labels"])
         gate.widen(site.thumbs, pooled, masks, site.first)  # its view check too: the films are frontal
         fitted = store["splits"] == "train"
         stored_called = sigmoid(stored_logits / temperature) >= threshold
-        sources = [str(s) for s in store["sources"][~fitted]] + ["this site"] * len(y)
+        sources = [str(s) for s in store["sources"][~fitted]] + [name] * len(y)
         films = [f"stored film {i}" for i in range(int((~fitted).sum()))]  # one film each, as trained
         reference = shift.reference(np.concatenate([stored_pooled[~fitted], pooled]),
                                     np.concatenate([stored_called[~fitted], called]), sources,
@@ -329,7 +330,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
                                     labels=np.concatenate([store["labels"][~fitted], y]))
         base_look = (base.card.get("shift") or {}).get("look")
         if reference.get("classes") and base_look:  # the look is the films', not the network's: it carries over
-            reference["look"] = shift.site_look(base_look, site.thumbs, "this site", patients, y)
+            reference["look"] = shift.site_look(base_look, site.thumbs, name, patients, y)
     card.update(points, calibration=calibration, ood=gate.to_card(), head=head(classifier), shift=reference)
     return card
 
