@@ -75,11 +75,14 @@ archive=""
 if [ "$ARCHIVE" = 1 ]; then
   archive="dist/covidxray-$VERSION-linux-$ARCH.tar.$FORMAT"
   rm -f "dist/covidxray-$VERSION-linux-$ARCH.tar."*
+  # Root's and read-only to others: "sudo tar -x" restores what the archive says, and a builder's own
+  # user (often a clinic PC's first user) must not own, nor a loose umask open, what everyone runs.
+  pack() { tar -C dist --owner=0 --group=0 --numeric-owner --mode=go-w -cf - covidxray; }
   if [ "$FORMAT" = xz ]; then
     # -1: measured 268 MB in 24-80 s here, against gzip -6: 358 MB in 41 s, and xz -6: 250 MB in 6 min.
-    tar -C dist -cf - covidxray | nice -n 10 xz -1 -T0 > "$archive"
+    pack | nice -n 10 xz -1 -T0 > "$archive"
   else
-    tar -C dist -cf - covidxray | nice -n 10 gzip -6 > "$archive"
+    pack | nice -n 10 gzip -6 > "$archive"
   fi
 fi
 t2=$(date +%s)

@@ -10,6 +10,7 @@ for arg in "$@"; do
   case "$arg" in
     --system) bin=/usr/local/bin share=/usr/local/share system=1 ;;  # /usr/share is the package manager's
     --uninstall) remove=1 ;;
+    -h|--help) echo "usage: $0 [--system] [--uninstall]"; exit 0 ;;
     *) echo "usage: $0 [--system] [--uninstall]" >&2; exit 2 ;;
   esac
 done
@@ -17,13 +18,21 @@ apps="$share/applications" icons="$share/icons/hicolor/256x256/apps"
 
 # A command of that name that this folder did not put there (a pip or pipx install's launcher or
 # link, another program) is never replaced or removed; a link into another copy of this built folder
-# (it holds install.sh and covidxray.desktop beside the programs) is ours to move.
+# (it holds install.sh and covidxray.desktop beside the programs) is ours to move, and so is one left
+# pointing at nothing when such a copy was moved or deleted (upgraded by replacing the folder).
 ours() {  # $1: a path in $bin
   [ -L "$1" ] || return 1
   target="$(readlink "$1")"
   case "$target" in */covidxray | */covidxray-cli) ;; *) return 1 ;; esac
+  [ -e "$target" ] || return 0
   folder="$(dirname "$target")"
   [ -f "$folder/install.sh" ] && [ -f "$folder/covidxray.desktop" ]
+}
+
+# The menu entry is ours to remove when it starts this folder's program, or one that is gone.
+stale_entry() {
+  ran="$(sed -n 's/^TryExec=//p' "$apps/covidxray.desktop" 2>/dev/null | head -n 1)"
+  [ -n "$ran" ] && { [ "$ran" = "$here/covidxray" ] || [ ! -e "$ran" ]; }
 }
 
 refresh() {
@@ -34,18 +43,26 @@ refresh() {
 }
 
 if [ "$remove" = 1 ]; then
+  removed=""
   for name in covidxray covidxray-cli; do
-    if [ "$(readlink "$bin/$name" 2>/dev/null || true)" = "$here/$name" ]; then
+    target="$(readlink "$bin/$name" 2>/dev/null || true)"
+    if [ "$target" = "$here/$name" ] || { [ -n "$target" ] && [ ! -e "$target" ] && ours "$bin/$name"; }; then
       rm -f "$bin/$name"
+      removed="$removed $bin/$name"
     elif [ -e "$bin/$name" ] || [ -L "$bin/$name" ]; then
       echo "left $bin/$name as it is: it is not a link to this folder" >&2
     fi
   done
-  if grep -qxF "TryExec=$here/covidxray" "$apps/covidxray.desktop" 2>/dev/null; then
+  if stale_entry; then
     rm -f "$apps/covidxray.desktop" "$icons/covidxray.png"
+    removed="$removed $apps/covidxray.desktop"
   fi
   refresh
-  echo "covidxray removed from the menu and PATH (this folder is left as it is)"
+  if [ -z "$removed" ]; then
+    echo "nothing of this folder's was in the menu or PATH to remove (this folder is left as it is)"
+  else
+    echo "removed:$removed (this folder is left as it is)"
+  fi
   if [ "$system" = 1 ]; then
     echo "each user's results store (patient IDs, dates, thumbnails) stays in their ~/.local/share/covidxray"
   else
@@ -62,6 +79,18 @@ case "$here" in
     echo "move the folder (for example to ~/Applications/covidxray) and run install.sh again" >&2
     exit 2 ;;
 esac
+# For every user, the programs must be root's alone: a folder its first user could write to would let
+# that user change what everyone, administrators included, runs.
+if [ "$system" = 1 ]; then
+  loose="$(find "$here" "$(dirname "$here")" -maxdepth 0 \( ! -user 0 -o -perm -g+w -o -perm -o+w \) -print)"
+  [ -n "$loose" ] || loose="$(find "$here" \( ! -user 0 -o -perm -g+w -o -perm -o+w \) ! -type l -print | head -n 1)"
+  if [ -n "$loose" ]; then
+    echo "not installed for every user: $(printf '%s' "$loose" | head -n 1) is not root's alone" \
+      "(owned by another user, or writable by others)." >&2
+    echo "Give the folder to root first:  sudo chown -R root:root '$here' && sudo chmod -R go-w '$here'" >&2
+    exit 2
+  fi
+fi
 for name in covidxray covidxray-cli; do
   if { [ -e "$bin/$name" ] || [ -L "$bin/$name" ]; } && ! ours "$bin/$name"; then
     echo "$bin/$name exists and is not a link this installer made; it was left as it is." >&2

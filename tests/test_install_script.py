@@ -75,6 +75,7 @@ def test_a_covidxray_command_the_installer_did_not_make_is_neither_replaced_nor_
     elsewhere = unpacked(tmp_path / "other" / "covidxray")  # another copy: its uninstall leaves ours alone
     done = install(elsewhere, home, "--uninstall")
     assert done.returncode == 0 and "not a link to this folder" in done.stderr
+    assert "nothing of this folder's" in done.stdout and "removed" not in done.stdout  # it removed nothing
     assert os.readlink(launcher) == f"{app}/covidxray"
     assert (home / ".local/share/applications/covidxray.desktop").exists()
 
@@ -88,3 +89,37 @@ def test_uninstalling_removes_what_it_added_and_says_where_the_results_stay(tmp_
     assert not (home / ".local/share/applications/covidxray.desktop").exists()
     assert f"{home}/.local/share/covidxray" in done.stdout and "results store" in done.stdout
     assert app.exists()
+
+
+def test_an_upgrade_by_replacing_the_folder_installs_and_uninstalls_over_the_old_ones_dangling_links(tmp_path):
+    # The old folder moved or deleted left links to nothing: they were "not a link this installer made",
+    # so the new version would not install, and its uninstall left them and the old menu entry, saying
+    # "removed".
+    home = tmp_path / "home"
+    old = unpacked(tmp_path / "apps" / "covidxray-0.1.0")
+    assert install(old, home).returncode == 0
+    moved = tmp_path / "Applications" / "covidxray-0.1.0"
+    moved.parent.mkdir()
+    old.rename(moved)
+    done = install(moved, home)
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(home / ".local/bin/covidxray") == f"{moved}/covidxray"
+    shutil.rmtree(moved)
+    new = unpacked(tmp_path / "apps" / "covidxray-0.2.0")
+    done = install(new, home, "--uninstall")
+    assert done.returncode == 0 and "removed:" in done.stdout, done.stdout + done.stderr
+    assert not os.path.lexists(home / ".local/bin/covidxray") and not os.path.lexists(home / ".local/bin/covidxray-cli")
+    assert not (home / ".local/share/applications/covidxray.desktop").exists()
+    assert install(new, home).returncode == 0
+
+
+def test_a_folder_another_user_could_change_is_not_installed_for_every_user(tmp_path):
+    # Unpacked by a user (or with a loose umask), the programs everyone would run were that user's to swap.
+    app = unpacked(tmp_path / "apps" / "covidxray")
+    system = tmp_path / "usr-local"  # this machine's own /usr/local is never touched by a test
+    script = app / "install.sh"
+    script.write_text(script.read_text().replace("/usr/local", str(system)))
+    (app / "covidxray").chmod(0o777)
+    done = install(app, tmp_path / "home", "--system")
+    assert done.returncode == 2 and "is not root's alone" in done.stderr and "chown -R root:root" in done.stderr
+    assert not system.exists()
