@@ -504,7 +504,7 @@ def test_a_display_whose_session_has_ended_is_named_instead_of_a_core_dump():
     import subprocess
     import sys
 
-    from covidxray_desktop.gui.display import missing_x11_libraries
+    from covidxray_desktop.gui.display import missing_libraries
 
     try:
         ctypes.CDLL("libxcb.so.1")
@@ -516,7 +516,7 @@ def test_a_display_whose_session_has_ended_is_named_instead_of_a_core_dump():
                          timeout=120, env=env, cwd=Path(__file__).parents[1])
     assert out.returncode == 2, out.stderr
     # A PC without Qt's X11 libraries hears of those first: Qt would abort on them before the display.
-    said = "the window needs X11 libraries" if missing_x11_libraries() else "display :6473 does not answer"
+    said = "the window needs libraries" if missing_libraries() else "display :6473 does not answer"
     assert said in out.stderr and "classify" in out.stderr
     assert "Traceback" not in out.stderr and "core dumped" not in out.stderr
 
@@ -543,9 +543,40 @@ def test_a_linux_pc_without_qts_x11_libraries_is_told_which_packages_to_install(
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     said = display.cannot_open()
-    assert "the window needs X11 libraries this system lacks (" in said and "libxcb-icccm.so.4" in said
+    assert "the window needs libraries this system lacks (" in said and "libxcb-icccm.so.4" in said
     assert "sudo apt install libxcb-icccm4" in said and "sudo dnf install" in said and "xcb-util-wm" in said
     assert "covidxray classify" in said
+
+
+def test_a_pc_whose_opengl_library_is_missing_or_damaged_is_told_which_package_to_install(monkeypatch):
+    # In the built app the plugin's error read "…libqxcb.so'. Most likely this dynlib/dll was not found
+    # when the application was frozen.": it blamed the build and named no library.
+    import ctypes
+    import sys
+
+    from covidxray_desktop.gui import display
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Qt's X11 plugin is Linux's")
+    real = ctypes.CDLL
+
+    def cdll(name, *args, **kwargs):
+        if str(name).endswith("libqxcb.so"):
+            raise OSError("Failed to load dynlib/dll '/opt/covidxray/_internal/PySide6/Qt/plugins/platforms/"
+                          "libqxcb.so'. Most likely this dynlib/dll was not found when the application was frozen.")
+        if name == "libGL.so.1":
+            raise OSError("/lib/x86_64-linux-gnu/libGL.so.1: file too short")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(display.ctypes, "CDLL", cdll)
+    monkeypatch.setattr(display.os.path, "exists", lambda path: True)
+    monkeypatch.setattr(display, "_loads", lambda name: name != "libGL.so.1")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    said = display.cannot_open()
+    assert "lacks (libGL.so.1); on Debian or Ubuntu: sudo apt install libgl1;" in said and "mesa-libGL" in said
+    assert "frozen" not in said
 
 
 def test_settings_come_back_after_a_restart(qtbot, tmp_path, default_bundle):

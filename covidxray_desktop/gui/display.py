@@ -6,8 +6,11 @@ import sys
 
 INSTEAD = "the command line works here: covidxray classify PATH ..., covidxray --help"
 
-# The X11 libraries pip's Qt leaves to the system: their Debian/Ubuntu and Fedora packages.
-X11_LIBRARIES = {
+# The libraries pip's Qt (and a built app) leaves to the system: their Debian/Ubuntu and Fedora packages.
+LIBRARIES = {
+    "libGL.so.1": ("libgl1", "mesa-libGL"),
+    "libEGL.so.1": ("libegl1", "mesa-libEGL"),
+    "libfontconfig.so.1": ("libfontconfig1", "fontconfig"),
     "libxcb-cursor.so.0": ("libxcb-cursor0", "xcb-util-cursor"),  # Qt 6.5+ opens it by name at start
     "libxcb-icccm.so.4": ("libxcb-icccm4", "xcb-util-wm"),
     "libxcb-keysyms.so.1": ("libxcb-keysyms1", "xcb-util-keysyms"),
@@ -28,13 +31,13 @@ def cannot_open() -> str | None:
     display = os.environ.get("DISPLAY")
     if not display:
         return f"covidxray: no display to open the window on (no desktop session); {INSTEAD}"
-    missing = missing_x11_libraries()
+    missing = missing_libraries()
     if missing:
-        debian = " ".join(X11_LIBRARIES[name][0] for name in missing if name in X11_LIBRARIES)
-        fedora = " ".join(sorted({X11_LIBRARIES[name][1] for name in missing if name in X11_LIBRARIES}))
+        debian = " ".join(LIBRARIES[name][0] for name in missing if name in LIBRARIES)
+        fedora = " ".join(sorted({LIBRARIES[name][1] for name in missing if name in LIBRARIES}))
         how = (f"; on Debian or Ubuntu: sudo apt install {debian}; on Fedora: sudo dnf install {fedora}" if debian
                else "")
-        return (f"covidxray: the window needs X11 libraries this system lacks ({', '.join(missing)}){how}; "
+        return (f"covidxray: the window needs libraries this system lacks ({', '.join(missing)}){how}; "
                 f"{INSTEAD}")
     if x_server_answers(display) is False:
         return (f"covidxray: the display {display} does not answer (its desktop session has ended, or DISPLAY "
@@ -42,7 +45,7 @@ def cannot_open() -> str | None:
     return None
 
 
-def missing_x11_libraries() -> list[str]:
+def missing_libraries() -> list[str]:
     """The libraries Qt's X11 plugin would fail on; [] where it loads (or where we cannot tell)."""
     from PySide6.QtCore import QLibraryInfo
 
@@ -52,7 +55,9 @@ def missing_x11_libraries() -> list[str]:
     try:
         ctypes.CDLL(plugin)  # its dependencies are found as Qt would find them
     except OSError as exc:
-        return [name for name in X11_LIBRARIES if not _loads(name)] or [str(exc)]
+        # A built app's loader rewords the error into "not found when the application was frozen",
+        # which blames the build and names nothing: the system's own loader's words are kept.
+        return [name for name in LIBRARIES if not _loads(name)] or [str(exc).split(". Most likely")[0]]
     # Qt opens this one by name once started; a built app's own copy is found only by Qt, not by us.
     if not getattr(sys, "frozen", False) and not _loads("libxcb-cursor.so.0"):
         return ["libxcb-cursor.so.0"]
