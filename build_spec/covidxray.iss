@@ -69,8 +69,9 @@ Source: "vc_redist.x64.exe"; DestDir: "{tmp}"; Flags: deleteafterinstall; Check:
 #endif
 
 [InstallDelete]
-; An upgrade replaces the whole library folder: no stale modules from an older version.
-Type: filesandordirs; Name: "{app}\_internal"
+; An upgrade replaces the whole library folder: no stale modules from an older version. Only ours: a
+; folder chosen by mistake that holds another program's _internal keeps it.
+Type: filesandordirs; Name: "{app}\_internal"; Check: HoldsThisApp
 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\covidxray.exe"; Comment: "Chest X-ray classifier (research use only)"
@@ -122,6 +123,39 @@ begin
     exit;
   end;
   Result := Pos(';' + Uppercase(ExpandConstant(Dir)) + ';', ';' + Uppercase(Paths) + ';') = 0;
+end;
+
+function HoldsThisApp: Boolean;
+begin
+  Result := FileExists(ExpandConstant('{app}\covidxray-cli.exe')) and FileExists(ExpandConstant('{app}\covidxray.exe'));
+end;
+
+{ Uninstalling takes {app} out of PATH again (the [Registry] lines add it; Inno removes nothing there). }
+procedure RemoveFromPath(RootKey: Integer; Key: string);
+var
+  Paths, Dir: string;
+  At: Integer;
+begin
+  if not RegQueryStringValue(RootKey, Key, 'Path', Paths) then
+    exit;
+  Dir := ';' + Uppercase(ExpandConstant('{app}')) + ';';
+  Paths := ';' + Paths + ';';
+  At := Pos(Dir, Uppercase(Paths));
+  if At = 0 then
+    exit;
+  Delete(Paths, At, Length(Dir) - 1);
+  Paths := Copy(Paths, 2, Length(Paths) - 2);
+  RegWriteExpandStringValue(RootKey, Key, 'Path', Paths);
+end;
+
+procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
+begin
+  if CurUninstallStep = usUninstall then begin
+    if IsAdminInstallMode then
+      RemoveFromPath(HKEY_LOCAL_MACHINE, 'SYSTEM\CurrentControlSet\Control\Session Manager\Environment')
+    else
+      RemoveFromPath(HKEY_CURRENT_USER, 'Environment');
+  end;
 end;
 
 function NeedsVCRuntime: Boolean;

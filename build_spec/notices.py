@@ -36,6 +36,15 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+# A package that names its licence nowhere in its metadata (namex) still carries the text: its words say
+# which. Lesser before General, so an LGPL text is not read as the GPL.
+LICENCE_WORDS = ((r"Apache License,?\s+Version 2\.0", "Apache-2.0"),
+                 (r"Permission is hereby granted, free of charge", "MIT"),
+                 (r"Mozilla Public License,?\s+(v\.\s*|Version\s+)?2\.0", "MPL-2.0"),
+                 (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"), (r"GNU GENERAL PUBLIC LICENSE", "GPL"),
+                 (r"Redistribution and use in source and binary forms", "BSD"))
+
+
 def licence_of(dist: md.Distribution) -> str:
     meta = dist.metadata
     expr = meta.get("License-Expression")
@@ -45,7 +54,23 @@ def licence_of(dist: md.Distribution) -> str:
     if text and len(text) < 120 and "\n" not in text:
         return text
     classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
-    return "; ".join(classifiers) or (text.splitlines()[0][:120] if text else "unknown")
+    return "; ".join(classifiers) or (text.splitlines()[0][:120] if text else _licence_by_its_text(dist))
+
+
+def _licence_by_its_text(dist: md.Distribution) -> str:
+    for f in licence_files(dist):
+        words = _read(dist, f)
+        for pattern, name in LICENCE_WORDS:
+            if re.search(pattern, words, re.I):
+                return f"{name} (by its licence text)"
+    return "unknown"
+
+
+def _read(dist: md.Distribution, f) -> str:
+    try:
+        return Path(dist.locate_file(f)).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def is_gpl_only(licence: str) -> bool:

@@ -46,8 +46,15 @@ COMMANDS = {c.name: c for c in (
 )}
 
 
+def program() -> str:
+    """The name to type: a built app's console program is covidxray-cli (on Windows, covidxray.exe is
+    the window, whose printout goes nowhere, so help that says "covidxray" sends users there)."""
+    called = Path(sys.argv[0] if sys.argv else "").stem
+    return "covidxray-cli" if getattr(sys, "frozen", False) and called == "covidxray-cli" else "covidxray"
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="covidxray", description=f"Chest X-ray COVID-19 / Normal classifier. {DISCLAIMER}")
+    p = argparse.ArgumentParser(prog=program(), description=f"Chest X-ray COVID-19 / Normal classifier. {DISCLAIMER}")
     p.add_argument("--version", action="version", version=f"covidxray {__version__}")
     sub = p.add_subparsers(dest="command")
     p.commands = {}  # each command's own parser: its usage is the one to show for its mistakes

@@ -207,6 +207,16 @@ def test_a_mistyped_option_is_answered_with_that_commands_usage(capsys):
     assert "covidxray classify: error: unrecognized arguments: --bogus" in err
 
 
+def test_the_built_apps_console_program_names_itself_in_its_usage(capsys, monkeypatch):
+    # On Windows covidxray.exe is the window: usage that said "covidxray classify" sent users typing in
+    # the console to a program whose printout goes nowhere.
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "argv", [str(Path("covidxray") / "covidxray-cli.exe"), "classify", "--bogus"])
+    with pytest.raises(SystemExit):
+        main(["classify", "a.png", "--bogus"])
+    assert capsys.readouterr().err.startswith("usage: covidxray-cli classify")
+
+
 def test_help_lists_the_commands_and_the_window(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--help"])

@@ -33,3 +33,11 @@ def test_a_card_without_the_provenance_of_its_data_stops_the_build(tmp_path):
     (tmp_path / "default.json").write_text(json.dumps(card), encoding="utf-8")
     _, problems = notices().render({}, model_card=tmp_path / "default.json")
     assert any("names no provenance" in p for p in problems)
+
+
+def test_a_package_that_names_its_licence_only_in_its_licence_file_is_credited_with_it():
+    # namex (a Keras dependency) carries the Apache-2.0 text but names no licence in its metadata: the
+    # notices' summary listed it as "unknown", and a GPL-only package so written would pass the check.
+    import importlib.metadata as md
+
+    assert notices().licence_of(md.distribution("namex")).startswith("Apache-2.0")
