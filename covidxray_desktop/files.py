@@ -146,11 +146,19 @@ def standard_stream(path) -> int | None:
         return None
 
 
+def is_device(path) -> bool:
+    """A terminal, /dev/null or a pipe (a named one, a shell's >(...)), itself or through a link."""
+    try:
+        mode = os.stat(Path(path).expanduser()).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 def is_stream(path) -> bool:
     """A device or a pipe (/dev/null, /dev/stdout, a named pipe), or standard output sent to a file:
     written as it is, never replaced."""
-    where = Path(path).expanduser()
-    return (where.exists() and not where.is_file()) or standard_stream(path) is not None
+    return is_device(path) or standard_stream(path) is not None
 
 
 def open_standard(number: int, mode: str = "wb", **kwargs):

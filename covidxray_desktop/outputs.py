@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 from covidxray_desktop.errors import UsageError
-from covidxray_desktop.files import display_path, inside, open_standard, standard_stream
+from covidxray_desktop.files import display_path, inside, is_device, open_standard, standard_stream
 from covidxray_desktop.imaging.detect import IMAGE_EXTENSIONS, sniff
 from covidxray_desktop.paths import default_model
 from covidxray_desktop.store_schema import APPLICATION_ID
@@ -193,7 +193,7 @@ def open_stream(target, option: str):
     number = standard_stream(target)
     if number:  # `--csv /dev/stdout > out.csv`: the shell's file, written where standard output stands
         return Rows(open_standard(number, "w", newline="", encoding="utf-8"))
-    if _is_stream(target):  # itself or through a link
+    if is_device(target):  # itself or through a link
         fd = os.open(target, os.O_WRONLY)
         if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a link to a file since it was looked at
             os.close(fd)
@@ -312,17 +312,9 @@ class Rows:
             os.replace(self.partial, self.target)
 
 
-def _is_stream(path) -> bool:
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
-
-
 def _stream_link(path) -> bool:
     """A link to a terminal, /dev/null, a pipe or standard output (/dev/stdout): outputs may go through those."""
-    return os.path.islink(path) and (_is_stream(path) or standard_stream(path) is not None)
+    return os.path.islink(path) and (is_device(path) or standard_stream(path) is not None)
 
 
 def _link(option: str, shown: str) -> str:
