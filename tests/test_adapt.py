@@ -8,6 +8,7 @@ import pytest
 from factory import class_folders
 
 from covidxray_desktop.cli import main
+from covidxray_desktop.model import operating
 from covidxray_desktop.training import adapt
 from covidxray_desktop.training.dataset import Sample
 
@@ -18,11 +19,14 @@ def test_a_site_adapts_the_model_from_its_own_films_and_the_base_model_is_untouc
     # kind of picture, and those are left out of adapting, named).
     site = class_folders(tmp_path / "Site films", per_class=32, opacity=(40, 120, 32, 128))
     (site / "COVID" / "torn.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # one that cannot count
+    (site / "COVID-19 confirmed").mkdir()  # a folder beside the classes': named, and no film of the counts
     base_bytes = tiny_bundle.path.read_bytes()
     out = tmp_path / "models" / "site.keras"
     assert main(["adapt", str(site), "--out", str(out), "--model", str(tiny_bundle.path), "--epochs", "2",
                  "--quiet"]) == 0
-    assert "films were left out (unreadable, or not judged by the model):\n  torn.png" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "films were left out (unreadable, or not judged by the model):\n  torn.png" in said
+    assert "folders not used:\n  COVID-19 confirmed/: not used" in said
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["adapted_from"]["model"] == tiny_bundle.ident
     counts, left_out = card["adapted_from"]["counts"], card["adapted_from"]["left_out"]
@@ -141,13 +145,13 @@ def test_a_kept_threshold_calls_the_stored_films_covid_in_the_same_share_under_t
     rng = np.random.default_rng(0)
     before = rng.random(200)
     after = np.clip(before ** 0.5, 0, 1)  # the same order, every score higher
-    t = adapt.carried(before, after, 0.3)
+    t = operating.carried(before, after, 0.3)
     assert abs(np.sum(after >= t) - np.sum(before >= 0.3)) <= 1
     assert t > 0.3 and abs(t - 0.3 ** 0.5) < 0.02
-    assert adapt.carried(before, after, 0.31) > t
-    assert adapt.carried(before, after, 0.999999) >= after.max() - 1e-6
-    assert adapt.carried(before, after, 0.0) <= after.min() + 1e-6
-    assert adapt.carried(before, [], 0.3) == 0.3
+    assert operating.carried(before, after, 0.31) > t
+    assert operating.carried(before, after, 0.999999) >= after.max() - 1e-6
+    assert operating.carried(before, after, 0.0) <= after.min() + 1e-6
+    assert operating.carried(before, [], 0.3) == 0.3
 
 
 def test_a_site_whose_two_classes_the_network_tells_apart_perfectly_still_gets_probabilities_not_zeros_and_ones():

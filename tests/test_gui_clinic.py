@@ -24,6 +24,22 @@ def test_after_an_adaptation_the_status_bar_and_about_page_cite_the_adapted_mode
     assert mine < page.index("the model it was adapted from: test films") and "0.846" in page[mine:mine + 400]
 
 
+def test_a_model_adapted_twice_names_both_sites_films_and_its_own_adaptation_not_the_first_training():
+    # Its About page gave the shipped model's training day and 16 epochs as the model's, and named only
+    # the last site's films.
+    card = {**ADAPTED, "version": "2026-12-08+5d8886f9",
+            "training": {"trained_on": "2026-12-05T23:15:20", "epochs_run": 16, "device": "CPU (2 cores)"},
+            "adapted_from": {"model": "site1@2026-12-07+16e59a50", "epochs": 10,
+                             "data": "class folders in site2/ (patients: 80 films each counted as a patient of its "
+                                     "own (no PatientID))",
+                             "earlier": [{"model": "default@2", "data": "class folders in site1/", "epochs": 10}]}}
+    page = model_page({"card": card, "ident": "site2@2026-12-08+5d8886f9", "path": "site2.keras"}, lambda t: t)
+    assert "First trained 2026-12-05 23:15" in page and "16 epochs" in page
+    assert "Adapted from site1@2026-12-07+16e59a50</b> on the films of class folders in site2/" in page
+    assert "10 epochs, 2026-12-08." in page
+    assert "Before that, adapted from default@2 on the films of class folders in site1/." in page
+
+
 def test_use_this_model_weighs_what_the_adaptation_gained_against_what_it_lost():
     warning = worse_than(ADAPTED, BASE)
     assert "specificity 0.58 [0.32, 0.81] against 0.83 [0.55, 0.95]" in warning  # the loss

@@ -58,7 +58,7 @@ def test_a_folder_whose_name_is_no_class_is_named_not_skipped_in_silence(tmp_pat
             save_png8(site / folder / f"{n}.png", chest_like(64, seed=10 * k + n))
     samples = dataset.discover(site)[0]
     assert len(samples) == 4
-    assert any(line.startswith("COVID-19 confirmed/: not used") for line in samples.skipped)
+    assert [line[:30] for line in samples.unused] == ["COVID-19 confirmed/: not used,"] and samples.skipped == []
     for folder in ("COVID", "Normal"):
         (site / folder).rename(site / f"{folder}_cases")
     with pytest.raises(DataError) as caught:

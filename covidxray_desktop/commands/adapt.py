@@ -68,6 +68,8 @@ def run(args) -> int:
         for when in ("before", "after"):
             print(metrics_line(f"{part[:5]} {when[:3]}", outcome[when]))
     print(f"card: {report['path']}", file=sys.stderr)
+    if args.quiet and report.get("unused"):  # else named above, as adapting found them
+        print("folders not used:\n  " + "\n  ".join(report["unused"]), file=sys.stderr)
     if report["left_out"]:
         print(f"{len(report['left_out'])} films were left out (unreadable, or not judged by the model)"
               + (":\n  " + "\n  ".join(report["left_out"]) if args.quiet else " (named above)"), file=sys.stderr)

@@ -99,6 +99,8 @@ def print_outcome(bundle, report, took_s: float, quiet: bool = False) -> None:
             print(metrics_line("(no gate)", m["ignoring_gate"]))
     print(f"report: {report['path']}")
     left_out = report.get("left_out") or []
+    if quiet and report.get("unused"):  # else named above, as the job found them
+        print("folders not used:\n  " + "\n  ".join(report["unused"]), file=sys.stderr)
     if left_out and not quiet:
         print(f"{len(left_out)} files were left out (named above)", file=sys.stderr)
     elif left_out:  # the progress lines that named them were not printed

@@ -150,7 +150,7 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         f"<p><small>{e(tr(LEFT_OUT))}</small></p>" if "n" not in held and held.get("per_source") else "",
         f"<h3>{e(tr('What it cannot tell'))}</h3><p>{e(limits(card, tr))}</p>",
         f"<h3>{e(tr('What it learnt from'))}</h3>",
-        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('Trained'))} {e(trained)} "
+        f"<p>{e(tr('Sources'))}: {e(sources)}. {e(tr('First trained') if adapted else tr('Trained'))} {e(trained)} "
         f"{e(tr('on'))} {e(messages.translated(str(training.get('device', '–'))))}, "
         f"{training.get('epochs_run', '–')} {e(tr('epochs'))}.</p>",
         f"<p><small>{e(training.get('provenance', ''))}</small></p>",
@@ -159,9 +159,14 @@ def model_page(info: dict, tr, in_force: tuple | None = None) -> str:
         " " + e(tr("Films it cannot judge (not two lung fields, unlike anything it learnt from, rotated) are "
                    "refused, not labelled.")) + "</p>",
     ]
-    if adapted:
+    if adapted:  # this network's own adaptation (its version carries the day), then those it came from
+        when = str(card.get("version", ""))[:10]
         parts.append(f"<p><b>{e(tr('Adapted from'))} {e(adapted['model'])}</b> "
-                     f"{e(tr('on the films of'))} {e(adapted.get('data', ''))}.</p>")
+                     f"{e(tr('on the films of'))} {e(messages.translated(adapted.get('data', '')))}, "
+                     f"{adapted.get('epochs', '–')} {e(tr('epochs'))}" + (f", {e(when)}" if when else "") + ".</p>")
+        for past in adapted.get("earlier", []):
+            parts.append(f"<p>{e(tr('Before that, adapted from'))} {e(past.get('model', ''))} "
+                         f"{e(tr('on the films of'))} {e(messages.translated(past.get('data') or ''))}.</p>")
     parts.append(f"<p><small>{e(tr('File'))}: {e(info['path'])}</small></p>")
     return "".join(parts)
 

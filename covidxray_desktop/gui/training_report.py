@@ -93,7 +93,8 @@ class TrainingReport(QGroupBox):
         rule = messages.translated(plain(card.get("operating_point", "")))
         self.summary_label.setText(self.tr("{0}, {1}; threshold {2:.3f}: {3}.\nModel: {4}\nReport: {5}").format(
             bundle.ident, how, card.get("threshold", 0.0), rule, bundle.path,
-            report.get("path", "")) + (f"\n{refused}" if refused else "") + self.left_out(report.get("left_out")))
+            report.get("path", "")) + (f"\n{refused}" if refused else "") + self.left_out(report.get("left_out"))
+            + self.unused(report.get("unused")))
         rows = list(self.metric_rows(card.get("metrics", {})))
         self.metrics_table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
@@ -118,6 +119,12 @@ class TrainingReport(QGroupBox):
         shown = "\n  ".join(messages.translated(line) for line in lines[:5])
         more = self.tr("\n  … and {0} more").format(len(lines) - 5) if len(lines) > 5 else ""
         return "\n" + self.tr("Left out ({0} files):").format(len(lines)) + f"\n  {shown}{more}"
+
+    def unused(self, lines) -> str:
+        """Folders beside the classes' that the job did not read: their films are in no count."""
+        if not lines:
+            return ""
+        return "\n" + self.tr("Folders not used:") + "\n  " + "\n  ".join(messages.translated(x) for x in lines)
 
     def refused(self, metrics: dict) -> str:
         parts = []

@@ -203,3 +203,15 @@ def _point(threshold: float, rule: str, p, y, sources) -> dict:
 
 def _round(value):
     return None if value is None else round(float(value), 4)
+
+
+def carried(before, after, threshold: float) -> float:
+    """The threshold on `after` (the same films' P under the adapted network) at the rank that
+    `threshold` holds among `before`: the base model's point on the new network's scale, calling
+    as many of them COVID-19. Ranks are interpolated between neighbouring films, so that two
+    thresholds between the same two films stay two (a few hundred stored films)."""
+    before, after = np.sort(np.asarray(before, np.float64)), np.sort(np.asarray(after, np.float64))
+    if not len(before) or len(before) != len(after):
+        return float(threshold)
+    rank = np.interp(threshold, before, np.arange(len(before)))
+    return round(float(np.clip(np.interp(rank, np.arange(len(after)), after), LOWEST, HIGHEST)), 6)

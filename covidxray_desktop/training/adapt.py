@@ -15,7 +15,7 @@ Then the temperature and, with enough COVID films, both operating points are ref
 site's films, each scored by a network trained without its patient (cross-fitting): balanced,
 the best balanced accuracy keeping the sensitivity the user asks for (default 0.90); screening,
 sensitivity >= 0.95 (or the one asked, when higher). With fewer COVID films the base model's
-points are carried over to the fine-tuned network's scale (`carried`). The check part, which
+points are carried over to the fine-tuned network's scale (`operating.carried`). The check part, which
 nothing was fitted on, gives the adapted model its own figures and the before/after table.
 """
 import functools
@@ -79,7 +79,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                             f"`covidxray rehearsal MANIFEST --model {base.path.name}` from its training data.")
     epochs = epochs or (EPOCHS if store is not None else HEAD_EPOCHS)
     samples, described = dataset.discover(data)
-    left_out = list(getattr(samples, "skipped", []))
+    left_out, unused = list(getattr(samples, "skipped", [])), dataset.unused(samples, on_event)
     samples = split(samples, seed)
     parts = {"train": [s for s in samples if s.split == "train"], "test": [s for s in samples if s.split == "test"]}
     for k, what in (("train", "adaptation"), ("test", "check")):
@@ -132,7 +132,7 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
                                        for k, v in parts.items()},
                             "epochs": epochs, "seed": seed, "trained": trained, "sensitivity_asked": sensitivity,
                             "left_out": len(left_out),  # names stay off the card: they may hold patients' names
-                            "wall_time_s": round(time.time() - started, 1)}
+                            "wall_time_s": round(time.time() - started, 1), "earlier": _earlier(base.card)}
     card["history"] = history
     stopped(cancelled)  # a stop asked for meanwhile: nothing is saved then
     on_event({"kind": "stage", "message": "saving the adapted model"})
@@ -169,7 +169,12 @@ def adapt(data, out_dir, name: str, base=None, epochs: int | None = None, seed: 
     before.close()
     on_event({"kind": "done", "message": f"saved {adapted.path}", "model": adapted.ident})
     return adapted, {"path": str(bundles.card_path(adapted.path)), "site": outcome, "history": history,
-                     "figures": figures, "left_out": left_out}
+                     "figures": figures, "left_out": left_out, "unused": unused}
+
+
+def _earlier(card) -> list:  # the adaptations the base came from, latest first: each site's films are named
+    past = card.get("adapted_from")
+    return [] if not past else [{k: past.get(k) for k in ("model", "data", "epochs")}] + past.get("earlier", [])
 
 
 def _judged(predictor, decoded):
@@ -306,7 +311,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     if store is not None:  # the stored films under both networks: what a kept threshold means now
         before = sigmoid(base_logits / float(base.card["calibration"]["temperature"]))
         after = sigmoid(stored_logits / temperature)
-        carry = functools.partial(carried, before, after)
+        carry = functools.partial(operating.carried, before, after)
     points = _points(base.card, p, y, how, sensitivity, carry)
     threshold = points["threshold"]
     called = sigmoid(logits / temperature) >= threshold
@@ -374,18 +379,6 @@ def _points(card: dict, p, y, how: str, sensitivity: float = operating.BALANCED_
                    "rule": f"the base model's {name} threshold, {done}: {why}"}
             for name, point in card["operating_points"].items()}
     return operating.card_fields(kept, card["default_operating_point"])
-
-
-def carried(before, after, threshold: float) -> float:
-    """The threshold on `after` (the same films' P under the adapted network) at the rank that
-    `threshold` holds among `before`: the base model's point on the new network's scale, calling
-    as many of them COVID-19. Ranks are interpolated between neighbouring films, so that two
-    thresholds between the same two films stay two (a few hundred stored films)."""
-    before, after = np.sort(np.asarray(before, np.float64)), np.sort(np.asarray(after, np.float64))
-    if not len(before) or len(before) != len(after):
-        return float(threshold)
-    rank = np.interp(threshold, before, np.arange(len(before)))
-    return round(float(np.clip(np.interp(rank, np.arange(len(after)), after), operating.LOWEST, operating.HIGHEST)), 6)
 
 
 def _original(manifest, base, adapted, before, after) -> dict:

@@ -32,11 +32,20 @@ class Sample:
 
 class Samples(list):
     """Samples, and what discovery left out: `skipped` names each (folders that cannot be opened,
-    links, files that cannot be read), so that no film drops out without a word."""
+    links, files that cannot be read) and `unused` each folder beside the classes' whose name is no
+    class's, so that no film drops out without a word."""
 
-    def __init__(self, items=(), skipped=()):
+    def __init__(self, items=(), skipped=(), unused=()):
         super().__init__(items)
-        self.skipped = list(skipped)
+        self.skipped, self.unused = list(skipped), list(unused)
+
+
+def unused(samples, on_event) -> list[str]:
+    """The folders discovery did not use, said as the job starts, before the films are read."""
+    lines = list(getattr(samples, "unused", []))
+    if lines:
+        on_event({"kind": "stage", "message": "folders not used:\n  " + "\n  ".join(lines)})
+    return lines
 
 
 def label_of(text: str) -> int | None:
@@ -62,8 +71,8 @@ def _from_folders(root: Path) -> list[Sample]:
         label = label_of(sub.name)
         if label is None:  # "COVID-19 confirmed/" beside COVID/: its films would vanish without a word
             others.append(sub.name)
-            samples.skipped.append(f"{display_path(sub.name)}/: not used, its name is not a class's (name it COVID "
-                                   f"or Normal to use its films)")
+            samples.unused.append(f"{display_path(sub.name)}/: not used, its name is not a class's (name it COVID "
+                                  f"or Normal to use its films)")
             continue
         found[label] = sub.name
         walked = walk([sub])
@@ -79,7 +88,7 @@ def _from_folders(root: Path) -> list[Sample]:
     same_bytes = patients.copies(samples)
     _one_label_per_film(same_bytes)
     kept, found = patients.grouped(samples, same_bytes)
-    return Samples(kept, samples.skipped), found
+    return Samples(kept, samples.skipped, samples.unused), found
 
 
 def _one_label_per_film(same_bytes) -> None:

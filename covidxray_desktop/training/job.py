@@ -71,7 +71,8 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
     started = time.time()
     spec = recipe(arch, ablate, variants)
     samples, described = dataset.discover(data)
-    skipped = list(getattr(samples, "skipped", []))  # folders not used, files that cannot be opened
+    skipped = list(getattr(samples, "skipped", []))  # files (and folders within the classes') not opened
+    unused = dataset.unused(samples, on_event)  # folders beside the classes' whose name is no class's
     samples = dataset.patient_split(samples, seed)
     held_out = [s for s in samples if s.source in exclude_sources]
     unknown = set(exclude_sources) - {s.source for s in samples}
@@ -135,7 +136,7 @@ def train(data, arch: str = "default", epochs: int = 16, out_dir="models", name:
         training["pretrained"] = PROVENANCE
     bundle, report = finish.finalise(model, segmenter, arch, spec, decoded, history, out_dir, name, training,
                                      lung_card, on_event, overwrite, data, cancelled=cancelled)
-    return bundle, dict(report, left_out=problems)
+    return bundle, dict(report, left_out=problems, unused=unused)
 
 
 def device_event(device: str, policy: str) -> dict:
