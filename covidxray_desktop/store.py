@@ -198,11 +198,11 @@ class Store:
         self._write("UPDATE batches SET summary=? WHERE id=?", (json.dumps(summary), batch_id))
 
     def batch_summaries(self, ids) -> list:
-        """[{name, ...summary}] of these finished batches, oldest first (the PDF's shift lines)."""
+        """[{name, model_hash, ...summary}] of these finished batches, oldest first (the PDF's shift lines)."""
         ids = sorted({int(i) for i in ids if i is not None})
-        rows = self._read_in("SELECT name, summary FROM batches WHERE summary IS NOT NULL AND id IN ({}) ORDER BY id",
-                             ids)
-        return [dict(json.loads(summary), name=name) for name, summary in rows]
+        rows = self._read_in("SELECT name, model_hash, summary FROM batches WHERE summary IS NOT NULL AND id IN ({}) "
+                             "ORDER BY id", ids)
+        return [dict(json.loads(summary), name=name, model_hash=h) for name, h, summary in rows]
 
     # --- results ------------------------------------------------------------------------------
     def record(self, result: Result) -> bool:

@@ -145,6 +145,20 @@ def test_two_models_on_the_same_films_get_a_model_column_and_long_names_stay_apa
     assert len(lines) == 6 and len(set(names)) == 6  # every name keeps its distinct end
 
 
+def test_with_two_models_each_batchs_shift_line_names_the_model_it_doubts(tmp_path):
+    # "Batch ward: The films this model calls Normal look unlike…" twice, once per model: whose results
+    # to doubt was not said.
+    pdf = tmp_path / "r.pdf"
+    warned = {"tested": True, "detected": True, "p_value": 0.001,
+              "message": "The films this model calls Normal look unlike those it was checked on."}
+    batches = [{"name": "ward", "model_hash": h, "shift": warned} for h in ("a", "b")]
+    pdf_report.write(pdf, rows(6, models=("a", "b")), {"a": {"ident": "default@2"}, "b": {"ident": "site@1"}},
+                     summary=batches)
+    flat = " ".join(text_of(pdf)[0].split())
+    assert "Batch ward (model default@2): The films this model calls Normal" in flat
+    assert "Batch ward (model site@1): The films this model calls Normal" in flat
+
+
 def test_an_anonymised_report_names_files_and_counts_one_film_in_the_singular(tmp_path):
     pdf = tmp_path / "r.pdf"
     pdf_report.write(pdf, [r.with_changes(patient_id="") for r in rows(1)], {}, anonymise=True)

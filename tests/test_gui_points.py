@@ -86,6 +86,34 @@ def test_the_chosen_point_or_custom_threshold_comes_back_after_a_restart(qtbot, 
     third.close()
 
 
+def test_each_model_keeps_its_own_point_so_coming_back_to_it_does_not_relabel_its_reported_films(
+        qtbot, tmp_path, tiny_bundle, default_bundle):
+    # One point was remembered for the last model only: Screening on one model, a look at another, and
+    # back brought Balanced, turning films already reported as COVID-19 into Normal in the table and exports.
+    window = open_window(qtbot, tmp_path, tiny_bundle.path)
+    choose(window, "screening")
+    window.banner.show_for("ward 3", "The films this model calls Normal look unlike those it was checked on.")
+
+    def load(bundle):
+        window.engine.load_model(str(bundle.path))
+        qtbot.waitUntil(lambda: window.model_info["hash"] == bundle.hash, timeout=LONG)
+
+    load(default_bundle)
+    assert window.banner.isHidden()  # its "this model" was the other one
+    assert window.points.box.currentData() == default_bundle.card["default_operating_point"]  # never used here
+    typed = away_from(default_bundle.card["operating_points"])
+    window.threshold.setValue(typed)
+    load(tiny_bundle)
+    assert window.points.box.currentData() == "screening"
+    assert window.results.threshold == tiny_bundle.card["operating_points"]["screening"]["threshold"]
+    load(default_bundle)
+    assert window.points.box.currentData() == "custom" and window.results.threshold == pytest.approx(typed)
+    window.close()
+    again = open_window(qtbot, tmp_path, tiny_bundle.path)  # and after a restart
+    assert again.points.box.currentData() == "screening"
+    again.close()
+
+
 def test_the_about_page_shows_each_points_threshold_and_share_right_per_population(tiny_bundle):
     card = tiny_bundle.card
     screening = card["operating_points"]["screening"]["threshold"]

@@ -184,3 +184,5 @@ def test_the_banner_says_in_words_what_differs_without_a_p_value(qtbot):
     result = shift.test(block, *new_hospital(60))
     banner.show_for("ward 3", result["message"])
     assert "calls COVID-19" in banner.text.text() and "p =" not in banner.text.text()
+    banner.show_for("X-rays <ICU> & ward", result["message"])  # a folder's name is no markup
+    assert "<b>X-rays &lt;ICU&gt; &amp; ward</b>" in banner.text.text()

@@ -22,6 +22,7 @@ TEMPLATES = [
                                   "{films} (balanced)"),
     QT_TRANSLATE_NOOP("Messages", "{films}, each film scored by a version of the model that had not learnt from "
                                   "its patient"),
+    QT_TRANSLATE_NOOP("Messages", "{films}, each scored by a network trained without it ({n}-fold cross-fitting)"),
     QT_TRANSLATE_NOOP("Messages", "the validation split"),
     QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation films"),
     QT_TRANSLATE_NOOP("Messages", "the site's {n} adaptation COVID films"),
@@ -89,8 +90,12 @@ TEMPLATES = [
                                   "original film instead."),
     QT_TRANSLATE_NOOP("Messages", "{name}: {kind}, not a regular file; it is not read."),
     QT_TRANSLATE_NOOP("Messages", "{name}: unexpected error while reading ({why})."),
-    # How the core names a folder of labelled films (training/dataset.py).
     QT_TRANSLATE_NOOP("Messages", "{rule}; not met: sensitivity {found} there at the lowest threshold, {lowest}"),
+    QT_TRANSLATE_NOOP("Messages", "{rule}; lowered to the balanced threshold, since that keeps a higher sensitivity "
+                                  "already"),
+    # How the core names a folder of labelled films (training/dataset.py), and one it does not use.
+    QT_TRANSLATE_NOOP("Messages", "{name}/: not used, its name is not a class's (name it COVID or Normal to use its "
+                                  "films)"),
     QT_TRANSLATE_NOOP("Messages", "class folders in {folder} (patients: {parts})"),  # before the plain one
     QT_TRANSLATE_NOOP("Messages", "class folders in {folder}"),
     QT_TRANSLATE_NOOP("Messages", "{n} films of {count} patients by their DICOM PatientID"),

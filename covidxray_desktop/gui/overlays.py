@@ -1,5 +1,7 @@
 """What sits over or above the results table: the empty state, the drop highlight, the model-loading
 note, and the banner that says a batch differs from the films the model was checked on."""
+import html
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -97,5 +99,5 @@ class ShiftBanner(QWidget):
 
     def show_for(self, batch: str, message: str) -> None:
         """In words only: the p-value stays in the summary JSON, classify's closing line and the PDF report."""
-        self.text.setText(f"<b>{batch}</b>: {message}")
+        self.text.setText(f"<b>{html.escape(batch)}</b>: {html.escape(message)}")  # a folder "X-rays <ICU>"
         self.show()

@@ -48,6 +48,30 @@ class PointChooser:
         self.box.setEnabled(True)
         self.select(remembered if remembered == operating.CUSTOM or remembered in points else default)
 
+    def restore(self, info: dict, settings, same_as_before: bool) -> None:
+        """A model was loaded: its own last choice, kept per model (coming back to a model after another
+        brought its default back, and relabelled the results already reported at its point), else the
+        choice kept before choices were kept per model, for that model, else its default."""
+        kept = settings.value(f"points/{info['hash']}")
+        if kept:
+            point, _, value = str(kept).partition(" ")
+            if point == operating.CUSTOM:
+                self.setting = True
+                try:
+                    self.w.threshold.setValue(float(value))
+                finally:
+                    self.setting = False
+            self.fill(info["points"], info["default_point"], point)
+        elif same_as_before:
+            self.fill(info["points"], info["default_point"], settings.value("operating_point") or None,
+                      self.w.threshold.value())
+        else:
+            self.fill(info["points"], info["default_point"])
+
+    @staticmethod
+    def keep(settings, model_hash: str, point: str, threshold: float) -> None:
+        settings.setValue(f"points/{model_hash}", f"{point} {threshold!r}")
+
     def select(self, name: str) -> None:
         """Show `name` in force; a named point also sets the threshold box to its threshold."""
         self.name = name

@@ -269,7 +269,8 @@ class ResultsModel(QAbstractTableModel):
                 return display_path(Path(row.path).parent)
             if column == "model":
                 return translate("ResultsModel", "Made by %1 at its threshold %2").replace("%1", row.model).replace(
-                    "%2", f"{row.threshold:.3f}" if row.threshold is not None else "-")
+                    "%2", f"{row.threshold:.3f}" if row.threshold is not None else "-") + (
+                    "" if self._current_model(row) else " " + translate("ResultsModel", "(not the current model)"))
             if row.message:
                 return messages.translated(row.message)
         if role == Qt.TextAlignmentRole and column in ("p_covid", "time"):
@@ -297,12 +298,15 @@ class ResultsModel(QAbstractTableModel):
             return study_day(row.study_date)
         if column == "time":
             return "" if row.seconds is None else f"{row.seconds * 1000:.0f} ms"
-        if column == "model":
-            return row.model + ("" if row.model_hash == self.current or not self.current
-                                else " " + translate("ResultsModel", "(not the current model)"))
+        if column == "model":  # the note first: the column elides a long name's end
+            return row.model if self._current_model(row) else \
+                translate("ResultsModel", "(not the current model)") + " " + row.model
         if column == "thumbnail":
             return None
         return getattr(row, column, "") or ""
+
+    def _current_model(self, row) -> bool:
+        return row.model_hash == self.current or not self.current
 
     def _sort_key(self, row, column: str):
         if column == "p_covid":

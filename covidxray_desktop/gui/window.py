@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("threshold", self.threshold.value())
         self.settings.setValue("operating_point", point)
         if self.model_info:
+            self.points.keep(self.settings, self.model_info["hash"], point, threshold)
             self.engine.use_point(self.model_info["hash"], point, threshold)
             self._show_model(self.model_info)  # the figures beside the threshold are that threshold's
         self.proxy.invalidate()
@@ -317,18 +318,16 @@ class MainWindow(QMainWindow):
         self.model_info = info
         self.hint.set_loading("")
         self.models = self._store.models()
+        if previous and previous["hash"] != info["hash"]:
+            self.banner.hide()  # its "this model" was the one before, and its check would open on this one
         self._show_model(info)
         from covidxray_desktop.paths import default_model
 
         self.settings.setValue("model", "" if Path(info["path"]) == default_model() else info["path"])
-        # The point (or threshold) the user chose is kept for the same model; another model brings its default.
+        # The point (or threshold) the user chose is kept per model; a model never used brings its default.
         same = (self.settings.value("threshold_model") == info["hash"]
                 and not (previous and previous["hash"] != info["hash"]))
-        if same:
-            self.points.fill(info["points"], info["default_point"], self.settings.value("operating_point") or None,
-                             self.threshold.value())
-        else:
-            self.points.fill(info["points"], info["default_point"])
+        self.points.restore(info, self.settings, same)
         self.settings.setValue("threshold_model", info["hash"])
         self._apply_threshold()
 

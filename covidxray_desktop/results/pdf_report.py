@@ -166,7 +166,10 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
         else:
             text = tr("No shift warning: the films resemble those the model was tested on (batch shift test: p {0}; "
                       "it warns below {1}). That does not say its answers are right.").format(*numbers)
-        if one.get("name") and len(batches) > 1:
+        if one.get("name") and len(batches) > 1 and len(used) > 1:  # "this model" is the batch's: named
+            ident = models.get(one.get("model_hash"), {}).get("ident") or "?"
+            text = tr("Batch {0} (model {1}): {2}").format(one["name"], ident, text)
+        elif one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
         y = page.text(page.margin, y, text, size=10, bold=shift.get("detected"),
                       colour=(0.7, 0.1, 0.05) if shift.get("detected") else (0, 0, 0))

@@ -662,6 +662,14 @@
       <translation>适配自</translation>
     </message>
     <message>
+      <source>Before that, adapted from</source>
+      <translation>此前适配自</translation>
+    </message>
+    <message>
+      <source>First trained</source>
+      <translation>最初训练于</translation>
+    </message>
+    <message>
       <source>on the films of</source>
       <translation>所用影像</translation>
     </message>
@@ -1013,6 +1021,18 @@
       <translation>{rule}；未能达到：在最低阈值 {lowest} 下敏感度仅为 {found}</translation>
     </message>
     <message>
+      <source>{films}, each scored by a network trained without it ({n}-fold cross-fitting)</source>
+      <translation>{films}，每张影像由未学习过它的网络评分（{n} 折交叉拟合）</translation>
+    </message>
+    <message>
+      <source>{rule}; lowered to the balanced threshold, since that keeps a higher sensitivity already</source>
+      <translation>{rule}；已降至均衡阈值，因为该阈值的敏感度已经更高</translation>
+    </message>
+    <message>
+      <source>{name}/: not used, its name is not a class&apos;s (name it COVID or Normal to use its films)</source>
+      <translation>{name}/：未使用，其名称不是类别名（命名为 COVID 或 Normal 即可使用其中影像）</translation>
+    </message>
+    <message>
       <source>class folders in {folder} (patients: {parts})</source>
       <translation>{folder} 中的类别文件夹（患者：{parts}）</translation>
     </message>
@@ -1230,7 +1250,7 @@
     </message>
     <message>
       <source>The model card has no figures at a threshold set by hand: check the model at one of its operating points (Balanced or Screening) to judge it.</source>
-      <translation>模型卡没有手动设定阈值下的指标：请在其某个工作点（平衡或筛查）检查模型以作判断。</translation>
+      <translation>模型卡没有手动设定阈值下的指标：请在其某个工作点（均衡或筛查）检查模型以作判断。</translation>
     </message>
     <message>
       <source>None of your films could be judged (all were refused or unreadable).</source>
@@ -1508,6 +1528,10 @@
     <message>
       <source>Batch {0}: {1}</source>
       <translation>批次 {0}：{1}</translation>
+    </message>
+    <message>
+      <source>Batch {0} (model {1}): {2}</source>
+      <translation>批次 {0}（模型 {1}）：{2}</translation>
     </message>
     <message>
       <source>Model</source>
@@ -2042,6 +2066,10 @@ Report: {5}</source>
     <message>
       <source>Left out ({0} files):</source>
       <translation>未使用（{0} 个文件）：</translation>
+    </message>
+    <message>
+      <source>Folders not used:</source>
+      <translation>未使用的文件夹：</translation>
     </message>
     <message>
       <source>
