@@ -28,6 +28,7 @@ _SHOWN = COLUMNS.replace("features, look", "NULL, NULL")
 _PUT_BACK = ("listed = 0 AND NOT EXISTS (SELECT 1 FROM results AS n WHERE n.path = results.path AND "
              "n.model_hash = results.model_hash AND n.created_at > results.created_at)")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LONGEST_PATH = 512  # bytes, with the final NUL: SQLite's MAX_PATHNAME on Linux and macOS
 
 
 def parse_day(text: str) -> str:
@@ -65,8 +66,11 @@ class Store:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             self.db = sqlite3.connect(self.path)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{name}: the results store cannot be opened ({getattr(exc, 'strerror', None) or exc}); "
-                                 f"choose another with --db.")
+            why = getattr(exc, "strerror", None) or exc
+            length = len(os.fsencode(os.path.abspath(self.path)))
+            if length >= LONGEST_PATH:  # SQLite's own limit: its message says only "unable to open"
+                why = f"its path is {length} bytes long; SQLite opens paths of fewer than {LONGEST_PATH}"
+            raise StoreError(f"{name}: the results store cannot be opened ({why}); choose another with --db.")
         try:
             self._check_ours()
             try:

@@ -527,3 +527,21 @@ def test_forgotten_results_leave_no_trace_in_the_store_file_and_give_its_room_ba
     left = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.sqlite3"))
     assert b"SMITH^JOHN" not in left and b"PAT-0" not in left and b"kept.png" in left
     assert path.stat().st_size < before / 2
+
+
+def test_a_store_deeper_than_sqlite_can_open_says_its_path_is_too_long(tmp_path):
+    # SQLite opens paths of fewer than 512 bytes; past that it said only "unable to open database file".
+    import sys
+
+    from covidxray_desktop.errors import StoreError
+    from covidxray_desktop.store import Store
+
+    if sys.platform == "win32":
+        pytest.skip("SQLite's limit on Windows is another")
+    deep = tmp_path
+    while len(str(deep)) < 600:
+        deep = deep / ("folder-" + "x" * 60)
+    deep.mkdir(parents=True)
+    with pytest.raises(StoreError, match=r"cannot be opened \(its path is \d+ bytes long; SQLite opens paths of fewer "
+                                         r"than 512\); choose another with --db"):
+        Store(deep / "results.sqlite3")
