@@ -130,7 +130,7 @@ begin
   Result := FileExists(ExpandConstant('{app}\covidxray-cli.exe')) and FileExists(ExpandConstant('{app}\covidxray.exe'));
 end;
 
-{ Uninstalling takes {app} out of PATH again (the [Registry] lines add it; Inno removes nothing there). }
+// Uninstalling takes the app's folder out of PATH again (the [Registry] lines add it; Inno removes nothing there).
 procedure RemoveFromPath(RootKey: Integer; Key: string);
 var
   Paths, Dir: string;

@@ -23,16 +23,17 @@ apps="$share/applications" icons="$share/icons/hicolor/256x256/apps"
 ours() {  # $1: a path in $bin
   [ -L "$1" ] || return 1
   target="$(readlink "$1")"
-  case "$target" in */covidxray | */covidxray-cli) ;; *) return 1 ;; esac
-  [ -e "$target" ] || return 0
+  case "$target" in /*/covidxray | /*/covidxray-cli) ;; *) return 1 ;; esac  # this installer links absolutely
+  [ -e "$1" ] || return 0  # the link followed, not its text read from where this script runs
   folder="$(dirname "$target")"
   [ -f "$folder/install.sh" ] && [ -f "$folder/covidxray.desktop" ]
 }
 
 # The menu entry is ours to remove when it starts this folder's program, or one that is gone.
-stale_entry() {
+stale_entry() {  # ours name the program by its absolute path; a bare "covidxray" is another installer's
   ran="$(sed -n 's/^TryExec=//p' "$apps/covidxray.desktop" 2>/dev/null | head -n 1)"
-  [ -n "$ran" ] && { [ "$ran" = "$here/covidxray" ] || [ ! -e "$ran" ]; }
+  case "$ran" in /*/covidxray) ;; *) return 1 ;; esac
+  [ "$ran" = "$here/covidxray" ] || [ ! -e "$ran" ]
 }
 
 refresh() {
@@ -46,7 +47,7 @@ if [ "$remove" = 1 ]; then
   removed=""
   for name in covidxray covidxray-cli; do
     target="$(readlink "$bin/$name" 2>/dev/null || true)"
-    if [ "$target" = "$here/$name" ] || { [ -n "$target" ] && [ ! -e "$target" ] && ours "$bin/$name"; }; then
+    if [ "$target" = "$here/$name" ] || { [ ! -e "$bin/$name" ] && ours "$bin/$name"; }; then
       rm -f "$bin/$name"
       removed="$removed $bin/$name"
     elif [ -e "$bin/$name" ] || [ -L "$bin/$name" ]; then
@@ -82,8 +83,9 @@ esac
 # For every user, the programs must be root's alone: a folder its first user could write to would let
 # that user change what everyone, administrators included, runs.
 if [ "$system" = 1 ]; then
-  loose="$(find "$here" "$(dirname "$here")" -maxdepth 0 \( ! -user 0 -o -perm -g+w -o -perm -o+w \) -print)"
-  [ -n "$loose" ] || loose="$(find "$here" \( ! -user 0 -o -perm -g+w -o -perm -o+w \) ! -type l -print | head -n 1)"
+  # -H: /opt/covidxray may be a link to /opt/covidxray-0.2.0: the folder it names is judged, not the link.
+  loose="$(find -H "$here" "$(dirname "$here")" -maxdepth 0 \( ! -user 0 -o -perm -g+w -o -perm -o+w \) -print)"
+  [ -n "$loose" ] || loose="$(find -H "$here" \( ! -user 0 -o -perm -g+w -o -perm -o+w \) ! -type l -print | head -n 1)"
   if [ -n "$loose" ]; then
     echo "not installed for every user: $(printf '%s' "$loose" | head -n 1) is not root's alone" \
       "(owned by another user, or writable by others)." >&2

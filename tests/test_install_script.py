@@ -123,3 +123,43 @@ def test_a_folder_another_user_could_change_is_not_installed_for_every_user(tmp_
     done = install(app, tmp_path / "home", "--system")
     assert done.returncode == 2 and "is not root's alone" in done.stderr and "chown -R root:root" in done.stderr
     assert not system.exists()
+
+
+def test_another_programs_relative_link_and_menu_entry_are_left_alone_from_any_folder(tmp_path):
+    # A stow-style link "../../other/bin/covidxray" and an entry with "TryExec=covidxray" were judged by
+    # their text from where the script ran: taken for leftovers of a moved copy, replaced and deleted.
+    app, home = unpacked(tmp_path / "apps" / "covidxray"), tmp_path / "home"
+    other = home / "other" / "bin" / "covidxray"
+    other.parent.mkdir(parents=True)
+    other.write_text("#!/bin/sh\n")
+    link = home / ".local" / "bin" / "covidxray"
+    link.parent.mkdir(parents=True)
+    link.symlink_to("../../other/bin/covidxray")
+    entry_file = home / ".local/share/applications/covidxray.desktop"
+    entry_file.parent.mkdir(parents=True)
+    entry_file.write_text("[Desktop Entry]\nType=Application\nName=covidxray\nExec=covidxray %F\nTryExec=covidxray\n")
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "XDG_DATA_HOME": str(home / ".local" / "share")}
+    done = subprocess.run(["sh", str(app / "install.sh")], capture_output=True, text=True, env=env, cwd="/",
+                          timeout=60)
+    assert done.returncode == 2 and "not a link this installer made" in done.stderr
+    done = subprocess.run(["sh", str(app / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env,
+                          cwd="/", timeout=60)
+    assert done.returncode == 0 and "nothing of this folder's" in done.stdout
+    assert os.readlink(link) == "../../other/bin/covidxray" and entry_file.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root's folders pass the check")
+def test_a_folder_reached_through_a_link_is_judged_by_the_folder_it_names(tmp_path):
+    # /opt/covidxray -> /opt/covidxray-0.2.0: the link's own mode (777) was taken for the folder's.
+    real = unpacked(tmp_path / "apps" / "covidxray-0.2.0")
+    for f in real.iterdir():
+        f.chmod(0o755 if f.name in ("covidxray", "covidxray-cli", "install.sh") else 0o644)
+    system = tmp_path / "usr-local"
+    script = real / "install.sh"
+    script.write_text(script.read_text().replace("/usr/local", str(system)))
+    (tmp_path / "apps").chmod(0o755)
+    link = tmp_path / "apps" / "covidxray"
+    link.symlink_to(real)
+    done = install(link, tmp_path / "home", "--system")
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(system / "bin" / "covidxray") == f"{link}/covidxray"
