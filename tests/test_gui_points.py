@@ -112,6 +112,12 @@ def test_each_model_keeps_its_own_point_so_coming_back_to_it_does_not_relabel_it
     again = open_window(qtbot, tmp_path, tiny_bundle.path)  # and after a restart
     assert again.points.box.currentData() == "screening"
     again.close()
+    edited = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)  # by hand: no crash at start
+    edited.setValue(f"points/{tiny_bundle.hash}", "custom about 0.3")
+    edited.sync()
+    third = open_window(qtbot, tmp_path, tiny_bundle.path)
+    assert third.points.box.currentData() == tiny_bundle.card["default_operating_point"]
+    third.close()
 
 
 def test_the_about_page_shows_each_points_threshold_and_share_right_per_population(tiny_bundle):

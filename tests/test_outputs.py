@@ -136,6 +136,23 @@ def test_a_link_swapped_in_after_the_check_is_not_written_through(tmp_path):
     assert victim.read_text() == "kept"
 
 
+def test_evaluate_with_an_ood_folder_and_no_json_report_gets_past_its_checks(tmp_path, monkeypatch):
+    # `evaluate DATA --ood DIR`, as the README gives it, stopped at once: "cannot access local variable
+    # 'writable'", imported only for --json.
+    from covidxray_desktop import inference
+
+    class Reached(Exception):
+        pass
+
+    def scoring(*args, **kwargs):
+        raise Reached
+
+    monkeypatch.setattr(inference, "Predictor", scoring)
+    site = class_folders(tmp_path / "site", per_class=2, size=64)
+    with pytest.raises(Reached):
+        main(["evaluate", str(site), "--ood", str(tmp_path / "ood")])
+
+
 def test_evaluate_never_writes_its_made_up_pictures_into_the_labelled_folders(tmp_path, capsys):
     site = class_folders(tmp_path / "site", per_class=2, size=64)
     before = sorted(p.name for p in site.rglob("*"))

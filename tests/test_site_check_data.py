@@ -27,13 +27,15 @@ def test_films_that_cannot_be_read_are_counted_and_named(tmp_path, tiny_bundle, 
     site = class_folders(tmp_path / "site", per_class=12, size=128)
     (site / "COVID" / "torn.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     (site / "Normal" / "empty.png").write_bytes(b"")
+    (site / "COVID-19 confirmed").mkdir()  # beside the classes: named as not used, and no film of the count
     out = tmp_path / "check.json"
     code = main(["evaluate", str(site), "--model", str(tiny_bundle.path), "--json", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert "2 films could not be read and were left out" in err
     assert "torn.png" in err and "empty.png" in err
+    assert "folders not used:\n  COVID-19 confirmed/: not used" in err
     report = json.loads(out.read_text())
-    assert report["errors"] == 2 and len(report["error_messages"]) == 2
+    assert report["errors"] == 2 and len(report["error_messages"]) == 2 and len(report["unused"]) == 1
     assert code in (0, 3)
 
 

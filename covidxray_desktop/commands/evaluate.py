@@ -28,7 +28,7 @@ def add_arguments(e) -> None:
 
 def run(args) -> int:
     from covidxray_desktop import outputs
-    from covidxray_desktop.commands.writing import write_json
+    from covidxray_desktop.commands.writing import writable, write_json
     from covidxray_desktop.inference import Predictor
     from covidxray_desktop.model.bundle import load
     from covidxray_desktop.store import default_path
@@ -42,8 +42,6 @@ def run(args) -> int:
     point, threshold = operating.resolve(bundle.card, args.operating_point, args.threshold)
     outputs.distinct((("--json", args.json), ("--ood", args.ood)), printed="the printed report")
     if args.json:
-        from covidxray_desktop.commands.writing import writable
-
         outputs.check(args.json, "--json", [args.data], store=default_path(), protected=bundle.files)
         writable(args.json, "--json")  # before the films are scored, not after
     if args.ood:  # generated pictures inside the labelled folders would be read as films later
@@ -68,6 +66,8 @@ def run(args) -> int:
         report["images_per_s"] = round(progress["bar"].close(), 2)
     report["runtime"] = predictor.network.runtime
     report["made_with"] = predictor.made_with  # refusals depend on which segmenter export ran here
+    if report.get("unused"):
+        print("folders not used:\n  " + "\n  ".join(report["unused"]), file=sys.stderr)
     if report["errors"]:  # on screen, not only in --json
         print(f"{report['errors']} films could not be read and were left out:", file=sys.stderr)
         for message in report["error_messages"]:

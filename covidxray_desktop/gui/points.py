@@ -52,15 +52,19 @@ class PointChooser:
         """A model was loaded: its own last choice, kept per model (coming back to a model after another
         brought its default back, and relabelled the results already reported at its point), else the
         choice kept before choices were kept per model, for that model, else its default."""
-        kept = settings.value(f"points/{info['hash']}")
-        if kept:
-            point, _, value = str(kept).partition(" ")
-            if point == operating.CUSTOM:
+        point, _, value = str(settings.value(f"points/{info['hash']}") or "").partition(" ")
+        if point == operating.CUSTOM:
+            try:
+                value = float(value)
+            except ValueError:  # a settings file edited by hand: the model's default, not a crash at start
+                point = ""
+            else:
                 self.setting = True
                 try:
-                    self.w.threshold.setValue(float(value))
+                    self.w.threshold.setValue(value)
                 finally:
                     self.setting = False
+        if point:
             self.fill(info["points"], info["default_point"], point)
         elif same_as_before:
             self.fill(info["points"], info["default_point"], settings.value("operating_point") or None,

@@ -172,7 +172,8 @@ class SiteCheckDialog(QDialog):
                 f"<p>{e(self.tr('Refused'))}: {e(self.tr('COVID-19'))} {refused.get('covid', 0)}, "
                 f"{e(self.tr('Normal'))} {refused.get('normal', 0)}; "
                 f"{e(self.tr('unreadable'))}: {r.get('errors', 0)}</p>"
-                f"<p>{e(explained)}</p>")
+                + "".join(f"<p>{e(messages.translated(line))}</p>" for line in r.get("unused") or [])
+                + f"<p>{e(explained)}</p>")
 
     def at_point(self, r: dict) -> str:
         """The point the figures are at, as the window's point box names it."""

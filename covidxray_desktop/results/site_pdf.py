@@ -47,6 +47,8 @@ def write(path, report: dict, model: str, roc_png=None, tr=identity, message_tr=
                                          "to be taken literally)").format(
             refused.get("covid", 0), refused.get("normal", 0), report.get("errors", 0),
             "-" if ece is None else f"{ece:.3f}"), size=9)
+        for line in report.get("unused") or []:  # a folder beside the classes': its films are in no count
+            y = page.text(page.margin, y, message_tr(line), size=9)
         if roc_png:
             from reportlab.lib.utils import ImageReader
 

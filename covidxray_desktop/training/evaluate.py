@@ -114,7 +114,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
     from covidxray_desktop.inference import Predictor
 
     samples, described = dataset.discover(data)
-    skipped = list(getattr(samples, "skipped", []))
+    skipped, unused = list(getattr(samples, "skipped", [])), list(getattr(samples, "unused", []))
     whole = all(not s.split for s in samples) and _is_folder(data)  # a clinic's folder: every film, any --split
     if not whole:
         samples = split_as_trained(samples, bundle)
@@ -123,7 +123,7 @@ def evaluate(data, bundle, split: str = "test", threshold=None, on_progress=None
     predictor = predictor or Predictor(bundle, decode_limit_s=None)
     decoded, problems = cache.decode(samples, route_of(bundle), on_progress)
     out = report(predictor, decoded, skipped + problems, threshold)
-    out.update(data=described, split="all films" if whole else split)
+    out.update(data=described, split="all films" if whole else split, unused=unused)  # folders not read
     return out
 
 
