@@ -401,3 +401,16 @@ def test_dicom_without_pixels_and_dicom_bomb(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ImagingError, match="file not found"):
         load(tmp_path / "gone.png")
+
+
+def test_a_phone_photo_turned_by_its_exif_tag_gives_its_size_as_it_stands(tmp_path):
+    # Width and height were read before the turn: the zoom of a 2000 x 3000 photo read 1.5 times off,
+    # and a refusal for shape named it 3000 x 2000.
+    from covidxray_desktop.imaging import DECODE_SIDE
+
+    upright = Image.fromarray((chest_like(300) * 255).astype(np.uint8)).resize((2000, 3000))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn a quarter clockwise to show"
+    upright.transpose(Image.ROTATE_90).save(tmp_path / "photo.jpg", exif=exif)
+    xray = load(tmp_path / "photo.jpg", max_side=DECODE_SIDE)
+    assert (xray.meta["width"], xray.meta["height"]) == (2000, 3000) and xray.pixels.shape[0] > xray.pixels.shape[1]

@@ -18,6 +18,7 @@ warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\..*)?$")
 
 
 OVERLAY_MARK = "covidxray heat map"  # written into every overlay PNG this app makes
+ORIENTATION = 0x0112  # the EXIF tag a phone or camera turns its picture by
 
 
 def read_raster(source, name: str, max_side: int | None = None, kind: str | None = None) -> XRay:
@@ -43,6 +44,8 @@ def read_raster(source, name: str, max_side: int | None = None, kind: str | None
                 white_is_zero = fmt == "tiff" and im.mode[0] in "IF" and getattr(im, "tag_v2", {}).get(262) == 0
                 pages = _pages(im)
                 im.load()
+                if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8):  # turned a quarter: as the film stands
+                    width, height = height, width
                 im = ImageOps.exif_transpose(im)
                 mode = im.mode
                 # A 16-bit or float film's range from the whole picture, before reducing (averaged, it
