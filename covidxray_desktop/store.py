@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             why = getattr(exc, "strerror", None) or exc
             length = len(os.fsencode(os.path.abspath(self.path)))
-            if length >= LONGEST_PATH:  # SQLite's own limit: its message says only "unable to open"
+            if isinstance(exc, sqlite3.Error) and length >= LONGEST_PATH and sys.platform != "win32":
                 why = f"its path is {length} bytes long; SQLite opens paths of fewer than {LONGEST_PATH}"
             raise StoreError(f"{name}: the results store cannot be opened ({why}); choose another with --db.")
         try:

@@ -135,6 +135,8 @@ TEMPLATES = [
                                   "model learnt from"),
     # The results store's sentences (store.py), at start and while it is used, as the window says them
     # (window_form: without --db, which a person who starts the app from its icon cannot give).
+    QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened (its path is {n} bytes long; SQLite "
+                                  "opens paths of fewer than {limit})."),  # before the plain one
     QT_TRANSLATE_NOOP("Messages", "{name}: the results store cannot be opened ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: not a usable results store ({why})."),
     QT_TRANSLATE_NOOP("Messages", "{name}: a {kind} image, not a results store; it was left as it is."),

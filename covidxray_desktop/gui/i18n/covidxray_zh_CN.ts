@@ -925,6 +925,10 @@
       <translation>{name}：找不到文件。</translation>
     </message>
     <message>
+      <source>{name}: the results store cannot be opened (its path is {n} bytes long; SQLite opens paths of fewer than {limit}).</source>
+      <translation>{name}：无法打开结果库（其路径长 {n} 字节；SQLite 只能打开短于 {limit} 字节的路径）。</translation>
+    </message>
+    <message>
       <source>{name}: the results store cannot be opened ({why}).</source>
       <translation>{name}：无法打开结果库（{why}）。</translation>
     </message>
