@@ -37,11 +37,11 @@ def _norm(name: str) -> str:
 
 
 # A package that names its licence nowhere in its metadata (namex) still carries the text: its words say
-# which. Lesser before General, so an LGPL text is not read as the GPL.
-LICENCE_WORDS = ((r"Apache License,?\s+Version 2\.0", "Apache-2.0"),
-                 (r"Permission is hereby granted, free of charge", "MIT"),
+# which. Copyleft first (a GPL file that quotes an MIT notice is the GPL's), Lesser before General.
+LICENCE_WORDS = ((r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"), (r"GNU GENERAL PUBLIC LICENSE", "GPL"),
                  (r"Mozilla Public License,?\s+(v\.\s*|Version\s+)?2\.0", "MPL-2.0"),
-                 (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"), (r"GNU GENERAL PUBLIC LICENSE", "GPL"),
+                 (r"Apache License,?\s+Version 2\.0", "Apache-2.0"),
+                 (r"Permission is hereby granted, free of charge", "MIT"),
                  (r"Redistribution and use in source and binary forms", "BSD"))
 
 

@@ -199,8 +199,11 @@ class Store:
         return self._write("INSERT INTO batches (name, model_hash, created_at) VALUES (?,?,?)",
                            (display_path(name), model_hash, now())).lastrowid
 
-    def batch_finish(self, batch_id: int, summary: dict) -> None:
-        self._write("UPDATE batches SET summary=? WHERE id=?", (json.dumps(summary), batch_id))
+    def batch_finish(self, batch_id: int, summary: dict, model_hash: str | None = None) -> None:
+        """`model_hash`: the model whose summary this is, where it is not the one the batch started with
+        (another model loaded meanwhile: the batch ran again under it)."""
+        self._write("UPDATE batches SET summary=?, model_hash=COALESCE(?, model_hash) WHERE id=?",
+                    (json.dumps(summary), model_hash, batch_id))
 
     def batch_summaries(self, ids) -> list:
         """[{name, model_hash, ...summary}] of these finished batches, oldest first (the PDF's shift lines)."""

@@ -545,3 +545,16 @@ def test_a_store_deeper_than_sqlite_can_open_says_its_path_is_too_long(tmp_path)
     with pytest.raises(StoreError, match=r"cannot be opened \(its path is \d+ bytes long; SQLite opens paths of fewer "
                                          r"than 512\); choose another with --db"):
         Store(deep / "results.sqlite3")
+
+
+def test_a_batch_run_again_under_another_model_is_summed_up_under_that_model(tmp_path):
+    # Another model loaded mid-batch runs the batch again under it: its shift line was said of the first.
+    from covidxray_desktop.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    batch = store.batch_start("ward 3", "first-model")
+    store.batch_finish(batch, {"files": 2}, "second-model")
+    kept = store.batch_start("ward 4", "first-model")
+    store.batch_finish(kept, {"files": 1})
+    assert [(b["name"], b["model_hash"]) for b in store.batch_summaries([batch, kept])] == [
+        ("ward 3", "second-model"), ("ward 4", "first-model")]

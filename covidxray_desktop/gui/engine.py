@@ -361,7 +361,7 @@ class Engine(QObject):
             entry.rows.close()
             entry.rows = None
             summary = entry.summary.finish()
-            store.batch_finish(entry.batch_id, summary)
+            store.batch_finish(entry.batch_id, summary, self._predictor.bundle.hash)
             yield ("entrySummary", entry.id, summary)
             with self._wake:
                 if entry.state in ("running", "paused", "queued"):

@@ -315,6 +315,8 @@ class ResultsModel(QAbstractTableModel):
             return row.seconds or 0.0
         if column == "study_date":
             return row.study_date or ""
+        if column == "model":  # by name, not by the note shown before it
+            return row.model or ""
         return self._text(row, column) or ""
 
     def _thumbnail(self, i: int, row):

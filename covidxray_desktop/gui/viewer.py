@@ -265,6 +265,7 @@ class Viewer(QWidget):
         self._caption.setText(breakable(message))
         self._legend.hide()
         self._readout.clear()
+        self._readout.setToolTip("")
         self._message.setText(self.tr("Loading…") if loading else self.tr("No picture") if message else
                               self.tr("Select a row to see its film here"))
         self._message.show()

@@ -167,7 +167,7 @@ def _summary(page, results, titles, models, thresholds, points, summary, message
             text = tr("No shift warning: the films resemble those the model was tested on (batch shift test: p {0}; "
                       "it warns below {1}). That does not say its answers are right.").format(*numbers)
         if one.get("name") and len(batches) > 1 and len(used) > 1:  # "this model" is the batch's: named
-            ident = models.get(one.get("model_hash"), {}).get("ident") or "?"
+            ident = models.get(one.get("model_hash"), {}).get("ident") or (one.get("model_hash") or "?")[:12]
             text = tr("Batch {0} (model {1}): {2}").format(one["name"], ident, text)
         elif one.get("name") and len(batches) > 1:
             text = tr("Batch {0}: {1}").format(one["name"], text)
