@@ -98,12 +98,14 @@ def test_a_model_adapted_at_a_second_site_still_knows_the_first_sites_look():
     first, second = unseen_collection(90, seed=11), unseen_collection(
         60, seed=12, centre=2.0 * np.random.default_rng(99).normal(size=20))
     assert shift.test(block, pooled[k[60:90]], predicted[k[60:90]], first[60:])["detected"]  # before adapting
-    once = shift.add_source(block, pooled[k[:60]], predicted[k[:60]], look.new_site(block["look"]), thumbs=first[:60])
-    twice = shift.add_source(once, pooled[k[60:]], predicted[k[60:]], look.new_site(once["look"]),
-                             thumbs=second)
+    once = shift.add_source(block, pooled[k[:60]], predicted[k[:60]], shift.new_site(block), thumbs=first[:60])
+    twice = shift.add_source(once, pooled[k[60:]], predicted[k[60:]], shift.new_site(once), thumbs=second)
     assert {s["name"] for s in twice["look"]["sources"]} - {s["name"] for s in block["look"]["sources"]} == {
         "site 1", "site 2"}
     assert not shift.test(twice, pooled[k[60:90]], predicted[k[60:90]], first[60:])["detected"]
+    # A model without a look part names its sites apart too, by its classes' sources.
+    plain = {k: v for k, v in once.items() if k != "look"}
+    assert shift.new_site(plain) == "site 2" and shift.new_site(None) == "site 1"
 
 
 def test_a_site_that_adapted_on_both_classes_then_sends_mostly_normal_films_is_not_warned():

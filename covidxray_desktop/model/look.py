@@ -73,14 +73,6 @@ def add_source(block: dict | None, thumbs, name: str, coords=None, films: float 
     return {**block, "sources": [s for s in block["sources"] if s["name"] != name] + [centre]}
 
 
-def new_site(block: dict | None) -> str:
-    """A name for an adaptation's films among the known looks. A model adapted again (a second site,
-    or the same one a year on) keeps the looks it knew: under one name, the first site's was replaced,
-    and its own batches were then flagged as a shift."""
-    known = {s["name"].split(" (")[0] for s in (block or {}).get("sources", [])}
-    return next(f"site {n}" for n in range(1, len(known) + 2) if f"site {n}" not in known)
-
-
 def p_value(block: dict, coords, films: float | None = None) -> float:
     """Chance that a batch of known films of this size would lie this far from the nearest mix of
     the known sources' looks. `films`: what the batch is worth in films, where fewer than it holds

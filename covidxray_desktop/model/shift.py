@@ -154,6 +154,17 @@ def add_source(block: dict | None, pooled, predicted_covid, name: str, scores=No
     return out
 
 
+def new_site(block: dict | None) -> str:
+    """A name for an adaptation's films among the known sources, of the look and of each class. A model
+    adapted again (a second site, or the same one a year on) keeps the sources it knew: under one name,
+    the first site's were replaced, and its own batches were then flagged as a shift."""
+    block = block or {}
+    sources = (block.get("look") or {}).get("sources", []) + [
+        s for c in (block.get("classes") or {}).values() for s in c.get("sources", [])]
+    known = {s["name"].split(" (")[0] for s in sources}
+    return next(f"site {n}" for n in range(1, len(known) + 2) if f"site {n}" not in known)
+
+
 def site_look(block: dict | None, thumbs, name: str, patients=None, labels=None) -> dict | None:
     """The look block with a site's films as known looks: one for each class of its labelled films
     that has enough of them, all its films as one where none has (or the classes are not known).

@@ -284,7 +284,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     """The card of the adapted model: temperature, threshold, gate and shift test made to know the site.
     `held`: the films' cross-fitted logits, to fit temperature and threshold on (None: their own);
     `store`: the rehearsal arrays, when the features changed and the gate and shift test are refitted."""
-    from covidxray_desktop.model import look, shift
+    from covidxray_desktop.model import shift
     from covidxray_desktop.model.network import Network
     from covidxray_desktop.model.ood import Gate
     from covidxray_desktop.training.finish import head
@@ -317,7 +317,7 @@ def _refit(base, classifier, site, on_event, held=None, sensitivity=operating.BA
     called = sigmoid(logits / temperature) >= threshold
     gate = Gate.from_card(base.card["ood"])
     patients = [s.patient_id for s in site.samples]
-    name = look.new_site((base.card.get("shift") or {}).get("look"))
+    name = shift.new_site(base.card.get("shift"))
     if store is None:  # the features did not change: the site joins the base model's references
         gate.widen(site.thumbs, pooled, masks, site.first)
         reference = shift.add_source(base.card.get("shift"), pooled, called, name, thumbs=site.thumbs,
