@@ -115,8 +115,8 @@ def test_each_model_keeps_its_own_point_so_coming_back_to_it_does_not_relabel_it
     edited = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)  # by hand: no crash at start
     edited.setValue(f"points/{tiny_bundle.hash}", "custom about 0.3")
     edited.sync()
-    third = open_window(qtbot, tmp_path, tiny_bundle.path)
-    assert third.points.box.currentData() == tiny_bundle.card["default_operating_point"]
+    third = open_window(qtbot, tmp_path, tiny_bundle.path)  # the last choice kept the older way: Screening
+    assert third.points.box.currentData() == "screening" and third.points.box.isEnabled()
     third.close()
 
 
