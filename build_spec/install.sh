@@ -89,7 +89,7 @@ if [ "$system" = 1 ]; then
   if [ -n "$loose" ]; then
     echo "not installed for every user: $(printf '%s' "$loose" | head -n 1) is not root's alone" \
       "(owned by another user, or writable by others)." >&2
-    echo "Give the folder to root first:  sudo chown -R root:root '$here' && sudo chmod -R go-w '$here'" >&2
+    echo "Give the folder to root first:  sudo chown -R root:root \"$here\" && sudo chmod -R go-w \"$here\"" >&2
     exit 2
   fi
 fi

@@ -50,7 +50,7 @@ def program() -> str:
     """The name to type: a built app's console program is covidxray-cli (on Windows, covidxray.exe is
     the window, whose printout goes nowhere, so help that says "covidxray" sends users there)."""
     called = Path(sys.argv[0] if sys.argv else "").stem
-    return "covidxray-cli" if getattr(sys, "frozen", False) and called == "covidxray-cli" else "covidxray"
+    return "covidxray-cli" if getattr(sys, "frozen", False) and called.lower() == "covidxray-cli" else "covidxray"
 
 
 def parser() -> argparse.ArgumentParser:
